@@ -10,3 +10,4 @@ for (const name of names) {
   console.log(`\n== bench ${name}`);
   await mod.default();
 }
+export {};

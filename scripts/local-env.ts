@@ -1,0 +1,63 @@
+// The environment of a local Baton (npm start, npm run dev, the CLI): the embedded PostgreSQL
+// when DATABASE_URL is unset, and generated secrets kept beside the data in .data/.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { type EmbeddedDatabase, startEmbeddedPostgres } from "@/server/db/embedded";
+import { connectionFields, withDatabase } from "@/server/db/url";
+
+export const dataDir = path.resolve(process.env.BATON_DATA_DIR ?? ".data");
+
+interface LocalSecrets {
+  nextauthSecret: string;
+  masterKey: string;
+}
+
+/** Generated once and stored with the data: losing them logs everyone out and locks secrets away. */
+function localSecrets(): LocalSecrets {
+  const file = path.join(dataDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as LocalSecrets;
+  const secrets = {
+    nextauthSecret: randomBytes(32).toString("base64url"),
+    masterKey: randomBytes(32).toString("base64"),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export interface LocalDatabase {
+  url: string;
+  embedded?: EmbeddedDatabase;
+}
+
+/** DATABASE_URL if set; otherwise the embedded server (started now) and its `baton` database. */
+export async function localDatabase(log: (line: string) => void = () => {}): Promise<LocalDatabase> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
+  const embedded = await startEmbeddedPostgres({
+    dir: path.join(dataDir, "postgres"),
+    port: Number(process.env.BATON_PG_PORT ?? 0) || undefined,
+    log,
+  });
+  const client = new pg.Client(connectionFields(embedded.serverUrl));
+  await client.connect();
+  const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = 'baton'");
+  if (exists.rowCount === 0) await client.query("CREATE DATABASE baton");
+  await client.end();
+  return { url: withDatabase(embedded.serverUrl, "baton"), embedded };
+}
+
+/** Fills in what a local run needs and production must set itself. */
+export function localEnvironment(databaseUrl: string, port: number): NodeJS.ProcessEnv {
+  const secrets = localSecrets();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.nextauthSecret,
+    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  if (!env.BATON_MASTER_KEYS && !env.BATON_MASTER_KEY) env.BATON_MASTER_KEYS = `1:${secrets.masterKey}`;
+  return env;
+}

@@ -1,0 +1,10 @@
+// `npm run migrate`: applies Baton's and graphile-worker's migrations to DATABASE_URL.
+import { migrateAll } from "@/server/db/migrate-all";
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error("DATABASE_URL is not set");
+  process.exit(1);
+}
+const applied = await migrateAll(url);
+console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date");

@@ -1,0 +1,65 @@
+// `npm start` (and `npm run dev` with --dev): the whole product on one machine. Starts the
+// embedded PostgreSQL unless DATABASE_URL is set, applies migrations, builds the web app if
+// needed, then runs the web server and a worker until Ctrl-C stops them all.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { freePort } from "@/server/db/embedded";
+import { migrateAll } from "@/server/db/migrate-all";
+import { localDatabase, localEnvironment } from "./local-env";
+
+const dev = process.argv.includes("--dev");
+const say = (line: string) => console.log(`[baton] ${line}`);
+
+say(process.env.DATABASE_URL ? "using DATABASE_URL" : "starting the embedded PostgreSQL (data in .data/postgres)");
+const database = await localDatabase();
+const applied = await migrateAll(database.url);
+say(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");
+
+const port = await freePort(Number(process.env.PORT ?? 3000));
+const env = localEnvironment(database.url, port);
+
+if (!dev && !existsSync(".next/BUILD_ID")) {
+  say("building the web app (first start only; takes a minute or two)…");
+  const build = spawnSync("next", ["build"], { stdio: "inherit", env });
+  if (build.status !== 0) {
+    await database.embedded?.stop();
+    process.exit(build.status ?? 1);
+  }
+}
+
+const children: ChildProcess[] = [
+  spawn("next", [dev ? "dev" : "start", "--port", String(port)], { stdio: "inherit", env }),
+  spawn("tsx", [...(dev ? ["watch"] : []), "worker/main.ts"], { stdio: "inherit", env }),
+];
+say(`Baton is running at ${env.NEXTAUTH_URL}   (Ctrl-C stops it)`);
+
+let stopping = false;
+async function stopAll(code: number) {
+  if (stopping) return;
+  stopping = true;
+  say("stopping…");
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+          setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+        }),
+    ),
+  );
+  await database.embedded?.stop();
+  say("stopped");
+  process.exit(code);
+}
+process.on("SIGINT", () => void stopAll(0));
+process.on("SIGTERM", () => void stopAll(0));
+for (const child of children) {
+  child.on("exit", (code) => {
+    if (!stopping) {
+      say(`a process exited (code ${code}); stopping the rest`);
+      void stopAll(code ?? 1);
+    }
+  });
+}

@@ -1,0 +1,93 @@
+// `npm test`: every suite (unit, integration, browser) against a real PostgreSQL.
+//  1. a PostgreSQL server: TEST_DATABASE_URL if given (any database on the server to use), else
+//     the embedded one in .data/test-postgres;
+//  2. a template database migrated once; each test file clones its own from it;
+//  3. a Chromium for the browser suite, and a production build of the web app;
+//  4. Vitest; then one line `N passed, N failed` over all suites.
+// Arguments go to Vitest, e.g. `npm test -- --project unit` or `npm test -- test/unit/roles`.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres } from "@/server/db/embedded";
+import { migrateAll } from "@/server/db/migrate-all";
+import { connectionFields, withDatabase } from "@/server/db/url";
+import { findBrowser } from "./find-browser";
+
+const say = (line: string) => console.log(`[test] ${line}`);
+const args = process.argv.slice(2);
+const onlyProjects = args.flatMap((a, i) => (a === "--project" ? [args[i + 1]] : a.startsWith("--project=") ? [a.slice(10)] : []));
+const wants = (project: string) =>
+  onlyProjects.length === 0
+    ? !args.some((a) => a.startsWith("test/")) || args.some((a) => a.startsWith(`test/${project}`))
+    : onlyProjects.includes(project);
+
+const embedded = process.env.TEST_DATABASE_URL
+  ? undefined
+  : await startEmbeddedPostgres({ dir: path.resolve(".data/test-postgres") });
+const serverUrl = withDatabase(process.env.TEST_DATABASE_URL ?? embedded!.serverUrl, "postgres");
+say(embedded ? `PostgreSQL: embedded server at ${new URL(serverUrl).host}` : `PostgreSQL: ${new URL(serverUrl).host} (TEST_DATABASE_URL)`);
+
+const template = `baton_test_template_${process.pid}`;
+const admin = new pg.Client(connectionFields(serverUrl));
+await admin.connect();
+// Leftovers of interrupted runs.
+const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'");
+for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+await admin.query(`CREATE DATABASE "${template}"`);
+const started = Date.now();
+await migrateAll(withDatabase(serverUrl, template));
+say(`template database ${template} migrated in ${Date.now() - started} ms`);
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  TEST_PG_SERVER_URL: serverUrl,
+  TEST_TEMPLATE_DB: template,
+  NEXT_TELEMETRY_DISABLED: "1",
+  NODE_ENV: "test",
+};
+
+if (wants("browser")) {
+  env.BATON_CHROMIUM_PATH = findBrowser(say);
+  say("building the web app for the browser suite…");
+  const build = spawnSync("next", ["build"], { stdio: ["ignore", "ignore", "inherit"], env: { ...env, NODE_ENV: "production" } });
+  if (build.status !== 0) {
+    say("next build failed");
+    process.exitCode = 1;
+  }
+}
+
+mkdirSync("test-results", { recursive: true });
+const report = "test-results/vitest.json";
+rmSync(report, { force: true });
+const vitest = spawnSync("vitest", ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], {
+  stdio: "inherit",
+  env,
+});
+
+let passed = 0;
+let failed = 0;
+try {
+  const results = JSON.parse(readFileSync(report, "utf8")) as {
+    success: boolean;
+    numPassedTests: number;
+    numFailedTests: number;
+    testResults: { status: string; assertionResults: unknown[] }[];
+  };
+  passed = results.numPassedTests;
+  // A file that fails to load has no test results of its own; count it as one failure.
+  failed = results.numFailedTests + results.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  // Errors outside any test (unhandled rejections) fail the run without failing a test.
+  if (!results.success && failed === 0) failed = 1;
+} catch {
+  failed = Math.max(1, failed);
+}
+
+await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
+const leftovers = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'");
+for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+await admin.end();
+await embedded?.stop();
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(vitest.status === 0 && failed === 0 && !process.exitCode ? 0 : 1);

@@ -1,0 +1,16 @@
+// The API the web app speaks. The REST API (server/rest) maps HTTP routes onto these same
+// procedures, so both go through the same door.
+import { accountRouter } from "./routers/account";
+import { auditRouter, membersRouter, tokensRouter, workspaceRouter } from "./routers/workspace";
+import { createCallerFactory, router } from "./trpc";
+
+export const appRouter = router({
+  account: accountRouter,
+  workspace: workspaceRouter,
+  members: membersRouter,
+  tokens: tokensRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,46 @@
+// Sign-in brute-force protection: failed attempts are counted per account and per IP in
+// PostgreSQL (rate-limiter-flexible's store, table `rate_limits`), so every web process shares
+// the counters. A success clears the account's counter.
+import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { pgPool } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+
+const limits = {
+  /** Failed sign-ins allowed per account before it is locked for a while. */
+  account: { points: Number(process.env.BATON_SIGNIN_ACCOUNT_LIMIT ?? 10), duration: 15 * 60 },
+  /** Failed sign-ins allowed per IP address (many accounts from one place). */
+  ip: { points: Number(process.env.BATON_SIGNIN_IP_LIMIT ?? 50), duration: 15 * 60 },
+};
+
+let limiters: { account: RateLimiterPostgres; ip: RateLimiterPostgres } | undefined;
+function get() {
+  const common = { storeClient: pgPool(), storeType: "pool", tableName: "rate_limits", tableCreated: true };
+  limiters ??= {
+    account: new RateLimiterPostgres({ ...common, keyPrefix: "signin:account", ...limits.account }),
+    ip: new RateLimiterPostgres({ ...common, keyPrefix: "signin:ip", ...limits.ip }),
+  };
+  return limiters;
+}
+
+/** Throws TOO_MANY_REQUESTS while either counter is exhausted. */
+export async function assertSignInAllowed(email: string, ip: string): Promise<void> {
+  const { account, ip: byIp } = get();
+  const [a, b] = await Promise.all([account.get(email), byIp.get(ip)]);
+  const blocked = [a && a.consumedPoints >= limits.account.points ? a : null, b && b.consumedPoints >= limits.ip.points ? b : null].filter(
+    (r): r is RateLimiterRes => r !== null,
+  );
+  if (blocked.length > 0) {
+    const seconds = Math.ceil(Math.max(...blocked.map((r) => r.msBeforeNext)) / 1000);
+    throw new AppError("TOO_MANY_REQUESTS", `Too many failed sign-ins. Try again in ${Math.ceil(seconds / 60)} minutes.`);
+  }
+}
+
+export async function recordFailedSignIn(email: string, ip: string): Promise<void> {
+  const { account, ip: byIp } = get();
+  // consume() rejects once a counter is exhausted; that is the point, so swallow it here.
+  await Promise.allSettled([account.consume(email), byIp.consume(ip)]);
+}
+
+export async function recordSuccessfulSignIn(email: string): Promise<void> {
+  await get().account.delete(email);
+}

@@ -1,0 +1,55 @@
+// The process-wide database handles: one node-postgres pool, shared by Prisma (through its
+// driver adapter) and graphile-worker. Created on first use so that tests can point
+// DATABASE_URL at their own database before anything connects.
+//
+// Only the workspace door (server/tenancy/door.ts), the account services and the engine's
+// system jobs use `db` directly; request handlers get a workspace-scoped client instead.
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "@/prisma/generated/client";
+import { connectionFields } from "./url";
+
+export type Db = PrismaClient;
+
+let pool: pg.Pool | undefined;
+let client: PrismaClient | undefined;
+
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: start Baton with `npm start`, which provides one");
+  return url;
+}
+
+export function pgPool(): pg.Pool {
+  if (!pool) {
+    pool = new pg.Pool({
+      ...connectionFields(databaseUrl()),
+      max: Number(process.env.BATON_DB_POOL_SIZE ?? 10),
+      application_name: "baton",
+    });
+    // An idle connection dropped by the server (restart, failover) must not crash the process;
+    // the pool replaces it on next use.
+    pool.on("error", (error) => console.warn(`database connection lost: ${error.message}`));
+  }
+  return pool;
+}
+
+function prisma(): PrismaClient {
+  client ??= new PrismaClient({ adapter: new PrismaPg(pgPool()) });
+  return client;
+}
+
+/** The unscoped client. Reaching tenant rows through it outside the door is a bug. */
+export const db: PrismaClient = new Proxy({} as PrismaClient, {
+  get: (_target, key) => {
+    const value = Reflect.get(prisma(), key);
+    return typeof value === "function" ? value.bind(prisma()) : value;
+  },
+});
+
+export async function closeDb(): Promise<void> {
+  await client?.$disconnect();
+  await pool?.end();
+  client = undefined;
+  pool = undefined;
+}

@@ -1,0 +1,105 @@
+// Serves /api/v1/*: authenticates the bearer token, matches a route, calls its procedure through
+// the same router (and so the same workspace door) as the web app, and answers JSON. Every
+// failure is a 4xx with `{ error: { code, message, problems } }`; only our own bugs are 500s.
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { createCaller } from "@/server/api/root";
+import { contextFromRequest } from "@/server/api/context";
+import { problemsOf } from "@/server/api/trpc";
+import { AppError, httpStatus, type Problem } from "@/server/errors";
+import { openApiDocument } from "./openapi";
+import { type RestRoute, restRoutes } from "./routes";
+
+const MAX_BODY_BYTES = Number(process.env.BATON_API_MAX_BODY_BYTES ?? 1_048_576);
+
+/** Extra documents served beside the API (JSON Schemas and the like), by path under /api/v1. */
+const documents = new Map<string, () => unknown>([["/openapi.json", openApiDocument]]);
+export function registerDocument(path: string, build: () => unknown) {
+  documents.set(path, build);
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(status === 204 ? null : JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+function errorResponse(status: number, code: string, message: string, problems: Problem[] = []): Response {
+  return json(status, { error: { code, message, problems } });
+}
+
+function match(method: string, path: string): { route: RestRoute; params: Record<string, string> } | "method" | null {
+  let pathMatched = false;
+  for (const route of restRoutes) {
+    const names: string[] = [];
+    const pattern = new RegExp(
+      `^${route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+        names.push(name);
+        return "([^/]+)";
+      })}$`,
+    );
+    const found = pattern.exec(path);
+    if (!found) continue;
+    pathMatched = true;
+    if (route.method !== method) continue;
+    const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? "")]));
+    return { route, params };
+  }
+  return pathMatched ? "method" : null;
+}
+
+async function readJsonBody(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${MAX_BODY_BYTES} bytes`);
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${MAX_BODY_BYTES} bytes`);
+  }
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError("BAD_REQUEST", `Request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export async function handleRest(request: Request, path: string): Promise<Response> {
+  try {
+    const document = documents.get(path);
+    if (document && request.method === "GET") return json(200, document());
+    const matched = match(request.method, path);
+    if (matched === "method") return errorResponse(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`);
+    if (!matched) return errorResponse(404, "NOT_FOUND", `No API route ${request.method} /api/v1${path}`);
+    const { route, params } = matched;
+
+    const ctx = await contextFromRequest(request, { allowSession: false });
+    if (ctx.caller?.kind !== "token") {
+      return errorResponse(401, "UNAUTHORIZED", "Send an API token as `Authorization: Bearer <token>`");
+    }
+    const query = Object.fromEntries(new URL(request.url).searchParams);
+    const body = route.method === "GET" || route.method === "DELETE" ? coerceQuery(query) : await readJsonBody(request);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new AppError("BAD_REQUEST", "Request body must be a JSON object");
+    }
+    const input = { ...body, ...params, workspace: ctx.caller.workspaceSlug };
+    const procedure = route.procedure.split(".").reduce<unknown>(
+      (node, key) => (node as Record<string, unknown>)[key],
+      createCaller(ctx),
+    ) as (input: unknown) => Promise<unknown>;
+    const result = await procedure(input);
+    return json(result === undefined ? 204 : (route.status ?? 200), result ?? null);
+  } catch (error) {
+    if (error instanceof AppError) return errorResponse(httpStatus[error.code], error.code, error.message, error.problems);
+    if (error instanceof TRPCError) {
+      return errorResponse(getHTTPStatusCodeFromError(error), error.code, error.message, problemsOf(error));
+    }
+    console.error("REST API error", error);
+    return errorResponse(500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side");
+  }
+}
+
+/** Query strings are text; turn numeric-looking values into numbers so zod's number fields accept them. */
+function coerceQuery(query: Record<string, string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v) && k !== "before" ? Number(v) : v]));
+}

@@ -1,0 +1,99 @@
+// The workspace door: the one way request handlers and jobs reach tenant data. It resolves the
+// caller's membership (or API token) in the workspace, answers NOT_FOUND to non-members so other
+// tenants' workspaces stay invisible, checks the permission, and hands back a client scoped to
+// that workspace.
+import { db } from "@/server/db/client";
+import { AppError, notFound } from "@/server/errors";
+import { type Permission, type Role, can } from "./roles";
+import { type ScopedDb, scopedDb } from "./scoped-db";
+
+export type Actor =
+  | { kind: "user"; userId: string; label: string }
+  | { kind: "token"; tokenId: string; label: string }
+  | { kind: "system"; label: string };
+
+export interface WorkspaceScope {
+  workspace: { id: string; slug: string; name: string };
+  actor: Actor;
+  role: Role;
+  db: ScopedDb;
+  can(permission: Permission): boolean;
+  /** Records an audit event in this workspace, attributed to the actor. */
+  audit(action: string, target?: string | null, metadata?: Record<string, unknown>): Promise<void>;
+}
+
+export type Caller =
+  | { kind: "user"; userId: string; email: string; ip?: string }
+  | { kind: "token"; tokenId: string; workspaceId: string; workspaceSlug: string; role: Role; name: string; ip?: string };
+
+/** Opens `slug` for `caller`, requiring `permission`. */
+export async function openWorkspace(caller: Caller, slug: string, permission: Permission): Promise<WorkspaceScope> {
+  const workspace = await db.workspace.findUnique({
+    where: { slug },
+    select: { id: true, slug: true, name: true },
+  });
+  let role: Role | undefined;
+  let actor: Actor;
+  if (caller.kind === "user") {
+    actor = { kind: "user", userId: caller.userId, label: caller.email };
+    if (workspace) {
+      const membership = await db.membership.findUnique({
+        where: { workspaceId_userId: { workspaceId: workspace.id, userId: caller.userId } },
+        select: { role: true },
+      });
+      role = membership?.role;
+    }
+  } else {
+    actor = { kind: "token", tokenId: caller.tokenId, label: `token ${caller.name}` };
+    if (workspace?.id === caller.workspaceId) role = caller.role;
+  }
+  if (!workspace || !role) throw notFound("Workspace");
+  if (!can(role, permission)) {
+    throw new AppError("FORBIDDEN", `Your role (${role.toLowerCase()}) does not allow this: ${permission}`);
+  }
+  return buildScope(workspace, role, actor, caller.ip);
+}
+
+/** For background jobs: the payload names the workspace; the job acts as the system. */
+export async function systemScope(workspaceId: string): Promise<WorkspaceScope> {
+  const workspace = await db.workspace.findUnique({
+    where: { id: workspaceId },
+    select: { id: true, slug: true, name: true },
+  });
+  if (!workspace) throw notFound("Workspace");
+  return buildScope(workspace, "OWNER", { kind: "system", label: "system" });
+}
+
+function buildScope(
+  workspace: WorkspaceScope["workspace"],
+  role: Role,
+  actor: Actor,
+  ip?: string,
+): WorkspaceScope {
+  const scoped = scopedDb(workspace.id);
+  return {
+    workspace,
+    actor,
+    role,
+    db: scoped,
+    can: (permission) => can(role, permission),
+    audit: async (action, target, metadata = {}) => {
+      await scoped.auditEvent.create({
+        data: {
+          actor: actorId(actor),
+          actorLabel: actor.label,
+          action,
+          target: target ?? null,
+          metadata: metadata as object,
+          ip: ip ?? null,
+        },
+      });
+    },
+  };
+}
+
+export function actorId(actor: Actor): string {
+  if (actor.kind === "user") return actor.userId;
+  if (actor.kind === "token") return `token:${actor.tokenId}`;
+  return "system";
+}

@@ -1,0 +1,62 @@
+// A Prisma client that can only see one workspace. Every query on a tenant model gets
+// `workspaceId` added to its filter and to the rows it creates, so a handler holding this
+// client cannot read or write another tenant's rows, however its query is written.
+import { db } from "@/server/db/client";
+
+/** Prisma delegate names of the models that carry `workspaceId`. New tenant models go here. */
+export const tenantModels = ["membership", "invitation", "apiToken", "auditEvent"] as const;
+type TenantModel = (typeof tenantModels)[number];
+
+const tenantModelNames = new Set<string>(["Membership", "Invitation", "ApiToken", "AuditEvent"]);
+
+type Args = Record<string, unknown> & { where?: object; data?: unknown; create?: object };
+
+function scopeArgs(operation: string, args: Args, workspaceId: string): Args {
+  const scoped: Args = { ...args };
+  const withTenant = (data: unknown) => {
+    if (data && typeof data === "object" && "workspace" in data) {
+      throw new Error("scoped writes set workspaceId themselves; do not connect `workspace`");
+    }
+    return { ...(data as object), workspaceId };
+  };
+  switch (operation) {
+    case "create":
+      scoped.data = withTenant(args.data);
+      break;
+    case "createMany":
+    case "createManyAndReturn":
+      scoped.data = Array.isArray(args.data) ? args.data.map(withTenant) : withTenant(args.data);
+      break;
+    case "upsert":
+      scoped.where = { ...args.where, workspaceId };
+      scoped.create = withTenant(args.create);
+      break;
+    default:
+      // find*, count, aggregate, groupBy, update*, delete*: all filter by `where`.
+      scoped.where = { ...args.where, workspaceId };
+  }
+  return scoped;
+}
+
+export function scopedDb(workspaceId: string) {
+  const client = db.$extends({
+    name: "workspace-scope",
+    query: {
+      $allModels: {
+        $allOperations({ model, operation, args, query }) {
+          if (!tenantModelNames.has(model)) {
+            throw new Error(`${model} is not a tenant model; it cannot be reached through a workspace scope`);
+          }
+          return query(scopeArgs(operation, args as Args, workspaceId));
+        },
+      },
+    },
+  });
+  return client as unknown as ScopedDb;
+}
+
+type Extended = ReturnType<typeof db.$extends>;
+/** Tenant models and transactions only: no raw SQL, no users, no other workspaces. */
+export type ScopedDb = Pick<typeof db, TenantModel> & {
+  $transaction: <T>(fn: (tx: Pick<typeof db, TenantModel>) => Promise<T>) => Promise<T>;
+} & Partial<Pick<Extended, never>>;

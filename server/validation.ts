@@ -1,0 +1,23 @@
+// Shared zod shapes for user input, so every form and endpoint names fields the same way.
+import { z } from "zod";
+
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: "Enter a valid e-mail address" }))
+  .pipe(z.string().max(254, "E-mail addresses are at most 254 characters"));
+export const password = z
+  .string()
+  .min(10, "Passwords need at least 10 characters")
+  .max(200, "Passwords are at most 200 characters");
+export const displayName = z.string().trim().min(1, "Enter a name").max(80, "Names are at most 80 characters");
+export const workspaceSlug = z
+  .string()
+  .min(1, "Workspace is required")
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "Workspace slugs are lowercase letters, digits and dashes");
+export const role = z.enum(["OWNER", "ADMIN", "EDITOR", "OPERATOR", "VIEWER"], {
+  error: "Role must be one of OWNER, ADMIN, EDITOR, OPERATOR, VIEWER",
+});
+export const uuid = z.uuid({ error: "Not a valid id" });
