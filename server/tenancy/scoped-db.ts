@@ -3,11 +3,27 @@
 // client cannot read or write another tenant's rows, however its query is written.
 import { db } from "@/server/db/client";
 
-/** Prisma delegate names of the models that carry `workspaceId`. New tenant models go here. */
-export const tenantModels = ["membership", "invitation", "apiToken", "auditEvent"] as const;
-type TenantModel = (typeof tenantModels)[number];
-
-const tenantModelNames = new Set<string>(["Membership", "Invitation", "ApiToken", "AuditEvent"]);
+/** Models that carry `workspaceId` (a unit test checks this list against schema.prisma). */
+export const tenantModelNames = [
+  "Membership",
+  "Invitation",
+  "ApiToken",
+  "AuditEvent",
+  "Dag",
+  "DagVersion",
+  "Variable",
+  "Secret",
+  "Connection",
+  "DagRun",
+  "TaskInstance",
+  "TaskAttempt",
+  "TaskLog",
+  "Pool",
+  "WorkspaceDispatch",
+] as const;
+type Delegate<M extends string> = M extends `${infer First}${infer Rest}` ? `${Lowercase<First>}${Rest}` : M;
+type TenantModel = Delegate<(typeof tenantModelNames)[number]>;
+const isTenantModel = new Set<string>(tenantModelNames);
 
 type Args = Record<string, unknown> & { where?: object; data?: unknown; create?: object };
 
@@ -44,7 +60,7 @@ export function scopedDb(workspaceId: string) {
     query: {
       $allModels: {
         $allOperations({ model, operation, args, query }) {
-          if (!tenantModelNames.has(model)) {
+          if (!isTenantModel.has(model)) {
             throw new Error(`${model} is not a tenant model; it cannot be reached through a workspace scope`);
           }
           return query(scopeArgs(operation, args as Args, workspaceId));
