@@ -133,6 +133,7 @@ CREATE TABLE "TaskInstance" (
     "upstreamSkipped" INTEGER NOT NULL DEFAULT 0,
     "childrenDone" INTEGER NOT NULL DEFAULT 0,
     "childrenFailed" INTEGER NOT NULL DEFAULT 0,
+    "mapItem" JSONB,
     "output" JSONB,
     "error" TEXT,
     "deferState" JSONB,
