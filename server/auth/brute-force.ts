@@ -12,13 +12,18 @@ const limits = {
   ip: { points: Number(process.env.BATON_SIGNIN_IP_LIMIT ?? 50), duration: 15 * 60 },
 };
 
-let limiters: { account: RateLimiterPostgres; ip: RateLimiterPostgres } | undefined;
+let limiters: { pool: unknown; account: RateLimiterPostgres; ip: RateLimiterPostgres } | undefined;
 function get() {
-  const common = { storeClient: pgPool(), storeType: "pool", tableName: "rate_limits", tableCreated: true };
-  limiters ??= {
-    account: new RateLimiterPostgres({ ...common, keyPrefix: "signin:account", ...limits.account }),
-    ip: new RateLimiterPostgres({ ...common, keyPrefix: "signin:ip", ...limits.ip }),
-  };
+  const pool = pgPool();
+  // Rebuilt when the pool is (after closeDb()), so a limiter never holds an ended pool.
+  if (limiters?.pool !== pool) {
+    const common = { storeClient: pool, storeType: "pool", tableName: "rate_limits", tableCreated: true };
+    limiters = {
+      pool,
+      account: new RateLimiterPostgres({ ...common, keyPrefix: "signin:account", ...limits.account }),
+      ip: new RateLimiterPostgres({ ...common, keyPrefix: "signin:ip", ...limits.ip }),
+    };
+  }
   return limiters;
 }
 

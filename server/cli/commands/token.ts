@@ -1,0 +1,65 @@
+// `baton token …`: API tokens for a workspace, e.g. for CI. `create` prints the token alone on
+// stdout, so `TOKEN=$(baton token create …)` captures it; it is shown once and stored hashed.
+import type { Command } from "commander";
+import { z } from "zod";
+import { createToken, listTokens, revokeToken } from "@/server/tokens/service";
+import { displayName, role, uuid, workspaceSlug } from "@/server/validation";
+import type { Cli } from "../main";
+
+const roleOption = z.string().trim().toUpperCase().pipe(role);
+
+export function registerTokenCommands(program: Command, cli: Cli): void {
+  const token = program.command("token").description("Create, list and revoke API tokens");
+
+  token
+    .command("create")
+    .description("Create an API token; prints only the token (shown this once)")
+    .requiredOption("--workspace <slug>", "the workspace the token acts in", cli.parser(workspaceSlug))
+    .requiredOption("--name <name>", "what the token is for, shown in lists", cli.parser(displayName))
+    .requiredOption("--role <role>", "owner|admin|editor|operator|viewer", cli.parser(roleOption))
+    .action(
+      async (options: { workspace: string; name: string; role: z.infer<typeof role> }, command: Command) => {
+        const scope = await cli.workspace(options.workspace);
+        const created = await createToken(scope, { name: options.name, role: options.role });
+        if (cli.json(command)) return cli.printJson(created);
+        cli.out(created.token);
+        cli.note(
+          `Created token "${created.name}" (${created.role.toLowerCase()}) in ${scope.workspace.slug}, id ${created.id}.`,
+        );
+        cli.note("It is shown only this once; store it now.");
+      },
+    );
+
+  token
+    .command("list")
+    .description("List a workspace's active tokens (never the tokens themselves)")
+    .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
+    .action(async (options: { workspace: string }, command: Command) => {
+      const tokens = await listTokens(await cli.workspace(options.workspace));
+      if (cli.json(command)) return cli.printJson(tokens);
+      cli.printTable(
+        tokens.map((t) => ({ ...t, role: t.role.toLowerCase(), prefix: `${t.prefix}…` })),
+        {
+          id: "ID",
+          name: "NAME",
+          role: "ROLE",
+          prefix: "PREFIX",
+          lastUsedAt: "LAST USED",
+          createdAt: "CREATED",
+        },
+        "No active tokens.",
+      );
+    });
+
+  token
+    .command("revoke")
+    .description("Revoke a token; requests using it fail from now on")
+    .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
+    .requiredOption("--id <id>", "the token's id, from `baton token list`", cli.parser(uuid))
+    .action(async (options: { workspace: string; id: string }, command: Command) => {
+      const scope = await cli.workspace(options.workspace);
+      await revokeToken(scope, options.id);
+      if (cli.json(command)) return cli.printJson({ id: options.id, revoked: true });
+      cli.out(`Revoked token ${options.id} in ${scope.workspace.slug}.`);
+    });
+}
