@@ -1,16 +1,37 @@
-// Starts graphile-worker on the shared pool with Baton's job catalog.
-import { type Runner, run } from "graphile-worker";
+// Starts graphile-worker on the shared pool with Baton's job catalog, and the heartbeats that
+// tell the reaper this process's attempts are alive.
+import { Logger, type Runner, run } from "graphile-worker";
 import { pgPool } from "@/server/db/client";
+import { abortAll, startHeartbeats } from "@/server/engine/worker-registry";
 import { crontab, taskList } from "./tasks";
 
-export function startWorker(options: { concurrency?: number } = {}): Promise<Runner> {
-  return run({
+/** graphile-worker logs every job at info level; keep warnings and errors unless asked. */
+const verbose = process.env.BATON_WORKER_LOG === "debug";
+const logger = new Logger(() => (level, message) => {
+  if (level === "error") console.error(message);
+  else if (level === "warning") console.warn(message);
+  else if (verbose) console.log(message);
+});
+
+export async function startWorker(options: { concurrency?: number } = {}): Promise<Runner> {
+  const runner = await run({
     pgPool: pgPool(),
     taskList,
     crontab,
     concurrency: options.concurrency ?? Number(process.env.BATON_WORKER_CONCURRENCY ?? 10),
     // We stop the runner ourselves on SIGINT/SIGTERM (worker/main.ts, scripts/start.ts).
     noHandleSignals: true,
-    pollInterval: 2_000,
+    logger,
+    // New jobs arrive by LISTEN/NOTIFY; polling only finds delayed ones (retries, deferrals) when due.
+    pollInterval: 1_000,
   });
+  const stopHeartbeats = startHeartbeats();
+  const stop = runner.stop.bind(runner);
+  runner.stop = async () => {
+    stopHeartbeats();
+    // Running attempts end as failures now (and retry elsewhere) rather than being reaped later.
+    abortAll("The worker is shutting down");
+    await stop();
+  };
+  return runner;
 }

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { cancelRun, clearTasks, markTask, retryFailed } from "@/server/engine/operations";
+import { getRun, listRuns, readLogs } from "@/server/engine/queries";
+import { triggerRun } from "@/server/engine/runs";
+import { uuid } from "@/server/validation";
+import { router, workspaceProcedure } from "../trpc";
+
+const dagKey = z.string().min(1, "dagId is required").max(63);
+const taskId = z.string().min(1).max(63);
+
+export const runsRouter = router({
+  trigger: workspaceProcedure("runs:operate")
+    .input(
+      z.object({
+        dagId: dagKey,
+        params: z.record(z.string(), z.unknown()).optional(),
+        logicalDate: z.coerce.date({ error: "logicalDate must be an ISO date-time" }).optional(),
+        note: z.string().max(2000).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      triggerRun(ctx.scope, {
+        dagKey: input.dagId,
+        params: input.params,
+        logicalDate: input.logicalDate,
+        note: input.note,
+        triggeredBy: ctx.caller?.kind === "token" ? "api" : "manual",
+      }),
+    ),
+  list: workspaceProcedure("workspace:read")
+    .input(
+      z.object({
+        dagId: dagKey.optional(),
+        state: z.enum(["queued", "running", "success", "failed", "cancelled"]).optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+        before: z.iso.datetime().optional(),
+      }),
+    )
+    .query(({ ctx, input }) => listRuns(ctx.scope, { ...input, dagKey: input.dagId })),
+  get: workspaceProcedure("workspace:read")
+    .input(z.object({ runId: uuid }))
+    .query(({ ctx, input }) => getRun(ctx.scope, input.runId)),
+  cancel: workspaceProcedure("runs:operate")
+    .input(z.object({ runId: uuid }))
+    .mutation(({ ctx, input }) => cancelRun(ctx.scope, input.runId)),
+  clear: workspaceProcedure("runs:operate")
+    .input(z.object({ runId: uuid, taskIds: z.array(taskId).min(1), downstream: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => clearTasks(ctx.scope, input)),
+  mark: workspaceProcedure("runs:operate")
+    .input(z.object({ runId: uuid, taskId, state: z.enum(["success", "failed"]) }))
+    .mutation(({ ctx, input }) => markTask(ctx.scope, input)),
+  retryFailed: workspaceProcedure("runs:operate")
+    .input(z.object({ runId: uuid }))
+    .mutation(({ ctx, input }) => retryFailed(ctx.scope, input.runId)),
+  logs: workspaceProcedure("workspace:read")
+    .input(
+      z.object({
+        runId: uuid,
+        taskId,
+        mapIndex: z.number().int().min(-1).default(-1),
+        attempt: z.number().int().min(1).optional(),
+        afterId: z.string().regex(/^\d+$/).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => readLogs(ctx.scope, input)),
+});

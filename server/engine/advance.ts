@@ -1,0 +1,321 @@
+// Advancing a run. When task instances finish, the same transaction updates the upstream counters
+// of their downstream tasks, applies trigger rules (skips and upstream failures propagate),
+// expands mapped tasks, queues what became ready, and ends the run when nothing is left. No loop
+// polls for dependencies: a hop costs the queries of one completion.
+import type { TaskState } from "./states";
+import { type CompiledDag, compiledVersion } from "./graph";
+import { addJob, jobNames } from "./jobs";
+import type { Sql } from "./sql";
+import { decide } from "./trigger-rules";
+
+export interface RunRow {
+  id: string;
+  workspaceId: string;
+  dagId: string;
+  dagVersionId: string;
+  params: Record<string, unknown>;
+}
+
+/** A task instance that reached a terminal state. */
+export interface Finished {
+  id: string;
+  taskId: string;
+  mapIndex: number;
+  state: TaskState;
+  /** For a branch: the downstream task ids it chose; the others see it as skipped. */
+  follow?: string[];
+}
+
+interface CounterRow {
+  id: string;
+  taskId: string;
+  state: TaskState;
+  upstreamTotal: number;
+  upstreamDone: number;
+  upstreamSuccess: number;
+  upstreamFailed: number;
+  upstreamSkipped: number;
+}
+
+/**
+ * Applies finished instances and newly ready task ids to the run. `ready` names top-level task
+ * ids whose instances should leave `none`. The caller admits (dispatch) at the end of its
+ * transaction, after this.
+ */
+export async function advance(
+  sql: Sql,
+  run: RunRow,
+  compiled: CompiledDag,
+  finished: Finished[],
+  ready: string[] = [],
+): Promise<void> {
+  let toFinish = finished;
+  let toReady = ready;
+  let topLevelFinished = 0;
+  while (toFinish.length > 0 || toReady.length > 0) {
+    const next: Finished[] = [];
+    const nextReady: string[] = [];
+    const children = toFinish.filter((f) => f.mapIndex >= 0);
+    const parents = toFinish.filter((f) => f.mapIndex < 0);
+    if (children.length > 0) next.push(...(await finishChildren(sql, run, children)));
+    topLevelFinished += parents.length;
+    if (parents.length > 0) {
+      const outcome = await propagate(sql, run, compiled, parents);
+      next.push(...outcome.finished);
+      nextReady.push(...outcome.ready);
+    }
+    if (toReady.length > 0) next.push(...(await makeReady(sql, run, compiled, toReady)));
+    toFinish = next;
+    toReady = nextReady;
+  }
+  if (topLevelFinished > 0) await countFinished(sql, run, compiled, topLevelFinished);
+}
+
+/** Counts finished children into their mapped parent; a parent whose children are all done finishes. */
+async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Promise<Finished[]> {
+  const byTask = new Map<string, { done: number; failed: number }>();
+  for (const child of children) {
+    const entry = byTask.get(child.taskId) ?? { done: 0, failed: 0 };
+    entry.done++;
+    if (child.state === "failed" || child.state === "upstream_failed") entry.failed++;
+    byTask.set(child.taskId, entry);
+  }
+  const { rows } = await sql.query<{ id: string; taskId: string; failed: boolean }>(
+    `UPDATE "TaskInstance" p
+     SET "childrenDone" = p."childrenDone" + x.done, "childrenFailed" = p."childrenFailed" + x.failed
+     FROM unnest($2::text[], $3::int[], $4::int[]) AS x(task_id, done, failed)
+     WHERE p."runId" = $1 AND p."taskId" = x.task_id AND p."mapIndex" = -1
+     RETURNING p.id, p."taskId", p."childrenFailed" > 0 AS failed,
+               p."childrenDone" >= p."mapCount" AS complete`,
+    [run.id, [...byTask.keys()], [...byTask.values()].map((v) => v.done), [...byTask.values()].map((v) => v.failed)],
+  );
+  const complete = (rows as Array<{ id: string; taskId: string; failed: boolean; complete: boolean }>).filter((r) => r.complete);
+  if (complete.length === 0) return [];
+  // The parent's output is the list of its children's outputs, in item order.
+  const { rows: done } = await sql.query<{ id: string; taskId: string; state: TaskState }>(
+    `UPDATE "TaskInstance" p SET
+       state = (CASE WHEN p."childrenFailed" > 0 THEN 'failed' ELSE 'success' END)::"TaskState",
+       "endedAt" = now(),
+       output = (SELECT coalesce(jsonb_agg(c.output ORDER BY c."mapIndex"), '[]'::jsonb) FROM "TaskInstance" c
+                 WHERE c."runId" = p."runId" AND c."taskId" = p."taskId" AND c."mapIndex" >= 0)
+     WHERE p.id = ANY($1::uuid[]) AND p.state = 'running'
+     RETURNING p.id, p."taskId", p.state`,
+    [complete.map((r) => r.id)],
+  );
+  return done.map((r) => ({ id: r.id, taskId: r.taskId, mapIndex: -1, state: r.state }));
+}
+
+const outcomeOf = (state: TaskState): "success" | "failed" | "skipped" =>
+  state === "success" ? "success" : state === "skipped" ? "skipped" : "failed";
+
+/** Updates downstream counters and applies trigger rules to the instances still waiting. */
+async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished: Finished[]) {
+  // One counter increment per edge, grouped per downstream task.
+  const increments = new Map<string, { done: number; success: number; failed: number; skipped: number }>();
+  for (const item of finished) {
+    const task = compiled.tasks.get(item.taskId);
+    for (const down of task?.downstream ?? []) {
+      const seen = item.follow && !item.follow.includes(down) ? "skipped" : outcomeOf(item.state);
+      const entry = increments.get(down) ?? { done: 0, success: 0, failed: 0, skipped: 0 };
+      entry.done++;
+      entry[seen]++;
+      increments.set(down, entry);
+    }
+  }
+  if (increments.size === 0) return { finished: [], ready: [] };
+  const ids = [...increments.keys()].sort();
+  const counts = ids.map((id) => increments.get(id)!);
+  const { rows } = await sql.query<CounterRow>(
+    `UPDATE "TaskInstance" t SET
+       "upstreamDone" = t."upstreamDone" + x.done, "upstreamSuccess" = t."upstreamSuccess" + x.success,
+       "upstreamFailed" = t."upstreamFailed" + x.failed, "upstreamSkipped" = t."upstreamSkipped" + x.skipped
+     FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS x(task_id, done, success, failed, skipped)
+     WHERE t."runId" = $1 AND t."taskId" = x.task_id AND t."mapIndex" = -1
+       -- Lock in task id order: completions sharing downstream tasks then never deadlock.
+       AND t.id IN (SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1
+                    ORDER BY "taskId" FOR UPDATE)
+     RETURNING t.id, t."taskId", t.state, t."upstreamTotal", t."upstreamDone", t."upstreamSuccess",
+               t."upstreamFailed", t."upstreamSkipped"`,
+    [run.id, ids, counts.map((c) => c.done), counts.map((c) => c.success), counts.map((c) => c.failed), counts.map((c) => c.skipped)],
+  );
+  const ready: string[] = [];
+  const skipped: CounterRow[] = [];
+  const upstreamFailed: CounterRow[] = [];
+  for (const row of rows) {
+    if (row.state !== "none") continue;
+    const rule = compiled.tasks.get(row.taskId)?.def.triggerRule ?? "all_success";
+    const decision = decide(rule, {
+      total: row.upstreamTotal,
+      done: row.upstreamDone,
+      success: row.upstreamSuccess,
+      failed: row.upstreamFailed,
+      skipped: row.upstreamSkipped,
+    });
+    if (decision === "run") ready.push(row.taskId);
+    else if (decision === "skip") skipped.push(row);
+    else if (decision === "upstream_failed") upstreamFailed.push(row);
+  }
+  const done = [
+    ...(await settle(sql, skipped, "skipped")),
+    ...(await settle(sql, upstreamFailed, "upstream_failed")),
+  ];
+  return { finished: done, ready };
+}
+
+/** Ends waiting instances without running them. */
+async function settle(sql: Sql, rows: CounterRow[], state: "skipped" | "upstream_failed"): Promise<Finished[]> {
+  if (rows.length === 0) return [];
+  const { rows: updated } = await sql.query<{ id: string; taskId: string }>(
+    `UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now()
+     WHERE id = ANY($1::uuid[]) AND state = 'none' RETURNING id, "taskId"`,
+    [rows.map((r) => r.id), state],
+  );
+  return updated.map((r) => ({ id: r.id, taskId: r.taskId, mapIndex: -1, state }));
+}
+
+/**
+ * Moves ready instances from `none` to `queued`. A mapped task instead gets one child instance
+ * per element of its list (or is skipped for an empty list, or fails if the source is no list).
+ */
+async function makeReady(sql: Sql, run: RunRow, compiled: CompiledDag, taskIds: string[]): Promise<Finished[]> {
+  const plain = taskIds.filter((id) => !compiled.tasks.get(id)?.def.map);
+  const mapped = taskIds.filter((id) => compiled.tasks.get(id)?.def.map);
+  if (plain.length > 0) {
+    await sql.query(
+      `UPDATE "TaskInstance" SET state = 'queued', "queuedAt" = now()
+       WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1 AND state = 'none'`,
+      [run.id, plain],
+    );
+  }
+  const finished: Finished[] = [];
+  for (const taskId of mapped) finished.push(...(await expand(sql, run, compiled, taskId)));
+  return finished;
+}
+
+async function expand(sql: Sql, run: RunRow, compiled: CompiledDag, taskId: string): Promise<Finished[]> {
+  const task = compiled.tasks.get(taskId)!;
+  const source = await mapSource(sql, run, task.def.map!.over);
+  const { rows } = await sql.query<{ id: string }>(
+    `SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = $2 AND "mapIndex" = -1 AND state = 'none' FOR UPDATE`,
+    [run.id, taskId],
+  );
+  const parent = rows[0];
+  if (!parent) return [];
+  if (!Array.isArray(source.value)) {
+    const error = source.error ?? `map.over "${task.def.map!.over}" is not a list (got ${typeName(source.value)})`;
+    await sql.query(`UPDATE "TaskInstance" SET state = 'failed', error = $2, "endedAt" = now() WHERE id = $1`, [parent.id, error]);
+    return [{ id: parent.id, taskId, mapIndex: -1, state: "failed" }];
+  }
+  const items = source.value;
+  if (items.length === 0) {
+    await sql.query(`UPDATE "TaskInstance" SET state = 'skipped', "mapCount" = 0, output = '[]', "endedAt" = now() WHERE id = $1`, [
+      parent.id,
+    ]);
+    return [{ id: parent.id, taskId, mapIndex: -1, state: "skipped" }];
+  }
+  await sql.query(
+    `WITH parent AS (
+       UPDATE "TaskInstance" SET state = 'running', "mapCount" = $2, "startedAt" = now() WHERE id = $1
+       RETURNING "workspaceId", "runId", "taskId", "maxTries", priority, pool)
+     INSERT INTO "TaskInstance" (id, "workspaceId", "runId", "taskId", "mapIndex", "mapItem", state, "maxTries", priority, pool, "queuedAt")
+     SELECT gen_random_uuid(), p."workspaceId", p."runId", p."taskId", x.ord - 1, x.item, 'queued', p."maxTries", p.priority, p.pool, now()
+     FROM parent p, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS x(item, ord)`,
+    [parent.id, items.length, JSON.stringify(items)],
+  );
+  return [];
+}
+
+function typeName(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "a list" : typeof value;
+}
+
+/** Reads the list a mapped task iterates: `params.x…` or `tasks.<id>.output…`. */
+async function mapSource(sql: Sql, run: RunRow, over: string): Promise<{ value: unknown; error?: string }> {
+  const path = over.replace(/^\{\{\s*|\s*\}\}$/g, "").split(".");
+  let value: unknown;
+  let rest: string[];
+  if (path[0] === "params") {
+    value = run.params;
+    rest = path.slice(1);
+  } else if (path[0] === "tasks" && path[2] === "output") {
+    const { rows } = await sql.query<{ output: unknown }>(
+      `SELECT output FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = $2 AND "mapIndex" = -1`,
+      [run.id, path[1]],
+    );
+    value = rows[0]?.output;
+    rest = path.slice(3);
+  } else {
+    return { value: undefined, error: `map.over "${over}" must start with params. or tasks.<id>.output` };
+  }
+  for (const key of rest) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return { value: undefined };
+    value = (value as Record<string, unknown>)[key];
+  }
+  return { value };
+}
+
+/** Counts finished top-level instances against the run; the last one ends it. */
+async function countFinished(sql: Sql, run: RunRow, compiled: CompiledDag, count: number): Promise<void> {
+  // The run row is the one lock every completion of the run shares: take it late.
+  const { rows } = await sql.query<{ tasksPending: number }>(
+    `UPDATE "DagRun" SET "tasksPending" = "tasksPending" - $2 WHERE id = $1 AND state = 'running' RETURNING "tasksPending"`,
+    [run.id, count],
+  );
+  if (rows[0] && rows[0].tasksPending <= 0) await endRun(sql, run, compiled);
+}
+
+/** A run succeeds unless one of its leaf tasks failed (as in Airflow). */
+export async function endRun(sql: Sql, run: RunRow, compiled: CompiledDag, forced?: "failed" | "cancelled"): Promise<void> {
+  let state: "success" | "failed" | "cancelled" = forced ?? "success";
+  if (!forced) {
+    const leaves = [...compiled.tasks.values()].filter((t) => t.downstream.length === 0).map((t) => t.def.id);
+    const { rows } = await sql.query<{ failed: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM "TaskInstance" WHERE "runId" = $1 AND "mapIndex" = -1
+         AND "taskId" = ANY($2::text[]) AND state IN ('failed', 'upstream_failed')) AS failed`,
+      [run.id, leaves],
+    );
+    if (rows[0]?.failed) state = "failed";
+  }
+  const { rowCount } = await sql.query(
+    `UPDATE "DagRun" SET state = $2::"RunState", "endedAt" = now() WHERE id = $1 AND state IN ('running', 'queued')`,
+    [run.id, state],
+  );
+  if (rowCount) await startQueuedRuns(sql, run.dagId);
+}
+
+/** Starts queued runs of a DAG while it has fewer than maxActiveRuns running. */
+export async function startQueuedRuns(sql: Sql, dagId: string): Promise<void> {
+  // The DAG row lock serialises run starts of one DAG.
+  const { rows: dags } = await sql.query<{ id: string }>(`SELECT id FROM "Dag" WHERE id = $1 FOR UPDATE`, [dagId]);
+  if (!dags[0]) return;
+  const { rows: queued } = await sql.query<RunRow & { maxActiveRuns: number; running: number; timeoutSeconds: number | null }>(
+    `SELECT r.id, r."workspaceId", r."dagId", r."dagVersionId", r.params,
+            (v.definition->>'maxActiveRuns')::int AS "maxActiveRuns",
+            (v.definition->>'runTimeoutSeconds')::float AS "timeoutSeconds",
+            (SELECT count(*)::int FROM "DagRun" a WHERE a."dagId" = r."dagId" AND a.state = 'running') AS running
+     FROM "DagRun" r JOIN "DagVersion" v ON v.id = r."dagVersionId"
+     WHERE r."dagId" = $1 AND r.state = 'queued'
+     ORDER BY r."logicalDate", r."queuedAt" LIMIT 100`,
+    [dagId],
+  );
+  let running = queued[0]?.running ?? 0;
+  for (const run of queued) {
+    if (running >= run.maxActiveRuns) break;
+    running++;
+    const timeoutAt = run.timeoutSeconds ? new Date(Date.now() + run.timeoutSeconds * 1000) : null;
+    await sql.query(
+      `UPDATE "DagRun" SET state = 'running', "startedAt" = now(), "timeoutAt" = $2 WHERE id = $1`,
+      [run.id, timeoutAt],
+    );
+    if (timeoutAt) await addJob(sql, jobNames.timeoutRun, { run: run.id, w: run.workspaceId }, timeoutAt);
+    const compiled = await compiledVersion(sql, run.dagVersionId);
+    if (compiled.tasks.size === 0) {
+      await endRun(sql, run, compiled);
+      continue;
+    }
+    const roots = [...compiled.tasks.values()]
+      .filter((t) => t.upstream.length === 0 || t.def.triggerRule === "always")
+      .map((t) => t.def.id);
+    await advance(sql, run, compiled, [], roots);
+  }
+}

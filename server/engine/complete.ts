@@ -1,0 +1,90 @@
+// Recording an attempt's outcome, guarded by the attempt number: the update only applies while
+// the instance is still `running` with that try, so a late or duplicated completion (a worker
+// that was given up for lost, a cancelled task finishing anyway) changes nothing.
+import { retryDelaySeconds } from "@/server/dags/definition";
+import { type Finished, type RunRow, advance } from "./advance";
+import { dispatch } from "./dispatch";
+import { compiledVersion } from "./graph";
+import { addJob, jobNames } from "./jobs";
+import { transaction } from "./sql";
+
+export type Outcome =
+  | { state: "success"; output: unknown; follow?: string[] }
+  | { state: "failed"; error: string; retryable: boolean }
+  | { state: "skipped"; error: string }
+  | { state: "deferred"; until: Date; deferState: unknown };
+
+export interface AttemptRef {
+  id: string;
+  attemptId: string;
+  taskId: string;
+  tryNumber: number;
+  maxTries: number;
+}
+
+export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcome): Promise<void> {
+  const compiled = await transaction((sql) => compiledVersion(sql, run.dagVersionId));
+  const settings = compiled.tasks.get(attempt.taskId)?.settings;
+  const retry =
+    outcome.state === "failed" && outcome.retryable && attempt.tryNumber < attempt.maxTries && settings !== undefined;
+  const state = retry ? "up_for_retry" : outcome.state;
+  const terminal = state === "success" || state === "failed" || state === "skipped";
+  const jitter = 0.9 + Math.random() * 0.2; // spreads retries of many failing tasks apart
+  const requeueAt =
+    outcome.state === "deferred"
+      ? outcome.until
+      : retry && settings
+        ? new Date(Date.now() + retryDelaySeconds(settings, attempt.tryNumber) * 1000 * jitter)
+        : null;
+
+  await transaction(async (sql) => {
+    const { rows } = await sql.query<{ runId: string; mapIndex: number; pool: string }>(
+      `UPDATE "TaskInstance" SET state = $3::"TaskState", output = $4::jsonb, error = $5, "deferState" = $6::jsonb,
+         "endedAt" = CASE WHEN $7 THEN now() ELSE NULL END
+       WHERE id = $1 AND "tryNumber" = $2 AND state = 'running'
+       RETURNING "runId", "mapIndex", pool`,
+      [
+        attempt.id,
+        attempt.tryNumber,
+        state,
+        outcome.state === "success" ? JSON.stringify(outcome.output) : null,
+        "error" in outcome ? outcome.error : null,
+        outcome.state === "deferred" ? JSON.stringify(outcome.deferState) : null,
+        terminal,
+      ],
+    );
+    const instance = rows[0];
+    if (!instance) return; // stale: the instance moved on without this attempt
+    await sql.query(`UPDATE "TaskAttempt" SET state = $2, "endedAt" = now(), error = $3 WHERE id = $1`, [
+      attempt.attemptId,
+      outcome.state === "deferred" ? "deferred" : outcome.state === "skipped" ? "success" : outcome.state,
+      "error" in outcome ? outcome.error : null,
+    ]);
+    if (requeueAt) {
+      await addJob(sql, jobNames.requeueTask, { ti: attempt.id, w: run.workspaceId, n: attempt.tryNumber }, requeueAt);
+    }
+    if (terminal) {
+      const finished: Finished = {
+        id: attempt.id,
+        taskId: attempt.taskId,
+        mapIndex: instance.mapIndex,
+        state,
+        follow: outcome.state === "success" ? outcome.follow : undefined,
+      };
+      await advance(sql, run, compiled, [finished]);
+    }
+    await dispatch(sql, run.workspaceId, [instance.pool]);
+  });
+}
+
+/** `engine:requeue-task`: a retry's delay or a deferral is over; queue the instance again. */
+export async function requeue(taskInstanceId: string, workspaceId: string, tryNumber: number): Promise<void> {
+  await transaction(async (sql) => {
+    const { rowCount } = await sql.query(
+      `UPDATE "TaskInstance" SET state = 'queued', "queuedAt" = now()
+       WHERE id = $1 AND "workspaceId" = $2 AND "tryNumber" = $3 AND state IN ('up_for_retry', 'deferred')`,
+      [taskInstanceId, workspaceId, tryNumber],
+    );
+    if (rowCount) await dispatch(sql, workspaceId);
+  });
+}

@@ -1,0 +1,74 @@
+// Task logs: lines captured while an attempt runs, written to PostgreSQL in chunks (a few per
+// second, not a row per line), capped per attempt with a marker, secrets masked on the way in.
+import { maskSecrets } from "@/server/templating/template";
+import type { TaskLogger } from "@/server/operators/execution";
+import { sql } from "./sql";
+
+const FLUSH_MS = 250;
+const FLUSH_BYTES = 32_768;
+
+export class AttemptLog implements TaskLogger {
+  private buffer: string[] = [];
+  private bufferedBytes = 0;
+  private written = 0;
+  private capped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly workspaceId: string,
+    private readonly attemptId: string,
+    private readonly capBytes: number,
+    private readonly secrets: readonly string[] = [],
+  ) {}
+
+  info(line: string) {
+    this.write("INFO", line);
+  }
+  warn(line: string) {
+    this.write("WARN", line);
+  }
+  error(line: string) {
+    this.write("ERROR", line);
+  }
+
+  private write(level: string, line: string) {
+    if (this.capped) return;
+    const text = `${new Date().toISOString()} ${level} ${maskSecrets(line, this.secrets)}\n`;
+    const bytes = Buffer.byteLength(text);
+    if (this.written + this.bufferedBytes + bytes > this.capBytes) {
+      this.capped = true;
+      this.buffer.push(`… log cut: this attempt reached its limit of ${this.capBytes} bytes\n`);
+    } else {
+      this.buffer.push(text);
+      this.bufferedBytes += bytes;
+    }
+    if (this.bufferedBytes >= FLUSH_BYTES || this.capped) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Writes what is buffered; resolves when every earlier write is stored. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return this.flushing;
+    const text = this.buffer.join("");
+    const bytes = this.bufferedBytes;
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    this.written += bytes;
+    this.flushing = this.flushing.then(() =>
+      sql
+        .query(
+          `WITH log AS (INSERT INTO "TaskLog" ("workspaceId", "attemptId", text) VALUES ($1, $2, $3) RETURNING 1)
+           UPDATE "TaskAttempt" SET "logBytes" = "logBytes" + $4 WHERE id = $2`,
+          [this.workspaceId, this.attemptId, text, bytes],
+        )
+        .then(
+          () => {},
+          (error: Error) => console.error(`could not store task log: ${error.message}`),
+        ),
+    );
+    return this.flushing;
+  }
+}

@@ -1,0 +1,208 @@
+// What operators do to runs by hand: cancel, clear (re-run) tasks with or without their
+// downstream, mark a task success or failed, retry the failed tasks. Each is one transaction on
+// the run, so workers completing attempts concurrently see either the state before or after.
+import { AppError, notFound } from "@/server/errors";
+import type { WorkspaceScope } from "@/server/tenancy/door";
+import { type Finished, type RunRow, advance, endRun } from "./advance";
+import { dispatch } from "./dispatch";
+import { type CompiledDag, compiledVersion } from "./graph";
+import { type Sql, transaction } from "./sql";
+import { isFailure, slotHoldingStates, type TaskState, terminalTaskStates } from "./states";
+import { decide } from "./trigger-rules";
+
+interface LockedRun extends RunRow {
+  state: string;
+}
+
+async function lockRun(sql: Sql, workspaceId: string, runId: string): Promise<LockedRun> {
+  const { rows } = await sql.query<LockedRun>(
+    `SELECT id, "workspaceId", "dagId", "dagVersionId", params, state FROM "DagRun"
+     WHERE id = $1 AND "workspaceId" = $2 FOR UPDATE`,
+    [runId, workspaceId],
+  );
+  if (!rows[0]) throw notFound("Run");
+  return rows[0];
+}
+
+/** Ends every unfinished instance of the run, giving back the slots of those holding one. */
+async function stopInstances(sql: Sql, run: RunRow, state: "cancelled" | "failed", error: string) {
+  const { rows } = await sql.query<{ id: string; state: TaskState; pool: string }>(
+    `WITH old AS (
+       SELECT id, state, pool FROM "TaskInstance"
+       WHERE "runId" = $1 AND state NOT IN ('success', 'failed', 'skipped', 'upstream_failed', 'cancelled') FOR UPDATE),
+     changed AS (
+       UPDATE "TaskInstance" t SET state = $2::"TaskState", error = $3, "endedAt" = now() FROM old WHERE t.id = old.id)
+     SELECT * FROM old`,
+    [run.id, state, error],
+  );
+  await sql.query(
+    `UPDATE "TaskAttempt" SET state = 'cancelled', "endedAt" = now(), error = $2
+     WHERE "taskInstanceId" = ANY($1::uuid[]) AND state IN ('running', 'deferred')`,
+    [rows.map((r) => r.id), error],
+  );
+  return rows.filter((r) => slotHoldingStates.has(r.state)).map((r) => r.pool);
+}
+
+export async function cancelRun(scope: WorkspaceScope, runId: string) {
+  await transaction(async (sql) => {
+    const run = await lockRun(sql, scope.workspace.id, runId);
+    if (run.state !== "running" && run.state !== "queued") {
+      throw new AppError("CONFLICT", `The run already ended (${run.state})`);
+    }
+    const released = await stopInstances(sql, run, "cancelled", `Cancelled by ${scope.actor.label}`);
+    await endRun(sql, run, await compiledVersion(sql, run.dagVersionId), "cancelled");
+    await dispatch(sql, run.workspaceId, released);
+  });
+  await scope.audit("run.cancel", runId);
+}
+
+/** `engine:timeout-run`: the run exceeded its runTimeoutSeconds. */
+export async function timeoutRun(runId: string, workspaceId: string) {
+  await transaction(async (sql) => {
+    const run = await lockRun(sql, workspaceId, runId).catch(() => null);
+    if (!run || run.state !== "running") return;
+    const released = await stopInstances(sql, run, "failed", "The run exceeded its runTimeoutSeconds");
+    await endRun(sql, run, await compiledVersion(sql, run.dagVersionId), "failed");
+    await dispatch(sql, run.workspaceId, released);
+  });
+}
+
+function withDownstream(compiled: CompiledDag, taskIds: string[]): Set<string> {
+  const result = new Set<string>();
+  const stack = [...taskIds];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (result.has(id)) continue;
+    result.add(id);
+    stack.push(...(compiled.tasks.get(id)?.downstream ?? []));
+  }
+  return result;
+}
+
+/**
+ * Puts the given tasks back to `none` (keeping everything else, outputs included), recomputes
+ * their upstream counters from the run as it is, reopens the run, and returns the instances
+ * that can be decided right away.
+ */
+async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: Set<string>) {
+  const { rows: all } = await sql.query<{ id: string; taskId: string; state: TaskState; pool: string }>(
+    `SELECT id, "taskId", state, pool FROM "TaskInstance" WHERE "runId" = $1 AND "mapIndex" = -1 FOR UPDATE`,
+    [run.id],
+  );
+  const stateOf = new Map(all.map((t) => [t.taskId, t.state]));
+  const targets = all.filter((t) => taskIds.has(t.taskId));
+  // Mapped children hold slots of their own.
+  const { rows: children } = await sql.query<{ id: string; state: TaskState; pool: string }>(
+    `DELETE FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" >= 0 RETURNING id, state, pool`,
+    [run.id, [...taskIds]],
+  );
+  const released = [...targets, ...children].filter((t) => slotHoldingStates.has(t.state)).map((t) => t.pool);
+  await sql.query(
+    `UPDATE "TaskAttempt" SET state = 'cancelled', "endedAt" = now(), error = 'Cleared'
+     WHERE "taskInstanceId" = ANY($1::uuid[]) AND state IN ('running', 'deferred')`,
+    [targets.map((t) => t.id)],
+  );
+  for (const id of taskIds) stateOf.set(id, "none");
+  const counters = targets.map((t) => {
+    const c = { total: 0, done: 0, success: 0, failed: 0, skipped: 0 };
+    for (const up of compiled.tasks.get(t.taskId)?.upstream ?? []) {
+      const s = stateOf.get(up) ?? "none";
+      c.total++;
+      if (terminalTaskStates.has(s)) c.done++;
+      if (s === "success") c.success++;
+      else if (isFailure(s)) c.failed++;
+      else if (s === "skipped") c.skipped++;
+    }
+    return c;
+  });
+  await sql.query(
+    `UPDATE "TaskInstance" t SET state = 'none', output = NULL, error = NULL, "deferState" = NULL, "mapCount" = NULL,
+       "childrenDone" = 0, "childrenFailed" = 0, "startedAt" = NULL, "endedAt" = NULL, "queuedAt" = NULL,
+       "maxTries" = t."tryNumber" + x.retries + 1,
+       "upstreamTotal" = x.total, "upstreamDone" = x.done, "upstreamSuccess" = x.success,
+       "upstreamFailed" = x.failed, "upstreamSkipped" = x.skipped
+     FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[])
+       AS x(id, retries, total, done, success, failed, skipped)
+     WHERE t.id = x.id`,
+    [
+      targets.map((t) => t.id),
+      targets.map((t) => compiled.tasks.get(t.taskId)?.settings.retries ?? 0),
+      counters.map((c) => c.total),
+      counters.map((c) => c.done),
+      counters.map((c) => c.success),
+      counters.map((c) => c.failed),
+      counters.map((c) => c.skipped),
+    ],
+  );
+  const reopened = targets.filter((t) => terminalTaskStates.has(t.state)).length;
+  await sql.query(
+    `UPDATE "DagRun" SET state = 'running', "endedAt" = NULL, "tasksPending" = "tasksPending" + $2,
+       "startedAt" = coalesce("startedAt", now()) WHERE id = $1`,
+    [run.id, reopened],
+  );
+  const ready: string[] = [];
+  const settled: Finished[] = [];
+  targets.forEach((t, i) => {
+    const task = compiled.tasks.get(t.taskId);
+    if (!task) return;
+    const decision = decide(task.def.triggerRule, counters[i]!);
+    if (decision === "run") ready.push(t.taskId);
+    else if (decision === "skip" || decision === "upstream_failed") {
+      settled.push({ id: t.id, taskId: t.taskId, mapIndex: -1, state: decision === "skip" ? "skipped" : "upstream_failed" });
+    }
+  });
+  await sql.query(
+    `UPDATE "TaskInstance" SET state = x.state::"TaskState", "endedAt" = now() FROM unnest($1::uuid[], $2::text[]) AS x(id, state)
+     WHERE "TaskInstance".id = x.id`,
+    [settled.map((f) => f.id), settled.map((f) => f.state)],
+  );
+  return { targets, ready, settled, released };
+}
+
+export async function clearTasks(scope: WorkspaceScope, input: { runId: string; taskIds: string[]; downstream: boolean }) {
+  const cleared = await transaction(async (sql) => {
+    const run = await lockRun(sql, scope.workspace.id, input.runId);
+    const compiled = await compiledVersion(sql, run.dagVersionId);
+    const unknown = input.taskIds.filter((id) => !compiled.tasks.has(id));
+    if (unknown.length > 0) throw notFound(`Task ${unknown.join(", ")}`);
+    const ids = input.downstream ? withDownstream(compiled, input.taskIds) : new Set(input.taskIds);
+    const { ready, settled, released } = await reset(sql, run, compiled, ids);
+    await advance(sql, run, compiled, settled, ready);
+    await dispatch(sql, run.workspaceId, released);
+    return [...ids];
+  });
+  await scope.audit("run.clear", input.runId, { tasks: cleared, downstream: input.downstream });
+  return { cleared };
+}
+
+/** Sets a task's state by hand; its downstream tasks are cleared so they follow the new state. */
+export async function markTask(scope: WorkspaceScope, input: { runId: string; taskId: string; state: "success" | "failed" }) {
+  await transaction(async (sql) => {
+    const run = await lockRun(sql, scope.workspace.id, input.runId);
+    const compiled = await compiledVersion(sql, run.dagVersionId);
+    if (!compiled.tasks.has(input.taskId)) throw notFound(`Task ${input.taskId}`);
+    const ids = withDownstream(compiled, [input.taskId]);
+    const { targets, released } = await reset(sql, run, compiled, ids);
+    const target = targets.find((t) => t.taskId === input.taskId)!;
+    await sql.query(`UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now(), error = $3 WHERE id = $1`, [
+      target.id,
+      input.state,
+      input.state === "failed" ? `Marked failed by ${scope.actor.label}` : null,
+    ]);
+    await advance(sql, run, compiled, [{ id: target.id, taskId: input.taskId, mapIndex: -1, state: input.state }]);
+    await dispatch(sql, run.workspaceId, released);
+  });
+  await scope.audit("run.mark", input.runId, { task: input.taskId, state: input.state });
+}
+
+/** Clears every failed (or upstream-failed) task of the run, keeping what succeeded. */
+export async function retryFailed(scope: WorkspaceScope, runId: string) {
+  const run = await scope.db.dagRun.findUnique({ where: { id: runId }, select: { id: true } });
+  if (!run) throw notFound("Run");
+  const failed = await scope.db.taskInstance.findMany({
+    where: { runId, mapIndex: -1, state: { in: ["failed", "upstream_failed"] } },
+    select: { taskId: true },
+  });
+  if (failed.length === 0) throw new AppError("CONFLICT", "The run has no failed tasks to retry");
+  return clearTasks(scope, { runId, taskIds: failed.map((t) => t.taskId), downstream: false });
+}

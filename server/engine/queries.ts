@@ -1,0 +1,96 @@
+// Reading runs, task instances, attempts and logs: through the workspace scope, like any read.
+import { notFound } from "@/server/errors";
+import type { WorkspaceScope } from "@/server/tenancy/door";
+import type { RunState } from "./states";
+
+export async function getRun(scope: WorkspaceScope, runId: string) {
+  const run = await scope.db.dagRun.findUnique({
+    where: { id: runId },
+    include: {
+      dag: { select: { key: true } },
+      dagVersion: { select: { number: true } },
+      taskInstances: {
+        orderBy: [{ taskId: "asc" }, { mapIndex: "asc" }],
+        select: {
+          id: true,
+          taskId: true,
+          mapIndex: true,
+          mapCount: true,
+          state: true,
+          tryNumber: true,
+          maxTries: true,
+          output: true,
+          error: true,
+          queuedAt: true,
+          startedAt: true,
+          endedAt: true,
+          attempts: {
+            orderBy: { number: "asc" },
+            select: { id: true, number: true, state: true, error: true, startedAt: true, endedAt: true, workerId: true },
+          },
+        },
+      },
+    },
+  });
+  if (!run) throw notFound("Run");
+  const { dag, dagVersion, taskInstances, ...rest } = run;
+  return { ...rest, dagKey: dag.key, versionNumber: dagVersion.number, tasks: taskInstances };
+}
+
+export async function listRuns(
+  scope: WorkspaceScope,
+  input: { dagKey?: string; state?: RunState; limit: number; before?: string },
+) {
+  const runs = await scope.db.dagRun.findMany({
+    where: {
+      ...(input.dagKey ? { dag: { key: input.dagKey } } : {}),
+      ...(input.state ? { state: input.state } : {}),
+      ...(input.before ? { queuedAt: { lt: new Date(input.before) } } : {}),
+    },
+    orderBy: { queuedAt: "desc" },
+    take: input.limit,
+    select: {
+      id: true,
+      state: true,
+      triggeredBy: true,
+      triggeredByLabel: true,
+      note: true,
+      logicalDate: true,
+      queuedAt: true,
+      startedAt: true,
+      endedAt: true,
+      dag: { select: { key: true } },
+    },
+  });
+  return runs.map(({ dag, ...run }) => ({ ...run, dagKey: dag.key }));
+}
+
+/** An attempt's log after `afterId` (for following a running attempt), oldest first. */
+export async function readLogs(
+  scope: WorkspaceScope,
+  input: { runId: string; taskId: string; mapIndex: number; attempt?: number; afterId?: string },
+) {
+  const instance = await scope.db.taskInstance.findUnique({
+    where: { runId_taskId_mapIndex: { runId: input.runId, taskId: input.taskId, mapIndex: input.mapIndex } },
+    select: { id: true, tryNumber: true, state: true },
+  });
+  if (!instance) throw notFound("Task instance");
+  const number = input.attempt ?? instance.tryNumber;
+  const attempt = await scope.db.taskAttempt.findUnique({
+    where: { taskInstanceId_number: { taskInstanceId: instance.id, number } },
+    select: { id: true, number: true, state: true },
+  });
+  if (!attempt) return { attempt: number, state: instance.state, running: false, chunks: [] as { id: string; text: string }[] };
+  const chunks = await scope.db.taskLog.findMany({
+    where: { attemptId: attempt.id, ...(input.afterId ? { id: { gt: BigInt(input.afterId) } } : {}) },
+    orderBy: { id: "asc" },
+    take: 500,
+    select: { id: true, text: true },
+  });
+  return {
+    attempt: attempt.number,
+    state: instance.state,
+    running: attempt.state === "running" || attempt.state === "deferred",
+    chunks: chunks.map((c) => ({ id: c.id.toString(), text: c.text })),
+  };
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { NonRetryableError } from "../execution";
+import { defineOperator, taskIdList } from "../types";
+
+const branchRule = z
+  .strictObject({
+    /** A template, usually exactly one `{{ … }}` so that its raw value is compared. */
+    when: z.string().min(1),
+    equals: z.unknown().optional(),
+    notEquals: z.unknown().optional(),
+    in: z.array(z.unknown()).optional(),
+    /** Tasks to follow when the rule matches; each must depend directly on the branch task. */
+    // biome-ignore lint/suspicious/noThenProperty: "then" reads best in a document; it holds an array, so the object is never a thenable.
+    then: taskIdList.min(1),
+  })
+  .superRefine((rule, ctx) => {
+    const tests = (["equals", "notEquals", "in"] as const).filter((key) => rule[key] !== undefined);
+    if (tests.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [tests[1]!],
+        message: `use one of ${tests.join(", ")}, not both`,
+      });
+    }
+  });
+
+export const branchConfigSchema = z
+  .strictObject({
+    rules: z.array(branchRule).min(1).optional(),
+    /** Tasks to follow when no rule matches; none (all downstream skipped) when empty. */
+    default: taskIdList.optional(),
+    /** JavaScript returning a task id or an array of them, run in the code sandbox. */
+    expression: z.string().min(1).optional(),
+  })
+  .superRefine((config, ctx) => {
+    if ((config.rules === undefined) === (config.expression === undefined)) {
+      ctx.addIssue({ code: "custom", path: [], message: "set either rules or expression" });
+    }
+    if (config.expression !== undefined && config.default !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["default"], message: "default goes with rules, not expression" });
+    }
+  });
+
+export type BranchConfig = z.output<typeof branchConfigSchema>;
+
+/** Every task id a branch config may choose, with its path inside the config. */
+export function branchTargets(config: BranchConfig): Array<{ taskId: string; path: Array<string | number> }> {
+  const targets: Array<{ taskId: string; path: Array<string | number> }> = [];
+  for (const [r, rule] of (config.rules ?? []).entries()) {
+    for (const [k, taskId] of rule.then.entries()) targets.push({ taskId, path: ["rules", r, "then", k] });
+  }
+  for (const [k, taskId] of (config.default ?? []).entries()) targets.push({ taskId, path: ["default", k] });
+  return targets;
+}
+
+export const branchOperator = defineOperator({
+  name: "branch",
+  title: "Branch",
+  description: "Chooses which downstream tasks run; the others are skipped.",
+  icon: "🔀",
+  docs:
+    "Follows some of the tasks that depend directly on it and skips the rest. With `rules`, the " +
+    "first rule whose `when` value matches (`equals`, `notEquals`, `in`, or truthy when none is " +
+    "given) chooses its `then` tasks, and `default` applies when no rule matches. With " +
+    "`expression`, a JavaScript snippet returns the task id or ids to follow. Skips propagate " +
+    "downstream under the usual trigger rules; join branches with none_failed_min_one_success.",
+  configSchema: branchConfigSchema,
+  templatedFields: ["rules.when"],
+  defaults: {
+    // biome-ignore lint/suspicious/noThenProperty: the document's field name (see branchRule).
+    rules: [{ when: "{{ params.mode }}", equals: "full", then: ["full_load"] }],
+    default: [],
+  },
+  async execute({ config, log }) {
+    if (config.expression !== undefined) {
+      throw new NonRetryableError("Branch expressions need the code sandbox, which this installation does not run yet");
+    }
+    // `when` arrives rendered: the template's value, compared as JSON so objects compare by content.
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const match = config.rules?.find((rule) => {
+      if (rule.equals !== undefined) return same(rule.when, rule.equals);
+      if (rule.notEquals !== undefined) return !same(rule.when, rule.notEquals);
+      if (rule.in !== undefined) return rule.in.some((value) => same(rule.when, value));
+      return Boolean(rule.when) && rule.when !== "false";
+    });
+    const follow = match?.then ?? config.default ?? [];
+    log.info(match ? `rule matched: following ${follow.join(", ")}` : `no rule matched: following ${follow.join(", ") || "nothing"}`);
+    return { output: { follow }, follow };
+  },
+});

@@ -1,0 +1,55 @@
+// What an operator's executor receives and returns. The engine renders the config, builds this
+// context, runs `execute`, and turns the result into the task instance's next state.
+
+export interface TaskLogger {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+export interface ExecutionContext<C> {
+  /** The task's config, templates rendered, defaults applied. */
+  config: C;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxTries: number;
+  /** Aborted on timeout, cancel, or when the worker shuts down. Pass it to everything that waits. */
+  signal: AbortSignal;
+  log: TaskLogger;
+  /** What the executor saved when it last deferred; null on the first execution of an attempt. */
+  deferState: unknown;
+  workspaceId: string;
+  run: { id: string; logicalDate: Date; params: Record<string, unknown> };
+  task: { id: string; mapIndex: number };
+  /** The element of a mapped task's list. */
+  item?: unknown;
+}
+
+export type ExecutionResult =
+  /** Success. `follow` (branch operators) names the downstream tasks to run; the rest are skipped. */
+  | { output?: unknown; follow?: string[] }
+  /** Wait without holding a worker or a slot; `execute` runs again at `until` with `deferState`. */
+  | { defer: { until: Date; state?: unknown } }
+  /** End as skipped (a sensor's soft fail). */
+  | { skip: string };
+
+/** An attempt's failure that should not be retried (bad config, a refused request). */
+export class NonRetryableError extends Error {
+  override name = "NonRetryableError";
+}
+
+/** Resolves after `ms`, or rejects when `signal` aborts. */
+export function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
