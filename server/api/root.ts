@@ -1,6 +1,8 @@
 // The API the web app speaks. The REST API (server/rest) maps HTTP routes onto these same
 // procedures, so both go through the same door.
 import { accountRouter } from "./routers/account";
+import { connectionsRouter, secretsRouter, variablesRouter } from "./routers/config";
+import { dagsRouter } from "./routers/dags";
 import { auditRouter, membersRouter, tokensRouter, workspaceRouter } from "./routers/workspace";
 import { createCallerFactory, router } from "./trpc";
 
@@ -10,6 +12,10 @@ export const appRouter = router({
   members: membersRouter,
   tokens: tokensRouter,
   audit: auditRouter,
+  dags: dagsRouter,
+  variables: variablesRouter,
+  secrets: secretsRouter,
+  connections: connectionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

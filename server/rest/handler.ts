@@ -3,9 +3,10 @@
 // failure is a 4xx with `{ error: { code, message, problems } }`; only our own bugs are 500s.
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { createCaller } from "@/server/api/root";
 import { contextFromRequest } from "@/server/api/context";
+import { createCaller } from "@/server/api/root";
 import { problemsOf } from "@/server/api/trpc";
+import { dagJsonSchema } from "@/server/dags/json-schema";
 import { AppError, httpStatus, type Problem } from "@/server/errors";
 import { openApiDocument } from "./openapi";
 import { type RestRoute, restRoutes } from "./routes";
@@ -13,7 +14,10 @@ import { type RestRoute, restRoutes } from "./routes";
 const MAX_BODY_BYTES = Number(process.env.BATON_API_MAX_BODY_BYTES ?? 1_048_576);
 
 /** Extra documents served beside the API (JSON Schemas and the like), by path under /api/v1. */
-const documents = new Map<string, () => unknown>([["/openapi.json", openApiDocument]]);
+const documents = new Map<string, () => unknown>([
+  ["/openapi.json", openApiDocument],
+  ["/schema/dag.json", dagJsonSchema],
+]);
 export function registerDocument(path: string, build: () => unknown) {
   documents.set(path, build);
 }
@@ -29,7 +33,10 @@ function errorResponse(status: number, code: string, message: string, problems: 
   return json(status, { error: { code, message, problems } });
 }
 
-function match(method: string, path: string): { route: RestRoute; params: Record<string, string> } | "method" | null {
+function match(
+  method: string,
+  path: string,
+): { route: RestRoute; params: Record<string, string> } | "method" | null {
   let pathMatched = false;
   for (const route of restRoutes) {
     const names: string[] = [];
@@ -49,13 +56,28 @@ function match(method: string, path: string): { route: RestRoute; params: Record
   return pathMatched ? "method" : null;
 }
 
-async function readJsonBody(request: Request): Promise<unknown> {
+async function readBodyText(request: Request): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${MAX_BODY_BYTES} bytes`);
+  if (declared > MAX_BODY_BYTES) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${MAX_BODY_BYTES} bytes`);
+  }
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
     throw new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${MAX_BODY_BYTES} bytes`);
   }
+  return text;
+}
+
+/** The format a content type names, for routes taking a document as the body. */
+function formatOf(contentType: string | null): "json" | "yaml" | undefined {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (/^(application|text)\/(x-)?yaml$/.test(type)) return "yaml";
+  if (type === "application/json") return "json";
+  return undefined;
+}
+
+async function readJsonBody(request: Request): Promise<unknown> {
+  const text = await readBodyText(request);
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);
@@ -69,7 +91,9 @@ export async function handleRest(request: Request, path: string): Promise<Respon
     const document = documents.get(path);
     if (document && request.method === "GET") return json(200, document());
     const matched = match(request.method, path);
-    if (matched === "method") return errorResponse(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`);
+    if (matched === "method") {
+      return errorResponse(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`);
+    }
     if (!matched) return errorResponse(404, "NOT_FOUND", `No API route ${request.method} /api/v1${path}`);
     const { route, params } = matched;
 
@@ -78,19 +102,34 @@ export async function handleRest(request: Request, path: string): Promise<Respon
       return errorResponse(401, "UNAUTHORIZED", "Send an API token as `Authorization: Bearer <token>`");
     }
     const query = Object.fromEntries(new URL(request.url).searchParams);
-    const body = route.method === "GET" || route.method === "DELETE" ? coerceQuery(query) : await readJsonBody(request);
+    let body: unknown;
+    if (route.method === "GET" || route.method === "DELETE") body = coerceQuery(query);
+    else if (route.bodyText) {
+      // A document sent as a file: the procedure parses it, so syntax errors come back as 422 problems.
+      const { field, formatField } = route.bodyText;
+      const format = formatOf(request.headers.get("content-type"));
+      body = {
+        ...query,
+        ...(formatField && format ? { [formatField]: format } : {}),
+        [field]: await readBodyText(request),
+      };
+    } else body = await readJsonBody(request);
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new AppError("BAD_REQUEST", "Request body must be a JSON object");
     }
-    const input = { ...body, ...params, workspace: ctx.caller.workspaceSlug };
-    const procedure = route.procedure.split(".").reduce<unknown>(
-      (node, key) => (node as Record<string, unknown>)[key],
-      createCaller(ctx),
-    ) as (input: unknown) => Promise<unknown>;
+    const input = { ...body, ...params, ...route.input, workspace: ctx.caller.workspaceSlug };
+    const procedure = route.procedure
+      .split(".")
+      .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as (
+      input: unknown,
+    ) => Promise<unknown>;
     const result = await procedure(input);
-    return json(result === undefined ? 204 : (route.status ?? 200), result ?? null);
+    const status = typeof route.status === "function" ? route.status(result) : (route.status ?? 200);
+    return json(result === undefined ? 204 : status, result ?? null);
   } catch (error) {
-    if (error instanceof AppError) return errorResponse(httpStatus[error.code], error.code, error.message, error.problems);
+    if (error instanceof AppError) {
+      return errorResponse(httpStatus[error.code], error.code, error.message, error.problems);
+    }
     if (error instanceof TRPCError) {
       return errorResponse(getHTTPStatusCodeFromError(error), error.code, error.message, problemsOf(error));
     }
@@ -101,5 +140,7 @@ export async function handleRest(request: Request, path: string): Promise<Respon
 
 /** Query strings are text; turn numeric-looking values into numbers so zod's number fields accept them. */
 function coerceQuery(query: Record<string, string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v) && k !== "before" ? Number(v) : v]));
+  return Object.fromEntries(
+    Object.entries(query).map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v) && k !== "before" ? Number(v) : v]),
+  );
 }

@@ -2,12 +2,17 @@
 // input schemas, so it cannot drift from what the server validates.
 import { z } from "zod";
 import { appRouter } from "@/server/api/root";
-import { restRoutes } from "./routes";
+import { type RestRoute, restRoutes } from "./routes";
 
-type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; required?: string[] } & Record<string, unknown>;
+type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; required?: string[] } & Record<
+  string,
+  unknown
+>;
 
 function inputSchema(procedurePath: string): JsonSchema {
-  const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: z.ZodType[] } }>)[procedurePath];
+  const procedure = (
+    appRouter._def.procedures as unknown as Record<string, { _def: { inputs: z.ZodType[] } }>
+  )[procedurePath];
   if (!procedure) throw new Error(`REST route names unknown procedure ${procedurePath}`);
   const merged: JsonSchema = { type: "object", properties: {}, required: [] };
   for (const input of procedure._def.inputs) {
@@ -21,17 +26,86 @@ function inputSchema(procedurePath: string): JsonSchema {
   return merged;
 }
 
+function responses(route: RestRoute) {
+  const statuses = typeof route.status === "function" ? ["200", "201"] : [String(route.status ?? 200)];
+  return {
+    ...Object.fromEntries(
+      statuses.map((status) => [status, { description: "Success", content: { "application/json": {} } }]),
+    ),
+    "4XX": {
+      description: "Client error",
+      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+    },
+  };
+}
+
+/** A route whose body is a document sent as a file (JSON or YAML); its other fields are query parameters. */
+function documentOperation(
+  route: RestRoute,
+  schema: JsonSchema,
+  pathParams: string[],
+  rest: [string, JsonSchema][],
+) {
+  const { field, formatField, schema: documentSchema } = route.bodyText!;
+  const query = rest.filter(([name]) => name !== field && name !== formatField);
+  const documentRef = documentSchema ? { $ref: documentSchema } : {};
+  return {
+    operationId: route.procedure,
+    summary: route.summary,
+    parameters: [
+      ...pathParams.map((name) => ({
+        name,
+        in: "path",
+        required: true,
+        schema: schema.properties?.[name] ?? { type: "string" },
+      })),
+      ...query.map(([name, s]) => ({
+        name,
+        in: "query",
+        required: schema.required?.includes(name) ?? false,
+        schema: s,
+      })),
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": { schema: documentRef },
+        "application/yaml": { schema: { type: "string", description: "The same document as YAML" } },
+      },
+    },
+    responses: responses(route),
+  };
+}
+
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of restRoutes) {
     const schema = inputSchema(route.procedure);
     const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    const rest = Object.entries(schema.properties ?? {}).filter(([name]) => !pathParams.includes(name));
+    const fixed = Object.keys(route.input ?? {});
+    const rest = Object.entries(schema.properties ?? {}).filter(
+      ([name]) => !pathParams.includes(name) && !fixed.includes(name),
+    );
     const inQuery = route.method === "GET" || route.method === "DELETE";
+    if (route.bodyText) {
+      paths[route.path] ??= {};
+      paths[route.path]![route.method.toLowerCase()] = documentOperation(route, schema, pathParams, rest);
+      continue;
+    }
     const parameters = [
-      ...pathParams.map((name) => ({ name, in: "path", required: true, schema: schema.properties?.[name] ?? { type: "string" } })),
+      ...pathParams.map((name) => ({
+        name,
+        in: "path",
+        required: true,
+        schema: schema.properties?.[name] ?? { type: "string" },
+      })),
       ...(inQuery
-        ? rest.map(([name, s]) => ({ name, in: "query", required: schema.required?.includes(name) ?? false, schema: s }))
+        ? rest.map(([name, s]) => ({
+            name,
+            in: "query",
+            required: schema.required?.includes(name) ?? false,
+            schema: s,
+          }))
         : []),
     ];
     const body = Object.fromEntries(rest);
@@ -46,21 +120,27 @@ export function openApiDocument() {
               required: true,
               content: {
                 "application/json": {
-                  schema: { type: "object", properties: body, required: schema.required?.filter((r) => r in body) },
+                  schema: {
+                    type: "object",
+                    properties: body,
+                    required: schema.required?.filter((r) => r in body),
+                  },
                 },
               },
             },
           }
         : {}),
-      responses: {
-        [String(route.status ?? 200)]: { description: "Success", content: { "application/json": {} } },
-        "4XX": { description: "Client error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-      },
+      responses: responses(route),
     };
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Baton API", version: "1", description: "Workflow orchestration. Authenticate with `Authorization: Bearer <API token>`; a token acts only inside its own workspace." },
+    info: {
+      title: "Baton API",
+      version: "1",
+      description:
+        "Workflow orchestration. Authenticate with `Authorization: Bearer <API token>`; a token acts only inside its own workspace.",
+    },
     servers: [{ url: "/api/v1" }],
     security: [{ bearer: [] }],
     paths,
@@ -75,7 +155,13 @@ export function openApiDocument() {
               properties: {
                 code: { type: "string" },
                 message: { type: "string" },
-                problems: { type: "array", items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } } },
+                problems: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    properties: { path: { type: "string" }, message: { type: "string" } },
+                  },
+                },
               },
             },
           },

@@ -7,20 +7,206 @@ export interface RestRoute {
   path: string;
   procedure: string;
   summary: string;
-  /** Status of a successful answer (200 unless it creates something). */
-  status?: number;
+  /** Status of a successful answer (200 unless it creates something), or a function of the answer. */
+  status?: number | ((result: unknown) => number);
+  /**
+   * The raw request body (text, not parsed as JSON) becomes input field `field`, for documents sent
+   * as files (JSON or YAML); the query string supplies the other fields. `formatField` receives
+   * "yaml" or "json" when the content type names one.
+   */
+  bodyText?: { field: string; formatField?: string; schema?: string };
+  /** Fixed input, for routes that are one value of a procedure's field (pause → paused: true). */
+  input?: Record<string, unknown>;
 }
 
+const createdOrUpdated = (result: unknown) => ((result as { created?: boolean }).created ? 201 : 200);
+const dagDocument = { field: "document", formatField: "format", schema: "/api/v1/schema/dag.json" };
+
 export const restRoutes: RestRoute[] = [
-  { method: "GET", path: "/workspace", procedure: "workspace.get", summary: "The token's workspace and its permissions" },
+  {
+    method: "GET",
+    path: "/workspace",
+    procedure: "workspace.get",
+    summary: "The token's workspace and its permissions",
+  },
   { method: "GET", path: "/members", procedure: "members.list", summary: "List members and their roles" },
-  { method: "PATCH", path: "/members/{memberId}", procedure: "members.changeRole", summary: "Change a member's role" },
+  {
+    method: "PATCH",
+    path: "/members/{memberId}",
+    procedure: "members.changeRole",
+    summary: "Change a member's role",
+  },
   { method: "DELETE", path: "/members/{memberId}", procedure: "members.remove", summary: "Remove a member" },
-  { method: "GET", path: "/invitations", procedure: "members.invitations", summary: "List pending invitations" },
-  { method: "POST", path: "/invitations", procedure: "members.invite", summary: "Invite someone by e-mail", status: 201 },
-  { method: "DELETE", path: "/invitations/{invitationId}", procedure: "members.revokeInvitation", summary: "Revoke an invitation" },
+  {
+    method: "GET",
+    path: "/invitations",
+    procedure: "members.invitations",
+    summary: "List pending invitations",
+  },
+  {
+    method: "POST",
+    path: "/invitations",
+    procedure: "members.invite",
+    summary: "Invite someone by e-mail",
+    status: 201,
+  },
+  {
+    method: "DELETE",
+    path: "/invitations/{invitationId}",
+    procedure: "members.revokeInvitation",
+    summary: "Revoke an invitation",
+  },
   { method: "GET", path: "/tokens", procedure: "tokens.list", summary: "List API tokens" },
-  { method: "POST", path: "/tokens", procedure: "tokens.create", summary: "Create an API token (shown once)", status: 201 },
+  {
+    method: "POST",
+    path: "/tokens",
+    procedure: "tokens.create",
+    summary: "Create an API token (shown once)",
+    status: 201,
+  },
   { method: "DELETE", path: "/tokens/{tokenId}", procedure: "tokens.revoke", summary: "Revoke an API token" },
   { method: "GET", path: "/audit", procedure: "audit.list", summary: "Read the audit log, newest first" },
+
+  {
+    method: "GET",
+    path: "/dags",
+    procedure: "dags.list",
+    summary: "List DAGs (archived ones with includeArchived=true)",
+  },
+  {
+    method: "POST",
+    path: "/dags/validate",
+    procedure: "dags.validate",
+    summary: "Validate a DAG document (JSON or YAML body) without saving it",
+    bodyText: dagDocument,
+  },
+  {
+    method: "PUT",
+    path: "/dags/{dagId}",
+    procedure: "dags.push",
+    summary: "Create or update a DAG from a document (JSON, or YAML with content-type application/yaml)",
+    status: createdOrUpdated,
+    bodyText: dagDocument,
+  },
+  {
+    method: "GET",
+    path: "/dags/{dagId}",
+    procedure: "dags.get",
+    summary: "A DAG, its current document and analysis",
+  },
+  {
+    method: "GET",
+    path: "/dags/{dagId}/versions",
+    procedure: "dags.versions",
+    summary: "A DAG's versions, newest first",
+  },
+  {
+    method: "GET",
+    path: "/dags/{dagId}/versions/{number}",
+    procedure: "dags.version",
+    summary: "One version's document",
+  },
+  {
+    method: "GET",
+    path: "/dags/{dagId}/diff",
+    procedure: "dags.diff",
+    summary: "What changed between versions from and to",
+  },
+  {
+    method: "GET",
+    path: "/dags/{dagId}/analysis",
+    procedure: "dags.analysis",
+    summary: "Levels, width, critical path, ranks",
+  },
+  {
+    method: "POST",
+    path: "/dags/{dagId}/restore",
+    procedure: "dags.restore",
+    summary: "Save an old version as the newest",
+  },
+  {
+    method: "POST",
+    path: "/dags/{dagId}/pause",
+    procedure: "dags.setPaused",
+    summary: "Pause a DAG",
+    input: { paused: true },
+  },
+  {
+    method: "POST",
+    path: "/dags/{dagId}/unpause",
+    procedure: "dags.setPaused",
+    summary: "Unpause a DAG",
+    input: { paused: false },
+  },
+  {
+    method: "POST",
+    path: "/dags/{dagId}/archive",
+    procedure: "dags.archive",
+    summary: "Archive (hide and pause) a DAG",
+  },
+  {
+    method: "POST",
+    path: "/dags/{dagId}/unarchive",
+    procedure: "dags.unarchive",
+    summary: "Bring an archived DAG back",
+  },
+
+  { method: "GET", path: "/variables", procedure: "variables.list", summary: "List variables" },
+  {
+    method: "POST",
+    path: "/variables",
+    procedure: "variables.create",
+    summary: "Create a variable",
+    status: 201,
+  },
+  { method: "GET", path: "/variables/{key}", procedure: "variables.get", summary: "A variable" },
+  { method: "PATCH", path: "/variables/{key}", procedure: "variables.update", summary: "Change a variable" },
+  { method: "DELETE", path: "/variables/{key}", procedure: "variables.delete", summary: "Delete a variable" },
+
+  {
+    method: "GET",
+    path: "/secrets",
+    procedure: "secrets.list",
+    summary: "List secrets (names only; values are never shown)",
+  },
+  { method: "POST", path: "/secrets", procedure: "secrets.create", summary: "Create a secret", status: 201 },
+  {
+    method: "PATCH",
+    path: "/secrets/{name}",
+    procedure: "secrets.update",
+    summary: "Replace a secret's value or description",
+  },
+  { method: "DELETE", path: "/secrets/{name}", procedure: "secrets.delete", summary: "Delete a secret" },
+
+  {
+    method: "GET",
+    path: "/connections",
+    procedure: "connections.list",
+    summary: "List connections (secret fields masked)",
+  },
+  {
+    method: "POST",
+    path: "/connections",
+    procedure: "connections.create",
+    summary: "Create a connection",
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/connections/{name}",
+    procedure: "connections.get",
+    summary: "A connection (secret fields masked)",
+  },
+  {
+    method: "PATCH",
+    path: "/connections/{name}",
+    procedure: "connections.update",
+    summary: "Change a connection; secret fields left out are kept",
+  },
+  {
+    method: "DELETE",
+    path: "/connections/{name}",
+    procedure: "connections.delete",
+    summary: "Delete a connection",
+  },
 ];

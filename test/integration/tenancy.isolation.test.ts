@@ -1,16 +1,36 @@
 // Tenant isolation, enumerated from the router itself: every procedure is called by a member of
 // workspace A with workspace B's slug and B's ids. A procedure added later without a fixture here
 // fails the suite, and so does one that answers anything but NOT_FOUND.
+import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "@/server/api/root";
+import { createConnection } from "@/server/config/connections";
+import { createSecret } from "@/server/config/secrets";
+import { createVariable } from "@/server/config/variables";
+import { pushDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
-import { restRoutes } from "@/server/rest/routes";
+import { inviteMember } from "@/server/members/service";
+import { type RestRoute, restRoutes } from "@/server/rest/routes";
+import { generateKey } from "@/server/secrets/crypto";
 import { openWorkspace } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
-import { inviteMember } from "@/server/members/service";
 import { apiAs, codeOf, createUser } from "../support/factories";
 
-type Ids = { workspace: string; memberId: string; invitationId: string; tokenId: string };
+type Ids = {
+  workspace: string;
+  memberId: string;
+  invitationId: string;
+  tokenId: string;
+  /** A DAG (its document id) with versions 1 and 2. */
+  dagId: string;
+  number: number;
+  variableKey: string;
+  secretName: string;
+  connectionName: string;
+};
+
+/** A valid document with the given id. */
+const dagDocument = (id: string) => ({ id, tasks: [{ id: "t", operator: "noop" }] });
 
 /** Input for each workspace procedure, built from the target workspace's ids. */
 const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
@@ -27,7 +47,59 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "tokens.create": (ids) => ({ workspace: ids.workspace, name: "stolen", role: "OWNER" }),
   "tokens.revoke": (ids) => ({ workspace: ids.workspace, tokenId: ids.tokenId }),
   "audit.list": (ids) => ({ workspace: ids.workspace }),
+  "dags.list": (ids) => ({ workspace: ids.workspace, includeArchived: true }),
+  "dags.get": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "dags.push": (ids) => ({
+    workspace: ids.workspace,
+    document: dagDocument(ids.dagId),
+    message: "overwritten",
+  }),
+  "dags.validate": (ids) => ({ workspace: ids.workspace, document: dagDocument(ids.dagId) }),
+  "dags.versions": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "dags.version": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, number: ids.number }),
+  "dags.diff": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, from: 1, to: ids.number }),
+  "dags.restore": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, number: 1 }),
+  "dags.setPaused": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, paused: true }),
+  "dags.archive": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "dags.unarchive": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "dags.analysis": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "variables.list": (ids) => ({ workspace: ids.workspace }),
+  "variables.get": (ids) => ({ workspace: ids.workspace, key: ids.variableKey }),
+  "variables.create": (ids) => ({ workspace: ids.workspace, key: ids.variableKey, value: "hijacked" }),
+  "variables.update": (ids) => ({ workspace: ids.workspace, key: ids.variableKey, value: "hijacked" }),
+  "variables.delete": (ids) => ({ workspace: ids.workspace, key: ids.variableKey }),
+  "secrets.list": (ids) => ({ workspace: ids.workspace }),
+  "secrets.create": (ids) => ({ workspace: ids.workspace, name: ids.secretName, value: "hijacked" }),
+  "secrets.update": (ids) => ({ workspace: ids.workspace, name: ids.secretName, value: "hijacked" }),
+  "secrets.delete": (ids) => ({ workspace: ids.workspace, name: ids.secretName }),
+  "connections.list": (ids) => ({ workspace: ids.workspace }),
+  "connections.get": (ids) => ({ workspace: ids.workspace, name: ids.connectionName }),
+  "connections.create": (ids) => ({
+    workspace: ids.workspace,
+    name: ids.connectionName,
+    type: "slack",
+    config: { webhookUrl: "https://evil.example.com/hook" },
+  }),
+  "connections.update": (ids) => ({
+    workspace: ids.workspace,
+    name: ids.connectionName,
+    config: { host: "evil.example.com", password: "hijacked" },
+  }),
+  "connections.delete": (ids) => ({ workspace: ids.workspace, name: ids.connectionName }),
 };
+
+/**
+ * Procedures that create a row under a name the caller chooses: with another workspace's names
+ * inside one's own workspace they create one's own rows (names are per workspace), so they are
+ * checked for leaving the other workspace unchanged rather than for NOT_FOUND.
+ */
+const createsByName = new Set([
+  "dags.push",
+  "dags.validate",
+  "variables.create",
+  "secrets.create",
+  "connections.create",
+]);
 
 /** Procedures that act for the signed-in user, not inside a workspace (no tenant ids in their input). */
 const accountProcedures = new Set([
@@ -41,10 +113,27 @@ const accountProcedures = new Set([
   "account.acceptInvitation",
 ]);
 
-/** Procedures whose input carries ids of rows inside the workspace. */
-const takesRowIds = Object.keys(fixtures).filter((name) => /Id|memberId/.test(JSON.stringify(fixtures[name]!({ workspace: "w", memberId: "m", invitationId: "i", tokenId: "t" }))));
+/** Procedures whose input carries ids (or names) of rows inside the workspace. */
+const sentinel: Ids = {
+  workspace: "w",
+  memberId: "@memberId",
+  invitationId: "@invitationId",
+  tokenId: "@tokenId",
+  dagId: "@dagId",
+  number: 987_654,
+  variableKey: "@variableKey",
+  secretName: "@secretName",
+  connectionName: "@connectionName",
+};
+const takesRowIds = Object.keys(fixtures).filter((name) => {
+  const input = JSON.stringify(fixtures[name]!(sentinel));
+  return !createsByName.has(name) && (/"@\w+"/.test(input) || input.includes(String(sentinel.number)));
+});
 
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { permission?: string } } }>;
+const procedures = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { meta?: { permission?: string } } }
+>;
 
 let a: Awaited<ReturnType<typeof createUser>>;
 let b: Awaited<ReturnType<typeof createUser>>;
@@ -54,24 +143,66 @@ let idsB: Ids;
 async function seed(owner: typeof a): Promise<Ids> {
   const scope = await openWorkspace(owner.caller, owner.workspace.slug, "members:manage");
   const guest = await createUser("guest");
-  await db.membership.create({ data: { workspaceId: owner.workspace.id, userId: guest.user.id, role: "VIEWER" } });
-  const member = await db.membership.findFirstOrThrow({ where: { workspaceId: owner.workspace.id, userId: guest.user.id } });
-  const invitation = await inviteMember(scope, { email: "someone@example.com", role: "EDITOR", baseUrl: "http://x" });
+  await db.membership.create({
+    data: { workspaceId: owner.workspace.id, userId: guest.user.id, role: "VIEWER" },
+  });
+  const member = await db.membership.findFirstOrThrow({
+    where: { workspaceId: owner.workspace.id, userId: guest.user.id },
+  });
+  const invitation = await inviteMember(scope, {
+    email: "someone@example.com",
+    role: "EDITOR",
+    baseUrl: "http://x",
+  });
   const token = await createToken(scope, { name: "ci", role: "ADMIN" });
-  return { workspace: owner.workspace.slug, memberId: member.id, invitationId: invitation.id, tokenId: token.id };
+  // Names differ per workspace, so that one workspace's names are unknown in the other.
+  const suffix = randomBytes(3).toString("hex");
+  const dagId = `pipeline_${suffix}`;
+  await createVariable(scope, { key: `region_${suffix}`, value: "eu" });
+  await pushDag(scope, { document: { ...dagDocument(dagId), title: "v1" } });
+  await pushDag(scope, { document: { ...dagDocument(dagId), title: "v2" } });
+  await createSecret(scope, { name: `TOKEN_${suffix}`, value: `secret-${suffix}` });
+  await createConnection(scope, {
+    name: `warehouse_${suffix}`,
+    type: "postgres",
+    config: { host: "db.example.com", database: "dw", user: "loader", password: `pw-${suffix}` },
+  });
+  return {
+    workspace: owner.workspace.slug,
+    memberId: member.id,
+    invitationId: invitation.id,
+    tokenId: token.id,
+    dagId,
+    number: 2,
+    variableKey: `region_${suffix}`,
+    secretName: `TOKEN_${suffix}`,
+    connectionName: `warehouse_${suffix}`,
+  };
 }
 
 async function snapshot(workspaceId: string) {
-  const [workspace, members, invitations, tokens] = await Promise.all([
-    db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
-    db.membership.findMany({ where: { workspaceId }, select: { id: true, role: true }, orderBy: { id: "asc" } }),
-    db.invitation.findMany({ where: { workspaceId }, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
-    db.apiToken.findMany({ where: { workspaceId }, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
-  ]);
-  return { workspace, members, invitations, tokens };
+  const where = { workspaceId };
+  const [workspace, members, invitations, tokens, dags, versions, variables, secrets, connections] =
+    await Promise.all([
+      db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
+      db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
+      db.invitation.findMany({ where, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
+      db.apiToken.findMany({ where, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
+      db.dag.findMany({ where, orderBy: { id: "asc" } }),
+      db.dagVersion.findMany({
+        where,
+        select: { id: true, number: true, hash: true },
+        orderBy: { id: "asc" },
+      }),
+      db.variable.findMany({ where, orderBy: { id: "asc" } }),
+      db.secret.findMany({ where, orderBy: { id: "asc" } }),
+      db.connection.findMany({ where, orderBy: { id: "asc" } }),
+    ]);
+  return { workspace, members, invitations, tokens, dags, versions, variables, secrets, connections };
 }
 
 beforeAll(async () => {
+  process.env.BATON_MASTER_KEYS = `1:${generateKey()}`;
   a = await createUser("alice");
   b = await createUser("bob");
   idsA = await seed(a);
@@ -80,7 +211,9 @@ beforeAll(async () => {
 
 describe("every procedure is classified", () => {
   it("has a fixture here or is an account procedure", () => {
-    const unclassified = Object.keys(procedures).filter((name) => !fixtures[name] && !accountProcedures.has(name));
+    const unclassified = Object.keys(procedures).filter(
+      (name) => !fixtures[name] && !accountProcedures.has(name),
+    );
     expect(unclassified).toEqual([]);
   });
 
@@ -95,7 +228,9 @@ describe("another workspace's slug answers NOT_FOUND", () => {
   for (const name of Object.keys(fixtures)) {
     it(name, async () => {
       const before = await snapshot(b.workspace.id);
-      const call = name.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], a.api) as (
+      const call = name
+        .split(".")
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], a.api) as (
         input: unknown,
       ) => Promise<unknown>;
       expect(await codeOf(call(fixtures[name]!(idsB)))).toBe("NOT_FOUND");
@@ -108,7 +243,9 @@ describe("another workspace's row ids, inside one's own workspace, answer NOT_FO
   for (const name of takesRowIds) {
     it(name, async () => {
       const before = await snapshot(b.workspace.id);
-      const call = name.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], a.api) as (
+      const call = name
+        .split(".")
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], a.api) as (
         input: unknown,
       ) => Promise<unknown>;
       const input = { ...fixtures[name]!(idsB), workspace: idsA.workspace };
@@ -117,6 +254,37 @@ describe("another workspace's row ids, inside one's own workspace, answer NOT_FO
     });
   }
 });
+
+describe("another workspace's names, used to create inside one's own workspace, leave it unchanged", () => {
+  for (const name of createsByName) {
+    it(name, async () => {
+      const before = await snapshot(b.workspace.id);
+      const call = name
+        .split(".")
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], a.api) as (
+        input: unknown,
+      ) => Promise<unknown>;
+      await call({ ...fixtures[name]!(idsB), workspace: idsA.workspace });
+      expect(await snapshot(b.workspace.id)).toEqual(before);
+      await forgetNamesOf(idsB, a.workspace.id);
+    });
+  }
+});
+
+/** Removes rows that use `ids`' names from another workspace, so later tests find nothing there. */
+async function forgetNamesOf(ids: Ids, workspaceId: string) {
+  await db.dag.deleteMany({ where: { workspaceId, key: ids.dagId } });
+  await db.variable.deleteMany({ where: { workspaceId, key: ids.variableKey } });
+  await db.secret.deleteMany({ where: { workspaceId, name: ids.secretName } });
+  await db.connection.deleteMany({ where: { workspaceId, name: ids.connectionName } });
+}
+
+/** The value of a REST path parameter for the row of `ids` the route names. */
+function restParam(route: RestRoute, param: string, ids: Ids): string {
+  if (param === "key") return ids.variableKey;
+  if (param === "name") return route.path.startsWith("/secrets") ? ids.secretName : ids.connectionName;
+  return String(ids[param as keyof Ids]);
+}
 
 describe("REST: a token reaches only its own workspace", () => {
   let token: string;
@@ -131,17 +299,29 @@ describe("REST: a token reaches only its own workspace", () => {
     it(`${route.method} ${route.path} with B's ids`, async () => {
       const { handleRest } = await import("@/server/rest/handler");
       const before = await snapshot(b.workspace.id);
-      const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => idsB[p as keyof Ids]);
+      const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => restParam(route, p, idsB));
+      const creates = createsByName.has(route.procedure);
+      // The fixture's other fields go in the query or the body, so that the input is valid and
+      // only the row lookup can fail. A create-or-update by name makes one's own row instead.
+      const { workspace: _, ...input } = fixtures[route.procedure]!(idsB);
+      for (const param of params) delete input[param];
+      const query = Object.entries(input).filter(([, v]) => typeof v !== "object");
+      const url =
+        route.method === "GET" && query.length > 0
+          ? `${path}?${new URLSearchParams(query.map(([k, v]) => [k, String(v)]))}`
+          : path;
+      const body = creates ? dagDocument(idsB.dagId) : { role: "VIEWER", ...input };
       const response = await handleRest(
-        new Request(`http://localhost/api/v1${path}`, {
+        new Request(`http://localhost/api/v1${url}`, {
           method: route.method,
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: route.method === "GET" || route.method === "DELETE" ? undefined : JSON.stringify({ role: "VIEWER" }),
+          body: route.method === "GET" || route.method === "DELETE" ? undefined : JSON.stringify(body),
         }),
         path,
       );
-      expect(response.status).toBe(404);
+      expect(response.status).toBe(creates ? 201 : 404);
       expect(await snapshot(b.workspace.id)).toEqual(before);
+      await forgetNamesOf(idsB, a.workspace.id);
     });
   }
 

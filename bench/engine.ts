@@ -1,0 +1,252 @@
+// `npm run bench -- engine`: Baton's engine against raw graphile-worker, measured side by side on
+// the same database server in one run (issue "The execution engine", point 10).
+//
+//  - hop latency: a 1,000-task chain of no-op tasks, upstream end → downstream start;
+//  - the 40-task chain of ~10 ms tasks from published orchestrator comparisons: total time;
+//  - throughput: a 10,000-task fan-out of no-op tasks;
+//  - fairness: one workspace with a 50,000-task backlog and 20 quiet workspaces submitting small
+//    DAGs (quiet queue-to-start p50/p99), and Jain's index over equally weighted backlogged
+//    workspaces.
+//
+// Baton's timestamps are PostgreSQL's, stored with millisecond precision; raw graphile-worker's
+// are taken in the handler with performance.now().
+import { performance } from "node:perf_hooks";
+import { Logger, run as runGraphile, type Task } from "graphile-worker";
+import { benchDatabase, fmt, jain, percentile } from "./support";
+
+const WORKER_CONCURRENCY = 10;
+const quiet = new Logger(() => () => {});
+
+export default async function engineBench() {
+  const database = await benchDatabase("engine");
+  process.env.DATABASE_URL = database.url;
+  const rows: Record<string, string>[] = [];
+  try {
+    const raw = await rawGraphile(database.url);
+    const baton = await batonFigures();
+    rows.push(
+      {
+        measure: "hop p50 (ms)",
+        baton: fmt(baton.hop.p50),
+        "raw graphile-worker": fmt(raw.hop.p50, 2),
+        ratio: fmt(baton.hop.p50 / raw.hop.p50, 2),
+        target: "within 3 ms of raw",
+      },
+      { measure: "hop p95 (ms)", baton: fmt(baton.hop.p95), "raw graphile-worker": fmt(raw.hop.p95, 2), ratio: fmt(baton.hop.p95 / raw.hop.p95, 2), target: "" },
+      { measure: "hop p99 (ms)", baton: fmt(baton.hop.p99), "raw graphile-worker": fmt(raw.hop.p99, 2), ratio: fmt(baton.hop.p99 / raw.hop.p99, 2), target: "" },
+      {
+        measure: "40 × 10 ms chain (s)",
+        baton: fmt(baton.chain40 / 1000, 2),
+        "raw graphile-worker": fmt(raw.chain40 / 1000, 2),
+        ratio: fmt(baton.chain40 / raw.chain40, 2),
+        target: "< 0.6 s (Hatchet 1.22, Temporal 2.97, Windmill 4.38, Airflow 116)",
+      },
+      {
+        measure: "fan-out throughput (tasks/s)",
+        baton: fmt(baton.throughput, 0),
+        "raw graphile-worker": fmt(raw.throughput, 0),
+        ratio: fmt(baton.throughput / raw.throughput, 2),
+        target: "≥ 0.5 × raw",
+      },
+      { measure: "quiet queue-to-start p50 (ms)", baton: fmt(baton.fair.quietP50), "raw graphile-worker": "—", ratio: "—", target: "" },
+      { measure: "quiet queue-to-start p99 (ms)", baton: fmt(baton.fair.quietP99), "raw graphile-worker": "—", ratio: "—", target: "< 100 ms" },
+      { measure: "Jain's index (5 backlogged)", baton: fmt(baton.fair.jain, 3), "raw graphile-worker": "—", ratio: "—", target: "≥ 0.95" },
+    );
+    console.table(rows);
+  } finally {
+    const { closeDb } = await import("../server/db/client");
+    await closeDb();
+    await database.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw graphile-worker: the same workloads with handlers that enqueue their successor.
+
+async function rawGraphile(connectionString: string) {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let done: () => void = () => {};
+  let chainLength = 0;
+  let sleepMs = 0;
+  let fanoutLeft = 0;
+  const taskList: Record<string, Task> = {
+    chain: async (payload, helpers) => {
+      const i = (payload as { i: number }).i;
+      starts[i] = performance.now();
+      if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
+      if (i + 1 < chainLength) {
+        ends[i] = performance.now();
+        await helpers.addJob("chain", { i: i + 1 });
+      } else done();
+    },
+    noop: async () => {
+      if (--fanoutLeft === 0) done();
+    },
+  };
+  const runner = await runGraphile({ connectionString, taskList, concurrency: WORKER_CONCURRENCY, noHandleSignals: true, logger: quiet, pollInterval: 1000 });
+  const utils = runner;
+  const chain = async (length: number, sleep: number) => {
+    chainLength = length;
+    sleepMs = sleep;
+    starts.length = 0;
+    ends.length = 0;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const t0 = performance.now();
+    await utils.addJob("chain", { i: 0 });
+    await finished;
+    return performance.now() - t0;
+  };
+  await chain(50, 0); // warm up
+  await chain(1000, 0);
+  const hops = starts.slice(1).map((start, i) => start - ends[i]!);
+  const chain40 = await chain(40, 10);
+
+  fanoutLeft = 10_000;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await runner.stop();
+  const { makeWorkerUtils } = await import("graphile-worker");
+  const workerUtils = await makeWorkerUtils({ connectionString, logger: quiet });
+  await workerUtils.withPgClient((client) =>
+    client.query(
+      `SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(SELECT ROW('noop', '{}'::json, NULL, NULL, 1, NULL, 0, NULL)::graphile_worker.job_spec FROM generate_series(1, 10000)))`,
+    ),
+  );
+  await workerUtils.release();
+  const t0 = performance.now();
+  const fanRunner = await runGraphile({ connectionString, taskList, concurrency: WORKER_CONCURRENCY, noHandleSignals: true, logger: quiet, pollInterval: 1000 });
+  await finished;
+  const throughput = 10_000 / ((performance.now() - t0) / 1000);
+  await fanRunner.stop();
+  return {
+    hop: { p50: percentile(hops, 50), p95: percentile(hops, 95), p99: percentile(hops, 99) },
+    chain40,
+    throughput,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baton: the same workloads as DAG runs through the engine.
+
+async function batonFigures() {
+  const { signUp } = await import("../server/auth/accounts");
+  const { db } = await import("../server/db/client");
+  const { systemScope } = await import("../server/tenancy/door");
+  const { triggerRun } = await import("../server/engine/runs");
+  const { startWorker } = await import("../worker/runner");
+  const { storeDag, waitForRun } = await import("../test/support/engine");
+
+  const newWorkspace = async (name: string, maxConcurrentTasks: number) => {
+    const { workspace } = await signUp({ email: `${name}@bench.example`, name, password: "benchmark password" });
+    await db.workspace.update({ where: { id: workspace.id }, data: { maxConcurrentTasks } });
+    return systemScope(workspace.id);
+  };
+  const runner = await startWorker({ concurrency: WORKER_CONCURRENCY });
+  try {
+    const main = await newWorkspace("main", 10_000);
+    const chainDag = (id: string, length: number, config: Record<string, unknown>, operator = "noop") => ({
+      id,
+      tasks: Array.from({ length }, (_, i) => ({ id: `t${i}`, operator, config, dependsOn: i ? [`t${i - 1}`] : [] })),
+    });
+
+    await storeDag(main, chainDag("warmup", 50, {}));
+    await waitForRun((await triggerRun(main, { dagKey: "warmup" })).id, 60_000);
+
+    await storeDag(main, chainDag("hop", 1000, {}));
+    const hopRun = await waitForRun((await triggerRun(main, { dagKey: "hop" })).id, 300_000);
+    const byTask = new Map(hopRun.taskInstances.map((t) => [t.taskId, t]));
+    const hops: number[] = [];
+    for (let i = 1; i < 1000; i++) {
+      const up = byTask.get(`t${i - 1}`)!;
+      const down = byTask.get(`t${i}`)!;
+      hops.push(down.attempts[0]!.startedAt.getTime() - up.endedAt!.getTime());
+    }
+
+    await storeDag(main, chainDag("chain40", 40, { durationMs: 10 }, "test"));
+    const chainRun = await waitForRun((await triggerRun(main, { dagKey: "chain40" })).id, 60_000);
+    const chain40 = chainRun.endedAt!.getTime() - chainRun.queuedAt.getTime();
+
+    await storeDag(main, {
+      id: "fanout",
+      tasks: Array.from({ length: 10_000 }, (_, i) => ({ id: `t${i}`, operator: "noop", config: {} })),
+    });
+    const fanRun = await waitForRun((await triggerRun(main, { dagKey: "fanout" })).id, 600_000);
+    const throughput = 10_000 / ((fanRun.endedAt!.getTime() - fanRun.startedAt!.getTime()) / 1000);
+
+    const fair = await fairness(newWorkspace, storeDag, triggerRun, db);
+    return { hop: { p50: percentile(hops, 50), p95: percentile(hops, 95), p99: percentile(hops, 99) }, chain40, throughput, fair };
+  } finally {
+    await runner.stop();
+  }
+}
+
+async function fairness(
+  newWorkspace: (name: string, cap: number) => Promise<import("../server/tenancy/door").WorkspaceScope>,
+  storeDag: typeof import("../test/support/engine").storeDag,
+  triggerRun: typeof import("../server/engine/runs").triggerRun,
+  db: typeof import("../server/db/client").db,
+) {
+  const { cancelRun } = await import("../server/engine/operations");
+  const CAP = 10;
+  // One noisy workspace: 50,000 queued tasks of 2 ms each.
+  const noisy = await newWorkspace("noisy", CAP);
+  await storeDag(noisy, {
+    id: "backlog",
+    maxActiveRuns: 5,
+    tasks: Array.from({ length: 10_000 }, (_, i) => ({ id: `t${i}`, operator: "test", config: { durationMs: 2 } })),
+  });
+  const backlog = [];
+  for (let i = 0; i < 5; i++) backlog.push((await triggerRun(noisy, { dagKey: "backlog" })).id);
+
+  // Twenty quiet workspaces, each submitting a three-task DAG five times while the backlog waits.
+  const quiet = [];
+  for (let i = 0; i < 20; i++) {
+    const scope = await newWorkspace(`quiet${i}`, CAP);
+    await storeDag(scope, {
+      id: "small",
+      tasks: [
+        { id: "a", operator: "noop", config: {} },
+        { id: "b", operator: "noop", config: {}, dependsOn: ["a"] },
+        { id: "c", operator: "noop", config: {}, dependsOn: ["b"] },
+      ],
+    });
+    quiet.push(scope);
+  }
+  const quietRuns: string[] = [];
+  for (let round = 0; round < 5; round++) {
+    for (const scope of quiet) quietRuns.push((await triggerRun(scope, { dagKey: "small" })).id);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const open = await db.dagRun.count({ where: { id: { in: quietRuns }, state: { in: ["queued", "running"] } } });
+    if (open === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const attempts = await db.taskAttempt.findMany({
+    where: { taskInstance: { runId: { in: quietRuns } } },
+    select: { startedAt: true, taskInstance: { select: { queuedAt: true } } },
+  });
+  const waits = attempts.map((a) => a.startedAt.getTime() - a.taskInstance.queuedAt!.getTime());
+  const stillQueued = await db.taskInstance.count({ where: { runId: { in: backlog }, state: { in: ["none", "queued"] } } });
+  for (const id of backlog) await cancelRun(noisy, id).catch(() => {});
+
+  // Five backlogged workspaces with the same quota: how evenly do they share the workers?
+  const peers = [];
+  for (let i = 0; i < 5; i++) {
+    const scope = await newWorkspace(`peer${i}`, 4);
+    await storeDag(scope, {
+      id: "work",
+      tasks: Array.from({ length: 2_000 }, (_, k) => ({ id: `t${k}`, operator: "test", config: { durationMs: 2 } })),
+    });
+    peers.push({ scope, run: (await triggerRun(scope, { dagKey: "work" })).id });
+  }
+  await new Promise((r) => setTimeout(r, 5_000));
+  const shares = [];
+  for (const peer of peers) {
+    shares.push(await db.taskInstance.count({ where: { runId: peer.run, state: "success" } }));
+    await cancelRun(peer.scope, peer.run).catch(() => {});
+  }
+  console.log(`fairness: backlog still queued while quiet runs finished: ${stillQueued}; peer shares over 5 s: ${shares.join(", ")}`);
+  return { quietP50: percentile(waits, 50), quietP99: percentile(waits, 99), jain: jain(shares) };
+}

@@ -1,0 +1,105 @@
+// Workspace configuration that DAGs reference: variables, secrets (write-only) and connections.
+// Readers (config:read) list and view everything except secret values, which no procedure returns.
+import { z } from "zod";
+import type { Prisma } from "@/prisma/generated/client";
+import {
+  connectionDescription,
+  connectionName,
+  connectionTypes,
+  createConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  updateConnection,
+} from "@/server/config/connections";
+import {
+  createSecret,
+  deleteSecret,
+  listSecrets,
+  secretName,
+  secretValue,
+  updateSecret,
+} from "@/server/config/secrets";
+import {
+  createVariable,
+  deleteVariable,
+  getVariable,
+  listVariables,
+  updateVariable,
+  variableDescription,
+  variableKey,
+  variableValue,
+} from "@/server/config/variables";
+import { router, workspaceProcedure } from "../trpc";
+
+const value = variableValue as unknown as z.ZodType<Prisma.InputJsonValue>;
+/** A connection's fields; checked against its type by the service (errors name `config.<field>`). */
+const fields = z.record(z.string(), z.unknown());
+
+export const variablesRouter = router({
+  list: workspaceProcedure("config:read").query(({ ctx }) => listVariables(ctx.scope)),
+  get: workspaceProcedure("config:read")
+    .input(z.object({ key: variableKey }))
+    .query(({ ctx, input }) => getVariable(ctx.scope, input.key)),
+  create: workspaceProcedure("config:write")
+    .input(z.object({ key: variableKey, value, description: variableDescription.optional() }))
+    .mutation(({ ctx, input }) => createVariable(ctx.scope, input)),
+  update: workspaceProcedure("config:write")
+    .input(
+      z.object({ key: variableKey, value: value.optional(), description: variableDescription.optional() }),
+    )
+    .mutation(({ ctx, input }) => updateVariable(ctx.scope, input)),
+  delete: workspaceProcedure("config:write")
+    .input(z.object({ key: variableKey }))
+    .mutation(({ ctx, input }) => deleteVariable(ctx.scope, input.key)),
+});
+
+export const secretsRouter = router({
+  list: workspaceProcedure("config:read").query(({ ctx }) => listSecrets(ctx.scope)),
+  create: workspaceProcedure("config:write")
+    .input(z.object({ name: secretName, value: secretValue, description: variableDescription.optional() }))
+    .mutation(({ ctx, input }) => createSecret(ctx.scope, input)),
+  update: workspaceProcedure("config:write")
+    .input(
+      z.object({
+        name: secretName,
+        value: secretValue.optional(),
+        description: variableDescription.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => updateSecret(ctx.scope, input)),
+  delete: workspaceProcedure("config:write")
+    .input(z.object({ name: secretName }))
+    .mutation(({ ctx, input }) => deleteSecret(ctx.scope, input.name)),
+});
+
+export const connectionsRouter = router({
+  list: workspaceProcedure("config:read")
+    .input(z.object({ type: z.enum(connectionTypes).optional() }))
+    .query(({ ctx, input }) => listConnections(ctx.scope, input)),
+  get: workspaceProcedure("config:read")
+    .input(z.object({ name: connectionName }))
+    .query(({ ctx, input }) => getConnection(ctx.scope, input.name)),
+  create: workspaceProcedure("config:write")
+    .input(
+      z.object({
+        name: connectionName,
+        type: z.enum(connectionTypes, { error: `Type must be one of ${connectionTypes.join(", ")}` }),
+        config: fields,
+        description: connectionDescription.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => createConnection(ctx.scope, input)),
+  update: workspaceProcedure("config:write")
+    .input(
+      z.object({
+        name: connectionName,
+        config: fields.optional(),
+        description: connectionDescription.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => updateConnection(ctx.scope, input)),
+  delete: workspaceProcedure("config:write")
+    .input(z.object({ name: connectionName }))
+    .mutation(({ ctx, input }) => deleteConnection(ctx.scope, input.name)),
+});

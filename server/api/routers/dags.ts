@@ -1,0 +1,75 @@
+// DAGs: push (save a new version), validate as the author types, read, version history, diff,
+// restore, pause and archive. `dagId` is the id written in the document.
+import { z } from "zod";
+import { dagIdPattern } from "@/server/dags/definition";
+import {
+  analyzeDagById,
+  archiveDag,
+  checkDocument,
+  diffVersions,
+  getDag,
+  getVersion,
+  listDags,
+  listVersions,
+  pushDag,
+  restoreVersion,
+  setPaused,
+  unarchiveDag,
+} from "@/server/dags/service";
+import { router, workspaceProcedure } from "../trpc";
+
+const dagId = z.string().regex(dagIdPattern, "Not a DAG id (a-z, 0-9, _ and -, starting with a letter)");
+/** Path parameters arrive as text over REST. */
+const versionNumber = z.coerce.number().int("Must be a whole number").min(1, "Versions start at 1");
+/** Query strings carry "true"/"false". */
+const flag = z.union([z.boolean(), z.stringbool()]);
+const message = z.string().max(2000, "Messages are at most 2000 characters");
+/** A DAG document as an object, or its JSON or YAML text. */
+const document = z.unknown().refine((value) => value !== undefined, "Send the DAG document");
+/** How to read a document sent as text; by default, text starting with `{` is JSON and the rest YAML. */
+const format = z.enum(["json", "yaml"]).optional();
+
+export const dagsRouter = router({
+  list: workspaceProcedure("workspace:read")
+    .input(z.object({ includeArchived: flag.default(false), tag: z.string().max(50).optional() }))
+    .query(({ ctx, input }) => listDags(ctx.scope, input)),
+  get: workspaceProcedure("workspace:read")
+    .input(z.object({ dagId }))
+    .query(({ ctx, input }) => getDag(ctx.scope, input.dagId)),
+  push: workspaceProcedure("dags:write")
+    .input(z.object({ document, format, message: message.optional(), dagId: dagId.optional() }))
+    .mutation(({ ctx, input }) => pushDag(ctx.scope, input)),
+  validate: workspaceProcedure("workspace:read")
+    .input(z.object({ document, format, dagId: dagId.optional() }))
+    .mutation(({ ctx, input }) => checkDocument(ctx.scope, input)),
+  versions: workspaceProcedure("workspace:read")
+    .input(
+      z.object({
+        dagId,
+        before: versionNumber.optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => listVersions(ctx.scope, input)),
+  version: workspaceProcedure("workspace:read")
+    .input(z.object({ dagId, number: versionNumber }))
+    .query(({ ctx, input }) => getVersion(ctx.scope, input)),
+  diff: workspaceProcedure("workspace:read")
+    .input(z.object({ dagId, from: versionNumber, to: versionNumber }))
+    .query(({ ctx, input }) => diffVersions(ctx.scope, input)),
+  restore: workspaceProcedure("dags:write")
+    .input(z.object({ dagId, number: versionNumber, message: message.optional() }))
+    .mutation(({ ctx, input }) => restoreVersion(ctx.scope, input)),
+  setPaused: workspaceProcedure("dags:write")
+    .input(z.object({ dagId, paused: z.boolean() }))
+    .mutation(({ ctx, input }) => setPaused(ctx.scope, input)),
+  archive: workspaceProcedure("dags:write")
+    .input(z.object({ dagId }))
+    .mutation(({ ctx, input }) => archiveDag(ctx.scope, input.dagId)),
+  unarchive: workspaceProcedure("dags:write")
+    .input(z.object({ dagId }))
+    .mutation(({ ctx, input }) => unarchiveDag(ctx.scope, input.dagId)),
+  analysis: workspaceProcedure("workspace:read")
+    .input(z.object({ dagId, number: versionNumber.optional() }))
+    .query(({ ctx, input }) => analyzeDagById(ctx.scope, input)),
+});

@@ -1,0 +1,373 @@
+// The DAG document: what a user writes (JSON or YAML) to define a workflow, as zod schemas.
+// Shape checks and self-contained field checks (cron, time zone, param defaults) live here so the
+// editor can use the same schemas; checks that need the whole graph live in validate.ts.
+//
+// Terms: a DAG is a set of tasks and the dependencies between them; a task runs one operator
+// (server/operators) with a config; a run executes every task of one DAG version once (or once
+// per item, for a mapped task); a task instance's tries are attempts.
+import { CronExpressionParser } from "cron-parser";
+import { z } from "zod";
+import { notifyConfigSchema } from "../operators/definitions/notify";
+
+/** DAG ids (and task ids): lower-case slugs, usable in URLs and in template paths. */
+export const dagIdPattern = /^[a-z][a-z0-9_-]{0,62}$/;
+
+const slug = (what: string) =>
+  z.string().regex(dagIdPattern, {
+    message: `${what} must start with a letter and use a-z, 0-9, _ and - (at most 63 characters)`,
+  });
+
+const paramNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+// ---------------------------------------------------------------------------------------------
+// Schedules
+
+/** `@daily`-style presets cron-parser understands. */
+const cronPresets = new Set([
+  "@yearly",
+  "@annually",
+  "@monthly",
+  "@weekly",
+  "@daily",
+  "@hourly",
+  "@minutely",
+  "@weekdays",
+  "@weekends",
+]);
+
+/**
+ * Why a cron expression is unusable, or undefined when it is fine: 5 fields (minute first),
+ * 6 fields (seconds first) or a preset. cron-parser alone is lenient about the field count
+ * (it reads "* * *" as a full expression), hence the count check first.
+ */
+export function cronProblem(expression: string, timezone = "UTC"): string | undefined {
+  return remember(cronVerdicts, `${timezone} ${expression}`, () => checkCron(expression, timezone));
+}
+
+function checkCron(expression: string, timezone: string): string | undefined {
+  const trimmed = expression.trim();
+  if (trimmed.startsWith("@")) {
+    return cronPresets.has(trimmed) ? undefined : `unknown preset; use one of ${[...cronPresets].join(", ")}`;
+  }
+  const fields = trimmed.split(/\s+/).filter(Boolean).length;
+  if (fields !== 5 && fields !== 6) {
+    return `has ${fields} field(s); use 5 (minute hour day-of-month month day-of-week) or 6 (seconds first)`;
+  }
+  // cron-parser reads H as a value drawn at random unless given a seed, so the same document would
+  // fire at different times on different machines.
+  if (/(^|[\s,])H(?=$|[\s,(/])/.test(trimmed)) return "H (hashed) values are not supported; write the value";
+  try {
+    CronExpressionParser.parse(trimmed, { tz: timeZoneProblem(timezone) ? "UTC" : timezone }).next();
+    return undefined;
+  } catch (error) {
+    return `is not a valid cron expression: ${(error as Error).message}`;
+  }
+}
+
+/** Why a time zone name is unusable, or undefined when it is an IANA zone (or an alias). */
+export function timeZoneProblem(timezone: string): string | undefined {
+  return remember(timeZoneVerdicts, timezone, () => checkTimeZone(timezone));
+}
+
+function checkTimeZone(timezone: string): string | undefined {
+  // Intl also accepts fixed offsets such as "+02:00"; they ignore daylight saving, so a schedule
+  // written with one drifts by an hour twice a year. Ask for a named zone.
+  if (!/^[+-]\d/.test(timezone)) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+      return undefined;
+    } catch {}
+  }
+  return `unknown time zone "${timezone}"; use an IANA name such as "Europe/Paris" or "UTC"`;
+}
+
+// Both checks cost about a millisecond (time zone data is loaded each time) and documents repeat
+// the same few values, so verdicts are kept, up to a bound a stream of junk cannot exceed.
+const cronVerdicts = new Map<string, string | undefined>();
+const timeZoneVerdicts = new Map<string, string | undefined>();
+
+function remember(verdicts: Map<string, string | undefined>, key: string, check: () => string | undefined) {
+  if (verdicts.has(key)) return verdicts.get(key);
+  const verdict = check();
+  if (verdicts.size >= 1000) verdicts.clear();
+  verdicts.set(key, verdict);
+  return verdict;
+}
+
+const timeZone = z.string().superRefine((value, ctx) => {
+  const problem = timeZoneProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+export const cronScheduleSchema = z.strictObject({
+  type: z.literal("cron"),
+  // Checked on its own (the zone does not change whether an expression is valid), so that a bad
+  // zone and a bad expression are reported together.
+  cron: z.string().superRefine((value, ctx) => {
+    const problem = cronProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  timezone: timeZone.default("UTC"),
+});
+
+const durationPattern = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** Seconds in a duration such as "90s", "15m", "1h30m" or "1d"; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const match = durationPattern.exec(text);
+  if (!match || text === "") return undefined;
+  const [, d = "0", h = "0", m = "0", s = "0"] = match;
+  return ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60 + Number(s);
+}
+
+export const intervalScheduleSchema = z.strictObject({
+  type: z.literal("interval"),
+  /** A duration: digits and units d, h, m, s, largest first ("15m", "1h30m"); at least 1 minute. */
+  every: z.string().superRefine((value, ctx) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: "custom", message: 'use a duration such as "15m", "1h30m" or "1d"' });
+    } else if (seconds < 60) {
+      ctx.addIssue({ code: "custom", message: "must be at least 1m" });
+    }
+  }),
+});
+
+/** When runs are created; absent or null means manual (and API/trigger) runs only. */
+export const scheduleSchema = z.discriminatedUnion("type", [cronScheduleSchema, intervalScheduleSchema]);
+
+// ---------------------------------------------------------------------------------------------
+// Params
+
+export const paramTypes = ["string", "number", "integer", "boolean", "object", "array"] as const;
+export type ParamType = (typeof paramTypes)[number];
+
+const paramBaseSchema = z.strictObject({
+  type: z.enum(paramTypes),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  default: z.unknown().optional(),
+  enum: z
+    .array(z.union([z.string(), z.number(), z.boolean()]))
+    .min(1)
+    .optional(),
+  /** A run must supply it (only meaningful without a default). */
+  required: z.boolean().default(false),
+});
+
+export type ParamSpec = z.output<typeof paramBaseSchema>;
+
+/** A declared run parameter; its default and enum values must fit its own type. */
+export const paramSpecSchema = paramBaseSchema.superRefine((spec, ctx) => {
+  const type = valueSchema(spec.type);
+  spec.enum?.forEach((value, i) => {
+    if (!type.safeParse(value).success) {
+      ctx.addIssue({ code: "custom", path: ["enum", i], message: `is not a valid ${spec.type}` });
+    }
+  });
+  if (spec.default !== undefined) {
+    const result = paramValidator(spec).safeParse(spec.default);
+    if (!result.success) {
+      ctx.addIssue({ code: "custom", path: ["default"], message: result.error.issues[0]!.message });
+    }
+  }
+});
+
+function valueSchema(type: ParamType): z.ZodType<unknown> {
+  switch (type) {
+    case "string":
+      return z.string();
+    case "number":
+      return z.number();
+    case "integer":
+      return z.int();
+    case "boolean":
+      return z.boolean();
+    case "object":
+      return z.record(z.string(), z.unknown());
+    case "array":
+      return z.array(z.unknown());
+  }
+}
+
+/** The validator of one param's value: type, enum, default. */
+function paramValidator(spec: ParamSpec): z.ZodType<unknown> {
+  let schema = valueSchema(spec.type);
+  const allowed = spec.enum;
+  if (allowed) {
+    schema = schema.refine((value) => (allowed as unknown[]).includes(value), {
+      message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`,
+    });
+  }
+  if (spec.default !== undefined) {
+    // A fresh copy per run, so that no run can alter the default another run sees.
+    const fallback = spec.default;
+    return schema.default(() => structuredClone(fallback));
+  }
+  return spec.required ? schema : schema.optional();
+}
+
+/**
+ * Validates the params of a run (manual trigger, API, trigger_dag) and applies defaults.
+ * Undeclared params are refused: a misspelt name would otherwise be silently ignored.
+ */
+export function paramsValidator(dag: Pick<DagDefinition, "params">) {
+  const shape: Record<string, z.ZodType<unknown>> = {};
+  for (const [name, spec] of Object.entries(dag.params)) shape[name] = paramValidator(spec);
+  return z.strictObject(shape);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+export const triggerRules = [
+  "all_success",
+  "all_failed",
+  "all_done",
+  "one_success",
+  "one_failed",
+  "none_failed",
+  "none_failed_min_one_success",
+  "none_skipped",
+  "always",
+] as const;
+export type TriggerRule = (typeof triggerRules)[number];
+
+const retries = z.int().min(0).max(100);
+const delaySeconds = z
+  .number()
+  .min(0)
+  .max(7 * 86_400);
+const timeoutSeconds = z
+  .number()
+  .positive()
+  .max(7 * 86_400);
+const priorityWeight = z.int().min(-1000).max(1000);
+const poolName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, { message: "must be a pool name (a slug)" });
+
+/** Task settings every task inherits unless it sets its own. */
+export const taskDefaultsSchema = z.strictObject({
+  retries: retries.default(0),
+  retryDelaySeconds: delaySeconds.default(60),
+  /** Doubles the delay after each failed attempt, up to maxRetryDelaySeconds. */
+  retryExponentialBackoff: z.boolean().default(false),
+  maxRetryDelaySeconds: delaySeconds.default(3600),
+  /** Bounds each attempt; none when absent (the run timeout still applies). */
+  timeoutSeconds: timeoutSeconds.optional(),
+  /** Higher runs first among a run's ready tasks, before the critical-path order. */
+  priorityWeight: priorityWeight.default(1),
+  pool: poolName.default("default"),
+});
+
+export type TaskDefaults = z.output<typeof taskDefaultsSchema>;
+
+/** Dotted paths into a config (`headers`, `rules.when`), as in an operator's templatedFields. */
+const configPath = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+    message: "must be a dotted path such as headers.Authorization",
+  })
+  .refine((path) => !/(^|\.)(__proto__|constructor|prototype)(\.|$)/.test(path), {
+    message: "must not name __proto__, constructor or prototype",
+  });
+
+export const taskSchema = z.strictObject({
+  id: slug("A task id"),
+  operator: z.string().min(1),
+  description: z.string().optional(),
+  /** Checked against the operator's config schema by validateDag. */
+  config: z.record(z.string(), z.unknown()).default(() => ({})),
+  dependsOn: z.array(z.string()).default(() => []),
+  triggerRule: z.enum(triggerRules).default("all_success"),
+  retries: retries.optional(),
+  retryDelaySeconds: delaySeconds.optional(),
+  retryExponentialBackoff: z.boolean().optional(),
+  maxRetryDelaySeconds: delaySeconds.optional(),
+  timeoutSeconds: timeoutSeconds.optional(),
+  priorityWeight: priorityWeight.optional(),
+  pool: poolName.optional(),
+  /**
+   * Run one task instance per element of a list: a path (no braces) to an upstream task's output
+   * or to a param, such as `tasks.list_files.output.files`. Each instance reads `{{ item }}`.
+   */
+  map: z.strictObject({ over: z.string().min(1) }).optional(),
+  /** Config paths templated in addition to the operator's templatedFields. */
+  templated: z.array(configPath).optional(),
+  /** The author's guess, used for the critical path until runs have measured durations. */
+  estimatedDurationSeconds: z.number().min(0).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The document
+
+/** Date-only (midnight in the schedule's time zone) or a date-time with offset. */
+const isoDate = z
+  .string()
+  .refine(
+    (value) =>
+      /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value) &&
+      !Number.isNaN(Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)),
+    { message: "must be an ISO date (2024-01-31) or date-time with offset (2024-01-31T06:00:00Z)" },
+  );
+
+export const dagSchema = z.strictObject({
+  /** Lets editors find the JSON Schema; ignored otherwise. */
+  $schema: z.string().optional(),
+  id: slug("A DAG id"),
+  title: z.string().max(200).optional(),
+  description: z.string().max(20_000).optional(),
+  tags: z.array(z.string().min(1).max(50)).default(() => []),
+  owner: z.string().max(200).optional(),
+  schedule: scheduleSchema.nullable().optional(),
+  startDate: isoDate.optional(),
+  endDate: isoDate.optional(),
+  /** Create the runs missed since startDate (or since the DAG was paused) instead of only the latest. */
+  catchup: z.boolean().default(false),
+  maxActiveRuns: z.int().min(1).max(1000).default(16),
+  params: z
+    .record(
+      z.string().regex(paramNamePattern, { message: "a param name must be an identifier" }),
+      paramSpecSchema,
+    )
+    .default(() => ({})),
+  defaults: taskDefaultsSchema.prefault({}),
+  runTimeoutSeconds: timeoutSeconds.optional(),
+  onSuccess: z.array(notifyConfigSchema).optional(),
+  onFailure: z.array(notifyConfigSchema).optional(),
+  tasks: z.array(taskSchema).max(20_000),
+});
+
+export type DagDefinition = z.output<typeof dagSchema>;
+/** A document as written: fields with defaults may be left out. */
+export type DagDocument = z.input<typeof dagSchema>;
+export type TaskDefinition = DagDefinition["tasks"][number];
+export type Schedule = z.output<typeof scheduleSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Task settings
+
+export type TaskSettings = Omit<TaskDefaults, "timeoutSeconds"> & { timeoutSeconds: number | undefined };
+
+/** A task's effective settings: its own, else the DAG's defaults. */
+export function resolveTaskSettings(
+  dag: Pick<DagDefinition, "defaults">,
+  task: TaskDefinition,
+): TaskSettings {
+  const d = dag.defaults;
+  return {
+    retries: task.retries ?? d.retries,
+    retryDelaySeconds: task.retryDelaySeconds ?? d.retryDelaySeconds,
+    retryExponentialBackoff: task.retryExponentialBackoff ?? d.retryExponentialBackoff,
+    maxRetryDelaySeconds: task.maxRetryDelaySeconds ?? d.maxRetryDelaySeconds,
+    timeoutSeconds: task.timeoutSeconds ?? d.timeoutSeconds,
+    priorityWeight: task.priorityWeight ?? d.priorityWeight,
+    pool: task.pool ?? d.pool,
+  };
+}
+
+/** Seconds to wait before retrying after the given number of failed attempts (1 = first failure). */
+export function retryDelaySeconds(settings: TaskSettings, failedAttempts: number): number {
+  if (!settings.retryExponentialBackoff) return settings.retryDelaySeconds;
+  const delay = settings.retryDelaySeconds * 2 ** Math.max(0, failedAttempts - 1);
+  return Math.min(delay, Math.max(settings.maxRetryDelaySeconds, settings.retryDelaySeconds));
+}

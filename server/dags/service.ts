@@ -1,0 +1,549 @@
+// DAGs of a workspace as stored: pushing a document makes a new immutable version (or none when
+// nothing changed), and the Dag row points at the current one. Also versions, diffs, restores,
+// pause and archive, and the analysis with durations measured from past attempts.
+//
+// DAGs are addressed by their document id (`dagId`, the `key` column), which is unique per
+// workspace; the row's uuid stays internal. Every query goes through the workspace scope.
+//
+// Archived DAGs: hidden from the list unless asked for, still readable by id, paused on archive
+// (so nothing schedules them), and refused as push or restore targets until unarchived: pushing a
+// file to an archived id is more likely a mistake than an intent to bring it back.
+import { createHash } from "node:crypto";
+import { Prisma } from "@/prisma/generated/client";
+import { AppError, notFound } from "@/server/errors";
+import { actorId, type WorkspaceScope } from "@/server/tenancy/door";
+import { analyzeDag, type DagAnalysis } from "./analyze";
+import type { DagDefinition } from "./definition";
+import { type DagDiff, diffDags } from "./diff";
+import { type DagFormat, parseDagText } from "./serialize";
+import { type Problem, type ValidationResult, validateDag } from "./validate";
+
+/** Estimated duration of a task without history or an author's estimate. */
+export const DEFAULT_ESTIMATE_MS = 60_000;
+/** Successful attempts per task whose median becomes its estimate. */
+const HISTORY_ATTEMPTS = 20;
+/** Upper bound on attempts read for estimates, whatever the DAG's size. */
+const HISTORY_ROWS_MAX = 50_000;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes answered to callers
+
+export interface DagSummary {
+  dagId: string;
+  title: string | null;
+  description: string | null;
+  tags: string[];
+  owner: string | null;
+  paused: boolean;
+  archived: boolean;
+  archivedAt: Date | null;
+  schedule: DagDefinition["schedule"] | null;
+  nextRunAt: Date | null;
+  /** Number of the current version (null only for a DAG whose first push is in flight). */
+  currentVersion: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface VersionInfo {
+  number: number;
+  hash: string;
+  message: string;
+  authorLabel: string;
+  createdAt: Date;
+  current: boolean;
+}
+
+export interface PushResult {
+  dagId: string;
+  version: number;
+  hash: string;
+  /** The first version of a new DAG. */
+  created: boolean;
+  /** Identical to the current version: nothing was stored. */
+  unchanged: boolean;
+}
+
+/** An analysis as plain data (the rank map becomes an object), with where each estimate came from. */
+export interface AnalysisView extends Omit<DagAnalysis, "upwardRank"> {
+  upwardRank: Record<string, number>;
+  estimates: Record<string, { ms: number; source: "history" | "document" | "default"; samples: number }>;
+}
+
+const dagSelect = {
+  id: true,
+  key: true,
+  title: true,
+  description: true,
+  tags: true,
+  owner: true,
+  paused: true,
+  archivedAt: true,
+  schedule: true,
+  nextRunAt: true,
+  currentVersionId: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+type DagRow = Prisma.DagGetPayload<{ select: typeof dagSelect }>;
+
+function summary(row: DagRow, currentVersion: number | null): DagSummary {
+  return {
+    dagId: row.key,
+    title: row.title,
+    description: row.description,
+    tags: row.tags,
+    owner: row.owner,
+    paused: row.paused,
+    archived: row.archivedAt !== null,
+    archivedAt: row.archivedAt,
+    schedule: (row.schedule ?? null) as DagSummary["schedule"],
+    nextRunAt: row.nextRunAt,
+    currentVersion,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/** The UNPROCESSABLE_CONTENT error of an invalid document, carrying every problem. */
+export function invalidDocument(problems: Problem[]): AppError {
+  const n = problems.length;
+  return new AppError(
+    "UNPROCESSABLE_CONTENT",
+    `The DAG document has ${n} problem${n === 1 ? "" : "s"}`,
+    problems,
+  );
+}
+
+/** A document as an object, or as JSON or YAML text (`format` unset: text starting with `{` is JSON). */
+export interface DocumentInput {
+  document: unknown;
+  format?: DagFormat | undefined;
+  /** The id the document is saved as (the URL's, for REST); the document's `id` must equal it. */
+  dagId?: string | undefined;
+}
+
+/**
+ * Validates a document against this workspace: `{{ vars.x }}` must name an existing variable, and
+ * when `dagId` is given the document's id must equal it.
+ */
+export async function validateForWorkspace(
+  scope: WorkspaceScope,
+  input: DocumentInput,
+): Promise<ValidationResult> {
+  let document = input.document;
+  if (typeof document === "string") {
+    const parsed = parseDagText(document, input.format);
+    if (!parsed.ok) return { ok: false, problems: parsed.problems };
+    document = parsed.document;
+  }
+  const variables = await scope.db.variable.findMany({ select: { key: true } });
+  const result = validateDag(document, { knownVariables: new Set(variables.map((v) => v.key)) });
+  const id = (document as { id?: unknown } | null)?.id;
+  if (input.dagId !== undefined && typeof id === "string" && id !== input.dagId) {
+    const mismatch = {
+      path: "id",
+      message: `must equal the DAG id it is saved as ("${input.dagId}"), not "${id}"`,
+    };
+    return { ok: false, problems: [mismatch, ...(result.ok ? [] : result.problems)] };
+  }
+  return result;
+}
+
+/** What the editor asks as the author types: problems, or the normalised document and its analysis. */
+export async function checkDocument(scope: WorkspaceScope, input: DocumentInput) {
+  const result = await validateForWorkspace(scope, input);
+  if (!result.ok) return { ok: false as const, problems: result.problems };
+  const existing = await scope.db.dag.findFirst({ where: { key: result.dag.id }, select: { id: true } });
+  const analysis = await analysisOf(scope, existing?.id, result.dag);
+  return { ok: true as const, problems: [] as Problem[], document: result.dag, analysis };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pushing versions
+
+/** JSON with object keys sorted at every level: equal documents hash equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
+  );
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Validates and stores a document as the DAG's next version (creating the DAG on its first push).
+ * A document identical to the current version stores nothing and answers `unchanged: true`.
+ * Throws UNPROCESSABLE_CONTENT with every problem when the document is invalid, and CONFLICT when
+ * the DAG is archived.
+ */
+export async function pushDag(
+  scope: WorkspaceScope,
+  input: DocumentInput & { message?: string | undefined },
+): Promise<PushResult> {
+  const result = await validateForWorkspace(scope, input);
+  if (!result.ok) throw invalidDocument(result.problems);
+  const pushed = await saveVersion(scope, result.dag, input.message ?? "");
+  if (!pushed.unchanged) {
+    await scope.audit("dag.push", pushed.dagId, {
+      version: pushed.version,
+      created: pushed.created,
+      message: input.message ?? "",
+    });
+  }
+  return pushed;
+}
+
+async function saveVersion(scope: WorkspaceScope, dag: DagDefinition, message: string): Promise<PushResult> {
+  // Through JSON once, so that what is hashed is exactly what is stored (no undefined keys).
+  const definition = JSON.parse(JSON.stringify(dag)) as Prisma.InputJsonObject;
+  const hash = sha256(canonicalJson(definition));
+  // Two pushes racing for the same version number (or for creating the same DAG) collide on a
+  // unique key; the loser retries against the winner's state.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scope.db.$transaction(async (tx) => {
+        const existing = await tx.dag.findFirst({
+          where: { key: dag.id },
+          select: { id: true, archivedAt: true, currentVersionId: true },
+        });
+        if (existing?.archivedAt) {
+          throw new AppError(
+            "CONFLICT",
+            `DAG "${dag.id}" is archived; unarchive it before saving a new version`,
+            [{ path: "id", message: "names an archived DAG" }],
+          );
+        }
+        if (existing?.currentVersionId) {
+          const current = await tx.dagVersion.findFirst({
+            where: { id: existing.currentVersionId },
+            select: { number: true, hash: true },
+          });
+          if (current?.hash === hash) {
+            return { dagId: dag.id, version: current.number, hash, created: false, unchanged: true };
+          }
+        }
+        const fields = {
+          title: dag.title ?? null,
+          description: dag.description ?? null,
+          tags: dag.tags,
+          owner: dag.owner ?? null,
+          schedule: dag.schedule ? (dag.schedule as Prisma.InputJsonObject) : Prisma.DbNull,
+        };
+        const dagRowId =
+          existing?.id ??
+          (
+            await tx.dag.create({
+              data: { workspaceId: scope.workspace.id, key: dag.id, ...fields },
+              select: { id: true },
+            })
+          ).id;
+        const last = await tx.dagVersion.findFirst({
+          where: { dagId: dagRowId },
+          orderBy: { number: "desc" },
+          select: { number: true },
+        });
+        const number = (last?.number ?? 0) + 1;
+        const version = await tx.dagVersion.create({
+          data: {
+            workspaceId: scope.workspace.id,
+            dagId: dagRowId,
+            number,
+            definition,
+            hash,
+            message,
+            authorId: actorId(scope.actor),
+            authorLabel: scope.actor.label,
+          },
+          select: { id: true },
+        });
+        await tx.dag.update({ where: { id: dagRowId }, data: { ...fields, currentVersionId: version.id } });
+        return { dagId: dag.id, version: number, hash, created: !existing, unchanged: false };
+      });
+    } catch (error) {
+      const collided = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+      if (!collided || attempt >= 5) throw error;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+async function findDag(scope: WorkspaceScope, dagId: string): Promise<DagRow> {
+  const row = await scope.db.dag.findFirst({ where: { key: dagId }, select: dagSelect });
+  if (!row) throw notFound("DAG");
+  return row;
+}
+
+async function findVersion(scope: WorkspaceScope, dagRowId: string, number: number) {
+  const version = await scope.db.dagVersion.findFirst({
+    where: { dagId: dagRowId, number },
+    select: {
+      id: true,
+      number: true,
+      hash: true,
+      message: true,
+      authorLabel: true,
+      createdAt: true,
+      definition: true,
+    },
+  });
+  if (!version) throw notFound("DAG version");
+  return version;
+}
+
+async function currentVersionOf(scope: WorkspaceScope, row: DagRow) {
+  const version = row.currentVersionId
+    ? await scope.db.dagVersion.findFirst({
+        where: { id: row.currentVersionId },
+        select: {
+          id: true,
+          number: true,
+          hash: true,
+          message: true,
+          authorLabel: true,
+          createdAt: true,
+          definition: true,
+        },
+      })
+    : null;
+  if (!version) throw notFound("DAG version");
+  return version;
+}
+
+export async function listDags(
+  scope: WorkspaceScope,
+  input: { includeArchived?: boolean; tag?: string | undefined } = {},
+) {
+  const rows = await scope.db.dag.findMany({
+    where: {
+      ...(input.includeArchived ? {} : { archivedAt: null }),
+      ...(input.tag ? { tags: { has: input.tag } } : {}),
+    },
+    select: dagSelect,
+    orderBy: { key: "asc" },
+  });
+  const versionIds = rows.flatMap((row) => (row.currentVersionId ? [row.currentVersionId] : []));
+  const versions = await scope.db.dagVersion.findMany({
+    where: { id: { in: versionIds } },
+    select: { id: true, number: true },
+  });
+  const numbers = new Map(versions.map((v) => [v.id, v.number]));
+  return rows.map((row) =>
+    summary(row, row.currentVersionId ? (numbers.get(row.currentVersionId) ?? null) : null),
+  );
+}
+
+/** The DAG, its current version's document and metadata, and its analysis. */
+export async function getDag(scope: WorkspaceScope, dagId: string) {
+  const row = await findDag(scope, dagId);
+  const version = await currentVersionOf(scope, row);
+  const document = version.definition as unknown as DagDefinition;
+  return {
+    ...summary(row, version.number),
+    version: versionInfo(version, version.id),
+    document,
+    analysis: await analysisOf(scope, row.id, document),
+  };
+}
+
+function versionInfo(
+  version: {
+    id: string;
+    number: number;
+    hash: string;
+    message: string;
+    authorLabel: string;
+    createdAt: Date;
+  },
+  currentVersionId: string | null,
+): VersionInfo {
+  return {
+    number: version.number,
+    hash: version.hash,
+    message: version.message,
+    authorLabel: version.authorLabel,
+    createdAt: version.createdAt,
+    current: version.id === currentVersionId,
+  };
+}
+
+/** Versions newest first; `before` pages back from a version number. */
+export async function listVersions(
+  scope: WorkspaceScope,
+  input: { dagId: string; before?: number | undefined; limit?: number | undefined },
+) {
+  const row = await findDag(scope, input.dagId);
+  const limit = input.limit ?? 50;
+  const versions = await scope.db.dagVersion.findMany({
+    where: { dagId: row.id, ...(input.before ? { number: { lt: input.before } } : {}) },
+    select: { id: true, number: true, hash: true, message: true, authorLabel: true, createdAt: true },
+    orderBy: { number: "desc" },
+    take: limit + 1,
+  });
+  const page = versions.slice(0, limit).map((v) => versionInfo(v, row.currentVersionId));
+  return { dagId: row.key, versions: page, next: versions.length > limit ? page.at(-1)?.number : undefined };
+}
+
+export async function getVersion(scope: WorkspaceScope, input: { dagId: string; number: number }) {
+  const row = await findDag(scope, input.dagId);
+  const version = await findVersion(scope, row.id, input.number);
+  return {
+    dagId: row.key,
+    ...versionInfo(version, row.currentVersionId),
+    document: version.definition as unknown as DagDefinition,
+  };
+}
+
+/** What changed from version `from` to version `to` (either may be the older). */
+export async function diffVersions(
+  scope: WorkspaceScope,
+  input: { dagId: string; from: number; to: number },
+): Promise<DagDiff & { dagId: string; from: number; to: number }> {
+  const row = await findDag(scope, input.dagId);
+  const [a, b] = await Promise.all([
+    findVersion(scope, row.id, input.from),
+    findVersion(scope, row.id, input.to),
+  ]);
+  const diff = diffDags(a.definition as unknown as DagDefinition, b.definition as unknown as DagDefinition);
+  return { dagId: row.key, from: a.number, to: b.number, ...diff };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing
+
+/**
+ * Saves an old version's document as a new version (validated again against today's rules and
+ * variables). Restoring what is already current changes nothing and answers `unchanged: true`.
+ */
+export async function restoreVersion(
+  scope: WorkspaceScope,
+  input: { dagId: string; number: number; message?: string | undefined },
+): Promise<PushResult & { restoredFrom: number }> {
+  const row = await findDag(scope, input.dagId);
+  const old = await findVersion(scope, row.id, input.number);
+  const result = await validateForWorkspace(scope, { document: old.definition, dagId: row.key });
+  if (!result.ok) throw invalidDocument(result.problems);
+  const message = input.message || `Restore version ${old.number}`;
+  const pushed = await saveVersion(scope, result.dag, message);
+  if (!pushed.unchanged) {
+    await scope.audit("dag.restore", row.key, { version: pushed.version, restoredFrom: old.number, message });
+  }
+  return { ...pushed, restoredFrom: old.number };
+}
+
+async function updateDag(scope: WorkspaceScope, dagId: string, data: Prisma.DagUpdateManyMutationInput) {
+  const row = await findDag(scope, dagId);
+  const updated = await scope.db.dag.update({ where: { id: row.id }, data, select: dagSelect });
+  const current = updated.currentVersionId ? await currentVersionOf(scope, updated) : null;
+  return summary(updated, current?.number ?? null);
+}
+
+/** Pauses or unpauses; an archived DAG stays paused until it is unarchived. */
+export async function setPaused(scope: WorkspaceScope, input: { dagId: string; paused: boolean }) {
+  if (!input.paused) {
+    const row = await findDag(scope, input.dagId);
+    if (row.archivedAt) {
+      throw new AppError("CONFLICT", `DAG "${row.key}" is archived; unarchive it before unpausing it`);
+    }
+  }
+  const dag = await updateDag(scope, input.dagId, { paused: input.paused });
+  await scope.audit(input.paused ? "dag.pause" : "dag.unpause", dag.dagId);
+  return dag;
+}
+
+/** Hides the DAG from the list and pauses it; its versions and runs stay. */
+export async function archiveDag(scope: WorkspaceScope, dagId: string) {
+  const dag = await updateDag(scope, dagId, { archivedAt: new Date(), paused: true });
+  await scope.audit("dag.archive", dag.dagId);
+  return dag;
+}
+
+/** Brings an archived DAG back, still paused: unpausing is a separate decision. */
+export async function unarchiveDag(scope: WorkspaceScope, dagId: string) {
+  const dag = await updateDag(scope, dagId, { archivedAt: null });
+  await scope.audit("dag.unarchive", dag.dagId);
+  return dag;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis
+
+/** The analysis of the current version (or version `number`), with measured estimates. */
+export async function analyzeDagById(
+  scope: WorkspaceScope,
+  input: { dagId: string; number?: number | undefined },
+): Promise<AnalysisView & { dagId: string; version: number }> {
+  const row = await findDag(scope, input.dagId);
+  const version =
+    input.number === undefined
+      ? await currentVersionOf(scope, row)
+      : await findVersion(scope, row.id, input.number);
+  const analysis = await analysisOf(scope, row.id, version.definition as unknown as DagDefinition);
+  return { dagId: row.key, version: version.number, ...analysis };
+}
+
+/**
+ * Estimates per task: the median duration of its last successful attempts in this DAG's runs,
+ * else the document's estimatedDurationSeconds, else DEFAULT_ESTIMATE_MS.
+ */
+async function analysisOf(
+  scope: WorkspaceScope,
+  dagRowId: string | undefined,
+  dag: DagDefinition,
+): Promise<AnalysisView> {
+  const measured = dagRowId
+    ? await measuredDurations(scope, dagRowId, dag.tasks.length)
+    : new Map<string, number[]>();
+  const estimates: AnalysisView["estimates"] = {};
+  const medians = new Map<string, number>();
+  for (const task of dag.tasks) {
+    const samples = measured.get(task.id);
+    if (samples && samples.length > 0) {
+      const ms = median(samples);
+      medians.set(task.id, ms);
+      estimates[task.id] = { ms, source: "history", samples: samples.length };
+    } else if (task.estimatedDurationSeconds !== undefined) {
+      estimates[task.id] = { ms: task.estimatedDurationSeconds * 1000, source: "document", samples: 0 };
+    } else {
+      estimates[task.id] = { ms: DEFAULT_ESTIMATE_MS, source: "default", samples: 0 };
+    }
+  }
+  const analysis = analyzeDag(dag, { estimates: medians, defaultEstimateMs: DEFAULT_ESTIMATE_MS });
+  return { ...analysis, upwardRank: Object.fromEntries(analysis.upwardRank), estimates };
+}
+
+/** Durations (ms) of the most recent successful attempts, up to HISTORY_ATTEMPTS per task id. */
+async function measuredDurations(scope: WorkspaceScope, dagRowId: string, taskCount: number) {
+  const attempts = await scope.db.taskAttempt.findMany({
+    where: { state: "success", endedAt: { not: null }, taskInstance: { run: { dagId: dagRowId } } },
+    select: { startedAt: true, endedAt: true, taskInstance: { select: { taskId: true } } },
+    orderBy: { endedAt: "desc" },
+    take: Math.min(Math.max(taskCount, 1) * HISTORY_ATTEMPTS, HISTORY_ROWS_MAX),
+  });
+  const byTask = new Map<string, number[]>();
+  for (const attempt of attempts) {
+    const list = byTask.get(attempt.taskInstance.taskId) ?? [];
+    if (list.length >= HISTORY_ATTEMPTS) continue;
+    list.push(Math.max(0, attempt.endedAt!.getTime() - attempt.startedAt.getTime()));
+    byTask.set(attempt.taskInstance.taskId, list);
+  }
+  return byTask;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,549 @@
+// Validates a DAG document and reports every problem at once, each with the path of the element
+// at fault. Shape checks come from the zod schema (definition.ts); this module adds what needs
+// the whole document: task ids, dependencies, cycles, operator configs and template references.
+//
+// Problem paths are JavaScript accessors from the document root: `tasks[2].dependsOn[0]`,
+// `schedule.cron`, `params.region.default`, `tasks[0].config.headers["Content-Type"]`. Arrays are
+// addressed by index (ids can be missing or duplicated, positions cannot); keys that are not
+// identifiers are quoted in brackets. The empty path is the document itself.
+//
+// Graph checks run on the raw input, not on zod's output, so that a typo in one task's retries
+// does not hide a cycle elsewhere: the user gets the whole list in one pass.
+import { ZodObject, type z } from "zod";
+import { operatorCatalog } from "../operators/catalog";
+import { type BranchConfig, branchTargets } from "../operators/definitions/branch";
+import {
+  collectTemplatedStrings,
+  findReferences,
+  parseReference,
+  type TemplateReference,
+} from "../templating/template";
+import { type DagDefinition, dagSchema, taskSchema } from "./definition";
+
+export interface Problem {
+  /** Where: see the path scheme above. */
+  path: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; dag: DagDefinition } | { ok: false; problems: Problem[] };
+
+export interface ValidateOptions {
+  /** The workspace's variables; when given, `{{ vars.x }}` of any other name is a problem. */
+  knownVariables?: ReadonlySet<string>;
+}
+
+type Segment = string | number;
+
+/**
+ * Never throws: whatever the input, the answer is a valid DAG (defaults filled, operator configs
+ * included) or a list of problems. Free-form values (an http body, a param default) are shared with
+ * the input rather than copied.
+ */
+export function validateDag(input: unknown, options: ValidateOptions = {}): ValidationResult {
+  try {
+    const { dag, problems } = check(input, options);
+    return problems.length === 0 && dag ? { ok: true, dag } : { ok: false, problems };
+  } catch (error) {
+    // A bug in a check must not take the caller down; the document is refused instead.
+    return { ok: false, problems: [{ path: "", message: `could not be validated: ${describe(error)}` }] };
+  }
+}
+
+/** Formats a path as described at the top of this module. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (typeof segment === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) {
+      out += out ? `.${segment}` : segment;
+    } else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type Report = (path: readonly Segment[], message: string) => void;
+
+/** One entry of `tasks` as far as it could be read. */
+interface RawTask {
+  id: string | undefined;
+  operator: string | undefined;
+  record: Record<string, unknown> | undefined;
+  dependsOn: unknown[];
+}
+
+/** Tasks by position; edges between positions, from first occurrences of ids. */
+interface Graph {
+  tasks: RawTask[];
+  indexById: Map<string, number>;
+  upstream: number[][];
+  downstream: number[][];
+  /** Longest distance from a task without dependencies; Infinity in and below cycles. */
+  depth: Float64Array;
+  /** Marks for graph searches: a task is visited in the current search when visits[i] === visit. */
+  visits: Int32Array;
+  visit: number;
+}
+
+function check(input: unknown, options: ValidateOptions) {
+  const problems: Problem[] = [];
+  const report: Report = (path, message) => problems.push({ path: formatPath(path), message });
+
+  const parsed = dagSchema.safeParse(input);
+  if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, [], report, documentKeys);
+
+  const doc = asRecord(input);
+  const graph = buildGraph(Array.isArray(doc?.tasks) ? doc.tasks : [], report);
+  checkCycles(graph, report);
+  const configs = checkConfigs(graph, report);
+  new ReferenceChecker(graph, doc, options, report).checkAll();
+  checkDateRange(doc, report);
+
+  if (!parsed.success || problems.length > 0) return { problems };
+  // The tasks zod returned are its own objects, not the input's, so configs can be set in place.
+  const dag = parsed.data;
+  for (const [i, task] of dag.tasks.entries()) task.config = configs[i] ?? task.config;
+  return { dag, problems };
+}
+
+/** Field names at a path relative to what was parsed, to suggest a correction for a misspelt one. */
+type KnownKeys = (path: readonly Segment[]) => string[] | undefined;
+
+function reportIssue(
+  issue: z.core.$ZodIssue,
+  prefix: readonly Segment[],
+  report: Report,
+  keysAt: KnownKeys,
+): void {
+  const relative = issue.path.map((s) => (typeof s === "symbol" ? String(s) : s));
+  const path = [...prefix, ...relative];
+  if (issue.code === "unrecognized_keys") {
+    const known = keysAt(relative);
+    for (const key of issue.keys) {
+      const suggestion = known && closest(key, known);
+      report([...path, key], `unknown field "${key}"${suggestion ? `; did you mean "${suggestion}"?` : ""}`);
+    }
+  } else if ((issue.code === "invalid_key" || issue.code === "invalid_element") && issue.issues[0]) {
+    report(path, issue.issues[0].message);
+  } else {
+    report(path, issue.message);
+  }
+}
+
+const documentKeys: KnownKeys = (path) => {
+  if (path.length === 0) return Object.keys(dagSchema.shape);
+  if (path.length === 2 && path[0] === "tasks") return Object.keys(taskSchema.shape);
+  return undefined;
+};
+
+const configKeys =
+  (schema: z.ZodType): KnownKeys =>
+  (path) =>
+    path.length === 0 && schema instanceof ZodObject ? Object.keys(schema.shape) : undefined;
+
+// ---------------------------------------------------------------------------------------------
+// Graph: ids, dependencies, cycles
+
+function buildGraph(rawTasks: unknown[], report: Report): Graph {
+  const n = rawTasks.length;
+  const tasks: RawTask[] = new Array(n);
+  const indexById = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const record = asRecord(rawTasks[i]);
+    const id = typeof record?.id === "string" ? record.id : undefined;
+    tasks[i] = {
+      id,
+      operator: typeof record?.operator === "string" ? record.operator : undefined,
+      record,
+      dependsOn: Array.isArray(record?.dependsOn) ? record.dependsOn : [],
+    };
+    if (id === undefined) continue;
+    const first = indexById.get(id);
+    if (first === undefined) indexById.set(id, i);
+    else report(["tasks", i, "id"], `duplicate task id "${id}" (first used by tasks[${first}])`);
+  }
+
+  const upstream: number[][] = new Array(n);
+  const downstream: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    upstream[i] = [];
+    downstream[i] = [];
+  }
+  for (let i = 0; i < n; i++) {
+    const dependsOn = tasks[i]!.dependsOn;
+    for (let k = 0; k < dependsOn.length; k++) {
+      const dep = dependsOn[k];
+      if (typeof dep !== "string") continue;
+      const u = indexById.get(dep);
+      if (u === undefined) {
+        const suggestion = closest(dep, indexById.keys());
+        report(
+          ["tasks", i, "dependsOn", k],
+          `unknown task "${dep}"${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+        );
+      } else if (dependsOn.indexOf(dep) < k) {
+        report(["tasks", i, "dependsOn", k], `"${dep}" is listed twice`);
+      } else {
+        upstream[i]!.push(u);
+        downstream[u]!.push(i);
+      }
+    }
+  }
+
+  return {
+    tasks,
+    indexById,
+    upstream,
+    downstream,
+    depth: depths(upstream, downstream),
+    visits: new Int32Array(n),
+    visit: 0,
+  };
+}
+
+/** Kahn's algorithm; tasks it cannot reach (in or below a cycle) keep depth Infinity. */
+function depths(upstream: number[][], downstream: number[][]): Float64Array {
+  const n = upstream.length;
+  const depth = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const waiting = Int32Array.from(upstream, (deps) => deps.length);
+  const queue: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (waiting[i] === 0) {
+      depth[i] = 0;
+      queue.push(i);
+    }
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const u = queue[head]!;
+    for (const v of downstream[u]!) {
+      if (depth[v] === Number.POSITIVE_INFINITY || depth[v]! < depth[u]! + 1) depth[v] = depth[u]! + 1;
+      if (--waiting[v]! === 0) queue.push(v);
+    }
+  }
+  // Nodes never released got a finite depth from a finished parent above; reset them.
+  const released = new Uint8Array(n);
+  for (const i of queue) released[i] = 1;
+  for (let i = 0; i < n; i++) if (!released[i]) depth[i] = Number.POSITIVE_INFINITY;
+  return depth;
+}
+
+/** Reports one cycle per strongly connected component, as task ids in dependency order. */
+function checkCycles(graph: Graph, report: Report): void {
+  if (!graph.depth.includes(Number.POSITIVE_INFINITY)) return; // every task got a depth: no cycle
+  for (const component of stronglyConnectedComponents(graph.downstream)) {
+    const start = component.reduce((a, b) => Math.min(a, b));
+    const selfLoop = graph.upstream[start]!.includes(start);
+    if (component.length === 1 && !selfLoop) continue;
+    const cycle = selfLoop ? [start] : shortestCycle(start, new Set(component), graph.downstream);
+    const last = cycle[cycle.length - 1]!;
+    const ids = cycle.map((i) => graph.tasks[i]!.id);
+    // The edge that closes the cycle: the start task depends on the last one.
+    const k = graph.tasks[start]!.dependsOn.indexOf(graph.tasks[last]!.id);
+    report(["tasks", start, "dependsOn", k], `cycle: ${[...ids, ids[0]].join(" → ")}`);
+  }
+}
+
+/** Breadth-first from start inside its component, back to start: the shortest loop through it. */
+function shortestCycle(start: number, members: Set<number>, downstream: number[][]): number[] {
+  const parent = new Map<number, number>([[start, -1]]);
+  const queue = [start];
+  for (let head = 0; head < queue.length; head++) {
+    const u = queue[head]!;
+    for (const v of downstream[u]!) {
+      if (v === start) {
+        const path: number[] = [];
+        for (let at = u; at !== -1; at = parent.get(at)!) path.push(at);
+        return path.reverse();
+      }
+      if (members.has(v) && !parent.has(v)) {
+        parent.set(v, u);
+        queue.push(v);
+      }
+    }
+  }
+  return [start];
+}
+
+/** Tarjan's algorithm, iterative so that a 10,000-task chain cannot overflow the stack. */
+function stronglyConnectedComponents(next: number[][]): number[][] {
+  const n = next.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const components: number[][] = [];
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const calls = [root];
+    const edges = [0];
+    index[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (calls.length > 0) {
+      const top = calls.length - 1;
+      const v = calls[top]!;
+      const e = edges[top]!;
+      if (e < next[v]!.length) {
+        edges[top] = e + 1;
+        const w = next[v]![e]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack.push(w);
+          onStack[w] = 1;
+          calls.push(w);
+          edges.push(0);
+        } else if (onStack[w]) {
+          low[v] = Math.min(low[v]!, index[w]!);
+        }
+        continue;
+      }
+      calls.pop();
+      edges.pop();
+      if (calls.length > 0) {
+        const parent = calls[calls.length - 1]!;
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] === index[v]) {
+        const component: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          component.push(w);
+        } while (w !== v);
+        components.push(component);
+      }
+    }
+  }
+  return components;
+}
+
+/** True when `ancestor` is upstream of `task`, directly or through other tasks. */
+function isUpstream(graph: Graph, ancestor: number, task: number): boolean {
+  if (graph.upstream[task]!.includes(ancestor)) return true;
+  // Only tasks deeper than the ancestor can have it upstream, which prunes most of the search
+  // (no pruning when the ancestor sits in or below a cycle, where depths mean nothing).
+  const depth = graph.depth[ancestor]!;
+  const floor = Number.isFinite(depth) ? depth : -1;
+  const visit = ++graph.visit;
+  const stack = [task];
+  while (stack.length > 0) {
+    for (const u of graph.upstream[stack.pop()!]!) {
+      if (u === ancestor) return true;
+      if (graph.depth[u]! > floor && graph.visits[u] !== visit) {
+        graph.visits[u] = visit;
+        stack.push(u);
+      }
+    }
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operators and their configs
+
+/** Checks each config against its operator; returns the parsed configs (defaults filled). */
+function checkConfigs(graph: Graph, report: Report): Array<Record<string, unknown> | undefined> {
+  return graph.tasks.map((task, i) => {
+    if (task.operator === undefined) return undefined;
+    const operator = operatorCatalog.get(task.operator);
+    if (!operator) {
+      const suggestion = closest(task.operator, operatorCatalog.keys());
+      const hint = suggestion
+        ? `did you mean "${suggestion}"?`
+        : `use one of ${[...operatorCatalog.keys()].join(", ")}`;
+      report(["tasks", i, "operator"], `unknown operator "${task.operator}"; ${hint}`);
+      return undefined;
+    }
+    const config = task.record?.config === undefined ? {} : task.record.config;
+    if (!asRecord(config)) return undefined; // the schema has reported it
+    const result = operator.configSchema.safeParse(config);
+    if (!result.success) {
+      const keysAt = configKeys(operator.configSchema);
+      for (const issue of result.error.issues) reportIssue(issue, ["tasks", i, "config"], report, keysAt);
+      return undefined;
+    }
+    const parsed = result.data as Record<string, unknown>;
+    if (operator.name === "branch") checkBranchTargets(graph, i, parsed as BranchConfig, report);
+    return parsed;
+  });
+}
+
+/** A branch chooses among the tasks that depend directly on it; any other target is a mistake. */
+function checkBranchTargets(graph: Graph, branch: number, config: BranchConfig, report: Report): void {
+  const branchId = graph.tasks[branch]!.id;
+  for (const { taskId, path } of branchTargets(config)) {
+    const target = graph.indexById.get(taskId);
+    const at = ["tasks", branch, "config", ...path];
+    if (target === undefined) report(at, `unknown task "${taskId}"`);
+    else if (!graph.upstream[target]!.includes(branch)) {
+      report(
+        at,
+        `task "${taskId}" does not depend on "${branchId}"; a branch chooses among its direct downstream tasks`,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Template references
+
+/** Where a template is being read: which task (none for DAG callbacks), and whether it is mapped. */
+interface Scope {
+  task: number | undefined;
+  mapped: boolean;
+}
+
+class ReferenceChecker {
+  private readonly params: Set<string>;
+
+  constructor(
+    private readonly graph: Graph,
+    private readonly doc: Record<string, unknown> | undefined,
+    private readonly options: ValidateOptions,
+    private readonly report: Report,
+  ) {
+    this.params = new Set(Object.keys(asRecord(doc?.params) ?? {}));
+  }
+
+  checkAll(): void {
+    const tasks = this.graph.tasks;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]!;
+      const map = asRecord(task.record?.map);
+      if (typeof map?.over === "string") this.checkMapSource(map.over, i);
+      const operator = task.operator === undefined ? undefined : operatorCatalog.get(task.operator);
+      const config = task.record?.config;
+      if (!operator || !asRecord(config)) continue;
+      const extra = task.record?.templated;
+      const fields = Array.isArray(extra)
+        ? [...operator.templatedFields, ...extra.filter((f): f is string => typeof f === "string")]
+        : operator.templatedFields;
+      this.checkStrings(config, fields, ["tasks", i, "config"], { task: i, mapped: map !== undefined });
+    }
+    const notify = operatorCatalog.get("notify")!;
+    for (const key of ["onSuccess", "onFailure"]) {
+      const callbacks = this.doc?.[key];
+      if (!Array.isArray(callbacks)) continue;
+      callbacks.forEach((callback, i) => {
+        this.checkStrings(callback, notify.templatedFields, [key, i], { task: undefined, mapped: false });
+      });
+    }
+  }
+
+  private checkStrings(config: unknown, fields: string[], at: Segment[], scope: Scope): void {
+    for (const { path, text } of collectTemplatedStrings(config, fields)) {
+      const { refs, errors } = findReferences(text);
+      for (const error of errors) this.report([...at, ...path], `template error at ${error}`);
+      for (const ref of refs) {
+        const problem = this.referenceProblem(ref, scope);
+        if (problem) this.report([...at, ...path], `{{ ${ref.raw} }}: ${problem}`);
+      }
+    }
+  }
+
+  private referenceProblem(ref: TemplateReference, scope: Scope): string | undefined {
+    const [name] = ref.path;
+    switch (ref.root) {
+      case "params":
+        return this.params.has(name!) ? undefined : `unknown param "${name}"; declare it under params`;
+      case "vars":
+        return !this.options.knownVariables || this.options.knownVariables.has(name!)
+          ? undefined
+          : `unknown variable "${name}"`;
+      case "tasks":
+        return this.upstreamProblem(name!, scope.task);
+      case "item":
+        return scope.mapped ? undefined : "item is only defined in a mapped task (set map.over)";
+      case "task":
+        return scope.task === undefined ? "task is not defined in a DAG callback" : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** A task may read the output of a task that is certain to have finished before it starts. */
+  private upstreamProblem(id: string, task: number | undefined): string | undefined {
+    const source = this.graph.indexById.get(id);
+    if (source === undefined) return `unknown task "${id}"`;
+    if (task === undefined) return undefined; // callbacks run after every task
+    if (source === task) return "a task cannot read its own output";
+    if (!isUpstream(this.graph, source, task)) {
+      return `task "${id}" is not upstream of "${this.graph.tasks[task]!.id}"; add it to dependsOn`;
+    }
+    return undefined;
+  }
+
+  private checkMapSource(over: string, task: number): void {
+    const problem = this.mapSourceProblem(over, task);
+    if (problem) this.report(["tasks", task, "map", "over"], problem);
+  }
+
+  private mapSourceProblem(over: string, task: number): string | undefined {
+    if (over.includes("{{")) return "write the path without {{ }}, for example tasks.list_files.output";
+    const parsed = parseReference(over);
+    if ("error" in parsed) return parsed.error;
+    if (parsed.ref.root !== "tasks" && parsed.ref.root !== "params") {
+      return "must name an upstream task's output (tasks.<id>.output…) or a param (params.<name>…)";
+    }
+    return this.referenceProblem(parsed.ref, { task, mapped: false });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkDateRange(doc: Record<string, unknown> | undefined, report: Report): void {
+  const start = typeof doc?.startDate === "string" ? Date.parse(doc.startDate) : Number.NaN;
+  const end = typeof doc?.endDate === "string" ? Date.parse(doc.endDate) : Number.NaN;
+  if (start > end) report(["endDate"], "must not be before startDate");
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The candidate a misspelling most likely meant: same letters ignoring case and _/-, or 2 edits away. */
+function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const normal = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    if (normal(candidate) === normal(word)) return candidate;
+    if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function describe(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return "unknown error";
+  }
+}
