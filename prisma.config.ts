@@ -17,7 +17,8 @@ export default defineConfig({
   // Discrete fields, not a connection string: with a string the shadow database silently
   // points at the main database.
   // A short idle timeout lets the CLI exit as soon as it is done instead of holding the pool 10 s.
-  adapter: async () => new PrismaPg({ ...connectionFields(requireDatabaseUrl()), idleTimeoutMillis: 50, allowExitOnIdle: true }),
+  adapter: async () =>
+    new PrismaPg({ ...connectionFields(requireDatabaseUrl()), idleTimeoutMillis: 50, allowExitOnIdle: true }),
 });
 
 function requireDatabaseUrl(): string {

@@ -32,8 +32,20 @@ export default async function engineBench() {
         ratio: fmt(baton.hop.p50 / raw.hop.p50, 2),
         target: "within 3 ms of raw",
       },
-      { measure: "hop p95 (ms)", baton: fmt(baton.hop.p95), "raw graphile-worker": fmt(raw.hop.p95, 2), ratio: fmt(baton.hop.p95 / raw.hop.p95, 2), target: "" },
-      { measure: "hop p99 (ms)", baton: fmt(baton.hop.p99), "raw graphile-worker": fmt(raw.hop.p99, 2), ratio: fmt(baton.hop.p99 / raw.hop.p99, 2), target: "" },
+      {
+        measure: "hop p95 (ms)",
+        baton: fmt(baton.hop.p95),
+        "raw graphile-worker": fmt(raw.hop.p95, 2),
+        ratio: fmt(baton.hop.p95 / raw.hop.p95, 2),
+        target: "",
+      },
+      {
+        measure: "hop p99 (ms)",
+        baton: fmt(baton.hop.p99),
+        "raw graphile-worker": fmt(raw.hop.p99, 2),
+        ratio: fmt(baton.hop.p99 / raw.hop.p99, 2),
+        target: "",
+      },
       {
         measure: "40 × 10 ms chain (s)",
         baton: fmt(baton.chain40 / 1000, 2),
@@ -48,9 +60,27 @@ export default async function engineBench() {
         ratio: fmt(baton.throughput / raw.throughput, 2),
         target: "≥ 0.5 × raw",
       },
-      { measure: "quiet queue-to-start p50 (ms)", baton: fmt(baton.fair.quietP50), "raw graphile-worker": "—", ratio: "—", target: "" },
-      { measure: "quiet queue-to-start p99 (ms)", baton: fmt(baton.fair.quietP99), "raw graphile-worker": "—", ratio: "—", target: "< 100 ms" },
-      { measure: "Jain's index (5 backlogged)", baton: fmt(baton.fair.jain, 3), "raw graphile-worker": "—", ratio: "—", target: "≥ 0.95" },
+      {
+        measure: "quiet queue-to-start p50 (ms)",
+        baton: fmt(baton.fair.quietP50),
+        "raw graphile-worker": "—",
+        ratio: "—",
+        target: "",
+      },
+      {
+        measure: "quiet queue-to-start p99 (ms)",
+        baton: fmt(baton.fair.quietP99),
+        "raw graphile-worker": "—",
+        ratio: "—",
+        target: "< 100 ms",
+      },
+      {
+        measure: "Jain's index (5 backlogged)",
+        baton: fmt(baton.fair.jain, 3),
+        "raw graphile-worker": "—",
+        ratio: "—",
+        target: "≥ 0.95",
+      },
     );
     console.table(rows);
   } finally {
@@ -84,7 +114,14 @@ async function rawGraphile(connectionString: string) {
       if (--fanoutLeft === 0) done();
     },
   };
-  const runner = await runGraphile({ connectionString, taskList, concurrency: WORKER_CONCURRENCY, noHandleSignals: true, logger: quiet, pollInterval: 1000 });
+  const runner = await runGraphile({
+    connectionString,
+    taskList,
+    concurrency: WORKER_CONCURRENCY,
+    noHandleSignals: true,
+    logger: quiet,
+    pollInterval: 1000,
+  });
   const utils = runner;
   const chain = async (length: number, sleep: number) => {
     chainLength = length;
@@ -114,7 +151,14 @@ async function rawGraphile(connectionString: string) {
   );
   await workerUtils.release();
   const t0 = performance.now();
-  const fanRunner = await runGraphile({ connectionString, taskList, concurrency: WORKER_CONCURRENCY, noHandleSignals: true, logger: quiet, pollInterval: 1000 });
+  const fanRunner = await runGraphile({
+    connectionString,
+    taskList,
+    concurrency: WORKER_CONCURRENCY,
+    noHandleSignals: true,
+    logger: quiet,
+    pollInterval: 1000,
+  });
   await finished;
   const throughput = 10_000 / ((performance.now() - t0) / 1000);
   await fanRunner.stop();
@@ -137,7 +181,11 @@ async function batonFigures() {
   const { storeDag, waitForRun } = await import("../test/support/engine");
 
   const newWorkspace = async (name: string, maxConcurrentTasks: number) => {
-    const { workspace } = await signUp({ email: `${name}@bench.example`, name, password: "benchmark password" });
+    const { workspace } = await signUp({
+      email: `${name}@bench.example`,
+      name,
+      password: "benchmark password",
+    });
     await db.workspace.update({ where: { id: workspace.id }, data: { maxConcurrentTasks } });
     return systemScope(workspace.id);
   };
@@ -146,7 +194,12 @@ async function batonFigures() {
     const main = await newWorkspace("main", 10_000);
     const chainDag = (id: string, length: number, config: Record<string, unknown>, operator = "noop") => ({
       id,
-      tasks: Array.from({ length }, (_, i) => ({ id: `t${i}`, operator, config, dependsOn: i ? [`t${i - 1}`] : [] })),
+      tasks: Array.from({ length }, (_, i) => ({
+        id: `t${i}`,
+        operator,
+        config,
+        dependsOn: i ? [`t${i - 1}`] : [],
+      })),
     });
 
     await storeDag(main, chainDag("warmup", 50, {}));
@@ -174,7 +227,12 @@ async function batonFigures() {
     const throughput = 10_000 / ((fanRun.endedAt!.getTime() - fanRun.startedAt!.getTime()) / 1000);
 
     const fair = await fairness(newWorkspace, storeDag, triggerRun, db);
-    return { hop: { p50: percentile(hops, 50), p95: percentile(hops, 95), p99: percentile(hops, 99) }, chain40, throughput, fair };
+    return {
+      hop: { p50: percentile(hops, 50), p95: percentile(hops, 95), p99: percentile(hops, 99) },
+      chain40,
+      throughput,
+      fair,
+    };
   } finally {
     await runner.stop();
   }
@@ -193,7 +251,11 @@ async function fairness(
   await storeDag(noisy, {
     id: "backlog",
     maxActiveRuns: 5,
-    tasks: Array.from({ length: 10_000 }, (_, i) => ({ id: `t${i}`, operator: "test", config: { durationMs: 2 } })),
+    tasks: Array.from({ length: 10_000 }, (_, i) => ({
+      id: `t${i}`,
+      operator: "test",
+      config: { durationMs: 2 },
+    })),
   });
   const backlog = [];
   for (let i = 0; i < 5; i++) backlog.push((await triggerRun(noisy, { dagKey: "backlog" })).id);
@@ -219,7 +281,9 @@ async function fairness(
   }
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const open = await db.dagRun.count({ where: { id: { in: quietRuns }, state: { in: ["queued", "running"] } } });
+    const open = await db.dagRun.count({
+      where: { id: { in: quietRuns }, state: { in: ["queued", "running"] } },
+    });
     if (open === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -228,7 +292,9 @@ async function fairness(
     select: { startedAt: true, taskInstance: { select: { queuedAt: true } } },
   });
   const waits = attempts.map((a) => a.startedAt.getTime() - a.taskInstance.queuedAt!.getTime());
-  const stillQueued = await db.taskInstance.count({ where: { runId: { in: backlog }, state: { in: ["none", "queued"] } } });
+  const stillQueued = await db.taskInstance.count({
+    where: { runId: { in: backlog }, state: { in: ["none", "queued"] } },
+  });
   for (const id of backlog) await cancelRun(noisy, id).catch(() => {});
 
   // Five backlogged workspaces with the same quota: how evenly do they share the workers?
@@ -237,7 +303,11 @@ async function fairness(
     const scope = await newWorkspace(`peer${i}`, 4);
     await storeDag(scope, {
       id: "work",
-      tasks: Array.from({ length: 2_000 }, (_, k) => ({ id: `t${k}`, operator: "test", config: { durationMs: 2 } })),
+      tasks: Array.from({ length: 2_000 }, (_, k) => ({
+        id: `t${k}`,
+        operator: "test",
+        config: { durationMs: 2 },
+      })),
     });
     peers.push({ scope, run: (await triggerRun(scope, { dagKey: "work" })).id });
   }
@@ -247,6 +317,8 @@ async function fairness(
     shares.push(await db.taskInstance.count({ where: { runId: peer.run, state: "success" } }));
     await cancelRun(peer.scope, peer.run).catch(() => {});
   }
-  console.log(`fairness: backlog still queued while quiet runs finished: ${stillQueued}; peer shares over 5 s: ${shares.join(", ")}`);
+  console.log(
+    `fairness: backlog still queued while quiet runs finished: ${stillQueued}; peer shares over 5 s: ${shares.join(", ")}`,
+  );
   return { quietP50: percentile(waits, 50), quietP99: percentile(waits, 99), jain: jain(shares) };
 }

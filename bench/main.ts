@@ -10,4 +10,5 @@ for (const name of names) {
   console.log(`\n== bench ${name}`);
   await mod.default();
 }
+
 export {};

@@ -15,7 +15,7 @@ const from = existsSync(snapshot) ? ["--from-schema-datamodel", snapshot] : ["--
 const sql = execFileSync(
   "prisma",
   ["migrate", "diff", ...from, "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
-  { encoding: "utf8", },
+  { encoding: "utf8" },
 );
 if (!/^\s*(CREATE|ALTER|DROP)/im.test(sql)) {
   console.log("schema.prisma has no changes since the last migration");

@@ -10,7 +10,11 @@ import { localDatabase, localEnvironment } from "./local-env";
 const dev = process.argv.includes("--dev");
 const say = (line: string) => console.log(`[baton] ${line}`);
 
-say(process.env.DATABASE_URL ? "using DATABASE_URL" : "starting the embedded PostgreSQL (data in .data/postgres)");
+say(
+  process.env.DATABASE_URL
+    ? "using DATABASE_URL"
+    : "starting the embedded PostgreSQL (data in .data/postgres)",
+);
 const database = await localDatabase();
 const applied = await migrateAll(database.url);
 say(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");

@@ -16,7 +16,9 @@ import { findBrowser } from "./find-browser";
 
 const say = (line: string) => console.log(`[test] ${line}`);
 const args = process.argv.slice(2);
-const onlyProjects = args.flatMap((a, i) => (a === "--project" ? [args[i + 1]] : a.startsWith("--project=") ? [a.slice(10)] : []));
+const onlyProjects = args.flatMap((a, i) =>
+  a === "--project" ? [args[i + 1]] : a.startsWith("--project=") ? [a.slice(10)] : [],
+);
 const wants = (project: string) =>
   onlyProjects.length === 0
     ? !args.some((a) => a.startsWith("test/")) || args.some((a) => a.startsWith(`test/${project}`))
@@ -26,13 +28,19 @@ const embedded = process.env.TEST_DATABASE_URL
   ? undefined
   : await startEmbeddedPostgres({ dir: path.resolve(".data/test-postgres") });
 const serverUrl = withDatabase(process.env.TEST_DATABASE_URL ?? embedded!.serverUrl, "postgres");
-say(embedded ? `PostgreSQL: embedded server at ${new URL(serverUrl).host}` : `PostgreSQL: ${new URL(serverUrl).host} (TEST_DATABASE_URL)`);
+say(
+  embedded
+    ? `PostgreSQL: embedded server at ${new URL(serverUrl).host}`
+    : `PostgreSQL: ${new URL(serverUrl).host} (TEST_DATABASE_URL)`,
+);
 
 const template = `baton_test_template_${process.pid}`;
 const admin = new pg.Client(connectionFields(serverUrl));
 await admin.connect();
 // Leftovers of interrupted runs.
-const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'");
+const stale = await admin.query<{ datname: string }>(
+  "SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'",
+);
 for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
 await admin.query(`CREATE DATABASE "${template}"`);
 const started = Date.now();
@@ -50,7 +58,10 @@ const env: NodeJS.ProcessEnv = {
 if (wants("browser")) {
   env.BATON_CHROMIUM_PATH = findBrowser(say);
   say("building the web app for the browser suite…");
-  const build = spawnSync("next", ["build"], { stdio: ["ignore", "ignore", "inherit"], env: { ...env, NODE_ENV: "production" } });
+  const build = spawnSync("next", ["build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...env, NODE_ENV: "production" },
+  });
   if (build.status !== 0) {
     say("next build failed");
     process.exitCode = 1;
@@ -60,10 +71,14 @@ if (wants("browser")) {
 mkdirSync("test-results", { recursive: true });
 const report = "test-results/vitest.json";
 rmSync(report, { force: true });
-const vitest = spawnSync("vitest", ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], {
-  stdio: "inherit",
-  env,
-});
+const vitest = spawnSync(
+  "vitest",
+  ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args],
+  {
+    stdio: "inherit",
+    env,
+  },
+);
 
 let passed = 0;
 let failed = 0;
@@ -76,7 +91,9 @@ try {
   };
   passed = results.numPassedTests;
   // A file that fails to load has no test results of its own; count it as one failure.
-  failed = results.numFailedTests + results.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  failed =
+    results.numFailedTests +
+    results.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
   // Errors outside any test (unhandled rejections) fail the run without failing a test.
   if (!results.success && failed === 0) failed = 1;
 } catch {
@@ -84,8 +101,11 @@ try {
 }
 
 await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
-const leftovers = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'");
-for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+const leftovers = await admin.query<{ datname: string }>(
+  "SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'",
+);
+for (const { datname } of leftovers.rows)
+  await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
 await admin.end();
 await embedded?.stop();
 

@@ -11,7 +11,11 @@ export const password = z
   .string()
   .min(10, "Passwords need at least 10 characters")
   .max(200, "Passwords are at most 200 characters");
-export const displayName = z.string().trim().min(1, "Enter a name").max(80, "Names are at most 80 characters");
+export const displayName = z
+  .string()
+  .trim()
+  .min(1, "Enter a name")
+  .max(80, "Names are at most 80 characters");
 export const workspaceSlug = z
   .string()
   .min(1, "Workspace is required")

@@ -1,10 +1,14 @@
 // Who is calling: a bearer token (REST and automation) or the next-auth session (the web app).
-import { currentUser } from "@/server/auth/session";
+
 import { clientIp } from "@/server/auth/options";
+import { currentUser } from "@/server/auth/session";
 import { authenticateToken } from "@/server/tokens/service";
 import type { Context } from "./trpc";
 
-export async function contextFromRequest(request: Request, { allowSession }: { allowSession: boolean }): Promise<Context> {
+export async function contextFromRequest(
+  request: Request,
+  { allowSession }: { allowSession: boolean },
+): Promise<Context> {
   const ip = clientIp(request.headers);
   const baseUrl = process.env.NEXTAUTH_URL ?? new URL(request.url).origin;
   const authorization = request.headers.get("authorization");

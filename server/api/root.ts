@@ -3,6 +3,7 @@
 import { accountRouter } from "./routers/account";
 import { connectionsRouter, secretsRouter, variablesRouter } from "./routers/config";
 import { dagsRouter } from "./routers/dags";
+import { runsRouter } from "./routers/runs";
 import { auditRouter, membersRouter, tokensRouter, workspaceRouter } from "./routers/workspace";
 import { createCallerFactory, router } from "./trpc";
 
@@ -16,6 +17,7 @@ export const appRouter = router({
   variables: variablesRouter,
   secrets: secretsRouter,
   connections: connectionsRouter,
+  runs: runsRouter,
 });
 
 export type AppRouter = typeof appRouter;

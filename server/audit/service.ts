@@ -6,7 +6,15 @@ export async function listAuditEvents(scope: WorkspaceScope, input: { before?: s
     where: input.before ? { id: { lt: BigInt(input.before) } } : {},
     orderBy: { id: "desc" },
     take: input.limit + 1,
-    select: { id: true, actorLabel: true, action: true, target: true, metadata: true, ip: true, createdAt: true },
+    select: {
+      id: true,
+      actorLabel: true,
+      action: true,
+      target: true,
+      metadata: true,
+      ip: true,
+      createdAt: true,
+    },
   });
   const page = events.slice(0, input.limit).map((e) => ({ ...e, id: e.id.toString() }));
   return { events: page, next: events.length > input.limit ? page.at(-1)?.id : undefined };

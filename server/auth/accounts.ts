@@ -23,12 +23,20 @@ export async function signUp(input: { email: string; name: string; password: str
     data: { email: input.email, name: input.name, passwordHash: await hashPassword(input.password) },
     select: { id: true, email: true, name: true },
   });
-  const workspace = await createWorkspace({ userId: user.id, name: `${input.name.split(" ")[0]}'s workspace`, ip: input.ip });
+  const workspace = await createWorkspace({
+    userId: user.id,
+    name: `${input.name.split(" ")[0]}'s workspace`,
+    ip: input.ip,
+  });
   return { user, workspace };
 }
 
 /** Checks e-mail and password with brute-force protection; records the outcome in the audit log. */
-export async function authenticate(input: { email: string; password: string; ip: string }): Promise<SessionUser> {
+export async function authenticate(input: {
+  email: string;
+  password: string;
+  ip: string;
+}): Promise<SessionUser> {
   const email = input.email.trim().toLowerCase();
   await assertSignInAllowed(email, input.ip);
   const user = await db.user.findUnique({ where: { email } });
@@ -81,14 +89,19 @@ export async function upsertOAuthUser(input: {
   name: string;
 }): Promise<SessionUser> {
   const linked = await db.oAuthAccount.findUnique({
-    where: { provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId } },
+    where: {
+      provider_providerAccountId: { provider: input.provider, providerAccountId: input.providerAccountId },
+    },
     select: { user: { select: { id: true, email: true, name: true } } },
   });
   if (linked) return linked.user;
   const email = input.email.toLowerCase();
   let user = await db.user.findUnique({ where: { email }, select: { id: true, email: true, name: true } });
   if (!user) {
-    user = await db.user.create({ data: { email, name: input.name }, select: { id: true, email: true, name: true } });
+    user = await db.user.create({
+      data: { email, name: input.name },
+      select: { id: true, email: true, name: true },
+    });
     await createWorkspace({ userId: user.id, name: `${input.name.split(" ")[0]}'s workspace` });
   }
   await db.oAuthAccount.create({

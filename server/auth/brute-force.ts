@@ -1,7 +1,7 @@
 // Sign-in brute-force protection: failed attempts are counted per account and per IP in
 // PostgreSQL (rate-limiter-flexible's store, table `rate_limits`), so every web process shares
 // the counters. A success clears the account's counter.
-import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
 import { pgPool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 
@@ -31,12 +31,16 @@ function get() {
 export async function assertSignInAllowed(email: string, ip: string): Promise<void> {
   const { account, ip: byIp } = get();
   const [a, b] = await Promise.all([account.get(email), byIp.get(ip)]);
-  const blocked = [a && a.consumedPoints >= limits.account.points ? a : null, b && b.consumedPoints >= limits.ip.points ? b : null].filter(
-    (r): r is RateLimiterRes => r !== null,
-  );
+  const blocked = [
+    a && a.consumedPoints >= limits.account.points ? a : null,
+    b && b.consumedPoints >= limits.ip.points ? b : null,
+  ].filter((r): r is RateLimiterRes => r !== null);
   if (blocked.length > 0) {
     const seconds = Math.ceil(Math.max(...blocked.map((r) => r.msBeforeNext)) / 1000);
-    throw new AppError("TOO_MANY_REQUESTS", `Too many failed sign-ins. Try again in ${Math.ceil(seconds / 60)} minutes.`);
+    throw new AppError(
+      "TOO_MANY_REQUESTS",
+      `Too many failed sign-ins. Try again in ${Math.ceil(seconds / 60)} minutes.`,
+    );
   }
 }
 

@@ -11,18 +11,26 @@ function oauthProviders() {
   const providers = [];
   if (process.env.GITHUB_CLIENT_ID && process.env.GITHUB_CLIENT_SECRET) {
     providers.push(
-      GitHubProvider({ clientId: process.env.GITHUB_CLIENT_ID, clientSecret: process.env.GITHUB_CLIENT_SECRET }),
+      GitHubProvider({
+        clientId: process.env.GITHUB_CLIENT_ID,
+        clientSecret: process.env.GITHUB_CLIENT_SECRET,
+      }),
     );
   }
   if (process.env.GOOGLE_CLIENT_ID && process.env.GOOGLE_CLIENT_SECRET) {
     providers.push(
-      GoogleProvider({ clientId: process.env.GOOGLE_CLIENT_ID, clientSecret: process.env.GOOGLE_CLIENT_SECRET }),
+      GoogleProvider({
+        clientId: process.env.GOOGLE_CLIENT_ID,
+        clientSecret: process.env.GOOGLE_CLIENT_SECRET,
+      }),
     );
   }
   return providers;
 }
 
-export function clientIp(headers: Headers | Record<string, string | string[] | undefined> | undefined): string {
+export function clientIp(
+  headers: Headers | Record<string, string | string[] | undefined> | undefined,
+): string {
   const get = (name: string) =>
     headers instanceof Headers ? headers.get(name) : ([headers?.[name]].flat()[0] ?? null);
   return get("x-forwarded-for")?.split(",")[0]?.trim() || get("x-real-ip") || "unknown";
@@ -34,7 +42,10 @@ export const authOptions: NextAuthOptions = {
   providers: [
     CredentialsProvider({
       name: "E-mail and password",
-      credentials: { email: { label: "E-mail", type: "email" }, password: { label: "Password", type: "password" } },
+      credentials: {
+        email: { label: "E-mail", type: "email" },
+        password: { label: "Password", type: "password" },
+      },
       async authorize(credentials, req) {
         if (!credentials?.email || !credentials.password) return null;
         try {
@@ -54,8 +65,9 @@ export const authOptions: NextAuthOptions = {
   ],
   callbacks: {
     async signIn({ user, account, profile }) {
-      if (!account || account.type !== "oauth") return true;
-      const email = (profile as { email?: string; email_verified?: boolean } | undefined)?.email ?? user.email;
+      if (account?.type !== "oauth") return true;
+      const email =
+        (profile as { email?: string; email_verified?: boolean } | undefined)?.email ?? user.email;
       if (!email) return false;
       const linked = await upsertOAuthUser({
         provider: account.provider,

@@ -30,7 +30,9 @@ export function pgPool(): pg.Pool {
     // An idle connection dropped by the server (restart, failover) must not crash the process;
     // the pool replaces it on next use.
     pool.on("error", (error) => console.warn(`database connection lost: ${error.message}`));
-    pool.on("connect", (client) => client.on("error", (error) => console.warn(`database client error: ${error.message}`)));
+    pool.on("connect", (client) =>
+      client.on("error", (error) => console.warn(`database client error: ${error.message}`)),
+    );
   }
   return pool;
 }

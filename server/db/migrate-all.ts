@@ -10,5 +10,3 @@ export async function migrateAll(databaseUrl: string): Promise<string[]> {
   await runMigrations({ connectionString: databaseUrl, logger: quietLogger });
   return applied;
 }
-
-

@@ -2,10 +2,11 @@
 // of their downstream tasks, applies trigger rules (skips and upstream failures propagate),
 // expands mapped tasks, queues what became ready, and ends the run when nothing is left. No loop
 // polls for dependencies: a hop costs the queries of one completion.
-import type { TaskState } from "./states";
+
 import { type CompiledDag, compiledVersion } from "./graph";
 import { addJob, jobNames } from "./jobs";
 import type { Sql } from "./sql";
+import type { TaskState } from "./states";
 import { decide } from "./trigger-rules";
 
 export interface RunRow {
@@ -87,9 +88,16 @@ async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Prom
      WHERE p."runId" = $1 AND p."taskId" = x.task_id AND p."mapIndex" = -1
      RETURNING p.id, p."taskId", p."childrenFailed" > 0 AS failed,
                p."childrenDone" >= p."mapCount" AS complete`,
-    [run.id, [...byTask.keys()], [...byTask.values()].map((v) => v.done), [...byTask.values()].map((v) => v.failed)],
+    [
+      run.id,
+      [...byTask.keys()],
+      [...byTask.values()].map((v) => v.done),
+      [...byTask.values()].map((v) => v.failed),
+    ],
   );
-  const complete = (rows as Array<{ id: string; taskId: string; failed: boolean; complete: boolean }>).filter((r) => r.complete);
+  const complete = (rows as Array<{ id: string; taskId: string; failed: boolean; complete: boolean }>).filter(
+    (r) => r.complete,
+  );
   if (complete.length === 0) return [];
   // The parent's output is the list of its children's outputs, in item order.
   const { rows: done } = await sql.query<{ id: string; taskId: string; state: TaskState }>(
@@ -136,7 +144,14 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
                     ORDER BY "taskId" FOR UPDATE)
      RETURNING t.id, t."taskId", t.state, t."upstreamTotal", t."upstreamDone", t."upstreamSuccess",
                t."upstreamFailed", t."upstreamSkipped"`,
-    [run.id, ids, counts.map((c) => c.done), counts.map((c) => c.success), counts.map((c) => c.failed), counts.map((c) => c.skipped)],
+    [
+      run.id,
+      ids,
+      counts.map((c) => c.done),
+      counts.map((c) => c.success),
+      counts.map((c) => c.failed),
+      counts.map((c) => c.skipped),
+    ],
   );
   const ready: string[] = [];
   const skipped: CounterRow[] = [];
@@ -163,7 +178,11 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
 }
 
 /** Ends waiting instances without running them. */
-async function settle(sql: Sql, rows: CounterRow[], state: "skipped" | "upstream_failed"): Promise<Finished[]> {
+async function settle(
+  sql: Sql,
+  rows: CounterRow[],
+  state: "skipped" | "upstream_failed",
+): Promise<Finished[]> {
   if (rows.length === 0) return [];
   const { rows: updated } = await sql.query<{ id: string; taskId: string }>(
     `UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now()
@@ -177,7 +196,12 @@ async function settle(sql: Sql, rows: CounterRow[], state: "skipped" | "upstream
  * Moves ready instances from `none` to `queued`. A mapped task instead gets one child instance
  * per element of its list (or is skipped for an empty list, or fails if the source is no list).
  */
-async function makeReady(sql: Sql, run: RunRow, compiled: CompiledDag, taskIds: string[]): Promise<Finished[]> {
+async function makeReady(
+  sql: Sql,
+  run: RunRow,
+  compiled: CompiledDag,
+  taskIds: string[],
+): Promise<Finished[]> {
   const plain = taskIds.filter((id) => !compiled.tasks.get(id)?.def.map);
   const mapped = taskIds.filter((id) => compiled.tasks.get(id)?.def.map);
   if (plain.length > 0) {
@@ -202,15 +226,20 @@ async function expand(sql: Sql, run: RunRow, compiled: CompiledDag, taskId: stri
   const parent = rows[0];
   if (!parent) return [];
   if (!Array.isArray(source.value)) {
-    const error = source.error ?? `map.over "${task.def.map!.over}" is not a list (got ${typeName(source.value)})`;
-    await sql.query(`UPDATE "TaskInstance" SET state = 'failed', error = $2, "endedAt" = now() WHERE id = $1`, [parent.id, error]);
+    const error =
+      source.error ?? `map.over "${task.def.map!.over}" is not a list (got ${typeName(source.value)})`;
+    await sql.query(
+      `UPDATE "TaskInstance" SET state = 'failed', error = $2, "endedAt" = now() WHERE id = $1`,
+      [parent.id, error],
+    );
     return [{ id: parent.id, taskId, mapIndex: -1, state: "failed" }];
   }
   const items = source.value;
   if (items.length === 0) {
-    await sql.query(`UPDATE "TaskInstance" SET state = 'skipped', "mapCount" = 0, output = '[]', "endedAt" = now() WHERE id = $1`, [
-      parent.id,
-    ]);
+    await sql.query(
+      `UPDATE "TaskInstance" SET state = 'skipped', "mapCount" = 0, output = '[]', "endedAt" = now() WHERE id = $1`,
+      [parent.id],
+    );
     return [{ id: parent.id, taskId, mapIndex: -1, state: "skipped" }];
   }
   await sql.query(
@@ -248,7 +277,8 @@ async function mapSource(sql: Sql, run: RunRow, over: string): Promise<{ value: 
     return { value: undefined, error: `map.over "${over}" must start with params. or tasks.<id>.output` };
   }
   for (const key of rest) {
-    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return { value: undefined };
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key))
+      return { value: undefined };
     value = (value as Record<string, unknown>)[key];
   }
   return { value };
@@ -265,7 +295,12 @@ async function countFinished(sql: Sql, run: RunRow, compiled: CompiledDag, count
 }
 
 /** A run succeeds unless one of its leaf tasks failed (as in Airflow). */
-export async function endRun(sql: Sql, run: RunRow, compiled: CompiledDag, forced?: "failed" | "cancelled"): Promise<void> {
+export async function endRun(
+  sql: Sql,
+  run: RunRow,
+  compiled: CompiledDag,
+  forced?: "failed" | "cancelled",
+): Promise<void> {
   let state: "success" | "failed" | "cancelled" = forced ?? "success";
   if (!forced) {
     const leaves = [...compiled.tasks.values()].filter((t) => t.downstream.length === 0).map((t) => t.def.id);
@@ -286,9 +321,13 @@ export async function endRun(sql: Sql, run: RunRow, compiled: CompiledDag, force
 /** Starts queued runs of a DAG while it has fewer than maxActiveRuns running. */
 export async function startQueuedRuns(sql: Sql, dagId: string): Promise<void> {
   // The DAG row lock serialises run starts of one DAG.
-  const { rows: dags } = await sql.query<{ id: string }>(`SELECT id FROM "Dag" WHERE id = $1 FOR UPDATE`, [dagId]);
+  const { rows: dags } = await sql.query<{ id: string }>(`SELECT id FROM "Dag" WHERE id = $1 FOR UPDATE`, [
+    dagId,
+  ]);
   if (!dags[0]) return;
-  const { rows: queued } = await sql.query<RunRow & { maxActiveRuns: number; running: number; timeoutSeconds: number | null }>(
+  const { rows: queued } = await sql.query<
+    RunRow & { maxActiveRuns: number; running: number; timeoutSeconds: number | null }
+  >(
     `SELECT r.id, r."workspaceId", r."dagId", r."dagVersionId", r.params,
             (v.definition->>'maxActiveRuns')::int AS "maxActiveRuns",
             (v.definition->>'runTimeoutSeconds')::float AS "timeoutSeconds",

@@ -2,7 +2,7 @@
 // the instance is still `running` with that try, so a late or duplicated completion (a worker
 // that was given up for lost, a cancelled task finishing anyway) changes nothing.
 import { retryDelaySeconds } from "@/server/dags/definition";
-import { type Finished, type RunRow, advance } from "./advance";
+import { advance, type Finished, type RunRow } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
 import { addJob, jobNames } from "./jobs";
@@ -26,7 +26,10 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
   const compiled = await transaction((sql) => compiledVersion(sql, run.dagVersionId));
   const settings = compiled.tasks.get(attempt.taskId)?.settings;
   const retry =
-    outcome.state === "failed" && outcome.retryable && attempt.tryNumber < attempt.maxTries && settings !== undefined;
+    outcome.state === "failed" &&
+    outcome.retryable &&
+    attempt.tryNumber < attempt.maxTries &&
+    settings !== undefined;
   const state = retry ? "up_for_retry" : outcome.state;
   const terminal = state === "success" || state === "failed" || state === "skipped";
   const jitter = 0.9 + Math.random() * 0.2; // spreads retries of many failing tasks apart
@@ -61,7 +64,12 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
       "error" in outcome ? outcome.error : null,
     ]);
     if (requeueAt) {
-      await addJob(sql, jobNames.requeueTask, { ti: attempt.id, w: run.workspaceId, n: attempt.tryNumber }, requeueAt);
+      await addJob(
+        sql,
+        jobNames.requeueTask,
+        { ti: attempt.id, w: run.workspaceId, n: attempt.tryNumber },
+        requeueAt,
+      );
     }
     if (terminal) {
       const finished: Finished = {

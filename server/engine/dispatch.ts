@@ -26,7 +26,9 @@ interface Candidate {
 export async function dispatch(sql: Sql, workspaceId: string, released: string[] = []): Promise<number> {
   let lock = await lockDispatch(sql, workspaceId);
   if (!lock) {
-    await sql.query(`INSERT INTO "WorkspaceDispatch" ("workspaceId") VALUES ($1) ON CONFLICT DO NOTHING`, [workspaceId]);
+    await sql.query(`INSERT INTO "WorkspaceDispatch" ("workspaceId") VALUES ($1) ON CONFLICT DO NOTHING`, [
+      workspaceId,
+    ]);
     lock = await lockDispatch(sql, workspaceId);
     if (!lock) return 0; // the workspace is gone
   }
@@ -78,7 +80,13 @@ export async function dispatch(sql: Sql, workspaceId: string, released: string[]
                     FROM unnest($4::text[], $5::int[]) AS x(name, delta)
                     WHERE p."workspaceId" = $1 AND p.name = x.name RETURNING 1)
      SELECT (SELECT count(*) FROM admitted), (SELECT count(*) FROM counter), (SELECT count(*) FROM pools)`,
-    [workspaceId, ids, admittedBefore + ids.length, changedPools.map(([n]) => n), changedPools.map(([, d]) => d)],
+    [
+      workspaceId,
+      ids,
+      admittedBefore + ids.length,
+      changedPools.map(([n]) => n),
+      changedPools.map(([, d]) => d),
+    ],
   );
   await addRunTaskJobs(
     sql,

@@ -2,9 +2,8 @@
 // operator's executor under a timeout and the cancellation signal, capture its log, and record
 // the outcome (server/engine/complete.ts).
 import { resolveForExecution } from "@/server/config/resolve";
-import { NonRetryableError, type ExecutionResult } from "@/server/operators/execution";
 import { operatorCatalog } from "@/server/operators/catalog";
-import { systemScope } from "@/server/tenancy/door";
+import { type ExecutionResult, NonRetryableError } from "@/server/operators/execution";
 import {
   collectTemplatedStrings,
   findReferences,
@@ -12,6 +11,7 @@ import {
   type TemplateContext,
   type TemplateReference,
 } from "@/server/templating/template";
+import { systemScope } from "@/server/tenancy/door";
 import { complete, type Outcome } from "./complete";
 import { type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
@@ -40,7 +40,11 @@ export interface ClaimedAttempt {
 }
 
 /** Moves a scheduled instance to running and opens its attempt, in one statement. */
-export async function claim(taskInstanceId: string, workspaceId: string, workerId: string): Promise<ClaimedAttempt | null> {
+export async function claim(
+  taskInstanceId: string,
+  workspaceId: string,
+  workerId: string,
+): Promise<ClaimedAttempt | null> {
   const { rows } = await sql.query<ClaimedAttempt>(
     `WITH ti AS (
        UPDATE "TaskInstance" SET state = 'running',
@@ -83,7 +87,12 @@ export async function runTask(taskInstanceId: string, workspaceId: string, worke
   try {
     if (!task) throw new NonRetryableError(`Task ${claimed.taskId} is not in the run's DAG version`);
     const resolved = await resolveTemplates(task, claimed, workspaceId, compiled.dag.id);
-    log = new AttemptLog(workspaceId, claimed.attemptId, claimed.maxLogBytesPerAttempt, resolved.secretValues);
+    log = new AttemptLog(
+      workspaceId,
+      claimed.attemptId,
+      claimed.maxLogBytesPerAttempt,
+      resolved.secretValues,
+    );
     const result = await execute(task, claimed, workspaceId, resolved.context, controller, log);
     outcome = toOutcome(result, claimed.maxOutputBytes);
   } catch (error) {
@@ -106,7 +115,8 @@ async function execute(
   log: AttemptLog,
 ): Promise<ExecutionResult> {
   const operator = operatorCatalog.get(task.def.operator);
-  if (!operator?.execute) throw new NonRetryableError(`Operator "${task.def.operator}" cannot run on this installation`);
+  if (!operator?.execute)
+    throw new NonRetryableError(`Operator "${task.def.operator}" cannot run on this installation`);
   let config: unknown;
   try {
     config = renderConfig(task.def.config, task.templatedFields, context);
@@ -120,7 +130,10 @@ async function execute(
   }
   const timeoutSeconds = task.settings.timeoutSeconds;
   const timer = timeoutSeconds
-    ? setTimeout(() => controller.abort(new Error(`Timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000)
+    ? setTimeout(
+        () => controller.abort(new Error(`Timed out after ${timeoutSeconds} s`)),
+        timeoutSeconds * 1000,
+      )
     : undefined;
   try {
     log.info(`attempt ${claimed.tryNumber} of ${claimed.maxTries}: ${task.def.operator} ${task.def.id}`);
@@ -150,7 +163,8 @@ async function execute(
 }
 
 function toOutcome(result: ExecutionResult, maxOutputBytes: number): Outcome {
-  if ("defer" in result) return { state: "deferred", until: result.defer.until, deferState: result.defer.state ?? {} };
+  if ("defer" in result)
+    return { state: "deferred", until: result.defer.until, deferState: result.defer.state ?? {} };
   if ("skip" in result) return { state: "skipped", error: result.skip };
   const output = result.output ?? null;
   const bytes = Buffer.byteLength(JSON.stringify(output) ?? "null");
@@ -169,14 +183,21 @@ const referencesCache = new WeakMap<CompiledTask, TemplateReference[]>();
 function references(task: CompiledTask): TemplateReference[] {
   let refs = referencesCache.get(task);
   if (!refs) {
-    refs = collectTemplatedStrings(task.def.config, task.templatedFields).flatMap((s) => findReferences(s.text).refs);
+    refs = collectTemplatedStrings(task.def.config, task.templatedFields).flatMap(
+      (s) => findReferences(s.text).refs,
+    );
     referencesCache.set(task, refs);
   }
   return refs;
 }
 
 /** Builds what the task's templates can read, loading only what they reference. */
-async function resolveTemplates(task: CompiledTask, claimed: ClaimedAttempt, workspaceId: string, dagKey: string) {
+async function resolveTemplates(
+  task: CompiledTask,
+  claimed: ClaimedAttempt,
+  workspaceId: string,
+  dagKey: string,
+) {
   const refs = references(task);
   const context: TemplateContext = {
     params: claimed.params,

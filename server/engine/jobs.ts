@@ -13,7 +13,12 @@ export const jobNames = {
 const clampPriority = (n: number) => Math.max(-32768, Math.min(32767, Math.round(n)));
 
 /** One `engine:run-task` job per admitted task instance, in one statement. */
-export async function addRunTaskJobs(sql: Sql, workspaceId: string, taskInstanceIds: string[], priorities: number[]) {
+export async function addRunTaskJobs(
+  sql: Sql,
+  workspaceId: string,
+  taskInstanceIds: string[],
+  priorities: number[],
+) {
   if (taskInstanceIds.length === 0) return;
   await sql.query(
     `SELECT count(*) FROM graphile_worker.add_jobs(ARRAY(

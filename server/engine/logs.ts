@@ -1,7 +1,8 @@
 // Task logs: lines captured while an attempt runs, written to PostgreSQL in chunks (a few per
 // second, not a row per line), capped per attempt with a marker, secrets masked on the way in.
-import { maskSecrets } from "@/server/templating/template";
+
 import type { TaskLogger } from "@/server/operators/execution";
+import { maskSecrets } from "@/server/templating/template";
 import { sql } from "./sql";
 
 const FLUSH_MS = 250;

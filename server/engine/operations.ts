@@ -3,7 +3,7 @@
 // the run, so workers completing attempts concurrently see either the state before or after.
 import { AppError, notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
-import { type Finished, type RunRow, advance, endRun } from "./advance";
+import { advance, endRun, type Finished, type RunRow } from "./advance";
 import { dispatch } from "./dispatch";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { type Sql, transaction } from "./sql";
@@ -60,7 +60,7 @@ export async function cancelRun(scope: WorkspaceScope, runId: string) {
 export async function timeoutRun(runId: string, workspaceId: string) {
   await transaction(async (sql) => {
     const run = await lockRun(sql, workspaceId, runId).catch(() => null);
-    if (!run || run.state !== "running") return;
+    if (run?.state !== "running") return;
     const released = await stopInstances(sql, run, "failed", "The run exceeded its runTimeoutSeconds");
     await endRun(sql, run, await compiledVersion(sql, run.dagVersionId), "failed");
     await dispatch(sql, run.workspaceId, released);
@@ -148,7 +148,12 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
     const decision = decide(task.def.triggerRule, counters[i]!);
     if (decision === "run") ready.push(t.taskId);
     else if (decision === "skip" || decision === "upstream_failed") {
-      settled.push({ id: t.id, taskId: t.taskId, mapIndex: -1, state: decision === "skip" ? "skipped" : "upstream_failed" });
+      settled.push({
+        id: t.id,
+        taskId: t.taskId,
+        mapIndex: -1,
+        state: decision === "skip" ? "skipped" : "upstream_failed",
+      });
     }
   });
   await sql.query(
@@ -159,7 +164,10 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
   return { targets, ready, settled, released };
 }
 
-export async function clearTasks(scope: WorkspaceScope, input: { runId: string; taskIds: string[]; downstream: boolean }) {
+export async function clearTasks(
+  scope: WorkspaceScope,
+  input: { runId: string; taskIds: string[]; downstream: boolean },
+) {
   const cleared = await transaction(async (sql) => {
     const run = await lockRun(sql, scope.workspace.id, input.runId);
     const compiled = await compiledVersion(sql, run.dagVersionId);
@@ -176,7 +184,10 @@ export async function clearTasks(scope: WorkspaceScope, input: { runId: string; 
 }
 
 /** Sets a task's state by hand; its downstream tasks are cleared so they follow the new state. */
-export async function markTask(scope: WorkspaceScope, input: { runId: string; taskId: string; state: "success" | "failed" }) {
+export async function markTask(
+  scope: WorkspaceScope,
+  input: { runId: string; taskId: string; state: "success" | "failed" },
+) {
   await transaction(async (sql) => {
     const run = await lockRun(sql, scope.workspace.id, input.runId);
     const compiled = await compiledVersion(sql, run.dagVersionId);
@@ -184,12 +195,13 @@ export async function markTask(scope: WorkspaceScope, input: { runId: string; ta
     const ids = withDownstream(compiled, [input.taskId]);
     const { targets, released } = await reset(sql, run, compiled, ids);
     const target = targets.find((t) => t.taskId === input.taskId)!;
-    await sql.query(`UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now(), error = $3 WHERE id = $1`, [
-      target.id,
-      input.state,
-      input.state === "failed" ? `Marked failed by ${scope.actor.label}` : null,
+    await sql.query(
+      `UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now(), error = $3 WHERE id = $1`,
+      [target.id, input.state, input.state === "failed" ? `Marked failed by ${scope.actor.label}` : null],
+    );
+    await advance(sql, run, compiled, [
+      { id: target.id, taskId: input.taskId, mapIndex: -1, state: input.state },
     ]);
-    await advance(sql, run, compiled, [{ id: target.id, taskId: input.taskId, mapIndex: -1, state: input.state }]);
     await dispatch(sql, run.workspaceId, released);
   });
   await scope.audit("run.mark", input.runId, { task: input.taskId, state: input.state });

@@ -26,7 +26,15 @@ export async function getRun(scope: WorkspaceScope, runId: string) {
           endedAt: true,
           attempts: {
             orderBy: { number: "asc" },
-            select: { id: true, number: true, state: true, error: true, startedAt: true, endedAt: true, workerId: true },
+            select: {
+              id: true,
+              number: true,
+              state: true,
+              error: true,
+              startedAt: true,
+              endedAt: true,
+              workerId: true,
+            },
           },
         },
       },
@@ -41,6 +49,10 @@ export async function listRuns(
   scope: WorkspaceScope,
   input: { dagKey?: string; state?: RunState; limit: number; before?: string },
 ) {
+  if (input.dagKey) {
+    const dag = await scope.db.dag.findFirst({ where: { key: input.dagKey }, select: { id: true } });
+    if (!dag) throw notFound("DAG");
+  }
   const runs = await scope.db.dagRun.findMany({
     where: {
       ...(input.dagKey ? { dag: { key: input.dagKey } } : {}),
@@ -80,7 +92,13 @@ export async function readLogs(
     where: { taskInstanceId_number: { taskInstanceId: instance.id, number } },
     select: { id: true, number: true, state: true },
   });
-  if (!attempt) return { attempt: number, state: instance.state, running: false, chunks: [] as { id: string; text: string }[] };
+  if (!attempt)
+    return {
+      attempt: number,
+      state: instance.state,
+      running: false,
+      chunks: [] as { id: string; text: string }[],
+    };
   const chunks = await scope.db.taskLog.findMany({
     where: { attemptId: attempt.id, ...(input.afterId ? { id: { gt: BigInt(input.afterId) } } : {}) },
     orderBy: { id: "asc" },

@@ -29,7 +29,13 @@ export async function reapLostAttempts(): Promise<number> {
     [LOST_AFTER_SECONDS],
   );
   for (const lost of rows) {
-    const run = { id: lost.runId, workspaceId: lost.workspaceId, dagId: lost.dagId, dagVersionId: lost.dagVersionId, params: lost.params };
+    const run = {
+      id: lost.runId,
+      workspaceId: lost.workspaceId,
+      dagId: lost.dagId,
+      dagVersionId: lost.dagVersionId,
+      params: lost.params,
+    };
     await complete(run, lost, {
       state: "failed",
       retryable: true,

@@ -46,7 +46,8 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
   }
   const logicalDate = input.logicalDate ?? new Date();
   const triggeredBy = input.triggeredBy ?? "manual";
-  const runKey = input.runKey ?? `${triggeredBy}__${logicalDate.toISOString()}__${randomBytes(3).toString("hex")}`;
+  const runKey =
+    input.runKey ?? `${triggeredBy}__${logicalDate.toISOString()}__${randomBytes(3).toString("hex")}`;
 
   const runId = await transaction(async (sql) => {
     const tasks = [...compiled.tasks.values()];

@@ -32,4 +32,6 @@ export async function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
 }
 
 /** A statement outside any transaction. */
-export const sql: Sql = { query: ((...args: Parameters<pg.Pool["query"]>) => pgPool().query(...args)) as Sql["query"] };
+export const sql: Sql = {
+  query: ((...args: Parameters<pg.Pool["query"]>) => pgPool().query(...args)) as Sql["query"],
+};

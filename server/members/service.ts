@@ -11,7 +11,12 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 export async function listMembers(scope: WorkspaceScope) {
   const members = await scope.db.membership.findMany({
-    select: { id: true, role: true, createdAt: true, user: { select: { id: true, email: true, name: true } } },
+    select: {
+      id: true,
+      role: true,
+      createdAt: true,
+      user: { select: { id: true, email: true, name: true } },
+    },
     orderBy: { createdAt: "asc" },
   });
   return members.map((m) => ({
@@ -39,9 +44,15 @@ function assertCanManageRole(scope: WorkspaceScope, role: Role) {
   }
 }
 
-export async function inviteMember(scope: WorkspaceScope, input: { email: string; role: Role; baseUrl: string }) {
+export async function inviteMember(
+  scope: WorkspaceScope,
+  input: { email: string; role: Role; baseUrl: string },
+) {
   assertCanManageRole(scope, input.role);
-  const already = await scope.db.membership.findFirst({ where: { user: { email: input.email } }, select: { id: true } });
+  const already = await scope.db.membership.findFirst({
+    where: { user: { email: input.email } },
+    select: { id: true },
+  });
   if (already) {
     throw new AppError("CONFLICT", "This person is already a member", [
       { path: "email", message: "Already a member of this workspace" },
@@ -82,10 +93,21 @@ export async function revokeInvitation(scope: WorkspaceScope, invitationId: stri
 export async function describeInvitation(secret: string) {
   const invitation = await db.invitation.findUnique({
     where: { tokenHash: sha256(secret) },
-    select: { email: true, role: true, expiresAt: true, acceptedAt: true, revokedAt: true, workspace: { select: { name: true, slug: true } } },
+    select: {
+      email: true,
+      role: true,
+      expiresAt: true,
+      acceptedAt: true,
+      revokedAt: true,
+      workspace: { select: { name: true, slug: true } },
+    },
   });
   if (!invitation || invitation.revokedAt) throw notFound("Invitation");
-  const status = invitation.acceptedAt ? "accepted" : invitation.expiresAt < new Date() ? "expired" : "pending";
+  const status = invitation.acceptedAt
+    ? "accepted"
+    : invitation.expiresAt < new Date()
+      ? "expired"
+      : "pending";
   return { email: invitation.email, role: invitation.role, workspaceName: invitation.workspace.name, status };
 }
 
@@ -95,16 +117,23 @@ export async function acceptInvitation(input: { secret: string; userId: string; 
     const invitation = await tx.invitation.findUnique({ where: { tokenHash: sha256(input.secret) } });
     if (!invitation || invitation.revokedAt) throw notFound("Invitation");
     if (invitation.acceptedAt) throw new AppError("CONFLICT", "This invitation has already been used");
-    if (invitation.expiresAt < new Date()) throw new AppError("BAD_REQUEST", "This invitation has expired; ask for a new one");
+    if (invitation.expiresAt < new Date())
+      throw new AppError("BAD_REQUEST", "This invitation has expired; ask for a new one");
     if (invitation.email !== input.email.toLowerCase()) {
-      throw new AppError("FORBIDDEN", `This invitation is for ${invitation.email}; sign in with that account to accept it`);
+      throw new AppError(
+        "FORBIDDEN",
+        `This invitation is for ${invitation.email}; sign in with that account to accept it`,
+      );
     }
     const claimed = await tx.invitation.updateMany({
       where: { id: invitation.id, acceptedAt: null },
       data: { acceptedAt: new Date() },
     });
     if (claimed.count === 0) throw new AppError("CONFLICT", "This invitation has already been used");
-    const workspace = await tx.workspace.findUniqueOrThrow({ where: { id: invitation.workspaceId }, select: { slug: true } });
+    const workspace = await tx.workspace.findUniqueOrThrow({
+      where: { id: invitation.workspaceId },
+      select: { slug: true },
+    });
     await tx.membership.upsert({
       where: { workspaceId_userId: { workspaceId: invitation.workspaceId, userId: input.userId } },
       create: { workspaceId: invitation.workspaceId, userId: input.userId, role: invitation.role },
@@ -163,4 +192,3 @@ export async function removeMember(scope: WorkspaceScope, memberId: string) {
   await scope.db.membership.delete({ where: { id: member.id } });
   await scope.audit("member.remove", member.user.email, { role: member.role });
 }
-

@@ -209,4 +209,53 @@ export const restRoutes: RestRoute[] = [
     procedure: "connections.delete",
     summary: "Delete a connection",
   },
+  {
+    method: "POST",
+    path: "/dags/{dagId}/runs",
+    procedure: "runs.trigger",
+    summary: "Trigger a run with params",
+    status: 201,
+  },
+  {
+    method: "GET",
+    path: "/runs",
+    procedure: "runs.list",
+    summary: "List runs, newest first (filter by dagId, state)",
+  },
+  {
+    method: "GET",
+    path: "/runs/{runId}",
+    procedure: "runs.get",
+    summary: "A run: state, and each task instance with state, attempts, timings and output",
+  },
+  {
+    method: "POST",
+    path: "/runs/{runId}/cancel",
+    procedure: "runs.cancel",
+    summary: "Cancel a run; running attempts are aborted",
+  },
+  {
+    method: "POST",
+    path: "/runs/{runId}/clear",
+    procedure: "runs.clear",
+    summary: "Clear tasks (and optionally their downstream) so they run again",
+  },
+  {
+    method: "POST",
+    path: "/runs/{runId}/tasks/{taskId}/mark",
+    procedure: "runs.mark",
+    summary: "Mark a task success or failed; its downstream follows",
+  },
+  {
+    method: "POST",
+    path: "/runs/{runId}/retry-failed",
+    procedure: "runs.retryFailed",
+    summary: "Run the failed tasks again",
+  },
+  {
+    method: "GET",
+    path: "/runs/{runId}/tasks/{taskId}/logs",
+    procedure: "runs.logs",
+    summary: "A task attempt's log",
+  },
 ];

@@ -4,7 +4,7 @@
 // that workspace.
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
-import { type Permission, type Role, can } from "./roles";
+import { can, type Permission, type Role } from "./roles";
 import { type ScopedDb, scopedDb } from "./scoped-db";
 
 export type Actor =
@@ -24,10 +24,22 @@ export interface WorkspaceScope {
 
 export type Caller =
   | { kind: "user"; userId: string; email: string; ip?: string }
-  | { kind: "token"; tokenId: string; workspaceId: string; workspaceSlug: string; role: Role; name: string; ip?: string };
+  | {
+      kind: "token";
+      tokenId: string;
+      workspaceId: string;
+      workspaceSlug: string;
+      role: Role;
+      name: string;
+      ip?: string;
+    };
 
 /** Opens `slug` for `caller`, requiring `permission`. */
-export async function openWorkspace(caller: Caller, slug: string, permission: Permission): Promise<WorkspaceScope> {
+export async function openWorkspace(
+  caller: Caller,
+  slug: string,
+  permission: Permission,
+): Promise<WorkspaceScope> {
   const workspace = await db.workspace.findUnique({
     where: { slug },
     select: { id: true, slug: true, name: true },

@@ -1,14 +1,21 @@
 // The engine end to end on a real worker: dependencies, outputs, trigger rules, branching,
 // mapping, retries, timeouts, cancel, clear, mark, max active runs, output cap.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db } from "@/server/db/client";
 import type { DagDocument } from "@/server/dags/definition";
+import { db } from "@/server/db/client";
 import { cancelRun, clearTasks, markTask, retryFailed } from "@/server/engine/operations";
 import { getRun, readLogs } from "@/server/engine/queries";
 import { triggerRun } from "@/server/engine/runs";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import {
+  startTestWorker,
+  statesOf,
+  stopTestWorker,
+  storeDag,
+  waitForRun,
+  workspaceScope,
+} from "../support/engine";
 import { createUser } from "../support/factories";
-import { startTestWorker, statesOf, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
 
 let scope: WorkspaceScope;
 
@@ -55,7 +62,11 @@ describe("dependencies and outputs", () => {
   });
 
   it("refuses params that do not match the schema, naming the field", async () => {
-    await storeDag(scope, { id: "typed", params: { n: { type: "integer", required: true } }, tasks: [t("a")] });
+    await storeDag(scope, {
+      id: "typed",
+      params: { n: { type: "integer", required: true } },
+      tasks: [t("a")],
+    });
     await expect(triggerRun(scope, { dagKey: "typed", params: { n: "x" } })).rejects.toMatchObject({
       code: "UNPROCESSABLE_CONTENT",
       problems: [{ path: "params.n" }],
@@ -83,7 +94,9 @@ describe("trigger rules", () => {
       tasks: [
         t("ok"),
         t("bad", { outcome: "fail" }),
-        ...Object.keys(rules).map((rule) => t(`r_${rule}`, {}, { dependsOn: ["ok", "bad"], triggerRule: rule })),
+        ...Object.keys(rules).map((rule) =>
+          t(`r_${rule}`, {}, { dependsOn: ["ok", "bad"], triggerRule: rule }),
+        ),
       ],
     });
     const states = statesOf(result);
@@ -101,7 +114,12 @@ describe("trigger rules", () => {
         t("cleanup", {}, { dependsOn: ["grandchild"], triggerRule: "all_done" }),
       ],
     });
-    expect(statesOf(result)).toEqual({ bad: "failed", child: "upstream_failed", grandchild: "upstream_failed", cleanup: "success" });
+    expect(statesOf(result)).toEqual({
+      bad: "failed",
+      child: "upstream_failed",
+      grandchild: "upstream_failed",
+      cleanup: "success",
+    });
     // The leaf succeeded, so the run does (as in Airflow).
     expect(result.state).toBe("success");
   });
@@ -113,7 +131,14 @@ describe("branching and mapping", () => {
       id: "branching",
       params: { mode: { type: "string", default: "fast" } },
       tasks: [
-        { id: "choose", operator: "branch", config: { rules: [{ when: "{{ params.mode }}", equals: "fast", then: ["fast"] }], default: ["slow"] } },
+        {
+          id: "choose",
+          operator: "branch",
+          config: {
+            rules: [{ when: "{{ params.mode }}", equals: "fast", then: ["fast"] }],
+            default: ["slow"],
+          },
+        },
         t("fast", {}, { dependsOn: ["choose"] }),
         t("slow", {}, { dependsOn: ["choose"] }),
         t("after_slow", {}, { dependsOn: ["slow"] }),
@@ -121,9 +146,21 @@ describe("branching and mapping", () => {
       ],
     };
     const fast = await run(document);
-    expect(statesOf(fast)).toEqual({ choose: "success", fast: "success", slow: "skipped", after_slow: "skipped", join: "success" });
+    expect(statesOf(fast)).toEqual({
+      choose: "success",
+      fast: "success",
+      slow: "skipped",
+      after_slow: "skipped",
+      join: "success",
+    });
     const slow = await run(document, { mode: "thorough" });
-    expect(statesOf(slow)).toEqual({ choose: "success", fast: "skipped", slow: "success", after_slow: "success", join: "success" });
+    expect(statesOf(slow)).toEqual({
+      choose: "success",
+      fast: "skipped",
+      slow: "success",
+      after_slow: "success",
+      join: "success",
+    });
   });
 
   it("runs one instance per element and hands the list of outputs downstream", async () => {
@@ -131,7 +168,11 @@ describe("branching and mapping", () => {
       id: "fanout",
       tasks: [
         t("list", { output: { files: ["a", "b", "c"] } }),
-        t("process", { output: "{{ item | upper }}" }, { dependsOn: ["list"], map: { over: "tasks.list.output.files" } }),
+        t(
+          "process",
+          { output: "{{ item | upper }}" },
+          { dependsOn: ["list"], map: { over: "tasks.list.output.files" } },
+        ),
         t("combine", { output: "{{ tasks.process.output }}" }, { dependsOn: ["process"] }),
       ],
     });
@@ -155,7 +196,9 @@ describe("failure handling", () => {
   it("retries with backoff until an attempt succeeds", async () => {
     const result = await run({
       id: "flaky",
-      tasks: [t("flaky", { failTimes: 2 }, { retries: 3, retryDelaySeconds: 0.05, retryExponentialBackoff: true })],
+      tasks: [
+        t("flaky", { failTimes: 2 }, { retries: 3, retryDelaySeconds: 0.05, retryExponentialBackoff: true }),
+      ],
     });
     expect(result.state).toBe("success");
     const ti = result.taskInstances[0]!;
@@ -168,13 +211,19 @@ describe("failure handling", () => {
   });
 
   it("fails after the last try", async () => {
-    const result = await run({ id: "hopeless", tasks: [t("x", { outcome: "fail" }, { retries: 1, retryDelaySeconds: 0 })] });
+    const result = await run({
+      id: "hopeless",
+      tasks: [t("x", { outcome: "fail" }, { retries: 1, retryDelaySeconds: 0 })],
+    });
     expect(result.state).toBe("failed");
     expect(result.taskInstances[0]!.attempts).toHaveLength(2);
   });
 
   it("aborts an attempt at its timeout", async () => {
-    const result = await run({ id: "slow", tasks: [t("slow", { durationMs: 10_000 }, { timeoutSeconds: 0.3 })] });
+    const result = await run({
+      id: "slow",
+      tasks: [t("slow", { durationMs: 10_000 }, { timeoutSeconds: 0.3 })],
+    });
     expect(result.state).toBe("failed");
     expect(result.taskInstances[0]!.error).toMatch(/Timed out after 0.3 s/);
   });
@@ -183,7 +232,9 @@ describe("failure handling", () => {
     await db.workspace.update({ where: { id: scope.workspace.id }, data: { maxOutputBytes: 100 } });
     try {
       const result = await run({ id: "big", tasks: [t("big", { output: "x".repeat(500) })] });
-      expect(result.taskInstances[0]!.error).toMatch(/output is 502 bytes, above this workspace's limit of 100 bytes/);
+      expect(result.taskInstances[0]!.error).toMatch(
+        /output is 502 bytes, above this workspace's limit of 100 bytes/,
+      );
     } finally {
       await db.workspace.update({ where: { id: scope.workspace.id }, data: { maxOutputBytes: 1_048_576 } });
     }
@@ -192,10 +243,15 @@ describe("failure handling", () => {
 
 describe("operations", () => {
   it("cancel stops running attempts and ends the run", async () => {
-    await storeDag(scope, { id: "long", tasks: [t("wait", { durationMs: 30_000 }), t("next", {}, { dependsOn: ["wait"] })] });
+    await storeDag(scope, {
+      id: "long",
+      tasks: [t("wait", { durationMs: 30_000 }), t("next", {}, { dependsOn: ["wait"] })],
+    });
     const { id } = await triggerRun(scope, { dagKey: "long" });
     await expect
-      .poll(async () => (await getRun(scope, id)).tasks.find((ti) => ti.taskId === "wait")?.state, { timeout: 5000 })
+      .poll(async () => (await getRun(scope, id)).tasks.find((ti) => ti.taskId === "wait")?.state, {
+        timeout: 5000,
+      })
       .toBe("running");
     await cancelRun(scope, id);
     const result = await waitForRun(id);
@@ -215,7 +271,11 @@ describe("operations", () => {
     });
     const { id } = await triggerRun(scope, { dagKey: "weather" });
     const failed = await waitForRun(id);
-    expect(statesOf(failed)).toEqual({ fetch_weather: "success", transform_weather: "failed", load_to_db: "upstream_failed" });
+    expect(statesOf(failed)).toEqual({
+      fetch_weather: "success",
+      transform_weather: "failed",
+      load_to_db: "upstream_failed",
+    });
 
     // Fix the transform in place (the run keeps its version; here we mark it instead of editing).
     await clearTasks(scope, { runId: id, taskIds: ["transform_weather"], downstream: true });
@@ -227,7 +287,11 @@ describe("operations", () => {
 
     await markTask(scope, { runId: id, taskId: "transform_weather", state: "success" });
     const marked = await waitForRun(id);
-    expect(statesOf(marked)).toEqual({ fetch_weather: "success", transform_weather: "success", load_to_db: "success" });
+    expect(statesOf(marked)).toEqual({
+      fetch_weather: "success",
+      transform_weather: "success",
+      load_to_db: "success",
+    });
     expect(marked.state).toBe("success");
     expect(fetch.output).toEqual({ temp: 21 });
   });
@@ -257,7 +321,10 @@ describe("operations", () => {
 
 describe("logs", () => {
   it("are stored per attempt and readable after", async () => {
-    const result = await run({ id: "logged", tasks: [t("speak", { failTimes: 1 }, { retries: 1, retryDelaySeconds: 0 })] });
+    const result = await run({
+      id: "logged",
+      tasks: [t("speak", { failTimes: 1 }, { retries: 1, retryDelaySeconds: 0 })],
+    });
     const first = await readLogs(scope, { runId: result.id, taskId: "speak", mapIndex: -1, attempt: 1 });
     const second = await readLogs(scope, { runId: result.id, taskId: "speak", mapIndex: -1 });
     expect(first.chunks.map((c) => c.text).join("")).toMatch(/fails its first 1 attempt/);
@@ -268,7 +335,13 @@ describe("logs", () => {
 
 describe("sleep", () => {
   it("waits without holding a worker", async () => {
-    const result = await run({ id: "nap", tasks: [{ id: "nap", operator: "sleep", config: { seconds: 1.5 } }, t("after", {}, { dependsOn: ["nap"] })] });
+    const result = await run({
+      id: "nap",
+      tasks: [
+        { id: "nap", operator: "sleep", config: { seconds: 1.5 } },
+        t("after", {}, { dependsOn: ["nap"] }),
+      ],
+    });
     expect(result.state).toBe("success");
     const nap = result.taskInstances.find((ti) => ti.taskId === "nap")!;
     expect(nap.attempts).toHaveLength(1);

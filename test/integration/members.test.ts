@@ -24,11 +24,18 @@ describe("invitations", () => {
   it("are single-use links for the invited e-mail that expire", async () => {
     const invitee = await createUser("invitee");
     const stranger = await createUser("stranger");
-    const invitation = await owner.api.members.invite({ workspace: slug, email: invitee.email, role: "EDITOR" });
+    const invitation = await owner.api.members.invite({
+      workspace: slug,
+      email: invitee.email,
+      role: "EDITOR",
+    });
     expect(invitation.link).toMatch(/^http:\/\/localhost:3000\/invite\/[\w-]{20,}$/);
     const secret = invitation.link.split("/invite/")[1]!;
 
-    expect(await stranger.api.account.invitation({ secret })).toMatchObject({ role: "EDITOR", status: "pending" });
+    expect(await stranger.api.account.invitation({ secret })).toMatchObject({
+      role: "EDITOR",
+      status: "pending",
+    });
     expect(await codeOf(stranger.api.account.acceptInvitation({ secret }))).toBe("FORBIDDEN");
     expect(await invitee.api.account.acceptInvitation({ secret })).toEqual({ slug });
     expect((await invitee.api.workspace.get({ workspace: slug })).role).toBe("EDITOR");
@@ -36,16 +43,27 @@ describe("invitations", () => {
 
     const late = await createUser("late");
     const expired = await owner.api.members.invite({ workspace: slug, email: late.email, role: "VIEWER" });
-    await db.invitation.update({ where: { id: expired.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect(await codeOf(late.api.account.acceptInvitation({ secret: expired.link.split("/invite/")[1]! }))).toBe("BAD_REQUEST");
+    await db.invitation.update({
+      where: { id: expired.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect(
+      await codeOf(late.api.account.acceptInvitation({ secret: expired.link.split("/invite/")[1]! })),
+    ).toBe("BAD_REQUEST");
   });
 
   it("can be revoked", async () => {
     const invitee = await createUser("revoked");
-    const invitation = await owner.api.members.invite({ workspace: slug, email: invitee.email, role: "VIEWER" });
+    const invitation = await owner.api.members.invite({
+      workspace: slug,
+      email: invitee.email,
+      role: "VIEWER",
+    });
     await owner.api.members.revokeInvitation({ workspace: slug, invitationId: invitation.id });
     expect(await owner.api.members.invitations({ workspace: slug })).toEqual([]);
-    expect(await codeOf(invitee.api.account.acceptInvitation({ secret: invitation.link.split("/invite/")[1]! }))).toBe("NOT_FOUND");
+    expect(
+      await codeOf(invitee.api.account.acceptInvitation({ secret: invitation.link.split("/invite/")[1]! })),
+    ).toBe("NOT_FOUND");
   });
 });
 
@@ -61,21 +79,37 @@ describe("roles", () => {
 
   it("keep the last owner: not removable, not demotable", async () => {
     const self = (await owner.api.members.list({ workspace: slug }))[0]!;
-    expect(await codeOf(owner.api.members.changeRole({ workspace: slug, memberId: self.id, role: "ADMIN" }))).toBe("CONFLICT");
+    expect(
+      await codeOf(owner.api.members.changeRole({ workspace: slug, memberId: self.id, role: "ADMIN" })),
+    ).toBe("CONFLICT");
     expect(await codeOf(owner.api.members.remove({ workspace: slug, memberId: self.id }))).toBe("CONFLICT");
     const second = await join("OWNER", "coowner");
     await owner.api.members.changeRole({ workspace: slug, memberId: self.id, role: "ADMIN" });
-    expect((await second.api.members.list({ workspace: slug })).find((m) => m.id === self.id)?.role).toBe("ADMIN");
+    expect((await second.api.members.list({ workspace: slug })).find((m) => m.id === self.id)?.role).toBe(
+      "ADMIN",
+    );
   });
 
   it("let admins manage everyone but owners", async () => {
     const admin = await join("ADMIN");
     const editor = await join("EDITOR");
     const self = (await owner.api.members.list({ workspace: slug }))[0]!;
-    expect(await codeOf(admin.api.members.changeRole({ workspace: slug, memberId: editor.memberId, role: "OPERATOR" }))).toBe("OK");
-    expect(await codeOf(admin.api.members.changeRole({ workspace: slug, memberId: self.id, role: "VIEWER" }))).toBe("FORBIDDEN");
-    expect(await codeOf(admin.api.members.changeRole({ workspace: slug, memberId: editor.memberId, role: "OWNER" }))).toBe("FORBIDDEN");
-    expect(await codeOf(admin.api.members.invite({ workspace: slug, email: "x@example.com", role: "OWNER" }))).toBe("FORBIDDEN");
+    expect(
+      await codeOf(
+        admin.api.members.changeRole({ workspace: slug, memberId: editor.memberId, role: "OPERATOR" }),
+      ),
+    ).toBe("OK");
+    expect(
+      await codeOf(admin.api.members.changeRole({ workspace: slug, memberId: self.id, role: "VIEWER" })),
+    ).toBe("FORBIDDEN");
+    expect(
+      await codeOf(
+        admin.api.members.changeRole({ workspace: slug, memberId: editor.memberId, role: "OWNER" }),
+      ),
+    ).toBe("FORBIDDEN");
+    expect(
+      await codeOf(admin.api.members.invite({ workspace: slug, email: "x@example.com", role: "OWNER" })),
+    ).toBe("FORBIDDEN");
     expect(await codeOf(admin.api.members.remove({ workspace: slug, memberId: editor.memberId }))).toBe("OK");
     expect(await codeOf(editor.api.workspace.get({ workspace: slug }))).toBe("NOT_FOUND");
   });

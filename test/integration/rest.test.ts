@@ -9,18 +9,29 @@ let owner: Awaited<ReturnType<typeof createUser>>;
 let adminToken: string;
 let viewerToken: string;
 
-async function call(method: string, path: string, options: { token?: string; body?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await handleRest(new Request(`http://localhost/api/v1${path}`, { method, headers, body: options.body }), path.split("?")[0]!);
+  const response = await handleRest(
+    new Request(`http://localhost/api/v1${path}`, { method, headers, body: options.body }),
+    path.split("?")[0]!,
+  );
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
 beforeAll(async () => {
   owner = await createUser("rest");
-  adminToken = (await owner.api.tokens.create({ workspace: owner.workspace.slug, name: "admin", role: "ADMIN" })).token;
-  viewerToken = (await owner.api.tokens.create({ workspace: owner.workspace.slug, name: "viewer", role: "VIEWER" })).token;
+  adminToken = (
+    await owner.api.tokens.create({ workspace: owner.workspace.slug, name: "admin", role: "ADMIN" })
+  ).token;
+  viewerToken = (
+    await owner.api.tokens.create({ workspace: owner.workspace.slug, name: "viewer", role: "VIEWER" })
+  ).token;
 });
 
 describe("tokens", () => {
@@ -37,7 +48,10 @@ describe("tokens", () => {
   });
 
   it("stop working once revoked", async () => {
-    const created = await call("POST", "/tokens", { token: adminToken, body: JSON.stringify({ name: "short-lived", role: "VIEWER" }) });
+    const created = await call("POST", "/tokens", {
+      token: adminToken,
+      body: JSON.stringify({ name: "short-lived", role: "VIEWER" }),
+    });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^baton_/);
     expect((await call("GET", "/workspace", { token: created.body.token })).status).toBe(200);
@@ -48,7 +62,10 @@ describe("tokens", () => {
   });
 
   it("cannot be minted above the creator's role", async () => {
-    const response = await call("POST", "/tokens", { token: adminToken, body: JSON.stringify({ name: "escalate", role: "OWNER" }) });
+    const response = await call("POST", "/tokens", {
+      token: adminToken,
+      body: JSON.stringify({ name: "escalate", role: "OWNER" }),
+    });
     expect(response.status).toBe(403);
   });
 });
@@ -77,19 +94,33 @@ describe("bad input gets a 4xx naming the problem, never a 500", () => {
   });
 
   it("wrong types, with every failing field named", async () => {
-    const response = await call("POST", "/invitations", { token: adminToken, body: JSON.stringify({ email: 42, role: "KING" }) });
+    const response = await call("POST", "/invitations", {
+      token: adminToken,
+      body: JSON.stringify({ email: 42, role: "KING" }),
+    });
     expect(response.status).toBe(400);
-    expect(response.body.error.problems.map((p: { path: string }) => p.path).sort()).toEqual(["email", "role"]);
+    expect(response.body.error.problems.map((p: { path: string }) => p.path).sort()).toEqual([
+      "email",
+      "role",
+    ]);
   });
 
   it("an oversized body", async () => {
-    const response = await call("POST", "/invitations", { token: adminToken, body: JSON.stringify({ email: "x".repeat(2_000_000) }) });
+    const response = await call("POST", "/invitations", {
+      token: adminToken,
+      body: JSON.stringify({ email: "x".repeat(2_000_000) }),
+    });
     expect(response.status).toBe(413);
   });
 
   it("unknown and malformed ids", async () => {
-    expect((await call("DELETE", "/tokens/00000000-0000-4000-8000-000000000000", { token: adminToken })).status).toBe(404);
-    const malformed = await call("PATCH", "/members/not-a-uuid", { token: adminToken, body: JSON.stringify({ role: "VIEWER" }) });
+    expect(
+      (await call("DELETE", "/tokens/00000000-0000-4000-8000-000000000000", { token: adminToken })).status,
+    ).toBe(404);
+    const malformed = await call("PATCH", "/members/not-a-uuid", {
+      token: adminToken,
+      body: JSON.stringify({ role: "VIEWER" }),
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.problems[0].path).toBe("memberId");
   });
@@ -103,6 +134,9 @@ describe("OpenAPI", () => {
     const invite = body.paths["/invitations"].post;
     expect(invite.requestBody.content["application/json"].schema.required.sort()).toEqual(["email", "role"]);
     expect(JSON.stringify(body)).not.toContain('"workspace"');
-    expect(body.paths["/members/{memberId}"].patch.parameters[0]).toMatchObject({ name: "memberId", in: "path" });
+    expect(body.paths["/members/{memberId}"].patch.parameters[0]).toMatchObject({
+      name: "memberId",
+      in: "path",
+    });
   });
 });

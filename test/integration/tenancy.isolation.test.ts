@@ -9,6 +9,7 @@ import { createSecret } from "@/server/config/secrets";
 import { createVariable } from "@/server/config/variables";
 import { pushDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
+import { triggerRun } from "@/server/engine/runs";
 import { inviteMember } from "@/server/members/service";
 import { type RestRoute, restRoutes } from "@/server/rest/routes";
 import { generateKey } from "@/server/secrets/crypto";
@@ -27,6 +28,9 @@ type Ids = {
   variableKey: string;
   secretName: string;
   connectionName: string;
+  /** A run of the DAG, and one of its task ids. */
+  runId: string;
+  taskId: string;
 };
 
 /** A valid document with the given id. */
@@ -86,6 +90,24 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
     config: { host: "evil.example.com", password: "hijacked" },
   }),
   "connections.delete": (ids) => ({ workspace: ids.workspace, name: ids.connectionName }),
+  "runs.trigger": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "runs.list": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "runs.get": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
+  "runs.cancel": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
+  "runs.clear": (ids) => ({
+    workspace: ids.workspace,
+    runId: ids.runId,
+    taskIds: [ids.taskId],
+    downstream: true,
+  }),
+  "runs.mark": (ids) => ({
+    workspace: ids.workspace,
+    runId: ids.runId,
+    taskId: ids.taskId,
+    state: "success",
+  }),
+  "runs.retryFailed": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
+  "runs.logs": (ids) => ({ workspace: ids.workspace, runId: ids.runId, taskId: ids.taskId }),
 };
 
 /**
@@ -124,6 +146,8 @@ const sentinel: Ids = {
   variableKey: "@variableKey",
   secretName: "@secretName",
   connectionName: "@connectionName",
+  runId: "@runId",
+  taskId: "@taskId",
 };
 const takesRowIds = Object.keys(fixtures).filter((name) => {
   const input = JSON.stringify(fixtures[name]!(sentinel));
@@ -167,7 +191,10 @@ async function seed(owner: typeof a): Promise<Ids> {
     type: "postgres",
     config: { host: "db.example.com", database: "dw", user: "loader", password: `pw-${suffix}` },
   });
+  const run = await triggerRun(scope, { dagKey: dagId });
   return {
+    runId: run.id,
+    taskId: "t",
     workspace: owner.workspace.slug,
     memberId: member.id,
     invitationId: invitation.id,
@@ -182,23 +209,52 @@ async function seed(owner: typeof a): Promise<Ids> {
 
 async function snapshot(workspaceId: string) {
   const where = { workspaceId };
-  const [workspace, members, invitations, tokens, dags, versions, variables, secrets, connections] =
-    await Promise.all([
-      db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
-      db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
-      db.invitation.findMany({ where, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
-      db.apiToken.findMany({ where, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
-      db.dag.findMany({ where, orderBy: { id: "asc" } }),
-      db.dagVersion.findMany({
-        where,
-        select: { id: true, number: true, hash: true },
-        orderBy: { id: "asc" },
-      }),
-      db.variable.findMany({ where, orderBy: { id: "asc" } }),
-      db.secret.findMany({ where, orderBy: { id: "asc" } }),
-      db.connection.findMany({ where, orderBy: { id: "asc" } }),
-    ]);
-  return { workspace, members, invitations, tokens, dags, versions, variables, secrets, connections };
+  const [
+    workspace,
+    members,
+    invitations,
+    tokens,
+    dags,
+    versions,
+    variables,
+    secrets,
+    connections,
+    runs,
+    tasks,
+  ] = await Promise.all([
+    db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
+    db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
+    db.invitation.findMany({ where, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
+    db.apiToken.findMany({ where, select: { id: true, revokedAt: true }, orderBy: { id: "asc" } }),
+    db.dag.findMany({ where, orderBy: { id: "asc" } }),
+    db.dagVersion.findMany({
+      where,
+      select: { id: true, number: true, hash: true },
+      orderBy: { id: "asc" },
+    }),
+    db.variable.findMany({ where, orderBy: { id: "asc" } }),
+    db.secret.findMany({ where, orderBy: { id: "asc" } }),
+    db.connection.findMany({ where, orderBy: { id: "asc" } }),
+    db.dagRun.findMany({ where, select: { id: true, state: true }, orderBy: { id: "asc" } }),
+    db.taskInstance.findMany({
+      where,
+      select: { id: true, state: true, tryNumber: true },
+      orderBy: { id: "asc" },
+    }),
+  ]);
+  return {
+    workspace,
+    members,
+    invitations,
+    tokens,
+    dags,
+    versions,
+    variables,
+    secrets,
+    connections,
+    runs,
+    tasks,
+  };
 }
 
 beforeAll(async () => {

@@ -2,10 +2,10 @@
 // and waiting for runs to end.
 import { createHash } from "node:crypto";
 import type { Runner } from "graphile-worker";
-import { db } from "@/server/db/client";
 import type { DagDocument } from "@/server/dags/definition";
 import { validateDag } from "@/server/dags/validate";
-import { type WorkspaceScope, systemScope } from "@/server/tenancy/door";
+import { db } from "@/server/db/client";
+import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { startWorker } from "@/worker/runner";
 
 /** Stores a DAG document as the DAG's next version, as pushing it would. */
@@ -49,21 +49,31 @@ export async function stopTestWorker() {
   runner = undefined;
 }
 
-/** Polls until the run has ended; returns it with its task instances. */
+/** Polls (cheaply) until the run has ended; returns it with its task instances and attempts. */
 export async function waitForRun(runId: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const run = await db.dagRun.findUniqueOrThrow({
-      where: { id: runId },
-      include: { taskInstances: { include: { attempts: { orderBy: { number: "asc" } } }, orderBy: [{ taskId: "asc" }, { mapIndex: "asc" }] } },
-    });
-    if (["success", "failed", "cancelled"].includes(run.state)) return run;
-    if (Date.now() > deadline) {
-      const states = run.taskInstances.map((t) => `${t.taskId}[${t.mapIndex}]=${t.state}`).join(", ");
-      throw new Error(`run ${runId} still ${run.state} after ${timeoutMs} ms: ${states}`);
-    }
+    const { state } = await db.dagRun.findUniqueOrThrow({ where: { id: runId }, select: { state: true } });
+    if (["success", "failed", "cancelled"].includes(state) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+  const run = await db.dagRun.findUniqueOrThrow({
+    where: { id: runId },
+    include: {
+      taskInstances: {
+        include: { attempts: { orderBy: { number: "asc" } } },
+        orderBy: [{ taskId: "asc" }, { mapIndex: "asc" }],
+      },
+    },
+  });
+  if (!["success", "failed", "cancelled"].includes(run.state)) {
+    const states = run.taskInstances
+      .slice(0, 50)
+      .map((t) => `${t.taskId}[${t.mapIndex}]=${t.state}`)
+      .join(", ");
+    throw new Error(`run ${runId} still ${run.state} after ${timeoutMs} ms: ${states}`);
+  }
+  return run;
 }
 
 export function statesOf(run: Awaited<ReturnType<typeof waitForRun>>): Record<string, string> {

@@ -1,8 +1,8 @@
 // Builders for integration tests: real rows through the real services, and tRPC callers acting
 // as a given user or token.
 import { randomBytes } from "node:crypto";
-import { signUp } from "@/server/auth/accounts";
 import { createCaller } from "@/server/api/root";
+import { signUp } from "@/server/auth/accounts";
 import type { Caller } from "@/server/tenancy/door";
 
 export const uniqueEmail = (name = "user") => `${name}-${randomBytes(4).toString("hex")}@example.com`;

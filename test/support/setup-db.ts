@@ -8,7 +8,8 @@ import { connectionFields, withDatabase } from "@/server/db/url";
 
 const serverUrl = process.env.TEST_PG_SERVER_URL;
 const template = process.env.TEST_TEMPLATE_DB;
-if (!serverUrl || !template) throw new Error("Run the suites with `npm test`, which prepares the test database server");
+if (!serverUrl || !template)
+  throw new Error("Run the suites with `npm test`, which prepares the test database server");
 
 const name = `baton_test_${randomBytes(5).toString("hex")}`;
 const admin = new pg.Client(connectionFields(serverUrl));
@@ -21,7 +22,9 @@ afterAll(async () => {
   // pg's pool.end() resolves before the server has seen every socket close; wait for that, so
   // the forced drop below does not kill connections that are already on their way out.
   for (let i = 0; i < 50; i++) {
-    const open = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [name]);
+    const open = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [
+      name,
+    ]);
     if (open.rows[0].n === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

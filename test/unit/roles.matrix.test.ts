@@ -5,7 +5,18 @@ import { can, type Permission, permissions, type Role, roles } from "@/server/te
 // The full matrix, written out: a change to roles.ts must change this table and the docs too.
 const expected: Record<Role, Permission[]> = {
   OWNER: Object.keys(permissions) as Permission[],
-  ADMIN: ["workspace:read", "workspace:update", "members:read", "members:manage", "tokens:manage", "audit:read", "dags:write", "runs:operate", "config:read", "config:write"],
+  ADMIN: [
+    "workspace:read",
+    "workspace:update",
+    "members:read",
+    "members:manage",
+    "tokens:manage",
+    "audit:read",
+    "dags:write",
+    "runs:operate",
+    "config:read",
+    "config:write",
+  ],
   EDITOR: ["workspace:read", "members:read", "dags:write", "runs:operate", "config:read", "config:write"],
   OPERATOR: ["workspace:read", "members:read", "runs:operate", "config:read"],
   VIEWER: ["workspace:read", "members:read", "config:read"],
@@ -26,7 +37,10 @@ describe("role × permission matrix", () => {
     for (const permission of Object.keys(permissions) as Permission[]) {
       const row = doc.split("\n").find((line) => line.startsWith(`| \`${permission}\``));
       expect(row, `docs/permissions.md has a row for ${permission}`).toBeDefined();
-      const cells = row!.split("|").slice(3, 8).map((cell) => cell.trim() === "✓");
+      const cells = row!
+        .split("|")
+        .slice(3, 8)
+        .map((cell) => cell.trim() === "✓");
       expect(cells).toEqual(roles.map((role) => expected[role].includes(permission)));
     }
   });

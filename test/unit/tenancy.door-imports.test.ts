@@ -32,7 +32,12 @@ describe("the unscoped database client", () => {
       .flatMap(files)
       // The engine's SQL runs for jobs and for procedures that already hold a scope; every
       // statement names the workspace (server/engine/sql.ts).
-      .filter((file) => !file.startsWith("server/db/") && !file.startsWith("server/cli/") && !file.startsWith("server/engine/"))
+      .filter(
+        (file) =>
+          !file.startsWith("server/db/") &&
+          !file.startsWith("server/cli/") &&
+          !file.startsWith("server/engine/"),
+      )
       .filter((file) => /from "@\/server\/db\/client"/.test(readFileSync(file, "utf8")))
       .filter((file) => !allowed.has(file));
     expect(offenders).toEqual([]);

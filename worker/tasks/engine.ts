@@ -32,10 +32,9 @@ export const engineTasks: Record<string, Task> = {
     const reaped = await reapLostAttempts();
     if (reaped > 0) helpers.logger.warn(`failed ${reaped} attempt(s) whose worker stopped`);
     // One pending reap job at a time, whichever worker adds it (job_key).
-    await sql.query(`SELECT graphile_worker.add_job($1, '{}'::json, run_at := now() + make_interval(secs => $2), job_key := 'engine:reap')`, [
-      jobNames.reap,
-      REAP_EVERY_MS / 1000,
-    ]);
+    await sql.query(
+      `SELECT graphile_worker.add_job($1, '{}'::json, run_at := now() + make_interval(secs => $2), job_key := 'engine:reap')`,
+      [jobNames.reap, REAP_EVERY_MS / 1000],
+    );
   },
 };
-

@@ -10,4 +10,7 @@ export const taskList: TaskList = {
 };
 
 /** Recurring jobs (graphile-worker crontab syntax). The reaper also re-adds itself every 10 s. */
-export const crontab = ["0 * * * * maintenance:purge-expired", "* * * * * engine:reap ?jobKey=engine:reap"].join("\n");
+export const crontab = [
+  "0 * * * * maintenance:purge-expired",
+  "* * * * * engine:reap ?jobKey=engine:reap",
+].join("\n");

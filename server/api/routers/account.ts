@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { changePassword, listAccountEvents, signUp } from "@/server/auth/accounts";
 import { acceptInvitation, describeInvitation } from "@/server/members/service";
-import { email, displayName, password } from "@/server/validation";
+import { displayName, email, password } from "@/server/validation";
 import { createWorkspace, listWorkspacesForUser } from "@/server/workspaces/service";
 import { publicProcedure, router, userProcedure } from "../trpc";
 

@@ -57,6 +57,11 @@ export const tokensRouter = router({
 
 export const auditRouter = router({
   list: workspaceProcedure("audit:read")
-    .input(z.object({ before: z.string().regex(/^\d+$/).optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .input(
+      z.object({
+        before: z.string().regex(/^\d+$/).optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
     .query(({ ctx, input }) => listAuditEvents(ctx.scope, input)),
 });

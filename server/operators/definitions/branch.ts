@@ -73,7 +73,9 @@ export const branchOperator = defineOperator({
   },
   async execute({ config, log }) {
     if (config.expression !== undefined) {
-      throw new NonRetryableError("Branch expressions need the code sandbox, which this installation does not run yet");
+      throw new NonRetryableError(
+        "Branch expressions need the code sandbox, which this installation does not run yet",
+      );
     }
     // `when` arrives rendered: the template's value, compared as JSON so objects compare by content.
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -84,7 +86,11 @@ export const branchOperator = defineOperator({
       return Boolean(rule.when) && rule.when !== "false";
     });
     const follow = match?.then ?? config.default ?? [];
-    log.info(match ? `rule matched: following ${follow.join(", ")}` : `no rule matched: following ${follow.join(", ") || "nothing"}`);
+    log.info(
+      match
+        ? `rule matched: following ${follow.join(", ")}`
+        : `no rule matched: following ${follow.join(", ") || "nothing"}`,
+    );
     return { output: { follow }, follow };
   },
 });

@@ -1,0 +1,61 @@
+"use client";
+import type { Role } from "@/server/tenancy/roles";
+import { Alert } from "./alert";
+import { Button } from "./button";
+import { formErrors } from "./errors";
+import { Field } from "./field";
+import { Form } from "./form";
+import { RoleField } from "./role-badge";
+
+/**
+ * One line granting a role to something: an e-mail address (invitations) or a token name.
+ * `onGrant` gets the form too, to clear it once the grant succeeded.
+ */
+export function GrantForm({
+  label,
+  name,
+  type = "text",
+  maxRole,
+  submitLabel,
+  pendingLabel,
+  pending,
+  error,
+  onGrant,
+}: {
+  label: string;
+  name: string;
+  type?: "text" | "email";
+  maxRole: Role;
+  submitLabel: string;
+  pendingLabel: string;
+  pending: boolean;
+  error: unknown;
+  onGrant: (value: string, role: Role, form: HTMLFormElement) => void;
+}) {
+  const errors = formErrors(error, [name, "role"]);
+  return (
+    <Form
+      onValues={(values, form) => onGrant(values[name] ?? "", values.role as Role, form)}
+      className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_12rem_auto] sm:items-start"
+    >
+      {errors.message && (
+        <Alert tone="error" className="sm:col-span-3">
+          {errors.message}
+        </Alert>
+      )}
+      <Field
+        label={label}
+        name={name}
+        type={type}
+        required
+        autoComplete="off"
+        spellCheck={false}
+        error={errors.fields[name]}
+      />
+      <RoleField max={maxRole} error={errors.fields.role} />
+      <Button type="submit" pending={pending} pendingLabel={pendingLabel} className="sm:mt-6.5">
+        {submitLabel}
+      </Button>
+    </Form>
+  );
+}

@@ -1,0 +1,248 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
+import { CopyField } from "@/app/_components/copy-field";
+import { EmptyState } from "@/app/_components/empty-state";
+import { errorMessage } from "@/app/_components/errors";
+import { GrantForm } from "@/app/_components/grant-form";
+import { Loaded } from "@/app/_components/loaded";
+import { PageHeader, Section } from "@/app/_components/page-header";
+import { RoleBadge, RoleOptions } from "@/app/_components/role-badge";
+import { useWorkspace } from "@/app/_components/shell";
+import { control } from "@/app/_components/styles";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { Time } from "@/app/_components/time";
+import { useTRPC } from "@/app/_lib/trpc";
+import type { Role } from "@/server/tenancy/roles";
+
+export default function MembersPage() {
+  const workspace = useWorkspace();
+  const manage = workspace.can("members:manage");
+  return (
+    <>
+      <PageHeader
+        title="Members"
+        description={`People with access to ${workspace.name}, and what their role lets them do.`}
+      />
+      {manage && <InviteSection />}
+      <MemberList manage={manage} />
+      {manage && <PendingInvitations />}
+    </>
+  );
+}
+
+/** Refreshes members and invitations (and your own role, which a change may have touched). */
+function useRefresh() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.members.pathKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.workspace.get.queryKey() }),
+    ]);
+}
+
+function InviteSection() {
+  const { slug, role } = useWorkspace();
+  const trpc = useTRPC();
+  const refresh = useRefresh();
+  const invite = useMutation(trpc.members.invite.mutationOptions({ onSuccess: refresh }));
+  return (
+    <Section title="Invite someone" description="They get a link that works once and expires in 7 days.">
+      <GrantForm
+        label="E-mail"
+        name="email"
+        type="email"
+        maxRole={role}
+        submitLabel="Invite"
+        pendingLabel="Inviting…"
+        pending={invite.isPending}
+        error={invite.error}
+        onGrant={(email, role, form) =>
+          invite.mutate({ workspace: slug, email, role }, { onSuccess: () => form.reset() })
+        }
+      />
+      {invite.data && (
+        <div className="mt-5 border-t border-slate-100 pt-5">
+          <CopyField label="Invitation link" value={invite.data.link} copyLabel="Copy link" />
+          <p className="text-sm text-slate-600">
+            {invite.data.emailed
+              ? `We e-mailed this link to ${invite.data.email}.`
+              : `The link was not e-mailed (e-mail is not set up): send it to ${invite.data.email} yourself.`}
+          </p>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+function MemberList({ manage }: { manage: boolean }) {
+  const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const refresh = useRefresh();
+  const members = useQuery(trpc.members.list.queryOptions({ workspace: workspace.slug }));
+  const [failure, setFailure] = useState<unknown>(null);
+  const callbacks = {
+    onMutate: () => setFailure(null),
+    onError: (error: unknown) => setFailure(error),
+    onSuccess: refresh,
+  };
+  const changeRole = useMutation(trpc.members.changeRole.mutationOptions(callbacks));
+  const remove = useMutation(trpc.members.remove.mutationOptions(callbacks));
+
+  return (
+    <section aria-labelledby="members-heading" className="mb-8">
+      <h2 id="members-heading" className="mb-3 text-base font-semibold text-slate-900">
+        Members
+      </h2>
+      {failure ? (
+        <Alert tone="error" className="mb-3">
+          {errorMessage(failure)}
+        </Alert>
+      ) : null}
+      <Loaded query={members} label="members">
+        {(list) => (
+          <Table
+            caption="Members"
+            columns={["Name", "E-mail", "Role", "Joined", ...(manage ? ["Actions"] : [])]}
+          >
+            <Rows>
+              {list.map((member) => {
+                // Only owners may change or remove an owner.
+                const locked = member.role === "OWNER" && workspace.role !== "OWNER";
+                const shownRole =
+                  changeRole.isPending && changeRole.variables.memberId === member.id
+                    ? changeRole.variables.role
+                    : member.role;
+                return (
+                  <tr key={member.id}>
+                    <Cell className="font-medium text-slate-900">{member.name}</Cell>
+                    <Cell>{member.email}</Cell>
+                    <Cell>
+                      {manage ? (
+                        <select
+                          aria-label={`Role for ${member.email}`}
+                          value={shownRole}
+                          disabled={locked}
+                          onChange={(event) =>
+                            changeRole.mutate({
+                              workspace: workspace.slug,
+                              memberId: member.id,
+                              role: event.target.value as Role,
+                            })
+                          }
+                          className={`${control} w-36 py-1.5 pr-8`}
+                        >
+                          <RoleOptions max={locked ? "OWNER" : workspace.role} />
+                        </select>
+                      ) : (
+                        <RoleBadge role={member.role} />
+                      )}
+                    </Cell>
+                    <Cell>
+                      <Time value={member.joinedAt} />
+                    </Cell>
+                    {manage && (
+                      <Cell className="text-right">
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          disabled={locked}
+                          pending={remove.isPending && remove.variables.memberId === member.id}
+                          pendingLabel="Removing…"
+                          onClick={() => {
+                            if (
+                              window.confirm(
+                                `Remove ${member.email} from ${workspace.name}? They lose access at once.`,
+                              )
+                            ) {
+                              remove.mutate({ workspace: workspace.slug, memberId: member.id });
+                            }
+                          }}
+                        >
+                          Remove<span className="sr-only"> {member.email}</span>
+                        </Button>
+                      </Cell>
+                    )}
+                  </tr>
+                );
+              })}
+            </Rows>
+          </Table>
+        )}
+      </Loaded>
+    </section>
+  );
+}
+
+function PendingInvitations() {
+  const { slug } = useWorkspace();
+  const trpc = useTRPC();
+  const refresh = useRefresh();
+  const invitations = useQuery(trpc.members.invitations.queryOptions({ workspace: slug }));
+  const revoke = useMutation(trpc.members.revokeInvitation.mutationOptions({ onSuccess: refresh }));
+  return (
+    <section aria-labelledby="invitations-heading">
+      <h2 id="invitations-heading" className="mb-3 text-base font-semibold text-slate-900">
+        Pending invitations
+      </h2>
+      {revoke.error && (
+        <Alert tone="error" className="mb-3">
+          {errorMessage(revoke.error)}
+        </Alert>
+      )}
+      <Loaded query={invitations} label="invitations">
+        {(list) =>
+          list.length === 0 ? (
+            <EmptyState title="No pending invitations">
+              Invite someone above; the invitation waits here until it is accepted, revoked or expired.
+            </EmptyState>
+          ) : (
+            <Table
+              caption="Pending invitations"
+              columns={["E-mail", "Role", "Invited", "Expires", "Actions"]}
+            >
+              <Rows>
+                {list.map((invitation) => (
+                  <tr key={invitation.id}>
+                    <Cell className="font-medium text-slate-900">{invitation.email}</Cell>
+                    <Cell>
+                      <RoleBadge role={invitation.role} />
+                    </Cell>
+                    <Cell>
+                      <Time value={invitation.createdAt} />
+                    </Cell>
+                    <Cell>
+                      <Time value={invitation.expiresAt} />
+                    </Cell>
+                    <Cell className="text-right">
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        pending={revoke.isPending && revoke.variables.invitationId === invitation.id}
+                        pendingLabel="Revoking…"
+                        onClick={() => {
+                          if (
+                            window.confirm(
+                              `Revoke the invitation for ${invitation.email}? Its link stops working.`,
+                            )
+                          ) {
+                            revoke.mutate({ workspace: slug, invitationId: invitation.id });
+                          }
+                        }}
+                      >
+                        Revoke<span className="sr-only"> invitation for {invitation.email}</span>
+                      </Button>
+                    </Cell>
+                  </tr>
+                ))}
+              </Rows>
+            </Table>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
+import { CopyField } from "@/app/_components/copy-field";
+import { EmptyState } from "@/app/_components/empty-state";
+import { errorMessage } from "@/app/_components/errors";
+import { GrantForm } from "@/app/_components/grant-form";
+import { Loaded } from "@/app/_components/loaded";
+import { PageHeader, Section } from "@/app/_components/page-header";
+import { RoleBadge } from "@/app/_components/role-badge";
+import { RequirePermission, useWorkspace } from "@/app/_components/shell";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { Time } from "@/app/_components/time";
+import { useTRPC } from "@/app/_lib/trpc";
+
+export default function TokensPage() {
+  return (
+    <>
+      <PageHeader
+        title="API tokens"
+        description="Tokens let scripts and CI call the REST API as this workspace, with the role you give them."
+      />
+      <RequirePermission permission="tokens:manage">
+        <Tokens />
+      </RequirePermission>
+    </>
+  );
+}
+
+function Tokens() {
+  const { slug, role } = useWorkspace();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
+  const tokens = useQuery(trpc.tokens.list.queryOptions({ workspace: slug }));
+  const create = useMutation(trpc.tokens.create.mutationOptions({ onSuccess: refresh }));
+  const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: refresh }));
+
+  return (
+    <>
+      <Section title="Create a token" description="A token can have at most your own role.">
+        <GrantForm
+          label="Name"
+          name="name"
+          maxRole={role}
+          submitLabel="Create token"
+          pendingLabel="Creating…"
+          pending={create.isPending}
+          error={create.error}
+          onGrant={(name, role, form) =>
+            create.mutate({ workspace: slug, name, role }, { onSuccess: () => form.reset() })
+          }
+        />
+        {create.data && (
+          <div className="mt-5 space-y-3 border-t border-slate-100 pt-5">
+            <Alert tone="warning" title="Copy this token now">
+              It will not be shown again. Store it somewhere safe, such as your CI’s secret store.
+            </Alert>
+            <CopyField label="New token" value={create.data.token} />
+          </div>
+        )}
+      </Section>
+
+      <section aria-labelledby="tokens-heading">
+        <h2 id="tokens-heading" className="mb-3 text-base font-semibold text-slate-900">
+          Active tokens
+        </h2>
+        {revoke.error && (
+          <Alert tone="error" className="mb-3">
+            {errorMessage(revoke.error)}
+          </Alert>
+        )}
+        <Loaded query={tokens} label="tokens">
+          {(list) =>
+            list.length === 0 ? (
+              <EmptyState title="No API tokens yet">
+                Create one above to call the API from scripts or CI.
+              </EmptyState>
+            ) : (
+              <Table
+                caption="API tokens"
+                columns={["Name", "Role", "Token", "Last used", "Created", "Actions"]}
+              >
+                <Rows>
+                  {list.map((token) => (
+                    <tr key={token.id}>
+                      <Cell className="font-medium text-slate-900">{token.name}</Cell>
+                      <Cell>
+                        <RoleBadge role={token.role} />
+                      </Cell>
+                      <Cell>
+                        <code className="font-mono text-xs">{token.prefix}…</code>
+                      </Cell>
+                      <Cell>
+                        <Time value={token.lastUsedAt} fallback="Never" />
+                      </Cell>
+                      <Cell>
+                        <Time value={token.createdAt} />
+                      </Cell>
+                      <Cell className="text-right">
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          pending={revoke.isPending && revoke.variables.tokenId === token.id}
+                          pendingLabel="Revoking…"
+                          onClick={() => {
+                            if (
+                              window.confirm(
+                                `Revoke the token “${token.name}”? Anything using it stops working.`,
+                              )
+                            ) {
+                              revoke.mutate({ workspace: slug, tokenId: token.id });
+                            }
+                          }}
+                        >
+                          Revoke<span className="sr-only"> token {token.name}</span>
+                        </Button>
+                      </Cell>
+                    </tr>
+                  ))}
+                </Rows>
+              </Table>
+            )
+          }
+        </Loaded>
+      </section>
+    </>
+  );
+}
