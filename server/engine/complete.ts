@@ -6,7 +6,7 @@ import { advance, type Finished, type RunRow } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
 import { addJob, jobNames } from "./jobs";
-import { transaction } from "./sql";
+import { sql as pooled, transaction } from "./sql";
 
 export type Outcome =
   | { state: "success"; output: unknown; follow?: string[] }
@@ -23,7 +23,7 @@ export interface AttemptRef {
 }
 
 export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcome): Promise<void> {
-  const compiled = await transaction((sql) => compiledVersion(sql, run.dagVersionId));
+  const compiled = await compiledVersion(pooled, run.dagVersionId);
   const settings = compiled.tasks.get(attempt.taskId)?.settings;
   const retry =
     outcome.state === "failed" &&
@@ -41,11 +41,17 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
         : null;
 
   await transaction(async (sql) => {
-    const { rows } = await sql.query<{ runId: string; mapIndex: number; pool: string }>(
-      `UPDATE "TaskInstance" SET state = $3::"TaskState", output = $4::jsonb, error = $5, "deferState" = $6::jsonb,
-         "endedAt" = CASE WHEN $7 THEN now() ELSE NULL END
-       WHERE id = $1 AND "tryNumber" = $2 AND state = 'running'
-       RETURNING "runId", "mapIndex", pool`,
+    // One statement: the guarded state change and the attempt's record.
+    const { rows } = await sql.query<{ mapIndex: number; pool: string }>(
+      `WITH ti AS (
+         UPDATE "TaskInstance" SET state = $3::"TaskState", output = $4::jsonb, error = $5, "deferState" = $6::jsonb,
+           "endedAt" = CASE WHEN $7 THEN now() ELSE NULL END
+         WHERE id = $1 AND "tryNumber" = $2 AND state = 'running'
+         RETURNING "mapIndex", pool),
+       attempt AS (
+         UPDATE "TaskAttempt" SET state = $9, "endedAt" = now(), error = $5
+         WHERE id = $8 AND EXISTS (SELECT 1 FROM ti) RETURNING 1)
+       SELECT ti.*, (SELECT count(*) FROM attempt) AS attempts FROM ti`,
       [
         attempt.id,
         attempt.tryNumber,
@@ -54,15 +60,12 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
         "error" in outcome ? outcome.error : null,
         outcome.state === "deferred" ? JSON.stringify(outcome.deferState) : null,
         terminal,
+        attempt.attemptId,
+        outcome.state === "deferred" ? "deferred" : outcome.state === "skipped" ? "success" : outcome.state,
       ],
     );
     const instance = rows[0];
     if (!instance) return; // stale: the instance moved on without this attempt
-    await sql.query(`UPDATE "TaskAttempt" SET state = $2, "endedAt" = now(), error = $3 WHERE id = $1`, [
-      attempt.attemptId,
-      outcome.state === "deferred" ? "deferred" : outcome.state === "skipped" ? "success" : outcome.state,
-      "error" in outcome ? outcome.error : null,
-    ]);
     if (requeueAt) {
       await addJob(
         sql,

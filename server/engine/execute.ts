@@ -136,7 +136,6 @@ async function execute(
       )
     : undefined;
   try {
-    log.info(`attempt ${claimed.tryNumber} of ${claimed.maxTries}: ${task.def.operator} ${task.def.id}`);
     // An executor that ignores its signal still loses the race against an abort.
     const aborted = new Promise<never>((_, reject) => {
       if (controller.signal.aborted) reject(controller.signal.reason);

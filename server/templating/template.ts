@@ -161,8 +161,8 @@ export function renderTemplateString(text: string, context: TemplateContext): un
  */
 export function renderConfig<T>(config: T, templatedFields: readonly string[], context: TemplateContext): T {
   let result: unknown = config;
-  for (const field of outermostFields(templatedFields)) {
-    result = renderAt(result, field.split("."), context);
+  for (const segments of outermostFields(templatedFields)) {
+    result = renderAt(result, segments, context);
   }
   return result as T;
 }
@@ -179,8 +179,8 @@ export function collectTemplatedStrings(
 ): TemplatedString[] {
   const found: TemplatedString[] = [];
   const seen = new Set<object>();
-  for (const field of outermostFields(templatedFields)) {
-    collectAt(config, field.split("."), 0, [], found, seen);
+  for (const segments of outermostFields(templatedFields)) {
+    collectAt(config, segments, 0, [], found, seen);
   }
   return found;
 }
@@ -547,22 +547,24 @@ function renderDeep(value: unknown, context: TemplateContext): unknown {
 }
 
 /**
- * Drops fields inside other listed fields (`headers.x` when `headers` is listed), so that no
- * string is rendered twice: a second pass would evaluate `{{ … }}` found in a rendered value,
- * letting a task output or a param smuggle in `{{ secrets.x }}`. Cached per array, since the
- * same operator lists come back for every task.
+ * The fields to render, as path segments, without fields inside other listed fields (`headers.x`
+ * when `headers` is listed), so that no string is rendered twice: a second pass would evaluate
+ * `{{ … }}` found in a rendered value, letting a task output or a param smuggle in
+ * `{{ secrets.x }}`. Cached per array, since the same operator lists come back for every task.
  */
-function outermostFields(fields: readonly string[]): string[] {
+function outermostFields(fields: readonly string[]): string[][] {
   let result = outermostCache.get(fields);
   if (!result) {
     const unique = [...new Set(fields)].filter((f) => f.length > 0 && !f.split(".").some(isForbidden));
-    result = unique.filter((f) => !unique.some((other) => other !== f && f.startsWith(`${other}.`)));
+    result = unique
+      .filter((f) => !unique.some((other) => other !== f && f.startsWith(`${other}.`)))
+      .map((f) => f.split("."));
     outermostCache.set(fields, result);
   }
   return result;
 }
 
-const outermostCache = new WeakMap<readonly string[], string[]>();
+const outermostCache = new WeakMap<readonly string[], string[][]>();
 
 function isForbidden(segment: string): boolean {
   return FORBIDDEN_SEGMENTS.has(segment);
