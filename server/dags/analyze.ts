@@ -36,33 +36,40 @@ export function analyzeDag(
   options: AnalyzeOptions = {},
 ): DagAnalysis {
   const { estimates, defaultEstimateMs = 60_000 } = options;
-  const tasks = dag.tasks;
-  const n = tasks.length;
+  // Each task's fields are read once: task objects come in many shapes (optional fields), which
+  // makes every property read in a loop over them slow.
+  const n = dag.tasks.length;
+  const ids: string[] = new Array(n);
+  const dependencies: (readonly string[])[] = new Array(n);
+  const weight = new Float64Array(n);
   const indexById = new Map<string, number>();
-  for (let i = 0; i < n; i++) indexById.set(tasks[i]!.id, i);
+  let edgeCount = 0;
+  for (let i = 0; i < n; i++) {
+    const task = dag.tasks[i]!;
+    ids[i] = task.id;
+    dependencies[i] = task.dependsOn;
+    edgeCount += task.dependsOn.length;
+    const estimateSeconds = task.estimatedDurationSeconds;
+    weight[i] =
+      estimates?.get(task.id) ?? (estimateSeconds === undefined ? defaultEstimateMs : estimateSeconds * 1000);
+    indexById.set(task.id, i);
+  }
 
-  // Dependencies resolved to indexes once, then successor lists in compressed form: the
-  // successors of i are next[start[i]] … next[start[i+1]-1].
-  const edgeCount = tasks.reduce((sum, task) => sum + task.dependsOn.length, 0);
+  // Dependencies resolved to indexes once, then the successors of each task.
   const edgeFrom = new Int32Array(edgeCount);
   const edgeTo = new Int32Array(edgeCount);
   const waiting = new Int32Array(n);
-  const start = new Int32Array(n + 1);
   let edge = 0;
   for (let i = 0; i < n; i++) {
-    for (const dep of tasks[i]!.dependsOn) {
+    for (const dep of dependencies[i]!) {
       const u = indexById.get(dep);
-      if (u === undefined) throw new Error(`task "${tasks[i]!.id}" depends on unknown task "${dep}"`);
+      if (u === undefined) throw new Error(`task "${ids[i]}" depends on unknown task "${dep}"`);
       edgeFrom[edge] = u;
       edgeTo[edge++] = i;
-      start[u + 1]!++;
       waiting[i]!++;
     }
   }
-  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
-  const next = new Int32Array(edgeCount);
-  const fill = start.slice(0, n);
-  for (let e = 0; e < edgeCount; e++) next[fill[edgeFrom[e]!]!++] = edgeTo[e]!;
+  const { start, list: next } = adjacency(n, edgeCount, edgeFrom, edgeTo);
 
   // Kahn's algorithm, one level at a time, keeping document order within a level.
   const order = new Int32Array(n);
@@ -71,7 +78,7 @@ export function analyzeDag(
   let level: number[] = [];
   for (let i = 0; i < n; i++) if (waiting[i] === 0) level.push(i);
   while (level.length > 0) {
-    levels.push(level.map((i) => tasks[i]!.id));
+    levels.push(level.map((i) => ids[i]!));
     const nextLevel: number[] = [];
     for (const u of level) {
       order[ordered++] = u;
@@ -97,7 +104,7 @@ export function analyzeDag(
         heaviest[u] = v;
       }
     }
-    rank[u] = weight(tasks[u]!, estimates, defaultEstimateMs) + best;
+    rank[u] = weight[u]! + best;
   }
 
   // The critical path starts at the task of highest rank (always one without dependencies).
@@ -107,16 +114,16 @@ export function analyzeDag(
     let at = order[0]!;
     for (let k = 1; k < n; k++) if (rank[order[k]!]! > rank[at]!) at = order[k]!;
     criticalPathMs = rank[at]!;
-    for (; at !== -1; at = heaviest[at]!) criticalPath.push(tasks[at]!.id);
+    for (; at !== -1; at = heaviest[at]!) criticalPath.push(ids[at]!);
   }
 
   // The sort is stable, so tasks of equal rank keep their topological order.
   const rankOrder = Array.from(order)
     .sort((a, b) => rank[b]! - rank[a]!)
-    .map((i) => tasks[i]!.id);
+    .map((i) => ids[i]!);
 
   const upwardRank = new Map<string, number>();
-  for (let i = 0; i < n; i++) upwardRank.set(tasks[i]!.id, rank[i]!);
+  for (let i = 0; i < n; i++) upwardRank.set(ids[i]!, rank[i]!);
 
   return {
     levels,
@@ -128,13 +135,22 @@ export function analyzeDag(
   };
 }
 
-function weight(
-  task: AnalyzableTask,
-  estimates: ReadonlyMap<string, number> | undefined,
-  fallback: number,
-): number {
-  const measured = estimates?.get(task.id);
-  if (measured !== undefined) return measured;
-  if (task.estimatedDurationSeconds !== undefined) return task.estimatedDurationSeconds * 1000;
-  return fallback;
+/**
+ * Adjacency lists in compressed form, so that a graph of many tasks needs no array per task:
+ * the neighbours of i are list[start[i]] … list[start[i + 1] - 1], in edge order.
+ */
+export interface Adjacency {
+  start: Int32Array;
+  list: Int32Array;
+}
+
+/** Builds the lists of the first `edgeCount` edges from[e] → to[e] of a graph of n nodes. */
+export function adjacency(n: number, edgeCount: number, from: Int32Array, to: Int32Array): Adjacency {
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < edgeCount; e++) start[from[e]! + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const list = new Int32Array(edgeCount);
+  const fill = start.slice(0, n);
+  for (let e = 0; e < edgeCount; e++) list[fill[from[e]!]!++] = to[e]!;
+  return { start, list };
 }

@@ -18,6 +18,7 @@ import {
   parseReference,
   type TemplateReference,
 } from "../templating/template";
+import { type Adjacency, adjacency } from "./analyze";
 import { type DagDefinition, dagSchema, taskSchema } from "./definition";
 
 export interface Problem {
@@ -78,8 +79,10 @@ interface RawTask {
 interface Graph {
   tasks: RawTask[];
   indexById: Map<string, number>;
-  upstream: number[][];
-  downstream: number[][];
+  /** For each task, the tasks it depends on. */
+  upstream: Adjacency;
+  /** For each task, the tasks that depend on it. */
+  downstream: Adjacency;
   /** Longest distance from a task without dependencies; Infinity in and below cycles. */
   depth: Float64Array;
   /** Marks for graph searches: a task is visited in the current search when visits[i] === visit. */
@@ -165,12 +168,11 @@ function buildGraph(rawTasks: unknown[], report: Report): Graph {
     else report(["tasks", i, "id"], `duplicate task id "${id}" (first used by tasks[${first}])`);
   }
 
-  const upstream: number[][] = new Array(n);
-  const downstream: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    upstream[i] = [];
-    downstream[i] = [];
-  }
+  let total = 0;
+  for (const task of tasks) total += task.dependsOn.length;
+  const edgeFrom = new Int32Array(total);
+  const edgeTo = new Int32Array(total);
+  let edgeCount = 0;
   for (let i = 0; i < n; i++) {
     const dependsOn = tasks[i]!.dependsOn;
     for (let k = 0; k < dependsOn.length; k++) {
@@ -186,46 +188,55 @@ function buildGraph(rawTasks: unknown[], report: Report): Graph {
       } else if (dependsOn.indexOf(dep) < k) {
         report(["tasks", i, "dependsOn", k], `"${dep}" is listed twice`);
       } else {
-        upstream[i]!.push(u);
-        downstream[u]!.push(i);
+        edgeFrom[edgeCount] = u;
+        edgeTo[edgeCount++] = i;
       }
     }
   }
 
-  return {
-    tasks,
-    indexById,
-    upstream,
-    downstream,
-    depth: depths(upstream, downstream),
-    visits: new Int32Array(n),
-    visit: 0,
-  };
+  const upstream = adjacency(n, edgeCount, edgeTo, edgeFrom);
+  const downstream = adjacency(n, edgeCount, edgeFrom, edgeTo);
+  const depth = depths(upstream, downstream);
+  return { tasks, indexById, upstream, downstream, depth, visits: new Int32Array(n), visit: 0 };
+}
+
+/** True when `task` lists `dependency` in its dependsOn. */
+function dependsDirectly(graph: Graph, task: number, dependency: number): boolean {
+  const { start, list } = graph.upstream;
+  for (let e = start[task]!; e < start[task + 1]!; e++) if (list[e] === dependency) return true;
+  return false;
 }
 
 /** Kahn's algorithm; tasks it cannot reach (in or below a cycle) keep depth Infinity. */
-function depths(upstream: number[][], downstream: number[][]): Float64Array {
-  const n = upstream.length;
+function depths(upstream: Adjacency, downstream: Adjacency): Float64Array {
+  const n = upstream.start.length - 1;
   const depth = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
-  const waiting = Int32Array.from(upstream, (deps) => deps.length);
-  const queue: number[] = [];
+  const waiting = new Int32Array(n);
+  const queue = new Int32Array(n);
+  let queued = 0;
   for (let i = 0; i < n; i++) {
+    waiting[i] = upstream.start[i + 1]! - upstream.start[i]!;
     if (waiting[i] === 0) {
       depth[i] = 0;
-      queue.push(i);
+      queue[queued++] = i;
     }
   }
-  for (let head = 0; head < queue.length; head++) {
+  const { start, list } = downstream;
+  for (let head = 0; head < queued; head++) {
     const u = queue[head]!;
-    for (const v of downstream[u]!) {
-      if (depth[v] === Number.POSITIVE_INFINITY || depth[v]! < depth[u]! + 1) depth[v] = depth[u]! + 1;
-      if (--waiting[v]! === 0) queue.push(v);
+    for (let e = start[u]!; e < start[u + 1]!; e++) {
+      const v = list[e]!;
+      // A task is released once all its dependencies are; its depth is final by then.
+      if (--waiting[v]! === 0) {
+        let deepest = 0;
+        for (let f = upstream.start[v]!; f < upstream.start[v + 1]!; f++) {
+          deepest = Math.max(deepest, depth[upstream.list[f]!]!);
+        }
+        depth[v] = deepest + 1;
+        queue[queued++] = v;
+      }
     }
   }
-  // Nodes never released got a finite depth from a finished parent above; reset them.
-  const released = new Uint8Array(n);
-  for (const i of queue) released[i] = 1;
-  for (let i = 0; i < n; i++) if (!released[i]) depth[i] = Number.POSITIVE_INFINITY;
   return depth;
 }
 
@@ -234,7 +245,7 @@ function checkCycles(graph: Graph, report: Report): void {
   if (!graph.depth.includes(Number.POSITIVE_INFINITY)) return; // every task got a depth: no cycle
   for (const component of stronglyConnectedComponents(graph.downstream)) {
     const start = component.reduce((a, b) => Math.min(a, b));
-    const selfLoop = graph.upstream[start]!.includes(start);
+    const selfLoop = dependsDirectly(graph, start, start);
     if (component.length === 1 && !selfLoop) continue;
     const cycle = selfLoop ? [start] : shortestCycle(start, new Set(component), graph.downstream);
     const last = cycle[cycle.length - 1]!;
@@ -246,12 +257,13 @@ function checkCycles(graph: Graph, report: Report): void {
 }
 
 /** Breadth-first from start inside its component, back to start: the shortest loop through it. */
-function shortestCycle(start: number, members: Set<number>, downstream: number[][]): number[] {
+function shortestCycle(start: number, members: Set<number>, downstream: Adjacency): number[] {
   const parent = new Map<number, number>([[start, -1]]);
   const queue = [start];
   for (let head = 0; head < queue.length; head++) {
     const u = queue[head]!;
-    for (const v of downstream[u]!) {
+    for (let e = downstream.start[u]!; e < downstream.start[u + 1]!; e++) {
+      const v = downstream.list[e]!;
       if (v === start) {
         const path: number[] = [];
         for (let at = u; at !== -1; at = parent.get(at)!) path.push(at);
@@ -267,8 +279,8 @@ function shortestCycle(start: number, members: Set<number>, downstream: number[]
 }
 
 /** Tarjan's algorithm, iterative so that a 10,000-task chain cannot overflow the stack. */
-function stronglyConnectedComponents(next: number[][]): number[][] {
-  const n = next.length;
+function stronglyConnectedComponents({ start, list }: Adjacency): number[][] {
+  const n = start.length - 1;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
@@ -278,7 +290,7 @@ function stronglyConnectedComponents(next: number[][]): number[][] {
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1) continue;
     const calls = [root];
-    const edges = [0];
+    const edges = [start[root]!];
     index[root] = low[root] = counter++;
     stack.push(root);
     onStack[root] = 1;
@@ -286,15 +298,15 @@ function stronglyConnectedComponents(next: number[][]): number[][] {
       const top = calls.length - 1;
       const v = calls[top]!;
       const e = edges[top]!;
-      if (e < next[v]!.length) {
+      if (e < start[v + 1]!) {
         edges[top] = e + 1;
-        const w = next[v]![e]!;
+        const w = list[e]!;
         if (index[w] === -1) {
           index[w] = low[w] = counter++;
           stack.push(w);
           onStack[w] = 1;
           calls.push(w);
-          edges.push(0);
+          edges.push(start[w]!);
         } else if (onStack[w]) {
           low[v] = Math.min(low[v]!, index[w]!);
         }
@@ -323,15 +335,18 @@ function stronglyConnectedComponents(next: number[][]): number[][] {
 
 /** True when `ancestor` is upstream of `task`, directly or through other tasks. */
 function isUpstream(graph: Graph, ancestor: number, task: number): boolean {
-  if (graph.upstream[task]!.includes(ancestor)) return true;
+  if (dependsDirectly(graph, task, ancestor)) return true;
   // Only tasks deeper than the ancestor can have it upstream, which prunes most of the search
   // (no pruning when the ancestor sits in or below a cycle, where depths mean nothing).
   const depth = graph.depth[ancestor]!;
   const floor = Number.isFinite(depth) ? depth : -1;
   const visit = ++graph.visit;
+  const { start, list } = graph.upstream;
   const stack = [task];
   while (stack.length > 0) {
-    for (const u of graph.upstream[stack.pop()!]!) {
+    const at = stack.pop()!;
+    for (let e = start[at]!; e < start[at + 1]!; e++) {
+      const u = list[e]!;
       if (u === ancestor) return true;
       if (graph.depth[u]! > floor && graph.visits[u] !== visit) {
         graph.visits[u] = visit;
@@ -379,7 +394,7 @@ function checkBranchTargets(graph: Graph, branch: number, config: BranchConfig, 
     const target = graph.indexById.get(taskId);
     const at = ["tasks", branch, "config", ...path];
     if (target === undefined) report(at, `unknown task "${taskId}"`);
-    else if (!graph.upstream[target]!.includes(branch)) {
+    else if (!dependsDirectly(graph, target, branch)) {
       report(
         at,
         `task "${taskId}" does not depend on "${branchId}"; a branch chooses among its direct downstream tasks`,

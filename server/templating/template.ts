@@ -69,6 +69,9 @@ interface ParsedTemplate {
 /** Path segments that would reach JavaScript internals rather than data. */
 const FORBIDDEN_SEGMENTS = new Set(["__proto__", "constructor", "prototype"]);
 
+/** Shared by the many expressions without filters; never modified. */
+const NO_FILTERS: Filter[] = [];
+
 const ROOTS = new Set<string>(["params", "vars", "secrets", "conn", "tasks", "run", "dag", "task", "item"]);
 
 /** How deep each root may be addressed; returns an error message or undefined. */
@@ -107,7 +110,7 @@ export function hasTemplate(text: string): boolean {
 
 /** Every reference in a string, and every syntax error, without throwing. */
 export function findReferences(text: string): { refs: TemplateReference[]; errors: string[] } {
-  const { parts, errors } = parseTemplate(text);
+  const { parts, errors } = parseTemplate(text, false);
   const refs: TemplateReference[] = [];
   for (const part of parts) if (part.kind === "expression") refs.push(part.expression.ref);
   return { refs, errors };
@@ -177,12 +180,15 @@ export function collectTemplatedStrings(
   config: unknown,
   templatedFields: readonly string[],
 ): TemplatedString[] {
-  const found: TemplatedString[] = [];
-  const seen = new Set<object>();
-  for (const segments of outermostFields(templatedFields)) {
-    collectAt(config, segments, 0, [], found, seen);
-  }
-  return found;
+  const collector: Collector = { found: [], seen: undefined };
+  for (const segments of outermostFields(templatedFields)) collectAt(config, segments, 0, [], collector);
+  return collector.found;
+}
+
+interface Collector {
+  found: TemplatedString[];
+  /** Objects already walked; created at the first object, as most templated fields are strings. */
+  seen: Set<object> | undefined;
 }
 
 function collectAt(
@@ -190,40 +196,36 @@ function collectAt(
   segments: string[],
   depth: number,
   path: Array<string | number>,
-  found: TemplatedString[],
-  seen: Set<object>,
-): void {
+  to: Collector,
+) {
   const head = segments[depth];
   if (head === undefined) {
-    collectStrings(value, path, found, seen);
+    collectStrings(value, path, to);
   } else if (Array.isArray(value)) {
     if (isIndex(head)) {
-      collectAt(value[Number(head)], segments, depth + 1, [...path, Number(head)], found, seen);
+      collectAt(value[Number(head)], segments, depth + 1, [...path, Number(head)], to);
     } else {
-      for (let i = 0; i < value.length; i++) collectAt(value[i], segments, depth, [...path, i], found, seen);
+      for (let i = 0; i < value.length; i++) collectAt(value[i], segments, depth, [...path, i], to);
     }
   } else if (isRecord(value) && Object.hasOwn(value, head)) {
-    collectAt(value[head], segments, depth + 1, [...path, head], found, seen);
+    collectAt(value[head], segments, depth + 1, [...path, head], to);
   }
 }
 
-function collectStrings(
-  value: unknown,
-  path: Array<string | number>,
-  found: TemplatedString[],
-  seen: Set<object>,
-) {
+function collectStrings(value: unknown, path: Array<string | number>, to: Collector) {
   if (typeof value === "string") {
-    if (value.includes("{{")) found.push({ path, text: value });
+    if (value.includes("{{")) to.found.push({ path, text: value });
     return;
   }
+  if (value === null || typeof value !== "object") return;
   // A cyclic object can only come from code, not from a document; it ends here all the same.
-  if (value === null || typeof value !== "object" || seen.has(value)) return;
-  seen.add(value);
+  to.seen ??= new Set();
+  if (to.seen.has(value)) return;
+  to.seen.add(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) collectStrings(value[i], [...path, i], found, seen);
+    for (let i = 0; i < value.length; i++) collectStrings(value[i], [...path, i], to);
   } else {
-    for (const [key, child] of Object.entries(value)) collectStrings(child, [...path, key], found, seen);
+    for (const [key, child] of Object.entries(value)) collectStrings(child, [...path, key], to);
   }
 }
 
@@ -247,7 +249,8 @@ export function maskSecrets(text: string, secretValues: readonly string[]): stri
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-function parseTemplate(text: string): ParsedTemplate {
+/** Splits a string into text and expressions; `keepText: false` skips the text, for a faster scan. */
+function parseTemplate(text: string, keepText = true): ParsedTemplate {
   const parts: Part[] = [];
   const errors: string[] = [];
   const parser = new ExpressionParser(text, 0);
@@ -256,18 +259,20 @@ function parseTemplate(text: string): ParsedTemplate {
   while (i < text.length) {
     const open = text.indexOf("{{", i);
     if (open === -1) {
-      literal += text.slice(i);
+      if (keepText) literal += text.slice(i);
       break;
     }
     // `\{{` is a literal `{{`, for the rare config string that needs one.
     if (open > 0 && text[open - 1] === "\\") {
-      literal += `${text.slice(i, open - 1)}{{`;
+      if (keepText) literal += `${text.slice(i, open - 1)}{{`;
       i = open + 2;
       continue;
     }
-    literal += text.slice(i, open);
-    if (literal) parts.push({ kind: "text", text: literal });
-    literal = "";
+    if (keepText) {
+      literal += text.slice(i, open);
+      if (literal) parts.push({ kind: "text", text: literal });
+      literal = "";
+    }
     parser.pos = open + 2;
     try {
       const expression = parser.expression(true);
@@ -319,13 +324,14 @@ class ExpressionParser {
     const path = this.pathSegments();
     const shapeError = ROOT_RULES[root as TemplateRoot](path);
     if (shapeError) this.fail(shapeError);
-    const filters: Filter[] = [];
+    let filters = NO_FILTERS;
     let end = this.pos;
     for (;;) {
       this.skipSpaces();
       if (this.text[this.pos] !== "|") break;
       if (!allowFilters) this.fail("filters are not allowed here");
       this.pos++;
+      if (filters === NO_FILTERS) filters = [];
       filters.push(this.filter());
       end = this.pos;
     }

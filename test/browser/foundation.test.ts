@@ -75,11 +75,18 @@ it("sign up, create a workspace, invite, accept, change role", async () => {
   await alice.page.reload();
   await alice.page.getByLabel(`Role for ${bobEmail}`).selectOption("ADMIN");
   await expect
-    .poll(async () => {
-      await bob.page.reload();
-      return bob.page.getByRole("button", { name: "Invite" }).count();
-    })
-    .toBe(1);
+    .poll(
+      async () => {
+        await bob.page.reload();
+        const invite = bob.page.getByRole("button", { name: "Invite" });
+        return invite.waitFor({ timeout: 3_000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
   await screenshot(bob.page, "members-as-admin");
 
   expect([...alice.consoleErrors, ...bob.consoleErrors]).toEqual([]);
