@@ -6,7 +6,8 @@
 //  4. Vitest; then one line `N passed, N failed` over all suites.
 // Arguments go to Vitest, e.g. `npm test -- --project unit` or `npm test -- test/unit/roles`.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "@/server/db/embedded";
@@ -15,6 +16,7 @@ import { connectionFields, withDatabase } from "@/server/db/url";
 import { findBrowser } from "./find-browser";
 
 const say = (line: string) => console.log(`[test] ${line}`);
+const lockFile = ".data/browser-suite.lock";
 const args = process.argv.slice(2);
 const onlyProjects = args.flatMap((a, i) =>
   a === "--project" ? [args[i + 1]] : a.startsWith("--project=") ? [a.slice(10)] : [],
@@ -24,9 +26,10 @@ const wants = (project: string) =>
     ? !args.some((a) => a.startsWith("test/")) || args.some((a) => a.startsWith(`test/${project}`))
     : onlyProjects.includes(project);
 
-const embedded = process.env.TEST_DATABASE_URL
-  ? undefined
-  : await startEmbeddedPostgres({ dir: path.resolve(".data/test-postgres") });
+// A cluster of its own per run (initialising one takes about a second), so that several test
+// runs on one machine never share or drop each other's databases.
+const clusterDir = path.join(os.tmpdir(), `baton-test-pg-${process.pid}`);
+const embedded = process.env.TEST_DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir: clusterDir });
 const serverUrl = withDatabase(process.env.TEST_DATABASE_URL ?? embedded!.serverUrl, "postgres");
 say(
   embedded
@@ -57,6 +60,8 @@ const env: NodeJS.ProcessEnv = {
 
 if (wants("browser")) {
   env.BATON_CHROMIUM_PATH = findBrowser(say);
+  // The browser suite serves the build in .next: runs of it on one checkout take turns.
+  await acquireBuildLock();
   say("building the web app for the browser suite…");
   const build = spawnSync("next", ["build"], {
     stdio: ["ignore", "ignore", "inherit"],
@@ -69,7 +74,7 @@ if (wants("browser")) {
 }
 
 mkdirSync("test-results", { recursive: true });
-const report = "test-results/vitest.json";
+const report = `test-results/vitest-${process.pid}.json`;
 rmSync(report, { force: true });
 const vitest = spawnSync(
   "vitest",
@@ -111,3 +116,41 @@ await embedded?.stop();
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(vitest.status === 0 && failed === 0 && !process.exitCode ? 0 : 1);
+
+function lockHolder(): number | undefined {
+  try {
+    return Number(readFileSync(lockFile, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+async function acquireBuildLock() {
+  mkdirSync(".data", { recursive: true });
+  for (let waited = 0; ; waited++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      return;
+    } catch {
+      const holder = lockHolder();
+      const alive =
+        holder !== undefined &&
+        (() => {
+          try {
+            process.kill(holder, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+      if (!alive) rmSync(lockFile, { force: true });
+      else if (waited % 30 === 0)
+        say(`waiting for another test run (pid ${holder}) to finish its browser suite…`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function releaseBuildLock() {
+  if (lockHolder() === process.pid) rmSync(lockFile, { force: true });
+}
