@@ -18,6 +18,7 @@ import { closeDb, db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { registerMemberCommands } from "./commands/member";
+import { registerRunCommands } from "./commands/run";
 import { registerTokenCommands } from "./commands/token";
 import { registerUserCommands } from "./commands/user";
 import { registerWorkspaceCommands } from "./commands/workspace";
@@ -28,6 +29,7 @@ const commandGroups = [
   registerWorkspaceCommands,
   registerMemberCommands,
   registerTokenCommands,
+  registerRunCommands,
 ];
 
 export interface CliIo {
