@@ -2,6 +2,7 @@
 // tell the reaper this process's attempts are alive.
 import { Logger, type Runner, run } from "graphile-worker";
 import { pgPool } from "@/server/db/client";
+import { reapLostAttempts } from "@/server/engine/reaper";
 import { abortAll, startHeartbeats } from "@/server/engine/worker-registry";
 import { crontab, taskList } from "./tasks";
 
@@ -26,12 +27,41 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     pollInterval: 1_000,
   });
   const stopHeartbeats = startHeartbeats();
+  const stopReaping = startReaping();
   const stop = runner.stop.bind(runner);
   runner.stop = async () => {
     stopHeartbeats();
+    stopReaping();
     // Running attempts end as failures now (and retry elsewhere) rather than being reaped later.
     abortAll("The worker is shutting down");
     await stop();
   };
   return runner;
+}
+
+/**
+ * Every worker looks for attempts whose worker died, on a timer rather than as a queued job: a
+ * job could itself be held by the dead worker. Reaping is idempotent (completions are guarded),
+ * so several workers doing it at once is harmless.
+ */
+function startReaping(): () => void {
+  const every = Number(process.env.BATON_REAP_EVERY_MS ?? 10_000);
+  let busy = false;
+  const timer = setInterval(
+    async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const reaped = await reapLostAttempts();
+        if (reaped > 0) console.warn(`failed ${reaped} attempt(s) whose worker stopped`);
+      } catch (error) {
+        console.warn(`reaping lost attempts failed: ${(error as Error).message}`);
+      } finally {
+        busy = false;
+      }
+    },
+    every * (0.8 + Math.random() * 0.4),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
 }

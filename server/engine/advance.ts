@@ -3,6 +3,7 @@
 // expands mapped tasks, queues what became ready, and ends the run when nothing is left. No loop
 // polls for dependencies: a hop costs the queries of one completion.
 
+import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { addJob, jobNames } from "./jobs";
 import type { Sql } from "./sql";
@@ -315,7 +316,19 @@ export async function endRun(
     `UPDATE "DagRun" SET state = $2::"RunState", "endedAt" = now() WHERE id = $1 AND state IN ('running', 'queued')`,
     [run.id, state],
   );
-  if (rowCount) await startQueuedRuns(sql, run.dagId);
+  // Queued runs of this DAG start in a job of their own: taking the DAG's lock here, behind the run
+  // and task locks this transaction holds, would make every run end wait on every trigger.
+  if (rowCount) {
+    await addJob(sql, jobNames.startRuns, { dag: run.dagId, w: run.workspaceId }, undefined, `start-runs:${run.dagId}`);
+  }
+  // Runs of other DAGs triggered by this outcome (server/triggers), started by a job.
+  if (rowCount) await enqueueDagOutcome(sql, run, state);
+  // The DAG's onSuccess / onFailure notifications, sent by a job once this transaction commits.
+  const callbacks =
+    state === "success" ? compiled.dag.onSuccess : state === "failed" ? compiled.dag.onFailure : [];
+  if (rowCount && callbacks?.length) {
+    await addJob(sql, jobNames.runCallbacks, { run: run.id, w: run.workspaceId, state });
+  }
 }
 
 /** Starts queued runs of a DAG while it has fewer than maxActiveRuns running. */

@@ -136,6 +136,7 @@ async function execute(
       )
     : undefined;
   try {
+    const upstream = operator.needsUpstream ? await upstreamOutputs(task, claimed, workspaceId) : undefined;
     // An executor that ignores its signal still loses the race against an abort.
     const aborted = new Promise<never>((_, reject) => {
       if (controller.signal.aborted) reject(controller.signal.reason);
@@ -153,12 +154,28 @@ async function execute(
         run: { id: claimed.runId, logicalDate: claimed.logicalDate, params: claimed.params },
         task: { id: claimed.taskId, mapIndex: claimed.mapIndex },
         item: claimed.mapItem ?? undefined,
+        upstream,
       }),
       aborted,
     ]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Outputs of the task's direct upstream tasks (a mapped one's is its children's list), in one query. */
+async function upstreamOutputs(
+  task: CompiledTask,
+  claimed: ClaimedAttempt,
+  workspaceId: string,
+): Promise<Record<string, unknown>> {
+  if (task.upstream.length === 0) return {};
+  const { rows } = await sql.query<{ taskId: string; output: unknown }>(
+    `SELECT "taskId", output FROM "TaskInstance"
+     WHERE "runId" = $1 AND "workspaceId" = $2 AND "taskId" = ANY($3::text[]) AND "mapIndex" = -1`,
+    [claimed.runId, workspaceId, task.upstream],
+  );
+  return Object.fromEntries(rows.map((r) => [r.taskId, r.output]));
 }
 
 function toOutcome(result: ExecutionResult, maxOutputBytes: number): Outcome {

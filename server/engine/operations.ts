@@ -3,7 +3,7 @@
 // the run, so workers completing attempts concurrently see either the state before or after.
 import { AppError, notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
-import { advance, endRun, type Finished, type RunRow } from "./advance";
+import { advance, endRun, type Finished, type RunRow, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { type Sql, transaction } from "./sql";
@@ -64,6 +64,14 @@ export async function timeoutRun(runId: string, workspaceId: string) {
     const released = await stopInstances(sql, run, "failed", "The run exceeded its runTimeoutSeconds");
     await endRun(sql, run, await compiledVersion(sql, run.dagVersionId), "failed");
     await dispatch(sql, run.workspaceId, released);
+  });
+}
+
+/** `engine:start-runs`: starts the DAG's queued runs that its maxActiveRuns now allows. */
+export async function startRuns(dagId: string, workspaceId: string) {
+  await transaction(async (sql) => {
+    await startQueuedRuns(sql, dagId);
+    await dispatch(sql, workspaceId);
   });
 }
 

@@ -50,6 +50,9 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
     input.runKey ?? `${triggeredBy}__${logicalDate.toISOString()}__${randomBytes(3).toString("hex")}`;
 
   const runId = await transaction(async (sql) => {
+    // Lock the DAG row first: inserting a run takes a key-share lock on it (the foreign key), and
+    // upgrading that later (startQueuedRuns) would deadlock against a concurrent trigger.
+    await sql.query(`SELECT id FROM "Dag" WHERE id = $1 FOR UPDATE`, [dag.id]);
     const tasks = [...compiled.tasks.values()];
     const { rows } = await sql.query<{ id: string }>(
       `INSERT INTO "DagRun" (id, "workspaceId", "dagId", "dagVersionId", "runKey", state, "triggeredBy", "triggeredByLabel",

@@ -24,7 +24,12 @@ export async function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
       const code = (error as { code?: string }).code;
-      if (attempt >= 5 || !code || !retryable.has(code)) throw error;
+      if (!code || !retryable.has(code)) throw error;
+      if (attempt >= 5) {
+        // PostgreSQL explains a deadlock (which statements waited on which) in `detail`.
+        (error as Error).message += ` (after ${attempt} tries): ${(error as { detail?: string }).detail ?? ""}`;
+        throw error;
+      }
     } finally {
       client.release();
     }

@@ -4,16 +4,12 @@ import { z } from "zod";
 import { requeue } from "@/server/engine/complete";
 import { runTask } from "@/server/engine/execute";
 import { jobNames } from "@/server/engine/jobs";
-import { timeoutRun } from "@/server/engine/operations";
-import { reapLostAttempts } from "@/server/engine/reaper";
-import { sql } from "@/server/engine/sql";
+import { startRuns, timeoutRun } from "@/server/engine/operations";
 
 const taskPayload = z.object({ ti: z.uuid(), w: z.uuid() });
 const requeuePayload = taskPayload.extend({ n: z.int() });
 const runPayload = z.object({ run: z.uuid(), w: z.uuid() });
 
-/** How often lost attempts are looked for (the reap job re-adds itself). */
-const REAP_EVERY_MS = 10_000;
 
 export const engineTasks: Record<string, Task> = {
   [jobNames.runTask]: async (payload, helpers) => {
@@ -24,17 +20,12 @@ export const engineTasks: Record<string, Task> = {
     const { ti, w, n } = requeuePayload.parse(payload);
     await requeue(ti, w, n);
   },
+  [jobNames.startRuns]: async (payload) => {
+    const { dag, w } = z.object({ dag: z.uuid(), w: z.uuid() }).parse(payload);
+    await startRuns(dag, w);
+  },
   [jobNames.timeoutRun]: async (payload) => {
     const { run, w } = runPayload.parse(payload);
     await timeoutRun(run, w);
-  },
-  [jobNames.reap]: async (_payload, helpers) => {
-    const reaped = await reapLostAttempts();
-    if (reaped > 0) helpers.logger.warn(`failed ${reaped} attempt(s) whose worker stopped`);
-    // One pending reap job at a time, whichever worker adds it (job_key).
-    await sql.query(
-      `SELECT graphile_worker.add_job($1, '{}'::json, run_at := now() + make_interval(secs => $2), job_key := 'engine:reap')`,
-      [jobNames.reap, REAP_EVERY_MS / 1000],
-    );
   },
 };

@@ -1,16 +1,18 @@
 // The worker's job catalog: graphile-worker task name → handler. Payloads carry ids only; a
 // handler that touches tenant rows names the workspace the payload carries.
 import type { TaskList } from "graphile-worker";
+import { jobNames } from "@/server/engine/jobs";
+import { runCallbacks } from "./callbacks";
 import { engineTasks } from "./engine";
 import { purgeExpired } from "./maintenance";
+import { triggerCrontab, triggerTasks } from "./triggers";
 
 export const taskList: TaskList = {
   ...engineTasks,
+  [jobNames.runCallbacks]: runCallbacks,
   "maintenance:purge-expired": purgeExpired,
+  ...triggerTasks,
 };
 
-/** Recurring jobs (graphile-worker crontab syntax). The reaper also re-adds itself every 10 s. */
-export const crontab = [
-  "0 * * * * maintenance:purge-expired",
-  "* * * * * engine:reap ?jobKey=engine:reap",
-].join("\n");
+/** Recurring jobs (graphile-worker crontab syntax). */
+export const crontab = ["0 * * * * maintenance:purge-expired", ...triggerCrontab].join("\n");

@@ -1,0 +1,126 @@
+// `engine:run-callbacks`: a run ended, and its DAG version has onSuccess or onFailure callbacks.
+// Each callback is a notify config; its templates read the run (dag, run, params, every task's
+// output, vars, secrets, conn; no task or item), and it is sent by the notify operator's own code.
+// Callbacks that fail in a way another try may cure are sent again later (only those), a few
+// times; the others are recorded in the workspace's audit log.
+import type { Task } from "graphile-worker";
+import { z } from "zod";
+import { resolveForExecution } from "@/server/config/resolve";
+import type { DagDefinition } from "@/server/dags/definition";
+import { jobNames } from "@/server/engine/jobs";
+import { notifyConfigSchema, notifyOperator, sendNotification } from "@/server/operators/definitions/notify";
+import { NonRetryableError, type TaskLogger } from "@/server/operators/execution";
+import {
+  collectTemplatedStrings,
+  findReferences,
+  maskSecrets,
+  renderConfig,
+  type TemplateContext,
+  TemplateError,
+} from "@/server/templating/template";
+import { systemScope } from "@/server/tenancy/door";
+
+const payloadSchema = z.object({
+  run: z.uuid(),
+  w: z.uuid(),
+  state: z.enum(["success", "failed"]),
+  /** Indexes of the callbacks still to send (all when absent). */
+  only: z.array(z.int().min(0)).optional(),
+  /** How many times failed callbacks were sent again. */
+  round: z.int().min(0).default(0),
+});
+
+const MAX_ROUNDS = 4;
+const FIRST_RETRY_SECONDS = 30;
+const SEND_TIMEOUT_MS = 60_000;
+
+export const runCallbacks: Task = async (rawPayload, helpers) => {
+  const payload = payloadSchema.parse(rawPayload);
+  const scope = await systemScope(payload.w);
+  const run = await scope.db.dagRun.findUnique({
+    where: { id: payload.run },
+    select: {
+      id: true,
+      params: true,
+      logicalDate: true,
+      dataIntervalStart: true,
+      dataIntervalEnd: true,
+      dag: { select: { key: true } },
+      dagVersion: { select: { definition: true } },
+    },
+  });
+  if (!run) return; // deleted meanwhile
+  const definition = run.dagVersion.definition as unknown as DagDefinition;
+  const key = payload.state === "success" ? "onSuccess" : "onFailure";
+  const callbacks = definition[key] ?? [];
+  const indexes = (payload.only ?? callbacks.map((_, i) => i)).filter((i) => i < callbacks.length);
+  if (indexes.length === 0) return;
+
+  // What the templates reference, loaded once for all callbacks.
+  const fields = notifyOperator.templatedFields;
+  const refs = collectTemplatedStrings(callbacks, fields).flatMap((s) => findReferences(s.text).refs);
+  const taskIds = [...new Set(refs.filter((r) => r.root === "tasks" && r.path[0]).map((r) => r.path[0]!))];
+  const outputs =
+    taskIds.length > 0
+      ? await scope.db.taskInstance.findMany({
+          where: { runId: run.id, mapIndex: -1, taskId: { in: taskIds } },
+          select: { taskId: true, output: true },
+        })
+      : [];
+  const resolved = await resolveForExecution(scope, refs);
+  const context: TemplateContext = {
+    params: run.params as Record<string, unknown>,
+    run: {
+      id: run.id,
+      logical_date: run.logicalDate.toISOString(),
+      data_interval_start: run.dataIntervalStart?.toISOString(),
+      data_interval_end: run.dataIntervalEnd?.toISOString(),
+    },
+    dag: { id: run.dag.key },
+    tasks: Object.fromEntries(outputs.map((o) => [o.taskId, { output: o.output }])),
+    vars: resolved.vars,
+    secrets: resolved.secrets,
+    conn: resolved.conn,
+  };
+  const mask = (text: string) => maskSecrets(text, resolved.secretValues);
+  const about = {
+    event: `run.${payload.state}`,
+    dag: { id: run.dag.key },
+    run: { id: run.id, state: payload.state, logicalDate: run.logicalDate.toISOString() },
+  };
+
+  const retry: number[] = [];
+  for (const index of indexes) {
+    const name = `${key}[${index}]`;
+    const log: TaskLogger = {
+      info: (line) => helpers.logger.info(`${run.dag.key} ${run.id} ${name}: ${mask(line)}`),
+      warn: (line) => helpers.logger.warn(`${run.dag.key} ${run.id} ${name}: ${mask(line)}`),
+      error: (line) => helpers.logger.error(`${run.dag.key} ${run.id} ${name}: ${mask(line)}`),
+    };
+    try {
+      const rendered = renderConfig(callbacks[index], fields, context);
+      const config = notifyConfigSchema.parse(rendered);
+      await sendNotification(config, {
+        workspaceId: payload.w,
+        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        log,
+        about,
+      });
+    } catch (error) {
+      const message = mask(error instanceof Error ? error.message : String(error));
+      const permanent =
+        error instanceof NonRetryableError || error instanceof TemplateError || error instanceof z.ZodError;
+      const again = !permanent && payload.round < MAX_ROUNDS;
+      log.error(`failed${again ? ", will try again" : ""}: ${message}`);
+      if (again) retry.push(index);
+      else await scope.audit("run.callback_failed", run.id, { callback: name, error: message });
+    }
+  }
+  if (retry.length > 0) {
+    await helpers.addJob(
+      jobNames.runCallbacks,
+      { ...payload, only: retry, round: payload.round + 1 },
+      { runAt: new Date(Date.now() + FIRST_RETRY_SECONDS * 1000 * 2 ** payload.round), maxAttempts: 1 },
+    );
+  }
+};
