@@ -106,13 +106,11 @@ try {
 }
 
 await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);
-const leftovers = await admin.query<{ datname: string }>(
-  "SELECT datname FROM pg_database WHERE datname LIKE 'baton_test_%'",
-);
-for (const { datname } of leftovers.rows)
-  await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
 await admin.end();
 await embedded?.stop();
+rmSync(clusterDir, { recursive: true, force: true });
+rmSync(report, { force: true });
+releaseBuildLock();
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(vitest.status === 0 && failed === 0 && !process.exitCode ? 0 : 1);

@@ -1,5 +1,12 @@
 "use client";
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from "react";
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type Ref,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from "react";
 import { control } from "./styles";
 
 interface ControlProps {
@@ -50,7 +57,8 @@ function FieldFrame({
   );
 }
 
-type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id"> & FrameProps;
+type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id"> &
+  FrameProps & { ref?: Ref<HTMLInputElement> };
 
 export function Field({ label, error, hint, className, ...input }: InputProps) {
   return (
@@ -71,5 +79,52 @@ export function SelectField({ label, error, hint, className, children, ...select
         </select>
       )}
     </FieldFrame>
+  );
+}
+
+type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "id"> &
+  FrameProps & { ref?: Ref<HTMLTextAreaElement> };
+
+export function TextAreaField({ label, error, hint, className, ...textarea }: TextAreaProps) {
+  return (
+    <FieldFrame label={label} error={error} hint={hint} className={className}>
+      {(props) => <textarea className={`${control} block w-full py-2`} rows={3} {...props} {...textarea} />}
+    </FieldFrame>
+  );
+}
+
+type CheckboxProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "type"> & FrameProps;
+
+/** A checkbox with its label beside it (the hint and error below, as for other fields). */
+export function CheckboxField({ label, error, hint, className = "", ...input }: CheckboxProps) {
+  const id = useId();
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  return (
+    <div className={className}>
+      <div className="flex items-center gap-2">
+        <input
+          id={id}
+          type="checkbox"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={[hintId, errorId].filter(Boolean).join(" ") || undefined}
+          className="size-4 rounded border-slate-300 text-indigo-600 accent-indigo-600"
+          {...input}
+        />
+        <label htmlFor={id} className="text-sm font-medium text-slate-800">
+          {label}
+        </label>
+      </div>
+      {hint && (
+        <p id={hintId} className="mt-1 text-xs text-slate-500">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={errorId} className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

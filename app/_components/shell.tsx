@@ -132,8 +132,13 @@ export function WorkspaceSwitcher({ current }: { current?: string }) {
   );
 }
 
-const sections: { label: string; path: string; permission: Permission }[] = [
+/** `also`: another path prefix under which the section counts as the current one. */
+const sections: { label: string; path: string; permission: Permission; also?: string }[] = [
   { label: "Overview", path: "", permission: "workspace:read" },
+  { label: "DAGs", path: "/dags", permission: "workspace:read", also: "/runs" },
+  { label: "Variables", path: "/variables", permission: "config:read" },
+  { label: "Secrets", path: "/secrets", permission: "config:read" },
+  { label: "Connections", path: "/connections", permission: "config:read" },
   { label: "Members", path: "/members", permission: "members:read" },
   { label: "API tokens", path: "/tokens", permission: "tokens:manage" },
   { label: "Audit log", path: "/audit", permission: "audit:read" },
@@ -159,7 +164,9 @@ function SectionNav({ workspace }: { workspace: OpenWorkspace }) {
           .filter((section) => workspace.can(section.permission))
           .map((section) => {
             const href = `${base}${section.path}`;
-            const active = section.path ? pathname.startsWith(href) : pathname === href;
+            const active = section.path
+              ? pathname.startsWith(href) || (!!section.also && pathname.startsWith(`${base}${section.also}`))
+              : pathname === href;
             return (
               <li key={section.label}>
                 <Link

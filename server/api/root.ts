@@ -1,9 +1,14 @@
 // The API the web app speaks. The REST API (server/rest) maps HTTP routes onto these same
 // procedures, so both go through the same door.
 import { accountRouter } from "./routers/account";
+import { approvalsRouter } from "./routers/approvals";
 import { connectionsRouter, secretsRouter, variablesRouter } from "./routers/config";
+import { dagTriggersRouter } from "./routers/dag-triggers";
 import { dagsRouter } from "./routers/dags";
+import { operatorsRouter } from "./routers/operators";
 import { runsRouter } from "./routers/runs";
+import { backfillsRouter, schedulesRouter } from "./routers/schedules";
+import { webhooksRouter } from "./routers/webhooks";
 import { auditRouter, membersRouter, tokensRouter, workspaceRouter } from "./routers/workspace";
 import { createCallerFactory, router } from "./trpc";
 
@@ -18,6 +23,12 @@ export const appRouter = router({
   secrets: secretsRouter,
   connections: connectionsRouter,
   runs: runsRouter,
+  approvals: approvalsRouter,
+  operators: operatorsRouter,
+  schedules: schedulesRouter,
+  backfills: backfillsRouter,
+  webhooks: webhooksRouter,
+  dagTriggers: dagTriggersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -17,10 +17,13 @@ import type { z } from "zod";
 import { closeDb, db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { registerBackfillCommands } from "./commands/backfill";
 import { registerMemberCommands } from "./commands/member";
 import { registerRunCommands } from "./commands/run";
+import { registerScheduleCommands } from "./commands/schedule";
 import { registerTokenCommands } from "./commands/token";
 import { registerUserCommands } from "./commands/user";
+import { registerWebhookCommands } from "./commands/webhook";
 import { registerWorkspaceCommands } from "./commands/workspace";
 import { type CliDatabase, openDatabase } from "./database";
 
@@ -30,6 +33,9 @@ const commandGroups = [
   registerMemberCommands,
   registerTokenCommands,
   registerRunCommands,
+  registerScheduleCommands,
+  registerBackfillCommands,
+  registerWebhookCommands,
 ];
 
 export interface CliIo {

@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
+import { refreshNextRunAt } from "@/server/schedules/next-run";
 import { actorId, type WorkspaceScope } from "@/server/tenancy/door";
 import { analyzeDag, type DagAnalysis } from "./analyze";
 import type { DagDefinition } from "./definition";
@@ -195,6 +196,7 @@ export async function pushDag(
   if (!result.ok) throw invalidDocument(result.problems);
   const pushed = await saveVersion(scope, result.dag, input.message ?? "");
   if (!pushed.unchanged) {
+    await refreshNextRunAt(scope, pushed.dagId);
     await scope.audit("dag.push", pushed.dagId, {
       version: pushed.version,
       created: pushed.created,
@@ -438,6 +440,7 @@ export async function restoreVersion(
   const message = input.message || `Restore version ${old.number}`;
   const pushed = await saveVersion(scope, result.dag, message);
   if (!pushed.unchanged) {
+    await refreshNextRunAt(scope, pushed.dagId);
     await scope.audit("dag.restore", row.key, { version: pushed.version, restoredFrom: old.number, message });
   }
   return { ...pushed, restoredFrom: old.number };
@@ -446,6 +449,8 @@ export async function restoreVersion(
 async function updateDag(scope: WorkspaceScope, dagId: string, data: Prisma.DagUpdateManyMutationInput) {
   const row = await findDag(scope, dagId);
   const updated = await scope.db.dag.update({ where: { id: row.id }, data, select: dagSelect });
+  // Pause, unpause, archive, unarchive: the scheduler's next run follows.
+  updated.nextRunAt = await refreshNextRunAt(scope, updated.key);
   const current = updated.currentVersionId ? await currentVersionOf(scope, updated) : null;
   return summary(updated, current?.number ?? null);
 }

@@ -6,7 +6,7 @@
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { addJob, jobNames } from "./jobs";
-import type { Sql } from "./sql";
+import { sql as pooled, type Sql, transaction } from "./sql";
 import type { TaskState } from "./states";
 import { decide } from "./trigger-rules";
 
@@ -53,14 +53,12 @@ export async function advance(
 ): Promise<void> {
   let toFinish = finished;
   let toReady = ready;
-  let topLevelFinished = 0;
   while (toFinish.length > 0 || toReady.length > 0) {
     const next: Finished[] = [];
     const nextReady: string[] = [];
     const children = toFinish.filter((f) => f.mapIndex >= 0);
     const parents = toFinish.filter((f) => f.mapIndex < 0);
     if (children.length > 0) next.push(...(await finishChildren(sql, run, children)));
-    topLevelFinished += parents.length;
     if (parents.length > 0) {
       const outcome = await propagate(sql, run, compiled, parents);
       next.push(...outcome.finished);
@@ -70,7 +68,6 @@ export async function advance(
     toFinish = next;
     toReady = nextReady;
   }
-  if (topLevelFinished > 0) await countFinished(sql, run, compiled, topLevelFinished);
 }
 
 /** Counts finished children into their mapped parent; a parent whose children are all done finishes. */
@@ -285,14 +282,30 @@ async function mapSource(sql: Sql, run: RunRow, over: string): Promise<{ value: 
   return { value };
 }
 
-/** Counts finished top-level instances against the run; the last one ends it. */
-async function countFinished(sql: Sql, run: RunRow, compiled: CompiledDag, count: number): Promise<void> {
-  // The run row is the one lock every completion of the run shares: take it late.
-  const { rows } = await sql.query<{ tasksPending: number }>(
-    `UPDATE "DagRun" SET "tasksPending" = "tasksPending" - $2 WHERE id = $1 AND state = 'running' RETURNING "tasksPending"`,
-    [run.id, count],
+const unfinished = `('none', 'queued', 'scheduled', 'running', 'deferred', 'up_for_retry')`;
+
+/**
+ * Ends the run if none of its task instances is left unfinished. Called after the transaction
+ * that finished instances has committed, rather than counting them down in it: a counter on the
+ * run row would serialise every completion of the run. Of completions committing together, the
+ * last one's check sees them all, so the run ends exactly once (the UPDATE is conditional).
+ */
+export async function endRunIfDone(run: RunRow): Promise<void> {
+  const { rows } = await pooled.query(
+    `SELECT 1 FROM "DagRun" r WHERE r.id = $1 AND r.state = 'running'
+       AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."runId" = r.id AND t."mapIndex" = -1 AND t.state IN ${unfinished})`,
+    [run.id],
   );
-  if (rows[0] && rows[0].tasksPending <= 0) await endRun(sql, run, compiled);
+  if (rows.length === 0) return;
+  await transaction(async (sql) => {
+    const { rows: locked } = await sql.query(
+      `SELECT 1 FROM "DagRun" r WHERE r.id = $1 AND r.state = 'running'
+         AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."runId" = r.id AND t."mapIndex" = -1 AND t.state IN ${unfinished})
+       FOR UPDATE`,
+      [run.id],
+    );
+    if (locked.length > 0) await endRun(sql, run, await compiledVersion(sql, run.dagVersionId));
+  });
 }
 
 /** A run succeeds unless one of its leaf tasks failed (as in Airflow). */
@@ -319,7 +332,13 @@ export async function endRun(
   // Queued runs of this DAG start in a job of their own: taking the DAG's lock here, behind the run
   // and task locks this transaction holds, would make every run end wait on every trigger.
   if (rowCount) {
-    await addJob(sql, jobNames.startRuns, { dag: run.dagId, w: run.workspaceId }, undefined, `start-runs:${run.dagId}`);
+    await addJob(
+      sql,
+      jobNames.startRuns,
+      { dag: run.dagId, w: run.workspaceId },
+      undefined,
+      `start-runs:${run.dagId}`,
+    );
   }
   // Runs of other DAGs triggered by this outcome (server/triggers), started by a job.
   if (rowCount) await enqueueDagOutcome(sql, run, state);
@@ -331,13 +350,13 @@ export async function endRun(
   }
 }
 
-/** Starts queued runs of a DAG while it has fewer than maxActiveRuns running. */
-export async function startQueuedRuns(sql: Sql, dagId: string): Promise<void> {
+/** Starts queued runs of a DAG while it has fewer than maxActiveRuns running; returns them. */
+export async function startQueuedRuns(sql: Sql, dagId: string): Promise<RunRow[]> {
   // The DAG row lock serialises run starts of one DAG.
   const { rows: dags } = await sql.query<{ id: string }>(`SELECT id FROM "Dag" WHERE id = $1 FOR UPDATE`, [
     dagId,
   ]);
-  if (!dags[0]) return;
+  if (!dags[0]) return [];
   const { rows: queued } = await sql.query<
     RunRow & { maxActiveRuns: number; running: number; timeoutSeconds: number | null }
   >(
@@ -351,9 +370,11 @@ export async function startQueuedRuns(sql: Sql, dagId: string): Promise<void> {
     [dagId],
   );
   let running = queued[0]?.running ?? 0;
+  const started: RunRow[] = [];
   for (const run of queued) {
     if (running >= run.maxActiveRuns) break;
     running++;
+    started.push(run);
     const timeoutAt = run.timeoutSeconds ? new Date(Date.now() + run.timeoutSeconds * 1000) : null;
     await sql.query(
       `UPDATE "DagRun" SET state = 'running', "startedAt" = now(), "timeoutAt" = $2 WHERE id = $1`,
@@ -370,4 +391,5 @@ export async function startQueuedRuns(sql: Sql, dagId: string): Promise<void> {
       .map((t) => t.def.id);
     await advance(sql, run, compiled, [], roots);
   }
+  return started;
 }

@@ -2,7 +2,7 @@
 // the instance is still `running` with that try, so a late or duplicated completion (a worker
 // that was given up for lost, a cancelled task finishing anyway) changes nothing.
 import { retryDelaySeconds } from "@/server/dags/definition";
-import { advance, type Finished, type RunRow } from "./advance";
+import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
 import { addJob, jobNames } from "./jobs";
@@ -40,7 +40,7 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
         ? new Date(Date.now() + retryDelaySeconds(settings, attempt.tryNumber) * 1000 * jitter)
         : null;
 
-  await transaction(async (sql) => {
+  const changed = await transaction(async (sql) => {
     // One statement: the guarded state change and the attempt's record.
     const { rows } = await sql.query<{ mapIndex: number; pool: string }>(
       `WITH ti AS (
@@ -65,7 +65,7 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
       ],
     );
     const instance = rows[0];
-    if (!instance) return; // stale: the instance moved on without this attempt
+    if (!instance) return false; // stale: the instance moved on without this attempt
     if (requeueAt) {
       await addJob(
         sql,
@@ -85,7 +85,9 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
       await advance(sql, run, compiled, [finished]);
     }
     await dispatch(sql, run.workspaceId, [instance.pool]);
+    return true;
   });
+  if (changed && terminal) await endRunIfDone(run);
 }
 
 /** `engine:requeue-task`: a retry's delay or a deferral is over; queue the instance again. */

@@ -27,7 +27,13 @@ export async function dispatch(sql: Sql, workspaceId: string, released: string[]
   // One statement locks the workspace's dispatch row and reads the candidates (a few extra, so
   // that tasks waiting on a full pool do not block the others) with their pools' free slots.
   const read = () =>
-    sql.query<{ admitted: number; cap: number; id: string | null; pool: string | null; poolFree: number | null }>(
+    sql.query<{
+      admitted: number;
+      cap: number;
+      id: string | null;
+      pool: string | null;
+      poolFree: number | null;
+    }>(
       `WITH lock AS (
          SELECT d.admitted, w."maxConcurrentTasks" AS cap
          FROM "WorkspaceDispatch" d JOIN "Workspace" w ON w.id = d."workspaceId"
@@ -45,7 +51,9 @@ export async function dispatch(sql: Sql, workspaceId: string, released: string[]
     );
   let { rows } = await read();
   if (rows.length === 0) {
-    await sql.query(`INSERT INTO "WorkspaceDispatch" ("workspaceId") VALUES ($1) ON CONFLICT DO NOTHING`, [workspaceId]);
+    await sql.query(`INSERT INTO "WorkspaceDispatch" ("workspaceId") VALUES ($1) ON CONFLICT DO NOTHING`, [
+      workspaceId,
+    ]);
     ({ rows } = await read());
     if (rows.length === 0) return 0; // the workspace is gone
   }
@@ -84,7 +92,14 @@ export async function dispatch(sql: Sql, workspaceId: string, released: string[]
                      FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n))) WHERE cardinality($2::uuid[]) > 0)
      SELECT (SELECT count(*) FROM admitted), (SELECT count(*) FROM counter), (SELECT count(*) FROM pools),
             (SELECT count(*) FROM jobs)`,
-    [workspaceId, ids, admittedBefore + ids.length, pools.map(([n]) => n), pools.map(([, d]) => d), admittedBefore],
+    [
+      workspaceId,
+      ids,
+      admittedBefore + ids.length,
+      pools.map(([n]) => n),
+      pools.map(([, d]) => d),
+      admittedBefore,
+    ],
   );
   return ids.length;
 }

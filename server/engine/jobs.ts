@@ -14,10 +14,8 @@ export const jobNames = {
 
 /** Adds a job; with `jobKey`, one pending job of that key at a time (a new add replaces it). */
 export async function addJob(sql: Sql, name: string, payload: object, runAt?: Date, jobKey?: string) {
-  await sql.query(`SELECT graphile_worker.add_job($1, $2::json, run_at := $3, max_attempts := 10, job_key := $4)`, [
-    name,
-    JSON.stringify(payload),
-    runAt ?? null,
-    jobKey ?? null,
-  ]);
+  await sql.query(
+    `SELECT graphile_worker.add_job($1, $2::json, run_at := $3, max_attempts := 10, job_key := $4)`,
+    [name, JSON.stringify(payload), runAt ?? null, jobKey ?? null],
+  );
 }

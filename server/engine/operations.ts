@@ -3,7 +3,7 @@
 // the run, so workers completing attempts concurrently see either the state before or after.
 import { AppError, notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
-import { advance, endRun, type Finished, type RunRow, startQueuedRuns } from "./advance";
+import { advance, endRun, endRunIfDone, type Finished, type RunRow, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { type Sql, transaction } from "./sql";
@@ -69,10 +69,13 @@ export async function timeoutRun(runId: string, workspaceId: string) {
 
 /** `engine:start-runs`: starts the DAG's queued runs that its maxActiveRuns now allows. */
 export async function startRuns(dagId: string, workspaceId: string) {
-  await transaction(async (sql) => {
-    await startQueuedRuns(sql, dagId);
+  const started = await transaction(async (sql) => {
+    const runs = await startQueuedRuns(sql, dagId);
     await dispatch(sql, workspaceId);
+    return runs;
   });
+  // A run whose tasks all settled at once (an empty map, say) ends here.
+  for (const run of started) await endRunIfDone(run);
 }
 
 function withDownstream(compiled: CompiledDag, taskIds: string[]): Set<string> {
@@ -142,11 +145,9 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
       counters.map((c) => c.skipped),
     ],
   );
-  const reopened = targets.filter((t) => terminalTaskStates.has(t.state)).length;
   await sql.query(
-    `UPDATE "DagRun" SET state = 'running', "endedAt" = NULL, "tasksPending" = "tasksPending" + $2,
-       "startedAt" = coalesce("startedAt", now()) WHERE id = $1`,
-    [run.id, reopened],
+    `UPDATE "DagRun" SET state = 'running', "endedAt" = NULL, "startedAt" = coalesce("startedAt", now()) WHERE id = $1`,
+    [run.id],
   );
   const ready: string[] = [];
   const settled: Finished[] = [];
@@ -185,10 +186,11 @@ export async function clearTasks(
     const { ready, settled, released } = await reset(sql, run, compiled, ids);
     await advance(sql, run, compiled, settled, ready);
     await dispatch(sql, run.workspaceId, released);
-    return [...ids];
+    return { ids: [...ids], run };
   });
-  await scope.audit("run.clear", input.runId, { tasks: cleared, downstream: input.downstream });
-  return { cleared };
+  await endRunIfDone(cleared.run);
+  await scope.audit("run.clear", input.runId, { tasks: cleared.ids, downstream: input.downstream });
+  return { cleared: cleared.ids };
 }
 
 /** Sets a task's state by hand; its downstream tasks are cleared so they follow the new state. */

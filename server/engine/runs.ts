@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { paramsValidator } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
-import { startQueuedRuns } from "./advance";
+import { endRunIfDone, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
 import { transaction } from "./sql";
@@ -91,10 +91,11 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
         tasks.map((t) => t.upstream.length),
       ],
     );
-    await startQueuedRuns(sql, dag.id);
+    const started = await startQueuedRuns(sql, dag.id);
     await dispatch(sql, scope.workspace.id);
-    return run.id;
+    return { id: run.id, started };
   });
+  for (const started of runId?.started ?? []) await endRunIfDone(started);
   if (!runId) {
     const existing = await scope.db.dagRun.findUnique({
       where: { dagId_runKey: { dagId: dag.id, runKey } },
@@ -102,6 +103,6 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
     });
     return { id: existing!.id, created: false };
   }
-  await scope.audit("run.trigger", input.dagKey, { runId, triggeredBy });
-  return { id: runId, created: true };
+  await scope.audit("run.trigger", input.dagKey, { runId: runId.id, triggeredBy });
+  return { id: runId.id, created: true };
 }

@@ -27,7 +27,8 @@ export async function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
       if (!code || !retryable.has(code)) throw error;
       if (attempt >= 5) {
         // PostgreSQL explains a deadlock (which statements waited on which) in `detail`.
-        (error as Error).message += ` (after ${attempt} tries): ${(error as { detail?: string }).detail ?? ""}`;
+        (error as Error).message +=
+          ` (after ${attempt} tries): ${(error as { detail?: string }).detail ?? ""}`;
         throw error;
       }
     } finally {

@@ -23,6 +23,11 @@ export interface ExecutionContext<C> {
   task: { id: string; mapIndex: number };
   /** The element of a mapped task's list. */
   item?: unknown;
+  /**
+   * Outputs of the task's direct upstream tasks, by task id (a mapped upstream task's output is
+   * the list of its children's outputs). Filled only for operators with `needsUpstream`.
+   */
+  upstream?: Record<string, unknown>;
 }
 
 export type ExecutionResult =

@@ -1,6 +1,7 @@
 // What an operator is (the kind of a task: http, sql, sensor…) and the schema pieces operators share.
-// Definitions are data only, usable by the validator and the editor; executors are added to the
-// same modules later, which is why the interface is open.
+// A definition module holds the config schema, the editor metadata and the executor. Definitions
+// stay importable by the validator and the editor: executors import what only a worker has
+// (database, sockets, the sandbox) lazily, inside `execute`.
 import { z } from "zod";
 import type { ExecutionContext, ExecutionResult } from "./execution";
 
@@ -29,6 +30,11 @@ export interface OperatorDefinition<C = unknown> {
   connectionFields?: Record<string, readonly ConnectionType[]>;
   /** The config a new task of this kind starts with in the editor; it passes `configSchema`. */
   defaults?: Partial<C>;
+  /**
+   * The executor reads `context.upstream` (the outputs of the task's direct upstream tasks); the
+   * engine loads them, in one query, only for operators that set this. Default: false.
+   */
+  needsUpstream?: boolean;
   /**
    * Runs one attempt (server/operators/execution.ts). Declared with method syntax so that a
    * definition of a specific config type stays assignable to OperatorDefinition<unknown>.

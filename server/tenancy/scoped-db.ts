@@ -20,6 +20,10 @@ export const tenantModelNames = [
   "TaskLog",
   "Pool",
   "WorkspaceDispatch",
+  "WebhookEndpoint",
+  "WebhookDelivery",
+  "Backfill",
+  "DagTrigger",
 ] as const;
 type Delegate<M extends string> = M extends `${infer First}${infer Rest}` ? `${Lowercase<First>}${Rest}` : M;
 type TenantModel = Delegate<(typeof tenantModelNames)[number]>;

@@ -2,8 +2,8 @@
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { runCli } from "@/server/cli/main";
-import { createUser } from "../support/factories";
 import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
+import { createUser } from "../support/factories";
 
 async function baton(args: string[]) {
   let stdout = "";
@@ -34,13 +34,23 @@ beforeAll(async () => {
 afterAll(() => stopTestWorker());
 
 it("triggers with params, shows status and logs, clears and cancels", async () => {
-  const triggered = await baton(["run", "trigger", "greet", "--workspace", slug, "--params", '{"name":"Ada"}']);
+  const triggered = await baton([
+    "run",
+    "trigger",
+    "greet",
+    "--workspace",
+    slug,
+    "--params",
+    '{"name":"Ada"}',
+  ]);
   expect(triggered.code).toBe(0);
   const runId = triggered.stdout.trim();
   expect(runId).toMatch(/^[0-9a-f-]{36}$/);
 
   await expect
-    .poll(async () => (await baton(["run", "status", runId, "--workspace", slug])).stdout, { timeout: 10_000 })
+    .poll(async () => (await baton(["run", "status", runId, "--workspace", slug])).stdout, {
+      timeout: 10_000,
+    })
     .toMatch(/wait\s+running/);
   const status = await baton(["run", "status", runId, "--workspace", slug, "--json"]);
   const hello = JSON.parse(status.stdout).tasks.find((t: { taskId: string }) => t.taskId === "hello");

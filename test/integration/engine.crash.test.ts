@@ -65,71 +65,85 @@ afterAll(() => {
   for (const child of workers) child.kill("SIGKILL");
 });
 
-it(
-  "completes every run with exactly one effect per successful attempt while workers are killed",
-  async () => {
-    for (let i = 0; i < WORKERS; i++) await startWorkerProcess();
-    const runIds: string[] = [];
-    for (let i = 0; i < RUNS; i++) runIds.push((await triggerRun(scope, { dagKey: "crashy" })).id);
+it("completes every run with exactly one effect per successful attempt while workers are killed", async () => {
+  for (let i = 0; i < WORKERS; i++) await startWorkerProcess();
+  const runIds: string[] = [];
+  for (let i = 0; i < RUNS; i++) runIds.push((await triggerRun(scope, { dagKey: "crashy" })).id);
 
-    let kills = 0;
-    const deadline = Date.now() + Number(process.env.CRASH_TEST_SECONDS ?? 240) * 1000;
-    let open = RUNS;
-    while (Date.now() < deadline) {
-      open = await db.dagRun.count({ where: { id: { in: runIds }, state: { in: ["queued", "running"] } } });
-      if (open === 0) break;
-      if (process.env.CRASH_TEST_VERBOSE) {
-        const states = await db.taskInstance.groupBy({ by: ["state"], where: { runId: { in: runIds } }, _count: true });
-        console.log(`open runs ${open}, kills ${kills}, tasks ${states.map((s) => `${s.state}=${s._count}`).join(" ")}`);
-      }
-      // Kill a random worker now and then, and start a replacement.
-      if (Math.random() < 0.5 && kills < 40) {
-        const victim = [...workers][Math.floor(Math.random() * workers.size)];
-        victim?.kill("SIGKILL");
-        kills++;
-        await startWorkerProcess();
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700));
+  let kills = 0;
+  const deadline = Date.now() + Number(process.env.CRASH_TEST_SECONDS ?? 240) * 1000;
+  let open = RUNS;
+  while (Date.now() < deadline) {
+    open = await db.dagRun.count({ where: { id: { in: runIds }, state: { in: ["queued", "running"] } } });
+    if (open === 0) break;
+    if (process.env.CRASH_TEST_VERBOSE) {
+      const states = await db.taskInstance.groupBy({
+        by: ["state"],
+        where: { runId: { in: runIds } },
+        _count: true,
+      });
+      console.log(
+        `open runs ${open}, kills ${kills}, tasks ${states.map((s) => `${s.state}=${s._count}`).join(" ")}`,
+      );
     }
-    if (open > 0) {
-      // Say what is stuck before failing.
-      const states = await db.taskInstance.groupBy({ by: ["state"], where: { runId: { in: runIds } }, _count: true });
-      const dispatch = await db.workspaceDispatch.findMany();
-      const jobs = await db.$queryRawUnsafe(`SELECT task_identifier, locked_by IS NOT NULL AS locked, run_at < now() AS due, attempts, last_error, count(*)::int AS n FROM graphile_worker.jobs GROUP BY 1, 2, 3, 4, 5`);
-      const runs = await db.dagRun.groupBy({ by: ["state"], where: { id: { in: runIds } }, _count: true });
-      const stuck = await db.$queryRawUnsafe(
-        `SELECT t.state, t."tryNumber", a.number, a.state AS attempt, a."workerId", extract(epoch from now() - a."heartbeatAt")::float AS silent
+    // Kill a random worker now and then, and start a replacement.
+    if (Math.random() < 0.5 && kills < 40) {
+      const victim = [...workers][Math.floor(Math.random() * workers.size)];
+      victim?.kill("SIGKILL");
+      kills++;
+      await startWorkerProcess();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700));
+  }
+  if (open > 0) {
+    // Say what is stuck before failing.
+    const states = await db.taskInstance.groupBy({
+      by: ["state"],
+      where: { runId: { in: runIds } },
+      _count: true,
+    });
+    const dispatch = await db.workspaceDispatch.findMany();
+    const jobs = await db.$queryRawUnsafe(
+      `SELECT task_identifier, locked_by IS NOT NULL AS locked, run_at < now() AS due, attempts, last_error, count(*)::int AS n FROM graphile_worker.jobs GROUP BY 1, 2, 3, 4, 5`,
+    );
+    const runs = await db.dagRun.groupBy({ by: ["state"], where: { id: { in: runIds } }, _count: true });
+    const stuck = await db.$queryRawUnsafe(
+      `SELECT t.state, t."tryNumber", a.number, a.state AS attempt, a."workerId", extract(epoch from now() - a."heartbeatAt")::float AS silent
          FROM "TaskInstance" t LEFT JOIN "TaskAttempt" a ON a."taskInstanceId" = t.id
          WHERE t."runId" = ANY($1::uuid[]) AND t.state <> 'success' ORDER BY t.id, a.number LIMIT 20`,
-        runIds,
-      );
-      const activity = await db.$queryRawUnsafe(
-        `SELECT state, wait_event_type, wait_event, left(query, 80) AS query FROM pg_stat_activity WHERE datname = current_database()`,
-      );
-      console.log(JSON.stringify({ states, dispatch, jobs, runs, stuck, activity }, (_, v) => (typeof v === "bigint" ? Number(v) : v), 1));
-    }
-    expect(open).toBe(0);
-    expect(kills).toBeGreaterThan(5);
-
-    const runs = await db.dagRun.groupBy({ by: ["state"], where: { id: { in: runIds } }, _count: true });
-    expect(runs).toEqual([{ state: "success", _count: RUNS }]);
-
-    // Effects per (run, task, attempt): never more than one.
-    const duplicates = await db.$queryRawUnsafe<{ n: bigint }[]>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM crash_effects GROUP BY run_id, task_id, attempt HAVING count(*) > 1) d`,
-    );
-    expect(Number(duplicates[0]!.n)).toBe(0);
-    // Every successful instance has exactly one effect for the attempt that succeeded.
-    const missing = await db.$queryRawUnsafe<{ n: bigint }[]>(
-      `SELECT count(*) AS n FROM "TaskInstance" t
-       WHERE t."runId" = ANY($1::uuid[]) AND NOT EXISTS (
-         SELECT 1 FROM crash_effects e WHERE e.run_id = t."runId" AND e.task_id = t."taskId" AND e.attempt = t."tryNumber")`,
       runIds,
     );
-    expect(Number(missing[0]!.n)).toBe(0);
-    const instances = await db.taskInstance.count({ where: { runId: { in: runIds }, state: "success" } });
-    expect(instances).toBe(RUNS * TASKS);
-    console.log(`crash test: ${kills} workers killed; ${instances} task instances succeeded`);
-  },
-  300_000,
-);
+    const activity = await db.$queryRawUnsafe(
+      `SELECT state, wait_event_type, wait_event, left(query, 80) AS query FROM pg_stat_activity WHERE datname = current_database()`,
+    );
+    console.log(
+      JSON.stringify(
+        { states, dispatch, jobs, runs, stuck, activity },
+        (_, v) => (typeof v === "bigint" ? Number(v) : v),
+        1,
+      ),
+    );
+  }
+  expect(open).toBe(0);
+  expect(kills).toBeGreaterThan(5);
+
+  const runs = await db.dagRun.groupBy({ by: ["state"], where: { id: { in: runIds } }, _count: true });
+  expect(runs).toEqual([{ state: "success", _count: RUNS }]);
+
+  // Effects per (run, task, attempt): never more than one.
+  const duplicates = await db.$queryRawUnsafe<{ n: bigint }[]>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM crash_effects GROUP BY run_id, task_id, attempt HAVING count(*) > 1) d`,
+  );
+  expect(Number(duplicates[0]!.n)).toBe(0);
+  // Every successful instance has exactly one effect for the attempt that succeeded.
+  const missing = await db.$queryRawUnsafe<{ n: bigint }[]>(
+    `SELECT count(*) AS n FROM "TaskInstance" t
+       WHERE t."runId" = ANY($1::uuid[]) AND NOT EXISTS (
+         SELECT 1 FROM crash_effects e WHERE e.run_id = t."runId" AND e.task_id = t."taskId" AND e.attempt = t."tryNumber")`,
+    runIds,
+  );
+  expect(Number(missing[0]!.n)).toBe(0);
+  const instances = await db.taskInstance.count({ where: { runId: { in: runIds }, state: "success" } });
+  expect(instances).toBe(RUNS * TASKS);
+  console.log(`crash test: ${kills} workers killed; ${instances} task instances succeeded`);
+}, 300_000);

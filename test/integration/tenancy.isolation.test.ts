@@ -12,9 +12,13 @@ import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
 import { inviteMember } from "@/server/members/service";
 import { type RestRoute, restRoutes } from "@/server/rest/routes";
+import { createBackfill } from "@/server/schedules/backfill";
 import { generateKey } from "@/server/secrets/crypto";
 import { openWorkspace } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
+import { createDagTrigger } from "@/server/triggers/dag-triggers";
+import { createWebhook } from "@/server/webhooks/endpoints";
+import { receiveWebhook } from "@/server/webhooks/receive";
 import { apiAs, codeOf, createUser } from "../support/factories";
 
 type Ids = {
@@ -31,6 +35,12 @@ type Ids = {
   /** A run of the DAG, and one of its task ids. */
   runId: string;
   taskId: string;
+  /** A scheduled DAG that triggers dagId, a backfill of it, a webhook of dagId and a delivery. */
+  upstreamDagId: string;
+  backfillId: string;
+  triggerId: string;
+  webhookId: string;
+  deliveryId: string;
 };
 
 /** A valid document with the given id. */
@@ -108,6 +118,55 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   }),
   "runs.retryFailed": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
   "runs.logs": (ids) => ({ workspace: ids.workspace, runId: ids.runId, taskId: ids.taskId }),
+  "approvals.pending": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
+  "approvals.decide": (ids) => ({
+    workspace: ids.workspace,
+    runId: ids.runId,
+    taskId: ids.taskId,
+    decision: "approve",
+  }),
+  "operators.list": (ids) => ({ workspace: ids.workspace }),
+  "schedules.preview": (ids) => ({ workspace: ids.workspace, dagId: ids.upstreamDagId, count: 3 }),
+  "backfills.create": (ids) => ({
+    workspace: ids.workspace,
+    dagId: ids.upstreamDagId,
+    from: "2025-01-01",
+    to: "2025-01-02",
+  }),
+  "backfills.list": (ids) => ({ workspace: ids.workspace, dagId: ids.upstreamDagId }),
+  "backfills.get": (ids) => ({ workspace: ids.workspace, backfillId: ids.backfillId }),
+  "backfills.cancel": (ids) => ({ workspace: ids.workspace, backfillId: ids.backfillId }),
+  "webhooks.create": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, name: "intruder" }),
+  "webhooks.list": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "webhooks.get": (ids) => ({ workspace: ids.workspace, webhookId: ids.webhookId }),
+  "webhooks.update": (ids) => ({ workspace: ids.workspace, webhookId: ids.webhookId, enabled: false }),
+  "webhooks.delete": (ids) => ({ workspace: ids.workspace, webhookId: ids.webhookId }),
+  "webhooks.rotateSecret": (ids) => ({ workspace: ids.workspace, webhookId: ids.webhookId }),
+  "webhooks.deliveries": (ids) => ({ workspace: ids.workspace, webhookId: ids.webhookId }),
+  "webhooks.delivery": (ids) => ({
+    workspace: ids.workspace,
+    webhookId: ids.webhookId,
+    deliveryId: ids.deliveryId,
+  }),
+  "webhooks.replay": (ids) => ({
+    workspace: ids.workspace,
+    webhookId: ids.webhookId,
+    deliveryId: ids.deliveryId,
+  }),
+  "dagTriggers.create": (ids) => ({
+    workspace: ids.workspace,
+    dagId: ids.dagId,
+    upstreamDagId: ids.upstreamDagId,
+    on: ["failed"],
+  }),
+  "dagTriggers.list": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "dagTriggers.update": (ids) => ({
+    workspace: ids.workspace,
+    dagId: ids.dagId,
+    triggerId: ids.triggerId,
+    enabled: false,
+  }),
+  "dagTriggers.delete": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, triggerId: ids.triggerId }),
 };
 
 /**
@@ -148,6 +207,11 @@ const sentinel: Ids = {
   connectionName: "@connectionName",
   runId: "@runId",
   taskId: "@taskId",
+  upstreamDagId: "@upstreamDagId",
+  backfillId: "@backfillId",
+  triggerId: "@triggerId",
+  webhookId: "@webhookId",
+  deliveryId: "@deliveryId",
 };
 const takesRowIds = Object.keys(fixtures).filter((name) => {
   const input = JSON.stringify(fixtures[name]!(sentinel));
@@ -192,7 +256,37 @@ async function seed(owner: typeof a): Promise<Ids> {
     config: { host: "db.example.com", database: "dw", user: "loader", password: `pw-${suffix}` },
   });
   const run = await triggerRun(scope, { dagKey: dagId });
+  const upstreamDagId = `source_${suffix}`;
+  await pushDag(scope, {
+    document: {
+      ...dagDocument(upstreamDagId),
+      schedule: { type: "interval", every: "1h" },
+      startDate: "2025-01-01",
+      endDate: "2025-01-03",
+    },
+  });
+  const trigger = await createDagTrigger(scope, { dagId, upstreamDagId, on: ["success"] });
+  const backfill = await createBackfill(scope, {
+    dagId: upstreamDagId,
+    from: "2025-01-01",
+    to: "2025-01-02",
+  });
+  const webhook = await createWebhook(scope, { dagId, name: "ci", authMode: "token", baseUrl: "http://x" });
+  const delivered = await receiveWebhook(
+    new Request(`http://x/api/hooks/${webhook.id}`, {
+      method: "POST",
+      headers: { "x-baton-token": webhook.secret, "content-type": "application/json" },
+      body: "{}",
+    }),
+    webhook.id,
+  );
+  const { deliveryId } = (await delivered.json()) as { deliveryId: string };
   return {
+    upstreamDagId,
+    backfillId: backfill.id,
+    triggerId: trigger.id,
+    webhookId: webhook.id,
+    deliveryId,
     runId: run.id,
     taskId: "t",
     workspace: owner.workspace.slug,
@@ -221,6 +315,10 @@ async function snapshot(workspaceId: string) {
     connections,
     runs,
     tasks,
+    webhooks,
+    deliveries,
+    backfills,
+    dagTriggers,
   ] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
     db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
@@ -241,6 +339,14 @@ async function snapshot(workspaceId: string) {
       select: { id: true, state: true, tryNumber: true },
       orderBy: { id: "asc" },
     }),
+    db.webhookEndpoint.findMany({ where, orderBy: { id: "asc" } }),
+    db.webhookDelivery.findMany({
+      where,
+      select: { id: true, runId: true, idempotencyKey: true },
+      orderBy: { id: "asc" },
+    }),
+    db.backfill.findMany({ where, select: { id: true, state: true, created: true }, orderBy: { id: "asc" } }),
+    db.dagTrigger.findMany({ where, orderBy: { id: "asc" } }),
   ]);
   return {
     workspace,
@@ -254,6 +360,10 @@ async function snapshot(workspaceId: string) {
     connections,
     runs,
     tasks,
+    webhooks,
+    deliveries,
+    backfills,
+    dagTriggers,
   };
 }
 

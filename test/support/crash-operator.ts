@@ -2,8 +2,8 @@
 // (task instance, attempt) into `crash_effects`. The crash test counts those rows.
 import { z } from "zod";
 import { pgPool } from "@/server/db/client";
-import { wait } from "@/server/operators/execution";
 import { operatorCatalog } from "@/server/operators/catalog";
+import { wait } from "@/server/operators/execution";
 import { defineOperator, type OperatorDefinition } from "@/server/operators/types";
 
 export const crashEffectOperator = defineOperator({
@@ -16,14 +16,18 @@ export const crashEffectOperator = defineOperator({
   templatedFields: [],
   async execute({ config, attempt, run, task, signal }) {
     await wait(config.durationMs, signal);
-    await pgPool().query(
-      `INSERT INTO crash_effects (run_id, task_id, attempt) VALUES ($1, $2, $3)`,
-      [run.id, task.id, attempt],
-    );
+    await pgPool().query(`INSERT INTO crash_effects (run_id, task_id, attempt) VALUES ($1, $2, $3)`, [
+      run.id,
+      task.id,
+      attempt,
+    ]);
     return { output: attempt };
   },
 });
 
 export function registerCrashOperator() {
-  (operatorCatalog as Map<string, OperatorDefinition>).set("crash_effect", crashEffectOperator as OperatorDefinition);
+  (operatorCatalog as Map<string, OperatorDefinition>).set(
+    "crash_effect",
+    crashEffectOperator as OperatorDefinition,
+  );
 }

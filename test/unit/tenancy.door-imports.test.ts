@@ -16,6 +16,7 @@ const allowed = new Set([
   "worker/runner.ts", // graphile-worker's pool
   "worker/main.ts",
   "worker/tasks/maintenance.ts", // cross-tenant housekeeping of expired security rows
+  "server/webhooks/limits.ts", // webhook rate counters (pool only)
 ]);
 
 function files(dir: string): string[] {

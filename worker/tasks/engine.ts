@@ -10,7 +10,6 @@ const taskPayload = z.object({ ti: z.uuid(), w: z.uuid() });
 const requeuePayload = taskPayload.extend({ n: z.int() });
 const runPayload = z.object({ run: z.uuid(), w: z.uuid() });
 
-
 export const engineTasks: Record<string, Task> = {
   [jobNames.runTask]: async (payload, helpers) => {
     const { ti, w } = taskPayload.parse(payload);

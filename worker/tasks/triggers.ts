@@ -2,11 +2,11 @@
 // runs on another DAG's outcome, and webhook log housekeeping. Payloads carry ids only.
 import type { Task } from "graphile-worker";
 import { z } from "zod";
+import { sql } from "@/server/engine/sql";
 import { backfillStep } from "@/server/schedules/backfill";
 import { createScheduledRuns, nextTickAt, runScheduler } from "@/server/schedules/scheduler";
-import { addTriggerJob, triggerJobNames } from "@/server/triggers/jobs";
 import { fireDagTriggers } from "@/server/triggers/dag-triggers";
-import { sql } from "@/server/engine/sql";
+import { addTriggerJob, triggerJobNames } from "@/server/triggers/jobs";
 import { purgeDeliveries } from "@/server/webhooks/purge";
 
 /** Longest wait between two scheduler ticks (sooner when a DAG is due sooner). */
@@ -28,7 +28,12 @@ export const triggerTasks: Record<string, Task> = {
     } finally {
       // One pending tick at a time, whichever worker adds it (job key); the crontab line restarts
       // the loop within a minute should it ever break.
-      await addTriggerJob(sql, triggerJobNames.tick, {}, { jobKey: triggerJobNames.tick, runAt: await nextTickAt(TICK_EVERY_MS) });
+      await addTriggerJob(
+        sql,
+        triggerJobNames.tick,
+        {},
+        { jobKey: triggerJobNames.tick, runAt: await nextTickAt(TICK_EVERY_MS) },
+      );
     }
   },
   [triggerJobNames.createRuns]: async (payload, helpers) => {
@@ -50,7 +55,9 @@ export const triggerTasks: Record<string, Task> = {
   },
   [triggerJobNames.purgeWebhooks]: async (_payload, helpers) => {
     const purged = await purgeDeliveries();
-    helpers.logger.info(`purged ${purged.deleted} webhook deliveries, freed ${purged.expiredKeys} idempotency keys`);
+    helpers.logger.info(
+      `purged ${purged.deleted} webhook deliveries, freed ${purged.expiredKeys} idempotency keys`,
+    );
   },
 };
 

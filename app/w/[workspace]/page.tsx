@@ -1,11 +1,27 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { buttonClass } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
+import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { RoleBadge } from "@/app/_components/role-badge";
 import { useWorkspace } from "@/app/_components/shell";
+import { isRunFinished, StateBadge } from "@/app/_components/state-badge";
+import { link } from "@/app/_components/styles";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { Time } from "@/app/_components/time";
+import { useTRPC } from "@/app/_lib/trpc";
 
 export default function OverviewPage() {
   const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const dags = useQuery(trpc.dags.list.queryOptions({ workspace: workspace.slug }));
+  const runs = useQuery({
+    ...trpc.runs.list.queryOptions({ workspace: workspace.slug, limit: 10 }),
+    refetchInterval: (query) => (query.state.data?.some((run) => !isRunFinished(run.state)) ? 3000 : 30_000),
+  });
+  const base = `/w/${workspace.slug}`;
   return (
     <>
       <PageHeader
@@ -16,8 +32,84 @@ export default function OverviewPage() {
           </span>
         }
       />
-      <h2 className="mb-3 text-base font-semibold text-slate-900">DAGs</h2>
-      <EmptyState title="No DAGs yet">DAGs you create will appear here.</EmptyState>
+      <section aria-labelledby="dags-heading" className="mb-8">
+        <div className="mb-3 flex items-baseline justify-between gap-4">
+          <h2 id="dags-heading" className="text-base font-semibold text-slate-900">
+            DAGs
+          </h2>
+          {!!dags.data?.length && (
+            <Link href={`${base}/dags`} className={`text-sm ${link}`}>
+              All {dags.data.length} DAGs
+            </Link>
+          )}
+        </div>
+        <Loaded query={dags} label="DAGs">
+          {(list) =>
+            list.length === 0 ? (
+              <EmptyState
+                title="No DAGs yet"
+                action={
+                  workspace.can("dags:write") && (
+                    <Link href={`${base}/dags/new`} className={buttonClass()}>
+                      Create your first DAG
+                    </Link>
+                  )
+                }
+              >
+                DAGs you create will appear here.
+              </EmptyState>
+            ) : (
+              <ul className="flex flex-wrap gap-2">
+                {list.slice(0, 12).map((dag) => (
+                  <li key={dag.dagId}>
+                    <Link
+                      href={`${base}/dags/${dag.dagId}`}
+                      className={`inline-block rounded-md border border-slate-200 bg-white px-3 py-1.5 font-mono text-sm shadow-xs ${link}`}
+                    >
+                      {dag.dagId}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Loaded>
+      </section>
+      <section aria-labelledby="runs-heading">
+        <h2 id="runs-heading" className="mb-3 text-base font-semibold text-slate-900">
+          Recent runs
+        </h2>
+        <Loaded query={runs} label="runs">
+          {(list) =>
+            list.length === 0 ? (
+              <EmptyState title="No runs yet">
+                Trigger a DAG from its page; its runs will be listed here.
+              </EmptyState>
+            ) : (
+              <Table caption="Recent runs" columns={["DAG", "State", "Triggered", "Started"]}>
+                <Rows>
+                  {list.map((run) => (
+                    <tr key={run.id}>
+                      <Cell>
+                        <Link href={`${base}/runs/${run.id}`} className={`font-mono ${link}`}>
+                          {run.dagKey}
+                        </Link>
+                      </Cell>
+                      <Cell>
+                        <StateBadge state={run.state} />
+                      </Cell>
+                      <Cell className="text-xs">{run.triggeredBy}</Cell>
+                      <Cell>
+                        <Time value={run.startedAt} fallback="Not yet" />
+                      </Cell>
+                    </tr>
+                  ))}
+                </Rows>
+              </Table>
+            )
+          }
+        </Loaded>
+      </section>
     </>
   );
 }

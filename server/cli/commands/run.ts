@@ -13,7 +13,7 @@ const paramsJson = z
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON object, e.g. '{\"city\":\"Oslo\"}'" });
+      ctx.addIssue({ code: "custom", message: 'must be a JSON object, e.g. \'{"city":"Oslo"}\'' });
       return z.NEVER;
     }
   })
@@ -90,9 +90,18 @@ export function registerRunCommands(program: Command, cli: Cli): void {
     .option("--attempt <n>", "attempt number", cli.parser(z.coerce.number().int().min(1)))
     .option("--map-index <n>", "item of a mapped task", cli.parser(z.coerce.number().int().min(-1)))
     .action(
-      async (runId: string, taskId: string, options: { workspace: string; attempt?: number; mapIndex?: number }) => {
+      async (
+        runId: string,
+        taskId: string,
+        options: { workspace: string; attempt?: number; mapIndex?: number },
+      ) => {
         const scope = await cli.workspace(options.workspace);
-        const logs = await readLogs(scope, { runId, taskId, mapIndex: options.mapIndex ?? -1, attempt: options.attempt });
+        const logs = await readLogs(scope, {
+          runId,
+          taskId,
+          mapIndex: options.mapIndex ?? -1,
+          attempt: options.attempt,
+        });
         const text = logs.chunks.map((chunk) => chunk.text).join("");
         if (text) cli.out(text.replace(/\n$/, ""));
         else cli.note(`attempt ${logs.attempt} has no log lines (${logs.state})`);
@@ -116,12 +125,14 @@ export function registerRunCommands(program: Command, cli: Cli): void {
     .argument("<taskIds...>", "the tasks to clear")
     .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
     .option("--downstream", "clear their downstream tasks too")
-    .action(async (runId: string, taskIds: string[], options: { workspace: string; downstream?: boolean }) => {
-      const { cleared } = await clearTasks(await cli.workspace(options.workspace), {
-        runId,
-        taskIds,
-        downstream: Boolean(options.downstream),
-      });
-      cli.out(`Cleared ${cleared.join(", ")}.`);
-    });
+    .action(
+      async (runId: string, taskIds: string[], options: { workspace: string; downstream?: boolean }) => {
+        const { cleared } = await clearTasks(await cli.workspace(options.workspace), {
+          runId,
+          taskIds,
+          downstream: Boolean(options.downstream),
+        });
+        cli.out(`Cleared ${cleared.join(", ")}.`);
+      },
+    );
 }

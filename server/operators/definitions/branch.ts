@@ -1,16 +1,19 @@
 import { z } from "zod";
 import { NonRetryableError } from "../execution";
 import { defineOperator, taskIdList } from "../types";
+import { runTaskCode } from "./code";
 
 const branchRule = z
   .strictObject({
-    /** A template, usually exactly one `{{ … }}` so that its raw value is compared. */
-    when: z.string().min(1),
+    /**
+     * A template, usually exactly one `{{ … }}` so that its raw value is compared. Any JSON value
+     * once rendered: `{{ params.n }}` renders to the number itself.
+     */
+    when: z.json().refine((value) => value !== "", { message: "must not be empty" }),
     equals: z.unknown().optional(),
     notEquals: z.unknown().optional(),
     in: z.array(z.unknown()).optional(),
     /** Tasks to follow when the rule matches; each must depend directly on the branch task. */
-    // biome-ignore lint/suspicious/noThenProperty: "then" reads best in a document; it holds an array, so the object is never a thenable.
     then: taskIdList.min(1),
   })
   .superRefine((rule, ctx) => {
@@ -29,7 +32,11 @@ export const branchConfigSchema = z
     rules: z.array(branchRule).min(1).optional(),
     /** Tasks to follow when no rule matches; none (all downstream skipped) when empty. */
     default: taskIdList.optional(),
-    /** JavaScript returning a task id or an array of them, run in the code sandbox. */
+    /**
+     * JavaScript run in the code sandbox, with the code operator's globals: an expression such as
+     * `params.full ? "full_load" : "incremental"`, or a function body that `return`s. It gives a
+     * task id or an array of them.
+     */
     expression: z.string().min(1).optional(),
   })
   .superRefine((config, ctx) => {
@@ -66,16 +73,25 @@ export const branchOperator = defineOperator({
     "downstream under the usual trigger rules; join branches with none_failed_min_one_success.",
   configSchema: branchConfigSchema,
   templatedFields: ["rules.when"],
-  defaults: {
-    // biome-ignore lint/suspicious/noThenProperty: the document's field name (see branchRule).
-    rules: [{ when: "{{ params.mode }}", equals: "full", then: ["full_load"] }],
-    default: [],
-  },
-  async execute({ config, log }) {
+  defaults: { rules: [{ when: "{{ params.mode }}", equals: "full", then: ["full_load"] }], default: [] },
+  needsUpstream: true,
+  async execute({ config, log, signal, workspaceId, run, item, upstream }) {
     if (config.expression !== undefined) {
-      throw new NonRetryableError(
-        "Branch expressions need the code sandbox, which this installation does not run yet",
+      const source = /\breturn\b/.test(config.expression)
+        ? config.expression
+        : `return (${config.expression}\n);`;
+      const chosen = await runTaskCode(
+        { workspaceId, params: run.params, upstream: upstream ?? {}, item, signal, log },
+        { source, language: "javascript", inputs: {}, fetch: false, limits: { cpuMs: 1000, memoryMiB: 32 } },
       );
+      const follow = typeof chosen === "string" ? [chosen] : chosen;
+      if (!Array.isArray(follow) || !follow.every((id) => typeof id === "string" && id !== "")) {
+        throw new NonRetryableError(
+          `The branch expression returned ${JSON.stringify(chosen)}; it must return a task id or an array of task ids`,
+        );
+      }
+      log.info(`the expression chose ${follow.join(", ") || "nothing"}`);
+      return { output: { follow }, follow };
     }
     // `when` arrives rendered: the template's value, compared as JSON so objects compare by content.
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

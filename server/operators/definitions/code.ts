@@ -1,12 +1,104 @@
 import { z } from "zod";
+import { NonRetryableError } from "../execution";
 import { defineOperator } from "../types";
+
+const MiB = 1024 * 1024;
 
 export const codeConfigSchema = z.strictObject({
   language: z.enum(["javascript", "typescript"]).default("javascript"),
+  /** The body of an async function; what it returns is the output (docs/sandbox.md). */
   source: z.string().min(1),
-  /** Data handed to the code; templated, so upstream outputs and params arrive as values. */
+  /** Extra data for the code, as the global `inputs`; templated, so secrets and connection fields can be passed. */
   inputs: z.record(z.string(), z.unknown()).default(() => ({})),
+  /** Give the code `fetch`, through the guarded HTTP client. */
+  fetch: z.boolean().default(false),
+  limits: z
+    .strictObject({
+      /** Interpreter time. */
+      cpuMs: z.int().min(10).max(60_000).default(5000),
+      memoryMiB: z.int().min(1).max(128).default(64),
+    })
+    .prefault({}),
 });
+
+export type CodeConfig = z.output<typeof codeConfigSchema>;
+
+// `inputs` is not one of the sandbox's globals: the code runs as the body of an inner function
+// whose parameter it is. Everything goes on the user's first line, so line numbers stay theirs;
+// the extra block lets the code declare its own `inputs` with let or const.
+const INPUTS_KEY = "$inputs"; // variable keys cannot start with $
+const HEAD = "return (async (inputs) => {{";
+const TAIL = `\n}})(((v) => { const x = v["${INPUTS_KEY}"]; delete v["${INPUTS_KEY}"]; return x; })(vars));`;
+
+/** Error positions on line 1 as the user counts them, without the head. */
+const userPositions = (message: string) =>
+  message.replace(/at line 1, column (\d+)/, (all, column: string) =>
+    Number(column) > HEAD.length ? `at line 1, column ${Number(column) - HEAD.length}` : all,
+  );
+
+/**
+ * Runs code in the sandbox for a task: the run's params, the direct upstream outputs and the
+ * workspace's variables as globals, console to the task log, and `fetch` (when given) through the
+ * guarded client. Failures become task errors: the code's own exceptions may be retried, limits
+ * and syntax errors fail without retry.
+ */
+export async function runTaskCode(
+  context: {
+    workspaceId: string;
+    params: Record<string, unknown>;
+    upstream: Record<string, unknown>;
+    item: unknown;
+    signal: AbortSignal;
+    log: { info(line: string): void; warn(line: string): void; error(line: string): void };
+  },
+  code: Pick<CodeConfig, "source" | "language" | "inputs" | "fetch" | "limits">,
+): Promise<unknown> {
+  const [{ runCode }, { guardedFetch }, { systemScope }] = await Promise.all([
+    import("../../sandbox/run-code"),
+    import("../../net/guarded-fetch"),
+    import("../../tenancy/door"),
+  ]);
+  const { signal, log } = context;
+  const scope = await systemScope(context.workspaceId);
+  const variables = await scope.db.variable.findMany({ select: { key: true, value: true } });
+  const vars: Record<string, unknown> = Object.fromEntries(variables.map((v) => [v.key, v.value]));
+  vars[INPUTS_KEY] = code.inputs;
+  const result = await runCode({
+    source: `${HEAD}${code.source}${TAIL}`,
+    language: code.language,
+    inputs: { params: context.params, upstream: context.upstream, vars, item: context.item },
+    limits: { cpuMs: code.limits.cpuMs, memoryBytes: code.limits.memoryMiB * MiB },
+    onLog: (level, line) => log[level](line),
+    signal,
+    fetch: code.fetch
+      ? async (url, init) => {
+          const response = await guardedFetch(url, {
+            ...init,
+            signal,
+            timeoutMs: 30_000,
+            maxResponseBytes: 10 * MiB,
+          });
+          const target = new URL(response.url);
+          log.info(`fetch ${init.method ?? "GET"} ${target.origin}${target.pathname} → ${response.status}`);
+          return {
+            status: response.status,
+            headers: Object.fromEntries(response.headers),
+            body: await response.text(),
+          };
+        }
+      : undefined,
+  });
+  if (result.ok) return result.output;
+  const { kind, stack } = result.error;
+  if (kind === "aborted") throw signal.reason ?? new Error(result.error.message);
+  const message = userPositions(result.error.message);
+  if (stack) log.error(stack);
+  // An exception may come from a failed fetch, which another attempt can cure; limits and
+  // syntax errors would only repeat.
+  throw kind === "runtime" && !message.startsWith("RangeError: Maximum call stack")
+    ? new Error(message)
+    : new NonRetryableError(message);
+}
 
 export const codeOperator = defineOperator({
   name: "code",
@@ -14,11 +106,30 @@ export const codeOperator = defineOperator({
   description: "Runs a snippet of JavaScript or TypeScript in a sandbox.",
   icon: "📜",
   docs:
-    "Runs `source` in a sandbox with memory and time limits and no network or file system. The " +
-    "code reads `inputs` and what it returns becomes the task output. `inputs` is templated and " +
-    "`source` is not: upstream outputs and params reach the code as data, never spliced into it, " +
-    "so a value cannot change what the code does. Suited to glue: reshaping JSON, small computations.",
+    "Runs `source`, the body of an async function, in a sandbox with memory and CPU limits and no " +
+    "network, file system or process access; what it returns becomes the task output. It reads the " +
+    "globals `params` (the run's params), `upstream` (outputs of the tasks it depends on directly, by " +
+    "task id), `vars` (workspace variables), `item` (in a mapped task) and `inputs` (this config's " +
+    "`inputs`, templated, e.g. a secret). `source` is not templated: values reach the code as data, " +
+    "never spliced into it. `console.log` writes to the task log. With `fetch: true` the code may " +
+    "call `fetch`, through the same guard as HTTP tasks. Suited to glue: reshaping JSON, small computations.",
   configSchema: codeConfigSchema,
   templatedFields: ["inputs"],
-  defaults: { language: "javascript", source: "return inputs;" },
+  defaults: {
+    language: "javascript",
+    source:
+      "// Globals: params, upstream (outputs by task id), vars, item, inputs.\n" +
+      'console.log("upstream tasks:", Object.keys(upstream));\n' +
+      "return { params, upstream };",
+  },
+  needsUpstream: true,
+  async execute({ config, signal, log, workspaceId, run, item, upstream }) {
+    const started = performance.now();
+    const output = await runTaskCode(
+      { workspaceId, params: run.params, upstream: upstream ?? {}, item, signal, log },
+      config,
+    );
+    log.info(`the code returned in ${Math.round(performance.now() - started)} ms`);
+    return { output };
+  },
 });

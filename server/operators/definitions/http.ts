@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { hasTemplate } from "../../templating/template";
+import { NonRetryableError } from "../execution";
 import { defineOperator, httpMethod, resourceName, statusCodes } from "../types";
 
 /** Query values as written in a document; sent as strings. */
@@ -47,6 +48,12 @@ export const httpConfigSchema = z
     timeoutSeconds: z.number().positive().max(600).default(30),
     /** How the response body becomes the task output. */
     responseType: z.enum(["json", "text"]).default("json"),
+    /** Largest response body read; a larger one fails the task. Default: 1 MiB. */
+    maxResponseBytes: z
+      .int()
+      .min(1)
+      .max(64 * 1024 * 1024)
+      .optional(),
   })
   .superRefine((config, ctx) => {
     checkHttpUrl(config, ctx);
@@ -70,4 +77,38 @@ export const httpOperator = defineOperator({
   templatedFields: ["url", "headers", "query", "json", "text"],
   connectionFields: { connection: ["http"] },
   defaults: { method: "GET", url: "https://example.com/" },
+  async execute({ config, signal, log, workspaceId }) {
+    const { prepareRequest, sendRequest, responseBody, retryableStatus, snippet } = await import(
+      "../runtime"
+    );
+    const request = await prepareRequest(workspaceId, config);
+    let body: string | undefined;
+    if (config.json !== undefined || config.text !== undefined) {
+      const json = config.json !== undefined;
+      body = json ? JSON.stringify(config.json) : config.text;
+      if (!request.headers.has("content-type")) {
+        request.headers.set("content-type", json ? "application/json" : "text/plain; charset=utf-8");
+      }
+    }
+    const started = performance.now();
+    const response = await sendRequest(request, {
+      body,
+      signal,
+      timeoutMs: config.timeoutSeconds * 1000,
+      maxResponseBytes: config.maxResponseBytes ?? 1024 * 1024,
+    });
+    const target = `${request.url.origin}${request.url.pathname}`;
+    log.info(
+      `${request.method} ${target} → ${response.status} ${response.statusText} in ${Math.round(performance.now() - started)} ms` +
+        (response.redirected ? ` (redirected to ${new URL(response.url).origin})` : ""),
+    );
+    const expected = config.expectedStatus?.includes(response.status) ?? response.ok;
+    if (!expected) {
+      const message =
+        `HTTP ${response.status} ${response.statusText} from ${request.url.host} ` +
+        `(expected ${config.expectedStatus?.join(", ") ?? "2xx"}): ${snippet(await response.text(), request.secretValues)}`;
+      throw retryableStatus(response.status) ? new Error(message) : new NonRetryableError(message);
+    }
+    return { output: await responseBody(response, config.responseType, request.secretValues) };
+  },
 });

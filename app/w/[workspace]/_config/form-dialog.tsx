@@ -1,0 +1,48 @@
+"use client";
+// A dialog holding one form (create or edit a variable, secret or connection): the server's
+// problems show next to their fields, the rest above the form.
+import type { ReactNode } from "react";
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
+import { Dialog } from "@/app/_components/dialog";
+import { Form } from "@/app/_components/form";
+
+export function FormDialog({
+  title,
+  description,
+  open,
+  onClose,
+  onValues,
+  message,
+  pending,
+  submitLabel,
+  children,
+}: {
+  title: string;
+  description?: ReactNode;
+  open: boolean;
+  onClose: () => void;
+  onValues: (values: Record<string, string>) => void;
+  /** The error not tied to a field. */
+  message: string | undefined;
+  pending: boolean;
+  submitLabel: string;
+  children: ReactNode;
+}) {
+  return (
+    <Dialog open={open} onClose={onClose} title={title} description={description}>
+      <Form onValues={(values) => onValues(values)}>
+        {message && <Alert tone="error">{message}</Alert>}
+        {children}
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" pending={pending}>
+            {submitLabel}
+          </Button>
+        </div>
+      </Form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,36 @@
+"use client";
+// Edit and Delete buttons of one row of a configuration table, named for screen readers.
+import { Button } from "@/app/_components/button";
+
+export function RowActions({
+  what,
+  onEdit,
+  onDelete,
+  deleting,
+}: {
+  /** e.g. "variable warehouse" */
+  what: string;
+  onEdit: () => void;
+  onDelete: () => void;
+  deleting: boolean;
+}) {
+  return (
+    <div className="flex justify-end gap-1">
+      <Button variant="ghost" size="sm" onClick={onEdit}>
+        Edit<span className="sr-only"> {what}</span>
+      </Button>
+      <Button
+        variant="ghost"
+        size="sm"
+        pending={deleting}
+        pendingLabel="Deleting…"
+        onClick={() => {
+          if (window.confirm(`Delete ${what}? DAGs that use it will fail until it is back.`)) onDelete();
+        }}
+        className="text-red-700 hover:bg-red-50 hover:text-red-800"
+      >
+        Delete<span className="sr-only"> {what}</span>
+      </Button>
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+"use client";
+// Airflow's grid view: one column per recent run (oldest left), one row per task, each cell the
+// task's state in that run. Cells link to the run with the task open; colour comes with a label.
+import { useQueries, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { memo, useMemo } from "react";
+import { EmptyState } from "@/app/_components/empty-state";
+import { Loaded } from "@/app/_components/loaded";
+import { useWorkspace } from "@/app/_components/shell";
+import { isRunFinished, StateLegend, stateLabel, stateLook } from "@/app/_components/state-badge";
+import { focusRing } from "@/app/_components/styles";
+import { useTRPC } from "@/app/_lib/trpc";
+
+const GRID_RUNS = 14;
+const format = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
+
+interface GridRun {
+  id: string;
+  state: string;
+  when: string;
+  /** Task id → state, for the run's task instances (mapped children left out). */
+  states: ReadonlyMap<string, string> | undefined;
+}
+
+interface RowProps {
+  workspace: string;
+  task: string;
+  runs: GridRun[];
+  /** The run ids and this task's states in them: the row re-renders only when it changes. */
+  signature: string;
+}
+
+const Row = memo(
+  function Row({ workspace, task, runs }: RowProps) {
+    return (
+      <tr>
+        <th
+          scope="row"
+          className="sticky left-0 max-w-56 truncate bg-white py-0.5 pr-3 text-left font-mono text-xs font-normal text-slate-800"
+        >
+          {task}
+        </th>
+        {runs.map((run) => {
+          const state = run.states?.get(task);
+          return (
+            <td key={run.id} className="px-0.5 py-0.5">
+              {state ? (
+                <Link
+                  href={`/w/${workspace}/runs/${run.id}?task=${encodeURIComponent(task)}`}
+                  title={`${task}: ${stateLabel(state)} (${run.when})`}
+                  aria-label={`${task} in the run of ${run.when}: ${stateLabel(state)}`}
+                  className={`block size-4 rounded-sm ${stateLook(state).fill} ${focusRing}`}
+                />
+              ) : (
+                <span className="block size-4" />
+              )}
+            </td>
+          );
+        })}
+      </tr>
+    );
+  },
+  (a, b) => a.task === b.task && a.signature === b.signature && a.workspace === b.workspace,
+);
+
+function signature(task: string, runs: GridRun[]) {
+  return runs.map((run) => `${run.id}:${run.states?.get(task) ?? ""}`).join(",");
+}
+
+export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly string[] }) {
+  const { slug } = useWorkspace();
+  const trpc = useTRPC();
+  const list = useQuery({
+    ...trpc.runs.list.queryOptions({ workspace: slug, dagId, limit: GRID_RUNS }),
+    refetchInterval: (query) => (query.state.data?.some((run) => !isRunFinished(run.state)) ? 2000 : 15_000),
+  });
+  const runs = useMemo(() => [...(list.data ?? [])].reverse(), [list.data]);
+  const details = useQueries({
+    queries: runs.map((run) => ({
+      ...trpc.runs.get.queryOptions({ workspace: slug, runId: run.id }),
+      staleTime: isRunFinished(run.state) ? 60_000 : 0,
+      refetchInterval: isRunFinished(run.state) ? (false as const) : 2000,
+    })),
+  });
+  const grid: GridRun[] = runs.map((run, i) => {
+    const data = details[i]?.data;
+    return {
+      id: run.id,
+      state: data?.state ?? run.state,
+      when: format.format(run.queuedAt),
+      states: data
+        ? new Map(data.tasks.filter((t) => t.mapIndex === -1).map((t) => [t.taskId, t.state]))
+        : undefined,
+    };
+  });
+  // Tasks of older versions that the current one no longer has still get their rows.
+  const rows = [...tasks];
+  const known = new Set(rows);
+  for (const run of grid) {
+    for (const task of run.states?.keys() ?? []) {
+      if (!known.has(task)) {
+        known.add(task);
+        rows.push(task);
+      }
+    }
+  }
+
+  return (
+    <Loaded query={list} label="runs">
+      {() =>
+        runs.length === 0 ? (
+          <EmptyState title="No runs yet">
+            Trigger a run to see each task’s state here, run by run.
+          </EmptyState>
+        ) : (
+          <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-xs">
+            <div className="max-h-[32rem] overflow-auto">
+              <table className="border-separate border-spacing-0">
+                <caption className="sr-only">Task states by run, oldest run first</caption>
+                <thead>
+                  <tr>
+                    <th
+                      scope="col"
+                      className="sticky top-0 left-0 z-10 bg-white pr-3 text-left text-xs font-semibold text-slate-600"
+                    >
+                      Task
+                    </th>
+                    {grid.map((run) => (
+                      <th key={run.id} scope="col" className="sticky top-0 bg-white px-0.5 pb-1">
+                        <Link
+                          href={`/w/${slug}/runs/${run.id}`}
+                          title={`Run of ${run.when}: ${stateLabel(run.state)}`}
+                          aria-label={`Run of ${run.when}: ${stateLabel(run.state)}`}
+                          className={`block h-8 w-4 rounded-sm ${stateLook(run.state).fill} ${focusRing}`}
+                        />
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((task) => (
+                    <Row
+                      key={task}
+                      workspace={slug}
+                      task={task}
+                      runs={grid}
+                      signature={signature(task, grid)}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <div className="mt-3">
+              <StateLegend />
+            </div>
+          </div>
+        )
+      }
+    </Loaded>
+  );
+}

@@ -1,0 +1,240 @@
+"use client";
+// Version history, and a visual diff between any two versions: tasks added, removed and changed,
+// each changed field shown before and after.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
+import { errorMessage } from "@/app/_components/errors";
+import { SelectField } from "@/app/_components/field";
+import { Loaded } from "@/app/_components/loaded";
+import { useWorkspace } from "@/app/_components/shell";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { Time } from "@/app/_components/time";
+import { useTRPC } from "@/app/_lib/trpc";
+import type { DagDefinition } from "@/server/dags/definition";
+
+export function Versions({ dagId }: { dagId: string }) {
+  const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const versions = useQuery(trpc.dags.versions.queryOptions({ workspace: workspace.slug, dagId }));
+  const restore = useMutation(
+    trpc.dags.restore.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.dags.pathKey() }),
+    }),
+  );
+  const canWrite = workspace.can("dags:write");
+  return (
+    <Loaded query={versions} label="versions">
+      {({ versions: list }) => (
+        <div className="space-y-6">
+          {restore.error && <Alert tone="error">{errorMessage(restore.error)}</Alert>}
+          {restore.data && !restore.data.unchanged && (
+            <Alert tone="success">
+              Version {restore.data.restoredFrom} restored as version {restore.data.version}.
+            </Alert>
+          )}
+          <Table
+            caption="Versions"
+            columns={["Version", "Message", "Author", "Saved", ...(canWrite ? ["Actions"] : [])]}
+          >
+            <Rows>
+              {list.map((version) => (
+                <tr key={version.number}>
+                  <Cell className="font-medium text-slate-900">
+                    v{version.number}
+                    {version.current && (
+                      <span className="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-xs font-medium text-indigo-700">
+                        current
+                      </span>
+                    )}
+                  </Cell>
+                  <Cell className="max-w-80">
+                    {version.message || <span className="text-slate-400">No message</span>}
+                  </Cell>
+                  <Cell className="text-xs">{version.authorLabel}</Cell>
+                  <Cell>
+                    <Time value={version.createdAt} />
+                  </Cell>
+                  {canWrite && (
+                    <Cell className="text-right">
+                      {!version.current && (
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          pending={restore.isPending && restore.variables.number === version.number}
+                          pendingLabel="Restoring…"
+                          onClick={() => {
+                            if (
+                              window.confirm(`Save version ${version.number}’s document as a new version?`)
+                            ) {
+                              restore.mutate({ workspace: workspace.slug, dagId, number: version.number });
+                            }
+                          }}
+                        >
+                          Restore<span className="sr-only"> version {version.number}</span>
+                        </Button>
+                      )}
+                    </Cell>
+                  )}
+                </tr>
+              ))}
+            </Rows>
+          </Table>
+          {list.length > 1 && <VersionDiff dagId={dagId} numbers={list.map((v) => v.number)} />}
+        </div>
+      )}
+    </Loaded>
+  );
+}
+
+function VersionDiff({ dagId, numbers }: { dagId: string; numbers: number[] }) {
+  const { slug } = useWorkspace();
+  const trpc = useTRPC();
+  const [from, setFrom] = useState(numbers[1]!);
+  const [to, setTo] = useState(numbers[0]!);
+  const same = from === to;
+  const diff = useQuery({
+    ...trpc.dags.diff.queryOptions({ workspace: slug, dagId, from, to }),
+    enabled: !same,
+  });
+  const before = useQuery({
+    ...trpc.dags.version.queryOptions({ workspace: slug, dagId, number: from }),
+    enabled: !same,
+  });
+  const after = useQuery({
+    ...trpc.dags.version.queryOptions({ workspace: slug, dagId, number: to }),
+    enabled: !same,
+  });
+  const picker = (label: string, value: number, set: (n: number) => void) => (
+    <SelectField
+      label={label}
+      value={value}
+      onChange={(event) => set(Number(event.target.value))}
+      className="w-36"
+    >
+      {numbers.map((n) => (
+        <option key={n} value={n}>
+          v{n}
+        </option>
+      ))}
+    </SelectField>
+  );
+  return (
+    <section
+      aria-labelledby="diff-heading"
+      className="rounded-lg border border-slate-200 bg-white p-5 shadow-xs"
+    >
+      <h3 id="diff-heading" className="text-base font-semibold text-slate-900">
+        Compare versions
+      </h3>
+      <div className="mt-3 flex flex-wrap items-end gap-3">
+        {picker("From", from, setFrom)}
+        {picker("To", to, setTo)}
+      </div>
+      <div className="mt-4">
+        {same ? (
+          <p className="text-sm text-slate-600">Choose two different versions.</p>
+        ) : (
+          <Loaded query={diff} label="the differences">
+            {(data) => (
+              <DiffView
+                diff={data}
+                before={before.data?.document as DagDefinition | undefined}
+                after={after.data?.document as DagDefinition | undefined}
+              />
+            )}
+          </Loaded>
+        )}
+      </div>
+    </section>
+  );
+}
+
+interface Diff {
+  added: string[];
+  removed: string[];
+  changed: Array<{ taskId: string; fields: string[] }>;
+  dagFields: string[];
+}
+
+const json = (value: unknown) => (value === undefined ? "(not set)" : JSON.stringify(value, null, 2));
+
+function Change({ field, before, after }: { field: string; before: unknown; after: unknown }) {
+  return (
+    <div className="mt-2">
+      <p className="font-mono text-xs font-semibold text-slate-700">{field}</p>
+      <div className="mt-1 grid gap-2 md:grid-cols-2">
+        <pre className="max-h-48 overflow-auto rounded bg-red-50 p-2 text-xs text-red-900">
+          <span className="sr-only">Before: </span>
+          {json(before)}
+        </pre>
+        <pre className="max-h-48 overflow-auto rounded bg-emerald-50 p-2 text-xs text-emerald-900">
+          <span className="sr-only">After: </span>
+          {json(after)}
+        </pre>
+      </div>
+    </div>
+  );
+}
+
+function DiffView({ diff, before, after }: { diff: Diff; before?: DagDefinition; after?: DagDefinition }) {
+  const taskIn = (dag: DagDefinition | undefined, id: string) =>
+    dag?.tasks.find((task) => task.id === id) as Record<string, unknown> | undefined;
+  const nothing = diff.added.length + diff.removed.length + diff.changed.length + diff.dagFields.length === 0;
+  if (nothing) return <p className="text-sm text-slate-600">The two versions are the same.</p>;
+  return (
+    <div className="space-y-4">
+      <p className="text-sm text-slate-700">
+        <span className="font-medium text-emerald-700">{diff.added.length} added</span> ·{" "}
+        <span className="font-medium text-red-700">{diff.removed.length} removed</span> ·{" "}
+        <span className="font-medium text-amber-700">{diff.changed.length} changed</span>
+        {diff.dagFields.length > 0 && <> · DAG settings: {diff.dagFields.join(", ")}</>}
+      </p>
+      <ul className="space-y-2" aria-label="Changed tasks">
+        {diff.added.map((id) => (
+          <li
+            key={`+${id}`}
+            className="rounded-md border-l-4 border-emerald-500 bg-emerald-50 px-3 py-2 text-sm"
+          >
+            <span className="font-semibold text-emerald-800">Added</span>{" "}
+            <span className="font-mono">{id}</span>
+          </li>
+        ))}
+        {diff.removed.map((id) => (
+          <li key={`-${id}`} className="rounded-md border-l-4 border-red-500 bg-red-50 px-3 py-2 text-sm">
+            <span className="font-semibold text-red-800">Removed</span>{" "}
+            <span className="font-mono line-through">{id}</span>
+          </li>
+        ))}
+        {diff.changed.map(({ taskId, fields }) => (
+          <li
+            key={`~${taskId}`}
+            className="rounded-md border-l-4 border-amber-500 bg-amber-50/50 px-3 py-2 text-sm"
+          >
+            <span className="font-semibold text-amber-800">Changed</span>{" "}
+            <span className="font-mono">{taskId}</span>{" "}
+            <span className="text-slate-600">({fields.join(", ")})</span>
+            {fields.map((field) => (
+              <Change
+                key={field}
+                field={field}
+                before={taskIn(before, taskId)?.[field]}
+                after={taskIn(after, taskId)?.[field]}
+              />
+            ))}
+          </li>
+        ))}
+      </ul>
+      {diff.dagFields.map((field) => (
+        <Change
+          key={field}
+          field={`DAG ${field}`}
+          before={(before as Record<string, unknown> | undefined)?.[field]}
+          after={(after as Record<string, unknown> | undefined)?.[field]}
+        />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+"use client";
+// Saving makes a new version: the author says what changed, the server validates once more.
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
+import { Dialog } from "@/app/_components/dialog";
+import { errorMessage } from "@/app/_components/errors";
+import { Field } from "@/app/_components/field";
+import { Form } from "@/app/_components/form";
+
+interface ServerProblem {
+  path: string;
+  message: string;
+}
+
+export function SaveDialog({
+  open,
+  onClose,
+  onSave,
+  pending,
+  error,
+  localProblems,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onSave: (message: string) => void;
+  pending: boolean;
+  error: unknown;
+  /** Problems the editor already knows of: saving would be refused. */
+  localProblems: number;
+}) {
+  const problems = ((error as { data?: { problems?: ServerProblem[] } } | null)?.data?.problems ??
+    []) as ServerProblem[];
+  return (
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title="Save a new version"
+      description="Runs started from now on use it."
+    >
+      <Form onValues={(values) => onSave(values.message ?? "")}>
+        {localProblems > 0 && (
+          <Alert tone="warning">
+            The DAG has {localProblems} problem{localProblems === 1 ? "" : "s"}: the server will refuse it
+            until they are fixed.
+          </Alert>
+        )}
+        {error ? (
+          <Alert tone="error" title={(error as Error).message || "Saving failed"}>
+            {problems.length > 0 ? (
+              <ul className="space-y-1">
+                {problems.map((problem) => (
+                  <li key={`${problem.path}:${problem.message}`}>
+                    <code className="font-mono text-xs">{problem.path || "document"}</code> {problem.message}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              errorMessage(error)
+            )}
+          </Alert>
+        ) : null}
+        <Field
+          label="What changed?"
+          name="message"
+          maxLength={2000}
+          autoComplete="off"
+          autoFocus
+          placeholder="Retry the fetch more often"
+        />
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" pending={pending}>
+            Save version
+          </Button>
+        </div>
+      </Form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,166 @@
+"use client";
+import { useQueries, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useMemo, useState } from "react";
+import { buttonClass } from "@/app/_components/button";
+import { EmptyState } from "@/app/_components/empty-state";
+import { Field, SelectField } from "@/app/_components/field";
+import { Loaded } from "@/app/_components/loaded";
+import { PageHeader } from "@/app/_components/page-header";
+import { useWorkspace } from "@/app/_components/shell";
+import { isRunFinished } from "@/app/_components/state-badge";
+import { link } from "@/app/_components/styles";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { Time } from "@/app/_components/time";
+import { useTRPC } from "@/app/_lib/trpc";
+import { PauseSwitch } from "./_components/pause-switch";
+import { RunChips } from "./_components/run-chips";
+import { describeSchedule } from "./_components/schedule";
+
+/** Runs shown per DAG. */
+const LAST_RUNS = 5;
+
+export default function DagsPage() {
+  const workspace = useWorkspace();
+  return (
+    <>
+      <PageHeader
+        title="DAGs"
+        description="Workflows of this workspace: when they run and how their last runs went."
+        actions={
+          workspace.can("dags:write") && (
+            <Link href={`/w/${workspace.slug}/dags/new`} className={buttonClass()}>
+              New DAG
+            </Link>
+          )
+        }
+      />
+      <DagList />
+    </>
+  );
+}
+
+function DagList() {
+  const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const dags = useQuery(trpc.dags.list.queryOptions({ workspace: workspace.slug }));
+  const [search, setSearch] = useState("");
+  const [tag, setTag] = useState("");
+  const list = dags.data ?? [];
+  const tags = useMemo(() => [...new Set(list.flatMap((dag) => dag.tags))].sort(), [list]);
+  const needle = search.trim().toLowerCase();
+  const shown = list.filter(
+    (dag) =>
+      (!tag || dag.tags.includes(tag)) &&
+      (!needle ||
+        [dag.dagId, dag.title ?? "", dag.description ?? "", dag.owner ?? ""].some((text) =>
+          text.toLowerCase().includes(needle),
+        )),
+  );
+  // The last runs of every DAG shown, in one batched request; refreshed while any is unfinished.
+  const runs = useQueries({
+    queries: shown.map((dag) => ({
+      ...trpc.runs.list.queryOptions({ workspace: workspace.slug, dagId: dag.dagId, limit: LAST_RUNS }),
+      refetchInterval: (query: { state: { data?: Array<{ state: string }> } }) =>
+        query.state.data?.some((run) => !isRunFinished(run.state)) ? 3000 : 30_000,
+    })),
+  });
+
+  return (
+    <Loaded query={dags} label="DAGs">
+      {() =>
+        list.length === 0 ? (
+          <EmptyState
+            title="No DAGs yet"
+            action={
+              workspace.can("dags:write") && (
+                <Link href={`/w/${workspace.slug}/dags/new`} className={buttonClass()}>
+                  Create your first DAG
+                </Link>
+              )
+            }
+          >
+            {workspace.can("dags:write")
+              ? "A DAG is a workflow: tasks and the order they run in. Draw one in the editor, or push a YAML file with the API."
+              : "An editor of this workspace can create one; it will appear here."}
+          </EmptyState>
+        ) : (
+          <>
+            <search className="mb-4 grid gap-3 sm:grid-cols-[minmax(0,1fr)_14rem]">
+              <Field
+                label="Search"
+                type="search"
+                value={search}
+                placeholder="Name, title, description or owner"
+                onChange={(event) => setSearch(event.target.value)}
+              />
+              <SelectField label="Tag" value={tag} onChange={(event) => setTag(event.target.value)}>
+                <option value="">All tags</option>
+                {tags.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+              </SelectField>
+            </search>
+            {shown.length === 0 ? (
+              <EmptyState title="No DAG matches">Change the search or the tag filter.</EmptyState>
+            ) : (
+              <Table
+                caption="DAGs"
+                columns={["DAG", "Tags", "Schedule", "Next run", "Last runs", "Scheduling"]}
+              >
+                <Rows>
+                  {shown.map((dag, i) => (
+                    <tr key={dag.dagId}>
+                      <Cell className="min-w-48">
+                        <Link href={`/w/${workspace.slug}/dags/${dag.dagId}`} className={`font-mono ${link}`}>
+                          {dag.dagId}
+                        </Link>
+                        {dag.title && <p className="mt-0.5 text-xs text-slate-600">{dag.title}</p>}
+                      </Cell>
+                      <Cell>
+                        <ul className="flex flex-wrap gap-1" aria-label="Tags">
+                          {dag.tags.map((t) => (
+                            <li key={t}>
+                              <button
+                                type="button"
+                                onClick={() => setTag(t)}
+                                className="rounded-md bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700 hover:bg-indigo-50 hover:text-indigo-700"
+                                title={`Show DAGs tagged ${t}`}
+                              >
+                                {t}
+                              </button>
+                            </li>
+                          ))}
+                        </ul>
+                      </Cell>
+                      <Cell className="font-mono text-xs">{describeSchedule(dag.schedule)}</Cell>
+                      <Cell>
+                        {dag.schedule && !dag.paused ? (
+                          <Time value={dag.nextRunAt} fallback="—" />
+                        ) : (
+                          <span className="text-slate-400">—</span>
+                        )}
+                      </Cell>
+                      <Cell>
+                        {runs[i]?.data ? (
+                          <RunChips workspace={workspace.slug} runs={runs[i].data} />
+                        ) : (
+                          <span className="text-xs text-slate-400">…</span>
+                        )}
+                      </Cell>
+                      <Cell>
+                        <PauseSwitch dagId={dag.dagId} paused={dag.paused} />
+                      </Cell>
+                    </tr>
+                  ))}
+                </Rows>
+              </Table>
+            )}
+          </>
+        )
+      }
+    </Loaded>
+  );
+}

@@ -1,0 +1,227 @@
+"use client";
+// One task of a run: its state, the actions an operator may take, its attempts, its config,
+// output, error and the log of the chosen attempt.
+import { useMutation } from "@tanstack/react-query";
+import { useState } from "react";
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
+import { errorMessage } from "@/app/_components/errors";
+import { SelectField } from "@/app/_components/field";
+import { useWorkspace } from "@/app/_components/shell";
+import { StateBadge } from "@/app/_components/state-badge";
+import { elapsed, formatDuration, Time } from "@/app/_components/time";
+import { useTRPC } from "@/app/_lib/trpc";
+import { LogView } from "./log-view";
+
+export interface DrawerInstance {
+  taskId: string;
+  mapIndex: number;
+  state: string;
+  tryNumber: number;
+  maxTries: number;
+  output: unknown;
+  error: string | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  attempts: Array<{
+    number: number;
+    state: string;
+    error: string | null;
+    startedAt: Date;
+    endedAt: Date | null;
+    workerId: string;
+  }>;
+}
+
+const activeStates = new Set(["queued", "scheduled", "running", "deferred", "up_for_retry"]);
+const MASK = "••••••••";
+const secretKey = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
+
+/**
+ * The task's config as written, with values under secret-looking keys masked unless they are only
+ * template references: `{{ secrets.X }}` names a secret without revealing it, and values are
+ * rendered only inside the worker.
+ */
+export function maskSecrets(value: unknown, key = ""): unknown {
+  if (typeof value === "string") {
+    const onlyTemplates = value.replace(/\{\{[^}]*\}\}/g, "").trim() === "";
+    return secretKey.test(key) && !onlyTemplates ? MASK : value;
+  }
+  if (Array.isArray(value)) return value.map((item) => maskSecrets(item, key));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
+  }
+  return value;
+}
+
+function Block({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <section className="space-y-1.5">
+      <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">{title}</h3>
+      {children}
+    </section>
+  );
+}
+
+const pre =
+  "max-h-60 overflow-auto rounded-md bg-slate-50 p-2.5 font-mono text-xs text-slate-800 ring-1 ring-slate-200";
+
+export function TaskDrawer({
+  runId,
+  instance,
+  config,
+  onClose,
+  onChanged,
+}: {
+  runId: string;
+  instance: DrawerInstance;
+  config: unknown;
+  onClose: () => void;
+  onChanged: () => void;
+}) {
+  const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const [attempt, setAttempt] = useState<number | null>(null);
+  const shownAttempt = attempt ?? instance.tryNumber;
+  const clear = useMutation(trpc.runs.clear.mutationOptions({ onSuccess: onChanged }));
+  const mark = useMutation(trpc.runs.mark.mutationOptions({ onSuccess: onChanged }));
+  const failure = clear.error ?? mark.error;
+  const busy = clear.isPending || mark.isPending;
+  const base = { workspace: workspace.slug, runId };
+  const label = instance.mapIndex >= 0 ? `${instance.taskId}[${instance.mapIndex}]` : instance.taskId;
+  const duration = elapsed(instance.startedAt, instance.endedAt);
+
+  return (
+    <aside
+      aria-label={`Task ${label}`}
+      className="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white"
+    >
+      <div className="flex items-start justify-between gap-2 border-b border-slate-200 p-4">
+        <div className="min-w-0">
+          <h2 className="truncate font-mono text-base font-semibold text-slate-900">{label}</h2>
+          <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600">
+            <StateBadge state={instance.state} />
+            <span>
+              Attempt {instance.tryNumber} of {instance.maxTries}
+            </span>
+            {duration !== undefined && <span>{formatDuration(duration)}</span>}
+          </p>
+        </div>
+        <Button variant="ghost" size="sm" onClick={onClose} aria-label="Close the task panel">
+          Close
+        </Button>
+      </div>
+      <div className="min-h-0 flex-1 space-y-5 overflow-y-auto p-4">
+        {workspace.can("runs:operate") && instance.mapIndex === -1 && (
+          <div className="space-y-2">
+            <div className="flex flex-wrap gap-2">
+              <Button
+                size="sm"
+                variant="secondary"
+                disabled={busy}
+                onClick={() => clear.mutate({ ...base, taskIds: [instance.taskId], downstream: false })}
+              >
+                Clear
+              </Button>
+              <Button
+                size="sm"
+                variant="secondary"
+                disabled={busy}
+                onClick={() => clear.mutate({ ...base, taskIds: [instance.taskId], downstream: true })}
+              >
+                Clear with downstream
+              </Button>
+              <Button
+                size="sm"
+                variant="secondary"
+                disabled={busy}
+                onClick={() => mark.mutate({ ...base, taskId: instance.taskId, state: "success" })}
+              >
+                Mark success
+              </Button>
+              <Button
+                size="sm"
+                variant="secondary"
+                disabled={busy}
+                onClick={() => mark.mutate({ ...base, taskId: instance.taskId, state: "failed" })}
+              >
+                Mark failed
+              </Button>
+            </div>
+            {failure && <Alert tone="error">{errorMessage(failure)}</Alert>}
+            {clear.data && (
+              <p role="status" className="text-xs text-slate-600">
+                Cleared: {clear.data.cleared.join(", ")}
+              </p>
+            )}
+          </div>
+        )}
+        {instance.error && (
+          <Block title="Error">
+            <pre className={`${pre} bg-red-50 text-red-900 ring-red-200 whitespace-pre-wrap`}>
+              {instance.error}
+            </pre>
+          </Block>
+        )}
+        <Block title="Attempts">
+          {instance.attempts.length === 0 ? (
+            <p className="text-sm text-slate-500">Not started yet.</p>
+          ) : (
+            <ol className="space-y-1 text-xs">
+              {instance.attempts.map((a) => (
+                <li key={a.number} className="flex flex-wrap items-center gap-2">
+                  <span className="font-medium">#{a.number}</span>
+                  <StateBadge state={a.state === "lost" ? "failed" : a.state} />
+                  <Time value={a.startedAt} />
+                  <span>{formatDuration(elapsed(a.startedAt, a.endedAt) ?? 0)}</span>
+                  {a.error && (
+                    <span className="w-full truncate text-red-700" title={a.error}>
+                      {a.error}
+                    </span>
+                  )}
+                </li>
+              ))}
+            </ol>
+          )}
+        </Block>
+        {instance.output !== null && instance.output !== undefined && (
+          <Block title="Output">
+            <pre className={pre}>{JSON.stringify(instance.output, null, 2)}</pre>
+          </Block>
+        )}
+        <Block title="Config">
+          <p className="text-xs text-slate-500">
+            As written in the DAG version; templates are rendered only inside the worker, and secret values
+            are never shown.
+          </p>
+          <pre className={pre}>{JSON.stringify(maskSecrets(config ?? {}), null, 2)}</pre>
+        </Block>
+        {shownAttempt >= 1 && (
+          <Block title="Log">
+            {instance.attempts.length > 1 && (
+              <SelectField
+                label="Attempt"
+                value={shownAttempt}
+                onChange={(event) => setAttempt(Number(event.target.value))}
+                className="max-w-40"
+              >
+                {instance.attempts.map((a) => (
+                  <option key={a.number} value={a.number}>
+                    Attempt {a.number}
+                  </option>
+                ))}
+              </SelectField>
+            )}
+            <LogView
+              runId={runId}
+              taskId={instance.taskId}
+              mapIndex={instance.mapIndex}
+              attempt={shownAttempt}
+              active={shownAttempt === instance.tryNumber && activeStates.has(instance.state)}
+            />
+          </Block>
+        )}
+      </div>
+    </aside>
+  );
+}

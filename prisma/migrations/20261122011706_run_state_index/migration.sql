@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "TaskInstance_runId_state_idx" ON "TaskInstance"("runId", "state");
+

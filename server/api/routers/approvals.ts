@@ -1,0 +1,25 @@
+// Approval tasks waiting for a decision, and deciding them (members with runs:operate and the
+// task's minimum role). Signed links decide without a session: app/api/approvals/[token].
+import { z } from "zod";
+import { decide, pendingApprovals } from "@/server/approvals/service";
+import { uuid } from "@/server/validation";
+import { router, workspaceProcedure } from "../trpc";
+
+const taskId = z.string().min(1).max(63);
+
+export const approvalsRouter = router({
+  pending: workspaceProcedure("workspace:read")
+    .input(z.object({ runId: uuid.optional() }))
+    .query(({ ctx, input }) => pendingApprovals(ctx.scope, input)),
+  decide: workspaceProcedure("runs:operate")
+    .input(
+      z.object({
+        runId: uuid,
+        taskId,
+        mapIndex: z.number().int().min(-1).default(-1),
+        decision: z.enum(["approve", "reject"]),
+        comment: z.string().max(2000).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => decide(ctx.scope, input)),
+});

@@ -1,0 +1,202 @@
+// The scheduler: finds DAGs whose next run is due and creates one run per due tick.
+//
+// Exactly one run per tick, with any number of schedulers (every worker runs `schedule:tick`):
+//
+//  1. claim — one transaction locks due Dag rows with `FOR NO KEY UPDATE SKIP LOCKED` (two
+//     schedulers never work on the same DAG at once; the NO KEY strength still lets runs of the DAG
+//     be inserted meanwhile, their foreign key only takes KEY SHARE), computes the due data intervals, advances
+//     `nextRunAt` / `lastScheduledEnd`, and enqueues a `schedule:create-runs` job holding those
+//     ticks, all in the same commit: a tick is either still due or durably handed over, never lost;
+//  2. create — the job creates each tick's run with run key `scheduled__<ISO logical date>`,
+//     unique per DAG (`@@unique([dagId, runKey])`), so a retried or duplicated job, a backfill of the
+//     same dates, or a push that moved `nextRunAt` back never makes a second run of a tick.
+//
+// Runs are not created inside the claim transaction: creating one takes the Dag row lock again
+// (startQueuedRuns) on another connection, which would wait for the claim forever.
+//
+// The claim reads across workspaces (it is the system's job, like the reaper); every row it
+// writes and every run it creates names its own workspace.
+
+import { addJob } from "@/server/engine/jobs";
+import { triggerRun } from "@/server/engine/runs";
+import { sql, transaction } from "@/server/engine/sql";
+import { AppError } from "@/server/errors";
+import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { triggerJobNames } from "@/server/triggers/jobs";
+import { type DataInterval, dueIntervals, type ScheduleSpec, schedulePlan } from "./timetable";
+
+/** DAGs claimed per transaction. */
+const CLAIM_BATCH = 50;
+/** Ticks of one DAG handed over per claim; a longer catch-up continues in the next claim. */
+const MAX_TICKS_PER_CLAIM = 100;
+
+/** The run key of a scheduled (or backfilled) logical date: one run per tick and DAG. */
+export const scheduledRunKey = (logicalDate: Date) => `scheduled__${logicalDate.toISOString()}`;
+
+export interface ClaimedTicks {
+  workspaceId: string;
+  /** The Dag row id. */
+  dagId: string;
+  dagKey: string;
+  /** [logical date, interval end] as ISO strings. */
+  ticks: Array<[string, string]>;
+}
+
+interface DueRow extends ScheduleSpec {
+  id: string;
+  workspaceId: string;
+  key: string;
+  nextRunAt: Date;
+}
+
+/**
+ * Claims the ticks due at `now` of up to `limit` DAGs and enqueues their creation (see above).
+ * Returns what it claimed, for tests and for callers that create the runs at once.
+ */
+export async function claimDueTicks(options: { now?: Date; limit?: number } = {}): Promise<ClaimedTicks[]> {
+  const now = options.now ?? new Date();
+  return transaction(async (tx) => {
+    const { rows } = await tx.query<DueRow>(
+      `SELECT d.id, d."workspaceId", d.key, d."nextRunAt",
+              v.definition->'schedule' AS schedule, v.definition->>'startDate' AS "startDate",
+              v.definition->>'endDate' AS "endDate", coalesce((v.definition->>'catchup')::boolean, false) AS catchup
+       FROM "Dag" d JOIN "DagVersion" v ON v.id = d."currentVersionId"
+       WHERE d."nextRunAt" <= $1 AND NOT d.paused AND d."archivedAt" IS NULL
+       ORDER BY d."nextRunAt"
+       LIMIT $2
+       FOR NO KEY UPDATE OF d SKIP LOCKED`,
+      [now, options.limit ?? CLAIM_BATCH],
+    );
+    const claimed: ClaimedTicks[] = [];
+    for (const row of rows) {
+      let intervals: DataInterval[] = [];
+      let next: Date | null = null;
+      try {
+        const plan = schedulePlan(row);
+        if (plan)
+          ({ intervals, nextRunAt: next } = dueIntervals(plan, row.nextRunAt, now, MAX_TICKS_PER_CLAIM));
+      } catch (error) {
+        // A schedule that cannot be evaluated stops being scheduled rather than blocking the queue.
+        console.warn(`scheduler: DAG ${row.key}: ${(error as Error).message}; not scheduling it`);
+      }
+      const ticks = intervals.map((i): [string, string] => [i.start.toISOString(), i.end.toISOString()]);
+      if (ticks.length > 0) {
+        const claim = { workspaceId: row.workspaceId, dagId: row.id, dagKey: row.key, ticks };
+        await addJob(tx, triggerJobNames.createRuns, { w: row.workspaceId, dag: row.id, ticks });
+        claimed.push(claim);
+      }
+      await tx.query(
+        `UPDATE "Dag" SET "nextRunAt" = $3, "lastScheduledEnd" = coalesce($4, "lastScheduledEnd")
+         WHERE id = $1 AND "workspaceId" = $2`,
+        [row.id, row.workspaceId, next, intervals.at(-1)?.end ?? null],
+      );
+    }
+    return claimed;
+  });
+}
+
+/** Claims until nothing is due (bounded), as one `schedule:tick` does. Returns the ticks claimed. */
+export async function runScheduler(options: { now?: Date } = {}): Promise<number> {
+  let ticks = 0;
+  for (let round = 0; round < 20; round++) {
+    const claimed = await claimDueTicks({ now: options.now });
+    ticks += claimed.reduce((n, c) => n + c.ticks.length, 0);
+    // A full batch, or a catch-up cut short, may leave more due.
+    if (claimed.length < CLAIM_BATCH && claimed.every((c) => c.ticks.length < MAX_TICKS_PER_CLAIM)) break;
+  }
+  return ticks;
+}
+
+/** When the next tick should look again: the earliest nextRunAt, but within `maxWaitMs`. */
+export async function nextTickAt(maxWaitMs: number, now = new Date()): Promise<Date> {
+  const { rows } = await sql.query<{ earliest: Date | null }>(
+    `SELECT min("nextRunAt") AS earliest FROM "Dag" WHERE NOT paused AND "archivedAt" IS NULL`,
+  );
+  const latest = now.getTime() + maxWaitMs;
+  const earliest = rows[0]?.earliest?.getTime() ?? latest;
+  return new Date(Math.max(now.getTime() + 250, Math.min(latest, earliest)));
+}
+
+export interface CreateRunsResult {
+  created: number;
+  existing: number;
+  /** Ticks that could not get a run (DAG archived or gone, params the DAG requires). */
+  skipped: Array<{ logicalDate: string; reason: string }>;
+}
+
+/**
+ * Creates the runs of ticks (idempotent: an existing run key answers the existing run). Used by
+ * `schedule:create-runs` and by backfills.
+ */
+export async function createTickRuns(
+  scope: WorkspaceScope,
+  input: {
+    dagKey: string;
+    ticks: Array<[string, string]>;
+    triggeredBy: "schedule" | "backfill";
+    params?: Record<string, unknown>;
+    note?: string;
+  },
+): Promise<CreateRunsResult> {
+  const result: CreateRunsResult = { created: 0, existing: 0, skipped: [] };
+  for (const [start, end] of input.ticks) {
+    const logicalDate = new Date(start);
+    try {
+      const run = await triggerRun(scope, {
+        dagKey: input.dagKey,
+        logicalDate,
+        dataIntervalStart: logicalDate,
+        dataIntervalEnd: new Date(end),
+        triggeredBy: input.triggeredBy,
+        runKey: scheduledRunKey(logicalDate),
+        ...(input.params ? { params: input.params } : {}),
+        ...(input.note ? { note: input.note } : {}),
+      });
+      if (run.created) result.created++;
+      else result.existing++;
+    } catch (error) {
+      // Retrying cannot fix these; the others (database errors) fail the job, which retries.
+      if (
+        !(error instanceof AppError) ||
+        !["CONFLICT", "NOT_FOUND", "UNPROCESSABLE_CONTENT"].includes(error.code)
+      )
+        throw error;
+      const detail = error.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+      result.skipped.push({
+        logicalDate: start,
+        reason: detail ? `${error.message}: ${detail}` : error.message,
+      });
+    }
+  }
+  return result;
+}
+
+/** `schedule:create-runs`: the runs of claimed ticks, as the scheduler. */
+export async function createScheduledRuns(input: {
+  workspaceId: string;
+  dagId: string;
+  ticks: Array<[string, string]>;
+}): Promise<CreateRunsResult> {
+  const system = await systemScope(input.workspaceId).catch(() => null);
+  const dag = await system?.db.dag.findFirst({ where: { id: input.dagId }, select: { key: true } });
+  if (!system || !dag) {
+    return {
+      created: 0,
+      existing: 0,
+      skipped: input.ticks.map(([s]) => ({ logicalDate: s, reason: "gone" })),
+    };
+  }
+  const scope: WorkspaceScope = { ...system, actor: { kind: "system", label: "scheduler" } };
+  const result = await createTickRuns(scope, {
+    dagKey: dag.key,
+    ticks: input.ticks,
+    triggeredBy: "schedule",
+  });
+  if (result.skipped.length > 0) {
+    await system.audit("schedule.skip", dag.key, {
+      ticks: result.skipped.length,
+      first: result.skipped[0],
+    });
+  }
+  return result;
+}

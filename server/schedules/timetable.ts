@@ -1,0 +1,248 @@
+// When scheduled runs fire and which data interval each covers, with Airflow's semantics:
+//
+//  - a schedule is a sequence of fire times (cron expressions in an IANA time zone, through
+//    cron-parser, which is DST-correct; or a fixed interval counted from startDate);
+//  - consecutive fire times bound a **data interval** [start, end); its run fires at `end` and its
+//    **logical date** is `start`;
+//  - `startDate` / `endDate` bound the logical dates that get runs (both included);
+//  - after a downtime or a pause, catch-up creates every missed interval, or only the latest.
+//
+// Pure functions of the document and the clock: the scheduler (scheduler.ts), backfills
+// (backfill.ts) and the preview (preview.ts) all ask here. See docs/schedules.md.
+import { CronExpressionParser } from "cron-parser";
+import { type DagDefinition, parseDuration, type Schedule } from "@/server/dags/definition";
+
+/** A sequence of fire times. */
+export interface Timetable {
+  /** The first fire time strictly after `t`. */
+  next(t: Date): Date;
+  /** The last fire time strictly before `t`. */
+  prev(t: Date): Date;
+  /** `count` fire times strictly after `t`, in order. */
+  take(t: Date, count: number): Date[];
+}
+
+export interface DataInterval {
+  /** The logical date. */
+  start: Date;
+  /** When the run fires. */
+  end: Date;
+}
+
+/** A schedule with the document's bounds, ready to answer questions. */
+export interface SchedulePlan {
+  timetable: Timetable;
+  /** First logical date allowed (startDate), if any. */
+  start: Date | undefined;
+  /** Last logical date allowed (endDate), if any. */
+  end: Date | undefined;
+  catchup: boolean;
+  timezone: string;
+}
+
+export type ScheduleSpec = Pick<DagDefinition, "schedule" | "startDate" | "endDate"> & {
+  catchup?: boolean | undefined;
+};
+
+const MS = 1;
+
+export function cronTimetable(expression: string, timezone = "UTC"): Timetable {
+  const parse = (t: Date) => CronExpressionParser.parse(expression.trim(), { tz: timezone, currentDate: t });
+  return {
+    next: (t) => parse(t).next().toDate(),
+    prev: (t) => parse(t).prev().toDate(),
+    take: (t, count) => {
+      const iterator = parse(t);
+      return Array.from({ length: count }, () => iterator.next().toDate());
+    },
+  };
+}
+
+/** Every `everyMs`, counted from `anchor` (both ways: the sequence has no first element). */
+export function intervalTimetable(everyMs: number, anchor: Date): Timetable {
+  const origin = anchor.getTime();
+  const at = (k: number) => new Date(origin + k * everyMs);
+  const next = (t: Date) => at(Math.floor((t.getTime() - origin) / everyMs) + 1);
+  return {
+    next,
+    prev: (t) => at(Math.ceil((t.getTime() - origin) / everyMs) - 1),
+    take: (t, count) => {
+      const first = next(t).getTime();
+      return Array.from({ length: count }, (_, i) => new Date(first + i * everyMs));
+    },
+  };
+}
+
+/** The plan of a document's schedule, or null when it has none (manual runs only). */
+export function schedulePlan(spec: ScheduleSpec): SchedulePlan | null {
+  const schedule = spec.schedule;
+  if (!schedule) return null;
+  const timezone = schedule.type === "cron" ? (schedule.timezone ?? "UTC") : "UTC";
+  const start = spec.startDate ? scheduleDate(spec.startDate, timezone) : undefined;
+  const end = spec.endDate ? scheduleDate(spec.endDate, timezone) : undefined;
+  return { timetable: timetableOf(schedule, start), start, end, catchup: spec.catchup ?? false, timezone };
+}
+
+/**
+ * The timetable of a schedule. Intervals count from startDate; without one, from the Unix epoch,
+ * so `15m` fires at :00, :15, :30 and :45 and `1d` at midnight UTC.
+ */
+export function timetableOf(schedule: Schedule, startDate?: Date): Timetable {
+  if (schedule.type === "cron") return cronTimetable(schedule.cron, schedule.timezone ?? "UTC");
+  const seconds = parseDuration(schedule.every);
+  if (!seconds) throw new Error(`invalid interval "${schedule.every}"`);
+  return intervalTimetable(seconds * 1000, startDate ?? new Date(0));
+}
+
+const atOrAfter = (tt: Timetable, t: Date) => tt.next(new Date(t.getTime() - MS));
+const atOrBefore = (tt: Timetable, t: Date) => tt.prev(new Date(t.getTime() + MS));
+
+/** Whether a logical date is within the plan's startDate and endDate. */
+function allowed(plan: SchedulePlan, logicalDate: Date): boolean {
+  return (!plan.start || logicalDate >= plan.start) && (!plan.end || logicalDate <= plan.end);
+}
+
+/**
+ * When the scheduler should next create a run (the end of the next data interval), given the end
+ * of the last interval it created a run for. Without one, the first interval starts at the first
+ * fire time at or after startDate; without a startDate either, the first run is at the next fire
+ * time after `now` (no run for intervals that ended before the DAG was scheduled). Null when the
+ * next interval would start after endDate.
+ */
+export function nextRunAfter(plan: SchedulePlan, lastEnd: Date | null | undefined, now: Date): Date | null {
+  const tt = plan.timetable;
+  const from = [lastEnd, plan.start].filter((d): d is Date => d instanceof Date);
+  let start: Date;
+  if (from.length === 0) {
+    const end = tt.next(now);
+    start = tt.prev(end);
+    return plan.end && start > plan.end ? null : end;
+  }
+  start = atOrAfter(tt, new Date(Math.max(...from.map((d) => d.getTime()))));
+  if (plan.end && start > plan.end) return null;
+  return tt.next(start);
+}
+
+/**
+ * The data intervals due at `now`, from the one ending at `nextRunAt`: all of them (at most
+ * `max`) with catch-up, else only the latest. Also answers the scheduler's next `nextRunAt`,
+ * which is still ≤ now when `max` cut a catch-up short (the next claim continues it).
+ */
+export function dueIntervals(
+  plan: SchedulePlan,
+  nextRunAt: Date,
+  now: Date,
+  max = 100,
+): { intervals: DataInterval[]; nextRunAt: Date | null } {
+  const tt = plan.timetable;
+  let end = atOrAfter(tt, nextRunAt);
+  if (end > now) return { intervals: [], nextRunAt: end };
+  if (!plan.catchup) {
+    let latestEnd = atOrBefore(tt, now);
+    let start = tt.prev(latestEnd);
+    if (plan.end && start > plan.end) {
+      // The latest interval still allowed, if it was not run yet.
+      start = atOrBefore(tt, plan.end);
+      latestEnd = tt.next(start);
+      if (latestEnd < end) return { intervals: [], nextRunAt: null };
+      return { intervals: allowed(plan, start) ? [{ start, end: latestEnd }] : [], nextRunAt: null };
+    }
+    const following = tt.next(latestEnd);
+    const next = plan.end && latestEnd > plan.end ? null : following;
+    return { intervals: allowed(plan, start) ? [{ start, end: latestEnd }] : [], nextRunAt: next };
+  }
+  const intervals: DataInterval[] = [];
+  let start = tt.prev(end);
+  while (end <= now && intervals.length < max) {
+    if (plan.end && start > plan.end) return { intervals, nextRunAt: null };
+    if (allowed(plan, start)) intervals.push({ start, end });
+    start = end;
+    end = tt.next(end);
+  }
+  return { intervals, nextRunAt: plan.end && start > plan.end ? null : end };
+}
+
+/**
+ * Data intervals whose logical date is in [from, to] (both included), at most `max` (the caller
+ * asks for max + 1 to tell "too many"). Backfills use it: an explicit range is run even outside
+ * startDate and endDate.
+ */
+export function intervalsBetween(plan: SchedulePlan, from: Date, to: Date, max: number): DataInterval[] {
+  const tt = plan.timetable;
+  const intervals: DataInterval[] = [];
+  let start = atOrAfter(tt, from);
+  // In chunks through one iterator: a cron parse per fire time would dominate long ranges.
+  while (start <= to && intervals.length < max) {
+    for (const end of tt.take(start, Math.min(100, max - intervals.length))) {
+      if (start > to) break;
+      intervals.push({ start, end });
+      start = end;
+    }
+  }
+  return intervals;
+}
+
+/** The next `count` fire times after `now` with their intervals, within startDate and endDate. */
+export function upcomingIntervals(plan: SchedulePlan, now: Date, count: number): DataInterval[] {
+  const tt = plan.timetable;
+  let start = tt.prev(tt.next(now));
+  if (plan.start && start < plan.start) start = atOrAfter(tt, plan.start);
+  const intervals: DataInterval[] = [];
+  while (intervals.length < count && !(plan.end && start > plan.end)) {
+    const end = tt.next(start);
+    intervals.push({ start, end });
+    start = end;
+  }
+  return intervals;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates of the document
+
+/**
+ * A document date: `2025-01-31` is midnight in the schedule's time zone (or the first instant
+ * after it, on the rare days a zone skips midnight); a date-time carries its own offset.
+ */
+export function scheduleDate(value: string, timezone: string): Date {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return zonedMidnight(value, timezone);
+  return new Date(value);
+}
+
+function zonedMidnight(day: string, timezone: string): Date {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d);
+  // The offset at the guess can differ from the offset at the answer near a transition: ask twice.
+  let t = wall - offsetMs(wall, timezone);
+  t = wall - offsetMs(t, timezone);
+  return new Date(t);
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC at instant `t`, in ms (Paris in winter: +3,600,000). */
+export function offsetMs(t: number, timezone: string): number {
+  let format = formatters.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: timezone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timezone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
+  return asUtc - Math.floor(t / 1000) * 1000;
+}

@@ -1,0 +1,83 @@
+// Webhook limits. Counters live in PostgreSQL (rate-limiter-flexible's store, table `rate_limits`),
+// so every web process shares them.
+//
+//  - deliveries: per workspace, `Workspace.webhookRateLimitPerMinute` authenticated deliveries a
+//    minute across all its endpoints; beyond that 429 with Retry-After;
+//  - unverified: per endpoint, how many failed deliveries (bad signature, too large, disabled) a
+//    minute are written to the delivery log, so that junk sent to a public URL cannot flood it.
+//    The sender still gets its 401/413 either way.
+import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { pgPool } from "@/server/db/client";
+
+/** Body size limit of a delivery (413 beyond). */
+export const maxBodyBytes = () => Number(process.env.BATON_WEBHOOK_MAX_BODY_BYTES ?? 1_048_576);
+/** Bytes of a body kept in the delivery log. */
+export const loggedBodyBytes = () => Number(process.env.BATON_WEBHOOK_LOG_BODY_BYTES ?? 65_536);
+const UNVERIFIED_LOGGED_PER_MINUTE = 30;
+
+let state:
+  | { pool: unknown; byPoints: Map<number, RateLimiterPostgres>; unverified: RateLimiterPostgres }
+  | undefined;
+
+function limiters() {
+  const pool = pgPool();
+  // Rebuilt with the pool (after closeDb()), so a limiter never holds an ended pool.
+  if (state?.pool !== pool) {
+    state = {
+      pool,
+      byPoints: new Map(),
+      unverified: new RateLimiterPostgres({
+        ...common(pool),
+        keyPrefix: "webhook:unverified",
+        points: UNVERIFIED_LOGGED_PER_MINUTE,
+        duration: 60,
+      }),
+    };
+  }
+  return state;
+}
+
+const common = (pool: unknown) => ({
+  storeClient: pool,
+  storeType: "pool",
+  tableName: "rate_limits",
+  tableCreated: true,
+});
+
+/** Takes one delivery from the workspace's budget; `retryAfter` (seconds) when there is none left. */
+export async function takeDelivery(
+  workspaceId: string,
+  perMinute: number,
+): Promise<{ ok: true } | { ok: false; retryAfter: number }> {
+  const all = limiters();
+  let limiter = all.byPoints.get(perMinute);
+  if (!limiter) {
+    // One counter per workspace whatever its limit; the limiter only decides how many points it holds.
+    limiter = new RateLimiterPostgres({
+      ...common(all.pool),
+      keyPrefix: "webhook",
+      points: perMinute,
+      duration: 60,
+    });
+    all.byPoints.set(perMinute, limiter);
+  }
+  try {
+    await limiter.consume(workspaceId);
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof RateLimiterRes)
+      return { ok: false, retryAfter: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+    throw error;
+  }
+}
+
+/** Whether one more failed delivery of this endpoint may be written to its log this minute. */
+export async function mayLogUnverified(endpointId: string): Promise<boolean> {
+  try {
+    await limiters().unverified.consume(endpointId);
+    return true;
+  } catch (error) {
+    if (error instanceof RateLimiterRes) return false;
+    throw error;
+  }
+}

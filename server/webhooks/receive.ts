@@ -1,0 +1,237 @@
+// The public webhook endpoint, POST /api/hooks/<endpoint id>: no session, no API token; the
+// endpoint's own secret authenticates the sender. In order:
+//
+//   body over the size limit → 413;  unknown or disabled endpoint → 404;
+//   bad credentials → 401, generic (the reason goes to the delivery log only);
+//   workspace over its delivery rate → 429 with Retry-After;
+//   payload mapped to params that do not validate → 422 naming each param;
+//   otherwise a run: 202 with its id and status URL (or, in sync mode, 200 with its outputs when
+//   it ends in time); a repeated Idempotency-Key answers the original run.
+//
+// The endpoint is looked up by id before any workspace is known: one cross-workspace read, in plain
+// SQL like the engine's (it runs on every delivery). Everything after acts in the endpoint's
+// workspace: the scope for runs, the delivery log's statements naming the workspace.
+import { sql } from "@/server/engine/sql";
+import { AppError, httpStatus } from "@/server/errors";
+import { decryptSecret } from "@/server/secrets/crypto";
+import { processKeyring } from "@/server/secrets/keyring";
+import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import type { ParamMapping } from "@/server/triggers/mapping";
+import { resolvePointer } from "@/server/triggers/mapping";
+import {
+  acceptDelivery,
+  type DeliveryAnswer,
+  errorAnswer,
+  type LoggedRequest,
+  logDelivery,
+  parseDocument,
+} from "./deliver";
+import { webhookAad } from "./endpoints";
+import { loggedBodyBytes, maxBodyBytes, mayLogUnverified, takeDelivery } from "./limits";
+import { redactHeaders, verifyDelivery } from "./signature";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_KEY_LENGTH = 255;
+
+function respond(answer: DeliveryAnswer): Response {
+  return new Response(JSON.stringify(answer.body), {
+    status: answer.status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...answer.headers },
+  });
+}
+
+const noSuchWebhook = errorAnswer(404, "NOT_FOUND", "No such webhook");
+const notFound = () => respond(noSuchWebhook);
+
+/** The body, or null when it is over `max` bytes (read no further than that). */
+async function readCapped(request: Request, max: number): Promise<Buffer | null> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > max) return null;
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+interface Endpoint {
+  id: string;
+  workspaceId: string;
+  name: string;
+  authMode: "token" | "hmac" | "github";
+  secretCiphertext: string;
+  previousSecretCiphertext: string | null;
+  previousSecretExpiresAt: Date | null;
+  idempotencyField: string | null;
+  paramMapping: ParamMapping;
+  mode: "async" | "sync";
+  waitSeconds: number;
+  enabled: boolean;
+  dagKey: string;
+  currentVersionId: string | null;
+  rateLimitPerMinute: number;
+}
+
+/** The endpoint with its DAG and its workspace's rate, in one statement (this runs on every delivery). */
+async function lookupEndpoint(id: string): Promise<Endpoint | undefined> {
+  const { rows } = await sql.query<Endpoint>(
+    `SELECT e.id, e."workspaceId", e.name, e."authMode", e."secretCiphertext", e."previousSecretCiphertext",
+            e."previousSecretExpiresAt" AT TIME ZONE 'UTC' AS "previousSecretExpiresAt", e."idempotencyField",
+            e."paramMapping", e.mode, e."waitSeconds", e.enabled, d.key AS "dagKey", d."currentVersionId",
+            w."webhookRateLimitPerMinute" AS "rateLimitPerMinute"
+     FROM "WebhookEndpoint" e JOIN "Dag" d ON d.id = e."dagId" JOIN "Workspace" w ON w.id = e."workspaceId"
+     WHERE e.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+function secretsOf(endpoint: Endpoint, now: number): string[] {
+  const keyring = processKeyring();
+  const aad = webhookAad(endpoint.workspaceId, endpoint.id);
+  const secrets = [decryptSecret(keyring, endpoint.secretCiphertext, aad)];
+  if (endpoint.previousSecretCiphertext && (endpoint.previousSecretExpiresAt?.getTime() ?? 0) > now) {
+    secrets.push(decryptSecret(keyring, endpoint.previousSecretCiphertext, aad));
+  }
+  return secrets;
+}
+
+/** The delivery's idempotency key: the header, GitHub's delivery id, or the configured body field. */
+function idempotencyKeyOf(
+  endpoint: Endpoint,
+  headers: Record<string, string>,
+  document: unknown,
+): string | undefined {
+  const header =
+    headers["idempotency-key"] ?? (endpoint.authMode === "github" ? headers["x-github-delivery"] : undefined);
+  if (header !== undefined) return header.trim();
+  if (endpoint.idempotencyField === null) return undefined;
+  const field = resolvePointer(document, endpoint.idempotencyField);
+  if (!field.found || field.value === null || typeof field.value === "object") return undefined;
+  return String(field.value);
+}
+
+export async function receiveWebhook(request: Request, endpointId: string): Promise<Response> {
+  try {
+    if (request.method !== "POST") {
+      return respond({
+        ...errorAnswer(405, "METHOD_NOT_ALLOWED", "Send webhooks with POST"),
+        headers: { allow: "POST" },
+      });
+    }
+    if (!UUID.test(endpointId)) return notFound();
+    const endpoint = await lookupEndpoint(endpointId.toLowerCase());
+    if (!endpoint) return notFound();
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => {
+      headers[name.toLowerCase()] = value;
+    });
+    const logged: LoggedRequest = {
+      headers: redactHeaders(headers),
+      body: "",
+      bodyBytes: 0,
+      bodyTruncated: false,
+    };
+    let scope: WorkspaceScope | undefined;
+    const open = async () => (scope ??= await systemScope(endpoint.workspaceId));
+    /** Failures before authentication are logged only within the endpoint's small budget. */
+    const unverified = async (answer: DeliveryAnswer, result: string, message: string) => {
+      if (await mayLogUnverified(endpoint.id)) {
+        await logDelivery(await open(), endpoint.id, logged, { statusCode: answer.status, result, message });
+      }
+      return respond(answer);
+    };
+
+    const max = maxBodyBytes();
+    const body = await readCapped(request, max);
+    if (body === null) {
+      const answer = errorAnswer(413, "PAYLOAD_TOO_LARGE", `The body is over ${max} bytes`);
+      return unverified(answer, "too_large", `body over ${max} bytes`);
+    }
+    const cap = loggedBodyBytes();
+    logged.body = body.subarray(0, cap).toString("utf8");
+    logged.bodyBytes = body.length;
+    logged.bodyTruncated = body.length > cap;
+
+    if (!endpoint.enabled) return unverified(noSuchWebhook, "disabled", "the endpoint is disabled");
+    const verdict = verifyDelivery(endpoint.authMode, secretsOf(endpoint, Date.now()), headers, body);
+    if (!verdict.ok) {
+      // The sender learns nothing about which check failed; the owners read it in the log.
+      const answer = errorAnswer(401, "UNAUTHORIZED", "The delivery is not authenticated");
+      return unverified(answer, "unauthorized", verdict.reason);
+    }
+
+    // The scope's lookup overlaps the rate limiter's round trip.
+    const opening = open();
+    opening.catch(() => {});
+    const allowed = await takeDelivery(endpoint.workspaceId, endpoint.rateLimitPerMinute);
+    if (!allowed.ok) {
+      await logDelivery(await open(), endpoint.id, logged, {
+        statusCode: 429,
+        result: "rate_limited",
+        message: `over ${endpoint.rateLimitPerMinute} deliveries a minute for the workspace`,
+      });
+      return respond({
+        ...errorAnswer(429, "TOO_MANY_REQUESTS", "Too many webhook deliveries; retry later"),
+        headers: { "retry-after": String(allowed.retryAfter) },
+      });
+    }
+
+    let document: unknown;
+    try {
+      document = parseDocument(headers["content-type"], body);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await logDelivery(await open(), endpoint.id, logged, {
+        statusCode: 400,
+        result: "invalid",
+        message: error.message,
+      });
+      return respond(errorAnswer(400, error.code, error.message));
+    }
+    const key = idempotencyKeyOf(endpoint, headers, document);
+    if (key !== undefined && (key === "" || key.length > MAX_KEY_LENGTH)) {
+      const message = `The idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`;
+      await logDelivery(await open(), endpoint.id, logged, { statusCode: 400, result: "invalid", message });
+      return respond(errorAnswer(400, "BAD_REQUEST", message));
+    }
+    const answer = await acceptDelivery(
+      await open(),
+      {
+        id: endpoint.id,
+        workspaceId: endpoint.workspaceId,
+        name: endpoint.name,
+        dagKey: endpoint.dagKey,
+        currentVersionId: endpoint.currentVersionId,
+        paramMapping: endpoint.paramMapping,
+        mode: endpoint.mode,
+        waitSeconds: endpoint.waitSeconds,
+      },
+      {
+        document,
+        headers,
+        logged,
+        idempotencyKey: key,
+        baseUrl: process.env.NEXTAUTH_URL ?? new URL(request.url).origin,
+        wait: true,
+      },
+    );
+    return respond(answer);
+  } catch (error) {
+    if (error instanceof AppError) {
+      return respond(errorAnswer(httpStatus[error.code], error.code, error.message, error.problems));
+    }
+    console.error("webhook delivery failed", error);
+    return respond(errorAnswer(500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side"));
+  }
+}

@@ -1,0 +1,81 @@
+// Fair dispatch, asserted by order rather than time: a quiet workspace's task starts long before
+// a noisy neighbour's backlog of thousands drains, and no workspace ever runs more tasks at once
+// than its quota allows.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { db } from "@/server/db/client";
+import { triggerRun } from "@/server/engine/runs";
+import type { WorkspaceScope } from "@/server/tenancy/door";
+import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
+import { createUser } from "../support/factories";
+
+const NOISY_QUOTA = 3;
+const BACKLOG = 2_000;
+
+let noisy: WorkspaceScope;
+let quiet: WorkspaceScope;
+
+beforeAll(async () => {
+  noisy = await workspaceScope((await createUser("noisy")).workspace.id, { maxConcurrentTasks: NOISY_QUOTA });
+  quiet = await workspaceScope((await createUser("quiet")).workspace.id, { maxConcurrentTasks: NOISY_QUOTA });
+  await storeDag(noisy, {
+    id: "backlog",
+    tasks: Array.from({ length: BACKLOG }, (_, i) => ({
+      id: `t${i}`,
+      operator: "test",
+      config: { durationMs: 5 },
+    })),
+  });
+  await storeDag(quiet, { id: "small", tasks: [{ id: "only", operator: "noop" }] });
+  await startTestWorker(4);
+});
+afterAll(() => stopTestWorker());
+
+/** The most attempts of a workspace that overlapped in time. */
+async function maxConcurrency(workspaceId: string): Promise<number> {
+  const attempts = await db.taskAttempt.findMany({
+    where: { workspaceId },
+    select: { startedAt: true, endedAt: true },
+  });
+  const events = attempts.flatMap((a) => [
+    { at: a.startedAt.getTime(), delta: 1 },
+    { at: (a.endedAt ?? new Date()).getTime(), delta: -1 },
+  ]);
+  // Ends before starts at the same millisecond: touching intervals do not overlap.
+  events.sort((x, y) => x.at - y.at || x.delta - y.delta);
+  let current = 0;
+  let peak = 0;
+  for (const e of events) {
+    current += e.delta;
+    peak = Math.max(peak, current);
+  }
+  return peak;
+}
+
+it("starts a quiet workspace's task before a noisy backlog drains, within quotas", async () => {
+  const backlogRun = await triggerRun(noisy, { dagKey: "backlog" });
+  // Let the backlog get going, then submit the quiet workspace's run.
+  await expect
+    .poll(() => db.taskInstance.count({ where: { runId: backlogRun.id, state: "success" } }), {
+      timeout: 20_000,
+    })
+    .toBeGreaterThan(20);
+  const quietRun = await triggerRun(quiet, { dagKey: "small" });
+  const done = await waitForRun(quietRun.id, 30_000);
+  expect(done.state).toBe("success");
+  const quietStart = done.taskInstances[0]!.attempts[0]!.startedAt;
+
+  const stillWaiting = await db.taskInstance.count({
+    where: {
+      runId: backlogRun.id,
+      OR: [{ state: { in: ["none", "queued", "scheduled"] } }, { startedAt: { gt: quietStart } }],
+    },
+  });
+  // Most of the backlog had not started when the quiet task did.
+  expect(stillWaiting).toBeGreaterThan(BACKLOG / 2);
+
+  await waitForRun(backlogRun.id, 240_000);
+  expect(await maxConcurrency(noisy.workspace.id)).toBeLessThanOrEqual(NOISY_QUOTA);
+  expect(await db.workspaceDispatch.findUnique({ where: { workspaceId: noisy.workspace.id } })).toMatchObject(
+    { admitted: 0 },
+  );
+}, 300_000);

@@ -1,0 +1,133 @@
+// Previewing schedules: tRPC (a stored DAG or a schedule being written), REST and the CLI.
+import { Readable } from "node:stream";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "@/server/cli/main";
+import { pushDag } from "@/server/dags/service";
+import { handleRest } from "@/server/rest/handler";
+import { openWorkspace } from "@/server/tenancy/door";
+import { createToken } from "@/server/tokens/service";
+import { createUser } from "../support/factories";
+
+let owner: Awaited<ReturnType<typeof createUser>>;
+let token: string;
+
+beforeAll(async () => {
+  owner = await createUser("preview");
+  const scope = await openWorkspace(owner.caller, owner.workspace.slug, "tokens:manage");
+  token = (await createToken(scope, { name: "viewer", role: "VIEWER" })).token;
+  await pushDag(scope, {
+    document: {
+      id: "paris_morning",
+      schedule: { type: "cron", cron: "30 2 * * *", timezone: "Europe/Paris" },
+      startDate: "2030-03-30",
+      tasks: [{ id: "t", operator: "noop" }],
+    },
+  });
+});
+
+async function baton(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdin: Readable.from([""]),
+  });
+  return { code, stdout, stderr };
+}
+
+describe("schedule preview", () => {
+  it("of a stored DAG: its next runs, across the spring change, from its startDate", async () => {
+    const preview = await owner.api.schedules.preview({
+      workspace: owner.workspace.slug,
+      dagId: "paris_morning",
+      count: 3,
+    });
+    expect(preview).toMatchObject({ dagId: "paris_morning", timezone: "Europe/Paris", paused: false });
+    // Clocks go forward on 2030-03-31: 02:30 does not exist that day and fires at 03:30 CEST.
+    expect(preview.nextRunAt?.toISOString()).toBe("2030-03-31T01:30:00.000Z");
+    expect(preview.runs.map((r) => [r.logicalDate.toISOString(), r.runAt.toISOString()])).toEqual([
+      ["2030-03-30T01:30:00.000Z", "2030-03-31T01:30:00.000Z"], // 02:30 CET → 03:30 CEST
+      ["2030-03-31T01:30:00.000Z", "2030-04-01T00:30:00.000Z"], // → 02:30 CEST: 23 h
+      ["2030-04-01T00:30:00.000Z", "2030-04-02T00:30:00.000Z"],
+    ]);
+  });
+
+  it("of a schedule being written", async () => {
+    const preview = await owner.api.schedules.preview({
+      workspace: owner.workspace.slug,
+      schedule: { type: "interval", every: "90m" },
+      startDate: "2031-01-01T00:00:00Z",
+      count: 2,
+    });
+    expect(preview.runs.map((r) => r.runAt.toISOString())).toEqual([
+      "2031-01-01T01:30:00.000Z",
+      "2031-01-01T03:00:00.000Z",
+    ]);
+    await expect(
+      owner.api.schedules.preview({
+        workspace: owner.workspace.slug,
+        schedule: { type: "cron", cron: "61 * * * *", timezone: "UTC" },
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("over REST", async () => {
+    const path = "/dags/paris_morning/schedule/preview";
+    const response = await handleRest(
+      new Request(`http://localhost/api/v1${path}?count=2`, {
+        headers: { authorization: `Bearer ${token}` },
+      }),
+      path,
+    );
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.runs).toHaveLength(2);
+    expect(body.runs[0].runAt).toBe("2030-03-31T01:30:00.000Z");
+  });
+
+  it("from the CLI, with wall-clock times in the zone", async () => {
+    const cron = await baton([
+      "schedule",
+      "preview",
+      "--cron",
+      "30 2 * * *",
+      "--timezone",
+      "Europe/Paris",
+      "--start-date",
+      "2030-03-28",
+      "--count",
+      "3",
+    ]);
+    expect(cron.code, cron.stderr).toBe(0);
+    const lines = cron.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^RUNS AT\s+LOCAL \(Europe\/Paris\)\s+LOGICAL DATE$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual([
+      "2030-03-29 02:30:00",
+      "2030-03-30 02:30:00",
+      "2030-03-31 03:30:00", // 02:30 does not exist that day
+    ]);
+    const dag = await baton([
+      "schedule",
+      "preview",
+      "--workspace",
+      owner.workspace.slug,
+      "--dag",
+      "paris_morning",
+      "--json",
+    ]);
+    expect(JSON.parse(dag.stdout).runs).toHaveLength(10);
+    const every = await baton(["schedule", "preview", "--every", "1h30m", "--count", "1"]);
+    expect(every.code).toBe(0);
+  });
+
+  it("refuses unusable options with exit code 2", async () => {
+    expect((await baton(["schedule", "preview", "--cron", "* * *"])).code).toBe(2);
+    expect((await baton(["schedule", "preview", "--every", "10s"])).code).toBe(2);
+    expect((await baton(["schedule", "preview", "--cron", "@daily", "--every", "1h"])).code).toBe(2);
+    expect((await baton(["schedule", "preview", "--dag", "paris_morning"])).code).toBe(2);
+    expect(
+      (await baton(["schedule", "preview", "--workspace", owner.workspace.slug, "--dag", "nope"])).code,
+    ).toBe(1);
+  });
+});
