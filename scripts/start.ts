@@ -5,7 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { freePort } from "@/server/db/embedded";
 import { migrateAll } from "@/server/db/migrate-all";
-import { localDatabase, localEnvironment } from "./local-env";
+import { dataDir, localDatabase, localEnvironment } from "./local-env";
 
 const dev = process.argv.includes("--dev");
 const say = (line: string) => console.log(`[baton] ${line}`);

@@ -251,7 +251,7 @@ export async function acceptDelivery(
 
   let runId: string;
   try {
-    const run = await oneAtATime(`${scope.workspace.id}:${endpoint.dagKey}`, () =>
+    const run = await throttledPerDag(`${scope.workspace.id}:${endpoint.dagKey}`, () =>
       triggerRun(
         { ...scope, actor: { kind: "system", label: `webhook ${endpoint.name}` } },
         {
@@ -313,21 +313,27 @@ export async function acceptDelivery(
   };
 }
 
-/** Runs of one DAG this process creates at once (the rest wait here, not in PostgreSQL). */
-const RUNS_AT_ONCE_PER_DAG = Number(process.env.BATON_WEBHOOK_RUNS_PER_DAG ?? 4);
+/**
+ * Runs of one DAG this process creates at once; the rest wait here, not in PostgreSQL. Default:
+ * half the connection pool, so a burst to one DAG leaves the other half to everything else.
+ */
+const RUNS_AT_ONCE_PER_DAG = Number(
+  process.env.BATON_WEBHOOK_RUNS_PER_DAG ??
+    Math.max(2, Math.floor(Number(process.env.BATON_DB_POOL_SIZE ?? 10) / 2)),
+);
 const creating = new Map<string, { active: number; waiting: Array<() => void> }>();
 
 /**
  * Creates runs of one DAG at most RUNS_AT_ONCE_PER_DAG at a time in this process, retrying
  * deadlock victims.
  *
- * The engine creates a DAG's runs one at a time anyway (triggerRun holds the Dag row lock until it
- * commits). Queueing a burst of deliveries to one DAG here, rather than in PostgreSQL, keeps the
- * waiting ones from each holding a pooled connection while they wait, which would starve the rest
- * of the process; a few at once still overlap the parts outside the lock. Retrying is safe: the
- * run key is the delivery's, so a retry never makes a second run.
+ * The engine creates a DAG's runs one at a time (triggerRun holds the Dag row lock until it
+ * commits). Queueing most of a burst of deliveries to one DAG here, rather than in PostgreSQL,
+ * keeps the waiting ones from each holding a pooled connection, which would starve the rest of
+ * the process; a few at once still overlap the parts outside the lock. Retrying is safe: the run
+ * key is the delivery's, so a retry never makes a second run.
  */
-async function oneAtATime<T>(key: string, create: () => Promise<T>): Promise<T> {
+async function throttledPerDag<T>(key: string, create: () => Promise<T>): Promise<T> {
   let slot = creating.get(key);
   if (!slot) {
     slot = { active: 0, waiting: [] };
