@@ -27,6 +27,12 @@ function localSecrets(): LocalSecrets {
   return secrets;
 }
 
+/** The master key of a local installation, as BATON_MASTER_KEYS, when none is set. */
+export function localMasterKeys(): string | undefined {
+  if (process.env.BATON_MASTER_KEYS || process.env.BATON_MASTER_KEY) return undefined;
+  return `1:${localSecrets().masterKey}`;
+}
+
 export interface LocalDatabase {
   url: string;
   embedded?: EmbeddedDatabase;
@@ -58,6 +64,7 @@ export function localEnvironment(databaseUrl: string, port: number): NodeJS.Proc
     NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
     NEXT_TELEMETRY_DISABLED: "1",
   };
-  if (!env.BATON_MASTER_KEYS && !env.BATON_MASTER_KEY) env.BATON_MASTER_KEYS = `1:${secrets.masterKey}`;
+  const masterKeys = localMasterKeys();
+  if (masterKeys) env.BATON_MASTER_KEYS = masterKeys;
   return env;
 }

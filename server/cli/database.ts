@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { dataDir, localDatabase } from "@/scripts/local-env";
+import { dataDir, localDatabase, localMasterKeys } from "@/scripts/local-env";
 import { closeDb } from "@/server/db/client";
 import { migrateAll } from "@/server/db/migrate-all";
 import { connectionFields, withDatabase } from "@/server/db/url";
@@ -35,6 +35,9 @@ export async function openDatabase(note: (line: string) => void = () => {}): Pro
     url = local.url;
     stopEmbedded = local.embedded?.stop;
   }
+  // The local installation's master key, kept beside its data (secrets need it).
+  const masterKeys = localMasterKeys();
+  if (masterKeys) process.env.BATON_MASTER_KEYS = masterKeys;
   // The shared client reads DATABASE_URL when it first connects.
   process.env.DATABASE_URL = url;
   const close = async () => {

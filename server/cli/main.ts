@@ -18,6 +18,8 @@ import { closeDb, db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { registerBackfillCommands } from "./commands/backfill";
+import { registerDagCommands } from "./commands/dag";
+import { registerKeyCommands } from "./commands/keys";
 import { registerMemberCommands } from "./commands/member";
 import { registerRunCommands } from "./commands/run";
 import { registerScheduleCommands } from "./commands/schedule";
@@ -27,12 +29,20 @@ import { registerWebhookCommands } from "./commands/webhook";
 import { registerWorkspaceCommands } from "./commands/workspace";
 import { type CliDatabase, openDatabase } from "./database";
 
+/**
+ * Commands that may run without a database (validating a file, pushing through the REST API):
+ * given their options, say whether this invocation needs none.
+ */
+export const worksWithoutDatabase = new WeakMap<Command, (options: Record<string, unknown>) => boolean>();
+
 const commandGroups = [
   registerUserCommands,
   registerWorkspaceCommands,
   registerMemberCommands,
   registerTokenCommands,
   registerRunCommands,
+  registerDagCommands,
+  registerKeyCommands,
   registerScheduleCommands,
   registerBackfillCommands,
   registerWebhookCommands,
@@ -143,7 +153,8 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
       outputError: (text, write) => write(`baton: ${text.replace(/^error: /, "")}`),
     })
     // Opened only once parsing succeeded, so `--help` and usage errors never start a database.
-    .hook("preAction", async () => {
+    .hook("preAction", async (_program, action) => {
+      if (worksWithoutDatabase.get(action)?.(action.opts()) === true) return;
       database ??= await openDatabase(cli.note);
     });
   for (const register of commandGroups) register(program, cli);

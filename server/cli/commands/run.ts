@@ -4,6 +4,7 @@ import { z } from "zod";
 import { cancelRun, clearTasks } from "@/server/engine/operations";
 import { getRun, readLogs } from "@/server/engine/queries";
 import { triggerRun } from "@/server/engine/runs";
+import { AppError } from "@/server/errors";
 import { uuid, workspaceSlug } from "@/server/validation";
 import type { Cli } from "../main";
 
@@ -50,7 +51,7 @@ export function registerRunCommands(program: Command, cli: Cli): void {
           if (terminal.has(state)) {
             if (cli.json(command)) cli.printJson({ id, state });
             else cli.out(`${id} ${state}`);
-            if (state !== "success") process.exitCode = 1;
+            if (state !== "success") throw new AppError("CONFLICT", `run ${id} ended ${state}`);
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,0 +1,52 @@
+// `baton keys generate|rotate`: the master keys that encrypt secrets at rest (docs/secrets.md).
+// Rotation: add a new version to BATON_MASTER_KEYS (`2:<new>,1:<old>`), restart, run
+// `baton keys rotate` to re-encrypt everything under version 2, then drop version 1.
+import type { Command } from "commander";
+import { db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { generateKey } from "@/server/secrets/crypto";
+import { processKeyring, rotateKeys } from "@/server/secrets/keyring";
+import { systemScope } from "@/server/tenancy/door";
+import { type Cli, worksWithoutDatabase } from "../main";
+
+export function registerKeyCommands(program: Command, cli: Cli): void {
+  const keys = program.command("keys").description("Master keys for secrets at rest");
+
+  const generate = keys
+    .command("generate")
+    .description("Print a new random key (base64) to add to BATON_MASTER_KEYS as <version>:<key>")
+    .action(() => cli.out(generateKey()));
+  worksWithoutDatabase.set(generate, () => true);
+
+  keys
+    .command("rotate")
+    .description("Re-encrypt every secret and connection not yet under the current key version")
+    .action(async (_options: object, command: Command) => {
+      const keyring = processKeyring();
+      const workspaces = await db.workspace.findMany({
+        select: { id: true, slug: true },
+        orderBy: { createdAt: "asc" },
+      });
+      const totals = { secrets: 0, connections: 0, failed: 0 };
+      for (const workspace of workspaces) {
+        const result = await rotateKeys(await systemScope(workspace.id), { keyring });
+        totals.secrets += result.secrets.rotated;
+        totals.connections += result.connections.rotated;
+        totals.failed += result.secrets.failed + result.connections.failed;
+        for (const failure of result.failures) {
+          cli.note(
+            `${workspace.slug}: ${failure.kind} ${failure.name} could not be re-encrypted: ${failure.error}`,
+          );
+        }
+      }
+      if (cli.json(command)) cli.printJson({ currentVersion: keyring.currentVersion, ...totals });
+      else {
+        cli.out(
+          `Re-encrypted ${totals.secrets} secret(s) and ${totals.connections} connection(s) under key version ${keyring.currentVersion}` +
+            (totals.failed ? `; ${totals.failed} failed (see above)` : "."),
+        );
+      }
+      if (totals.failed)
+        throw new AppError("CONFLICT", `${totals.failed} value(s) could not be re-encrypted`);
+    });
+}
