@@ -105,7 +105,7 @@ it("re-encrypts secrets under a new key version", async () => {
   await createSecret(scope, { name: "API_KEY", value: "s3cret" });
   process.env.BATON_MASTER_KEYS = `2:${generateKey()},${v1}`;
   const rotated = await baton(["keys", "rotate"]);
-  expect(rotated.stdout).toMatch(/Re-encrypted 1 secret\(s\) and 0 connection\(s\) under key version 2/);
+  expect(rotated.stdout).toMatch(/Re-encrypted 1 secret\(s\), 0 connection\(s\) and 0 webhook secret\(s\) under key version 2/);
   const stored = await db.secret.findFirstOrThrow({ where: { workspaceId: owner.workspace.id } });
   expect(stored.ciphertext.startsWith("v2:")).toBe(true);
 });

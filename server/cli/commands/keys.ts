@@ -7,6 +7,7 @@ import { AppError } from "@/server/errors";
 import { generateKey } from "@/server/secrets/crypto";
 import { processKeyring, rotateKeys } from "@/server/secrets/keyring";
 import { systemScope } from "@/server/tenancy/door";
+import { reencryptWebhookSecrets } from "@/server/webhooks/endpoints";
 import { type Cli, worksWithoutDatabase } from "../main";
 
 export function registerKeyCommands(program: Command, cli: Cli): void {
@@ -20,19 +21,24 @@ export function registerKeyCommands(program: Command, cli: Cli): void {
 
   keys
     .command("rotate")
-    .description("Re-encrypt every secret and connection not yet under the current key version")
+    .description(
+      "Re-encrypt every secret, connection and webhook secret not yet under the current key version",
+    )
     .action(async (_options: object, command: Command) => {
       const keyring = processKeyring();
       const workspaces = await db.workspace.findMany({
         select: { id: true, slug: true },
         orderBy: { createdAt: "asc" },
       });
-      const totals = { secrets: 0, connections: 0, failed: 0 };
+      const totals = { secrets: 0, connections: 0, webhooks: 0, failed: 0 };
       for (const workspace of workspaces) {
-        const result = await rotateKeys(await systemScope(workspace.id), { keyring });
+        const scope = await systemScope(workspace.id);
+        const result = await rotateKeys(scope, { keyring });
+        const webhooks = await reencryptWebhookSecrets(scope, keyring);
         totals.secrets += result.secrets.rotated;
         totals.connections += result.connections.rotated;
-        totals.failed += result.secrets.failed + result.connections.failed;
+        totals.webhooks += webhooks.rotated;
+        totals.failed += result.secrets.failed + result.connections.failed + webhooks.failed;
         for (const failure of result.failures) {
           cli.note(
             `${workspace.slug}: ${failure.kind} ${failure.name} could not be re-encrypted: ${failure.error}`,
@@ -42,7 +48,7 @@ export function registerKeyCommands(program: Command, cli: Cli): void {
       if (cli.json(command)) cli.printJson({ currentVersion: keyring.currentVersion, ...totals });
       else {
         cli.out(
-          `Re-encrypted ${totals.secrets} secret(s) and ${totals.connections} connection(s) under key version ${keyring.currentVersion}` +
+          `Re-encrypted ${totals.secrets} secret(s), ${totals.connections} connection(s) and ${totals.webhooks} webhook secret(s) under key version ${keyring.currentVersion}` +
             (totals.failed ? `; ${totals.failed} failed (see above)` : "."),
         );
       }
