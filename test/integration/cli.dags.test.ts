@@ -3,26 +3,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli } from "@/server/cli/main";
 import { createSecret } from "@/server/config/secrets";
 import { db } from "@/server/db/client";
 import { handleRest } from "@/server/rest/handler";
 import { generateKey } from "@/server/secrets/crypto";
 import { systemScope } from "@/server/tenancy/door";
+import { baton } from "../support/cli";
 import { createUser } from "../support/factories";
-
-async function baton(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([""]),
-  });
-  return { code, stdout, stderr };
-}
 
 const dir = mkdtempSync(path.join(tmpdir(), "baton-dags-"));
 const file = (name: string, text: string) => {
@@ -105,7 +93,9 @@ it("re-encrypts secrets under a new key version", async () => {
   await createSecret(scope, { name: "API_KEY", value: "s3cret" });
   process.env.BATON_MASTER_KEYS = `2:${generateKey()},${v1}`;
   const rotated = await baton(["keys", "rotate"]);
-  expect(rotated.stdout).toMatch(/Re-encrypted 1 secret\(s\), 0 connection\(s\) and 0 webhook secret\(s\) under key version 2/);
+  expect(rotated.stdout).toMatch(
+    /Re-encrypted 1 secret\(s\), 0 connection\(s\) and 0 webhook secret\(s\) under key version 2/,
+  );
   const stored = await db.secret.findFirstOrThrow({ where: { workspaceId: owner.workspace.id } });
   expect(stored.ciphertext.startsWith("v2:")).toBe(true);
 });

@@ -1,20 +1,8 @@
 // `baton run …` against a real database and an in-process worker.
-import { Readable } from "node:stream";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runCli } from "@/server/cli/main";
+import { baton } from "../support/cli";
 import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
-
-async function baton(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([""]),
-  });
-  return { code, stdout, stderr };
-}
 
 let slug: string;
 beforeAll(async () => {

@@ -3,26 +3,14 @@
 // run of the real bin from another directory to prove the launcher.
 import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
-import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { authenticate } from "@/server/auth/accounts";
-import { runCli } from "@/server/cli/main";
 import { db } from "@/server/db/client";
 import { authenticateToken } from "@/server/tokens/service";
+import { baton } from "../support/cli";
 import { uniqueEmail } from "../support/factories";
-
-async function baton(args: string[], stdin = "") {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([stdin]),
-  });
-  return { code, stdout, stderr };
-}
 
 /** `key   value` lines of `user create` as an object. */
 const fields = (stdout: string) =>
