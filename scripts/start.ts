@@ -13,7 +13,7 @@ const say = (line: string) => console.log(`[baton] ${line}`);
 say(
   process.env.DATABASE_URL
     ? "using DATABASE_URL"
-    : "starting the embedded PostgreSQL (data in .data/postgres)",
+    : `starting the embedded PostgreSQL (data in ${dataDir}/postgres)`,
 );
 const database = await localDatabase();
 const applied = await migrateAll(database.url);
