@@ -29,7 +29,9 @@ const wants = (project: string) =>
 // A cluster of its own per run (initialising one takes about a second), so that several test
 // runs on one machine never share or drop each other's databases.
 const clusterDir = path.join(os.tmpdir(), `baton-test-pg-${process.pid}`);
-const embedded = process.env.TEST_DATABASE_URL ? undefined : await startEmbeddedPostgres({ dir: clusterDir });
+const embedded = process.env.TEST_DATABASE_URL
+  ? undefined
+  : await startEmbeddedPostgres({ dir: clusterDir, durable: false });
 const serverUrl = withDatabase(process.env.TEST_DATABASE_URL ?? embedded!.serverUrl, "postgres");
 say(
   embedded
