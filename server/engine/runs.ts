@@ -56,8 +56,8 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
     const tasks = [...compiled.tasks.values()];
     const { rows } = await sql.query<{ id: string }>(
       `INSERT INTO "DagRun" (id, "workspaceId", "dagId", "dagVersionId", "runKey", state, "triggeredBy", "triggeredByLabel",
-         note, params, "logicalDate", "dataIntervalStart", "dataIntervalEnd", "tasksPending", "queuedAt")
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, $12, now())
+         note, params, "logicalDate", "dataIntervalStart", "dataIntervalEnd", "queuedAt")
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, now())
        ON CONFLICT ("dagId", "runKey") DO NOTHING
        RETURNING id`,
       [
@@ -72,7 +72,6 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
         logicalDate,
         input.dataIntervalStart ?? null,
         input.dataIntervalEnd ?? null,
-        tasks.length,
       ],
     );
     const run = rows[0];

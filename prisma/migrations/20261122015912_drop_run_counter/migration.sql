@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "DagRun" DROP COLUMN "tasksPending";
+
