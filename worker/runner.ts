@@ -2,7 +2,7 @@
 // tell the reaper this process's attempts are alive.
 import { Logger, type Runner, run } from "graphile-worker";
 import { pgPool } from "@/server/db/client";
-import { reapLostAttempts } from "@/server/engine/reaper";
+import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
 import { abortAll, startHeartbeats } from "@/server/engine/worker-registry";
 import { crontab, taskList } from "./tasks";
 
@@ -54,6 +54,7 @@ function startReaping(): () => void {
       try {
         const reaped = await reapLostAttempts();
         if (reaped > 0) console.warn(`failed ${reaped} attempt(s) whose worker stopped`);
+        await repairRuns();
       } catch (error) {
         console.warn(`reaping lost attempts failed: ${(error as Error).message}`);
       } finally {

@@ -1,7 +1,9 @@
 // Finding attempts whose worker died: a running attempt without a heartbeat for
 // LOST_AFTER_SECONDS is failed as lost (and retried if it has tries left), and the graphile-worker
 // jobs its worker had locked are unlocked so they run elsewhere.
+import { endRunIfDone, type RunRow } from "./advance";
 import { complete } from "./complete";
+import { startRuns } from "./operations";
 import { sql } from "./sql";
 import { LOST_AFTER_SECONDS } from "./worker-registry";
 
@@ -52,4 +54,31 @@ export async function reapLostAttempts(): Promise<number> {
     [LOST_AFTER_SECONDS],
   );
   return rows.length;
+}
+
+/**
+ * Finishes what a worker that died right after a commit left undone: runs whose task instances
+ * have all finished but which were never ended (the end check runs after the commit), and DAGs
+ * with queued runs below maxActiveRuns whose start-runs job was lost.
+ */
+export async function repairRuns(): Promise<number> {
+  const { rows: finished } = await sql.query<RunRow>(
+    `SELECT r.id, r."workspaceId", r."dagId", r."dagVersionId", r.params FROM "DagRun" r
+     WHERE r.state = 'running' AND r."startedAt" < now() - make_interval(secs => $1)
+       AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."runId" = r.id AND t."mapIndex" = -1
+                       AND t.state IN ('none', 'queued', 'scheduled', 'running', 'deferred', 'up_for_retry'))
+     LIMIT 100`,
+    [LOST_AFTER_SECONDS],
+  );
+  for (const run of finished) await endRunIfDone(run);
+  const { rows: waiting } = await sql.query<{ dagId: string; workspaceId: string }>(
+    `SELECT DISTINCT q."dagId", q."workspaceId" FROM "DagRun" q JOIN "DagVersion" v ON v.id = q."dagVersionId"
+     WHERE q.state = 'queued' AND q."queuedAt" < now() - make_interval(secs => $1)
+       AND (SELECT count(*) FROM "DagRun" a WHERE a."dagId" = q."dagId" AND a.state = 'running')
+           < (v.definition->>'maxActiveRuns')::int
+     LIMIT 100`,
+    [LOST_AFTER_SECONDS],
+  );
+  for (const dag of waiting) await startRuns(dag.dagId, dag.workspaceId);
+  return finished.length + waiting.length;
 }
