@@ -282,7 +282,8 @@ async function mapSource(sql: Sql, run: RunRow, over: string): Promise<{ value: 
   return { value };
 }
 
-const unfinished = `('none', 'queued', 'scheduled', 'running', 'deferred', 'up_for_retry')`;
+/** SQL list of the task states a run still waits on (everything but the terminal ones). */
+export const unfinished = `('none', 'queued', 'scheduled', 'running', 'deferred', 'up_for_retry')`;
 
 /**
  * Ends the run if none of its task instances is left unfinished. Called after the transaction

@@ -1,7 +1,7 @@
 // Finding attempts whose worker died: a running attempt without a heartbeat for
 // LOST_AFTER_SECONDS is failed as lost (and retried if it has tries left), and the graphile-worker
 // jobs its worker had locked are unlocked so they run elsewhere.
-import { endRunIfDone, type RunRow } from "./advance";
+import { endRunIfDone, type RunRow, unfinished } from "./advance";
 import { complete } from "./complete";
 import { startRuns } from "./operations";
 import { sql } from "./sql";
@@ -66,7 +66,7 @@ export async function repairRuns(): Promise<number> {
     `SELECT r.id, r."workspaceId", r."dagId", r."dagVersionId", r.params FROM "DagRun" r
      WHERE r.state = 'running' AND r."startedAt" < now() - make_interval(secs => $1)
        AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."runId" = r.id AND t."mapIndex" = -1
-                       AND t.state IN ('none', 'queued', 'scheduled', 'running', 'deferred', 'up_for_retry'))
+                       AND t.state IN ${unfinished})
      LIMIT 100`,
     [LOST_AFTER_SECONDS],
   );

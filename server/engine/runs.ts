@@ -7,7 +7,7 @@ import type { WorkspaceScope } from "@/server/tenancy/door";
 import { endRunIfDone, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
-import { transaction } from "./sql";
+import { sql as pooled, transaction } from "./sql";
 
 export interface TriggerRunInput {
   dagKey: string;
@@ -32,7 +32,8 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
   if (!dag.currentVersionId) throw new AppError("CONFLICT", `DAG ${dag.key} has no version yet`);
   const versionId = dag.currentVersionId;
 
-  const compiled = await transaction((sql) => compiledVersion(sql, versionId));
+  // Compiled versions are cached; a miss is one read, no transaction needed.
+  const compiled = await compiledVersion(pooled, versionId);
   const parsed = paramsValidator(compiled.dag).safeParse(input.params ?? {});
   if (!parsed.success) {
     throw new AppError(
