@@ -274,7 +274,9 @@ async function saveVersion(scope: WorkspaceScope, dag: DagDefinition, message: s
       });
     } catch (error) {
       const collided = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
-      if (!collided || attempt >= 5) throw error;
+      if (!collided || attempt >= 20) throw error;
+      // Spread the retries of many racing pushes apart.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
 }
