@@ -24,6 +24,9 @@ export const tenantModelNames = [
   "WebhookDelivery",
   "Backfill",
   "DagTrigger",
+  "UsageDay",
+  "Notification",
+  "QuotaAlert",
 ] as const;
 type Delegate<M extends string> = M extends `${infer First}${infer Rest}` ? `${Lowercase<First>}${Rest}` : M;
 type TenantModel = Delegate<(typeof tenantModelNames)[number]>;

@@ -17,6 +17,7 @@ const allowed = new Set([
   "worker/main.ts",
   "worker/tasks/maintenance.ts", // cross-tenant housekeeping of expired security rows
   "server/webhooks/limits.ts", // webhook rate counters (pool only)
+  "server/usage/meter.ts", // usage counters of any workspace, batched (pool only)
 ]);
 
 function files(dir: string): string[] {

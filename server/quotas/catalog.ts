@@ -1,0 +1,127 @@
+// Every quota a plan sets, what it limits and where it bites. Plans and workspaces store one
+// column per quota with the same name (prisma/schema.prisma); a workspace's columns hold the
+// effective values (its plan's, with its overrides on top: server/quotas/plans.ts).
+import { z } from "zod";
+
+export type QuotaUnit = "count" | "bytes" | "seconds" | "days" | "per-minute";
+
+/**
+ * - `concurrent`: how many at once (compared with what is running now);
+ * - `monthly`: a budget per calendar month (UTC), compared with metered usage;
+ * - `total`: how many may exist;
+ * - `limit`: a cap on one thing (one output, one attempt's log, a retention period, a rate).
+ */
+export type QuotaKind = "concurrent" | "monthly" | "total" | "limit";
+
+export interface QuotaInfo {
+  label: string;
+  unit: QuotaUnit;
+  kind: QuotaKind;
+  /** Where the quota is enforced, for the docs and the usage page. */
+  bites: string;
+}
+
+export const quotaCatalog = {
+  maxConcurrentTasks: {
+    label: "Concurrent task executions",
+    unit: "count",
+    kind: "concurrent",
+    bites: "The dispatcher admits no more of the workspace's queued tasks while this many run.",
+  },
+  maxConcurrentRuns: {
+    label: "Concurrent runs",
+    unit: "count",
+    kind: "concurrent",
+    bites: "Further runs wait in `queued` until one of the workspace's running runs ends.",
+  },
+  maxTaskRunsPerMonth: {
+    label: "Task runs per month",
+    unit: "count",
+    kind: "monthly",
+    bites: "A run starting once the month's task runs reach it is refused or queued (the plan's policy).",
+  },
+  maxTaskSecondsPerMonth: {
+    label: "Task-seconds per month",
+    unit: "seconds",
+    kind: "monthly",
+    bites: "A run starting once the month's task-seconds reach it is refused or queued (the plan's policy).",
+  },
+  maxDags: {
+    label: "DAGs",
+    unit: "count",
+    kind: "total",
+    bites: "Pushing a new DAG beyond it is refused.",
+  },
+  maxOutputBytes: {
+    label: "Output size per task",
+    unit: "bytes",
+    kind: "limit",
+    bites: "A larger task output is stored cut, with a marker saying so.",
+  },
+  maxLogBytesPerAttempt: {
+    label: "Log bytes kept per attempt",
+    unit: "bytes",
+    kind: "limit",
+    bites: "Log lines beyond it are dropped, with a marker line.",
+  },
+  logRetentionDays: {
+    label: "Log retention",
+    unit: "days",
+    kind: "limit",
+    bites: "The retention job deletes the logs of runs that ended longer ago.",
+  },
+  runRetentionDays: {
+    label: "Run retention",
+    unit: "days",
+    kind: "limit",
+    bites:
+      "The retention job deletes runs (with their tasks and outputs) and webhook deliveries older than this.",
+  },
+  webhookRateLimitPerMinute: {
+    label: "Webhook deliveries per minute",
+    unit: "per-minute",
+    kind: "limit",
+    bites: "Deliveries beyond it in a minute answer 429 with Retry-After.",
+  },
+  maxMembers: {
+    label: "Members",
+    unit: "count",
+    kind: "total",
+    bites: "Inviting (or accepting an invitation) beyond it is refused; pending invitations count.",
+  },
+  maxPools: {
+    label: "Pools",
+    unit: "count",
+    kind: "total",
+    bites: "Creating a pool beyond it is refused.",
+  },
+  maxPoolSlots: {
+    label: "Slots per pool",
+    unit: "count",
+    kind: "limit",
+    bites: "A pool with more slots is refused.",
+  },
+} as const satisfies Record<string, QuotaInfo>;
+
+export type QuotaKey = keyof typeof quotaCatalog;
+export const quotaKeys = Object.keys(quotaCatalog) as QuotaKey[];
+
+export type Quotas = Record<QuotaKey, number>;
+export type OverQuotaPolicy = "refuse" | "queue";
+
+const quotaValue = z.number().int().min(0).max(2_147_483_647);
+
+/** A complete set of quotas (a plan). */
+export const quotasSchema = z.object(
+  Object.fromEntries(quotaKeys.map((key) => [key, quotaValue])) as Record<QuotaKey, typeof quotaValue>,
+);
+
+/** Some quotas (a workspace's overrides); unknown names are refused. */
+export const quotaOverridesSchema = quotasSchema.partial().strict();
+
+export const overQuotaPolicySchema = z.enum(["refuse", "queue"]);
+
+/** The quota columns of a row (a Plan or a Workspace). */
+export function quotasOf(row: Quotas): Quotas {
+  return Object.fromEntries(quotaKeys.map((key) => [key, row[key]])) as Quotas;
+}
