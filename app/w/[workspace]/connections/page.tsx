@@ -1,25 +1,20 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
 import {
   type ConnectionFieldSpec,
   type ConnectionType,
   connectionTypeNames,
   connectionTypes,
 } from "@/app/_components/connection-types";
-import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage, formErrors } from "@/app/_components/errors";
+import { formErrors } from "@/app/_components/errors";
 import { CheckboxField, Field, SelectField, TextAreaField } from "@/app/_components/field";
-import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
-import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
+import { ConfigList } from "../_config/config-list";
 import { FormDialog } from "../_config/form-dialog";
-import { RowActions } from "../_config/row-actions";
 
 interface Connection {
   name: string;
@@ -62,84 +57,43 @@ function ConnectionList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const connections = useQuery(trpc.connections.list.queryOptions({ workspace: workspace.slug }));
-  const [editing, setEditing] = useState<Connection | "new" | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
   const remove = useMutation(trpc.connections.delete.mutationOptions({ onSuccess: refresh }));
-  const canWrite = workspace.can("config:write");
-
   return (
-    <>
-      {canWrite && (
-        <div className="mb-4">
-          <Button onClick={() => setEditing("new")}>New connection</Button>
-        </div>
+    <ConfigList<Connection & { updatedAt: Date }>
+      noun="connection"
+      items={connections}
+      nameOf={(connection) => connection.name}
+      columns={[
+        { header: "Name", cell: (connection) => connection.name, className: "font-mono text-slate-900" },
+        {
+          header: "Type",
+          cell: (connection) => connectionTypes[connection.type as ConnectionType]?.label ?? connection.type,
+        },
+        {
+          header: "Settings",
+          className: "max-w-80",
+          cell: (connection) => (
+            <code className="block truncate font-mono text-xs" title={summary(connection)}>
+              {summary(connection)}
+            </code>
+          ),
+        },
+        {
+          header: "Description",
+          cell: (connection) => connection.description,
+          className: "max-w-56 text-xs",
+        },
+        { header: "Updated", cell: (connection) => <Time value={connection.updatedAt} /> },
+      ]}
+      emptyHint="Add the databases and APIs your tasks talk to; tasks name them instead of holding credentials."
+      onDelete={(connection) => remove.mutate({ workspace: workspace.slug, name: connection.name })}
+      deleting={remove.isPending ? remove.variables.name : undefined}
+      deleteError={remove.error}
+      dialog={(connection, close) => (
+        <ConnectionDialog connection={connection} onClose={close} onSaved={refresh} />
       )}
-      {remove.error && (
-        <Alert tone="error" className="mb-3">
-          {errorMessage(remove.error)}
-        </Alert>
-      )}
-      <Loaded query={connections} label="connections">
-        {(list) =>
-          list.length === 0 ? (
-            <EmptyState title="No connections yet">
-              {canWrite
-                ? "Add the databases and APIs your tasks talk to; tasks name them instead of holding credentials."
-                : "Editors can add some."}
-            </EmptyState>
-          ) : (
-            <Table
-              caption="Connections"
-              columns={[
-                "Name",
-                "Type",
-                "Settings",
-                "Description",
-                "Updated",
-                ...(canWrite ? ["Actions"] : []),
-              ]}
-            >
-              <Rows>
-                {list.map((connection) => (
-                  <tr key={connection.name}>
-                    <Cell className="font-mono text-slate-900">{connection.name}</Cell>
-                    <Cell>
-                      {connectionTypes[connection.type as ConnectionType]?.label ?? connection.type}
-                    </Cell>
-                    <Cell className="max-w-80">
-                      <code className="block truncate font-mono text-xs" title={summary(connection)}>
-                        {summary(connection)}
-                      </code>
-                    </Cell>
-                    <Cell className="max-w-56 text-xs">{connection.description}</Cell>
-                    <Cell>
-                      <Time value={connection.updatedAt} />
-                    </Cell>
-                    {canWrite && (
-                      <Cell>
-                        <RowActions
-                          what={`connection ${connection.name}`}
-                          onEdit={() => setEditing(connection)}
-                          deleting={remove.isPending && remove.variables.name === connection.name}
-                          onDelete={() => remove.mutate({ workspace: workspace.slug, name: connection.name })}
-                        />
-                      </Cell>
-                    )}
-                  </tr>
-                ))}
-              </Rows>
-            </Table>
-          )
-        }
-      </Loaded>
-      {editing && (
-        <ConnectionDialog
-          connection={editing === "new" ? undefined : editing}
-          onClose={() => setEditing(null)}
-          onSaved={refresh}
-        />
-      )}
-    </>
+    />
   );
 }
 

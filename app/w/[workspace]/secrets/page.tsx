@@ -1,19 +1,13 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
-import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage, formErrors } from "@/app/_components/errors";
+import { formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
-import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
-import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
+import { ConfigList } from "../_config/config-list";
 import { FormDialog } from "../_config/form-dialog";
-import { RowActions } from "../_config/row-actions";
 
 interface Secret {
   name: string;
@@ -44,75 +38,35 @@ function SecretList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const secrets = useQuery(trpc.secrets.list.queryOptions({ workspace: workspace.slug }));
-  const [editing, setEditing] = useState<Secret | "new" | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.secrets.pathKey() });
   const remove = useMutation(trpc.secrets.delete.mutationOptions({ onSuccess: refresh }));
-  const canWrite = workspace.can("config:write");
-
   return (
-    <>
-      {canWrite && (
-        <div className="mb-4">
-          <Button onClick={() => setEditing("new")}>New secret</Button>
-        </div>
-      )}
-      {remove.error && (
-        <Alert tone="error" className="mb-3">
-          {errorMessage(remove.error)}
-        </Alert>
-      )}
-      <Loaded query={secrets} label="secrets">
-        {(list) =>
-          list.length === 0 ? (
-            <EmptyState title="No secrets yet">
-              {canWrite
-                ? "Add API keys and passwords here rather than in DAG documents."
-                : "Editors can add some."}
-            </EmptyState>
-          ) : (
-            <Table
-              caption="Secrets"
-              columns={["Name", "Value", "Description", "Updated", ...(canWrite ? ["Actions"] : [])]}
-            >
-              <Rows>
-                {list.map((secret) => (
-                  <tr key={secret.name}>
-                    <Cell className="font-mono text-slate-900">{secret.name}</Cell>
-                    <Cell>
-                      <span className="font-mono text-slate-500" aria-hidden="true">
-                        {secret.value}
-                      </span>
-                      <span className="sr-only">Hidden</span>
-                    </Cell>
-                    <Cell className="max-w-64 text-xs">{secret.description}</Cell>
-                    <Cell>
-                      <Time value={secret.updatedAt} />
-                    </Cell>
-                    {canWrite && (
-                      <Cell>
-                        <RowActions
-                          what={`secret ${secret.name}`}
-                          onEdit={() => setEditing(secret)}
-                          deleting={remove.isPending && remove.variables.name === secret.name}
-                          onDelete={() => remove.mutate({ workspace: workspace.slug, name: secret.name })}
-                        />
-                      </Cell>
-                    )}
-                  </tr>
-                ))}
-              </Rows>
-            </Table>
-          )
-        }
-      </Loaded>
-      {editing && (
-        <SecretDialog
-          secret={editing === "new" ? undefined : editing}
-          onClose={() => setEditing(null)}
-          onSaved={refresh}
-        />
-      )}
-    </>
+    <ConfigList
+      noun="secret"
+      items={secrets}
+      nameOf={(secret) => secret.name}
+      columns={[
+        { header: "Name", cell: (secret) => secret.name, className: "font-mono text-slate-900" },
+        {
+          header: "Value",
+          cell: (secret) => (
+            <>
+              <span className="font-mono text-slate-500" aria-hidden="true">
+                {secret.value}
+              </span>
+              <span className="sr-only">Hidden</span>
+            </>
+          ),
+        },
+        { header: "Description", cell: (secret) => secret.description, className: "max-w-64 text-xs" },
+        { header: "Updated", cell: (secret) => <Time value={secret.updatedAt} /> },
+      ]}
+      emptyHint="Add API keys and passwords here rather than in DAG documents."
+      onDelete={(secret) => remove.mutate({ workspace: workspace.slug, name: secret.name })}
+      deleting={remove.isPending ? remove.variables.name : undefined}
+      deleteError={remove.error}
+      dialog={(secret, close) => <SecretDialog secret={secret} onClose={close} onSaved={refresh} />}
+    />
   );
 }
 

@@ -1,19 +1,13 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
-import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage, formErrors } from "@/app/_components/errors";
+import { formErrors } from "@/app/_components/errors";
 import { Field, TextAreaField } from "@/app/_components/field";
-import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
-import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
+import { ConfigList } from "../_config/config-list";
 import { FormDialog } from "../_config/form-dialog";
-import { RowActions } from "../_config/row-actions";
 
 /** Text typed as a value: JSON when it reads as JSON, else the text itself. */
 function readValue(text: string): unknown {
@@ -56,77 +50,33 @@ function VariableList() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const variables = useQuery(trpc.variables.list.queryOptions({ workspace: workspace.slug }));
-  const [editing, setEditing] = useState<Variable | "new" | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.variables.pathKey() });
   const remove = useMutation(trpc.variables.delete.mutationOptions({ onSuccess: refresh }));
-  const canWrite = workspace.can("config:write");
-
   return (
-    <>
-      {canWrite && (
-        <div className="mb-4">
-          <Button onClick={() => setEditing("new")}>New variable</Button>
-        </div>
-      )}
-      {remove.error && (
-        <Alert tone="error" className="mb-3">
-          {errorMessage(remove.error)}
-        </Alert>
-      )}
-      <Loaded query={variables} label="variables">
-        {(list) =>
-          list.length === 0 ? (
-            <EmptyState title="No variables yet">
-              {canWrite
-                ? "Add one for settings several DAGs share: a schema name, a batch size, a base URL."
-                : "Editors can add some."}
-            </EmptyState>
-          ) : (
-            <Table
-              caption="Variables"
-              columns={["Key", "Value", "Description", "Updated", ...(canWrite ? ["Actions"] : [])]}
-            >
-              <Rows>
-                {list.map((variable) => (
-                  <tr key={variable.key}>
-                    <Cell className="font-mono text-slate-900">{variable.key}</Cell>
-                    <Cell className="max-w-72">
-                      <code
-                        className="block truncate font-mono text-xs"
-                        title={JSON.stringify(variable.value)}
-                      >
-                        {JSON.stringify(variable.value)}
-                      </code>
-                    </Cell>
-                    <Cell className="max-w-64 text-xs">{variable.description}</Cell>
-                    <Cell>
-                      <Time value={variable.updatedAt} />
-                    </Cell>
-                    {canWrite && (
-                      <Cell>
-                        <RowActions
-                          what={`variable ${variable.key}`}
-                          onEdit={() => setEditing(variable)}
-                          deleting={remove.isPending && remove.variables.key === variable.key}
-                          onDelete={() => remove.mutate({ workspace: workspace.slug, key: variable.key })}
-                        />
-                      </Cell>
-                    )}
-                  </tr>
-                ))}
-              </Rows>
-            </Table>
-          )
-        }
-      </Loaded>
-      {editing && (
-        <VariableDialog
-          variable={editing === "new" ? undefined : editing}
-          onClose={() => setEditing(null)}
-          onSaved={refresh}
-        />
-      )}
-    </>
+    <ConfigList<Variable>
+      noun="variable"
+      items={variables}
+      nameOf={(variable) => variable.key}
+      columns={[
+        { header: "Key", cell: (variable) => variable.key, className: "font-mono text-slate-900" },
+        {
+          header: "Value",
+          className: "max-w-72",
+          cell: (variable) => (
+            <code className="block truncate font-mono text-xs" title={JSON.stringify(variable.value)}>
+              {JSON.stringify(variable.value)}
+            </code>
+          ),
+        },
+        { header: "Description", cell: (variable) => variable.description, className: "max-w-64 text-xs" },
+        { header: "Updated", cell: (variable) => <Time value={variable.updatedAt} /> },
+      ]}
+      emptyHint="Add one for settings several DAGs share: a schema name, a batch size, a base URL."
+      onDelete={(variable) => remove.mutate({ workspace: workspace.slug, key: variable.key })}
+      deleting={remove.isPending ? remove.variables.key : undefined}
+      deleteError={remove.error}
+      dialog={(variable, close) => <VariableDialog variable={variable} onClose={close} onSaved={refresh} />}
+    />
   );
 }
 

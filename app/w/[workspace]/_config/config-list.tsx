@@ -1,0 +1,104 @@
+"use client";
+// The table every configuration page shows (variables, secrets, connections): a "New" button for
+// writers, the rows with Edit and Delete, an empty state, and the create/edit dialog. Pages give
+// the columns and the dialog; this keeps the behaviour (and its accessibility) the same on all.
+import type { ReactNode } from "react";
+import { useState } from "react";
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
+import { EmptyState } from "@/app/_components/empty-state";
+import { errorMessage } from "@/app/_components/errors";
+import { Loaded } from "@/app/_components/loaded";
+import { useWorkspace } from "@/app/_components/shell";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { RowActions } from "./row-actions";
+
+export interface ConfigColumn<T> {
+  header: string;
+  cell: (item: T) => ReactNode;
+  className?: string;
+}
+
+export function ConfigList<T>({
+  noun,
+  items,
+  nameOf,
+  columns,
+  emptyHint,
+  onDelete,
+  deleting,
+  deleteError,
+  dialog,
+}: {
+  /** Singular, lower case: "variable". */
+  noun: string;
+  items: { data: T[] | undefined; error: unknown };
+  /** The row's key (and what screen readers hear with Edit and Delete). */
+  nameOf: (item: T) => string;
+  columns: ConfigColumn<T>[];
+  /** What writers could add here, for the empty state. */
+  emptyHint: string;
+  onDelete: (item: T) => void;
+  /** The name of the row being deleted, if any. */
+  deleting: string | undefined;
+  deleteError: unknown;
+  /** The create (item undefined) or edit dialog. */
+  dialog: (item: T | undefined, close: () => void) => ReactNode;
+}) {
+  const workspace = useWorkspace();
+  const [editing, setEditing] = useState<{ item: T | undefined } | null>(null);
+  const canWrite = workspace.can("config:write");
+  const close = () => setEditing(null);
+
+  return (
+    <>
+      {canWrite && (
+        <div className="mb-4">
+          <Button onClick={() => setEditing({ item: undefined })}>New {noun}</Button>
+        </div>
+      )}
+      {deleteError ? (
+        <Alert tone="error" className="mb-3">
+          {errorMessage(deleteError)}
+        </Alert>
+      ) : null}
+      <Loaded query={items} label={`${noun}s`}>
+        {(list) =>
+          list.length === 0 ? (
+            <EmptyState title={`No ${noun}s yet`}>
+              {canWrite ? emptyHint : "Editors can add some."}
+            </EmptyState>
+          ) : (
+            <Table
+              caption={`${noun[0]!.toUpperCase()}${noun.slice(1)}s`}
+              columns={[...columns.map((c) => c.header), ...(canWrite ? ["Actions"] : [])]}
+            >
+              <Rows>
+                {list.map((item) => (
+                  <tr key={nameOf(item)}>
+                    {columns.map((column) => (
+                      <Cell key={column.header} className={column.className}>
+                        {column.cell(item)}
+                      </Cell>
+                    ))}
+                    {canWrite && (
+                      <Cell>
+                        <RowActions
+                          what={`${noun} ${nameOf(item)}`}
+                          onEdit={() => setEditing({ item })}
+                          deleting={deleting === nameOf(item)}
+                          onDelete={() => onDelete(item)}
+                        />
+                      </Cell>
+                    )}
+                  </tr>
+                ))}
+              </Rows>
+            </Table>
+          )
+        }
+      </Loaded>
+      {editing && dialog(editing.item, close)}
+    </>
+  );
+}
