@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { freePort } from "@/server/db/embedded";
+import { generateKey } from "@/server/secrets/crypto";
 
 export interface App {
   url: string;
@@ -20,6 +21,10 @@ export async function startApp(): Promise<App> {
       NODE_ENV: "production",
       NEXTAUTH_URL: url,
       NEXTAUTH_SECRET: "browser-test-secret-browser-test-secret",
+      // A production web process refuses to start without master keys (instrumentation.ts).
+      ...(process.env.BATON_MASTER_KEYS || process.env.BATON_MASTER_KEY
+        ? {}
+        : { BATON_MASTER_KEYS: `1:${generateKey()}` }),
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
