@@ -3,7 +3,8 @@
 import { Logger, type Runner, run } from "graphile-worker";
 import { pgPool } from "@/server/db/client";
 import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
-import { abortAll, startHeartbeats } from "@/server/engine/worker-registry";
+import { abortAll, countingSlot, setWorkerSlots, startHeartbeats } from "@/server/engine/worker-registry";
+import { flushUsage } from "@/server/usage/meter";
 import { crontab, taskList } from "./tasks";
 
 /** graphile-worker logs every job at info level; keep warnings and errors unless asked. */
@@ -15,11 +16,14 @@ const logger = new Logger(() => (level, message) => {
 });
 
 export async function startWorker(options: { concurrency?: number } = {}): Promise<Runner> {
+  const concurrency = options.concurrency ?? Number(process.env.BATON_WORKER_CONCURRENCY ?? 10);
+  setWorkerSlots(concurrency);
   const runner = await run({
     pgPool: pgPool(),
-    taskList,
+    // Counted, so that a finishing task knows whether another slot is idle (worker-registry.ts).
+    taskList: Object.fromEntries(Object.entries(taskList).map(([name, task]) => [name, countingSlot(task!)])),
     crontab,
-    concurrency: options.concurrency ?? Number(process.env.BATON_WORKER_CONCURRENCY ?? 10),
+    concurrency,
     // We stop the runner ourselves on SIGINT/SIGTERM (worker/main.ts, scripts/start.ts).
     noHandleSignals: true,
     logger,
@@ -35,6 +39,8 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     // Running attempts end as failures now (and retry elsewhere) rather than being reaped later.
     abortAll("The worker is shutting down");
     await stop();
+    // Usage counted since the last flush would otherwise be lost with the process.
+    await flushUsage().catch((error: Error) => console.warn(`could not write usage: ${error.message}`));
   };
   return runner;
 }

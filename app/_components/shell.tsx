@@ -14,6 +14,7 @@ import { Alert } from "./alert";
 import { Button, buttonClass } from "./button";
 import { withCallback } from "./callback-url";
 import { errorCode, errorMessage } from "./errors";
+import { NotificationBell } from "./notification-bell";
 import { RoleBadge, roleLabel } from "./role-badge";
 import { control, focusRing } from "./styles";
 import { Wordmark } from "./wordmark";
@@ -60,7 +61,16 @@ export function SignOutButton() {
   );
 }
 
-export function TopBar({ email, children }: { email: string; children?: ReactNode }) {
+/** `actions`: controls of the open page's context (the workspace's notification bell). */
+export function TopBar({
+  email,
+  actions,
+  children,
+}: {
+  email: string;
+  actions?: ReactNode;
+  children?: ReactNode;
+}) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <a
@@ -73,6 +83,8 @@ export function TopBar({ email, children }: { email: string; children?: ReactNod
         <Wordmark />
         <div className="min-w-0 flex-1">{children}</div>
         <div className="flex items-center gap-2 text-sm">
+          {actions}
+          <PlatformConsoleLink />
           <Link
             href="/account"
             className={`max-w-64 truncate rounded-sm text-slate-700 hover:text-slate-900 hover:underline ${focusRing}`}
@@ -84,6 +96,21 @@ export function TopBar({ email, children }: { email: string; children?: ReactNod
         </div>
       </div>
     </header>
+  );
+}
+
+/** Shown to platform administrators only (the console itself refuses everyone else). */
+function PlatformConsoleLink() {
+  const trpc = useTRPC();
+  const { data } = useQuery(trpc.account.me.queryOptions());
+  if (!data?.platformAdmin) return null;
+  return (
+    <Link
+      href="/admin"
+      className={`rounded-sm font-medium whitespace-nowrap text-indigo-700 hover:text-indigo-900 hover:underline ${focusRing}`}
+    >
+      Platform console
+    </Link>
   );
 }
 
@@ -139,6 +166,9 @@ const sections: { label: string; path: string; permission: Permission; also?: st
   { label: "Variables", path: "/variables", permission: "config:read" },
   { label: "Secrets", path: "/secrets", permission: "config:read" },
   { label: "Connections", path: "/connections", permission: "config:read" },
+  { label: "Webhooks", path: "/webhooks", permission: "workspace:read" },
+  { label: "Pools", path: "/pools", permission: "workspace:read" },
+  { label: "Usage", path: "/usage", permission: "workspace:read" },
   { label: "Members", path: "/members", permission: "members:read" },
   { label: "API tokens", path: "/tokens", permission: "tokens:manage" },
   { label: "Audit log", path: "/audit", permission: "audit:read" },
@@ -221,6 +251,13 @@ export function WorkspaceShell({
         <div className="mx-auto flex max-w-7xl flex-col md:flex-row">
           <SectionNav workspace={workspace} />
           <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 md:py-8">
+            {data.suspendedAt && (
+              <Alert tone="warning" title="Workspace suspended" className="mb-6">
+                {/* The reason is a sentence of its own; its final stop would double the one after it. */}
+                This workspace is suspended: {data.suspendedReason?.replace(/[.!]+$/, "")}. Runs, schedules
+                and webhooks are stopped; contact your administrator.
+              </Alert>
+            )}
             {children}
           </main>
         </div>
@@ -264,7 +301,7 @@ export function WorkspaceShell({
 
   return (
     <div className="min-h-screen">
-      <TopBar email={email}>
+      <TopBar email={email} actions={query.data ? <NotificationBell slug={slug} /> : undefined}>
         <WorkspaceSwitcher current={missing ? undefined : slug} />
       </TopBar>
       {body}

@@ -5,9 +5,13 @@ import { approvalsRouter } from "./routers/approvals";
 import { connectionsRouter, secretsRouter, variablesRouter } from "./routers/config";
 import { dagTriggersRouter } from "./routers/dag-triggers";
 import { dagsRouter } from "./routers/dags";
+import { notificationsRouter } from "./routers/notifications";
 import { operatorsRouter } from "./routers/operators";
+import { platformRouter } from "./routers/platform";
+import { poolsRouter } from "./routers/pools";
 import { runsRouter } from "./routers/runs";
 import { backfillsRouter, schedulesRouter } from "./routers/schedules";
+import { usageRouter } from "./routers/usage";
 import { webhooksRouter } from "./routers/webhooks";
 import { auditRouter, membersRouter, tokensRouter, workspaceRouter } from "./routers/workspace";
 import { createCallerFactory, router } from "./trpc";
@@ -29,6 +33,10 @@ export const appRouter = router({
   backfills: backfillsRouter,
   webhooks: webhooksRouter,
   dagTriggers: dagTriggersRouter,
+  pools: poolsRouter,
+  usage: usageRouter,
+  notifications: notificationsRouter,
+  platform: platformRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,6 +5,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import { AppError, type Problem } from "@/server/errors";
+import { isPlatformAdmin } from "@/server/platform/admins";
 import { type Caller, openWorkspace } from "@/server/tenancy/door";
 import type { Permission } from "@/server/tenancy/roles";
 import { workspaceSlug } from "@/server/validation";
@@ -60,6 +61,18 @@ export const publicProcedure = t.procedure.use(mapErrors);
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.caller?.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
   return next({ ctx: { ...ctx, user: ctx.caller } });
+});
+
+/**
+ * For the platform console: a signed-in user whose account is a platform administrator (read
+ * afresh on every call). API tokens act inside one workspace and never count as administrators.
+ */
+export const platformAdminProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.caller) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  if (ctx.caller.kind !== "user" || !(await isPlatformAdmin(ctx.caller.userId))) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only platform administrators can do this" });
+  }
+  return next({ ctx: { ...ctx, admin: { userId: ctx.caller.userId, email: ctx.caller.email, ip: ctx.ip } } });
 });
 
 /** A procedure acting inside one workspace, for members holding `permission` (or tokens with it). */

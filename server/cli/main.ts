@@ -17,6 +17,7 @@ import type { z } from "zod";
 import { closeDb, db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { registerAdminCommands } from "./commands/admin";
 import { registerBackfillCommands } from "./commands/backfill";
 import { registerDagCommands } from "./commands/dag";
 import { registerKeyCommands } from "./commands/keys";
@@ -46,6 +47,7 @@ const commandGroups = [
   registerScheduleCommands,
   registerBackfillCommands,
   registerWebhookCommands,
+  registerAdminCommands,
 ];
 
 export interface CliIo {

@@ -42,6 +42,8 @@ export function analyzeDag(
   const ids: string[] = new Array(n);
   const dependencies: (readonly string[])[] = new Array(n);
   const weight = new Float64Array(n);
+  // Task indexes by id while the graph is built, then the ranks: the answer's map. Overwriting an
+  // entry costs a lookup, where filling a second map would cost as many insertions again.
   const indexById = new Map<string, number>();
   let edgeCount = 0;
   for (let i = 0; i < n; i++) {
@@ -60,34 +62,40 @@ export function analyzeDag(
   const edgeTo = new Int32Array(edgeCount);
   const waiting = new Int32Array(n);
   let edge = 0;
+  // Indexed loops here and below: this runs once per call, mostly before the engine has
+  // optimised it, where for…of over ten thousand small arrays pays for as many iterators.
   for (let i = 0; i < n; i++) {
-    for (const dep of dependencies[i]!) {
-      const u = indexById.get(dep);
-      if (u === undefined) throw new Error(`task "${ids[i]}" depends on unknown task "${dep}"`);
+    const dependsOn = dependencies[i]!;
+    for (let k = 0; k < dependsOn.length; k++) {
+      const u = indexById.get(dependsOn[k]!);
+      if (u === undefined) throw new Error(`task "${ids[i]}" depends on unknown task "${dependsOn[k]}"`);
       edgeFrom[edge] = u;
       edgeTo[edge++] = i;
-      waiting[i]!++;
     }
+    waiting[i] = dependsOn.length;
   }
   const { start, list: next } = adjacency(n, edgeCount, edgeFrom, edgeTo);
 
-  // Kahn's algorithm, one level at a time, keeping document order within a level.
+  // Kahn's algorithm, one level at a time: `order` holds the levels one after the other, each
+  // sorted into document order (a typed array sorts numbers natively, without a comparator).
   const order = new Int32Array(n);
   const levels: string[][] = [];
   let ordered = 0;
-  let level: number[] = [];
-  for (let i = 0; i < n; i++) if (waiting[i] === 0) level.push(i);
-  while (level.length > 0) {
-    levels.push(level.map((i) => ids[i]!));
-    const nextLevel: number[] = [];
-    for (const u of level) {
-      order[ordered++] = u;
+  for (let i = 0; i < n; i++) if (waiting[i] === 0) order[ordered++] = i;
+  for (let levelStart = 0; levelStart < ordered; ) {
+    const levelEnd = ordered;
+    order.subarray(levelStart, levelEnd).sort();
+    const level: string[] = new Array(levelEnd - levelStart);
+    for (let k = levelStart; k < levelEnd; k++) {
+      const u = order[k]!;
+      level[k - levelStart] = ids[u]!;
       for (let e = start[u]!; e < start[u + 1]!; e++) {
         const v = next[e]!;
-        if (--waiting[v]! === 0) nextLevel.push(v);
+        if (--waiting[v]! === 0) order[ordered++] = v;
       }
     }
-    level = nextLevel.sort((a, b) => a - b);
+    levels.push(level);
+    levelStart = levelEnd;
   }
   if (ordered < n) throw new Error("the tasks contain a cycle");
 
@@ -117,12 +125,11 @@ export function analyzeDag(
     for (; at !== -1; at = heaviest[at]!) criticalPath.push(ids[at]!);
   }
 
-  // The sort is stable, so tasks of equal rank keep their topological order.
-  const rankOrder = Array.from(order)
-    .sort((a, b) => rank[b]! - rank[a]!)
-    .map((i) => ids[i]!);
+  const byRank = sortByDecreasingRank(order, rank);
+  const rankOrder: string[] = new Array(n);
+  for (let k = 0; k < n; k++) rankOrder[k] = ids[byRank[k]!]!;
 
-  const upwardRank = new Map<string, number>();
+  const upwardRank = indexById;
   for (let i = 0; i < n; i++) upwardRank.set(ids[i]!, rank[i]!);
 
   return {
@@ -133,6 +140,48 @@ export function analyzeDag(
     upwardRank,
     rankOrder,
   };
+}
+
+/**
+ * The tasks of `order` by decreasing rank; tasks of equal rank keep their order (topological).
+ * A merge sort over typed arrays: a sort with a comparator pays a function call per comparison,
+ * which is most of the time of this module on a large DAG.
+ */
+function sortByDecreasingRank(order: Int32Array, rank: Float64Array): Int32Array {
+  const n = order.length;
+  let from = order.slice();
+  let to = new Int32Array(n);
+  for (let width = 1; width < n; width *= 2) {
+    for (let low = 0; low < n; low += 2 * width) {
+      mergeByDecreasingRank(from, to, rank, low, Math.min(low + width, n), Math.min(low + 2 * width, n));
+    }
+    const merged = to;
+    to = from;
+    from = merged;
+  }
+  return from;
+}
+
+/**
+ * Merges from[low…middle) and from[middle…high) into to[low…high). A function of its own, called
+ * thousands of times per sort, so that the engine optimises it early rather than the loops of a
+ * function called once.
+ */
+function mergeByDecreasingRank(
+  from: Int32Array,
+  to: Int32Array,
+  rank: Float64Array,
+  low: number,
+  middle: number,
+  high: number,
+): void {
+  let i = low;
+  let j = middle;
+  let k = low;
+  // Strictly greater on the right to take it first: that keeps equal ranks in order.
+  while (i < middle && j < high) to[k++] = rank[from[j]!]! > rank[from[i]!]! ? from[j++]! : from[i++]!;
+  while (i < middle) to[k++] = from[i++]!;
+  while (j < high) to[k++] = from[j++]!;
 }
 
 /**

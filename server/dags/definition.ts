@@ -243,7 +243,9 @@ const timeoutSeconds = z
   .positive()
   .max(7 * 86_400);
 const priorityWeight = z.int().min(-1000).max(1000);
-const poolName = z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, { message: "must be a pool name (a slug)" });
+/** Pool names: slugs, like DAG ids. */
+export const poolNamePattern = /^[a-z][a-z0-9_-]{0,62}$/;
+const poolName = z.string().regex(poolNamePattern, { message: "must be a pool name (a slug)" });
 
 /** Task settings every task inherits unless it sets its own. */
 export const taskDefaultsSchema = z.strictObject({
@@ -262,12 +264,14 @@ export const taskDefaultsSchema = z.strictObject({
 export type TaskDefaults = z.output<typeof taskDefaultsSchema>;
 
 /** Dotted paths into a config (`headers`, `rules.when`), as in an operator's templatedFields. */
+export const configPathPattern = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** Path segments that would reach JavaScript internals; a config path must not name them. */
+export const forbiddenConfigPathPattern = /(^|\.)(__proto__|constructor|prototype)(\.|$)/;
+
 const configPath = z
   .string()
-  .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
-    message: "must be a dotted path such as headers.Authorization",
-  })
-  .refine((path) => !/(^|\.)(__proto__|constructor|prototype)(\.|$)/.test(path), {
+  .regex(configPathPattern, { message: "must be a dotted path such as headers.Authorization" })
+  .refine((path) => !forbiddenConfigPathPattern.test(path), {
     message: "must not name __proto__, constructor or prototype",
   });
 
@@ -310,6 +314,9 @@ const isoDate = z
     { message: "must be an ISO date (2024-01-31) or date-time with offset (2024-01-31T06:00:00Z)" },
   );
 
+/** The most tasks a DAG may have. */
+export const maxTasks = 20_000;
+
 export const dagSchema = z.strictObject({
   /** Lets editors find the JSON Schema; ignored otherwise. */
   $schema: z.string().optional(),
@@ -334,7 +341,7 @@ export const dagSchema = z.strictObject({
   runTimeoutSeconds: timeoutSeconds.optional(),
   onSuccess: z.array(notifyConfigSchema).optional(),
   onFailure: z.array(notifyConfigSchema).optional(),
-  tasks: z.array(taskSchema).max(20_000),
+  tasks: z.array(taskSchema).max(maxTasks),
 });
 
 export type DagDefinition = z.output<typeof dagSchema>;

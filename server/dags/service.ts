@@ -11,6 +11,8 @@
 import { createHash } from "node:crypto";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
+import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
+import { quotaReached } from "@/server/quotas/limits";
 import { refreshNextRunAt } from "@/server/schedules/next-run";
 import { actorId, type WorkspaceScope } from "@/server/tenancy/door";
 import { analyzeDag, type DagAnalysis } from "./analyze";
@@ -203,6 +205,7 @@ export async function pushDag(
       message: input.message ?? "",
     });
   }
+  if (pushed.created) await checkQuotaAlerts([scope.workspace.id]);
   return pushed;
 }
 
@@ -242,6 +245,7 @@ async function saveVersion(scope: WorkspaceScope, dag: DagDefinition, message: s
           owner: dag.owner ?? null,
           schedule: dag.schedule ? (dag.schedule as Prisma.InputJsonObject) : Prisma.DbNull,
         };
+        if (!existing) await assertRoomForDag(scope, tx);
         const dagRowId =
           existing?.id ??
           (
@@ -278,6 +282,30 @@ async function saveVersion(scope: WorkspaceScope, dag: DagDefinition, message: s
       // Spread the retries of many racing pushes apart.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
+  }
+}
+
+type ScopedTx = Parameters<Parameters<WorkspaceScope["db"]["$transaction"]>[0]>[0];
+
+/**
+ * Refuses one more non-archived DAG beyond the workspace's maxDags (archived DAGs do not count).
+ * Concurrent pushes of different new DAGs would each miss the others' uncommitted rows, so the
+ * count runs under the Workspace row's lock, held to the end of `tx`: they count one after the
+ * other. FOR NO KEY UPDATE does not block writes that merely reference the workspace (foreign-key
+ * checks take KEY SHARE), so runs and other pushes go on meanwhile. The Workspace row is not a
+ * tenant model, hence raw SQL, naming the scope's workspace like every engine statement.
+ */
+async function assertRoomForDag(scope: WorkspaceScope, tx: ScopedTx): Promise<void> {
+  const raw = tx as unknown as Pick<Prisma.TransactionClient, "$queryRaw">;
+  const [quota] = await raw.$queryRaw<{ maxDags: number }[]>`
+    SELECT "maxDags" FROM "Workspace" WHERE id = ${scope.workspace.id}::uuid FOR NO KEY UPDATE`;
+  const used = await tx.dag.count({ where: { archivedAt: null } });
+  if (quota && used >= quota.maxDags) {
+    throw quotaReached(
+      "maxDags",
+      { used, limit: quota.maxDags, noun: "DAGs" },
+      "Archive a DAG it no longer needs, or ask for a larger plan; new versions of existing DAGs are still accepted.",
+    );
   }
 }
 
@@ -477,9 +505,19 @@ export async function archiveDag(scope: WorkspaceScope, dagId: string) {
   return dag;
 }
 
-/** Brings an archived DAG back, still paused: unpausing is a separate decision. */
+/**
+ * Brings an archived DAG back, still paused: unpausing is a separate decision. It counts again
+ * towards maxDags, so it is refused when the workspace is at its limit.
+ */
 export async function unarchiveDag(scope: WorkspaceScope, dagId: string) {
-  const dag = await updateDag(scope, dagId, { archivedAt: null });
+  await scope.db.$transaction(async (tx) => {
+    const row = await tx.dag.findFirst({ where: { key: dagId }, select: { id: true, archivedAt: true } });
+    if (!row) throw notFound("DAG");
+    if (!row.archivedAt) return;
+    await assertRoomForDag(scope, tx);
+    await tx.dag.update({ where: { id: row.id }, data: { archivedAt: null } });
+  });
+  const dag = await updateDag(scope, dagId, {});
   await scope.audit("dag.unarchive", dag.dagId);
   return dag;
 }

@@ -1,6 +1,8 @@
 // Validates a DAG document and reports every problem at once, each with the path of the element
-// at fault. Shape checks come from the zod schema (definition.ts); this module adds what needs
-// the whole document: task ids, dependencies, cycles, operator configs and template references.
+// at fault. Shape checks come from the zod schema (definition.ts), most tasks through its
+// hand-written twin (task-fast-path.ts), which answers as the schema does, only faster; this module
+// adds what needs the whole document: task ids, dependencies, cycles, operator configs and template
+// references.
 //
 // Problem paths are JavaScript accessors from the document root: `tasks[2].dependsOn[0]`,
 // `schedule.cron`, `params.region.default`, `tasks[0].config.headers["Content-Type"]`. Arrays are
@@ -9,9 +11,10 @@
 //
 // Graph checks run on the raw input, not on zod's output, so that a typo in one task's retries
 // does not hide a cycle elsewhere: the user gets the whole list in one pass.
-import { ZodObject, type z } from "zod";
+import { ZodObject, z } from "zod";
 import { operatorCatalog } from "../operators/catalog";
 import { type BranchConfig, branchTargets } from "../operators/definitions/branch";
+import type { OperatorDefinition } from "../operators/types";
 import {
   collectTemplatedStrings,
   findReferences,
@@ -19,7 +22,8 @@ import {
   type TemplateReference,
 } from "../templating/template";
 import { type Adjacency, adjacency } from "./analyze";
-import { type DagDefinition, dagSchema, taskSchema } from "./definition";
+import { type DagDefinition, dagSchema, maxTasks, type TaskDefinition, taskSchema } from "./definition";
+import { parseTaskFast } from "./task-fast-path";
 
 export interface Problem {
   /** Where: see the path scheme above. */
@@ -88,13 +92,15 @@ interface Graph {
   /** Marks for graph searches: a task is visited in the current search when visits[i] === visit. */
   visits: Int32Array;
   visit: number;
+  /** The stack of graph searches, kept between them: each task is pushed at most once per search. */
+  stack: Int32Array;
 }
 
 function check(input: unknown, options: ValidateOptions) {
   const problems: Problem[] = [];
   const report: Report = (path, message) => problems.push({ path: formatPath(path), message });
 
-  const parsed = dagSchema.safeParse(input);
+  const parsed = parseDocument(input);
   if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, [], report, documentKeys);
 
   const doc = asRecord(input);
@@ -107,8 +113,32 @@ function check(input: unknown, options: ValidateOptions) {
   if (!parsed.success || problems.length > 0) return { problems };
   // The tasks zod returned are its own objects, not the input's, so configs can be set in place.
   const dag = parsed.data;
-  for (const [i, task] of dag.tasks.entries()) task.config = configs[i] ?? task.config;
+  for (let i = 0; i < dag.tasks.length; i++) dag.tasks[i]!.config = configs[i] ?? dag.tasks[i]!.config;
   return { dag, problems };
+}
+
+/** The document with its tasks left as they are: they were parsed one by one before. */
+const documentOfParsedTasks = z.strictObject({ ...dagSchema.shape, tasks: z.unknown() });
+
+/**
+ * What dagSchema.safeParse(input) answers, faster: the tasks are parsed one at a time, most by
+ * parseTaskFast, and the rest of the document by zod. When a task is invalid, the whole document
+ * goes through dagSchema, so that the problems are exactly the schema's, in its order.
+ */
+function parseDocument(
+  input: unknown,
+): { success: true; data: DagDefinition } | { success: false; error: z.ZodError } {
+  const rawTasks = asRecord(input)?.tasks;
+  if (!Array.isArray(rawTasks) || rawTasks.length > maxTasks) return dagSchema.safeParse(input);
+  const tasks: TaskDefinition[] = new Array(rawTasks.length);
+  for (let i = 0; i < rawTasks.length; i++) {
+    const task = parseTaskFast(rawTasks[i]) ?? taskSchema.safeParse(rawTasks[i]).data;
+    if (task === undefined) return dagSchema.safeParse(input);
+    tasks[i] = task;
+  }
+  const parsed = documentOfParsedTasks.safeParse(input);
+  if (!parsed.success) return parsed;
+  return { success: true, data: { ...parsed.data, tasks } };
 }
 
 /** Field names at a path relative to what was parsed, to suggest a correction for a misspelt one. */
@@ -152,24 +182,41 @@ const configKeys =
 function buildGraph(rawTasks: unknown[], report: Report): Graph {
   const n = rawTasks.length;
   const tasks: RawTask[] = new Array(n);
-  const indexById = new Map<string, number>();
+  let idCount = 0;
+  let total = 0;
   for (let i = 0; i < n; i++) {
     const record = asRecord(rawTasks[i]);
     const id = typeof record?.id === "string" ? record.id : undefined;
+    const dependsOn = Array.isArray(record?.dependsOn) ? record.dependsOn : [];
     tasks[i] = {
       id,
       operator: typeof record?.operator === "string" ? record.operator : undefined,
       record,
-      dependsOn: Array.isArray(record?.dependsOn) ? record.dependsOn : [],
+      dependsOn,
     };
-    if (id === undefined) continue;
-    const first = indexById.get(id);
-    if (first === undefined) indexById.set(id, i);
-    else report(["tasks", i, "id"], `duplicate task id "${id}" (first used by tasks[${first}])`);
+    if (id !== undefined) idCount++;
+    total += dependsOn.length;
   }
 
-  let total = 0;
-  for (const task of tasks) total += task.dependsOn.length;
+  // Positions by id, the first use of an id winning. Filled from the end, so that the first use
+  // overwrites later ones: one insertion per task and no lookup, as map insertions are what
+  // building the graph of a large DAG costs most.
+  const indexById = new Map<string, number>();
+  for (let i = n - 1; i >= 0; i--) {
+    const id = tasks[i]!.id;
+    if (id !== undefined) indexById.set(id, i);
+  }
+  if (indexById.size < idCount) {
+    for (let i = 0; i < n; i++) {
+      const id = tasks[i]!.id;
+      const first = id === undefined ? i : indexById.get(id)!;
+      if (first !== i)
+        report(["tasks", i, "id"], `duplicate task id "${id}" (first used by tasks[${first}])`);
+    }
+  }
+  // Ids in document order, for suggestions: the map's order is not that one.
+  let knownIds: string[] | undefined;
+
   const edgeFrom = new Int32Array(total);
   const edgeTo = new Int32Array(total);
   let edgeCount = 0;
@@ -180,7 +227,10 @@ function buildGraph(rawTasks: unknown[], report: Report): Graph {
       if (typeof dep !== "string") continue;
       const u = indexById.get(dep);
       if (u === undefined) {
-        const suggestion = closest(dep, indexById.keys());
+        knownIds ??= tasks.flatMap((task, j) =>
+          task.id !== undefined && indexById.get(task.id) === j ? [task.id] : [],
+        );
+        const suggestion = closest(dep, knownIds);
         report(
           ["tasks", i, "dependsOn", k],
           `unknown task "${dep}"${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
@@ -197,7 +247,8 @@ function buildGraph(rawTasks: unknown[], report: Report): Graph {
   const upstream = adjacency(n, edgeCount, edgeTo, edgeFrom);
   const downstream = adjacency(n, edgeCount, edgeFrom, edgeTo);
   const depth = depths(upstream, downstream);
-  return { tasks, indexById, upstream, downstream, depth, visits: new Int32Array(n), visit: 0 };
+  const searchState = { visits: new Int32Array(n), visit: 0, stack: new Int32Array(n) };
+  return { tasks, indexById, upstream, downstream, depth, ...searchState };
 }
 
 /** True when `task` lists `dependency` in its dependsOn. */
@@ -342,15 +393,17 @@ function isUpstream(graph: Graph, ancestor: number, task: number): boolean {
   const floor = Number.isFinite(depth) ? depth : -1;
   const visit = ++graph.visit;
   const { start, list } = graph.upstream;
-  const stack = [task];
-  while (stack.length > 0) {
-    const at = stack.pop()!;
+  const { stack, visits } = graph;
+  visits[task] = visit;
+  stack[0] = task;
+  for (let size = 1; size > 0; ) {
+    const at = stack[--size]!;
     for (let e = start[at]!; e < start[at + 1]!; e++) {
       const u = list[e]!;
       if (u === ancestor) return true;
-      if (graph.depth[u]! > floor && graph.visits[u] !== visit) {
-        graph.visits[u] = visit;
-        stack.push(u);
+      if (graph.depth[u]! > floor && visits[u] !== visit) {
+        visits[u] = visit;
+        stack[size++] = u;
       }
     }
   }
@@ -373,6 +426,10 @@ function checkConfigs(graph: Graph, report: Report): Array<Record<string, unknow
       report(["tasks", i, "operator"], `unknown operator "${task.operator}"; ${hint}`);
       return undefined;
     }
+    if (task.record?.config === undefined) {
+      const defaults = defaultConfig(operator);
+      if (defaults) return defaults;
+    }
     const config = task.record?.config === undefined ? {} : task.record.config;
     if (!asRecord(config)) return undefined; // the schema has reported it
     const result = operator.configSchema.safeParse(config);
@@ -386,6 +443,26 @@ function checkConfigs(graph: Graph, report: Report): Array<Record<string, unknow
     return parsed;
   });
 }
+
+/**
+ * The config of a task that gives none: the operator's parse of `{}`, which is the same every
+ * time, so it is parsed once per operator and copied. Only when it is valid and flat (its values
+ * are not objects, so that a shallow copy shares nothing between tasks); undefined otherwise.
+ */
+function defaultConfig(operator: OperatorDefinition): Record<string, unknown> | undefined {
+  let defaults = defaultConfigs.get(operator);
+  if (defaults === undefined) {
+    const result = operator.configSchema.safeParse({});
+    const flat =
+      result.success &&
+      Object.values(result.data as object).every((value) => value === null || typeof value !== "object");
+    defaults = flat ? (result.data as Record<string, unknown>) : null;
+    defaultConfigs.set(operator, defaults);
+  }
+  return defaults === null ? undefined : { ...defaults };
+}
+
+const defaultConfigs = new Map<OperatorDefinition, Record<string, unknown> | null>();
 
 /** A branch chooses among the tasks that depend directly on it; any other target is a mistake. */
 function checkBranchTargets(graph: Graph, branch: number, config: BranchConfig, report: Report): void {
@@ -425,6 +502,11 @@ class ReferenceChecker {
   }
 
   checkAll(): void {
+    this.checkTasks();
+    this.checkCallbacks();
+  }
+
+  private checkTasks(): void {
     const tasks = this.graph.tasks;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
@@ -439,6 +521,10 @@ class ReferenceChecker {
         : operator.templatedFields;
       this.checkStrings(config, fields, ["tasks", i, "config"], { task: i, mapped: map !== undefined });
     }
+  }
+
+  /** onSuccess and onFailure: notify configs, read after the run, outside any task. */
+  private checkCallbacks(): void {
     const notify = operatorCatalog.get("notify")!;
     for (const key of ["onSuccess", "onFailure"]) {
       const callbacks = this.doc?.[key];
@@ -450,10 +536,15 @@ class ReferenceChecker {
   }
 
   private checkStrings(config: unknown, fields: string[], at: Segment[], scope: Scope): void {
-    for (const { path, text } of collectTemplatedStrings(config, fields)) {
+    // Indexed loops: this runs for every templated string of the document, often before the
+    // engine has optimised it, where for…of pays for an iterator.
+    const strings = collectTemplatedStrings(config, fields);
+    for (let s = 0; s < strings.length; s++) {
+      const { path, text } = strings[s]!;
       const { refs, errors } = findReferences(text);
       for (const error of errors) this.report([...at, ...path], `template error at ${error}`);
-      for (const ref of refs) {
+      for (let r = 0; r < refs.length; r++) {
+        const ref = refs[r]!;
         const problem = this.referenceProblem(ref, scope);
         if (problem) this.report([...at, ...path], `{{ ${ref.raw} }}: ${problem}`);
       }
@@ -461,7 +552,7 @@ class ReferenceChecker {
   }
 
   private referenceProblem(ref: TemplateReference, scope: Scope): string | undefined {
-    const [name] = ref.path;
+    const name = ref.path[0];
     switch (ref.root) {
       case "params":
         return this.params.has(name!) ? undefined : `unknown param "${name}"; declare it under params`;

@@ -6,6 +6,7 @@
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { addJob, jobNames } from "./jobs";
+import { lockRunGate, monthlyQuotaBlock, type QuotaBlock, type RunGate, waitingReasons } from "./run-gate";
 import { sql as pooled, type Sql, transaction } from "./sql";
 import type { TaskState } from "./states";
 import { decide } from "./trigger-rules";
@@ -42,7 +43,7 @@ interface CounterRow {
 /**
  * Applies finished instances and newly ready task ids to the run. `ready` names top-level task
  * ids whose instances should leave `none`. The caller admits (dispatch) at the end of its
- * transaction, after this.
+ * transaction, after this. Returns how many instances it queued.
  */
 export async function advance(
   sql: Sql,
@@ -50,9 +51,10 @@ export async function advance(
   compiled: CompiledDag,
   finished: Finished[],
   ready: string[] = [],
-): Promise<void> {
+): Promise<number> {
   let toFinish = finished;
   let toReady = ready;
+  const queued = { count: 0 };
   while (toFinish.length > 0 || toReady.length > 0) {
     const next: Finished[] = [];
     const nextReady: string[] = [];
@@ -64,10 +66,11 @@ export async function advance(
       next.push(...outcome.finished);
       nextReady.push(...outcome.ready);
     }
-    if (toReady.length > 0) next.push(...(await makeReady(sql, run, compiled, toReady)));
+    if (toReady.length > 0) next.push(...(await makeReady(sql, run, compiled, toReady, queued)));
     toFinish = next;
     toReady = nextReady;
   }
+  return queued.count;
 }
 
 /** Counts finished children into their mapped parent; a parent whose children are all done finishes. */
@@ -199,22 +202,30 @@ async function makeReady(
   run: RunRow,
   compiled: CompiledDag,
   taskIds: string[],
+  queued: { count: number },
 ): Promise<Finished[]> {
   const plain = taskIds.filter((id) => !compiled.tasks.get(id)?.def.map);
   const mapped = taskIds.filter((id) => compiled.tasks.get(id)?.def.map);
   if (plain.length > 0) {
-    await sql.query(
+    const { rowCount } = await sql.query(
       `UPDATE "TaskInstance" SET state = 'queued', "queuedAt" = now()
        WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1 AND state = 'none'`,
       [run.id, plain],
     );
+    queued.count += rowCount ?? 0;
   }
   const finished: Finished[] = [];
-  for (const taskId of mapped) finished.push(...(await expand(sql, run, compiled, taskId)));
+  for (const taskId of mapped) finished.push(...(await expand(sql, run, compiled, taskId, queued)));
   return finished;
 }
 
-async function expand(sql: Sql, run: RunRow, compiled: CompiledDag, taskId: string): Promise<Finished[]> {
+async function expand(
+  sql: Sql,
+  run: RunRow,
+  compiled: CompiledDag,
+  taskId: string,
+  queued: { count: number },
+): Promise<Finished[]> {
   const task = compiled.tasks.get(taskId)!;
   const source = await mapSource(sql, run, task.def.map!.over);
   const { rows } = await sql.query<{ id: string }>(
@@ -249,6 +260,7 @@ async function expand(sql: Sql, run: RunRow, compiled: CompiledDag, taskId: stri
      FROM parent p, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS x(item, ord)`,
     [parent.id, items.length, JSON.stringify(items)],
   );
+  queued.count += items.length;
   return [];
 }
 
@@ -330,16 +342,11 @@ export async function endRun(
     `UPDATE "DagRun" SET state = $2::"RunState", "endedAt" = now() WHERE id = $1 AND state IN ('running', 'queued')`,
     [run.id, state],
   );
-  // Queued runs of this DAG start in a job of their own: taking the DAG's lock here, behind the run
-  // and task locks this transaction holds, would make every run end wait on every trigger.
+  // The workspace's queued runs (of any DAG: the run held one of its maxConcurrentRuns) start in
+  // a job of their own: taking the workspace's run-gate lock here, behind the run and task locks
+  // this transaction holds, would make every run end wait on every trigger.
   if (rowCount) {
-    await addJob(
-      sql,
-      jobNames.startRuns,
-      { dag: run.dagId, w: run.workspaceId },
-      undefined,
-      `start-runs:${run.dagId}`,
-    );
+    await addJob(sql, jobNames.startRuns, { w: run.workspaceId }, undefined, `start-runs:${run.workspaceId}`);
   }
   // Runs of other DAGs triggered by this outcome (server/triggers), started by a job.
   if (rowCount) await enqueueDagOutcome(sql, run, state);
@@ -351,36 +358,94 @@ export async function endRun(
   }
 }
 
-/** Starts queued runs of a DAG while it has fewer than maxActiveRuns running; returns them. */
-export async function startQueuedRuns(sql: Sql, dagId: string): Promise<RunRow[]> {
-  // The DAG row lock serialises run starts of one DAG.
-  const { rows: dags } = await sql.query<{ id: string }>(`SELECT id FROM "Dag" WHERE id = $1 FOR UPDATE`, [
-    dagId,
-  ]);
-  if (!dags[0]) return [];
-  const { rows: queued } = await sql.query<
-    RunRow & { maxActiveRuns: number; running: number; timeoutSeconds: number | null }
-  >(
-    `SELECT r.id, r."workspaceId", r."dagId", r."dagVersionId", r.params,
+interface QueuedRun extends RunRow {
+  dagKey: string;
+  stateReason: string | null;
+  maxActiveRuns: number;
+  timeoutSeconds: number | null;
+  /** Runs of this run's DAG running now. */
+  dagRunning: number;
+}
+
+/**
+ * Starts the workspace's queued runs that may start now and returns them. A run starts while its
+ * DAG runs fewer than maxActiveRuns and the workspace fewer than maxConcurrentRuns, the workspace
+ * is not suspended, and its monthly quotas are not used up; otherwise it stays queued with its
+ * stateReason saying why, or, over a monthly quota under the `refuse` policy, ends failed at once
+ * (without triggers or callbacks: it never ran). DAGs take turns (each DAG's first queued run,
+ * then each one's second…), each DAG's runs by logical date: a long backfill does not hold back
+ * the workspace's other DAGs.
+ *
+ * Takes the workspace's run-gate lock (run-gate.ts) unless the caller holds it and passes `gate`.
+ * `newRunId`: a run the caller just queued, told why it waits even when nothing is looked at.
+ */
+export async function startQueuedRuns(
+  sql: Sql,
+  workspaceId: string,
+  options: { gate?: RunGate; newRunId?: string } = {},
+): Promise<RunRow[]> {
+  const gate = options.gate ?? (await lockRunGate(sql, workspaceId));
+  if (!gate) return [];
+  const reasons = new Map<string, string>();
+  // Nothing can start: only the new run needs telling why (the others were told before).
+  if (gate.suspended || gate.running >= gate.maxConcurrentRuns) {
+    if (options.newRunId) {
+      const why = gate.suspended ? waitingReasons.suspended(gate) : waitingReasons.workspaceFull(gate);
+      reasons.set(options.newRunId, why);
+      await setReasons(sql, reasons);
+    }
+    return [];
+  }
+  const { rows: queued } = await sql.query<QueuedRun>(
+    `WITH dags AS MATERIALIZED (
+       SELECT d.id, d.key, (SELECT count(*)::int FROM "DagRun" a WHERE a."dagId" = d.id AND a.state = 'running') AS running
+       FROM "Dag" d
+       WHERE d."workspaceId" = $1 AND EXISTS (SELECT 1 FROM "DagRun" q WHERE q."dagId" = d.id AND q.state = 'queued'))
+     SELECT r.id, r."workspaceId", r."dagId", r."dagVersionId", r.params, r."stateReason",
+            d.key AS "dagKey", d.running AS "dagRunning",
             (v.definition->>'maxActiveRuns')::int AS "maxActiveRuns",
-            (v.definition->>'runTimeoutSeconds')::float AS "timeoutSeconds",
-            (SELECT count(*)::int FROM "DagRun" a WHERE a."dagId" = r."dagId" AND a.state = 'running') AS running
-     FROM "DagRun" r JOIN "DagVersion" v ON v.id = r."dagVersionId"
-     WHERE r."dagId" = $1 AND r.state = 'queued'
-     ORDER BY r."logicalDate", r."queuedAt" LIMIT 100`,
-    [dagId],
+            (v.definition->>'runTimeoutSeconds')::float AS "timeoutSeconds"
+     FROM dags d
+     CROSS JOIN LATERAL (
+       SELECT q.*, row_number() OVER (ORDER BY q."logicalDate", q."queuedAt") AS turn
+       FROM "DagRun" q WHERE q."dagId" = d.id AND q.state = 'queued'
+       ORDER BY q."logicalDate", q."queuedAt" LIMIT 100) r
+     JOIN "DagVersion" v ON v.id = r."dagVersionId"
+     ORDER BY r.turn, r."queuedAt"
+     LIMIT 1000`,
+    [workspaceId],
   );
-  let running = queued[0]?.running ?? 0;
+  const dagRunning = new Map(queued.map((r) => [r.dagId, r.dagRunning]));
+  let running = gate.running;
+  let quota: QuotaBlock | null | undefined; // read once, when a run is about to start
+  const refused: string[] = [];
   const started: RunRow[] = [];
   for (const run of queued) {
-    if (running >= run.maxActiveRuns) break;
-    running++;
-    started.push(run);
+    const ofDag = dagRunning.get(run.dagId) ?? 0;
+    if (ofDag >= run.maxActiveRuns) {
+      reasons.set(run.id, waitingReasons.dagFull(run.dagKey, run.maxActiveRuns));
+      continue;
+    }
+    if (running >= gate.maxConcurrentRuns) {
+      reasons.set(run.id, waitingReasons.workspaceFull(gate));
+      continue;
+    }
+    if (quota === undefined) quota = await monthlyQuotaBlock(sql, workspaceId, gate);
+    if (quota) {
+      if (gate.overQuotaPolicy === "refuse") refused.push(run.id);
+      else reasons.set(run.id, quota.queued);
+      continue;
+    }
     const timeoutAt = run.timeoutSeconds ? new Date(Date.now() + run.timeoutSeconds * 1000) : null;
-    await sql.query(
-      `UPDATE "DagRun" SET state = 'running', "startedAt" = now(), "timeoutAt" = $2 WHERE id = $1`,
+    const { rowCount } = await sql.query(
+      `UPDATE "DagRun" SET state = 'running', "startedAt" = now(), "timeoutAt" = $2, "stateReason" = NULL
+       WHERE id = $1 AND state = 'queued'`,
       [run.id, timeoutAt],
     );
+    if (!rowCount) continue; // cancelled meanwhile
+    running++;
+    dagRunning.set(run.dagId, ofDag + 1);
+    started.push(run);
     if (timeoutAt) await addJob(sql, jobNames.timeoutRun, { run: run.id, w: run.workspaceId }, timeoutAt);
     const compiled = await compiledVersion(sql, run.dagVersionId);
     if (compiled.tasks.size === 0) {
@@ -392,5 +457,24 @@ export async function startQueuedRuns(sql: Sql, dagId: string): Promise<RunRow[]
       .map((t) => t.def.id);
     await advance(sql, run, compiled, [], roots);
   }
+  if (refused.length > 0 && quota) {
+    await sql.query(
+      `UPDATE "DagRun" SET state = 'failed', "endedAt" = now(), "stateReason" = $2
+       WHERE id = ANY($1::uuid[]) AND state = 'queued'`,
+      [refused, quota.refused],
+    );
+  }
+  for (const run of queued) if (reasons.get(run.id) === run.stateReason) reasons.delete(run.id);
+  await setReasons(sql, reasons);
   return started;
+}
+
+/** Writes why queued runs wait (run id → reason). */
+async function setReasons(sql: Sql, reasons: Map<string, string>): Promise<void> {
+  if (reasons.size === 0) return;
+  await sql.query(
+    `UPDATE "DagRun" r SET "stateReason" = x.reason FROM unnest($1::uuid[], $2::text[]) AS x(id, reason)
+     WHERE r.id = x.id AND r.state = 'queued' AND r."stateReason" IS DISTINCT FROM x.reason`,
+    [[...reasons.keys()], [...reasons.values()]],
+  );
 }

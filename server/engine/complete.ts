@@ -2,6 +2,7 @@
 // the instance is still `running` with that try, so a late or duplicated completion (a worker
 // that was given up for lost, a cancelled task finishing anyway) changes nothing.
 import { retryDelaySeconds } from "@/server/dags/definition";
+import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
@@ -22,7 +23,20 @@ export interface AttemptRef {
   maxTries: number;
 }
 
-export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcome): Promise<void> {
+/**
+ * Records the outcome. `executedSince` (ms): when this worker resumed a deferred attempt, for the
+ * usage meter; without it the attempt's recorded duration (startedAt to endedAt) counts.
+ * `handOff`: the calling worker slot runs an instance this completion admits itself (dispatch.ts);
+ * returns that instance's id, which the caller must then claim.
+ */
+export async function complete(
+  run: RunRow,
+  attempt: AttemptRef,
+  outcome: Outcome,
+  executedSince?: number,
+  options: { handOff?: boolean } = {},
+): Promise<string | null> {
+  const executedSeconds = executedSince === undefined ? undefined : (Date.now() - executedSince) / 1000;
   const compiled = await compiledVersion(pooled, run.dagVersionId);
   const settings = compiled.tasks.get(attempt.taskId)?.settings;
   const retry =
@@ -42,7 +56,7 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
 
   const changed = await transaction(async (sql) => {
     // One statement: the guarded state change and the attempt's record.
-    const { rows } = await sql.query<{ mapIndex: number; pool: string }>(
+    const { rows } = await sql.query<{ mapIndex: number; pool: string; seconds: number | null }>(
       `WITH ti AS (
          UPDATE "TaskInstance" SET state = $3::"TaskState", output = $4::jsonb, error = $5, "deferState" = $6::jsonb,
            "endedAt" = CASE WHEN $7 THEN now() ELSE NULL END
@@ -50,8 +64,8 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
          RETURNING "mapIndex", pool),
        attempt AS (
          UPDATE "TaskAttempt" SET state = $9, "endedAt" = now(), error = $5
-         WHERE id = $8 AND EXISTS (SELECT 1 FROM ti) RETURNING 1)
-       SELECT ti.*, (SELECT count(*) FROM attempt) AS attempts FROM ti`,
+         WHERE id = $8 AND EXISTS (SELECT 1 FROM ti) RETURNING extract(epoch FROM now() - "startedAt")::float8 AS seconds)
+       SELECT ti.*, (SELECT seconds FROM attempt) AS seconds FROM ti`,
       [
         attempt.id,
         attempt.tryNumber,
@@ -65,7 +79,8 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
       ],
     );
     const instance = rows[0];
-    if (!instance) return false; // stale: the instance moved on without this attempt
+    if (!instance) return null; // stale: the instance moved on without this attempt
+    let queued = 0;
     if (requeueAt) {
       await addJob(
         sql,
@@ -82,12 +97,23 @@ export async function complete(run: RunRow, attempt: AttemptRef, outcome: Outcom
         state,
         follow: outcome.state === "success" ? outcome.follow : undefined,
       };
-      await advance(sql, run, compiled, [finished]);
+      queued = await advance(sql, run, compiled, [finished]);
     }
-    await dispatch(sql, run.workspaceId, [instance.pool]);
-    return true;
+    const { handedOff } = await dispatch(sql, run.workspaceId, [instance.pool], {
+      ...options,
+      queuedHere: queued > 0,
+    });
+    return { seconds: executedSeconds ?? instance.seconds ?? 0, handedOff };
   });
-  if (changed && terminal) await endRunIfDone(run);
+  if (!changed) return null;
+  // Usage, counted in memory once the outcome is committed (the meter writes in batches): an
+  // attempt that ended success or failed is a task run; its execution time counts either way (a
+  // deferred attempt's waits do not: it held no worker).
+  const ended = outcome.state !== "deferred";
+  meter(run.workspaceId, { taskRuns: ended ? 1 : 0, taskSeconds: changed.seconds });
+  // A run with an instance just admitted is not done: no need to look.
+  if (terminal && changed.handedOff?.runId !== run.id) await endRunIfDone(run);
+  return changed.handedOff?.id ?? null;
 }
 
 /** `engine:requeue-task`: a retry's delay or a deferral is over; queue the instance again. */

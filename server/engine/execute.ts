@@ -13,10 +13,11 @@ import {
 } from "@/server/templating/template";
 import { systemScope } from "@/server/tenancy/door";
 import { complete, type Outcome } from "./complete";
+import { handOffJobKey } from "./dispatch";
 import { type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
 import { sql } from "./sql";
-import { track, untrack } from "./worker-registry";
+import { mayHandOff, track, untrack } from "./worker-registry";
 
 export interface ClaimedAttempt {
   id: string;
@@ -39,11 +40,15 @@ export interface ClaimedAttempt {
   maxLogBytesPerAttempt: number;
 }
 
-/** Moves a scheduled instance to running and opens its attempt, in one statement. */
+/**
+ * Moves a scheduled instance to running and opens its attempt, in one statement. A handed-off
+ * instance's safety job (dispatch.ts) goes in the same statement: it is no longer needed.
+ */
 export async function claim(
   taskInstanceId: string,
   workspaceId: string,
   workerId: string,
+  handedOff = false,
 ): Promise<ClaimedAttempt | null> {
   const { rows } = await sql.query<ClaimedAttempt>(
     `WITH ti AS (
@@ -57,20 +62,39 @@ export async function claim(
        SELECT gen_random_uuid(), $2, ti.id, ti."tryNumber", 'running', $3 FROM ti
        ON CONFLICT ("taskInstanceId", number)
          DO UPDATE SET state = 'running', "heartbeatAt" = now(), "workerId" = EXCLUDED."workerId"
-       RETURNING id)
-     SELECT ti.*, attempt.id AS "attemptId", r."dagId", r."dagVersionId", r.params, r."logicalDate",
+       RETURNING id),
+     -- remove_job is STRICT: without a key (a job-driven claim) it is not called at all.
+     safety AS (SELECT graphile_worker.remove_job($4) FROM ti)
+     SELECT ti.*, attempt.id AS "attemptId", (SELECT count(*) FROM safety) AS "safetyJobs", r."dagId", r."dagVersionId", r.params, r."logicalDate",
             r."dataIntervalStart", r."dataIntervalEnd", w."maxOutputBytes", w."maxLogBytesPerAttempt"
      FROM ti, attempt, "DagRun" r, "Workspace" w
      WHERE r.id = ti."runId" AND w.id = $2`,
-    [taskInstanceId, workspaceId, workerId],
+    [taskInstanceId, workspaceId, workerId, handedOff ? handOffJobKey(taskInstanceId) : null],
   );
   return rows[0] ?? null;
 }
 
-/** The job handler of `engine:run-task`. */
+/**
+ * The job handler of `engine:run-task`: runs the instance, then, as long as its completion hands
+ * this slot a newly admitted instance of the workspace (dispatch.ts), that one.
+ */
 export async function runTask(taskInstanceId: string, workspaceId: string, workerId: string): Promise<void> {
-  const claimed = await claim(taskInstanceId, workspaceId, workerId);
-  if (!claimed) return; // cancelled, or a duplicate delivery of a job already handled
+  let next: string | null = await runAttempt(taskInstanceId, workspaceId, workerId, false);
+  while (next) next = await runAttempt(next, workspaceId, workerId, true);
+}
+
+/** Runs one attempt; returns the instance handed to this slot next, if any. */
+async function runAttempt(
+  taskInstanceId: string,
+  workspaceId: string,
+  workerId: string,
+  handedOff: boolean,
+): Promise<string | null> {
+  const claimed = await claim(taskInstanceId, workspaceId, workerId, handedOff);
+  if (!claimed) return null; // cancelled, or a duplicate delivery of a job already handled
+  // For the usage meter: an attempt that starts here is measured by its own record (complete.ts);
+  // one resumed after a deferral only from now (its waits held no worker).
+  const executedSince = claimed.deferState == null ? undefined : Date.now();
   const compiled = await compiledVersion(sql, claimed.dagVersionId);
   const task = compiled.tasks.get(claimed.taskId);
   const run = {
@@ -94,7 +118,7 @@ export async function runTask(taskInstanceId: string, workspaceId: string, worke
       resolved.secretValues,
     );
     const result = await execute(task, claimed, workspaceId, resolved.context, controller, log);
-    outcome = toOutcome(result, claimed.maxOutputBytes);
+    outcome = toOutcome(result, claimed.maxOutputBytes, log);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log?.error(message);
@@ -103,7 +127,7 @@ export async function runTask(taskInstanceId: string, workspaceId: string, worke
     untrack(claimed.attemptId);
   }
   await log?.flush();
-  await complete(run, claimed, outcome);
+  return complete(run, claimed, outcome, executedSince, { handOff: mayHandOff() });
 }
 
 async function execute(
@@ -178,20 +202,48 @@ async function upstreamOutputs(
   return Object.fromEntries(rows.map((r) => [r.taskId, r.output]));
 }
 
-function toOutcome(result: ExecutionResult, maxOutputBytes: number): Outcome {
+function toOutcome(result: ExecutionResult, maxOutputBytes: number, log: AttemptLog): Outcome {
   if ("defer" in result)
     return { state: "deferred", until: result.defer.until, deferState: result.defer.state ?? {} };
   if ("skip" in result) return { state: "skipped", error: result.skip };
   const output = result.output ?? null;
-  const bytes = Buffer.byteLength(JSON.stringify(output) ?? "null");
-  if (bytes > maxOutputBytes) {
-    return {
-      state: "failed",
-      retryable: false,
-      error: `The task's output is ${bytes} bytes, above this workspace's limit of ${maxOutputBytes} bytes`,
-    };
+  const text = JSON.stringify(output) ?? "null";
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxOutputBytes) return { state: "success", output, follow: result.follow };
+  log.warn(
+    `The output is ${bytes} bytes, above this workspace's limit of ${maxOutputBytes} bytes (maxOutputBytes): ` +
+      "stored cut, as a marker with its first part as text",
+  );
+  return { state: "success", output: cutOutput(text, bytes, maxOutputBytes), follow: result.follow };
+}
+
+/** What an output over the limit is stored as: a marker holding as much of its JSON text as fits. */
+export interface CutOutput {
+  truncated: true;
+  /** The whole output's size (its JSON text, in bytes). */
+  bytes: number;
+  limit: number;
+  /** The start of the output's JSON text. */
+  preview: string;
+}
+
+export function cutOutput(text: string, bytes: number, limit: number): CutOutput {
+  const marker: CutOutput = { truncated: true, bytes, limit, preview: "" };
+  const whole = Buffer.from(text);
+  let room = limit - Buffer.byteLength(JSON.stringify(marker));
+  // Escaping can grow the preview inside the marker: cut again until the marker fits the limit.
+  while (room > 0) {
+    // A character cut in two decodes as U+FFFD: drop it.
+    marker.preview = whole
+      .subarray(0, room)
+      .toString("utf8")
+      .replace(/\uFFFD$/, "");
+    const over = Buffer.byteLength(JSON.stringify(marker)) - limit;
+    if (over <= 0) break;
+    room -= over;
   }
-  return { state: "success", output, follow: result.follow };
+  if (room <= 0) marker.preview = "";
+  return marker;
 }
 
 /** Template references of a task, found once per compiled version. */

@@ -6,7 +6,7 @@ export const jobNames = {
   runTask: "engine:run-task",
   requeueTask: "engine:requeue-task",
   timeoutRun: "engine:timeout-run",
-  /** Starts a DAG's queued runs (after one of its runs ended). */
+  /** Starts a workspace's queued runs (after one of its runs ended); one pending per workspace. */
   startRuns: "engine:start-runs",
   /** A run ended: send its DAG's onSuccess or onFailure notifications (worker/tasks/callbacks.ts). */
   runCallbacks: "engine:run-callbacks",

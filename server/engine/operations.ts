@@ -3,6 +3,7 @@
 // the run, so workers completing attempts concurrently see either the state before or after.
 import { AppError, notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { meter } from "@/server/usage/meter";
 import { advance, endRun, endRunIfDone, type Finished, type RunRow, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { type CompiledDag, compiledVersion } from "./graph";
@@ -67,13 +68,18 @@ export async function timeoutRun(runId: string, workspaceId: string) {
   });
 }
 
-/** `engine:start-runs`: starts the DAG's queued runs that its maxActiveRuns now allows. */
-export async function startRuns(dagId: string, workspaceId: string) {
+/**
+ * Starts the workspace's queued runs that may start now and admits its queued task instances.
+ * The `engine:start-runs` job (after a run ends) and the reaper call it, and so does whatever may
+ * have let waiting work through: a plan change or a raised quota, a resume after a suspension.
+ */
+export async function kickWorkspace(workspaceId: string): Promise<void> {
   const started = await transaction(async (sql) => {
-    const runs = await startQueuedRuns(sql, dagId);
+    const runs = await startQueuedRuns(sql, workspaceId);
     await dispatch(sql, workspaceId);
     return runs;
   });
+  if (started.length > 0) meter(workspaceId, { runs: started.length });
   // A run whose tasks all settled at once (an empty map, say) ends here.
   for (const run of started) await endRunIfDone(run);
 }
@@ -131,9 +137,11 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
        "childrenDone" = 0, "childrenFailed" = 0, "startedAt" = NULL, "endedAt" = NULL, "queuedAt" = NULL,
        "maxTries" = t."tryNumber" + x.retries + 1,
        "upstreamTotal" = x.total, "upstreamDone" = x.done, "upstreamSuccess" = x.success,
-       "upstreamFailed" = x.failed, "upstreamSkipped" = x.skipped
-     FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[])
-       AS x(id, retries, total, done, success, failed, skipped)
+       "upstreamFailed" = x.failed, "upstreamSkipped" = x.skipped,
+       -- from the version the run now follows (clearing may have moved it to the latest)
+       priority = x.priority, pool = x.pool
+     FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::float8[], $9::text[])
+       AS x(id, retries, total, done, success, failed, skipped, priority, pool)
      WHERE t.id = x.id`,
     [
       targets.map((t) => t.id),
@@ -143,10 +151,13 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
       counters.map((c) => c.success),
       counters.map((c) => c.failed),
       counters.map((c) => c.skipped),
+      targets.map((t) => compiled.tasks.get(t.taskId)?.priority ?? 0),
+      targets.map((t) => compiled.tasks.get(t.taskId)?.settings.pool ?? t.pool),
     ],
   );
   await sql.query(
-    `UPDATE "DagRun" SET state = 'running', "endedAt" = NULL, "startedAt" = coalesce("startedAt", now()) WHERE id = $1`,
+    `UPDATE "DagRun" SET state = 'running', "endedAt" = NULL, "startedAt" = coalesce("startedAt", now()), "stateReason" = NULL
+     WHERE id = $1`,
     [run.id],
   );
   const ready: string[] = [];
@@ -175,11 +186,13 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
 
 export async function clearTasks(
   scope: WorkspaceScope,
-  input: { runId: string; taskIds: string[]; downstream: boolean },
+  input: { runId: string; taskIds: string[]; downstream: boolean; latestVersion?: boolean },
 ) {
   const cleared = await transaction(async (sql) => {
     const run = await lockRun(sql, scope.workspace.id, input.runId);
-    const compiled = await compiledVersion(sql, run.dagVersionId);
+    const compiled = input.latestVersion
+      ? await repinToLatestVersion(sql, run)
+      : await compiledVersion(sql, run.dagVersionId);
     const unknown = input.taskIds.filter((id) => !compiled.tasks.has(id));
     if (unknown.length > 0) throw notFound(`Task ${unknown.join(", ")}`);
     const ids = input.downstream ? withDownstream(compiled, input.taskIds) : new Set(input.taskIds);
@@ -189,8 +202,62 @@ export async function clearTasks(
     return { ids: [...ids], run };
   });
   await endRunIfDone(cleared.run);
-  await scope.audit("run.clear", input.runId, { tasks: cleared.ids, downstream: input.downstream });
-  return { cleared: cleared.ids };
+  await scope.audit("run.clear", input.runId, {
+    tasks: cleared.ids,
+    downstream: input.downstream,
+    ...(input.latestVersion ? { version: cleared.run.dagVersionId } : {}),
+  });
+  return { cleared: cleared.ids, dagVersionId: cleared.run.dagVersionId };
+}
+
+/**
+ * Moves a run to its DAG's current version, so that clearing a task after fixing the DAG runs the
+ * fix. Only a version with the same graph (the same tasks, each with the same upstream tasks) can
+ * take over a run: task states and trigger-rule counters stay meaningful; configs, operators and
+ * settings may differ. Otherwise the caller is told to start a new run.
+ */
+async function repinToLatestVersion(sql: Sql, run: LockedRun): Promise<CompiledDag> {
+  const pinned = await compiledVersion(sql, run.dagVersionId);
+  const { rows } = await sql.query<{ versionId: string; number: number }>(
+    `SELECT v.id AS "versionId", v.number FROM "Dag" d JOIN "DagVersion" v ON v.id = d."currentVersionId"
+     WHERE d.id = $1 AND d."workspaceId" = $2`,
+    [run.dagId, run.workspaceId],
+  );
+  const latest = rows[0];
+  if (!latest || latest.versionId === run.dagVersionId) return pinned;
+  const compiled = await compiledVersion(sql, latest.versionId);
+  const difference = graphDifference(pinned, compiled);
+  if (difference) {
+    throw new AppError(
+      "CONFLICT",
+      `Version ${latest.number} changes this run's graph (${difference}), so it cannot take over the run; trigger a new run instead`,
+    );
+  }
+  await sql.query(`UPDATE "DagRun" SET "dagVersionId" = $2 WHERE id = $1 AND "workspaceId" = $3`, [
+    run.id,
+    latest.versionId,
+    run.workspaceId,
+  ]);
+  run.dagVersionId = latest.versionId;
+  return compiled;
+}
+
+/** How two versions' graphs differ, in words, or undefined when they are the same graph. */
+function graphDifference(a: CompiledDag, b: CompiledDag): string | undefined {
+  const added = [...b.tasks.keys()].filter((id) => !a.tasks.has(id));
+  const removed = [...a.tasks.keys()].filter((id) => !b.tasks.has(id));
+  const rewired = [...a.tasks].filter(([id, task]) => {
+    const other = b.tasks.get(id);
+    if (!other) return false;
+    const before = new Set(task.upstream);
+    return other.upstream.length !== before.size || other.upstream.some((up) => !before.has(up));
+  });
+  const parts = [
+    added.length > 0 && `adds ${added.join(", ")}`,
+    removed.length > 0 && `removes ${removed.join(", ")}`,
+    rewired.length > 0 && `changes the dependencies of ${rewired.map(([id]) => id).join(", ")}`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join("; ") : undefined;
 }
 
 /** Sets a task's state by hand; its downstream tasks are cleared so they follow the new state. */

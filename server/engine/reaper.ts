@@ -3,7 +3,8 @@
 // jobs its worker had locked are unlocked so they run elsewhere.
 import { endRunIfDone, type RunRow, unfinished } from "./advance";
 import { complete } from "./complete";
-import { startRuns } from "./operations";
+import { kickWorkspace } from "./operations";
+import { monthStart } from "./run-gate";
 import { sql } from "./sql";
 import { LOST_AFTER_SECONDS } from "./worker-registry";
 
@@ -58,8 +59,9 @@ export async function reapLostAttempts(): Promise<number> {
 
 /**
  * Finishes what a worker that died right after a commit left undone: runs whose task instances
- * have all finished but which were never ended (the end check runs after the commit), and DAGs
- * with queued runs below maxActiveRuns whose start-runs job was lost.
+ * have all finished but which were never ended (the end check runs after the commit), and
+ * workspaces with queued runs that could start but whose start-runs job was lost. The latter also
+ * resumes runs queued over a monthly quota (the `queue` policy) once the month has turned.
  */
 export async function repairRuns(): Promise<number> {
   const { rows: finished } = await sql.query<RunRow>(
@@ -71,14 +73,24 @@ export async function repairRuns(): Promise<number> {
     [LOST_AFTER_SECONDS],
   );
   for (const run of finished) await endRunIfDone(run);
-  const { rows: waiting } = await sql.query<{ dagId: string; workspaceId: string }>(
-    `SELECT DISTINCT q."dagId", q."workspaceId" FROM "DagRun" q JOIN "DagVersion" v ON v.id = q."dagVersionId"
+  // Workspaces where a run queued a while ago could start now: not suspended, its DAG and the
+  // workspace below their concurrent runs, and (under the queue policy) the month's quotas not
+  // used up. The same conditions as startQueuedRuns, so a workspace rightly waiting is left alone.
+  const { rows: waiting } = await sql.query<{ workspaceId: string }>(
+    `SELECT DISTINCT q."workspaceId" FROM "DagRun" q
+     JOIN "DagVersion" v ON v.id = q."dagVersionId" JOIN "Workspace" w ON w.id = q."workspaceId"
      WHERE q.state = 'queued' AND q."queuedAt" < now() - make_interval(secs => $1)
+       AND w."suspendedAt" IS NULL
        AND (SELECT count(*) FROM "DagRun" a WHERE a."dagId" = q."dagId" AND a.state = 'running')
            < (v.definition->>'maxActiveRuns')::int
+       AND (SELECT count(*) FROM "Dag" d JOIN "DagRun" a ON a."dagId" = d.id AND a.state = 'running'
+            WHERE d."workspaceId" = w.id) < w."maxConcurrentRuns"
+       AND (w."overQuotaPolicy" = 'refuse' OR NOT EXISTS (
+             SELECT 1 FROM "UsageDay" u WHERE u."workspaceId" = w.id AND u.day >= $2::date
+             HAVING sum(u."taskRuns") >= w."maxTaskRunsPerMonth" OR sum(u."taskSeconds") >= w."maxTaskSecondsPerMonth"))
      LIMIT 100`,
-    [LOST_AFTER_SECONDS],
+    [LOST_AFTER_SECONDS, monthStart(new Date())],
   );
-  for (const dag of waiting) await startRuns(dag.dagId, dag.workspaceId);
+  for (const { workspaceId } of waiting) await kickWorkspace(workspaceId);
   return finished.length + waiting.length;
 }

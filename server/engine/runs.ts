@@ -1,12 +1,17 @@
 // Creating runs. A run pins the DAG's current version and its validated params, gets one task
-// instance per task, and starts at once unless the DAG already has maxActiveRuns running.
+// instance per task, and starts at once unless something holds it back (its DAG's maxActiveRuns,
+// the workspace's maxConcurrentRuns or monthly quotas: advance.ts startQueuedRuns). A suspended
+// workspace gets no new run at all, whatever its source.
 import { randomBytes } from "node:crypto";
 import { paramsValidator } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
+import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { meter } from "@/server/usage/meter";
 import { endRunIfDone, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
+import { lockRunGate } from "./run-gate";
 import { sql as pooled, transaction } from "./sql";
 
 export interface TriggerRunInput {
@@ -51,9 +56,11 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
     input.runKey ?? `${triggeredBy}__${logicalDate.toISOString()}__${randomBytes(3).toString("hex")}`;
 
   const runId = await transaction(async (sql) => {
-    // Lock the DAG row first: inserting a run takes a key-share lock on it (the foreign key), and
-    // upgrading that later (startQueuedRuns) would deadlock against a concurrent trigger.
-    await sql.query(`SELECT id FROM "Dag" WHERE id = $1 FOR UPDATE`, [dag.id]);
+    // The workspace's run-gate lock first (run-gate.ts): it serialises the workspace's run starts,
+    // and it sees a suspension committed by now.
+    const gate = await lockRunGate(sql, scope.workspace.id);
+    if (!gate) throw notFound("Workspace");
+    if (gate.suspended) throw new WorkspaceSuspendedError(gate.suspendedReason);
     const tasks = [...compiled.tasks.values()];
     const { rows } = await sql.query<{ id: string }>(
       `INSERT INTO "DagRun" (id, "workspaceId", "dagId", "dagVersionId", "runKey", state, "triggeredBy", "triggeredByLabel",
@@ -91,10 +98,11 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
         tasks.map((t) => t.upstream.length),
       ],
     );
-    const started = await startQueuedRuns(sql, dag.id);
+    const started = await startQueuedRuns(sql, scope.workspace.id, { gate, newRunId: run.id });
     await dispatch(sql, scope.workspace.id);
     return { id: run.id, started };
   });
+  if (runId?.started.length) meter(scope.workspace.id, { runs: runId.started.length });
   for (const started of runId?.started ?? []) await endRunIfDone(started);
   if (!runId) {
     const existing = await scope.db.dagRun.findUnique({

@@ -4,6 +4,35 @@ import { sql } from "./sql";
 
 const active = new Map<string, AbortController>();
 
+// This process's graphile-worker slots: how many, how many hold a job, and whether it is stopping.
+// A finishing attempt runs its successor in its own slot (a hand-off, dispatch.ts) only while
+// another slot is idle: an idle slot means the job queue had nothing for this worker, so the
+// successor skips no other workspace's job; when every slot is busy, jobs keep their turns.
+let slots = 0;
+let busySlots = 0;
+let stopping = false;
+
+export function setWorkerSlots(count: number): void {
+  slots = count;
+  stopping = false;
+}
+
+/** Wraps a job handler so that the slots it holds are counted. */
+export function countingSlot<A extends unknown[], R>(handler: (...args: A) => R) {
+  return async (...args: A): Promise<Awaited<R>> => {
+    busySlots++;
+    try {
+      return await handler(...args);
+    } finally {
+      busySlots--;
+    }
+  };
+}
+
+export function mayHandOff(): boolean {
+  return !stopping && busySlots < slots;
+}
+
 export function track(attemptId: string, controller: AbortController): void {
   active.set(attemptId, controller);
 }
@@ -42,5 +71,6 @@ export function startHeartbeats(intervalMs = 2_000): () => void {
 
 /** Aborts everything still running (worker shutdown); the attempts end as failures and retry. */
 export function abortAll(reason: string): void {
+  stopping = true;
   for (const controller of active.values()) controller.abort(new Error(reason));
 }

@@ -1,8 +1,11 @@
 // Members, roles and invitations of a workspace.
 import { createHash, randomBytes } from "node:crypto";
+import type { Prisma } from "@/prisma/generated/client";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
 import { sendMail } from "@/server/mail/send";
+import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
+import { quotaReached } from "@/server/quotas/limits";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import type { Role } from "@/server/tenancy/roles";
 
@@ -59,16 +62,38 @@ export async function inviteMember(
     ]);
   }
   const secret = randomBytes(24).toString("base64url");
-  const invitation = await scope.db.invitation.create({
-    data: {
-      workspaceId: scope.workspace.id,
-      email: input.email,
-      role: input.role,
-      tokenHash: sha256(secret),
-      expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
-      invitedById: scope.actor.kind === "user" ? scope.actor.userId : null,
-    },
-    select: { id: true, email: true, role: true, expiresAt: true },
+  const invitation = await db.$transaction(async (tx) => {
+    const { maxMembers } = await lockMemberQuota(tx, scope.workspace.id);
+    // A pending invitation holds a seat, so accepting it never finds the workspace full; inviting
+    // someone again (a fresh link) takes no second seat.
+    const now = new Date();
+    const pending = await tx.invitation.findMany({
+      where: { workspaceId: scope.workspace.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: now } },
+      select: { email: true },
+      distinct: ["email"],
+    });
+    if (!pending.some((p) => p.email === input.email)) {
+      const members = await tx.membership.count({ where: { workspaceId: scope.workspace.id } });
+      const used = members + pending.length;
+      if (used >= maxMembers) {
+        throw quotaReached(
+          "maxMembers",
+          { used, limit: maxMembers, noun: "members (pending invitations included)" },
+          "Revoke a pending invitation or remove a member first, or ask for a larger plan.",
+        );
+      }
+    }
+    return tx.invitation.create({
+      data: {
+        workspaceId: scope.workspace.id,
+        email: input.email,
+        role: input.role,
+        tokenHash: sha256(secret),
+        expiresAt: new Date(now.getTime() + INVITATION_DAYS * 86_400_000),
+        invitedById: scope.actor.kind === "user" ? scope.actor.userId : null,
+      },
+      select: { id: true, email: true, role: true, expiresAt: true },
+    });
   });
   const link = `${input.baseUrl.replace(/\/$/, "")}/invite/${secret}`;
   const emailed = await sendMail({
@@ -77,6 +102,7 @@ export async function inviteMember(
     text: `${scope.actor.label} invited you to join ${scope.workspace.name} as ${input.role.toLowerCase()}.\n\nAccept: ${link}\n\nThe link works once and expires in ${INVITATION_DAYS} days.`,
   }).catch(() => false);
   await scope.audit("member.invite", input.email, { role: input.role, emailed });
+  await checkQuotaAlerts([scope.workspace.id]); // a pending invitation counts as a member
   return { ...invitation, link, emailed };
 }
 
@@ -87,6 +113,18 @@ export async function revokeInvitation(scope: WorkspaceScope, invitationId: stri
   });
   if (count === 0) throw notFound("Invitation");
   await scope.audit("member.invite_revoke", invitationId);
+}
+
+/**
+ * Locks the workspace row until the end of `tx` and answers its member quota: invitations and
+ * acceptances racing for the last seat count one after the other. FOR NO KEY UPDATE leaves
+ * writes that only reference the workspace (runs, pushes) unblocked.
+ */
+async function lockMemberQuota(tx: Prisma.TransactionClient, workspaceId: string) {
+  const [row] = await tx.$queryRaw<{ maxMembers: number }[]>`
+    SELECT "maxMembers" FROM "Workspace" WHERE id = ${workspaceId}::uuid FOR NO KEY UPDATE`;
+  if (!row) throw notFound("Workspace");
+  return row;
 }
 
 /** What the invitation page shows before accepting. Works for any signed-in user holding the link. */
@@ -123,6 +161,19 @@ export async function acceptInvitation(input: { secret: string; userId: string; 
       throw new AppError(
         "FORBIDDEN",
         `This invitation is for ${invitation.email}; sign in with that account to accept it`,
+      );
+    }
+    const { maxMembers } = await lockMemberQuota(tx, invitation.workspaceId);
+    const members = await tx.membership.count({ where: { workspaceId: invitation.workspaceId } });
+    const already = await tx.membership.findUnique({
+      where: { workspaceId_userId: { workspaceId: invitation.workspaceId, userId: input.userId } },
+      select: { id: true },
+    });
+    if (!already && members >= maxMembers) {
+      // The invitation stays unused, so the same link works once the workspace has room.
+      throw new AppError(
+        "CONFLICT",
+        `This workspace already has ${members} of the ${maxMembers} members its plan allows (quota maxMembers), so you cannot join it now. Ask its owners to make room, then open this link again.`,
       );
     }
     const claimed = await tx.invitation.updateMany({

@@ -385,4 +385,30 @@ export const restRoutes: RestRoute[] = [
     procedure: "dagTriggers.delete",
     summary: "Delete a trigger",
   },
+  {
+    method: "GET",
+    path: "/usage",
+    procedure: "usage.summary",
+    summary: "Current use against every quota of the workspace's plan",
+  },
+  {
+    method: "GET",
+    path: "/usage/history",
+    procedure: "usage.history",
+    summary: "Daily task runs, task-seconds, runs and webhook deliveries of the last 30 days",
+  },
+  {
+    method: "GET",
+    path: "/pools",
+    procedure: "pools.list",
+    summary: "Pools with their slots, slots in use and queued tasks; pool names in use without a pool",
+  },
+  { method: "POST", path: "/pools", procedure: "pools.create", summary: "Create a pool", status: 201 },
+  {
+    method: "PATCH",
+    path: "/pools/{name}",
+    procedure: "pools.update",
+    summary: "Change a pool's slots or description",
+  },
+  { method: "DELETE", path: "/pools/{name}", procedure: "pools.delete", summary: "Delete a pool" },
 ];

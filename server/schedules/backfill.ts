@@ -6,9 +6,10 @@
 // Runs use the scheduler's run keys (`scheduled__<logical date>`), so a date that already has a
 // run (scheduled, or from another backfill) is counted as `existing` and not run twice.
 // Cancelling stops creation and cancels the backfill runs still queued; running ones finish.
+// A suspended workspace's backfills pause (the step looks again later) and go on when resumed.
 import { type DagDefinition, paramsValidator } from "@/server/dags/definition";
 import { cancelRun } from "@/server/engine/operations";
-import { sql, transaction } from "@/server/engine/sql";
+import { type Sql, sql, transaction } from "@/server/engine/sql";
 import { AppError, notFound } from "@/server/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { addTriggerJob, triggerJobNames } from "@/server/triggers/jobs";
@@ -21,6 +22,8 @@ export const MAX_BACKFILL_RUNS = 10_000;
 const STEP_MAX = 100;
 /** Wait before the next step while the DAG has no room. */
 const STEP_DELAY_MS = 1_000;
+/** Wait before looking again while the workspace is suspended. */
+const SUSPENDED_DELAY_MS = 60_000;
 
 const backfillJobKey = (id: string) => `backfill:${id}`;
 
@@ -243,10 +246,13 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
     key: string;
     definition: DagDefinition;
     active: number;
+    suspended: boolean;
   }>(
     `SELECT b.state, b.cursor, b."to", b.params, b.note, b."dagId", d.key, v.definition,
-            (SELECT count(*)::int FROM "DagRun" r WHERE r."dagId" = b."dagId" AND r.state IN ('queued', 'running')) AS active
+            (SELECT count(*)::int FROM "DagRun" r WHERE r."dagId" = b."dagId" AND r.state IN ('queued', 'running')) AS active,
+            w."suspendedAt" IS NOT NULL AS suspended
      FROM "Backfill" b JOIN "Dag" d ON d.id = b."dagId" JOIN "DagVersion" v ON v.id = d."currentVersionId"
+       JOIN "Workspace" w ON w.id = b."workspaceId"
      WHERE b.id = $1 AND b."workspaceId" = $2`,
     [backfillId, workspaceId],
   );
@@ -273,6 +279,8 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
       { jobKey: backfillJobKey(backfillId), runAt: new Date(Date.now() + delayMs) },
     );
   if (room === 0) return again(STEP_DELAY_MS);
+  // Paused while the workspace is suspended; resuming it runs this step again at once.
+  if (backfill.suspended) return again(SUSPENDED_DELAY_MS);
 
   const batch = intervalsBetween(plan, backfill.cursor, backfill.to, room);
   if (batch.length === 0) return void (await finish(null));
@@ -287,30 +295,38 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
       note: backfill.note,
     },
   );
-  const cursor = batch.at(-1)!.end;
-  const done = cursor > backfill.to;
+  // Ticks refused because the workspace was suspended meanwhile wait for the next step.
+  const handled = batch.length - result.suspended.length;
+  if (handled === 0) return again(SUSPENDED_DELAY_MS);
+  const cursor = batch[handled - 1]!.end;
+  const done = result.suspended.length === 0 && cursor > backfill.to;
   const error = result.skipped[0]
     ? `${result.skipped.length} date(s) skipped: ${result.skipped[0].reason}`
     : null;
+  const counted = [
+    backfillId,
+    workspaceId,
+    backfill.cursor,
+    result.created + result.existing + result.skipped.length,
+    result.existing,
+    cursor,
+  ];
   const { rowCount } = await sql.query(
     `UPDATE "Backfill" SET created = created + $4, existing = existing + $5, cursor = $6,
        state = CASE WHEN $7::boolean THEN 'done'::"BackfillState" ELSE state END,
        "endedAt" = CASE WHEN $7::boolean THEN now() ELSE NULL END,
        error = coalesce($8, error)
      WHERE id = $1 AND "workspaceId" = $2 AND state = 'running' AND cursor = $3`,
-    [
-      backfillId,
-      workspaceId,
-      backfill.cursor,
-      result.created + result.existing + result.skipped.length,
-      result.existing,
-      cursor,
-      done,
-      error,
-    ],
+    [...counted, done, error],
   );
   if (!rowCount) {
-    // Cancelled while this batch was being created: its queued runs go too.
+    // Cancelled while this batch was being created: the batch's runs still count as created (the
+    // progress stays true), and its queued runs go too.
+    await sql.query(
+      `UPDATE "Backfill" SET created = created + $4, existing = existing + $5, cursor = $6
+       WHERE id = $1 AND "workspaceId" = $2 AND state = 'cancelled' AND cursor = $3`,
+      counted,
+    );
     const row = await scope.db.backfill.findFirst({
       where: { id: backfillId },
       select: { from: true, to: true },
@@ -318,5 +334,21 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
     if (row) await cancelQueuedRuns(scope, { dagId: backfill.dagId, ...row });
     return;
   }
-  if (!done) await again(0);
+  if (!done) await again(result.suspended.length > 0 ? SUSPENDED_DELAY_MS : 0);
+}
+
+/** Runs the next step of the workspace's running backfills now (after a resume). */
+export async function resumeBackfills(sql: Sql, workspaceId: string): Promise<void> {
+  const { rows } = await sql.query<{ id: string }>(
+    `SELECT id FROM "Backfill" WHERE "workspaceId" = $1 AND state = 'running'`,
+    [workspaceId],
+  );
+  for (const { id } of rows) {
+    await addTriggerJob(
+      sql,
+      triggerJobNames.backfillStep,
+      { w: workspaceId, id },
+      { jobKey: backfillJobKey(id) },
+    );
+  }
 }

@@ -11,16 +11,20 @@
 //     unique per DAG (`@@unique([dagId, runKey])`), so a retried or duplicated job, a backfill of the
 //     same dates, or a push that moved `nextRunAt` back never makes a second run of a tick.
 //
-// Runs are not created inside the claim transaction: creating one takes the Dag row lock again
-// (startQueuedRuns) on another connection, which would wait for the claim forever.
+// Runs are not created inside the claim transaction: each run is a transaction of its own (it
+// takes the workspace's run-gate lock, engine/run-gate.ts), and a claim holding its DAGs' rows
+// for all of that would stall the other schedulers.
 //
 // The claim reads across workspaces (it is the system's job, like the reaper); every row it
-// writes and every run it creates names its own workspace.
+// writes and every run it creates names its own workspace. It skips suspended workspaces' DAGs
+// without moving their cursor, so resuming one creates the ticks that came due meanwhile (all of
+// them with catch-up, else the latest), each once by its run key.
 
 import { addJob } from "@/server/engine/jobs";
 import { triggerRun } from "@/server/engine/runs";
 import { sql, transaction } from "@/server/engine/sql";
 import { AppError } from "@/server/errors";
+import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { triggerJobNames } from "@/server/triggers/jobs";
 import { type DataInterval, dueIntervals, type ScheduleSpec, schedulePlan } from "./timetable";
@@ -62,6 +66,8 @@ export async function claimDueTicks(options: { now?: Date; limit?: number } = {}
               v.definition->>'endDate' AS "endDate", coalesce((v.definition->>'catchup')::boolean, false) AS catchup
        FROM "Dag" d JOIN "DagVersion" v ON v.id = d."currentVersionId"
        WHERE d."nextRunAt" <= $1 AND NOT d.paused AND d."archivedAt" IS NULL
+         -- A suspended workspace's DAGs keep their cursor: resuming catches up from there.
+         AND NOT EXISTS (SELECT 1 FROM "Workspace" w WHERE w.id = d."workspaceId" AND w."suspendedAt" IS NOT NULL)
        ORDER BY d."nextRunAt"
        LIMIT $2
        FOR NO KEY UPDATE OF d SKIP LOCKED`,
@@ -110,7 +116,8 @@ export async function runScheduler(options: { now?: Date } = {}): Promise<number
 /** When the next tick should look again: the earliest nextRunAt, but within `maxWaitMs`. */
 export async function nextTickAt(maxWaitMs: number, now = new Date()): Promise<Date> {
   const { rows } = await sql.query<{ earliest: Date | null }>(
-    `SELECT min("nextRunAt") AS earliest FROM "Dag" WHERE NOT paused AND "archivedAt" IS NULL`,
+    `SELECT min("nextRunAt") AS earliest FROM "Dag" d WHERE NOT paused AND "archivedAt" IS NULL
+       AND NOT EXISTS (SELECT 1 FROM "Workspace" w WHERE w.id = d."workspaceId" AND w."suspendedAt" IS NOT NULL)`,
   );
   const latest = now.getTime() + maxWaitMs;
   const earliest = rows[0]?.earliest?.getTime() ?? latest;
@@ -122,6 +129,8 @@ export interface CreateRunsResult {
   existing: number;
   /** Ticks that could not get a run (DAG archived or gone, params the DAG requires). */
   skipped: Array<{ logicalDate: string; reason: string }>;
+  /** Ticks left for later because the workspace is suspended (from the first one refused). */
+  suspended: Array<[string, string]>;
 }
 
 /**
@@ -138,8 +147,8 @@ export async function createTickRuns(
     note?: string;
   },
 ): Promise<CreateRunsResult> {
-  const result: CreateRunsResult = { created: 0, existing: 0, skipped: [] };
-  for (const [start, end] of input.ticks) {
+  const result: CreateRunsResult = { created: 0, existing: 0, skipped: [], suspended: [] };
+  for (const [index, [start, end]] of input.ticks.entries()) {
     const logicalDate = new Date(start);
     try {
       const run = await triggerRun(scope, {
@@ -155,6 +164,11 @@ export async function createTickRuns(
       if (run.created) result.created++;
       else result.existing++;
     } catch (error) {
+      // Suspended meanwhile: this tick and the next wait for the workspace to be resumed.
+      if (error instanceof WorkspaceSuspendedError) {
+        result.suspended = input.ticks.slice(index);
+        break;
+      }
       // Retrying cannot fix these; the others (database errors) fail the job, which retries.
       if (
         !(error instanceof AppError) ||
@@ -184,6 +198,7 @@ export async function createScheduledRuns(input: {
       created: 0,
       existing: 0,
       skipped: input.ticks.map(([s]) => ({ logicalDate: s, reason: "gone" })),
+      suspended: [],
     };
   }
   const scope: WorkspaceScope = { ...system, actor: { kind: "system", label: "scheduler" } };
@@ -192,6 +207,16 @@ export async function createScheduledRuns(input: {
     ticks: input.ticks,
     triggeredBy: "schedule",
   });
+  const [first] = result.suspended;
+  if (first) {
+    // Claimed before the suspension and refused after it: move the DAG's cursor back to the first
+    // such tick, so that resuming creates it (or, without catch-up, the latest) like any missed one.
+    await sql.query(
+      `UPDATE "Dag" SET "nextRunAt" = LEAST("nextRunAt", $3), "lastScheduledEnd" = LEAST("lastScheduledEnd", $4)
+       WHERE id = $1 AND "workspaceId" = $2 AND "nextRunAt" IS NOT NULL`,
+      [input.dagId, input.workspaceId, new Date(first[1]), new Date(first[0])],
+    );
+  }
   if (result.skipped.length > 0) {
     await system.audit("schedule.skip", dag.key, {
       ticks: result.skipped.length,

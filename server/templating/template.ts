@@ -66,13 +66,20 @@ interface ParsedTemplate {
   errors: string[];
 }
 
-/** Path segments that would reach JavaScript internals rather than data. */
-const FORBIDDEN_SEGMENTS = new Set(["__proto__", "constructor", "prototype"]);
-
 /** Shared by the many expressions without filters; never modified. */
 const NO_FILTERS: Filter[] = [];
 
-const ROOTS = new Set<string>(["params", "vars", "secrets", "conn", "tasks", "run", "dag", "task", "item"]);
+const ROOTS: readonly TemplateRoot[] = [
+  "params",
+  "vars",
+  "secrets",
+  "conn",
+  "tasks",
+  "run",
+  "dag",
+  "task",
+  "item",
+];
 
 /** How deep each root may be addressed; returns an error message or undefined. */
 const ROOT_RULES: Record<TemplateRoot, (path: string[]) => string | undefined> = {
@@ -319,10 +326,13 @@ class ExpressionParser {
   expression(allowFilters: boolean): Expression {
     this.skipSpaces();
     const begin = this.pos;
-    const root = this.name("a path such as params.x");
-    if (!ROOTS.has(root)) this.fail(`unknown root "${root}"; use ${[...ROOTS].join(", ")}`);
+    const name = this.name("a path such as params.x");
+    // The root constant the name equals, found by comparison: a set or an object would first hash
+    // the name, a new string each time, and large DAGs have expressions by the ten thousand.
+    const root = ROOTS.find((known) => known === name);
+    if (root === undefined) this.fail(`unknown root "${name}"; use ${ROOTS.join(", ")}`);
     const path = this.pathSegments();
-    const shapeError = ROOT_RULES[root as TemplateRoot](path);
+    const shapeError = ROOT_RULES[root](path);
     if (shapeError) this.fail(shapeError);
     let filters = NO_FILTERS;
     let end = this.pos;
@@ -336,7 +346,7 @@ class ExpressionParser {
       end = this.pos;
     }
     const raw = this.text.slice(begin, end);
-    return { ref: { root: root as TemplateRoot, path, raw }, filters };
+    return { ref: { root, path, raw }, filters };
   }
 
   private pathSegments(): string[] {
@@ -358,7 +368,7 @@ class ExpressionParser {
       } else {
         return path;
       }
-      if (FORBIDDEN_SEGMENTS.has(segment)) this.fail(`"${segment}" is not allowed in a path`);
+      if (isForbidden(segment)) this.fail(`"${segment}" is not allowed in a path`);
       path.push(segment);
     }
   }
@@ -572,8 +582,12 @@ function outermostFields(fields: readonly string[]): string[][] {
 
 const outermostCache = new WeakMap<readonly string[], string[][]>();
 
+/**
+ * A path segment that would reach JavaScript internals rather than data. Compared one by one, not
+ * looked up in a set: every segment parsed is a new string, which a set lookup would first hash.
+ */
 function isForbidden(segment: string): boolean {
-  return FORBIDDEN_SEGMENTS.has(segment);
+  return segment === "__proto__" || segment === "constructor" || segment === "prototype";
 }
 
 function isIndex(segment: string): boolean {

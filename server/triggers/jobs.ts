@@ -11,7 +11,7 @@ export const triggerJobNames = {
   backfillStep: "backfill:step",
   /** Starts the DAGs triggered by a run's outcome. */
   dagOutcome: "triggers:dag-outcome",
-  /** Drops old webhook deliveries and expired idempotency keys. */
+  /** Frees expired webhook idempotency keys (old deliveries go with retention: retention:purge). */
   purgeWebhooks: "webhooks:purge",
 } as const;
 

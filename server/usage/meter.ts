@@ -3,6 +3,7 @@
 // runs about a second after the first count it holds, and on a worker's graceful stop; a process
 // that dies loses at most that second of counts.
 import { pgPool } from "@/server/db/client";
+import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 
 export interface UsageCounts {
   taskRuns: number;
@@ -17,7 +18,6 @@ const FLUSH_AFTER_MS = Number(process.env.BATON_USAGE_FLUSH_MS ?? 1000);
 let pending = new Map<string, UsageCounts>();
 let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> = Promise.resolve();
-const listeners: Array<(workspaceIds: string[]) => Promise<void>> = [];
 
 /** Adds to a workspace's usage of the day `at` falls on (UTC). */
 export function meter(workspaceId: string, counts: Partial<UsageCounts>, at: Date = new Date()): void {
@@ -31,12 +31,7 @@ export function meter(workspaceId: string, counts: Partial<UsageCounts>, at: Dat
   timer ??= setTimeout(() => void flushUsage().catch(() => {}), FLUSH_AFTER_MS).unref();
 }
 
-/** Called with the workspaces whose usage a flush just wrote (quota alerts listen here). */
-export function afterUsageFlush(listener: (workspaceIds: string[]) => Promise<void>): void {
-  listeners.push(listener);
-}
-
-/** Writes every pending count now (tests call it to read usage right away). */
+/** Writes every pending count now, then checks quota alerts (tests call it to read usage right away). */
 export function flushUsage(): Promise<void> {
   flushing = flushing.catch(() => {}).then(writePending);
   return flushing;
@@ -79,8 +74,8 @@ async function writePending(): Promise<void> {
     timer ??= setTimeout(() => void flushUsage().catch(() => {}), FLUSH_AFTER_MS * 5).unref();
     throw error;
   }
-  const workspaceIds = [...new Set(rows.map((r) => r.key[0]))];
-  for (const listener of listeners) await listener(workspaceIds).catch(() => {});
+  // Monthly usage grows here, so this is where it reaches 80% and 100% of its quotas.
+  await checkQuotaAlerts([...new Set(rows.map((r) => r.key[0]))]);
 }
 
 function addCounts(a: UsageCounts, b: UsageCounts): UsageCounts {

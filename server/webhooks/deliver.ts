@@ -327,8 +327,8 @@ const creating = new Map<string, { active: number; waiting: Array<() => void> }>
  * Creates runs of one DAG at most RUNS_AT_ONCE_PER_DAG at a time in this process, retrying
  * deadlock victims.
  *
- * The engine creates a DAG's runs one at a time (triggerRun holds the Dag row lock until it
- * commits). Queueing most of a burst of deliveries to one DAG here, rather than in PostgreSQL,
+ * The engine creates a workspace's runs one at a time (triggerRun holds the workspace's
+ * run-gate lock until it commits). Queueing most of a burst of deliveries to one DAG here, rather than in PostgreSQL,
  * keeps the waiting ones from each holding a pooled connection, which would starve the rest of
  * the process; a few at once still overlap the parts outside the lock. Retrying is safe: the run
  * key is the delivery's, so a retry never makes a second run.

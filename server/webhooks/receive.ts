@@ -4,6 +4,7 @@
 //   body over the size limit → 413;  unknown or disabled endpoint → 404;
 //   bad credentials → 401, generic (the reason goes to the delivery log only);
 //   workspace over its delivery rate → 429 with Retry-After;
+//   workspace suspended → 403 saying so (and why), in the delivery log too;
 //   payload mapped to params that do not validate → 422 naming each param;
 //   otherwise a run: 202 with its id and status URL (or, in sync mode, 200 with its outputs when
 //   it ends in time); a repeated Idempotency-Key answers the original run.
@@ -13,11 +14,13 @@
 // workspace: the scope for runs, the delivery log's statements naming the workspace.
 import { sql } from "@/server/engine/sql";
 import { AppError, httpStatus } from "@/server/errors";
+import { suspendedMessage } from "@/server/quotas/errors";
 import { decryptSecret } from "@/server/secrets/crypto";
 import { processKeyring } from "@/server/secrets/keyring";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import type { ParamMapping } from "@/server/triggers/mapping";
 import { resolvePointer } from "@/server/triggers/mapping";
+import { meter } from "@/server/usage/meter";
 import {
   acceptDelivery,
   type DeliveryAnswer,
@@ -80,6 +83,8 @@ interface Endpoint {
   dagKey: string;
   currentVersionId: string | null;
   rateLimitPerMinute: number;
+  suspended: boolean;
+  suspendedReason: string | null;
 }
 
 /** The endpoint with its DAG and its workspace's rate, in one statement (this runs on every delivery). */
@@ -88,7 +93,8 @@ async function lookupEndpoint(id: string): Promise<Endpoint | undefined> {
     `SELECT e.id, e."workspaceId", e.name, e."authMode", e."secretCiphertext", e."previousSecretCiphertext",
             e."previousSecretExpiresAt" AT TIME ZONE 'UTC' AS "previousSecretExpiresAt", e."idempotencyField",
             e."paramMapping", e.mode, e."waitSeconds", e.enabled, d.key AS "dagKey", d."currentVersionId",
-            w."webhookRateLimitPerMinute" AS "rateLimitPerMinute"
+            w."webhookRateLimitPerMinute" AS "rateLimitPerMinute",
+            w."suspendedAt" IS NOT NULL AS suspended, w."suspendedReason"
      FROM "WebhookEndpoint" e JOIN "Dag" d ON d.id = e."dagId" JOIN "Workspace" w ON w.id = e."workspaceId"
      WHERE e.id = $1`,
     [id],
@@ -187,6 +193,13 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
       });
     }
 
+    // After the credentials (a stranger learns nothing) and the rate (it bounds the log's writes).
+    if (endpoint.suspended) {
+      const message = suspendedMessage(endpoint.suspendedReason);
+      await logDelivery(await open(), endpoint.id, logged, { statusCode: 403, result: "suspended", message });
+      return respond(errorAnswer(403, "FORBIDDEN", message));
+    }
+
     let document: unknown;
     try {
       document = parseDocument(headers["content-type"], body);
@@ -226,6 +239,10 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
         wait: true,
       },
     );
+    // Usage: deliveries that started a run (not repeats of a key, not refusals).
+    if (answer.status < 300 && answer.body.duplicate === false) {
+      meter(endpoint.workspaceId, { webhookDeliveries: 1 });
+    }
     return respond(answer);
   } catch (error) {
     if (error instanceof AppError) {

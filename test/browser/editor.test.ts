@@ -294,9 +294,8 @@ describe("the weather pipeline", () => {
     expect(person.consoleErrors).toEqual([]);
   });
 
-  it("fails red on a bad setting; after the fix, clearing with downstream re-runs only transform and load", async () => {
-    // Runs pin the version they started on, so what a cleared task picks up is what it reads at
-    // run time: here the `units` variable, set to a unit the transform does not know.
+  it("fails red; after fixing the DAG, clearing with downstream on the latest version re-runs only transform and load", async () => {
+    // The `units` variable is set to a unit the transform does not know.
     await setUnits("kelvin");
     await page.goto(`${ws()}/dags/weather_daily`);
     await page.getByRole("button", { name: "Trigger" }).click();
@@ -311,8 +310,20 @@ describe("the weather pipeline", () => {
     await expect.poll(() => drawer.textContent()).toContain("unknown units: kelvin");
     await screenshot(page, "run-failed");
 
-    await setUnits("fahrenheit");
+    // Fix the DAG: the transform converts to fahrenheit whatever the variable says. Runs pin the
+    // version they started on, so the clear asks for the DAG's latest version.
+    await page.goto(`${ws()}/dags/weather_daily/edit`);
+    await node("transform_weather").click();
+    await page
+      .getByRole("textbox", { name: "inputs" })
+      .fill('{"units": "fahrenheit", "forecast": "{{ tasks.fetch_weather.output }}"}');
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByLabel("What changed?").fill("Always fahrenheit");
+    await page.getByRole("button", { name: "Save version" }).click();
+    await page.getByText("Saved as version 2.").waitFor();
+
     await page.goto(`${ws()}/runs/${runId}?task=transform_weather`);
+    await page.getByLabel("Clear with the DAG's latest version").check();
     await page.getByRole("button", { name: "Clear with downstream" }).click();
     await page.getByText("Cleared: transform_weather, load_to_db").waitFor();
     await expect
@@ -350,7 +361,7 @@ describe("the weather pipeline", () => {
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByLabel("What changed?").fill("Retry the fetch");
     await page.getByRole("button", { name: "Save version" }).click();
-    await page.getByText("Saved as version 2.").waitFor();
+    await page.getByText("Saved as version 3.").waitFor();
     await page.getByRole("link", { name: "Runs" }).click();
     await page.waitForURL(/\/dags\/weather_daily$/);
     const changes = page.getByRole("list", { name: "Changed tasks" });

@@ -40,6 +40,7 @@ beforeAll(async () => {
     type: "http",
     config: { baseUrl: "https://reports.example.com", authHeaderValue: "Bearer s3cret" },
   });
+  await owner.api.webhooks.create({ workspace, dagId: "nightly", name: "github", authMode: "github" });
   await startTestWorker(2);
   ({ id: runId } = await owner.api.runs.trigger({ workspace, dagId: "nightly" }));
   await waitForRun(runId);
@@ -96,6 +97,7 @@ it("a Viewer sees no editing or run controls, and the server refuses those calls
   await page.getByText("no retries for the check").waitFor();
   expect(await page.getByRole("link", { name: "Edit" }).count()).toBe(0);
   expect(await countButtons(page, "Trigger")).toBe(0);
+  expect(await countButtons(page, "Backfill")).toBe(0);
   expect(await countButtons(page, /^Restore/)).toBe(0);
   await screenshot(page, "viewer-dag");
 
@@ -135,6 +137,14 @@ it("a Viewer sees no editing or run controls, and the server refuses those calls
   expect(await page.content()).not.toContain("s3cret");
   await screenshot(page, "viewer-connections");
 
+  // Webhooks: the endpoint, its URL and its (empty) log, and none of the controls.
+  await page.goto(`${ws}/webhooks`);
+  await page.getByRole("button", { name: "Open endpoint github" }).click();
+  await page.getByText("No deliveries yet").waitFor();
+  for (const name of ["New endpoint", "Disable", "Change settings", "Rotate secret", "Delete"]) {
+    expect(await countButtons(page, name), name).toBe(0);
+  }
+
   // Asked directly, the server refuses every change.
   const workspace = owner.workspace.slug;
   const refused = {
@@ -149,6 +159,9 @@ it("a Viewer sees no editing or run controls, and the server refuses those calls
     "variables.create": { workspace, key: "sneaky", value: 1 },
     "secrets.update": { workspace, name: "API_KEY", value: "mine" },
     "connections.delete": { workspace, name: "reports" },
+    "webhooks.create": { workspace, dagId: "nightly", name: "sneaky" },
+    "backfills.create": { workspace, dagId: "nightly", from: "2025-01-01", to: "2025-01-02" },
+    "approvals.decide": { workspace, runId, taskId: "check", decision: "approve" },
   };
   for (const [procedure, input] of Object.entries(refused)) {
     expect(await call(context.request, procedure, input), procedure).toEqual({

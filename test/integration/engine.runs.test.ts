@@ -1,5 +1,5 @@
 // The engine end to end on a real worker: dependencies, outputs, trigger rules, branching,
-// mapping, retries, timeouts, cancel, clear, mark, max active runs, output cap.
+// mapping, retries, timeouts, cancel, clear, mark, max active runs, output cap (cut with a marker).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DagDocument } from "@/server/dags/definition";
 import { db } from "@/server/db/client";
@@ -228,12 +228,27 @@ describe("failure handling", () => {
     expect(result.taskInstances[0]!.error).toMatch(/Timed out after 0.3 s/);
   });
 
-  it("caps outputs at the workspace's limit with a clear error", async () => {
+  it("stores an output over the workspace's limit cut, with a marker and a log line", async () => {
     await db.workspace.update({ where: { id: scope.workspace.id }, data: { maxOutputBytes: 100 } });
     try {
-      const result = await run({ id: "big", tasks: [t("big", { output: "x".repeat(500) })] });
-      expect(result.taskInstances[0]!.error).toMatch(
-        /output is 502 bytes, above this workspace's limit of 100 bytes/,
+      const result = await run({
+        id: "big",
+        tasks: [
+          t("big", { output: "x".repeat(500) }),
+          t("after", { output: "{{ tasks.big.output.truncated }}" }, { dependsOn: ["big"] }),
+        ],
+      });
+      expect(result.state).toBe("success");
+      const big = result.taskInstances.find((ti) => ti.taskId === "big")!;
+      const output = big.output as { truncated: boolean; bytes: number; limit: number; preview: string };
+      expect(output).toMatchObject({ truncated: true, bytes: 502, limit: 100 });
+      expect(output.preview).toMatch(/^"x+$/);
+      expect(Buffer.byteLength(JSON.stringify(output))).toBeLessThanOrEqual(100);
+      // Downstream tasks read the marker.
+      expect(result.taskInstances.find((ti) => ti.taskId === "after")!.output).toBe(true);
+      const log = await readLogs(scope, { runId: result.id, taskId: "big", mapIndex: -1 });
+      expect(log.chunks.map((c) => c.text).join("")).toMatch(
+        /output is 502 bytes, above this workspace's limit of 100 bytes \(maxOutputBytes\): stored cut/,
       );
     } finally {
       await db.workspace.update({ where: { id: scope.workspace.id }, data: { maxOutputBytes: 1_048_576 } });
@@ -294,6 +309,56 @@ describe("operations", () => {
     });
     expect(marked.state).toBe("success");
     expect(fetch.output).toEqual({ temp: 21 });
+  });
+
+  it("clear with the latest version runs the fixed DAG; a changed graph is refused", async () => {
+    const broken = {
+      id: "weather_fix",
+      tasks: [
+        t("fetch_weather", { output: { temp: 21 } }),
+        t("transform_weather", { outcome: "fail" }, { dependsOn: ["fetch_weather"] }),
+        t(
+          "load_to_db",
+          { output: "{{ tasks.transform_weather.output }}" },
+          { dependsOn: ["transform_weather"] },
+        ),
+      ],
+    };
+    await storeDag(scope, broken);
+    const { id } = await triggerRun(scope, { dagKey: "weather_fix" });
+    expect((await waitForRun(id)).state).toBe("failed");
+
+    // A version that also adds a task cannot take over the run.
+    await storeDag(scope, { ...broken, tasks: [...broken.tasks, t("extra")] });
+    await expect(
+      clearTasks(scope, { runId: id, taskIds: ["transform_weather"], downstream: true, latestVersion: true }),
+    ).rejects.toThrow(/changes this run's graph \(adds extra\)/);
+
+    // The fix: same graph, the transform now succeeds.
+    await storeDag(scope, {
+      ...broken,
+      tasks: broken.tasks.map((task) =>
+        task.id === "transform_weather" ? { ...task, config: { output: "fixed" } } : task,
+      ),
+    });
+    await clearTasks(scope, {
+      runId: id,
+      taskIds: ["transform_weather"],
+      downstream: true,
+      latestVersion: true,
+    });
+    const fixed = await waitForRun(id);
+    expect(statesOf(fixed)).toEqual({
+      fetch_weather: "success",
+      transform_weather: "success",
+      load_to_db: "success",
+    });
+    expect(fixed.taskInstances.find((ti) => ti.taskId === "load_to_db")!.output).toBe("fixed");
+    expect(fixed.taskInstances.find((ti) => ti.taskId === "fetch_weather")!.attempts).toHaveLength(1);
+    const dag = await db.dag.findFirstOrThrow({
+      where: { key: "weather_fix", workspaceId: scope.workspace.id },
+    });
+    expect((await db.dagRun.findUniqueOrThrow({ where: { id } })).dagVersionId).toBe(dag.currentVersionId);
   });
 
   it("retry failed clears only the failed tasks", async () => {

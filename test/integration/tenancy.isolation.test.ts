@@ -11,6 +11,7 @@ import { pushDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
 import { inviteMember } from "@/server/members/service";
+import { createPool } from "@/server/pools/service";
 import { type RestRoute, restRoutes } from "@/server/rest/routes";
 import { createBackfill } from "@/server/schedules/backfill";
 import { generateKey } from "@/server/secrets/crypto";
@@ -41,6 +42,10 @@ type Ids = {
   triggerId: string;
   webhookId: string;
   deliveryId: string;
+  /** A pool (by name). */
+  poolName: string;
+  /** A notification of the workspace's owner. */
+  notificationId: string;
 };
 
 /** A valid document with the given id. */
@@ -167,6 +172,16 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
     enabled: false,
   }),
   "dagTriggers.delete": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, triggerId: ids.triggerId }),
+  "pools.list": (ids) => ({ workspace: ids.workspace }),
+  "pools.create": (ids) => ({ workspace: ids.workspace, name: ids.poolName, slots: 1 }),
+  "pools.update": (ids) => ({ workspace: ids.workspace, name: ids.poolName, slots: 0 }),
+  "pools.delete": (ids) => ({ workspace: ids.workspace, name: ids.poolName }),
+  "usage.summary": (ids) => ({ workspace: ids.workspace }),
+  "usage.history": (ids) => ({ workspace: ids.workspace }),
+  "notifications.list": (ids) => ({ workspace: ids.workspace }),
+  "notifications.unreadCount": (ids) => ({ workspace: ids.workspace }),
+  "notifications.markRead": (ids) => ({ workspace: ids.workspace, notificationId: ids.notificationId }),
+  "notifications.markAllRead": (ids) => ({ workspace: ids.workspace }),
 };
 
 /**
@@ -180,6 +195,7 @@ const createsByName = new Set([
   "variables.create",
   "secrets.create",
   "connections.create",
+  "pools.create",
 ]);
 
 /** Procedures that act for the signed-in user, not inside a workspace (no tenant ids in their input). */
@@ -193,6 +209,14 @@ const accountProcedures = new Set([
   "account.invitation",
   "account.acceptInvitation",
 ]);
+
+/**
+ * The platform console's procedures (`platform.*`) are not workspace-scoped: they reach every
+ * workspace, for platform administrators only, so they need no per-workspace fixture here.
+ * test/integration/platform.test.ts checks that everyone else (a workspace owner, an API token)
+ * gets FORBIDDEN from each of them.
+ */
+const isPlatformProcedure = (name: string) => name.startsWith("platform.");
 
 /** Procedures whose input carries ids (or names) of rows inside the workspace. */
 const sentinel: Ids = {
@@ -212,6 +236,8 @@ const sentinel: Ids = {
   triggerId: "@triggerId",
   webhookId: "@webhookId",
   deliveryId: "@deliveryId",
+  poolName: "@poolName",
+  notificationId: "@notificationId",
 };
 const takesRowIds = Object.keys(fixtures).filter((name) => {
   const input = JSON.stringify(fixtures[name]!(sentinel));
@@ -281,12 +307,23 @@ async function seed(owner: typeof a): Promise<Ids> {
     webhook.id,
   );
   const { deliveryId } = (await delivered.json()) as { deliveryId: string };
+  const pool = await createPool(scope, { name: `pool_${suffix}`, slots: 2 });
+  const notification = await db.notification.create({
+    data: {
+      workspaceId: owner.workspace.id,
+      userId: owner.user.id,
+      kind: "quota_alert",
+      title: "DAGs: limit reached",
+    },
+  });
   return {
+    notificationId: notification.id,
     upstreamDagId,
     backfillId: backfill.id,
     triggerId: trigger.id,
     webhookId: webhook.id,
     deliveryId,
+    poolName: pool.name,
     runId: run.id,
     taskId: "t",
     workspace: owner.workspace.slug,
@@ -319,6 +356,8 @@ async function snapshot(workspaceId: string) {
     deliveries,
     backfills,
     dagTriggers,
+    notifications,
+    pools,
   ] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
     db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
@@ -347,6 +386,8 @@ async function snapshot(workspaceId: string) {
     }),
     db.backfill.findMany({ where, select: { id: true, state: true, created: true }, orderBy: { id: "asc" } }),
     db.dagTrigger.findMany({ where, orderBy: { id: "asc" } }),
+    db.notification.findMany({ where, select: { id: true, readAt: true }, orderBy: { id: "asc" } }),
+    db.pool.findMany({ where, orderBy: { id: "asc" } }),
   ]);
   return {
     workspace,
@@ -364,6 +405,8 @@ async function snapshot(workspaceId: string) {
     deliveries,
     backfills,
     dagTriggers,
+    notifications,
+    pools,
   };
 }
 
@@ -376,9 +419,9 @@ beforeAll(async () => {
 });
 
 describe("every procedure is classified", () => {
-  it("has a fixture here or is an account procedure", () => {
+  it("has a fixture here or is an account or platform procedure", () => {
     const unclassified = Object.keys(procedures).filter(
-      (name) => !fixtures[name] && !accountProcedures.has(name),
+      (name) => !fixtures[name] && !accountProcedures.has(name) && !isPlatformProcedure(name),
     );
     expect(unclassified).toEqual([]);
   });
@@ -443,11 +486,13 @@ async function forgetNamesOf(ids: Ids, workspaceId: string) {
   await db.variable.deleteMany({ where: { workspaceId, key: ids.variableKey } });
   await db.secret.deleteMany({ where: { workspaceId, name: ids.secretName } });
   await db.connection.deleteMany({ where: { workspaceId, name: ids.connectionName } });
+  await db.pool.deleteMany({ where: { workspaceId, name: ids.poolName } });
 }
 
 /** The value of a REST path parameter for the row of `ids` the route names. */
 function restParam(route: RestRoute, param: string, ids: Ids): string {
   if (param === "key") return ids.variableKey;
+  if (param === "name" && route.path.startsWith("/pools")) return ids.poolName;
   if (param === "name") return route.path.startsWith("/secrets") ? ids.secretName : ids.connectionName;
   return String(ids[param as keyof Ids]);
 }

@@ -124,3 +124,33 @@ describe("analyzeDag", () => {
     }
   });
 });
+
+describe("analyzeDag: rank order", () => {
+  it("orders by decreasing rank, equal ranks in topological (level) order, on random DAGs", () => {
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed % n;
+    };
+    for (let round = 0; round < 30; round++) {
+      const n = 1 + random(200);
+      // Few distinct durations, so that many ranks are equal and the tie order is exercised.
+      const tasks = Array.from({ length: n }, (_, i) =>
+        task(
+          `t${i}`,
+          [...new Set(Array.from({ length: random(3) }, () => random(Math.max(i, 1))))]
+            .filter((d) => d < i)
+            .map((d) => `t${d}`),
+          random(3),
+        ),
+      );
+      const analysis = analyzeDag({ tasks });
+      const topological = analysis.levels.flat();
+      const expected = [...topological].sort(
+        (a, b) => analysis.upwardRank.get(b)! - analysis.upwardRank.get(a)!,
+      );
+      expect(analysis.rankOrder).toEqual(expected);
+      expect([...analysis.upwardRank.keys()]).toEqual(tasks.map((t) => t.id));
+    }
+  });
+});

@@ -595,3 +595,37 @@ describe("dagJsonSchema", () => {
     expect(JSON.stringify(schema)).toContain('"const":"http_sensor"');
   });
 });
+
+describe("validateDag: duplicate ids and suggestions", () => {
+  it("reports every later use of an id against its first use, in document order", () => {
+    const doc = {
+      id: "dups",
+      tasks: [
+        { id: "a", operator: "noop" },
+        { id: "b", operator: "noop" },
+        { id: "a", operator: "noop" },
+        { id: "b", operator: "noop", dependsOn: ["a"] },
+        { id: "a", operator: "noop" },
+      ],
+    };
+    expect(problemsOf(doc)).toEqual([
+      { path: "tasks[2].id", message: 'duplicate task id "a" (first used by tasks[0])' },
+      { path: "tasks[3].id", message: 'duplicate task id "b" (first used by tasks[1])' },
+      { path: "tasks[4].id", message: 'duplicate task id "a" (first used by tasks[0])' },
+    ]);
+  });
+
+  it("suggests, among equally close ids, the one used first in the document", () => {
+    const doc = {
+      id: "near",
+      tasks: [
+        { id: "load_b", operator: "noop" },
+        { id: "load_a", operator: "noop" },
+        { id: "x", operator: "noop", dependsOn: ["load_c"] },
+      ],
+    };
+    expect(problemsOf(doc)).toEqual([
+      { path: "tasks[2].dependsOn[0]", message: 'unknown task "load_c"; did you mean "load_b"?' },
+    ]);
+  });
+});

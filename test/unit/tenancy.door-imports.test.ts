@@ -18,6 +18,15 @@ const allowed = new Set([
   "worker/tasks/maintenance.ts", // cross-tenant housekeeping of expired security rows
   "server/webhooks/limits.ts", // webhook rate counters (pool only)
   "server/usage/meter.ts", // usage counters of any workspace, batched (pool only)
+  "server/retention/worker-tables.ts", // graphile-worker's cleanup on the shared pool (no tenant rows)
+  "server/usage/report.ts", // the Workspace row's quotas by the scope's id; usage of named workspaces (alerts)
+  "server/notifications/quota-alerts.ts", // which alerts the just-metered workspaces already had (pool only)
+  // The platform console reaches every workspace, for platform administrators only (not a tenant
+  // request: server/api/trpc.ts platformAdminProcedure); plans and the admin flag are installation-wide.
+  "server/platform/admins.ts",
+  "server/platform/activity.ts",
+  "server/platform/plans.ts",
+  "server/platform/workspaces.ts",
 ]);
 
 function files(dir: string): string[] {

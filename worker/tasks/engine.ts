@@ -4,7 +4,7 @@ import { z } from "zod";
 import { requeue } from "@/server/engine/complete";
 import { runTask } from "@/server/engine/execute";
 import { jobNames } from "@/server/engine/jobs";
-import { startRuns, timeoutRun } from "@/server/engine/operations";
+import { kickWorkspace, timeoutRun } from "@/server/engine/operations";
 
 const taskPayload = z.object({ ti: z.uuid(), w: z.uuid() });
 const requeuePayload = taskPayload.extend({ n: z.int() });
@@ -20,8 +20,9 @@ export const engineTasks: Record<string, Task> = {
     await requeue(ti, w, n);
   },
   [jobNames.startRuns]: async (payload) => {
-    const { dag, w } = z.object({ dag: z.uuid(), w: z.uuid() }).parse(payload);
-    await startRuns(dag, w);
+    // Jobs queued before run starts became workspace-wide also name a DAG; the workspace is enough.
+    const { w } = z.object({ w: z.uuid() }).parse(payload);
+    await kickWorkspace(w);
   },
   [jobNames.timeoutRun]: async (payload) => {
     const { run, w } = runPayload.parse(payload);

@@ -5,6 +5,7 @@ import { jobNames } from "@/server/engine/jobs";
 import { runCallbacks } from "./callbacks";
 import { engineTasks } from "./engine";
 import { purgeExpired } from "./maintenance";
+import { retentionCrontab, retentionTasks } from "./retention";
 import { triggerCrontab, triggerTasks } from "./triggers";
 
 export const taskList: TaskList = {
@@ -12,7 +13,11 @@ export const taskList: TaskList = {
   [jobNames.runCallbacks]: runCallbacks,
   "maintenance:purge-expired": purgeExpired,
   ...triggerTasks,
+  // The cleanup of graphile-worker's tables keeps every identifier of this list.
+  ...retentionTasks(() => Object.keys(taskList)),
 };
 
 /** Recurring jobs (graphile-worker crontab syntax). */
-export const crontab = ["0 * * * * maintenance:purge-expired", ...triggerCrontab].join("\n");
+export const crontab = ["0 * * * * maintenance:purge-expired", ...triggerCrontab, ...retentionCrontab].join(
+  "\n",
+);

@@ -7,7 +7,7 @@ import { backfillStep } from "@/server/schedules/backfill";
 import { createScheduledRuns, nextTickAt, runScheduler } from "@/server/schedules/scheduler";
 import { fireDagTriggers } from "@/server/triggers/dag-triggers";
 import { addTriggerJob, triggerJobNames } from "@/server/triggers/jobs";
-import { purgeDeliveries } from "@/server/webhooks/purge";
+import { freeExpiredIdempotencyKeys } from "@/server/webhooks/purge";
 
 /** Longest wait between two scheduler ticks (sooner when a DAG is due sooner). */
 const TICK_EVERY_MS = 5_000;
@@ -54,10 +54,8 @@ export const triggerTasks: Record<string, Task> = {
     }
   },
   [triggerJobNames.purgeWebhooks]: async (_payload, helpers) => {
-    const purged = await purgeDeliveries();
-    helpers.logger.info(
-      `purged ${purged.deleted} webhook deliveries, freed ${purged.expiredKeys} idempotency keys`,
-    );
+    const freed = await freeExpiredIdempotencyKeys();
+    helpers.logger.info(`freed ${freed} expired webhook idempotency keys`);
   },
 };
 

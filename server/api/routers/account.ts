@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { changePassword, listAccountEvents, signUp } from "@/server/auth/accounts";
 import { acceptInvitation, describeInvitation } from "@/server/members/service";
+import { isPlatformAdmin } from "@/server/platform/admins";
 import { displayName, email, password } from "@/server/validation";
 import { createWorkspace, listWorkspacesForUser } from "@/server/workspaces/service";
 import { publicProcedure, router, userProcedure } from "../trpc";
@@ -12,7 +13,12 @@ export const accountRouter = router({
       const { user, workspace } = await signUp({ ...input, ip: ctx.ip });
       return { email: user.email, workspace: workspace.slug };
     }),
-  me: userProcedure.query(({ ctx }) => ({ id: ctx.user.userId, email: ctx.user.email })),
+  me: userProcedure.query(async ({ ctx }) => ({
+    id: ctx.user.userId,
+    email: ctx.user.email,
+    /** Shows the link to the platform console; the console's procedures check for themselves. */
+    platformAdmin: await isPlatformAdmin(ctx.user.userId),
+  })),
   workspaces: userProcedure.query(({ ctx }) => listWorkspacesForUser(ctx.user.userId)),
   createWorkspace: userProcedure
     .input(z.object({ name: displayName }))

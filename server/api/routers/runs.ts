@@ -44,7 +44,15 @@ export const runsRouter = router({
     .input(z.object({ runId: uuid }))
     .mutation(({ ctx, input }) => cancelRun(ctx.scope, input.runId)),
   clear: workspaceProcedure("runs:operate")
-    .input(z.object({ runId: uuid, taskIds: z.array(taskId).min(1), downstream: z.boolean().default(false) }))
+    .input(
+      z.object({
+        runId: uuid,
+        taskIds: z.array(taskId).min(1),
+        downstream: z.boolean().default(false),
+        /** Move the run to the DAG's current version first (same graph only), so a fix takes effect. */
+        latestVersion: z.boolean().default(false),
+      }),
+    )
     .mutation(({ ctx, input }) => clearTasks(ctx.scope, input)),
   mark: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid, taskId, state: z.enum(["success", "failed"]) }))

@@ -8,6 +8,7 @@ import {
   removeMember,
   revokeInvitation,
 } from "@/server/members/service";
+import { suspensionOf } from "@/server/platform/workspaces";
 import { permissions } from "@/server/tenancy/roles";
 import { createToken, listTokens, revokeToken } from "@/server/tokens/service";
 import { displayName, email, role, uuid } from "@/server/validation";
@@ -15,10 +16,12 @@ import { deleteWorkspace, renameWorkspace } from "@/server/workspaces/service";
 import { router, workspaceProcedure } from "../trpc";
 
 export const workspaceRouter = router({
-  get: workspaceProcedure("workspace:read").query(({ ctx }) => ({
+  get: workspaceProcedure("workspace:read").query(async ({ ctx }) => ({
     ...ctx.scope.workspace,
     role: ctx.scope.role,
     permissions: Object.keys(permissions).filter((p) => ctx.scope.can(p as keyof typeof permissions)),
+    // For the banner members of a suspended workspace see (set in the platform console).
+    ...(await suspensionOf(ctx.scope.workspace.id)),
   })),
   rename: workspaceProcedure("workspace:update")
     .input(z.object({ name: displayName }))

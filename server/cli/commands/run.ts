@@ -126,12 +126,18 @@ export function registerRunCommands(program: Command, cli: Cli): void {
     .argument("<taskIds...>", "the tasks to clear")
     .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
     .option("--downstream", "clear their downstream tasks too")
+    .option("--latest-version", "move the run to the DAG's current version first (same graph only)")
     .action(
-      async (runId: string, taskIds: string[], options: { workspace: string; downstream?: boolean }) => {
+      async (
+        runId: string,
+        taskIds: string[],
+        options: { workspace: string; downstream?: boolean; latestVersion?: boolean },
+      ) => {
         const { cleared } = await clearTasks(await cli.workspace(options.workspace), {
           runId,
           taskIds,
           downstream: Boolean(options.downstream),
+          latestVersion: Boolean(options.latestVersion),
         });
         cli.out(`Cleared ${cleared.join(", ")}.`);
       },

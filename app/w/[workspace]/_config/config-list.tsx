@@ -11,6 +11,7 @@ import { errorMessage } from "@/app/_components/errors";
 import { Loaded } from "@/app/_components/loaded";
 import { useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
+import type { Permission } from "@/server/tenancy/roles";
 import { RowActions } from "./row-actions";
 
 export interface ConfigColumn<T> {
@@ -29,6 +30,9 @@ export function ConfigList<T>({
   deleting,
   deleteError,
   dialog,
+  writePermission = "config:write",
+  readerHint = "Editors can add some.",
+  deleteWarning,
 }: {
   /** Singular, lower case: "variable". */
   noun: string;
@@ -44,10 +48,16 @@ export function ConfigList<T>({
   deleteError: unknown;
   /** The create (item undefined) or edit dialog. */
   dialog: (item: T | undefined, close: () => void) => ReactNode;
+  /** Who sees New, Edit and Delete (pools: workspace:update). */
+  writePermission?: Permission;
+  /** The empty state's words for those who cannot add. */
+  readerHint?: string;
+  /** The delete confirmation's second sentence (what deleting does). */
+  deleteWarning?: string;
 }) {
   const workspace = useWorkspace();
   const [editing, setEditing] = useState<{ item: T | undefined } | null>(null);
-  const canWrite = workspace.can("config:write");
+  const canWrite = workspace.can(writePermission);
   const close = () => setEditing(null);
 
   return (
@@ -65,9 +75,7 @@ export function ConfigList<T>({
       <Loaded query={items} label={`${noun}s`}>
         {(list) =>
           list.length === 0 ? (
-            <EmptyState title={`No ${noun}s yet`}>
-              {canWrite ? emptyHint : "Editors can add some."}
-            </EmptyState>
+            <EmptyState title={`No ${noun}s yet`}>{canWrite ? emptyHint : readerHint}</EmptyState>
           ) : (
             <Table
               caption={`${noun[0]!.toUpperCase()}${noun.slice(1)}s`}
@@ -88,6 +96,7 @@ export function ConfigList<T>({
                           onEdit={() => setEditing({ item })}
                           deleting={deleting === nameOf(item)}
                           onDelete={() => onDelete(item)}
+                          deleteWarning={deleteWarning}
                         />
                       </Cell>
                     )}

@@ -7,12 +7,15 @@ export function RowActions({
   onEdit,
   onDelete,
   deleting,
+  deleteWarning = "DAGs that use it will fail until it is back.",
 }: {
   /** e.g. "variable warehouse" */
   what: string;
   onEdit: () => void;
   onDelete: () => void;
   deleting: boolean;
+  /** Said after "Delete <what>?" in the confirmation. */
+  deleteWarning?: string | undefined;
 }) {
   return (
     <div className="flex justify-end gap-1">
@@ -25,7 +28,7 @@ export function RowActions({
         pending={deleting}
         pendingLabel="Deleting…"
         onClick={() => {
-          if (window.confirm(`Delete ${what}? DAGs that use it will fail until it is back.`)) onDelete();
+          if (window.confirm(`Delete ${what}? ${deleteWarning}`)) onDelete();
         }}
         className="text-red-700 hover:bg-red-50 hover:text-red-800"
       >

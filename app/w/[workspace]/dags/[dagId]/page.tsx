@@ -14,7 +14,8 @@ import { formatDuration } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { ParamSpec } from "@/server/dags/definition";
 import { PauseSwitch } from "../_components/pause-switch";
-import { describeSchedule } from "../_components/schedule";
+import { describeSchedule, scheduleTimezone } from "../_components/schedule";
+import { BackfillDialog, BackfillList } from "./backfills";
 import { RunGrid } from "./run-grid";
 import { RunList } from "./run-list";
 import { TriggerDialog } from "./trigger-dialog";
@@ -26,6 +27,8 @@ export default function DagPage() {
   const trpc = useTRPC();
   const dag = useQuery(trpc.dags.get.queryOptions({ workspace: workspace.slug, dagId }));
   const [triggering, setTriggering] = useState(false);
+  const [backfilling, setBackfilling] = useState(false);
+  const [backfillStarted, setBackfillStarted] = useState<number | null>(null);
 
   if (errorCode(dag.error) === "NOT_FOUND") {
     return (
@@ -65,7 +68,22 @@ export default function DagPage() {
                   </Link>
                 )}
                 {workspace.can("runs:operate") && (
-                  <Button onClick={() => setTriggering(true)}>Trigger</Button>
+                  <>
+                    <Button
+                      variant="secondary"
+                      disabled={!data.schedule}
+                      title={
+                        data.schedule ? undefined : "Backfill needs a schedule: this DAG runs only by hand"
+                      }
+                      onClick={() => {
+                        setBackfillStarted(null);
+                        setBackfilling(true);
+                      }}
+                    >
+                      Backfill
+                    </Button>
+                    <Button onClick={() => setTriggering(true)}>Trigger</Button>
+                  </>
                 )}
               </>
             }
@@ -82,6 +100,21 @@ export default function DagPage() {
             <RunList dagId={dagId} />
           </Section>
           <Section
+            title="Backfills"
+            description={`Runs for past logical dates of the schedule (${scheduleTimezone(data.schedule)}).`}
+          >
+            {backfillStarted !== null && (
+              <Alert tone="success" className="mb-3">
+                Backfill started: {backfillStarted} run{backfillStarted === 1 ? "" : "s"} to create.
+              </Alert>
+            )}
+            <BackfillList
+              dagId={dagId}
+              timezone={scheduleTimezone(data.schedule)}
+              scheduled={Boolean(data.schedule)}
+            />
+          </Section>
+          <Section
             title="Versions"
             description="Every save is a version; runs keep the version they started on."
           >
@@ -93,6 +126,19 @@ export default function DagPage() {
               params={data.document.params as Record<string, ParamSpec>}
               open
               onClose={() => setTriggering(false)}
+            />
+          )}
+          {backfilling && (
+            <BackfillDialog
+              dagId={dagId}
+              timezone={scheduleTimezone(data.schedule)}
+              params={data.document.params as Record<string, ParamSpec>}
+              open
+              onClose={() => setBackfilling(false)}
+              onCreated={(backfill) => {
+                setBackfilling(false);
+                setBackfillStarted(backfill.total);
+              }}
             />
           )}
         </>

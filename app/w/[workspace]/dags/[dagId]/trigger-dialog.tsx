@@ -1,6 +1,5 @@
 "use client";
-// Triggering a run by hand: a form generated from the DAG's params (types, defaults, enums,
-// required), and a note. The server checks the params again and names each one that does not fit.
+// Triggering a run by hand: the params form (params-form.tsx) and a note.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
@@ -8,131 +7,12 @@ import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { Dialog } from "@/app/_components/dialog";
 import { formErrors } from "@/app/_components/errors";
-import { CheckboxField, Field, SelectField, TextAreaField } from "@/app/_components/field";
+import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { useWorkspace } from "@/app/_components/shell";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { ParamSpec } from "@/server/dags/definition";
-
-type Values = Record<string, string>;
-
-/** The form's text for a param's default. */
-function initialText(spec: ParamSpec): string {
-  if (spec.default === undefined) return spec.type === "boolean" ? "false" : "";
-  if (spec.type === "object" || spec.type === "array") return JSON.stringify(spec.default, null, 2);
-  return String(spec.default);
-}
-
-/** Reads the form's text back as the param's type; undefined means "not given" (the default applies). */
-function readValue(spec: ParamSpec, text: string): { value?: unknown; error?: string } {
-  if (spec.type === "boolean") return { value: text === "true" };
-  if (text.trim() === "") return spec.required && spec.default === undefined ? { error: "Required" } : {};
-  if (spec.enum) {
-    const chosen = spec.enum.find((option) => String(option) === text);
-    return chosen === undefined ? { error: "Choose one of the values" } : { value: chosen };
-  }
-  switch (spec.type) {
-    case "number":
-    case "integer": {
-      const number = Number(text);
-      if (!Number.isFinite(number)) return { error: "Enter a number" };
-      if (spec.type === "integer" && !Number.isInteger(number)) return { error: "Enter a whole number" };
-      return { value: number };
-    }
-    case "object":
-    case "array":
-      try {
-        return { value: JSON.parse(text) };
-      } catch {
-        return { error: `Enter JSON (${spec.type === "array" ? "[…]" : "{…}"})` };
-      }
-    default:
-      return { value: text };
-  }
-}
-
-function ParamField({
-  name,
-  spec,
-  value,
-  error,
-  onChange,
-}: {
-  name: string;
-  spec: ParamSpec;
-  value: string;
-  error: string | undefined;
-  onChange: (value: string) => void;
-}) {
-  const label = (
-    <>
-      <span className="font-mono">{name}</span>
-      {spec.title && <span className="font-normal"> · {spec.title}</span>}
-      {spec.required && spec.default === undefined && (
-        <span className="font-normal text-slate-500"> (required)</span>
-      )}
-    </>
-  );
-  const hint = [
-    spec.description,
-    `${spec.type}${spec.default !== undefined ? `, default ${JSON.stringify(spec.default)}` : ""}`,
-  ]
-    .filter(Boolean)
-    .join(" · ");
-  if (spec.type === "boolean") {
-    return (
-      <CheckboxField
-        label={label}
-        hint={hint}
-        error={error}
-        checked={value === "true"}
-        onChange={(event) => onChange(String(event.target.checked))}
-      />
-    );
-  }
-  if (spec.enum) {
-    return (
-      <SelectField
-        label={label}
-        hint={hint}
-        error={error}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-      >
-        {spec.default === undefined && <option value="">Choose…</option>}
-        {spec.enum.map((option) => (
-          <option key={String(option)} value={String(option)}>
-            {String(option)}
-          </option>
-        ))}
-      </SelectField>
-    );
-  }
-  if (spec.type === "object" || spec.type === "array") {
-    return (
-      <TextAreaField
-        label={label}
-        hint={hint}
-        error={error}
-        value={value}
-        spellCheck={false}
-        className="[&_textarea]:font-mono [&_textarea]:text-xs"
-        onChange={(event) => onChange(event.target.value)}
-      />
-    );
-  }
-  return (
-    <Field
-      label={label}
-      hint={hint}
-      error={error}
-      value={value}
-      type={spec.type === "string" ? "text" : "number"}
-      step={spec.type === "integer" ? 1 : "any"}
-      onChange={(event) => onChange(event.target.value)}
-    />
-  );
-}
+import { initialParamTexts, ParamsFields, readParams } from "./params-form";
 
 export function TriggerDialog({
   dagId,
@@ -150,9 +30,7 @@ export function TriggerDialog({
   const router = useRouter();
   const queryClient = useQueryClient();
   const names = Object.keys(params);
-  const [values, setValues] = useState<Values>(() =>
-    Object.fromEntries(names.map((name) => [name, initialText(params[name]!)])),
-  );
+  const [texts, setTexts] = useState(() => initialParamTexts(params));
   const [local, setLocal] = useState<Record<string, string>>({});
   const trigger = useMutation(
     trpc.runs.trigger.mutationOptions({
@@ -168,16 +46,10 @@ export function TriggerDialog({
   );
 
   function submit(note: string) {
-    const out: Record<string, unknown> = {};
-    const errors: Record<string, string> = {};
-    for (const name of names) {
-      const read = readValue(params[name]!, values[name] ?? "");
-      if (read.error) errors[name] = read.error;
-      else if (read.value !== undefined) out[name] = read.value;
-    }
-    setLocal(errors);
-    if (Object.keys(errors).length > 0) return;
-    trigger.mutate({ workspace: slug, dagId, params: out, ...(note ? { note } : {}) });
+    const read = readParams(params, texts);
+    setLocal(read.errors);
+    if (!read.ok) return;
+    trigger.mutate({ workspace: slug, dagId, params: read.values, ...(note ? { note } : {}) });
   }
 
   return (
@@ -189,17 +61,14 @@ export function TriggerDialog({
     >
       <Form onValues={(form) => submit(form.note ?? "")}>
         {server.message && <Alert tone="error">{server.message}</Alert>}
-        {names.length === 0 && <p className="text-sm text-slate-600">This DAG takes no params.</p>}
-        {names.map((name) => (
-          <ParamField
-            key={name}
-            name={name}
-            spec={params[name]!}
-            value={values[name] ?? ""}
-            error={local[name] ?? server.fields[`params.${name}`]}
-            onChange={(value) => setValues((current) => ({ ...current, [name]: value }))}
-          />
-        ))}
+        <ParamsFields
+          params={params}
+          texts={texts}
+          errors={Object.fromEntries(
+            names.map((name) => [name, local[name] ?? server.fields[`params.${name}`]]),
+          )}
+          onChange={setTexts}
+        />
         <Field
           label="Note"
           name="note"

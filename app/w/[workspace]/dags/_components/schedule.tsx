@@ -7,3 +7,8 @@ export function describeSchedule(schedule: Schedule | null | undefined): string 
     return `${schedule.cron}${schedule.timezone !== "UTC" ? ` (${schedule.timezone})` : " UTC"}`;
   return `Every ${schedule.every}`;
 }
+
+/** The time zone a schedule fires in (intervals count in UTC). */
+export function scheduleTimezone(schedule: Schedule | null | undefined): string {
+  return schedule?.type === "cron" ? (schedule.timezone ?? "UTC") : "UTC";
+}

@@ -400,6 +400,7 @@ export function DagEditor({
                   <DagSettings
                     document={document}
                     problems={dagProblems}
+                    validation={validation}
                     idEditable={!existing}
                     onEdit={edit}
                   />

@@ -10,8 +10,9 @@ import { control } from "@/app/_components/styles";
 import type { Problem } from "@/server/dags/validate";
 import type { OperatorSummary } from "@/server/operators/catalog";
 import { configKeyOf, type EditorDocument, type EditorTask, updateTask, withField } from "./document";
+import { SchedulePreview } from "./schedule-preview";
 import { ConfigField, type JsonSchema, SchemaForm } from "./schema-form";
-import type { TaskProblem } from "./use-validation";
+import type { TaskProblem, Validation } from "./use-validation";
 
 export type Edit = (document: EditorDocument, coalesce?: string) => void;
 
@@ -401,11 +402,14 @@ function ScheduleFields({
 export function DagSettings({
   document,
   problems,
+  validation,
   idEditable,
   onEdit,
 }: {
   document: EditorDocument;
   problems: readonly Problem[];
+  /** The last validation, for the schedule preview. */
+  validation: Validation | null;
   idEditable: boolean;
   onEdit: Edit;
 }) {
@@ -458,6 +462,7 @@ export function DagSettings({
         onChange={(schedule) => set("schedule", schedule)}
       />
       {field("startDate", { type: "string", description: "2025-01-31, or a date-time with offset" })}
+      <SchedulePreview schedule={document.schedule} validation={validation} />
       {field("params", {
         description: 'Run parameters, e.g. {"city": {"type": "string", "default": "Paris"}}',
       })}

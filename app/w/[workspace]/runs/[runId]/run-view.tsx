@@ -15,6 +15,7 @@ import { link } from "@/app/_components/styles";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DagDefinition } from "@/server/dags/definition";
+import { ApprovalBanner } from "./approvals";
 import { Gantt, type GanttRow } from "./gantt";
 import { type GraphTask, RunGraph } from "./run-graph";
 import { TaskDrawer } from "./task-drawer";
@@ -123,6 +124,15 @@ function RunView({ icons }: { icons: Record<string, string> }) {
 
   const finished = run.data ? isRunFinished(run.data.state) : true;
   const now = useNow(!finished);
+  // Approvals waiting for a decision. A waiting approval is a deferred task, so they are asked
+  // for (with the run's pace) only while the run has one.
+  const deferred = !finished && instances.some((t) => t.state === "deferred");
+  const approvals = useQuery({
+    ...trpc.approvals.pending.queryOptions({ workspace: workspace.slug, runId }),
+    enabled: deferred,
+    refetchInterval: deferred ? POLL_MS : false,
+  });
+  const pending = deferred ? (approvals.data ?? []) : [];
   const operate = workspace.can("runs:operate");
   const cancel = useMutation(trpc.runs.cancel.mutationOptions({ onSuccess: refresh }));
   const retry = useMutation(trpc.runs.retryFailed.mutationOptions({ onSuccess: refresh }));
@@ -218,6 +228,7 @@ function RunView({ icons }: { icons: Record<string, string> }) {
             </Alert>
           )}
           <RunParams values={data.params} />
+          <ApprovalBanner runId={runId} pending={pending} onOpen={select} />
           <div className={`mb-6 grid gap-4 ${selectedInstance ? "lg:grid-cols-[minmax(0,1fr)_26rem]" : ""}`}>
             <div className="flex h-[30rem] flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
               <div className="min-h-0 flex-1">
@@ -240,6 +251,7 @@ function RunView({ icons }: { icons: Record<string, string> }) {
                   runId={runId}
                   instance={selectedInstance}
                   config={selectedConfig}
+                  approval={pending.find((a) => a.taskId === selectedInstance.taskId && a.mapIndex === -1)}
                   onClose={() => select(undefined)}
                   onChanged={refresh}
                 />

@@ -11,6 +11,7 @@ import { useWorkspace } from "@/app/_components/shell";
 import { StateBadge } from "@/app/_components/state-badge";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
+import { ApprovalDecision, type PendingApproval } from "./approvals";
 import { LogView } from "./log-view";
 
 export interface DrawerInstance {
@@ -70,18 +71,23 @@ export function TaskDrawer({
   runId,
   instance,
   config,
+  approval,
   onClose,
   onChanged,
 }: {
   runId: string;
   instance: DrawerInstance;
   config: unknown;
+  /** The approval this task waits for, if it does. */
+  approval?: PendingApproval | undefined;
   onClose: () => void;
   onChanged: () => void;
 }) {
   const workspace = useWorkspace();
   const trpc = useTRPC();
   const [attempt, setAttempt] = useState<number | null>(null);
+  // Clearing re-runs the run's own version unless asked to move it to the DAG's latest one.
+  const [latestVersion, setLatestVersion] = useState(false);
   const shownAttempt = attempt ?? instance.tryNumber;
   const clear = useMutation(trpc.runs.clear.mutationOptions({ onSuccess: onChanged }));
   const mark = useMutation(trpc.runs.mark.mutationOptions({ onSuccess: onChanged }));
@@ -112,6 +118,11 @@ export function TaskDrawer({
         </Button>
       </div>
       <div className="min-h-0 flex-1 space-y-5 overflow-y-auto p-4">
+        {approval && (
+          <Block title="Waiting for approval">
+            <ApprovalDecision runId={runId} approval={approval} />
+          </Block>
+        )}
         {workspace.can("runs:operate") && instance.mapIndex === -1 && (
           <div className="space-y-2">
             <div className="flex flex-wrap gap-2">
@@ -119,7 +130,9 @@ export function TaskDrawer({
                 size="sm"
                 variant="secondary"
                 disabled={busy}
-                onClick={() => clear.mutate({ ...base, taskIds: [instance.taskId], downstream: false })}
+                onClick={() =>
+                  clear.mutate({ ...base, taskIds: [instance.taskId], downstream: false, latestVersion })
+                }
               >
                 Clear
               </Button>
@@ -127,7 +140,9 @@ export function TaskDrawer({
                 size="sm"
                 variant="secondary"
                 disabled={busy}
-                onClick={() => clear.mutate({ ...base, taskIds: [instance.taskId], downstream: true })}
+                onClick={() =>
+                  clear.mutate({ ...base, taskIds: [instance.taskId], downstream: true, latestVersion })
+                }
               >
                 Clear with downstream
               </Button>
@@ -148,6 +163,15 @@ export function TaskDrawer({
                 Mark failed
               </Button>
             </div>
+            <label className="flex items-center gap-2 text-xs text-slate-600">
+              <input
+                type="checkbox"
+                checked={latestVersion}
+                onChange={(event) => setLatestVersion(event.target.checked)}
+                className="size-3.5 rounded border-slate-300"
+              />
+              Clear with the DAG's latest version (to run a fix; the graph must be unchanged)
+            </label>
             {failure && <Alert tone="error">{errorMessage(failure)}</Alert>}
             {clear.data && (
               <p role="status" className="text-xs text-slate-600">

@@ -1,0 +1,105 @@
+"use client";
+// Every workspace of the installation: plan, status and this month's activity against its quotas.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useDeferredValue, useId, useState } from "react";
+import { EmptyState } from "@/app/_components/empty-state";
+import { Loaded } from "@/app/_components/loaded";
+import { PageHeader } from "@/app/_components/page-header";
+import { control, link } from "@/app/_components/styles";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { useTRPC } from "@/app/_lib/trpc";
+import { StatusBadge } from "./_components/status-badge";
+import { Used } from "./_components/used";
+
+export default function WorkspacesPage() {
+  const trpc = useTRPC();
+  const searchId = useId();
+  const [search, setSearch] = useState("");
+  // Typing stays responsive; the list follows the last settled search.
+  const deferred = useDeferredValue(search.trim());
+  const query = useQuery({
+    ...trpc.platform.workspaces.queryOptions({ search: deferred || undefined }),
+    placeholderData: keepPreviousData,
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="Workspaces"
+        description="Every workspace of this installation, with its plan and this month's use."
+      />
+      <div className="mb-4 max-w-sm">
+        <label htmlFor={searchId} className="block text-sm font-medium text-slate-800">
+          Search
+        </label>
+        <input
+          id={searchId}
+          type="search"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+          placeholder="Name, slug or plan"
+          className={`${control} mt-1.5 block w-full py-2`}
+        />
+      </div>
+      <Loaded query={query} label="workspaces">
+        {({ workspaces, more }) =>
+          workspaces.length === 0 ? (
+            <EmptyState title={deferred ? `No workspace matches “${deferred}”` : "No workspaces yet"} />
+          ) : (
+            <>
+              <Table
+                caption="Workspaces"
+                columns={[
+                  "Workspace",
+                  "Plan",
+                  "Status",
+                  "Task runs this month",
+                  "Task-seconds this month",
+                  "DAGs",
+                  "Members",
+                  "Running runs",
+                ]}
+              >
+                <Rows>
+                  {workspaces.map((w) => (
+                    <tr key={w.id}>
+                      <Cell>
+                        <Link href={`/admin/workspaces/${w.slug}`} className={link}>
+                          {w.name}
+                        </Link>
+                        <p className="font-mono text-xs text-slate-500">{w.slug}</p>
+                      </Cell>
+                      <Cell>{w.planName}</Cell>
+                      <Cell>
+                        <StatusBadge status={w.status} />
+                      </Cell>
+                      <Cell className="whitespace-nowrap">
+                        <Used value={w.taskRuns} limit={w.maxTaskRunsPerMonth} unit="count" />
+                      </Cell>
+                      <Cell className="whitespace-nowrap">
+                        <Used value={w.taskSeconds} limit={w.maxTaskSecondsPerMonth} unit="seconds" />
+                      </Cell>
+                      <Cell className="whitespace-nowrap">
+                        <Used value={w.dags} limit={w.maxDags} unit="count" />
+                      </Cell>
+                      <Cell className="whitespace-nowrap">
+                        <Used value={w.members} limit={w.maxMembers} unit="count" />
+                      </Cell>
+                      <Cell>{w.runningRuns}</Cell>
+                    </tr>
+                  ))}
+                </Rows>
+              </Table>
+              {more && (
+                <p className="mt-3 text-sm text-slate-600">
+                  Showing the first {workspaces.length} workspaces by name; search to find others.
+                </p>
+              )}
+            </>
+          )
+        }
+      </Loaded>
+    </>
+  );
+}

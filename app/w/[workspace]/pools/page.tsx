@@ -1,0 +1,187 @@
+"use client";
+// Pools: named limits on how many of the workspace's tasks run at once, shared by every DAG whose
+// tasks name the pool. Everyone sees them; admins (workspace:update) create, resize and delete.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { formErrors } from "@/app/_components/errors";
+import { Field } from "@/app/_components/field";
+import { PageHeader } from "@/app/_components/page-header";
+import { RequirePermission, useWorkspace } from "@/app/_components/shell";
+import { Cell, Rows, Table } from "@/app/_components/table";
+import { useTRPC } from "@/app/_lib/trpc";
+import { ConfigList } from "../_config/config-list";
+import { FormDialog } from "../_config/form-dialog";
+
+interface Pool {
+  name: string;
+  slots: number;
+  admitted: number;
+  queued: number;
+  description: string;
+}
+
+export default function PoolsPage() {
+  return (
+    <>
+      <PageHeader
+        title="Pools"
+        description={
+          <>
+            A pool lets at most its <em>slots</em> tasks run at once, across every DAG whose tasks name it (
+            <code className="font-mono">pool</code> in the DAG document,{" "}
+            <code className="font-mono">default</code> unless set). A pool name with no pool here has no limit
+            of its own.
+          </>
+        }
+      />
+      <RequirePermission permission="workspace:read">
+        <PoolList />
+      </RequirePermission>
+    </>
+  );
+}
+
+function PoolList() {
+  const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  // Slots in use and queued tasks change as runs go; a light refresh keeps them honest.
+  const list = useQuery({
+    ...trpc.pools.list.queryOptions({ workspace: workspace.slug }),
+    refetchInterval: 5_000,
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pools.pathKey() });
+  const remove = useMutation(trpc.pools.delete.mutationOptions({ onSuccess: refresh }));
+  const quota = list.data?.quota;
+  return (
+    <>
+      {quota && list.data && (
+        <p className="mb-4 text-sm text-slate-600">
+          {list.data.pools.length} of {quota.maxPools} pools allowed by this workspace's plan, each with at
+          most {quota.maxPoolSlots} slots.
+        </p>
+      )}
+      <ConfigList<Pool>
+        noun="pool"
+        items={{ data: list.data?.pools, error: list.error }}
+        nameOf={(pool) => pool.name}
+        writePermission="workspace:update"
+        readerHint="Admins can add some."
+        deleteWarning="Its waiting tasks then run with no pool limit. A pool whose tasks are running cannot be deleted; set its slots to 0 and wait for them."
+        columns={[
+          { header: "Name", cell: (pool) => pool.name, className: "font-mono text-slate-900" },
+          { header: "Slots", cell: (pool) => pool.slots },
+          {
+            header: "In use",
+            cell: (pool) => (
+              <span className={pool.admitted >= pool.slots ? "font-medium text-amber-700" : undefined}>
+                {pool.admitted} of {pool.slots}
+              </span>
+            ),
+          },
+          { header: "Queued tasks", cell: (pool) => pool.queued },
+          { header: "Description", cell: (pool) => pool.description, className: "max-w-64 text-xs" },
+        ]}
+        emptyHint="Add one to cap tasks that share something scarce: a database's connections, an API's rate limit."
+        onDelete={(pool) => remove.mutate({ workspace: workspace.slug, name: pool.name })}
+        deleting={remove.isPending ? remove.variables.name : undefined}
+        deleteError={remove.error}
+        dialog={(pool, close) => (
+          <PoolDialog pool={pool} maxSlots={quota?.maxPoolSlots} onClose={close} onSaved={refresh} />
+        )}
+      />
+      {list.data && list.data.unlimited.length > 0 && <UnlimitedPools pools={list.data.unlimited} />}
+    </>
+  );
+}
+
+/** Pool names tasks use right now that have no pool: nothing but the workspace's quota holds them. */
+function UnlimitedPools({ pools }: { pools: { name: string; queued: number; running: number }[] }) {
+  return (
+    <div className="mt-8">
+      <h2 className="text-sm font-semibold text-slate-900">Pool names in use without a pool</h2>
+      <p className="mt-1 mb-3 text-sm text-slate-600">
+        These tasks are limited only by the workspace's concurrent task quota. Create a pool of the same name
+        to limit them.
+      </p>
+      <Table caption="Pool names in use without a pool" columns={["Name", "Running", "Queued tasks"]}>
+        <Rows>
+          {pools.map((pool) => (
+            <tr key={pool.name}>
+              <Cell className="font-mono text-slate-900">{pool.name}</Cell>
+              <Cell>{pool.running}</Cell>
+              <Cell>{pool.queued}</Cell>
+            </tr>
+          ))}
+        </Rows>
+      </Table>
+    </div>
+  );
+}
+
+function PoolDialog({
+  pool,
+  maxSlots,
+  onClose,
+  onSaved,
+}: {
+  pool: Pool | undefined;
+  maxSlots: number | undefined;
+  onClose: () => void;
+  onSaved: () => Promise<unknown>;
+}) {
+  const { slug } = useWorkspace();
+  const trpc = useTRPC();
+  const done = async () => {
+    await onSaved();
+    onClose();
+  };
+  const create = useMutation(trpc.pools.create.mutationOptions({ onSuccess: done }));
+  const update = useMutation(trpc.pools.update.mutationOptions({ onSuccess: done }));
+  const mutation = pool ? update : create;
+  const errors = formErrors(mutation.error, ["name", "slots", "description"]);
+  return (
+    <FormDialog
+      open
+      title={pool ? `Edit pool ${pool.name}` : "New pool"}
+      onClose={onClose}
+      message={errors.message}
+      pending={mutation.isPending}
+      submitLabel={pool ? "Save" : "Create pool"}
+      onValues={({ name = "", slots = "", description = "" }) => {
+        const input = { workspace: slug, slots: Number(slots), description };
+        if (pool) update.mutate({ ...input, name: pool.name });
+        else create.mutate({ ...input, name });
+      }}
+    >
+      {!pool && (
+        <Field
+          label="Name"
+          name="name"
+          required
+          autoComplete="off"
+          spellCheck={false}
+          className="[&_input]:font-mono"
+          hint="What tasks write as their pool: lower-case letters, digits, _ and -, starting with a letter."
+          error={errors.fields.name}
+        />
+      )}
+      <Field
+        label="Slots"
+        name="slots"
+        type="number"
+        required
+        min={0}
+        step={1}
+        defaultValue={pool?.slots ?? 1}
+        hint={`Tasks of this pool that may run at once${maxSlots !== undefined ? ` (at most ${maxSlots} on this plan)` : ""}. 0 holds them all; with fewer slots than in use, running tasks still finish.`}
+        error={errors.fields.slots}
+      />
+      <Field
+        label="Description"
+        name="description"
+        defaultValue={pool?.description}
+        error={errors.fields.description}
+      />
+    </FormDialog>
+  );
+}

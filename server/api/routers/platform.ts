@@ -1,0 +1,76 @@
+// The platform console's API: every workspace of the installation, for platform administrators
+// only. Not workspace-scoped (an administrator need not be a member of the workspaces they steer),
+// and not on the REST API: API tokens belong to one workspace and are never administrators.
+import { z } from "zod";
+import { createPlan, listPlans, updatePlan } from "@/server/platform/plans";
+import {
+  changePlan,
+  getWorkspace,
+  listWorkspaces,
+  resume,
+  setOverrides,
+  suspend,
+} from "@/server/platform/workspaces";
+import { overQuotaPolicySchema } from "@/server/quotas/catalog";
+import { displayName, workspaceSlug } from "@/server/validation";
+import { platformAdminProcedure, router } from "../trpc";
+
+const planKey = z
+  .string()
+  .trim()
+  .min(1, "Enter a key")
+  .max(40, "Plan keys are at most 40 characters")
+  .regex(/^[a-z0-9][a-z0-9-]*$/, "Plan keys are lowercase letters, digits and dashes");
+
+/** Quota values are checked by the service, so that each problem names its quota. */
+const quotaValues = z.record(z.string(), z.unknown());
+
+const planInput = z.object({
+  key: planKey,
+  name: displayName,
+  description: z.string().trim().max(500, "Descriptions are at most 500 characters").default(""),
+  overQuotaPolicy: overQuotaPolicySchema,
+  quotas: quotaValues,
+});
+
+export const platformRouter = router({
+  workspaces: platformAdminProcedure
+    .input(
+      z.object({
+        search: z.string().max(100).optional(),
+        limit: z.number().int().min(1).max(500).default(200),
+      }),
+    )
+    .query(({ input }) => listWorkspaces(input)),
+  workspace: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug }))
+    .query(({ input }) => getWorkspace(input.workspace)),
+  changePlan: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug, planKey }))
+    .mutation(({ ctx, input }) => changePlan(ctx.admin, input)),
+  setOverrides: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug, overrides: quotaValues }))
+    .mutation(({ ctx, input }) => setOverrides(ctx.admin, input)),
+  suspend: platformAdminProcedure
+    .input(
+      z.object({
+        workspace: workspaceSlug,
+        reason: z
+          .string()
+          .trim()
+          .min(1, "Give the reason members will see")
+          .max(500, "Reasons are at most 500 characters"),
+      }),
+    )
+    .mutation(({ ctx, input }) => suspend(ctx.admin, input)),
+  resume: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug }))
+    .mutation(({ ctx, input }) => resume(ctx.admin, input)),
+  plans: platformAdminProcedure.query(() => listPlans()),
+  createPlan: platformAdminProcedure
+    .input(planInput)
+    .mutation(({ ctx, input }) => createPlan(ctx.admin, input)),
+  updatePlan: platformAdminProcedure
+    .input(planInput)
+    .mutation(({ ctx, input }) => updatePlan(ctx.admin, input)),
+});

@@ -1,0 +1,192 @@
+// The platform console's view of workspaces: every tenant with its plan, status and activity,
+// and the changes only a platform administrator makes (plan, overrides, suspension). Each change
+// is recorded in the target workspace's audit log under the administrator's name, then the
+// engine is nudged so that raised quotas admit waiting work at once.
+import type { Prisma } from "@/prisma/generated/client";
+import { db } from "@/server/db/client";
+import { kickWorkspace } from "@/server/engine/operations";
+import { AppError } from "@/server/errors";
+import { type Quotas, quotaOverridesSchema, quotasOf } from "@/server/quotas/catalog";
+import { applyPlan } from "@/server/quotas/plans";
+import { resumeWorkspace, suspendWorkspace } from "@/server/quotas/suspension";
+import { activityOf } from "./activity";
+import { type PlatformAdmin, recordPlatformEvent } from "./audit";
+import { parseOverrides } from "./quota-input";
+
+const listSelect = {
+  id: true,
+  slug: true,
+  name: true,
+  createdAt: true,
+  planKey: true,
+  plan: { select: { name: true } },
+  suspendedAt: true,
+  suspendedReason: true,
+  maxTaskRunsPerMonth: true,
+  maxTaskSecondsPerMonth: true,
+  maxDags: true,
+  maxMembers: true,
+  // Archived DAGs are kept for their history but no longer count as the workspace's DAGs.
+  _count: { select: { memberships: true, dags: { where: { archivedAt: null } } } },
+} satisfies Prisma.WorkspaceSelect;
+
+/** Workspaces whose name, slug or plan contains `search`, by name; at most `limit` of them. */
+export async function listWorkspaces(input: { search?: string; limit: number }) {
+  const search = input.search?.trim();
+  const where: Prisma.WorkspaceWhereInput = search
+    ? {
+        OR: [
+          { name: { contains: search, mode: "insensitive" } },
+          { slug: { contains: search, mode: "insensitive" } },
+          { planKey: { contains: search, mode: "insensitive" } },
+        ],
+      }
+    : {};
+  const rows = await db.workspace.findMany({
+    where,
+    select: listSelect,
+    orderBy: [{ name: "asc" }, { slug: "asc" }],
+    take: input.limit + 1,
+  });
+  const page = rows.slice(0, input.limit);
+  const activity = await activityOf(page.map((w) => w.id));
+  return {
+    workspaces: page.map(({ _count, plan, ...w }) => ({
+      ...w,
+      planName: plan.name,
+      status: w.suspendedAt ? ("suspended" as const) : ("active" as const),
+      dags: _count.dags,
+      members: _count.memberships,
+      ...activity.get(w.id)!,
+    })),
+    /** More workspaces match than were returned: narrow the search. */
+    more: rows.length > input.limit,
+  };
+}
+
+async function findWorkspace(slug: string) {
+  const workspace = await db.workspace.findUnique({ where: { slug }, select: { id: true, slug: true } });
+  if (!workspace) throw new AppError("NOT_FOUND", `Workspace "${slug}" not found`);
+  return workspace;
+}
+
+/** The stored overrides; unreadable ones count as none, as they do for applyPlan. */
+function storedOverrides(value: unknown): Partial<Quotas> {
+  const parsed = quotaOverridesSchema.safeParse(value);
+  return parsed.success ? parsed.data : {};
+}
+
+/** One workspace in full: plan and overrides, effective quotas, activity, owners and recent events. */
+export async function getWorkspace(slug: string) {
+  const { id } = await findWorkspace(slug);
+  const [workspace, activity, owners, events] = await Promise.all([
+    db.workspace.findUniqueOrThrow({
+      where: { id },
+      include: {
+        plan: true,
+        _count: { select: { memberships: true, pools: true, dags: { where: { archivedAt: null } } } },
+      },
+    }),
+    activityOf([id]),
+    db.membership.findMany({
+      where: { workspaceId: id, role: "OWNER" },
+      select: { user: { select: { email: true } } },
+      orderBy: { createdAt: "asc" },
+    }),
+    db.auditEvent.findMany({
+      where: { workspaceId: id },
+      orderBy: { id: "desc" },
+      take: 20,
+      select: { id: true, actorLabel: true, action: true, target: true, metadata: true, createdAt: true },
+    }),
+  ]);
+  const { plan, _count } = workspace;
+  return {
+    id,
+    slug: workspace.slug,
+    name: workspace.name,
+    createdAt: workspace.createdAt,
+    status: workspace.suspendedAt ? ("suspended" as const) : ("active" as const),
+    suspendedAt: workspace.suspendedAt,
+    suspendedReason: workspace.suspendedReason,
+    plan: { key: plan.key, name: plan.name, overQuotaPolicy: plan.overQuotaPolicy, quotas: quotasOf(plan) },
+    overrides: storedOverrides(workspace.quotaOverrides),
+    /** What the engine enforces: the plan's quotas with the overrides on top. */
+    effective: quotasOf(workspace),
+    overQuotaPolicy: workspace.overQuotaPolicy,
+    dags: _count.dags,
+    members: _count.memberships,
+    pools: _count.pools,
+    ...activity.get(id)!,
+    owners: owners.map((o) => o.user.email),
+    events: events.map((e) => ({ ...e, id: e.id.toString() })),
+  };
+}
+
+/** Moves the workspace to another plan; its effective quotas follow. */
+export async function changePlan(admin: PlatformAdmin, input: { workspace: string; planKey: string }) {
+  const { id, slug } = await findWorkspace(input.workspace);
+  await db.$transaction(async (tx) => {
+    const plan = await tx.plan.findUnique({ where: { key: input.planKey }, select: { key: true } });
+    if (!plan) {
+      throw new AppError("BAD_REQUEST", `There is no plan "${input.planKey}"`, [
+        { path: "planKey", message: `There is no plan "${input.planKey}"` },
+      ]);
+    }
+    const before = await tx.workspace.findUniqueOrThrow({ where: { id }, select: { planKey: true } });
+    await tx.workspace.update({ where: { id }, data: { planKey: plan.key } });
+    await applyPlan(tx, id);
+    await recordPlatformEvent(tx, admin, {
+      workspaceIds: [id],
+      action: "platform.workspace.plan",
+      target: slug,
+      metadata: { from: before.planKey, to: plan.key },
+    });
+  });
+  await kickWorkspace(id);
+  return getWorkspace(slug);
+}
+
+/** Replaces the workspace's overrides (an empty object clears them); effective quotas follow. */
+export async function setOverrides(admin: PlatformAdmin, input: { workspace: string; overrides: unknown }) {
+  const overrides = parseOverrides(input.overrides);
+  const { id, slug } = await findWorkspace(input.workspace);
+  await db.$transaction(async (tx) => {
+    const before = await tx.workspace.findUniqueOrThrow({ where: { id }, select: { quotaOverrides: true } });
+    await tx.workspace.update({ where: { id }, data: { quotaOverrides: overrides } });
+    await applyPlan(tx, id);
+    await recordPlatformEvent(tx, admin, {
+      workspaceIds: [id],
+      action: "platform.workspace.overrides",
+      target: slug,
+      metadata: { from: before.quotaOverrides, to: overrides },
+    });
+  });
+  await kickWorkspace(id);
+  return getWorkspace(slug);
+}
+
+export async function suspend(admin: PlatformAdmin, input: { workspace: string; reason: string }) {
+  const { id, slug } = await findWorkspace(input.workspace);
+  await suspendWorkspace({ workspaceId: id, reason: input.reason, actor: actorOf(admin) });
+  return getWorkspace(slug);
+}
+
+export async function resume(admin: PlatformAdmin, input: { workspace: string }) {
+  const { id, slug } = await findWorkspace(input.workspace);
+  await resumeWorkspace({ workspaceId: id, actor: actorOf(admin) });
+  return getWorkspace(slug);
+}
+
+function actorOf(admin: PlatformAdmin) {
+  return { kind: "user" as const, userId: admin.userId, label: admin.email };
+}
+
+/** Whether (and why) a workspace is suspended, for the banner its members see. */
+export async function suspensionOf(workspaceId: string) {
+  const workspace = await db.workspace.findUnique({
+    where: { id: workspaceId },
+    select: { suspendedAt: true, suspendedReason: true },
+  });
+  return { suspendedAt: workspace?.suspendedAt ?? null, suspendedReason: workspace?.suspendedReason ?? null };
+}

@@ -1,0 +1,207 @@
+// Pools of a workspace: named limits on how many of its task instances run at once, across DAGs.
+// Tasks join a pool by name (`pool` in the DAG document, "default" unless set); a pool name with
+// no row here has no limit of its own (only the workspace's maxConcurrentTasks holds its tasks).
+//
+// `admitted` is the dispatcher's count of the pool's instances holding a slot
+// (server/engine/dispatch.ts); nothing here writes it. A pool created while tasks of that name are
+// already running starts at 0, and their ends are still counted against it (never below 0): until
+// those have all finished, the pool can run a few more than its slots. Create pools before use.
+//
+// Quotas: at most Workspace.maxPools pools, each with at most Workspace.maxPoolSlots slots.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { dispatch } from "@/server/engine/dispatch";
+import { sql, transaction } from "@/server/engine/sql";
+import { AppError, notFound } from "@/server/errors";
+import { quotaExceeded, quotaReached } from "@/server/quotas/limits";
+import type { WorkspaceScope } from "@/server/tenancy/door";
+
+/** The DAG format's pool names (server/dags/definition.ts), so every pool a task names can exist. */
+export const poolName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,62}$/,
+    "Must be a pool name: a lower-case letter, then lower-case letters, digits, _ or - (at most 63)",
+  );
+/** 0 holds every task of the pool in `queued` (a way to drain it); the plan caps the rest. */
+export const poolSlots = z
+  .number({ error: "Must be a number of slots" })
+  .int("Must be a whole number of slots")
+  .min(0, "Must be 0 or more");
+export const poolDescription = z.string().max(1000, "Descriptions are at most 1000 characters");
+
+export interface PoolView {
+  name: string;
+  slots: number;
+  /** Instances of the pool admitted now (scheduled or running), as the dispatcher counts them. */
+  admitted: number;
+  /** Instances of the pool ready and waiting for a slot (or for the workspace's quota). */
+  queued: number;
+  description: string;
+}
+
+/** A pool name tasks use that has no row: its tasks are limited only by the workspace's quota. */
+export interface UnlimitedPoolView {
+  name: string;
+  queued: number;
+  running: number;
+}
+
+const slotStates = ["scheduled", "running"] as const;
+
+async function quotasOf(workspaceId: string) {
+  const { rows } = await sql.query<{ maxPools: number; maxPoolSlots: number }>(
+    `SELECT "maxPools", "maxPoolSlots" FROM "Workspace" WHERE id = $1`,
+    [workspaceId],
+  );
+  if (!rows[0]) throw notFound("Workspace");
+  return rows[0];
+}
+
+/** The pools, the pool names tasks use without a row, and the plan's pool quotas. */
+export async function listPools(scope: WorkspaceScope) {
+  const [pools, counts, quotas] = await Promise.all([
+    scope.db.pool.findMany({
+      select: { name: true, slots: true, admitted: true, description: true },
+      orderBy: { name: "asc" },
+    }),
+    scope.db.taskInstance.groupBy({
+      by: ["pool", "state"],
+      where: { state: { in: ["queued", ...slotStates] } },
+      _count: { _all: true },
+    }),
+    quotasOf(scope.workspace.id),
+  ]);
+  const byName = new Map<string, { queued: number; running: number }>();
+  for (const row of counts) {
+    const entry = byName.get(row.pool) ?? { queued: 0, running: 0 };
+    if (row.state === "queued") entry.queued += row._count._all;
+    else entry.running += row._count._all;
+    byName.set(row.pool, entry);
+  }
+  const known = new Set(pools.map((p) => p.name));
+  return {
+    pools: pools.map((p): PoolView => ({ ...p, queued: byName.get(p.name)?.queued ?? 0 })),
+    unlimited: [...byName]
+      .filter(([name]) => !known.has(name))
+      .map(([name, c]): UnlimitedPoolView => ({ name, ...c }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    quota: { maxPools: quotas.maxPools, maxPoolSlots: quotas.maxPoolSlots },
+  };
+}
+
+async function getPool(scope: WorkspaceScope, name: string): Promise<PoolView> {
+  const pool = await scope.db.pool.findFirst({
+    where: { name },
+    select: { name: true, slots: true, admitted: true, description: true },
+  });
+  if (!pool) throw notFound("Pool");
+  const queued = await scope.db.taskInstance.count({ where: { state: "queued", pool: name } });
+  return { ...pool, queued };
+}
+
+/**
+ * Creates a pool, refused beyond maxPools pools or maxPoolSlots slots. The count runs under the
+ * Workspace row's lock (FOR NO KEY UPDATE, which leaves writes that only reference the workspace
+ * alone), so concurrent creations cannot together pass the limit.
+ */
+export async function createPool(
+  scope: WorkspaceScope,
+  input: { name: string; slots: number; description?: string | undefined },
+): Promise<PoolView> {
+  const workspaceId = scope.workspace.id;
+  await transaction(async (tx) => {
+    const { rows } = await tx.query<{ maxPools: number; maxPoolSlots: number }>(
+      `SELECT "maxPools", "maxPoolSlots" FROM "Workspace" WHERE id = $1 FOR NO KEY UPDATE`,
+      [workspaceId],
+    );
+    const quota = rows[0];
+    if (!quota) throw notFound("Workspace");
+    const { rows: existing } = await tx.query<{ name: string }>(
+      `SELECT name FROM "Pool" WHERE "workspaceId" = $1`,
+      [workspaceId],
+    );
+    if (existing.some((p) => p.name === input.name)) {
+      throw new AppError("CONFLICT", `A pool named "${input.name}" already exists`, [
+        { path: "name", message: "Already exists; edit it instead" },
+      ]);
+    }
+    if (existing.length >= quota.maxPools) {
+      throw quotaReached(
+        "maxPools",
+        { used: existing.length, limit: quota.maxPools, noun: "pools" },
+        "Delete a pool it no longer needs, or ask for a larger plan.",
+      );
+    }
+    if (input.slots > quota.maxPoolSlots) throw quotaExceeded("maxPoolSlots", "slots", quota.maxPoolSlots);
+    await tx.query(
+      `INSERT INTO "Pool" (id, "workspaceId", name, slots, description) VALUES ($1, $2, $3, $4, $5)`,
+      [randomUUID(), workspaceId, input.name, input.slots, input.description ?? ""],
+    );
+  });
+  await scope.audit("pool.create", input.name, { slots: input.slots });
+  // Tasks of that name already waiting in `queued` are unaffected (they were not held by a pool).
+  return getPool(scope, input.name);
+}
+
+/**
+ * Changes a pool's slots and/or description. Fewer slots than are in use stop admissions until
+ * enough instances finish (running ones are never interrupted); more slots admit waiting
+ * instances at once.
+ */
+export async function updatePool(
+  scope: WorkspaceScope,
+  input: { name: string; slots?: number | undefined; description?: string | undefined },
+): Promise<PoolView> {
+  if (input.slots !== undefined) {
+    const { maxPoolSlots } = await quotasOf(scope.workspace.id);
+    if (input.slots > maxPoolSlots) throw quotaExceeded("maxPoolSlots", "slots", maxPoolSlots);
+  }
+  const { count } = await scope.db.pool.updateMany({
+    where: { name: input.name },
+    data: {
+      ...(input.slots !== undefined ? { slots: input.slots } : {}),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+    },
+  });
+  if (count === 0) throw notFound("Pool");
+  await scope.audit("pool.update", input.name, {
+    ...(input.slots !== undefined ? { slots: input.slots } : {}),
+    fields: [
+      ...(input.slots !== undefined ? ["slots"] : []),
+      ...(input.description !== undefined ? ["description"] : []),
+    ],
+  });
+  if (input.slots !== undefined) await admitWaiting(scope.workspace.id);
+  return getPool(scope, input.name);
+}
+
+/**
+ * Deletes a pool; refused while any of its task instances hold a slot (scheduled or running), so
+ * a pool never disappears under the tasks it is limiting. Its queued instances then run with no
+ * pool limit (a pool name without a row is unlimited). Setting the slots to 0 first drains it.
+ */
+export async function deletePool(scope: WorkspaceScope, name: string): Promise<void> {
+  const pool = await scope.db.pool.findFirst({ where: { name }, select: { id: true } });
+  if (!pool) throw notFound("Pool");
+  const inUse = await scope.db.taskInstance.count({ where: { pool: name, state: { in: [...slotStates] } } });
+  if (inUse > 0) {
+    throw new AppError(
+      "CONFLICT",
+      `Pool "${name}" has ${inUse} task instance${inUse === 1 ? "" : "s"} running; delete it once they finish (set its slots to 0 to admit no more meanwhile)`,
+    );
+  }
+  await scope.db.pool.deleteMany({ where: { id: pool.id } });
+  await scope.audit("pool.delete", name);
+  await admitWaiting(scope.workspace.id);
+}
+
+/**
+ * Admission happens when something frees a slot or makes a task ready, with no loop polling for
+ * room: more slots, or a pool gone, must ask the dispatcher to admit what now fits. Its own
+ * transaction, after the pool change committed (the dispatcher locks the workspace's dispatch row
+ * before pool rows, and so must anyone holding both).
+ */
+async function admitWaiting(workspaceId: string): Promise<void> {
+  await transaction((tx) => dispatch(tx, workspaceId));
+}
