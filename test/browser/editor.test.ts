@@ -88,6 +88,41 @@ const ws = () => `/w/${author.workspace.slug}`;
 const node = (id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const handle = (id: string, kind: "source" | "target") => node(id).locator(`.react-flow__handle.${kind}`);
 
+/** Whether the inspector (showing `task`) lists `upstream` among its dependencies. */
+async function dependsOn(task: string, upstream: string) {
+  const list = page.getByLabel(`Tasks ${task} depends on`);
+  return (await list.count()) > 0 && ((await list.textContent()) ?? "").includes(upstream);
+}
+
+/**
+ * Draws a connection from one task's source handle to another's target handle, in steps, aiming
+ * at where the target is at the end of the move (the canvas may still be settling after an edit),
+ * and draws it again until `done` says it took: on a loaded machine a drag can miss.
+ */
+async function connectUntil(from: string, to: string, done: () => Promise<boolean>) {
+  const centre = async (kind: "source" | "target", id: string) => {
+    const box = (await handle(id, kind).boundingBox())!;
+    return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  };
+  await expect
+    .poll(
+      async () => {
+        if (await done()) return true;
+        const start = await centre("source", from);
+        await page.mouse.move(start.x, start.y);
+        await page.mouse.down();
+        const end = await centre("target", to);
+        await page.mouse.move(end.x, end.y, { steps: 10 });
+        const settled = await centre("target", to);
+        await page.mouse.move(settled.x, settled.y, { steps: 2 });
+        await page.mouse.up();
+        return done();
+      },
+      { timeout: 30_000, interval: 1_000 },
+    )
+    .toBe(true);
+}
+
 /** The state each task shows on the run graph, read from its accessible name ("Task x, Success"). */
 async function taskStates(ids: string[]) {
   const states = await Promise.all(
@@ -183,10 +218,9 @@ describe("the weather pipeline", () => {
     await page.getByRole("button", { name: "Add Code task" }).click();
     await page.getByLabel("Task id").fill("transform_weather");
     await page.getByLabel("Task id").press("Enter");
-    await handle("fetch_weather", "source").dragTo(handle("transform_weather", "target"));
-    await expect
-      .poll(() => page.getByLabel("Tasks transform_weather depends on").textContent())
-      .toContain("fetch_weather");
+    await connectUntil("fetch_weather", "transform_weather", () =>
+      dependsOn("transform_weather", "fetch_weather"),
+    );
     await page
       .getByLabel("source (required)")
       .fill(
@@ -212,7 +246,7 @@ describe("the weather pipeline", () => {
     await page.getByRole("button", { name: "Add SQL statement task" }).click();
     await page.getByLabel("Task id").fill("load_to_db");
     await page.getByLabel("Task id").press("Enter");
-    await handle("transform_weather", "source").dragTo(handle("load_to_db", "target"));
+    await connectUntil("transform_weather", "load_to_db", () => dependsOn("load_to_db", "transform_weather"));
     await page.getByLabel("connection (required)").selectOption("warehouse");
     await page
       .getByLabel("statement (required)")
@@ -226,8 +260,9 @@ describe("the weather pipeline", () => {
       .fill('["{{ tasks.transform_weather.output | json }}"]');
 
     // A connection that would close a cycle is refused, with the cycle spelt out.
-    await handle("load_to_db", "source").dragTo(handle("fetch_weather", "target"));
-    await page.getByText("Refused: load_to_db → fetch_weather would close a cycle").waitFor();
+    await connectUntil("load_to_db", "fetch_weather", () =>
+      page.getByText("Refused: load_to_db → fetch_weather would close a cycle").isVisible(),
+    );
 
     // Live analysis: valid, the critical path is the whole chain, highlighted on the canvas.
     const analysis = page.getByRole("region", { name: "Analysis" });
