@@ -14,7 +14,7 @@ import { AppError, notFound } from "@/server/errors";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 import { quotaReached } from "@/server/quotas/limits";
 import { refreshNextRunAt } from "@/server/schedules/next-run";
-import { actorId, type WorkspaceScope } from "@/server/tenancy/door";
+import { actorId, lockWorkspaceQuotas, type ScopedTx, type WorkspaceScope } from "@/server/tenancy/door";
 import { analyzeDag, type DagAnalysis } from "./analyze";
 import type { DagDefinition } from "./definition";
 import { type DagDiff, diffDags } from "./diff";
@@ -285,22 +285,14 @@ async function saveVersion(scope: WorkspaceScope, dag: DagDefinition, message: s
   }
 }
 
-type ScopedTx = Parameters<Parameters<WorkspaceScope["db"]["$transaction"]>[0]>[0];
-
 /**
- * Refuses one more non-archived DAG beyond the workspace's maxDags (archived DAGs do not count).
- * Concurrent pushes of different new DAGs would each miss the others' uncommitted rows, so the
- * count runs under the Workspace row's lock, held to the end of `tx`: they count one after the
- * other. FOR NO KEY UPDATE does not block writes that merely reference the workspace (foreign-key
- * checks take KEY SHARE), so runs and other pushes go on meanwhile. The Workspace row is not a
- * tenant model, hence raw SQL, naming the scope's workspace like every engine statement.
+ * Refuses one more non-archived DAG beyond the workspace's maxDags (archived DAGs do not count),
+ * counting under the Workspace row's lock so that concurrent pushes of new DAGs take turns.
  */
 async function assertRoomForDag(scope: WorkspaceScope, tx: ScopedTx): Promise<void> {
-  const raw = tx as unknown as Pick<Prisma.TransactionClient, "$queryRaw">;
-  const [quota] = await raw.$queryRaw<{ maxDags: number }[]>`
-    SELECT "maxDags" FROM "Workspace" WHERE id = ${scope.workspace.id}::uuid FOR NO KEY UPDATE`;
+  const quota = await lockWorkspaceQuotas(tx, scope.workspace.id);
   const used = await tx.dag.count({ where: { archivedAt: null } });
-  if (quota && used >= quota.maxDags) {
+  if (used >= quota.maxDags) {
     throw quotaReached(
       "maxDags",
       { used, limit: quota.maxDags, noun: "DAGs" },

@@ -6,7 +6,7 @@ import { AppError, notFound } from "@/server/errors";
 import { sendMail } from "@/server/mail/send";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 import { quotaReached } from "@/server/quotas/limits";
-import type { WorkspaceScope } from "@/server/tenancy/door";
+import { lockWorkspaceQuotas, type WorkspaceScope } from "@/server/tenancy/door";
 import type { Role } from "@/server/tenancy/roles";
 
 const INVITATION_DAYS = 7;
@@ -63,33 +63,14 @@ export async function inviteMember(
   }
   const secret = randomBytes(24).toString("base64url");
   const invitation = await db.$transaction(async (tx) => {
-    const { maxMembers } = await lockMemberQuota(tx, scope.workspace.id);
-    // A pending invitation holds a seat, so accepting it never finds the workspace full; inviting
-    // someone again (a fresh link) takes no second seat.
-    const now = new Date();
-    const pending = await tx.invitation.findMany({
-      where: { workspaceId: scope.workspace.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: now } },
-      select: { email: true },
-      distinct: ["email"],
-    });
-    if (!pending.some((p) => p.email === input.email)) {
-      const members = await tx.membership.count({ where: { workspaceId: scope.workspace.id } });
-      const used = members + pending.length;
-      if (used >= maxMembers) {
-        throw quotaReached(
-          "maxMembers",
-          { used, limit: maxMembers, noun: "members (pending invitations included)" },
-          "Revoke a pending invitation or remove a member first, or ask for a larger plan.",
-        );
-      }
-    }
+    await assertSeatFor(tx, scope.workspace.id, input.email);
     return tx.invitation.create({
       data: {
         workspaceId: scope.workspace.id,
         email: input.email,
         role: input.role,
         tokenHash: sha256(secret),
-        expiresAt: new Date(now.getTime() + INVITATION_DAYS * 86_400_000),
+        expiresAt: new Date(Date.now() + INVITATION_DAYS * 86_400_000),
         invitedById: scope.actor.kind === "user" ? scope.actor.userId : null,
       },
       select: { id: true, email: true, role: true, expiresAt: true },
@@ -116,15 +97,48 @@ export async function revokeInvitation(scope: WorkspaceScope, invitationId: stri
 }
 
 /**
- * Locks the workspace row until the end of `tx` and answers its member quota: invitations and
- * acceptances racing for the last seat count one after the other. FOR NO KEY UPDATE leaves
- * writes that only reference the workspace (runs, pushes) unblocked.
+ * Refuses a seat for `email` beyond maxMembers. Members and pending invitations each hold a seat
+ * (so accepting an invitation never finds the workspace full); someone already invited holds one
+ * and takes no second. Counted under the Workspace row's lock: requests racing for the last seat
+ * take turns.
  */
-async function lockMemberQuota(tx: Prisma.TransactionClient, workspaceId: string) {
-  const [row] = await tx.$queryRaw<{ maxMembers: number }[]>`
-    SELECT "maxMembers" FROM "Workspace" WHERE id = ${workspaceId}::uuid FOR NO KEY UPDATE`;
-  if (!row) throw notFound("Workspace");
-  return row;
+async function assertSeatFor(tx: Prisma.TransactionClient, workspaceId: string, email: string) {
+  const { maxMembers } = await lockWorkspaceQuotas(tx, workspaceId);
+  const pending = await tx.invitation.findMany({
+    where: { workspaceId, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+    select: { email: true },
+    distinct: ["email"],
+  });
+  if (pending.some((p) => p.email === email)) return;
+  const members = await tx.membership.count({ where: { workspaceId } });
+  const used = members + pending.length;
+  if (used >= maxMembers) {
+    throw quotaReached(
+      "maxMembers",
+      { used, limit: maxMembers, noun: "members (pending invitations included)" },
+      "Revoke a pending invitation or remove a member first, or ask for a larger plan.",
+    );
+  }
+}
+
+/**
+ * Makes an existing user a member at once, with no invitation (the operator's `baton member add`),
+ * within the member quota like an invitation. A pending invitation of theirs is fulfilled: the
+ * seat it held is the one they take.
+ */
+export async function addMember(scope: WorkspaceScope, input: { userId: string; email: string; role: Role }) {
+  assertCanManageRole(scope, input.role);
+  const workspaceId = scope.workspace.id;
+  await db.$transaction(async (tx) => {
+    await assertSeatFor(tx, workspaceId, input.email);
+    await tx.membership.create({ data: { workspaceId, userId: input.userId, role: input.role } });
+    await tx.invitation.updateMany({
+      where: { workspaceId, email: input.email, acceptedAt: null, revokedAt: null },
+      data: { acceptedAt: new Date() },
+    });
+  });
+  await scope.audit("member.add", input.email, { role: input.role });
+  await checkQuotaAlerts([workspaceId]);
 }
 
 /** What the invitation page shows before accepting. Works for any signed-in user holding the link. */
@@ -163,7 +177,7 @@ export async function acceptInvitation(input: { secret: string; userId: string; 
         `This invitation is for ${invitation.email}; sign in with that account to accept it`,
       );
     }
-    const { maxMembers } = await lockMemberQuota(tx, invitation.workspaceId);
+    const { maxMembers } = await lockWorkspaceQuotas(tx, invitation.workspaceId);
     const members = await tx.membership.count({ where: { workspaceId: invitation.workspaceId } });
     const already = await tx.membership.findUnique({
       where: { workspaceId_userId: { workspaceId: invitation.workspaceId, userId: input.userId } },

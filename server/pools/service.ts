@@ -8,13 +8,12 @@
 // those have all finished, the pool can run a few more than its slots. Create pools before use.
 //
 // Quotas: at most Workspace.maxPools pools, each with at most Workspace.maxPoolSlots slots.
-import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { dispatch } from "@/server/engine/dispatch";
 import { sql, transaction } from "@/server/engine/sql";
 import { AppError, notFound } from "@/server/errors";
 import { quotaExceeded, quotaReached } from "@/server/quotas/limits";
-import type { WorkspaceScope } from "@/server/tenancy/door";
+import { lockWorkspaceQuotas, type WorkspaceScope } from "@/server/tenancy/door";
 
 /** The DAG format's pool names (server/dags/definition.ts), so every pool a task names can exist. */
 export const poolName = z
@@ -101,26 +100,16 @@ async function getPool(scope: WorkspaceScope, name: string): Promise<PoolView> {
 }
 
 /**
- * Creates a pool, refused beyond maxPools pools or maxPoolSlots slots. The count runs under the
- * Workspace row's lock (FOR NO KEY UPDATE, which leaves writes that only reference the workspace
- * alone), so concurrent creations cannot together pass the limit.
+ * Creates a pool, refused beyond maxPools pools or maxPoolSlots slots, counting under the
+ * Workspace row's lock so that concurrent creations cannot together pass the limit.
  */
 export async function createPool(
   scope: WorkspaceScope,
   input: { name: string; slots: number; description?: string | undefined },
 ): Promise<PoolView> {
-  const workspaceId = scope.workspace.id;
-  await transaction(async (tx) => {
-    const { rows } = await tx.query<{ maxPools: number; maxPoolSlots: number }>(
-      `SELECT "maxPools", "maxPoolSlots" FROM "Workspace" WHERE id = $1 FOR NO KEY UPDATE`,
-      [workspaceId],
-    );
-    const quota = rows[0];
-    if (!quota) throw notFound("Workspace");
-    const { rows: existing } = await tx.query<{ name: string }>(
-      `SELECT name FROM "Pool" WHERE "workspaceId" = $1`,
-      [workspaceId],
-    );
+  await scope.db.$transaction(async (tx) => {
+    const quota = await lockWorkspaceQuotas(tx, scope.workspace.id);
+    const existing = await tx.pool.findMany({ select: { name: true } });
     if (existing.some((p) => p.name === input.name)) {
       throw new AppError("CONFLICT", `A pool named "${input.name}" already exists`, [
         { path: "name", message: "Already exists; edit it instead" },
@@ -134,10 +123,14 @@ export async function createPool(
       );
     }
     if (input.slots > quota.maxPoolSlots) throw quotaExceeded("maxPoolSlots", "slots", quota.maxPoolSlots);
-    await tx.query(
-      `INSERT INTO "Pool" (id, "workspaceId", name, slots, description) VALUES ($1, $2, $3, $4, $5)`,
-      [randomUUID(), workspaceId, input.name, input.slots, input.description ?? ""],
-    );
+    await tx.pool.create({
+      data: {
+        workspaceId: scope.workspace.id,
+        name: input.name,
+        slots: input.slots,
+        description: input.description ?? "",
+      },
+    });
   });
   await scope.audit("pool.create", input.name, { slots: input.slots });
   // Tasks of that name already waiting in `queued` are unaffected (they were not held by a pool).

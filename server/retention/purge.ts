@@ -17,6 +17,8 @@
 // keeps its rows. Cross-tenant housekeeping like the reaper: every statement names the workspace.
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "@/server/engine/sql";
+import { notFound } from "@/server/errors";
+import type { WorkspaceScope } from "@/server/tenancy/door";
 
 const DAY_MS = 86_400_000;
 
@@ -54,6 +56,19 @@ interface Context {
   batchSize: number;
   pauseMs: number;
   statements: number;
+}
+
+/**
+ * The workspace's log retention in days, for a run page saying why the logs of a run are gone
+ * (logsPurgedAt). It is today's value: a plan changed since the removal shows its new one.
+ */
+export async function logRetentionDays(scope: WorkspaceScope): Promise<number> {
+  const { rows } = await sql.query<{ logRetentionDays: number }>(
+    `SELECT "logRetentionDays" FROM "Workspace" WHERE id = $1`,
+    [scope.workspace.id],
+  );
+  if (!rows[0]) throw notFound("Workspace");
+  return rows[0].logRetentionDays;
 }
 
 /** Applies every workspace's retention; see the module comment. */

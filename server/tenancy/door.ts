@@ -1,11 +1,16 @@
 // The workspace door: the one way request handlers and jobs reach tenant data. It resolves the
 // caller's membership (or API token) in the workspace, answers NOT_FOUND to non-members so other
 // tenants' workspaces stay invisible, checks the permission, and hands back a client scoped to
-// that workspace.
+// that workspace. It also holds the Workspace row's quota lock (lockWorkspaceQuotas), which the
+// services that count rows against a workspace total share.
+import { Prisma } from "@/prisma/generated/client";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
+import { type Quotas, quotaKeys } from "@/server/quotas/catalog";
 import { can, type Permission, type Role } from "./roles";
-import { type ScopedDb, scopedDb } from "./scoped-db";
+import { type ScopedDb, type ScopedTx, scopedDb } from "./scoped-db";
+
+export type { ScopedTx };
 
 export type Actor =
   | { kind: "user"; userId: string; label: string }
@@ -108,4 +113,28 @@ export function actorId(actor: Actor): string {
   if (actor.kind === "user") return actor.userId;
   if (actor.kind === "token") return `token:${actor.tokenId}`;
   return "system";
+}
+
+const quotaColumns = Prisma.join(quotaKeys.map((key) => Prisma.raw(`"${key}"`)));
+
+/**
+ * Locks the workspace's row until the end of `tx` and answers its quotas. Writers that count rows
+ * against a workspace total (DAGs, members, pools) take it before counting: concurrent ones would
+ * each miss the others' uncommitted rows, so under the lock they count one after the other. FOR NO
+ * KEY UPDATE does not block writes that merely reference the workspace (foreign-key checks take
+ * KEY SHARE), so runs and other pushes go on meanwhile.
+ *
+ * `tx` is the unscoped client's transaction or a scope's. The Workspace row is not a tenant model,
+ * so it is reached with raw SQL by the workspace's own id; a scope's transaction is a Prisma
+ * transaction underneath, its type only hides raw SQL from handlers.
+ */
+export async function lockWorkspaceQuotas(
+  tx: Prisma.TransactionClient | ScopedTx,
+  workspaceId: string,
+): Promise<Quotas> {
+  const raw = tx as Pick<Prisma.TransactionClient, "$queryRaw">;
+  const [quotas] = await raw.$queryRaw<Quotas[]>`
+    SELECT ${quotaColumns} FROM "Workspace" WHERE id = ${workspaceId}::uuid FOR NO KEY UPDATE`;
+  if (!quotas) throw notFound("Workspace");
+  return quotas;
 }

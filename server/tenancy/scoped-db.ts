@@ -79,7 +79,9 @@ export function scopedDb(workspaceId: string) {
 }
 
 type Extended = ReturnType<typeof db.$extends>;
+/** A scoped client's transaction: tenant models only. */
+export type ScopedTx = Pick<typeof db, TenantModel>;
 /** Tenant models and transactions only: no raw SQL, no users, no other workspaces. */
-export type ScopedDb = Pick<typeof db, TenantModel> & {
-  $transaction: <T>(fn: (tx: Pick<typeof db, TenantModel>) => Promise<T>) => Promise<T>;
+export type ScopedDb = ScopedTx & {
+  $transaction: <T>(fn: (tx: ScopedTx) => Promise<T>) => Promise<T>;
 } & Partial<Pick<Extended, never>>;

@@ -311,6 +311,43 @@ describe("baton member", () => {
     expect(missing.stderr).toContain(`No user with the e-mail ${stranger}`);
   });
 
+  it("stays within the member quota, where a pending invitation holds a seat", async () => {
+    const owner = await newUser();
+    const [guest, late, invited] = [await newUser("Guest"), await newUser("Late"), await newUser("Invited")];
+    const workspace = await db.workspace.update({
+      where: { slug: owner.workspace },
+      data: { maxMembers: 3 },
+      select: { id: true },
+    });
+    await db.invitation.create({
+      data: {
+        workspaceId: workspace.id,
+        email: invited.email,
+        role: "VIEWER",
+        tokenHash: `cli-test-${invited.id}`,
+        expiresAt: new Date(Date.now() + 86_400_000),
+      },
+    });
+    const add = (email: string) =>
+      baton(["member", "add", "--workspace", owner.workspace, "--email", email, "--role", "viewer"]);
+
+    expect((await add(guest.email)).code).toBe(0);
+    // The owner, the guest and the pending invitation hold the three seats.
+    const refused = await add(late.email);
+    expect(refused).toMatchObject({ code: 1, stdout: "" });
+    expect(refused.stderr).toMatch(
+      /^baton: This workspace has 3 of 3 members \(pending invitations included\) allowed by its plan \(quota maxMembers\)\./,
+    );
+    expect(await db.membership.count({ where: { userId: late.id, workspaceId: workspace.id } })).toBe(0);
+
+    // The invited user takes the seat their invitation held, which is then used up.
+    expect((await add(invited.email)).code).toBe(0);
+    expect(await db.membership.count({ where: { workspaceId: workspace.id } })).toBe(3);
+    expect(await db.invitation.findFirstOrThrow({ where: { email: invited.email } })).toMatchObject({
+      acceptedAt: expect.any(Date),
+    });
+  });
+
   it("rejects an unknown role as a usage error naming --role", async () => {
     const owner = await newUser();
     const result = await baton([

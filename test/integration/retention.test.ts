@@ -19,6 +19,8 @@ const LOG_DAYS = 3;
 const TASKS = 3;
 
 let scope: WorkspaceScope;
+/** The owner of `scope`'s workspace, asking the run page's API. */
+let owner: Awaited<ReturnType<typeof createUser>>;
 /** Another workspace on the default retention (90 days), whose old rows must all stay. */
 let other: WorkspaceScope;
 
@@ -63,7 +65,8 @@ const logsOf = (runId: string) => db.taskLog.count({ where: { attempt: { taskIns
 
 beforeAll(async () => {
   process.env.BATON_MASTER_KEYS = `1:${generateKey()}`;
-  scope = await workspaceScope((await createUser("kept")).workspace.id);
+  owner = await createUser("kept");
+  scope = await workspaceScope(owner.workspace.id);
   other = await workspaceScope((await createUser("other")).workspace.id);
   await db.workspace.update({
     where: { id: scope.workspace.id },
@@ -158,6 +161,16 @@ describe("retention:purge", () => {
     }
     expect(kept.get(logWithin)?.logsPurgedAt).toBeNull();
     expect(await logsOf(logWithin)).toBeGreaterThanOrEqual(TASKS);
+    // The run page's API says when the logs went, and under which retention.
+    const workspace = scope.workspace.slug;
+    expect(await owner.api.runs.get({ workspace, runId: logPast })).toMatchObject({
+      logsPurgedAt: kept.get(logPast)?.logsPurgedAt,
+      logRetentionDays: LOG_DAYS,
+    });
+    expect(await owner.api.runs.get({ workspace, runId: logWithin })).toMatchObject({
+      logsPurgedAt: null,
+      logRetentionDays: null,
+    });
     expect(await db.webhookDelivery.count({ where: { workspaceId: scope.workspace.id } })).toBe(3);
 
     // Another workspace's retention is its own: its ten-day-old rows stay.

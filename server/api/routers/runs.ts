@@ -2,6 +2,7 @@ import { z } from "zod";
 import { cancelRun, clearTasks, markTask, retryFailed } from "@/server/engine/operations";
 import { getRun, listRuns, readLogs } from "@/server/engine/queries";
 import { triggerRun } from "@/server/engine/runs";
+import { logRetentionDays } from "@/server/retention/purge";
 import { uuid } from "@/server/validation";
 import { router, workspaceProcedure } from "../trpc";
 
@@ -39,7 +40,11 @@ export const runsRouter = router({
     .query(({ ctx, input }) => listRuns(ctx.scope, { ...input, dagKey: input.dagId })),
   get: workspaceProcedure("workspace:read")
     .input(z.object({ runId: uuid }))
-    .query(({ ctx, input }) => getRun(ctx.scope, input.runId)),
+    .query(async ({ ctx, input }) => {
+      const run = await getRun(ctx.scope, input.runId);
+      // A run whose logs retention removed (logsPurgedAt): the page says under which retention.
+      return { ...run, logRetentionDays: run.logsPurgedAt ? await logRetentionDays(ctx.scope) : null };
+    }),
   cancel: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid }))
     .mutation(({ ctx, input }) => cancelRun(ctx.scope, input.runId)),

@@ -1,9 +1,9 @@
 // `baton member …`: memberships, set directly by the operator (no invitation e-mail). Changes go
-// through the members service in the system's scope, so the last-owner rule still holds and the
-// workspace's audit log records them as done by "system".
+// through the members service in the system's scope, so the member quota and the last-owner rule
+// still hold and the workspace's audit log records them as done by "system".
 import type { Command } from "commander";
 import { z } from "zod";
-import { changeRole, listMembers } from "@/server/members/service";
+import { addMember, changeRole, listMembers } from "@/server/members/service";
 import { email, role, workspaceSlug } from "@/server/validation";
 import type { Cli } from "../main";
 
@@ -28,10 +28,7 @@ export function registerMemberCommands(program: Command, cli: Cli): void {
         });
         let change: "added" | "updated" | "unchanged";
         if (!existing) {
-          await scope.db.membership.create({
-            data: { workspaceId: scope.workspace.id, userId: user.id, role: options.role },
-          });
-          await scope.audit("member.add", user.email, { role: options.role });
+          await addMember(scope, { userId: user.id, email: user.email, role: options.role });
           change = "added";
         } else if (existing.role !== options.role) {
           await changeRole(scope, { memberId: existing.id, role: options.role });

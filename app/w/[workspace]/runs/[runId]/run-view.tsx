@@ -252,6 +252,11 @@ function RunView({ icons }: { icons: Record<string, string> }) {
                   instance={selectedInstance}
                   config={selectedConfig}
                   approval={pending.find((a) => a.taskId === selectedInstance.taskId && a.mapIndex === -1)}
+                  logsPurged={
+                    data.logsPurgedAt && data.logRetentionDays !== null
+                      ? { at: data.logsPurgedAt, retentionDays: data.logRetentionDays }
+                      : undefined
+                  }
                   onClose={() => select(undefined)}
                   onChanged={refresh}
                 />

@@ -72,6 +72,7 @@ export function TaskDrawer({
   instance,
   config,
   approval,
+  logsPurged,
   onClose,
   onChanged,
 }: {
@@ -80,6 +81,8 @@ export function TaskDrawer({
   config: unknown;
   /** The approval this task waits for, if it does. */
   approval?: PendingApproval | undefined;
+  /** When retention removed the run's logs, and the workspace's log retention. */
+  logsPurged?: { at: Date; retentionDays: number } | undefined;
   onClose: () => void;
   onChanged: () => void;
 }) {
@@ -96,6 +99,9 @@ export function TaskDrawer({
   const base = { workspace: workspace.slug, runId };
   const label = instance.mapIndex >= 0 ? `${instance.taskId}[${instance.mapIndex}]` : instance.taskId;
   const duration = elapsed(instance.startedAt, instance.endedAt);
+  // Retention removes the logs of attempts up to then; a task cleared since has new ones.
+  const shownStartedAt = instance.attempts.find((a) => a.number === shownAttempt)?.startedAt;
+  const purged = logsPurged && shownStartedAt && shownStartedAt < logsPurged.at ? logsPurged : undefined;
 
   return (
     <aside
@@ -236,13 +242,20 @@ export function TaskDrawer({
                 ))}
               </SelectField>
             )}
-            <LogView
-              runId={runId}
-              taskId={instance.taskId}
-              mapIndex={instance.mapIndex}
-              attempt={shownAttempt}
-              active={shownAttempt === instance.tryNumber && activeStates.has(instance.state)}
-            />
+            {purged ? (
+              <Alert>
+                Logs were removed on <Time value={purged.at} /> under this workspace's log retention (
+                {purged.retentionDays} {purged.retentionDays === 1 ? "day" : "days"}).
+              </Alert>
+            ) : (
+              <LogView
+                runId={runId}
+                taskId={instance.taskId}
+                mapIndex={instance.mapIndex}
+                attempt={shownAttempt}
+                active={shownAttempt === instance.tryNumber && activeStates.has(instance.state)}
+              />
+            )}
           </Block>
         )}
       </div>
