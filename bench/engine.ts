@@ -8,8 +8,9 @@
 //    DAGs (quiet queue-to-start p50/p99), and Jain's index over equally weighted backlogged
 //    workspaces.
 //
-// Baton's timestamps are PostgreSQL's, stored with millisecond precision; raw graphile-worker's
-// are taken in the handler with performance.now().
+// Hops are timed the same way on both sides, in the process running the tasks with
+// performance.now(): raw graphile-worker's in its handler, Baton's around its operators' execute
+// (the bench wraps the no-op and test operators). Run times are the runs' own (queued → ended).
 import { performance } from "node:perf_hooks";
 import { Logger, run as runGraphile, type Task } from "graphile-worker";
 import { benchDatabase, fmt, jain, percentile } from "./support";
@@ -189,6 +190,7 @@ async function batonFigures() {
     await db.workspace.update({ where: { id: workspace.id }, data: { maxConcurrentTasks } });
     return systemScope(workspace.id);
   };
+  const timings = await timeOperators(["noop", "test"]);
   const runner = await startWorker({ concurrency: WORKER_CONCURRENCY });
   try {
     const main = await newWorkspace("main", 10_000);
@@ -206,18 +208,17 @@ async function batonFigures() {
     await waitForRun((await triggerRun(main, { dagKey: "warmup" })).id, 60_000);
 
     await storeDag(main, chainDag("hop", 1000, {}));
-    const hopRun = await waitForRun((await triggerRun(main, { dagKey: "hop" })).id, 300_000);
-    const byTask = new Map(hopRun.taskInstances.map((t) => [t.taskId, t]));
-    const hops: number[] = [];
-    for (let i = 1; i < 1000; i++) {
-      const up = byTask.get(`t${i - 1}`)!;
-      const down = byTask.get(`t${i}`)!;
-      hops.push(down.attempts[0]!.startedAt.getTime() - up.endedAt!.getTime());
-    }
+    const hopRunId = (await triggerRun(main, { dagKey: "hop" })).id;
+    await waitForRun(hopRunId, 300_000);
+    const hops = timings.hops(hopRunId, 1000);
 
     await storeDag(main, chainDag("chain40", 40, { durationMs: 10 }, "test"));
     const chainRun = await waitForRun((await triggerRun(main, { dagKey: "chain40" })).id, 60_000);
     const chain40 = chainRun.endedAt!.getTime() - chainRun.queuedAt.getTime();
+    const chainHops = timings.hops(chainRun.id, 40);
+    console.log(
+      `40 × 10 ms chain: hop p50 ${fmt(percentile(chainHops, 50), 2)} ms, p95 ${fmt(percentile(chainHops, 95), 2)} ms`,
+    );
 
     await storeDag(main, {
       id: "fanout",
@@ -236,6 +237,39 @@ async function batonFigures() {
   } finally {
     await runner.stop();
   }
+}
+
+/**
+ * Wraps operators' execute to note when each task starts and ends in this process, keyed by run
+ * and task id; `hops` gives a chain's upstream end → downstream start gaps (tasks t0…t(n-1)).
+ */
+async function timeOperators(names: string[]) {
+  const { operatorCatalog } = await import("../server/operators/catalog");
+  const marks = new Map<string, { start: number; end: number }>();
+  for (const name of names) {
+    const operator = operatorCatalog.get(name)!;
+    const execute = operator.execute!;
+    operator.execute = async (context) => {
+      const mark = { start: performance.now(), end: Number.NaN };
+      marks.set(`${context.run.id}/${context.task.id}`, mark);
+      try {
+        return await execute(context);
+      } finally {
+        mark.end = performance.now();
+      }
+    };
+  }
+  return {
+    hops(runId: string, length: number): number[] {
+      const hops: number[] = [];
+      for (let i = 1; i < length; i++) {
+        const up = marks.get(`${runId}/t${i - 1}`)!;
+        const down = marks.get(`${runId}/t${i}`)!;
+        hops.push(down.start - up.end);
+      }
+      return hops;
+    },
+  };
 }
 
 async function fairness(

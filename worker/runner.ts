@@ -29,6 +29,16 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     logger,
     // New jobs arrive by LISTEN/NOTIFY; polling only finds delayed ones (retries, deferrals) when due.
     pollInterval: 1_000,
+    preset: {
+      worker: {
+        // Jobs are fetched for all slots in one query and completed together (the same tick's
+        // completions in one statement), instead of two round trips per job. A job completed
+        // but not yet recorded when the process dies runs again; ours then find their instance
+        // already claimed and do nothing.
+        localQueue: { size: concurrency },
+        completeJobBatchDelay: 0,
+      },
+    },
   });
   const stopHeartbeats = startHeartbeats();
   const stopReaping = startReaping();

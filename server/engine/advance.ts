@@ -2,6 +2,9 @@
 // of their downstream tasks, applies trigger rules (skips and upstream failures propagate),
 // expands mapped tasks, queues what became ready, and ends the run when nothing is left. No loop
 // polls for dependencies: a hop costs the queries of one completion.
+//
+// Instances found by id or by (run, task) compare their state as text, so that a prepared plan
+// never picks them by state instead (server/engine/sql.ts).
 
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
@@ -107,7 +110,7 @@ async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Prom
        "endedAt" = now(),
        output = (SELECT coalesce(jsonb_agg(c.output ORDER BY c."mapIndex"), '[]'::jsonb) FROM "TaskInstance" c
                  WHERE c."runId" = p."runId" AND c."taskId" = p."taskId" AND c."mapIndex" >= 0)
-     WHERE p.id = ANY($1::uuid[]) AND p.state = 'running'
+     WHERE p.id = ANY($1::uuid[]) AND p.state::text = 'running'
      RETURNING p.id, p."taskId", p.state`,
     [complete.map((r) => r.id)],
   );
@@ -187,7 +190,7 @@ async function settle(
   if (rows.length === 0) return [];
   const { rows: updated } = await sql.query<{ id: string; taskId: string }>(
     `UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now()
-     WHERE id = ANY($1::uuid[]) AND state = 'none' RETURNING id, "taskId"`,
+     WHERE id = ANY($1::uuid[]) AND state::text = 'none' RETURNING id, "taskId"`,
     [rows.map((r) => r.id), state],
   );
   return updated.map((r) => ({ id: r.id, taskId: r.taskId, mapIndex: -1, state }));
@@ -209,7 +212,7 @@ async function makeReady(
   if (plain.length > 0) {
     const { rowCount } = await sql.query(
       `UPDATE "TaskInstance" SET state = 'queued', "queuedAt" = now()
-       WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1 AND state = 'none'`,
+       WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1 AND state::text = 'none'`,
       [run.id, plain],
     );
     queued.count += rowCount ?? 0;
@@ -229,7 +232,7 @@ async function expand(
   const task = compiled.tasks.get(taskId)!;
   const source = await mapSource(sql, run, task.def.map!.over);
   const { rows } = await sql.query<{ id: string }>(
-    `SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = $2 AND "mapIndex" = -1 AND state = 'none' FOR UPDATE`,
+    `SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = $2 AND "mapIndex" = -1 AND state::text = 'none' FOR UPDATE`,
     [run.id, taskId],
   );
   const parent = rows[0];

@@ -1,13 +1,21 @@
-// Recording an attempt's outcome, guarded by the attempt number: the update only applies while
-// the instance is still `running` with that try, so a late or duplicated completion (a worker
-// that was given up for lost, a cancelled task finishing anyway) changes nothing.
+// Recording attempts' outcomes, guarded by the attempt number: an update only applies while the
+// instance is still `running` with that try, so a late or duplicated completion (a worker that was
+// given up for lost, a cancelled task finishing anyway) changes nothing.
+//
+// Completions arriving together go in one transaction (batch.ts): the outcomes in one statement,
+// each run advanced once, each workspace admitted once. Runs are advanced in id order and
+// workspaces admitted in id order, so two batches never wait on each other in a cycle.
 import { retryDelaySeconds } from "@/server/dags/definition";
 import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
+import { batched } from "./batch";
+import { type ClaimedAttempt, type ClaimRequest, claimMany } from "./claim";
 import { dispatch } from "./dispatch";
-import { compiledVersion } from "./graph";
-import { addJob, jobNames } from "./jobs";
-import { sql as pooled, transaction } from "./sql";
+import { type CompiledDag, compiledVersion } from "./graph";
+import { jobNames } from "./jobs";
+import { type LogChunk, storeLogChunk } from "./logs";
+import { sql as pooled, type Sql, transaction } from "./sql";
+import type { TaskState } from "./states";
 
 export type Outcome =
   | { state: "success"; output: unknown; follow?: string[] }
@@ -23,20 +31,33 @@ export interface AttemptRef {
   maxTries: number;
 }
 
-/**
- * Records the outcome. `executedSince` (ms): when this worker resumed a deferred attempt, for the
- * usage meter; without it the attempt's recorded duration (startedAt to endedAt) counts.
- * `handOff`: the calling worker slot runs an instance this completion admits itself (dispatch.ts);
- * returns that instance's id, which the caller must then claim.
- */
-export async function complete(
-  run: RunRow,
-  attempt: AttemptRef,
-  outcome: Outcome,
-  executedSince?: number,
-  options: { handOff?: boolean } = {},
-): Promise<string | null> {
-  const executedSeconds = executedSince === undefined ? undefined : (Date.now() - executedSince) / 1000;
+export interface Completion {
+  run: RunRow;
+  attempt: AttemptRef;
+  outcome: Outcome;
+  /** When this worker resumed a deferred attempt (ms), for the usage meter; without it the attempt's recorded duration counts. */
+  executedSince?: number;
+  /** The end of the attempt's log, stored with the outcome. */
+  log?: LogChunk | null;
+  /**
+   * The calling worker slot (its graphile-worker id) runs an instance this completion admits
+   * itself (dispatch.ts): it comes back claimed, and the slot must run it.
+   */
+  handOffTo?: string;
+}
+
+/** Records one outcome (batched with the completions arriving with it); returns the instance handed to the caller, if any. */
+export const complete: (completion: Completion) => Promise<ClaimedAttempt | null> = batched(completeMany);
+
+/** What an outcome means for its instance, worked out before the transaction. */
+interface Plan {
+  compiled: CompiledDag;
+  state: TaskState;
+  terminal: boolean;
+  requeueAt: Date | null;
+}
+
+async function plan({ run, attempt, outcome }: Completion): Promise<Plan> {
   const compiled = await compiledVersion(pooled, run.dagVersionId);
   const settings = compiled.tasks.get(attempt.taskId)?.settings;
   const retry =
@@ -45,7 +66,6 @@ export async function complete(
     attempt.tryNumber < attempt.maxTries &&
     settings !== undefined;
   const state = retry ? "up_for_retry" : outcome.state;
-  const terminal = state === "success" || state === "failed" || state === "skipped";
   const jitter = 0.9 + Math.random() * 0.2; // spreads retries of many failing tasks apart
   const requeueAt =
     outcome.state === "deferred"
@@ -53,67 +73,172 @@ export async function complete(
       : retry && settings
         ? new Date(Date.now() + retryDelaySeconds(settings, attempt.tryNumber) * 1000 * jitter)
         : null;
+  return {
+    compiled,
+    state,
+    terminal: state === "success" || state === "failed" || state === "skipped",
+    requeueAt,
+  };
+}
 
-  const changed = await transaction(async (sql) => {
-    // One statement: the guarded state change and the attempt's record.
-    const { rows } = await sql.query<{ mapIndex: number; pool: string; seconds: number | null }>(
-      `WITH ti AS (
-         UPDATE "TaskInstance" SET state = $3::"TaskState", output = $4::jsonb, error = $5, "deferState" = $6::jsonb,
-           "endedAt" = CASE WHEN $7 THEN now() ELSE NULL END
-         WHERE id = $1 AND "tryNumber" = $2 AND state = 'running'
-         RETURNING "mapIndex", pool),
-       attempt AS (
-         UPDATE "TaskAttempt" SET state = $9, "endedAt" = now(), error = $5
-         WHERE id = $8 AND EXISTS (SELECT 1 FROM ti) RETURNING extract(epoch FROM now() - "startedAt")::float8 AS seconds)
-       SELECT ti.*, (SELECT seconds FROM attempt) AS seconds FROM ti`,
-      [
-        attempt.id,
-        attempt.tryNumber,
-        state,
-        outcome.state === "success" ? JSON.stringify(outcome.output) : null,
-        "error" in outcome ? outcome.error : null,
-        outcome.state === "deferred" ? JSON.stringify(outcome.deferState) : null,
-        terminal,
-        attempt.attemptId,
-        outcome.state === "deferred" ? "deferred" : outcome.state === "skipped" ? "success" : outcome.state,
-      ],
-    );
-    const instance = rows[0];
-    if (!instance) return null; // stale: the instance moved on without this attempt
-    let queued = 0;
-    if (requeueAt) {
-      await addJob(
+interface Recorded {
+  id: string;
+  mapIndex: number;
+  pool: string;
+  seconds: number | null;
+}
+
+async function completeMany(all: Completion[]): Promise<Array<ClaimedAttempt | null>> {
+  // Two completions of one instance in a batch (a worker's and the reaper's): the first is
+  // recorded, the second is as stale as it would be a moment later.
+  const seen = new Set<string>();
+  const completions = all.filter((c) => !seen.has(c.attempt.id) && seen.add(c.attempt.id));
+  const plans = await Promise.all(completions.map(plan));
+  const { recorded, claimed } = await transaction(async (sql) => {
+    const recorded = await recordOutcomes(sql, completions, plans);
+    const applied = completions.flatMap((c, i) => {
+      const row = recorded.get(c.attempt.id);
+      return row ? [{ completion: c, plan: plans[i]!, row }] : [];
+    });
+    const requeues = applied.filter((a) => a.plan.requeueAt);
+    if (requeues.length > 0)
+      await addRequeueJobs(
         sql,
-        jobNames.requeueTask,
-        { ti: attempt.id, w: run.workspaceId, n: attempt.tryNumber },
-        requeueAt,
+        requeues.map((a) => ({ ...a.completion, at: a.plan.requeueAt! })),
       );
-    }
-    if (terminal) {
-      const finished: Finished = {
+
+    const queuedIn = new Set<string>();
+    for (const runId of [...new Set(applied.map((a) => a.completion.run.id))].sort()) {
+      const ofRun = applied.filter((a) => a.completion.run.id === runId && a.plan.terminal);
+      if (ofRun.length === 0) continue;
+      const { run } = ofRun[0]!.completion;
+      const finished: Finished[] = ofRun.map(({ completion: { attempt, outcome }, plan, row }) => ({
         id: attempt.id,
         taskId: attempt.taskId,
-        mapIndex: instance.mapIndex,
-        state,
+        mapIndex: row.mapIndex,
+        state: plan.state,
         follow: outcome.state === "success" ? outcome.follow : undefined,
-      };
-      queued = await advance(sql, run, compiled, [finished]);
+      }));
+      if ((await advance(sql, run, ofRun[0]!.plan.compiled, finished)) > 0) queuedIn.add(run.workspaceId);
     }
-    const { handedOff } = await dispatch(sql, run.workspaceId, [instance.pool], {
-      ...options,
-      queuedHere: queued > 0,
-    });
-    return { seconds: executedSeconds ?? instance.seconds ?? 0, handedOff };
+
+    const claimed = new Map<Completion, ClaimedAttempt>();
+    for (const workspaceId of [...new Set(applied.map((a) => a.completion.run.workspaceId))].sort()) {
+      const ofWorkspace = applied.filter((a) => a.completion.run.workspaceId === workspaceId);
+      const askers = ofWorkspace.filter((a) => a.completion.handOffTo).map((a) => a.completion);
+      const { handedOff } = await dispatch(
+        sql,
+        workspaceId,
+        ofWorkspace.map((a) => a.row.pool),
+        { handOff: askers.length, queuedHere: queuedIn.has(workspaceId) },
+      );
+      const requests: ClaimRequest[] = handedOff.map((h, i) => ({
+        taskInstanceId: h.id,
+        workspaceId,
+        workerId: askers[i]!.handOffTo!,
+      }));
+      const attempts = await claimMany(sql, requests);
+      attempts.forEach((attempt, i) => attempt && claimed.set(askers[i]!, attempt));
+    }
+    return { recorded, claimed };
   });
-  if (!changed) return null;
-  // Usage, counted in memory once the outcome is committed (the meter writes in batches): an
-  // attempt that ended success or failed is a task run; its execution time counts either way (a
-  // deferred attempt's waits do not: it held no worker).
-  const ended = outcome.state !== "deferred";
-  meter(run.workspaceId, { taskRuns: ended ? 1 : 0, taskSeconds: changed.seconds });
-  // A run with an instance just admitted is not done: no need to look.
-  if (terminal && changed.handedOff?.runId !== run.id) await endRunIfDone(run);
-  return changed.handedOff?.id ?? null;
+
+  const ranOn = new Set([...claimed.values()].map((c) => c.runId));
+  const toCheck = new Map<string, RunRow>();
+  for (const completion of all) {
+    const i = completions.indexOf(completion);
+    const row = i < 0 ? undefined : recorded.get(completion.attempt.id);
+    if (!row) {
+      // Stale: the instance moved on without this attempt. Its log is still the attempt's.
+      if (completion.log)
+        await storeLogChunk(completion.run.workspaceId, completion.attempt.attemptId, completion.log);
+      continue;
+    }
+    // Usage, counted in memory once the outcome is committed (the meter writes in batches): an
+    // attempt that ended success or failed is a task run; its execution time counts either way (a
+    // deferred attempt's waits do not: it held no worker).
+    const executed =
+      completion.executedSince === undefined
+        ? (row.seconds ?? 0)
+        : (Date.now() - completion.executedSince) / 1000;
+    meter(completion.run.workspaceId, {
+      taskRuns: completion.outcome.state === "deferred" ? 0 : 1,
+      taskSeconds: executed,
+    });
+    // A run with an instance just admitted is not done: no need to look.
+    if (plans[i]!.terminal && !ranOn.has(completion.run.id)) toCheck.set(completion.run.id, completion.run);
+  }
+  for (const run of toCheck.values()) await endRunIfDone(run);
+  return all.map((c) => claimed.get(c) ?? null);
+}
+
+/** One statement: the guarded state changes, the attempts' records and the ends of their logs. */
+async function recordOutcomes(
+  sql: Sql,
+  completions: Completion[],
+  plans: Plan[],
+): Promise<Map<string, Recorded>> {
+  const { rows } = await sql.query<Recorded>(
+    `WITH x AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::"TaskState"[], $5::jsonb[], $6::text[],
+                            $7::jsonb[], $8::bool[], $9::uuid[], $10::text[], $11::text[], $12::int[])
+         AS x(id, workspace_id, try, state, output, error, defer_state, terminal, attempt_id, attempt_state,
+              log_text, log_bytes)),
+     ti AS (
+       UPDATE "TaskInstance" t SET state = x.state, output = x.output, error = x.error, "deferState" = x.defer_state,
+         "endedAt" = CASE WHEN x.terminal THEN now() END
+       -- State compared as text, so the rows are found by id (as in claim.ts).
+       FROM x WHERE t.id = x.id AND t."workspaceId" = x.workspace_id AND t."tryNumber" = x.try AND t.state::text = 'running'
+       RETURNING t.id, t."mapIndex", t.pool),
+     attempt AS (
+       UPDATE "TaskAttempt" a SET state = x.attempt_state, "endedAt" = now(), error = x.error,
+         "logBytes" = a."logBytes" + coalesce(x.log_bytes, 0)
+       FROM x JOIN ti ON ti.id = x.id WHERE a.id = x.attempt_id
+       RETURNING a."taskInstanceId" AS id, extract(epoch FROM now() - a."startedAt")::float8 AS seconds),
+     log AS (
+       INSERT INTO "TaskLog" ("workspaceId", "attemptId", text)
+       SELECT x.workspace_id, x.attempt_id, x.log_text FROM x JOIN ti ON ti.id = x.id WHERE x.log_text IS NOT NULL
+       RETURNING 1)
+     SELECT ti.id, ti."mapIndex", ti.pool, attempt.seconds, (SELECT count(*) FROM log) AS logs
+     FROM ti LEFT JOIN attempt USING (id)`,
+    [
+      completions.map((c) => c.attempt.id),
+      completions.map((c) => c.run.workspaceId),
+      completions.map((c) => c.attempt.tryNumber),
+      plans.map((p) => p.state),
+      completions.map((c) => (c.outcome.state === "success" ? JSON.stringify(c.outcome.output) : null)),
+      completions.map((c) => ("error" in c.outcome ? c.outcome.error : null)),
+      completions.map((c) => (c.outcome.state === "deferred" ? JSON.stringify(c.outcome.deferState) : null)),
+      plans.map((p) => p.terminal),
+      completions.map((c) => c.attempt.attemptId),
+      completions.map((c) =>
+        c.outcome.state === "deferred"
+          ? "deferred"
+          : c.outcome.state === "skipped"
+            ? "success"
+            : c.outcome.state,
+      ),
+      completions.map((c) => c.log?.text ?? null),
+      completions.map((c) => c.log?.bytes ?? null),
+    ],
+  );
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Retries after their delay and deferrals until their time: a job queues each instance again. */
+async function addRequeueJobs(sql: Sql, items: Array<Completion & { at: Date }>): Promise<void> {
+  await sql.query(
+    `SELECT graphile_worker.add_jobs(ARRAY(
+       SELECT ROW('${jobNames.requeueTask}', json_build_object('ti', x.id, 'w', x.w, 'n', x.n), NULL, x.at, 10,
+                  NULL, NULL, NULL)::graphile_worker.job_spec
+       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[]) AS x(id, w, n, at)))`,
+    [
+      items.map((i) => i.attempt.id),
+      items.map((i) => i.run.workspaceId),
+      items.map((i) => i.attempt.tryNumber),
+      items.map((i) => i.at),
+    ],
+  );
 }
 
 /** `engine:requeue-task`: a retry's delay or a deferral is over; queue the instance again. */

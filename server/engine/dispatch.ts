@@ -22,7 +22,6 @@
 // rows); it is held only for admission and the commit.
 import { jobNames } from "./jobs";
 import type { Sql } from "./sql";
-import { LOST_AFTER_SECONDS } from "./worker-registry";
 
 interface Candidate {
   id: string;
@@ -30,14 +29,18 @@ interface Candidate {
   pool: string;
 }
 
-/** A task instance admitted for the calling worker to run itself (see `handOff`). */
+/** A task instance admitted for a calling worker slot to run itself (see `handOff`). */
 export interface HandedOff {
   id: string;
   runId: string;
 }
 
-/** The graphile-worker job key of a handed-off instance's safety job; claiming it removes the job. */
-export const handOffJobKey = (taskInstanceId: string) => `run-task:${taskInstanceId}`;
+interface Admission {
+  admitted: number;
+  handedOff: HandedOff[];
+}
+
+const none: Admission = { admitted: 0, handedOff: [] };
 
 const queuedInWorkspace = `EXISTS (SELECT 1 FROM "TaskInstance" WHERE "workspaceId" = $1 AND state = 'queued')`;
 
@@ -48,18 +51,18 @@ const queuedInWorkspace = `EXISTS (SELECT 1 FROM "TaskInstance" WHERE "workspace
  *
  * `queuedHere`: the caller's transaction queued instances itself, so admitting is due anyway.
  *
- * `handOff`: the caller is a worker slot that will run one admitted instance itself, right after
- * this transaction commits, instead of leaving it to a graphile-worker pickup (a round trip through
- * the job queue per hop). That instance still gets its job, due only after LOST_AFTER_SECONDS
- * under a key that claiming it removes: if the worker dies before claiming, the job runs it.
+ * `handOff`: that many worker slots of the caller will each run one admitted instance themselves,
+ * instead of leaving it to a graphile-worker pickup (a round trip through the job queue per hop).
+ * The caller claims those instances in this same transaction (execute.ts), so they get no job: if
+ * the worker dies after the commit, the reaper finds their attempts without heartbeats and
+ * retries them, as it does for any attempt of a dead worker.
  */
 export async function dispatch(
   sql: Sql,
   workspaceId: string,
   released: string[] = [],
-  options: { handOff?: boolean; queuedHere?: boolean } = {},
-): Promise<{ admitted: number; handedOff: HandedOff | null }> {
-  const none = { admitted: 0, handedOff: null };
+  options: { handOff?: number; queuedHere?: boolean } = {},
+): Promise<Admission> {
   if (released.length > 0 && !options.queuedHere) {
     // Only giving back: the row FOR SHARE, taken only when nothing is queued (else admit below).
     const { rows: shared } = await sql.query(
@@ -89,8 +92,8 @@ async function admit(
   sql: Sql,
   workspaceId: string,
   released: string[],
-  options: { handOff?: boolean },
-): Promise<{ admitted: number; handedOff: HandedOff | null }> {
+  options: { handOff?: number },
+): Promise<Admission> {
   const lock = () =>
     sql.query<{ cap: number; pools: boolean }>(
       // A suspended workspace admits nothing; what runs already finishes.
@@ -106,10 +109,11 @@ async function admit(
       workspaceId,
     ]);
     ({ rows: locked } = await lock());
-    if (locked.length === 0) return { admitted: 0, handedOff: null }; // the workspace is gone
+    if (locked.length === 0) return none; // the workspace is gone
   }
   const cap = locked[0]!.cap;
-  if (!locked[0]!.pools) return admitWithoutPools(sql, workspaceId, cap, options);
+  const handOff = options.handOff ?? 0;
+  if (!locked[0]!.pools) return admitWithoutPools(sql, workspaceId, cap, handOff);
   // A statement of its own, after the lock: its snapshot sees every slot given back before it.
   // The candidates come with a few extra, so that tasks waiting on a full pool do not block the
   // others, and with their pools' free slots. A mapped task's parent instance is `running` while
@@ -156,12 +160,12 @@ async function admit(
   }
 
   const ids = chosen.map((c) => c.id);
-  const handedOff = options.handOff && chosen[0] ? { id: chosen[0].id, runId: chosen[0].runId } : null;
+  const handedOff = chosen.slice(0, handOff).map(({ id, runId }) => ({ id, runId }));
   const pools = [...poolDelta].filter(([, delta]) => delta !== 0);
-  if (ids.length === 0 && pools.length === 0) return { admitted: 0, handedOff: null };
+  if (ids.length === 0 && pools.length === 0) return none;
   // One statement: admit, move pool slots, note the slots held (for operators to read; admission
-  // counts them), and add the jobs, with priority = the slots the workspace held at admission
-  // (round robin across workspaces); the handed-off instance's job is its delayed, keyed safety net.
+  // counts them), and add the jobs of the instances not handed off, with priority = the slots the
+  // workspace held at admission (round robin across workspaces).
   await sql.query(
     `WITH admitted AS (UPDATE "TaskInstance" SET state = 'scheduled' WHERE id = ANY($2::uuid[]) RETURNING 1),
           counter AS (UPDATE "WorkspaceDispatch" SET admitted = $3 WHERE "workspaceId" = $1 RETURNING 1),
@@ -169,11 +173,11 @@ async function admit(
                     FROM unnest($4::text[], $5::int[]) AS x(name, delta)
                     WHERE p."workspaceId" = $1 AND p.name = x.name RETURNING 1),
           jobs AS (SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-                     SELECT ROW('${jobNames.runTask}', json_build_object('ti', x.id, 'w', $1::text), NULL,
-                                CASE WHEN x.id = $7::uuid THEN now() + make_interval(secs => $8) END, 10,
-                                CASE WHEN x.id = $7::uuid THEN $9 END,
-                                LEAST($6 + x.n - 1, 32767), NULL)::graphile_worker.job_spec
-                     FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n))) WHERE cardinality($2::uuid[]) > 0)
+                     SELECT ROW('${jobNames.runTask}', json_build_object('ti', x.id, 'w', $1::text), NULL, NULL, 10,
+                                NULL, LEAST($6 + x.n - 1, 32767), NULL)::graphile_worker.job_spec
+                     FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n) WHERE x.n > $7))
+                   -- add_jobs wakes every idle worker even for no jobs: not called then.
+                   WHERE cardinality($2::uuid[]) > $7)
      SELECT (SELECT count(*) FROM admitted), (SELECT count(*) FROM counter), (SELECT count(*) FROM pools),
             (SELECT count(*) FROM jobs)`,
     [
@@ -183,9 +187,7 @@ async function admit(
       pools.map(([n]) => n),
       pools.map(([, d]) => d),
       held,
-      handedOff?.id ?? null,
-      LOST_AFTER_SECONDS,
-      handedOff ? handOffJobKey(handedOff.id) : null,
+      handedOff.length,
     ],
   );
   return { admitted: ids.length, handedOff };
@@ -200,8 +202,8 @@ async function admitWithoutPools(
   sql: Sql,
   workspaceId: string,
   cap: number,
-  options: { handOff?: boolean },
-): Promise<{ admitted: number; handedOff: HandedOff | null }> {
+  handOff: number,
+): Promise<Admission> {
   const { rows } = await sql.query<HandedOff & { n: number }>(
     `WITH held AS MATERIALIZED (
        SELECT count(*)::int AS n FROM "TaskInstance"
@@ -217,19 +219,18 @@ async function admitWithoutPools(
      counter AS (UPDATE "WorkspaceDispatch" SET admitted = (SELECT n FROM held) + (SELECT count(*) FROM chosen)
                  WHERE "workspaceId" = $1 AND EXISTS (SELECT 1 FROM chosen) RETURNING 1),
      jobs AS (SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-                SELECT ROW('${jobNames.runTask}', json_build_object('ti', c.id, 'w', $1::text), NULL,
-                           CASE WHEN $3 AND c.n = 1 THEN now() + make_interval(secs => $4) END, 10,
-                           CASE WHEN $3 AND c.n = 1 THEN $5 || c.id END,
-                           LEAST((SELECT n FROM held) + c.n - 1, 32767), NULL)::graphile_worker.job_spec
-                FROM chosen c ORDER BY c.n)))
+                SELECT ROW('${jobNames.runTask}', json_build_object('ti', c.id, 'w', $1::text), NULL, NULL, 10,
+                           NULL, LEAST((SELECT n FROM held) + c.n - 1, 32767), NULL)::graphile_worker.job_spec
+                FROM chosen c WHERE c.n > $3 ORDER BY c.n))
+              -- add_jobs wakes every idle worker even for no jobs: not called then.
+              WHERE (SELECT count(*) FROM chosen) > $3)
      SELECT c.id, c."runId", c.n, (SELECT count(*) FROM admitted) AS admitted, (SELECT count(*) FROM counter) AS counter,
             (SELECT count(*) FROM jobs) AS jobs
      FROM chosen c ORDER BY c.n`,
-    [workspaceId, cap, options.handOff === true, LOST_AFTER_SECONDS, handOffJobKey("")],
+    [workspaceId, cap, handOff],
   );
-  const first = rows[0];
   return {
     admitted: rows.length,
-    handedOff: options.handOff && first ? { id: first.id, runId: first.runId } : null,
+    handedOff: rows.slice(0, handOff).map(({ id, runId }) => ({ id, runId })),
   };
 }

@@ -12,86 +12,25 @@ import {
   type TemplateReference,
 } from "@/server/templating/template";
 import { systemScope } from "@/server/tenancy/door";
+import { type ClaimedAttempt, claim } from "./claim";
 import { complete, type Outcome } from "./complete";
-import { handOffJobKey } from "./dispatch";
 import { type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
 import { sql } from "./sql";
 import { mayHandOff, track, untrack } from "./worker-registry";
 
-export interface ClaimedAttempt {
-  id: string;
-  runId: string;
-  taskId: string;
-  mapIndex: number;
-  mapItem: unknown;
-  tryNumber: number;
-  maxTries: number;
-  pool: string;
-  deferState: unknown;
-  attemptId: string;
-  dagId: string;
-  dagVersionId: string;
-  params: Record<string, unknown>;
-  logicalDate: Date;
-  dataIntervalStart: Date | null;
-  dataIntervalEnd: Date | null;
-  maxOutputBytes: number;
-  maxLogBytesPerAttempt: number;
-}
-
 /**
- * Moves a scheduled instance to running and opens its attempt, in one statement. A handed-off
- * instance's safety job (dispatch.ts) goes in the same statement: it is no longer needed.
- */
-export async function claim(
-  taskInstanceId: string,
-  workspaceId: string,
-  workerId: string,
-  handedOff = false,
-): Promise<ClaimedAttempt | null> {
-  const { rows } = await sql.query<ClaimedAttempt>(
-    `WITH ti AS (
-       UPDATE "TaskInstance" SET state = 'running',
-         "tryNumber" = CASE WHEN "deferState" IS NULL THEN "tryNumber" + 1 ELSE "tryNumber" END,
-         "startedAt" = coalesce("startedAt", now())
-       WHERE id = $1 AND "workspaceId" = $2 AND state = 'scheduled'
-       RETURNING id, "runId", "taskId", "mapIndex", "mapItem", "tryNumber", "maxTries", pool, "deferState"),
-     attempt AS (
-       INSERT INTO "TaskAttempt" (id, "workspaceId", "taskInstanceId", number, state, "workerId")
-       SELECT gen_random_uuid(), $2, ti.id, ti."tryNumber", 'running', $3 FROM ti
-       ON CONFLICT ("taskInstanceId", number)
-         DO UPDATE SET state = 'running', "heartbeatAt" = now(), "workerId" = EXCLUDED."workerId"
-       RETURNING id),
-     -- remove_job is STRICT: without a key (a job-driven claim) it is not called at all.
-     safety AS (SELECT graphile_worker.remove_job($4) FROM ti)
-     SELECT ti.*, attempt.id AS "attemptId", (SELECT count(*) FROM safety) AS "safetyJobs", r."dagId", r."dagVersionId", r.params, r."logicalDate",
-            r."dataIntervalStart", r."dataIntervalEnd", w."maxOutputBytes", w."maxLogBytesPerAttempt"
-     FROM ti, attempt, "DagRun" r, "Workspace" w
-     WHERE r.id = ti."runId" AND w.id = $2`,
-    [taskInstanceId, workspaceId, workerId, handedOff ? handOffJobKey(taskInstanceId) : null],
-  );
-  return rows[0] ?? null;
-}
-
-/**
- * The job handler of `engine:run-task`: runs the instance, then, as long as its completion hands
- * this slot a newly admitted instance of the workspace (dispatch.ts), that one.
+ * The job handler of `engine:run-task`: claims the instance and runs it, then, as long as its
+ * completion hands this slot a newly admitted instance of the workspace (dispatch.ts), that one.
  */
 export async function runTask(taskInstanceId: string, workspaceId: string, workerId: string): Promise<void> {
-  let next: string | null = await runAttempt(taskInstanceId, workspaceId, workerId, false);
-  while (next) next = await runAttempt(next, workspaceId, workerId, true);
+  let next = await claim({ taskInstanceId, workspaceId, workerId });
+  while (next) next = await runAttempt(next, workerId);
 }
 
-/** Runs one attempt; returns the instance handed to this slot next, if any. */
-async function runAttempt(
-  taskInstanceId: string,
-  workspaceId: string,
-  workerId: string,
-  handedOff: boolean,
-): Promise<string | null> {
-  const claimed = await claim(taskInstanceId, workspaceId, workerId, handedOff);
-  if (!claimed) return null; // cancelled, or a duplicate delivery of a job already handled
+/** Runs one claimed attempt; returns the instance handed to this slot next, already claimed. */
+async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<ClaimedAttempt | null> {
+  const { workspaceId } = claimed;
   // For the usage meter: an attempt that starts here is measured by its own record (complete.ts);
   // one resumed after a deferral only from now (its waits held no worker).
   const executedSince = claimed.deferState == null ? undefined : Date.now();
@@ -126,8 +65,14 @@ async function runAttempt(
   } finally {
     untrack(claimed.attemptId);
   }
-  await log?.flush();
-  return complete(run, claimed, outcome, executedSince, { handOff: mayHandOff() });
+  return complete({
+    run,
+    attempt: claimed,
+    outcome,
+    executedSince,
+    log: await log?.rest(),
+    handOffTo: mayHandOff() ? workerId : undefined,
+  });
 }
 
 async function execute(

@@ -48,6 +48,22 @@ export class AttemptLog implements TaskLogger {
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
+  /**
+   * Takes what is still buffered for the attempt's completion to store in its own transaction (one
+   * round trip less per task), once every earlier write is stored.
+   */
+  async rest(): Promise<LogChunk | null> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    if (this.buffer.length === 0) return null;
+    const chunk = { text: this.buffer.join(""), bytes: this.bufferedBytes };
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    this.written += chunk.bytes;
+    return chunk;
+  }
+
   /** Writes what is buffered; resolves when every earlier write is stored. */
   flush(): Promise<void> {
     clearTimeout(this.timer);
@@ -59,17 +75,27 @@ export class AttemptLog implements TaskLogger {
     this.bufferedBytes = 0;
     this.written += bytes;
     this.flushing = this.flushing.then(() =>
-      sql
-        .query(
-          `WITH log AS (INSERT INTO "TaskLog" ("workspaceId", "attemptId", text) VALUES ($1, $2, $3) RETURNING 1)
-           UPDATE "TaskAttempt" SET "logBytes" = "logBytes" + $4 WHERE id = $2`,
-          [this.workspaceId, this.attemptId, text, bytes],
-        )
-        .then(
-          () => {},
-          (error: Error) => console.error(`could not store task log: ${error.message}`),
-        ),
+      storeLogChunk(this.workspaceId, this.attemptId, { text, bytes }),
     );
     return this.flushing;
   }
+}
+
+export interface LogChunk {
+  text: string;
+  bytes: number;
+}
+
+/** Appends a chunk to an attempt's log; a failure is reported, never thrown at the task. */
+export async function storeLogChunk(workspaceId: string, attemptId: string, chunk: LogChunk): Promise<void> {
+  await sql
+    .query(
+      `WITH log AS (INSERT INTO "TaskLog" ("workspaceId", "attemptId", text) VALUES ($1, $2, $3) RETURNING 1)
+       UPDATE "TaskAttempt" SET "logBytes" = "logBytes" + $4 WHERE id = $2`,
+      [workspaceId, attemptId, chunk.text, chunk.bytes],
+    )
+    .then(
+      () => {},
+      (error: Error) => console.error(`could not store task log: ${error.message}`),
+    );
 }

@@ -39,10 +39,14 @@ export async function reapLostAttempts(): Promise<number> {
       dagVersionId: lost.dagVersionId,
       params: lost.params,
     };
-    await complete(run, lost, {
-      state: "failed",
-      retryable: true,
-      error: `Lost: the worker running this attempt stopped sending heartbeats for ${LOST_AFTER_SECONDS} s`,
+    await complete({
+      run,
+      attempt: lost,
+      outcome: {
+        state: "failed",
+        retryable: true,
+        error: `Lost: the worker running this attempt stopped sending heartbeats for ${LOST_AFTER_SECONDS} s`,
+      },
     });
   }
   // Jobs locked by workers that no longer heartbeat any attempt: free them for live workers.
