@@ -89,7 +89,7 @@ async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Prom
     `UPDATE "TaskInstance" p
      SET "childrenDone" = p."childrenDone" + x.done, "childrenFailed" = p."childrenFailed" + x.failed
      FROM unnest($2::text[], $3::int[], $4::int[]) AS x(task_id, done, failed)
-     WHERE p."runId" = $1 AND p."taskId" = x.task_id AND p."mapIndex" = -1
+     WHERE p."runId" = $1 AND p."taskId" = ANY($2::text[]) AND p."taskId" = x.task_id AND p."mapIndex" = -1
      RETURNING p.id, p."taskId", p."childrenFailed" > 0 AS failed,
                p."childrenDone" >= p."mapCount" AS complete`,
     [
@@ -142,7 +142,8 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
        "upstreamDone" = t."upstreamDone" + x.done, "upstreamSuccess" = t."upstreamSuccess" + x.success,
        "upstreamFailed" = t."upstreamFailed" + x.failed, "upstreamSkipped" = t."upstreamSkipped" + x.skipped
      FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS x(task_id, done, success, failed, skipped)
-     WHERE t."runId" = $1 AND t."taskId" = x.task_id AND t."mapIndex" = -1
+     -- taskId = ANY as well as the join: a prepared plan then reads these instances, not the run's.
+     WHERE t."runId" = $1 AND t."taskId" = ANY($2::text[]) AND t."taskId" = x.task_id AND t."mapIndex" = -1
        -- Lock in task id order: completions sharing downstream tasks then never deadlock.
        AND t.id IN (SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1
                     ORDER BY "taskId" FOR UPDATE)

@@ -26,7 +26,7 @@ export function batched<I, O>(
   const settle = async (batch: Waiting<I, O>[]) => {
     try {
       const results = await runBatch(batch.map((w) => w.item));
-      batch.forEach((w, i) => w.resolve(results[i]!));
+      for (const [i, w] of batch.entries()) w.resolve(results[i]!);
     } catch (error) {
       if (batch.length === 1) batch[0]!.reject(error);
       else for (const one of batch) await settle([one]);

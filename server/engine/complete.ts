@@ -16,6 +16,7 @@ import { jobNames } from "./jobs";
 import { type LogChunk, storeLogChunk } from "./logs";
 import { sql as pooled, type Sql, transaction } from "./sql";
 import type { TaskState } from "./states";
+import { runsHere } from "./worker-registry";
 
 export type Outcome =
   | { state: "success"; output: unknown; follow?: string[] }
@@ -29,6 +30,8 @@ export interface AttemptRef {
   taskId: string;
   tryNumber: number;
   maxTries: number;
+  /** -1 for a top-level instance; unknown (the reaper's) takes the long way. */
+  mapIndex?: number;
 }
 
 export interface Completion {
@@ -94,54 +97,57 @@ async function completeMany(all: Completion[]): Promise<Array<ClaimedAttempt | n
   const seen = new Set<string>();
   const completions = all.filter((c) => !seen.has(c.attempt.id) && seen.add(c.attempt.id));
   const plans = await Promise.all(completions.map(plan));
-  const { recorded, claimed } = await transaction(async (sql) => {
-    const recorded = await recordOutcomes(sql, completions, plans);
-    const applied = completions.flatMap((c, i) => {
-      const row = recorded.get(c.attempt.id);
-      return row ? [{ completion: c, plan: plans[i]!, row }] : [];
-    });
-    const requeues = applied.filter((a) => a.plan.requeueAt);
-    if (requeues.length > 0)
-      await addRequeueJobs(
-        sql,
-        requeues.map((a) => ({ ...a.completion, at: a.plan.requeueAt! })),
-      );
+  const finished = mayFinishAlone(completions, plans) ? await finishAlone(completions, plans) : null;
+  const { recorded, claimed } =
+    finished ??
+    (await transaction(async (sql) => {
+      const recorded = await recordOutcomes(sql, completions, plans);
+      const applied = completions.flatMap((c, i) => {
+        const row = recorded.get(c.attempt.id);
+        return row ? [{ completion: c, plan: plans[i]!, row }] : [];
+      });
+      const requeues = applied.filter((a) => a.plan.requeueAt);
+      if (requeues.length > 0)
+        await addRequeueJobs(
+          sql,
+          requeues.map((a) => ({ ...a.completion, at: a.plan.requeueAt! })),
+        );
 
-    const queuedIn = new Set<string>();
-    for (const runId of [...new Set(applied.map((a) => a.completion.run.id))].sort()) {
-      const ofRun = applied.filter((a) => a.completion.run.id === runId && a.plan.terminal);
-      if (ofRun.length === 0) continue;
-      const { run } = ofRun[0]!.completion;
-      const finished: Finished[] = ofRun.map(({ completion: { attempt, outcome }, plan, row }) => ({
-        id: attempt.id,
-        taskId: attempt.taskId,
-        mapIndex: row.mapIndex,
-        state: plan.state,
-        follow: outcome.state === "success" ? outcome.follow : undefined,
-      }));
-      if ((await advance(sql, run, ofRun[0]!.plan.compiled, finished)) > 0) queuedIn.add(run.workspaceId);
-    }
+      const queuedIn = new Set<string>();
+      for (const runId of [...new Set(applied.map((a) => a.completion.run.id))].sort()) {
+        const ofRun = applied.filter((a) => a.completion.run.id === runId && a.plan.terminal);
+        if (ofRun.length === 0) continue;
+        const { run } = ofRun[0]!.completion;
+        const finished: Finished[] = ofRun.map(({ completion: { attempt, outcome }, plan, row }) => ({
+          id: attempt.id,
+          taskId: attempt.taskId,
+          mapIndex: row.mapIndex,
+          state: plan.state,
+          follow: outcome.state === "success" ? outcome.follow : undefined,
+        }));
+        if ((await advance(sql, run, ofRun[0]!.plan.compiled, finished)) > 0) queuedIn.add(run.workspaceId);
+      }
 
-    const claimed = new Map<Completion, ClaimedAttempt>();
-    for (const workspaceId of [...new Set(applied.map((a) => a.completion.run.workspaceId))].sort()) {
-      const ofWorkspace = applied.filter((a) => a.completion.run.workspaceId === workspaceId);
-      const askers = ofWorkspace.filter((a) => a.completion.handOffTo).map((a) => a.completion);
-      const { handedOff } = await dispatch(
-        sql,
-        workspaceId,
-        ofWorkspace.map((a) => a.row.pool),
-        { handOff: askers.length, queuedHere: queuedIn.has(workspaceId) },
-      );
-      const requests: ClaimRequest[] = handedOff.map((h, i) => ({
-        taskInstanceId: h.id,
-        workspaceId,
-        workerId: askers[i]!.handOffTo!,
-      }));
-      const attempts = await claimMany(sql, requests);
-      attempts.forEach((attempt, i) => attempt && claimed.set(askers[i]!, attempt));
-    }
-    return { recorded, claimed };
-  });
+      const claimed = new Map<Completion, ClaimedAttempt>();
+      for (const workspaceId of [...new Set(applied.map((a) => a.completion.run.workspaceId))].sort()) {
+        const ofWorkspace = applied.filter((a) => a.completion.run.workspaceId === workspaceId);
+        const askers = ofWorkspace.filter((a) => a.completion.handOffTo).map((a) => a.completion);
+        const { handedOff } = await dispatch(
+          sql,
+          workspaceId,
+          ofWorkspace.map((a) => a.row.pool),
+          { handOff: askers.length, queuedHere: queuedIn.has(workspaceId) },
+        );
+        const requests: ClaimRequest[] = handedOff.map((h, i) => ({
+          taskInstanceId: h.id,
+          workspaceId,
+          workerId: askers[i]!.handOffTo!,
+        }));
+        const attempts = await claimMany(sql, requests);
+        for (const [i, attempt] of attempts.entries()) if (attempt) claimed.set(askers[i]!, attempt);
+      }
+      return { recorded, claimed };
+    }));
 
   const ranOn = new Set([...claimed.values()].map((c) => c.runId));
   const toCheck = new Map<string, RunRow>();
@@ -152,6 +158,8 @@ async function completeMany(all: Completion[]): Promise<Array<ClaimedAttempt | n
       // Stale: the instance moved on without this attempt. Its log is still the attempt's.
       if (completion.log)
         await storeLogChunk(completion.run.workspaceId, completion.attempt.attemptId, completion.log);
+      // Another completion may have left the check to this attempt, running alongside (below).
+      if (!runsHere(completion.run.id)) toCheck.set(completion.run.id, completion.run);
       continue;
     }
     // Usage, counted in memory once the outcome is committed (the meter writes in batches): an
@@ -165,64 +173,93 @@ async function completeMany(all: Completion[]): Promise<Array<ClaimedAttempt | n
       taskRuns: completion.outcome.state === "deferred" ? 0 : 1,
       taskSeconds: executed,
     });
-    // A run with an instance just admitted is not done: no need to look.
-    if (plans[i]!.terminal && !ranOn.has(completion.run.id)) toCheck.set(completion.run.id, completion.run);
+    // A run with an instance just admitted, or with another attempt running in this process, is
+    // not done: no need to look (that attempt's completion will).
+    if (plans[i]!.terminal && !ranOn.has(completion.run.id) && !runsHere(completion.run.id))
+      toCheck.set(completion.run.id, completion.run);
   }
-  for (const run of toCheck.values()) await endRunIfDone(run);
+  // The outcomes are committed: a failure from here on must not fail the batch (it would be run
+  // again item by item, leaving the instances just claimed for this batch's slots unrun until the
+  // reaper). A run left unended is ended by the reaper's repair.
+  for (const run of toCheck.values()) {
+    await endRunIfDone(run).catch((error: Error) =>
+      console.warn(`could not end run ${run.id}; the reaper will: ${error.message}`),
+    );
+  }
   return all.map((c) => claimed.get(c) ?? null);
 }
 
-/** One statement: the guarded state changes, the attempts' records and the ends of their logs. */
+/**
+ * Completions that end their instances with nothing downstream to advance (a fan-out's tasks, a
+ * run's last ones) only give slots back: the database function baton_finish_attempts does that
+ * in one call, without a transaction of round trips. It declines (changing nothing) when work is
+ * queued in one of the workspaces, since an admission is then due; the caller takes the long way,
+ * and so does every batch of that workspace for a second after (a busy workspace would decline
+ * every time).
+ */
+function mayFinishAlone(completions: Completion[], plans: Plan[]): boolean {
+  const now = Date.now();
+  return completions.every(
+    (c, i) =>
+      plans[i]!.terminal &&
+      c.attempt.mapIndex === -1 &&
+      plans[i]!.compiled.tasks.get(c.attempt.taskId)?.downstream.length === 0 &&
+      (queuedSeenAt.get(c.run.workspaceId) ?? 0) < now - 1_000,
+  );
+}
+
+const queuedSeenAt = new Map<string, number>();
+
+async function finishAlone(completions: Completion[], plans: Plan[]) {
+  try {
+    const { rows } = await pooled.query<Recorded>(
+      "SELECT * FROM baton_finish_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+      outcomeParams(completions, plans),
+    );
+    return { recorded: new Map(rows.map((r) => [r.id, r])), claimed: new Map<Completion, ClaimedAttempt>() };
+  } catch (error) {
+    if ((error as { code?: string }).code !== "BA001") throw error;
+    for (const c of completions) queuedSeenAt.set(c.run.workspaceId, Date.now());
+    if (queuedSeenAt.size > 10_000) queuedSeenAt.clear();
+    return null;
+  }
+}
+
+/** The guarded state changes, the attempts' records and the ends of their logs (a database function). */
 async function recordOutcomes(
   sql: Sql,
   completions: Completion[],
   plans: Plan[],
 ): Promise<Map<string, Recorded>> {
   const { rows } = await sql.query<Recorded>(
-    `WITH x AS (
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::"TaskState"[], $5::jsonb[], $6::text[],
-                            $7::jsonb[], $8::bool[], $9::uuid[], $10::text[], $11::text[], $12::int[])
-         AS x(id, workspace_id, try, state, output, error, defer_state, terminal, attempt_id, attempt_state,
-              log_text, log_bytes)),
-     ti AS (
-       UPDATE "TaskInstance" t SET state = x.state, output = x.output, error = x.error, "deferState" = x.defer_state,
-         "endedAt" = CASE WHEN x.terminal THEN now() END
-       -- State compared as text, so the rows are found by id (as in claim.ts).
-       FROM x WHERE t.id = x.id AND t."workspaceId" = x.workspace_id AND t."tryNumber" = x.try AND t.state::text = 'running'
-       RETURNING t.id, t."mapIndex", t.pool),
-     attempt AS (
-       UPDATE "TaskAttempt" a SET state = x.attempt_state, "endedAt" = now(), error = x.error,
-         "logBytes" = a."logBytes" + coalesce(x.log_bytes, 0)
-       FROM x JOIN ti ON ti.id = x.id WHERE a.id = x.attempt_id
-       RETURNING a."taskInstanceId" AS id, extract(epoch FROM now() - a."startedAt")::float8 AS seconds),
-     log AS (
-       INSERT INTO "TaskLog" ("workspaceId", "attemptId", text)
-       SELECT x.workspace_id, x.attempt_id, x.log_text FROM x JOIN ti ON ti.id = x.id WHERE x.log_text IS NOT NULL
-       RETURNING 1)
-     SELECT ti.id, ti."mapIndex", ti.pool, attempt.seconds, (SELECT count(*) FROM log) AS logs
-     FROM ti LEFT JOIN attempt USING (id)`,
-    [
-      completions.map((c) => c.attempt.id),
-      completions.map((c) => c.run.workspaceId),
-      completions.map((c) => c.attempt.tryNumber),
-      plans.map((p) => p.state),
-      completions.map((c) => (c.outcome.state === "success" ? JSON.stringify(c.outcome.output) : null)),
-      completions.map((c) => ("error" in c.outcome ? c.outcome.error : null)),
-      completions.map((c) => (c.outcome.state === "deferred" ? JSON.stringify(c.outcome.deferState) : null)),
-      plans.map((p) => p.terminal),
-      completions.map((c) => c.attempt.attemptId),
-      completions.map((c) =>
-        c.outcome.state === "deferred"
-          ? "deferred"
-          : c.outcome.state === "skipped"
-            ? "success"
-            : c.outcome.state,
-      ),
-      completions.map((c) => c.log?.text ?? null),
-      completions.map((c) => c.log?.bytes ?? null),
-    ],
+    "SELECT * FROM baton_record_outcomes($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    outcomeParams(completions, plans),
   );
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** The outcomes as the parallel arrays the database functions take. */
+function outcomeParams(completions: Completion[], plans: Plan[]): unknown[] {
+  return [
+    completions.map((c) => c.attempt.id),
+    completions.map((c) => c.run.workspaceId),
+    completions.map((c) => c.attempt.tryNumber),
+    plans.map((p) => p.state),
+    completions.map((c) => (c.outcome.state === "success" ? JSON.stringify(c.outcome.output) : null)),
+    completions.map((c) => ("error" in c.outcome ? c.outcome.error : null)),
+    completions.map((c) => (c.outcome.state === "deferred" ? JSON.stringify(c.outcome.deferState) : null)),
+    plans.map((p) => p.terminal),
+    completions.map((c) => c.attempt.attemptId),
+    completions.map((c) =>
+      c.outcome.state === "deferred"
+        ? "deferred"
+        : c.outcome.state === "skipped"
+          ? "success"
+          : c.outcome.state,
+    ),
+    completions.map((c) => c.log?.text ?? null),
+    completions.map((c) => c.log?.bytes ?? null),
+  ];
 }
 
 /** Retries after their delay and deferrals until their time: a job queues each instance again. */

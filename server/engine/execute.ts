@@ -44,7 +44,7 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     params: claimed.params,
   };
   const controller = new AbortController();
-  track(claimed.attemptId, controller);
+  track(claimed.attemptId, claimed.runId, controller);
   let outcome: Outcome;
   let log: AttemptLog | undefined;
   try {
@@ -63,7 +63,7 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     log?.error(message);
     outcome = { state: "failed", error: message, retryable: !(error instanceof NonRetryableError) };
   } finally {
-    untrack(claimed.attemptId);
+    untrack(claimed.attemptId, claimed.runId);
   }
   return complete({
     run,

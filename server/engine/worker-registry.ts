@@ -33,12 +33,24 @@ export function mayHandOff(): boolean {
   return !stopping && busySlots < slots;
 }
 
-export function track(attemptId: string, controller: AbortController): void {
+/** Attempts running in this process, per run. */
+const activeRuns = new Map<string, number>();
+
+export function track(attemptId: string, runId: string, controller: AbortController): void {
   active.set(attemptId, controller);
+  activeRuns.set(runId, (activeRuns.get(runId) ?? 0) + 1);
 }
 
-export function untrack(attemptId: string): void {
+export function untrack(attemptId: string, runId: string): void {
   active.delete(attemptId);
+  const left = (activeRuns.get(runId) ?? 1) - 1;
+  if (left > 0) activeRuns.set(runId, left);
+  else activeRuns.delete(runId);
+}
+
+/** Whether an attempt of the run is running in this process (so the run has not ended). */
+export function runsHere(runId: string): boolean {
+  return activeRuns.has(runId);
 }
 
 /** Seconds without a heartbeat after which an attempt counts as lost (its worker died). */

@@ -1,0 +1,100 @@
+-- The task instance indexes the engine reads on every completion, as partial indexes written by
+-- hand (Prisma's schema cannot express them). Every state change of an instance writes an entry
+-- into each index its new version belongs to; partial indexes leave finished versions out, so a
+-- completion writes two entries instead of four, and the checks below read only live work instead
+-- of walking every finished instance (a 10,000-task run spent milliseconds per completion on that).
+
+-- Work in a workspace that is waiting or holding a slot: admission (queued, by priority), the
+-- slots held (scheduled and running), approvals waiting (deferred), pool counts.
+DROP INDEX "TaskInstance_workspaceId_state_priority_queuedAt_idx";
+CREATE INDEX "TaskInstance_active_idx" ON "TaskInstance" ("workspaceId", state, priority DESC, "queuedAt")
+  WHERE state IN ('queued', 'scheduled', 'running', 'deferred', 'up_for_retry');
+
+-- Whether a run still has unfinished top-level instances, checked after each completion.
+DROP INDEX "TaskInstance_runId_state_idx";
+CREATE INDEX "TaskInstance_unfinished_idx" ON "TaskInstance" ("runId")
+  WHERE "mapIndex" = -1 AND state IN ('none', 'queued', 'scheduled', 'running', 'deferred', 'up_for_retry');
+
+-- Instances change state several times within seconds, each change leaving a dead row version and
+-- index entries behind: vacuum the table after 2% of it changed rather than the default 20%.
+ALTER TABLE "TaskInstance" SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+
+-- Attempts without a recent heartbeat, for the reaper: only running ones matter, and an attempt
+-- that ends then writes no entry here.
+DROP INDEX "TaskAttempt_state_heartbeatAt_idx";
+CREATE INDEX "TaskAttempt_running_idx" ON "TaskAttempt" ("heartbeatAt") WHERE state = 'running';
+
+-- Recording attempts' outcomes (server/engine/complete.ts), in the database so that the common
+-- completion costs one round trip. baton_record_outcomes is the guarded state change, the
+-- attempts' records and the ends of their logs, for a batch of attempts (parallel arrays); an
+-- instance no longer running that try is left alone and missing from the answer.
+CREATE TYPE baton_outcome AS (id uuid, "workspaceId" uuid, "mapIndex" int, pool text, seconds float8);
+
+CREATE FUNCTION baton_record_outcomes(
+  ids uuid[], workspace_ids uuid[], tries int[], states "TaskState"[], outputs jsonb[], errors text[],
+  defer_states jsonb[], terminals bool[], attempt_ids uuid[], attempt_states text[], log_texts text[],
+  log_bytes int[]
+) RETURNS SETOF baton_outcome LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  -- PL/pgSQL rather than SQL: it keeps the statement's plan for the session (as a SQL function
+  -- called from baton_finish_attempts, planning took twice as long as running).
+  RETURN QUERY WITH x AS (
+    SELECT * FROM unnest(ids, workspace_ids, tries, states, outputs, errors, defer_states, terminals,
+                         attempt_ids, attempt_states, log_texts, log_bytes)
+      AS x(id, workspace_id, try, state, output, error, defer_state, terminal, attempt_id, attempt_state,
+           log_text, log_bytes)),
+  ti AS (
+    UPDATE "TaskInstance" t SET state = x.state, output = x.output, error = x.error, "deferState" = x.defer_state,
+      "endedAt" = CASE WHEN x.terminal THEN now() END
+    -- State compared as text: no index on state may serve this, the rows are found by id.
+    FROM x WHERE t.id = x.id AND t."workspaceId" = x.workspace_id AND t."tryNumber" = x.try
+      AND t.state::text = 'running'
+    RETURNING t.id, t."workspaceId", t."mapIndex", t.pool),
+  attempt AS (
+    UPDATE "TaskAttempt" a SET state = x.attempt_state, "endedAt" = now(), error = x.error,
+      "logBytes" = a."logBytes" + coalesce(x.log_bytes, 0)
+    FROM x JOIN ti ON ti.id = x.id WHERE a.id = x.attempt_id
+    RETURNING a."taskInstanceId" AS id, extract(epoch FROM now() - a."startedAt")::float8 AS seconds),
+  log AS (
+    INSERT INTO "TaskLog" ("workspaceId", "attemptId", text)
+    SELECT x.workspace_id, x.attempt_id, x.log_text FROM x JOIN ti ON ti.id = x.id WHERE x.log_text IS NOT NULL)
+  SELECT ti.id, ti."workspaceId", ti."mapIndex", ti.pool, attempt.seconds FROM ti LEFT JOIN attempt USING (id);
+END
+$$;
+
+-- The same, for attempts whose instances end without anything downstream to advance, and giving
+-- their slots back, all in one call. Giving back follows server/engine/dispatch.ts: each
+-- workspace's dispatch row FOR SHARE, then a new look (a new statement, so a new snapshot) that
+-- nothing is queued. When something is queued, an admission is due, which takes a transaction of
+-- its own: the call then fails with SQLSTATE BA001 having changed nothing, and the caller
+-- completes these attempts the long way.
+CREATE FUNCTION baton_finish_attempts(
+  ids uuid[], workspace_ids uuid[], tries int[], states "TaskState"[], outputs jsonb[], errors text[],
+  defer_states jsonb[], terminals bool[], attempt_ids uuid[], attempt_states text[], log_texts text[],
+  log_bytes int[]
+) RETURNS SETOF baton_outcome LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  recorded baton_outcome[];
+  workspace uuid;
+BEGIN
+  SELECT coalesce(array_agg(o), '{}') INTO recorded
+  FROM baton_record_outcomes(ids, workspace_ids, tries, states, outputs, errors, defer_states, terminals,
+                             attempt_ids, attempt_states, log_texts, log_bytes) o;
+  FOR workspace IN SELECT DISTINCT o."workspaceId" FROM unnest(recorded) o ORDER BY 1 LOOP
+    PERFORM 1 FROM "WorkspaceDispatch" d WHERE d."workspaceId" = workspace
+      AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."workspaceId" = workspace AND t.state = 'queued')
+      FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'work is queued in workspace %: admit it in a transaction', workspace USING ERRCODE = 'BA001';
+    END IF;
+    UPDATE "Pool" p SET admitted = GREATEST(p.admitted - x.n, 0)
+    FROM (SELECT o.pool AS name, count(*)::int AS n FROM unnest(recorded) o
+          WHERE o."workspaceId" = workspace GROUP BY o.pool) x
+    WHERE p."workspaceId" = workspace AND p.name = x.name;
+    IF EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."workspaceId" = workspace AND t.state = 'queued') THEN
+      RAISE EXCEPTION 'work is queued in workspace %: admit it in a transaction', workspace USING ERRCODE = 'BA001';
+    END IF;
+  END LOOP;
+  RETURN QUERY SELECT * FROM unnest(recorded);
+END
+$$;
