@@ -178,15 +178,38 @@ async function completeMany(all: Completion[]): Promise<Array<ClaimedAttempt | n
     if (plans[i]!.terminal && !ranOn.has(completion.run.id) && !runsHere(completion.run.id))
       toCheck.set(completion.run.id, completion.run);
   }
-  // The outcomes are committed: a failure from here on must not fail the batch (it would be run
-  // again item by item, leaving the instances just claimed for this batch's slots unrun until the
-  // reaper). A run left unended is ended by the reaper's repair.
-  for (const run of toCheck.values()) {
-    await endRunIfDone(run).catch((error: Error) =>
-      console.warn(`could not end run ${run.id}; the reaper will: ${error.message}`),
-    );
-  }
+  for (const run of toCheck.values()) void checkRunEnd(run);
   return all.map((c) => claimed.get(c) ?? null);
+}
+
+/** Runs whose end check is under way in this process; `again`: a completion committed since it began. */
+const checking = new Map<string, { again: boolean }>();
+
+/**
+ * Ends the run if it is done, after the callers' commits and without holding them up. Checks of
+ * one run coalesce: a completion committing while a check is under way has it look once more
+ * afterwards (with a snapshot that includes its commit) instead of starting another, so a wide
+ * fan-out pays a check per round trip, not per task. A failure is only logged: the outcomes are
+ * committed, and a run left unended is ended by the reaper's repair.
+ */
+async function checkRunEnd(run: RunRow): Promise<void> {
+  const under = checking.get(run.id);
+  if (under) {
+    under.again = true;
+    return;
+  }
+  const state = { again: true };
+  checking.set(run.id, state);
+  try {
+    while (state.again) {
+      state.again = false;
+      await endRunIfDone(run);
+    }
+  } catch (error) {
+    console.warn(`could not end run ${run.id}; the reaper will: ${(error as Error).message}`);
+  } finally {
+    checking.delete(run.id);
+  }
 }
 
 /**

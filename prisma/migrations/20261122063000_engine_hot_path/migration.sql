@@ -28,16 +28,17 @@ CREATE INDEX "TaskAttempt_running_idx" ON "TaskAttempt" ("heartbeatAt") WHERE st
 -- completion costs one round trip. baton_record_outcomes is the guarded state change, the
 -- attempts' records and the ends of their logs, for a batch of attempts (parallel arrays); an
 -- instance no longer running that try is left alone and missing from the answer.
-CREATE TYPE baton_outcome AS (id uuid, "workspaceId" uuid, "mapIndex" int, pool text, seconds float8);
+CREATE TYPE baton_outcome AS (id uuid, "workspaceId" uuid, "runId" uuid, "mapIndex" int, pool text, seconds float8);
 
 CREATE FUNCTION baton_record_outcomes(
   ids uuid[], workspace_ids uuid[], tries int[], states "TaskState"[], outputs jsonb[], errors text[],
   defer_states jsonb[], terminals bool[], attempt_ids uuid[], attempt_states text[], log_texts text[],
   log_bytes int[]
-) RETURNS SETOF baton_outcome LANGUAGE plpgsql VOLATILE AS $$
+) RETURNS SETOF baton_outcome LANGUAGE plpgsql VOLATILE
+-- Planned once per session: PL/pgSQL keeps the statement's plan (as a SQL function planning took
+-- twice as long as running), and the plan finds the rows by id whatever the arguments.
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-  -- PL/pgSQL rather than SQL: it keeps the statement's plan for the session (as a SQL function
-  -- called from baton_finish_attempts, planning took twice as long as running).
   RETURN QUERY WITH x AS (
     SELECT * FROM unnest(ids, workspace_ids, tries, states, outputs, errors, defer_states, terminals,
                          attempt_ids, attempt_states, log_texts, log_bytes)
@@ -49,7 +50,7 @@ BEGIN
     -- State compared as text: no index on state may serve this, the rows are found by id.
     FROM x WHERE t.id = x.id AND t."workspaceId" = x.workspace_id AND t."tryNumber" = x.try
       AND t.state::text = 'running'
-    RETURNING t.id, t."workspaceId", t."mapIndex", t.pool),
+    RETURNING t.id, t."workspaceId", t."runId", t."mapIndex", t.pool),
   attempt AS (
     UPDATE "TaskAttempt" a SET state = x.attempt_state, "endedAt" = now(), error = x.error,
       "logBytes" = a."logBytes" + coalesce(x.log_bytes, 0)
@@ -58,7 +59,7 @@ BEGIN
   log AS (
     INSERT INTO "TaskLog" ("workspaceId", "attemptId", text)
     SELECT x.workspace_id, x.attempt_id, x.log_text FROM x JOIN ti ON ti.id = x.id WHERE x.log_text IS NOT NULL)
-  SELECT ti.id, ti."workspaceId", ti."mapIndex", ti.pool, attempt.seconds FROM ti LEFT JOIN attempt USING (id);
+  SELECT ti.id, ti."workspaceId", ti."runId", ti."mapIndex", ti.pool, attempt.seconds FROM ti LEFT JOIN attempt USING (id);
 END
 $$;
 
