@@ -130,7 +130,8 @@ async function purgeLogs(ctx: Context, workspaceId: string, cutoff: Date) {
   for (;;) {
     const { rows } = await sql.query<{ id: string }>(
       `SELECT id FROM "DagRun"
-       WHERE "workspaceId" = $1 AND "endedAt" < $2 AND "logsPurgedAt" IS NULL
+       -- A run cleared and run again after its logs went has new logs: it ended after the purge.
+       WHERE "workspaceId" = $1 AND "endedAt" < $2 AND ("logsPurgedAt" IS NULL OR "logsPurgedAt" < "endedAt")
        ORDER BY "endedAt" LIMIT $3`,
       [workspaceId, cutoff, ctx.batchSize],
     );

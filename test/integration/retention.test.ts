@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
+import { clearTasks } from "@/server/engine/operations";
 import { triggerRun } from "@/server/engine/runs";
 import { applyRetention } from "@/server/retention/purge";
 import { cleanWorkerTables } from "@/server/retention/worker-tables";
@@ -190,6 +191,29 @@ describe("retention:purge", () => {
       logRuns: 0,
       deliveries: 0,
     });
+  });
+
+  it("purges again the logs of a run cleared and run again after its logs went", async () => {
+    const now = new Date();
+    const at = (ms: number) => new Date(now.getTime() - ms);
+    const id = await finishedRun(scope, at(LOG_DAYS * DAY + MINUTE));
+    await applyRetention({ now, batchSize: 10, pauseMs: 0 });
+    expect(await logsOf(id)).toBe(0);
+
+    // Cleared and run again: the new attempt writes a log.
+    await clearTasks(scope, { runId: id, taskIds: ["t0"], downstream: false });
+    expect((await waitForRun(id)).state).toBe("success");
+    await expect.poll(() => logsOf(id), { timeout: 20_000 }).toBeGreaterThan(0);
+    // Time passes: the purge was long ago, the re-run ended past log retention too.
+    await db.dagRun.update({
+      where: { id },
+      data: { logsPurgedAt: at(LOG_DAYS * DAY + 2 * MINUTE), endedAt: at(LOG_DAYS * DAY + MINUTE) },
+    });
+    const report = await applyRetention({ now, batchSize: 10, pauseMs: 0 });
+    expect(report.workspaces.find((w) => w.workspaceId === scope.workspace.id)).toMatchObject({ logRuns: 1 });
+    expect(await logsOf(id)).toBe(0);
+    const run = await db.dagRun.findUniqueOrThrow({ where: { id } });
+    expect(run.logsPurgedAt!.getTime()).toBeGreaterThan(run.endedAt!.getTime());
   });
 
   it("measures each workspace's storage into today's usage", async () => {
