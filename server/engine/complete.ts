@@ -4,7 +4,9 @@
 //
 // Completions arriving together go in one transaction (batch.ts): the outcomes in one statement,
 // each run advanced once, each workspace admitted once. Runs are advanced in id order and
-// workspaces admitted in id order, so two batches never wait on each other in a cycle.
+// workspaces admitted in id order, so two batches never wait on each other in a cycle. A batch
+// that only gives slots back (nothing downstream to advance, a fan-out's tasks) is instead a
+// single database call, baton_finish_attempts, unless work is queued and an admission is due.
 import { retryDelaySeconds } from "@/server/dags/definition";
 import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
