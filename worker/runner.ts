@@ -31,11 +31,11 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     pollInterval: 1_000,
     preset: {
       worker: {
-        // Jobs are fetched for all slots in one query and completed together (the same tick's
-        // completions in one statement), instead of two round trips per job. A job completed
-        // but not yet recorded when the process dies runs again; ours then find their instance
-        // already claimed and do nothing.
-        localQueue: { size: concurrency },
+        // Jobs are completed together (the same tick's completions in one statement). A job
+        // completed but not yet recorded when the process dies runs again; ours then find their
+        // instance already claimed and do nothing. No local queue: jobs it fetched ahead would be
+        // locked yet not running, and a slot taking its workspace's next job in the finishing
+        // call (server/engine/complete.ts) would pass them over.
         completeJobBatchDelay: 0,
       },
     },

@@ -11,7 +11,7 @@ import { retryDelaySeconds } from "@/server/dags/definition";
 import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
 import { batched } from "./batch";
-import { type ClaimedAttempt, type ClaimRequest, claimMany } from "./claim";
+import { type ClaimedAttempt, type ClaimRequest, claimedFromJson, claimMany } from "./claim";
 import { dispatch } from "./dispatch";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { jobNames } from "./jobs";
@@ -49,6 +49,12 @@ export interface Completion {
    * itself (dispatch.ts): it comes back claimed, and the slot must run it.
    */
   handOffTo?: string;
+  /**
+   * The calling slot (its graphile-worker id) will run another task: a completion that finishes
+   * in one call takes the slot's next job from the queue in that call, when it is this
+   * workspace's (baton_finish_attempts); it comes back claimed, like a hand-off.
+   */
+  takeNextAs?: string;
 }
 
 /** Records one outcome (batched with the completions arriving with it); returns the instance handed to the caller, if any. */
@@ -235,13 +241,26 @@ function mayFinishAlone(completions: Completion[], plans: Plan[]): boolean {
 
 const queuedSeenAt = new Map<string, number>();
 
+/**
+ * The one call; the slots that asked (`takeNextAs`) may come back with their next task taken from
+ * the job queue and claimed (see baton_finish_attempts), as a hand-off does.
+ */
 async function finishAlone(completions: Completion[], plans: Plan[]) {
   try {
-    const { rows } = await pooled.query<Recorded>(
-      "SELECT * FROM baton_finish_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-      outcomeParams(completions, plans),
+    const { rows } = await pooled.query<{ outcome: Recorded | null; taken: Record<string, unknown> | null }>(
+      "SELECT * FROM baton_finish_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+      [...outcomeParams(completions, plans), completions.map((c) => c.takeNextAs ?? null)],
     );
-    return { recorded: new Map(rows.map((r) => [r.id, r])), claimed: new Map<Completion, ClaimedAttempt>() };
+    const recorded = new Map<string, Recorded>();
+    const claimed = new Map<Completion, ClaimedAttempt>();
+    for (const { outcome, taken } of rows) {
+      if (outcome) recorded.set(outcome.id, outcome);
+      if (!taken) continue;
+      const attempt = claimedFromJson(taken);
+      const taker = completions.find((c) => c.takeNextAs === attempt.workerId && !claimed.has(c));
+      if (taker) claimed.set(taker, attempt);
+    }
+    return { recorded, claimed };
   } catch (error) {
     if ((error as { code?: string }).code !== "BA001") throw error;
     for (const c of completions) queuedSeenAt.set(c.run.workspaceId, Date.now());

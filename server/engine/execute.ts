@@ -17,7 +17,7 @@ import { complete, type Outcome } from "./complete";
 import { type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
 import { sql } from "./sql";
-import { mayHandOff, track, untrack } from "./worker-registry";
+import { mayContinue, mayHandOff, track, untrack } from "./worker-registry";
 
 /**
  * The job handler of `engine:run-task`: claims the instance and runs it, then, as long as its
@@ -72,6 +72,7 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     executedSince,
     log: await log?.rest(),
     handOffTo: mayHandOff() ? workerId : undefined,
+    takeNextAs: mayContinue() ? workerId : undefined,
   });
 }
 

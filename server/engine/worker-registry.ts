@@ -33,6 +33,11 @@ export function mayHandOff(): boolean {
   return !stopping && busySlots < slots;
 }
 
+/** Whether a slot may go on to another task after this one (not while the worker stops). */
+export function mayContinue(): boolean {
+  return !stopping;
+}
+
 /** Attempts running in this process, per run. */
 const activeRuns = new Map<string, number>();
 

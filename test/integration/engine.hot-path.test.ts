@@ -1,7 +1,8 @@
 // The engine's hot path (server/engine/complete.ts, migration 20261122063000_engine_hot_path):
 // completions with nothing downstream finish in one database call (baton_finish_attempts), which
 // declines when work is queued in the workspace so that the long way admits it; either way every
-// slot, of the workspace and of its pools, is given back and no quota is passed.
+// slot, of the workspace and of its pools, is given back and no quota is passed. In that call a
+// slot takes its next task from the job queue while the first job in line is its workspace's.
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db/client";
@@ -17,11 +18,12 @@ afterEach(() => vi.restoreAllMocks());
 /** Counts the engine's calls of each hot-path database function from now on (on any connection). */
 function countCalls() {
   const query = pg.Client.prototype.query;
-  const calls = { finish: 0, record: 0 };
+  const calls = { finish: 0, record: 0, claim: 0 };
   vi.spyOn(pg.Client.prototype, "query").mockImplementation(function (this: pg.Client, ...args: unknown[]) {
     const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string } | undefined)?.text;
     if (text?.includes("baton_finish_attempts(")) calls.finish++;
     if (text?.includes("baton_record_outcomes(")) calls.record++;
+    if (text?.startsWith("SELECT * FROM baton_claim(")) calls.claim++;
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query);
   return calls;
@@ -56,6 +58,47 @@ const independent = (count: number, extra: Record<string, unknown> = {}) =>
 async function heldSlots(workspaceId: string) {
   return db.taskInstance.count({ where: { workspaceId, state: { in: ["scheduled", "running"] } } });
 }
+
+describe("slots taking their next task in the finishing call", () => {
+  it("run a fan-out mostly without the job queue, each task once", async () => {
+    const { workspace } = await createUser("hot-take");
+    const scope = await workspaceScope(workspace.id, { maxConcurrentTasks: 100 });
+    await storeDag(scope, { id: "wide", tasks: independent(48) });
+    const calls = countCalls();
+    const run = await waitForRun((await triggerRun(scope, { dagKey: "wide" })).id);
+    expect(run.state).toBe("success");
+    expect(run.taskInstances.map((ti) => ti.attempts.length)).toEqual(Array(48).fill(1));
+    // Claims on their own are only for the jobs the queue handed out; the rest were taken.
+    expect(calls.claim).toBeLessThan(48 / 4);
+    const jobs = await db.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+       WHERE t.identifier = 'engine:run-task' AND j.payload->>'w' = $1`,
+      workspace.id,
+    );
+    expect(jobs[0]!.n).toBe(0);
+  });
+
+  it("stop taking when another workspace's job is first in line", async () => {
+    const busy = await workspaceScope((await createUser("hot-busy")).workspace.id, {
+      maxConcurrentTasks: 200,
+    });
+    const quiet = await workspaceScope((await createUser("hot-quiet")).workspace.id, {
+      maxConcurrentTasks: 5,
+    });
+    await storeDag(busy, { id: "backlog", tasks: independent(150) });
+    await storeDag(quiet, { id: "one", tasks: independent(1) });
+    const backlog = (await triggerRun(busy, { dagKey: "backlog" })).id;
+    await expect
+      .poll(() => db.taskInstance.count({ where: { runId: backlog, state: "success" } }), { timeout: 10_000 })
+      .toBeGreaterThan(10);
+    const one = await waitForRun((await triggerRun(quiet, { dagKey: "one" })).id);
+    const started = one.taskInstances[0]!.attempts[0]!.startedAt.getTime();
+    const busyRun = await waitForRun(backlog);
+    const busyStarts = busyRun.taskInstances.map((ti) => ti.attempts[0]!.startedAt.getTime());
+    // The quiet workspace's task started while most of the backlog still waited.
+    expect(busyStarts.filter((at) => at > started).length).toBeGreaterThan(50);
+  });
+});
 
 describe("completions with nothing downstream", () => {
   it("finish in one call each when nothing waits, and the run ends", async () => {

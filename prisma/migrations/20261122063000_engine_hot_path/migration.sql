@@ -63,20 +63,71 @@ BEGIN
 END
 $$;
 
+-- Claiming (server/engine/claim.ts): scheduled instances become running and their attempts open,
+-- for the worker slots asking (parallel arrays). An instance no longer scheduled (cancelled, or a
+-- duplicate delivery of a job already handled) is left alone and missing from the answer.
+CREATE FUNCTION baton_claim(ids uuid[], workspace_ids uuid[], worker_ids text[])
+RETURNS TABLE (
+  id uuid, "workspaceId" uuid, "runId" uuid, "taskId" text, "mapIndex" int, "mapItem" jsonb, "tryNumber" int,
+  "maxTries" int, pool text, "deferState" jsonb, "attemptId" uuid, "workerId" text, "dagId" uuid,
+  "dagVersionId" uuid, params jsonb, "logicalDate" timestamp(3), "dataIntervalStart" timestamp(3),
+  "dataIntervalEnd" timestamp(3), "maxOutputBytes" int, "maxLogBytesPerAttempt" int
+) LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY WITH x AS (
+    SELECT * FROM unnest(ids, workspace_ids, worker_ids) AS x(id, workspace_id, worker_id)),
+  ti AS (
+    UPDATE "TaskInstance" t SET state = 'running',
+      "tryNumber" = CASE WHEN t."deferState" IS NULL THEN t."tryNumber" + 1 ELSE t."tryNumber" END,
+      "startedAt" = coalesce(t."startedAt", now())
+    -- State compared as text: no index on state may serve this, the rows are found by id.
+    FROM x WHERE t.id = x.id AND t."workspaceId" = x.workspace_id AND t.state::text = 'scheduled'
+    RETURNING t.id, t."workspaceId", t."runId", t."taskId", t."mapIndex", t."mapItem", t."tryNumber",
+              t."maxTries", t.pool, t."deferState", x.worker_id),
+  attempt AS (
+    INSERT INTO "TaskAttempt" (id, "workspaceId", "taskInstanceId", number, state, "workerId")
+    SELECT gen_random_uuid(), ti."workspaceId", ti.id, ti."tryNumber", 'running', ti.worker_id FROM ti
+    ON CONFLICT ("taskInstanceId", number)
+      DO UPDATE SET state = 'running', "heartbeatAt" = now(), "workerId" = EXCLUDED."workerId"
+    RETURNING "TaskAttempt".id, "TaskAttempt"."taskInstanceId")
+  SELECT ti.id, ti."workspaceId", ti."runId", ti."taskId", ti."mapIndex", ti."mapItem", ti."tryNumber",
+         ti."maxTries", ti.pool, ti."deferState", attempt.id, ti.worker_id, r."dagId", r."dagVersionId", r.params,
+         r."logicalDate", r."dataIntervalStart", r."dataIntervalEnd", w."maxOutputBytes", w."maxLogBytesPerAttempt"
+  FROM ti JOIN attempt ON attempt."taskInstanceId" = ti.id
+  JOIN "DagRun" r ON r.id = ti."runId" JOIN "Workspace" w ON w.id = ti."workspaceId";
+END
+$$;
+
 -- The same, for attempts whose instances end without anything downstream to advance, and giving
 -- their slots back, all in one call. Giving back follows server/engine/dispatch.ts: each
 -- workspace's dispatch row FOR SHARE, then a new look (a new statement, so a new snapshot) that
 -- nothing is queued. When something is queued, an admission is due, which takes a transaction of
 -- its own: the call then fails with SQLSTATE BA001 having changed nothing, and the caller
 -- completes these attempts the long way.
+--
+-- Then the slots that finished (`takers`: a worker id, or null for a caller that will not run
+-- more) take their next task without the job queue's round trips: while the first available job
+-- of graphile-worker's queue, in its own order (priority, run_at, id), is a run-task job of the
+-- same workspace, exactly the job graphile-worker would hand such a slot next, the call deletes it
+-- and claims its instance. Any other job first in line (another workspace's, another kind) stops
+-- it, so the queue's order, and with it fairness between workspaces, holds. This reads
+-- graphile-worker's private jobs table (version 0.18, pinned by the lockfile).
+--
+-- Answers one row per recorded outcome (`outcome`), then one per task taken (`taken`, a claimed
+-- attempt, with the worker id that took it), both as JSON since their shapes differ.
 CREATE FUNCTION baton_finish_attempts(
   ids uuid[], workspace_ids uuid[], tries int[], states "TaskState"[], outputs jsonb[], errors text[],
   defer_states jsonb[], terminals bool[], attempt_ids uuid[], attempt_states text[], log_texts text[],
-  log_bytes int[]
-) RETURNS SETOF baton_outcome LANGUAGE plpgsql VOLATILE AS $$
+  log_bytes int[], takers text[]
+) RETURNS TABLE (outcome jsonb, taken jsonb) LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   recorded baton_outcome[];
   workspace uuid;
+  wanted text[];
+  run_task int;
+  job record;
+  next_tasks uuid[];
 BEGIN
   SELECT coalesce(array_agg(o), '{}') INTO recorded
   FROM baton_record_outcomes(ids, workspace_ids, tries, states, outputs, errors, defer_states, terminals,
@@ -96,6 +147,30 @@ BEGIN
       RAISE EXCEPTION 'work is queued in workspace %: admit it in a transaction', workspace USING ERRCODE = 'BA001';
     END IF;
   END LOOP;
-  RETURN QUERY SELECT * FROM unnest(recorded);
+  RETURN QUERY SELECT to_jsonb(o), NULL::jsonb FROM unnest(recorded) o;
+
+  SELECT t.id INTO run_task FROM graphile_worker._private_tasks t WHERE t.identifier = 'engine:run-task';
+  FOR workspace, wanted IN
+    SELECT o."workspaceId", array_agg(x.taker ORDER BY x.n)
+    FROM unnest(recorded) o JOIN unnest(ids, takers) WITH ORDINALITY AS x(id, taker, n) ON x.id = o.id
+    WHERE x.taker IS NOT NULL GROUP BY o."workspaceId" ORDER BY 1
+  LOOP
+    next_tasks := '{}';
+    FOR job IN
+      SELECT j.id, j.task_id, j.payload FROM graphile_worker._private_jobs j
+      WHERE j.is_available AND j.job_queue_id IS NULL AND j.run_at <= now()
+      ORDER BY j.priority, j.run_at, j.id
+      LIMIT cardinality(wanted) FOR UPDATE SKIP LOCKED
+    LOOP
+      EXIT WHEN job.task_id IS DISTINCT FROM run_task OR job.payload->>'w' IS DISTINCT FROM workspace::text;
+      DELETE FROM graphile_worker._private_jobs j WHERE j.id = job.id;
+      next_tasks := next_tasks || (job.payload->>'ti')::uuid;
+    END LOOP;
+    IF cardinality(next_tasks) > 0 THEN
+      RETURN QUERY SELECT NULL::jsonb, to_jsonb(c)
+      FROM baton_claim(next_tasks, array_fill(workspace, ARRAY[cardinality(next_tasks)]),
+                       wanted[1:cardinality(next_tasks)]) c;
+    END IF;
+  END LOOP;
 END
 $$;
