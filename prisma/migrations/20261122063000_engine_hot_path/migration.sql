@@ -36,8 +36,9 @@ CREATE FUNCTION baton_record_outcomes(
   log_bytes int[]
 ) RETURNS SETOF baton_outcome LANGUAGE plpgsql VOLATILE
 -- Planned once per session: PL/pgSQL keeps the statement's plan (as a SQL function planning took
--- twice as long as running), and the plan finds the rows by id whatever the arguments.
-SET plan_cache_mode = force_generic_plan AS $$
+-- twice as long as running). Without sequential scans, so that a plan made while the tables were
+-- small still finds the rows by id once they are large.
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 BEGIN
   RETURN QUERY WITH x AS (
     SELECT * FROM unnest(ids, workspace_ids, tries, states, outputs, errors, defer_states, terminals,
@@ -72,7 +73,9 @@ RETURNS TABLE (
   "maxTries" int, pool text, "deferState" jsonb, "attemptId" uuid, "workerId" text, "dagId" uuid,
   "dagVersionId" uuid, params jsonb, "logicalDate" timestamp(3), "dataIntervalStart" timestamp(3),
   "dataIntervalEnd" timestamp(3), "maxOutputBytes" int, "maxLogBytesPerAttempt" int
-) LANGUAGE plpgsql VOLATILE AS $$
+) LANGUAGE plpgsql VOLATILE
+-- Planned once per session, without sequential scans (as baton_record_outcomes).
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY WITH x AS (
@@ -120,7 +123,10 @@ CREATE FUNCTION baton_finish_attempts(
   ids uuid[], workspace_ids uuid[], tries int[], states "TaskState"[], outputs jsonb[], errors text[],
   defer_states jsonb[], terminals bool[], attempt_ids uuid[], attempt_states text[], log_texts text[],
   log_bytes int[], takers text[]
-) RETURNS TABLE (outcome jsonb, taken jsonb) LANGUAGE plpgsql VOLATILE AS $$
+) RETURNS TABLE (outcome jsonb, taken jsonb) LANGUAGE plpgsql VOLATILE
+-- Planned once per session (re-planning the statements inside took as long as running them),
+-- without sequential scans (as baton_record_outcomes).
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 DECLARE
   recorded baton_outcome[];
   workspace uuid;
