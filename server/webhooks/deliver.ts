@@ -372,8 +372,10 @@ async function waitForRun(scope: WorkspaceScope, runId: string, timeoutMs: numbe
       });
       return { state: run.state, outputs: Object.fromEntries(outputs.map((o) => [o.taskId, o.output])) };
     }
-    if (Date.now() + pause > deadline) return null;
-    await new Promise((resolve) => setTimeout(resolve, pause));
+    // Up to the deadline, not the last pause before it: the caller was promised waitSeconds.
+    const left = deadline - Date.now();
+    if (left <= 0) return null;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
     pause = Math.min(pause * 2, 250);
   }
 }
