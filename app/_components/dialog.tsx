@@ -2,6 +2,7 @@
 // A modal dialog on the native <dialog> element: the browser traps focus, closes on Escape and
 // makes the rest of the page inert, so the dialog only has to be opened and labelled.
 import { type ReactNode, useEffect, useId, useRef } from "react";
+import { Button } from "./button";
 
 export function Dialog({
   open,
@@ -55,5 +56,17 @@ export function Dialog({
         </div>
       )}
     </dialog>
+  );
+}
+
+/** A dialog form's buttons: Cancel, then the dialog's own action(s). */
+export function DialogActions({ onCancel, children }: { onCancel: () => void; children: ReactNode }) {
+  return (
+    <div className="flex justify-end gap-2">
+      <Button variant="secondary" onClick={onCancel}>
+        Cancel
+      </Button>
+      {children}
+    </div>
   );
 }

@@ -199,22 +199,37 @@ function SectionNav({ workspace }: { workspace: OpenWorkspace }) {
               : pathname === href;
             return (
               <li key={section.label}>
-                <Link
-                  href={href}
-                  aria-current={active ? "page" : undefined}
-                  className={`block rounded-md px-2 py-1.5 text-sm font-medium whitespace-nowrap ${focusRing} ${
-                    active
-                      ? "bg-indigo-50 text-indigo-700"
-                      : "text-slate-700 hover:bg-slate-100 hover:text-slate-900"
-                  }`}
-                >
+                <SideNavLink href={href} active={active}>
                   {section.label}
-                </Link>
+                </SideNavLink>
               </li>
             );
           })}
       </ul>
     </nav>
+  );
+}
+
+/** A link of a side navigation (the workspace's sections, the platform console's). */
+export function SideNavLink({
+  href,
+  active,
+  children,
+}: {
+  href: string;
+  active: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <Link
+      href={href}
+      aria-current={active ? "page" : undefined}
+      className={`block rounded-md px-2 py-1.5 text-sm font-medium whitespace-nowrap ${focusRing} ${
+        active ? "bg-indigo-50 text-indigo-700" : "text-slate-700 hover:bg-slate-100 hover:text-slate-900"
+      }`}
+    >
+      {children}
+    </Link>
   );
 }
 

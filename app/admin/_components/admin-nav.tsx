@@ -1,7 +1,6 @@
 "use client";
-import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { focusRing } from "@/app/_components/styles";
+import { SideNavLink } from "@/app/_components/shell";
 
 const sections = [
   {
@@ -28,17 +27,9 @@ export function AdminNav() {
           const active = section.current(pathname);
           return (
             <li key={section.href}>
-              <Link
-                href={section.href}
-                aria-current={active ? "page" : undefined}
-                className={`block rounded-md px-2 py-1.5 text-sm font-medium whitespace-nowrap ${focusRing} ${
-                  active
-                    ? "bg-indigo-50 text-indigo-700"
-                    : "text-slate-700 hover:bg-slate-100 hover:text-slate-900"
-                }`}
-              >
+              <SideNavLink href={section.href} active={active}>
                 {section.label}
-              </Link>
+              </SideNavLink>
             </li>
           );
         })}

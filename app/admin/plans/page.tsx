@@ -5,7 +5,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
-import { Dialog } from "@/app/_components/dialog";
+import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { formErrors } from "@/app/_components/errors";
 import { Field, SelectField, TextAreaField } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
@@ -227,14 +227,11 @@ function PlanDialog({
             ))}
           </div>
         </fieldset>
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose}>
           <Button type="submit" pending={save.isPending}>
             {mode === "create" ? "Create plan" : "Save plan"}
           </Button>
-        </div>
+        </DialogActions>
       </Form>
     </Dialog>
   );

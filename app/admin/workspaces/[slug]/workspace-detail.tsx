@@ -6,8 +6,9 @@ import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
+import { AuditTable } from "@/app/_components/audit-table";
 import { Button, buttonClass } from "@/app/_components/button";
-import { Dialog } from "@/app/_components/dialog";
+import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { errorCode, formErrors } from "@/app/_components/errors";
 import { SelectField, TextAreaField } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
@@ -336,10 +337,7 @@ function SuspensionSection({ workspace }: { workspace: Workspace }) {
             : `No new run starts and no queued task is admitted until you resume it. Its members see: “${reason.trim()}”`
         }
       >
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={close}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={close}>
           {suspended ? (
             <Button
               pending={resume.isPending}
@@ -358,16 +356,10 @@ function SuspensionSection({ workspace }: { workspace: Workspace }) {
               Suspend
             </Button>
           )}
-        </div>
+        </DialogActions>
       </Dialog>
     </Section>
   );
-}
-
-/** Compact JSON of an event's metadata, or nothing for an empty object. */
-function compact(metadata: unknown) {
-  if (metadata == null || (typeof metadata === "object" && Object.keys(metadata).length === 0)) return "";
-  return JSON.stringify(metadata);
 }
 
 function EventsSection({ workspace }: { workspace: Workspace }) {
@@ -379,27 +371,7 @@ function EventsSection({ workspace }: { workspace: Workspace }) {
       {workspace.events.length === 0 ? (
         <p className="text-sm text-slate-500">No events yet.</p>
       ) : (
-        <Table caption="Recent audit events" columns={["Time", "Actor", "Action", "Target", "Details"]}>
-          <Rows>
-            {workspace.events.map((event) => (
-              <tr key={event.id}>
-                <Cell>
-                  <Time value={event.createdAt} />
-                </Cell>
-                <Cell className="wrap-anywhere text-slate-900">{event.actorLabel}</Cell>
-                <Cell>
-                  <code className="font-mono text-xs">{event.action}</code>
-                </Cell>
-                <Cell className="wrap-anywhere">{event.target}</Cell>
-                <Cell className="min-w-48">
-                  <code className="font-mono text-xs wrap-anywhere text-slate-600">
-                    {compact(event.metadata)}
-                  </code>
-                </Cell>
-              </tr>
-            ))}
-          </Rows>
-        </Table>
+        <AuditTable caption="Recent audit events" events={workspace.events} />
       )}
     </Section>
   );

@@ -4,7 +4,7 @@
 import type { ReactNode } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
-import { Dialog } from "@/app/_components/dialog";
+import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { Form } from "@/app/_components/form";
 
 export function FormDialog({
@@ -34,14 +34,11 @@ export function FormDialog({
       <Form onValues={(values) => onValues(values)}>
         {message && <Alert tone="error">{message}</Alert>}
         {children}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose}>
           <Button type="submit" pending={pending}>
             {submitLabel}
           </Button>
-        </div>
+        </DialogActions>
       </Form>
     </Dialog>
   );

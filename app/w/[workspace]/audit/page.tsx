@@ -2,14 +2,13 @@
 import { useQueries } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
+import { AuditTable } from "@/app/_components/audit-table";
 import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
 import { errorMessage } from "@/app/_components/errors";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
-import { Cell, Rows, Table } from "@/app/_components/table";
-import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 
 export default function AuditPage() {
@@ -21,12 +20,6 @@ export default function AuditPage() {
       </RequirePermission>
     </>
   );
-}
-
-/** Compact JSON of an event's metadata, or nothing for an empty object. */
-function compact(metadata: unknown) {
-  if (metadata == null || (typeof metadata === "object" && Object.keys(metadata).length === 0)) return "";
-  return JSON.stringify(metadata);
 }
 
 function AuditLog() {
@@ -52,28 +45,7 @@ function AuditLog() {
           </EmptyState>
         ) : (
           <>
-            <Table caption="Audit log" columns={["Time", "Actor", "Action", "Target", "IP", "Metadata"]}>
-              <Rows>
-                {events.map((event) => (
-                  <tr key={event.id}>
-                    <Cell>
-                      <Time value={event.createdAt} />
-                    </Cell>
-                    <Cell className="wrap-anywhere text-slate-900">{event.actorLabel}</Cell>
-                    <Cell>
-                      <code className="font-mono text-xs">{event.action}</code>
-                    </Cell>
-                    <Cell className="wrap-anywhere">{event.target}</Cell>
-                    <Cell className="font-mono text-xs">{event.ip}</Cell>
-                    <Cell className="min-w-48">
-                      <code className="font-mono text-xs wrap-anywhere text-slate-600">
-                        {compact(event.metadata)}
-                      </code>
-                    </Cell>
-                  </tr>
-                ))}
-              </Rows>
-            </Table>
+            <AuditTable caption="Audit log" events={events} withIp />
             {last.error && (
               <Alert tone="error" title="Could not load more events" className="mt-4">
                 {errorMessage(last.error)}

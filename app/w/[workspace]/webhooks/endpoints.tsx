@@ -8,7 +8,7 @@ import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { CopyField } from "@/app/_components/copy-field";
-import { Dialog } from "@/app/_components/dialog";
+import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { errorMessage } from "@/app/_components/errors";
 import { SelectField } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
@@ -161,14 +161,11 @@ function RotateDialog({
             </option>
           ))}
         </SelectField>
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose}>
           <Button type="submit" pending={rotate.isPending} pendingLabel="Rotating…">
             Rotate secret
           </Button>
-        </div>
+        </DialogActions>
       </Form>
     </Dialog>
   );

@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
-import { Dialog } from "@/app/_components/dialog";
+import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { EmptyState } from "@/app/_components/empty-state";
 import { errorMessage, formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
@@ -118,14 +118,11 @@ export function BackfillDialog({
           autoComplete="off"
           hint="Shown with each run of the backfill."
         />
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose}>
           <Button type="submit" pending={create.isPending} pendingLabel="Starting…">
             Start backfill
           </Button>
-        </div>
+        </DialogActions>
       </Form>
     </Dialog>
   );

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
-import { Dialog } from "@/app/_components/dialog";
+import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
@@ -76,14 +76,11 @@ export function TriggerDialog({
           autoComplete="off"
           hint="Shown with the run, for the team."
         />
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose}>
           <Button type="submit" pending={trigger.isPending || trigger.isSuccess} pendingLabel="Starting…">
             Trigger run
           </Button>
-        </div>
+        </DialogActions>
       </Form>
     </Dialog>
   );

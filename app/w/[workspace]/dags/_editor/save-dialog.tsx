@@ -2,7 +2,7 @@
 // Saving makes a new version: the author says what changed, the server validates once more.
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
-import { Dialog } from "@/app/_components/dialog";
+import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { errorMessage } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
@@ -67,14 +67,11 @@ export function SaveDialog({
           autoFocus
           placeholder="Retry the fetch more often"
         />
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
+        <DialogActions onCancel={onClose}>
           <Button type="submit" pending={pending}>
             Save version
           </Button>
-        </div>
+        </DialogActions>
       </Form>
     </Dialog>
   );
