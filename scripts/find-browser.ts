@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { env } from "@/server/config";
 
 const candidates = [
   "/usr/bin/chromium",
@@ -27,7 +28,7 @@ function playwrightChromium(): string | undefined {
 }
 
 export function findBrowser(log: (line: string) => void): string {
-  const configured = process.env.BATON_CHROMIUM_PATH;
+  const configured = env.BATON_CHROMIUM_PATH;
   if (configured) {
     if (!existsSync(configured)) throw new Error(`BATON_CHROMIUM_PATH=${configured} does not exist`);
     log(`browser: ${configured} (from BATON_CHROMIUM_PATH)`);

@@ -4,10 +4,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { env } from "@/server/config";
 import { type EmbeddedDatabase, startEmbeddedPostgres } from "@/server/db/embedded";
 import { connectionFields, withDatabase } from "@/server/db/url";
 
-export const dataDir = path.resolve(process.env.BATON_DATA_DIR ?? ".data");
+export const dataDir = path.resolve(env.BATON_DATA_DIR);
 
 interface LocalSecrets {
   nextauthSecret: string;
@@ -29,7 +30,7 @@ function localSecrets(): LocalSecrets {
 
 /** The master key of a local installation, as BATON_MASTER_KEYS, when none is set. */
 export function localMasterKeys(): string | undefined {
-  if (process.env.BATON_MASTER_KEYS || process.env.BATON_MASTER_KEY) return undefined;
+  if (env.BATON_MASTER_KEYS || env.BATON_MASTER_KEY) return undefined;
   return `1:${localSecrets().masterKey}`;
 }
 
@@ -40,10 +41,10 @@ export interface LocalDatabase {
 
 /** DATABASE_URL if set; otherwise the embedded server (started now) and its `baton` database. */
 export async function localDatabase(log: (line: string) => void = () => {}): Promise<LocalDatabase> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL };
   const embedded = await startEmbeddedPostgres({
     dir: path.join(dataDir, "postgres"),
-    port: Number(process.env.BATON_PG_PORT ?? 0) || undefined,
+    port: env.BATON_PG_PORT || undefined,
     log,
   });
   const client = new pg.Client(connectionFields(embedded.serverUrl));
@@ -57,14 +58,14 @@ export async function localDatabase(log: (line: string) => void = () => {}): Pro
 /** Fills in what a local run needs and production must set itself. */
 export function localEnvironment(databaseUrl: string, port: number): NodeJS.ProcessEnv {
   const secrets = localSecrets();
-  const env: NodeJS.ProcessEnv = {
+  const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
-    NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.nextauthSecret,
-    NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+    NEXTAUTH_SECRET: env.NEXTAUTH_SECRET ?? secrets.nextauthSecret,
+    NEXTAUTH_URL: env.NEXTAUTH_URL ?? `http://localhost:${port}`,
     NEXT_TELEMETRY_DISABLED: "1",
   };
   const masterKeys = localMasterKeys();
-  if (masterKeys) env.BATON_MASTER_KEYS = masterKeys;
-  return env;
+  if (masterKeys) childEnv.BATON_MASTER_KEYS = masterKeys;
+  return childEnv;
 }

@@ -1,7 +1,9 @@
 // `npm run migrate`: applies Baton's and graphile-worker's migrations to DATABASE_URL.
+
+import { env } from "@/server/config";
 import { migrateAll } from "@/server/db/migrate-all";
 
-const url = process.env.DATABASE_URL;
+const url = env.DATABASE_URL;
 if (!url) {
   console.error("DATABASE_URL is not set");
   process.exit(1);

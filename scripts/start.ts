@@ -3,15 +3,17 @@
 // needed, then runs the web server and a worker until Ctrl-C stops them all.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { checkConfig, env as settings } from "@/server/config";
 import { freePort } from "@/server/db/embedded";
 import { migrateAll } from "@/server/db/migrate-all";
 import { dataDir, localDatabase, localEnvironment } from "./local-env";
 
+checkConfig("start");
 const dev = process.argv.includes("--dev");
 const say = (line: string) => console.log(`[baton] ${line}`);
 
 say(
-  process.env.DATABASE_URL
+  settings.DATABASE_URL
     ? "using DATABASE_URL"
     : `starting the embedded PostgreSQL (data in ${dataDir}/postgres)`,
 );
@@ -19,7 +21,7 @@ const database = await localDatabase();
 const applied = await migrateAll(database.url);
 say(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");
 
-const port = await freePort(Number(process.env.PORT ?? 3000));
+const port = await freePort(settings.PORT ?? 3000);
 const env = localEnvironment(database.url, port);
 
 if (!dev && !existsSync(".next/BUILD_ID")) {

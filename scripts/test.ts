@@ -10,11 +10,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { checkConfig, env as settings } from "@/server/config";
 import { startEmbeddedPostgres } from "@/server/db/embedded";
 import { migrateAll } from "@/server/db/migrate-all";
 import { connectionFields, withDatabase } from "@/server/db/url";
 import { findBrowser } from "./find-browser";
 
+checkConfig("test");
 const say = (line: string) => console.log(`[test] ${line}`);
 const lockFile = ".data/browser-suite.lock";
 const args = process.argv.slice(2);
@@ -29,10 +31,10 @@ const wants = (project: string) =>
 // A cluster of its own per run (initialising one takes about a second), so that several test
 // runs on one machine never share or drop each other's databases.
 const clusterDir = path.join(os.tmpdir(), `baton-test-pg-${process.pid}`);
-const embedded = process.env.TEST_DATABASE_URL
+const embedded = settings.TEST_DATABASE_URL
   ? undefined
   : await startEmbeddedPostgres({ dir: clusterDir, durable: false });
-const serverUrl = withDatabase(process.env.TEST_DATABASE_URL ?? embedded!.serverUrl, "postgres");
+const serverUrl = withDatabase(settings.TEST_DATABASE_URL ?? embedded!.serverUrl, "postgres");
 say(
   embedded
     ? `PostgreSQL: embedded server at ${new URL(serverUrl).host}`

@@ -1,9 +1,9 @@
 // Production entry point of a worker process: `npm run worker` with DATABASE_URL set.
-import { assertProductionConfig } from "@/server/config";
+import { checkConfig } from "@/server/config";
 import { closeDb } from "@/server/db/client";
 import { startWorker } from "./runner";
 
-assertProductionConfig("worker");
+checkConfig("worker", { production: true });
 const runner = await startWorker();
 console.log("baton worker running");
 

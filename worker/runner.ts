@@ -1,6 +1,7 @@
 // Starts graphile-worker on the shared pool with Baton's job catalog, and the heartbeats that
 // tell the reaper this process's attempts are alive.
 import { Logger, type Runner, run } from "graphile-worker";
+import { env } from "@/server/config";
 import { pgPool } from "@/server/db/client";
 import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
 import { abortAll, countingSlot, setWorkerSlots, startHeartbeats } from "@/server/engine/worker-registry";
@@ -8,7 +9,7 @@ import { flushUsage } from "@/server/usage/meter";
 import { crontab, taskList } from "./tasks";
 
 /** graphile-worker logs every job at info level; keep warnings and errors unless asked. */
-const verbose = process.env.BATON_WORKER_LOG === "debug";
+const verbose = env.BATON_WORKER_LOG === "debug";
 const logger = new Logger(() => (level, message) => {
   if (level === "error") console.error(message);
   else if (level === "warning") console.warn(message);
@@ -16,7 +17,7 @@ const logger = new Logger(() => (level, message) => {
 });
 
 export async function startWorker(options: { concurrency?: number } = {}): Promise<Runner> {
-  const concurrency = options.concurrency ?? Number(process.env.BATON_WORKER_CONCURRENCY ?? 10);
+  const concurrency = options.concurrency ?? env.BATON_WORKER_CONCURRENCY;
   setWorkerSlots(concurrency);
   const runner = await run({
     pgPool: pgPool(),
@@ -61,7 +62,7 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
  * so several workers doing it at once is harmless.
  */
 function startReaping(): () => void {
-  const every = Number(process.env.BATON_REAP_EVERY_MS ?? 10_000);
+  const every = env.BATON_REAP_EVERY_MS;
   let busy = false;
   const timer = setInterval(
     async () => {

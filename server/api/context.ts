@@ -2,6 +2,7 @@
 
 import { clientIp } from "@/server/auth/options";
 import { currentUser } from "@/server/auth/session";
+import { env } from "@/server/config";
 import { authenticateToken } from "@/server/tokens/service";
 import type { Context } from "./trpc";
 
@@ -10,7 +11,7 @@ export async function contextFromRequest(
   { allowSession }: { allowSession: boolean },
 ): Promise<Context> {
   const ip = clientIp(request.headers);
-  const baseUrl = process.env.NEXTAUTH_URL ?? new URL(request.url).origin;
+  const baseUrl = env.NEXTAUTH_URL ?? new URL(request.url).origin;
   const authorization = request.headers.get("authorization");
   if (authorization?.toLowerCase().startsWith("bearer ")) {
     return { caller: await authenticateToken(authorization.slice(7).trim(), ip), ip, baseUrl };

@@ -4,6 +4,7 @@
 // the expiry bounds it; single use is enforced by the approval's deferState (the nonce must be one
 // the wait issued and not yet used), see service.ts.
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { env } from "@/server/config";
 
 export interface ApprovalLinkClaims {
   /** Workspace id. */
@@ -25,7 +26,7 @@ let derived: { secret: string; key: Buffer } | undefined;
 
 /** A key of its own for links, so a link signature can never be confused with a session's. */
 function linkKey(): Buffer {
-  const secret = process.env.NEXTAUTH_SECRET;
+  const secret = env.NEXTAUTH_SECRET;
   if (!secret) throw new Error("NEXTAUTH_SECRET is not set; approval links cannot be signed or checked");
   if (derived?.secret !== secret) {
     derived = { secret, key: Buffer.from(hkdfSync("sha256", secret, "baton", "approval-links-v1", 32)) };

@@ -2,14 +2,15 @@
 // PostgreSQL (rate-limiter-flexible's store, table `rate_limits`), so every web process shares
 // the counters. A success clears the account's counter.
 import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
+import { env } from "@/server/config";
 import { pgPool } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 
 const limits = {
   /** Failed sign-ins allowed per account before it is locked for a while. */
-  account: { points: Number(process.env.BATON_SIGNIN_ACCOUNT_LIMIT ?? 10), duration: 15 * 60 },
+  account: { points: env.BATON_SIGNIN_ACCOUNT_LIMIT, duration: 15 * 60 },
   /** Failed sign-ins allowed per IP address (many accounts from one place). */
-  ip: { points: Number(process.env.BATON_SIGNIN_IP_LIMIT ?? 50), duration: 15 * 60 },
+  ip: { points: env.BATON_SIGNIN_IP_LIMIT, duration: 15 * 60 },
 };
 
 let limiters: { pool: unknown; account: RateLimiterPostgres; ip: RateLimiterPostgres } | undefined;

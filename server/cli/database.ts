@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { dataDir, localDatabase, localMasterKeys } from "@/scripts/local-env";
+import { env } from "@/server/config";
 import { closeDb } from "@/server/db/client";
 import { migrateAll } from "@/server/db/migrate-all";
 import { connectionFields, withDatabase } from "@/server/db/url";
@@ -22,8 +23,8 @@ export interface CliDatabase {
 
 /** Opens the database for one command; `note` gets a line for the person waiting on a slow start. */
 export async function openDatabase(note: (line: string) => void = () => {}): Promise<CliDatabase> {
-  if (process.env.DATABASE_URL) {
-    const url = process.env.DATABASE_URL;
+  if (env.DATABASE_URL) {
+    const url = env.DATABASE_URL;
     await migrateAll(url);
     return { url, close: async () => {} };
   }

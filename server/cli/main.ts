@@ -14,6 +14,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { z } from "zod";
+import { checkConfig, env } from "@/server/config";
 import { closeDb, db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
@@ -140,7 +141,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
       }
       return user;
     },
-    resolvePath: (file) => path.resolve(process.env.BATON_CWD ?? process.env.INIT_CWD ?? process.cwd(), file),
+    resolvePath: (file) => path.resolve(env.BATON_CWD ?? process.env.INIT_CWD ?? process.cwd(), file),
   };
 
   const program = new Command("baton")
@@ -183,7 +184,7 @@ function reportError(error: unknown, stderr: CliIo["stderr"]): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`baton: ${message}\n`);
-  if (process.env.BATON_DEBUG && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+  if (env.BATON_DEBUG && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   return 1;
 }
 
@@ -219,6 +220,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  checkConfig("cli");
   const code = await runCli(process.argv.slice(2));
   await closeDb();
   process.exit(code);

@@ -7,6 +7,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "@/prisma/generated/client";
+import { env } from "@/server/config";
 import { connectionFields } from "./url";
 
 export type Db = PrismaClient;
@@ -15,7 +16,7 @@ let pool: pg.Pool | undefined;
 let client: PrismaClient | undefined;
 
 export function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
+  const url = env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set: start Baton with `npm start`, which provides one");
   return url;
 }
@@ -24,7 +25,7 @@ export function pgPool(): pg.Pool {
   if (!pool) {
     pool = new pg.Pool({
       ...connectionFields(databaseUrl()),
-      max: Number(process.env.BATON_DB_POOL_SIZE ?? 10),
+      max: env.BATON_DB_POOL_SIZE,
       application_name: "baton",
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process;

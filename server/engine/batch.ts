@@ -3,6 +3,7 @@
 // and under load ten worker slots finishing together pay one transaction instead of ten. This is
 // what lets throughput grow with the number of slots rather than with round trips per task. A few
 // batches run at once, so that one batch's round trips do not leave the database idle.
+import { env } from "@/server/config";
 
 interface Waiting<I, O> {
   item: I;
@@ -19,7 +20,7 @@ export function batched<I, O>(
   options: { maxSize?: number; maxInFlight?: number } = {},
 ): (item: I) => Promise<O> {
   const maxSize = options.maxSize ?? 64;
-  const maxInFlight = options.maxInFlight ?? Number(process.env.BATON_BATCHES_IN_FLIGHT ?? 2);
+  const maxInFlight = options.maxInFlight ?? env.BATON_BATCHES_IN_FLIGHT;
   let waiting: Waiting<I, O>[] = [];
   let inFlight = 0;
 

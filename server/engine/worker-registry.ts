@@ -1,5 +1,7 @@
 // The attempts this worker process is running, so heartbeats can prove they are alive and
 // cancellations reach them. Heartbeats are one UPDATE per interval for all of them together.
+
+import { env } from "@/server/config";
 import { sql } from "./sql";
 
 const active = new Map<string, AbortController>();
@@ -59,7 +61,7 @@ export function runsHere(runId: string): boolean {
 }
 
 /** Seconds without a heartbeat after which an attempt counts as lost (its worker died). */
-export const LOST_AFTER_SECONDS = Number(process.env.BATON_LOST_ATTEMPT_SECONDS ?? 30);
+export const LOST_AFTER_SECONDS = env.BATON_LOST_ATTEMPT_SECONDS;
 
 /**
  * Every `intervalMs`, marks this process's attempts alive. An attempt that is no longer

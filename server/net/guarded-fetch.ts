@@ -10,6 +10,7 @@ import https from "node:https";
 import type { LookupFunction } from "node:net";
 import { addAbortSignal } from "node:stream";
 import ipaddr from "ipaddr.js";
+import { env } from "@/server/config";
 import {
   type AllowList,
   egressRefusal,
@@ -114,7 +115,7 @@ const BODY_HEADERS = [
  * read on first use.
  */
 export const guardedFetch: GuardedFetch = (url, init) => {
-  defaultFetch ??= createGuardedFetch({ allow: (process.env.BATON_HTTP_ALLOW ?? "").split(",") });
+  defaultFetch ??= createGuardedFetch({ allow: (env.BATON_HTTP_ALLOW ?? "").split(",") });
   return defaultFetch(url, init);
 };
 let defaultFetch: GuardedFetch | undefined;

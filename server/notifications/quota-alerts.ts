@@ -3,6 +3,8 @@
 //
 // "Once" holds across processes: the QuotaAlert row (workspace, quota, month, threshold) is
 // inserted ON CONFLICT DO NOTHING, and only the checker whose insert went in notifies.
+
+import { env } from "@/server/config";
 import { pgPool } from "@/server/db/client";
 import { mailEnabled, sendMail } from "@/server/mail/send";
 import { quotaCatalog } from "@/server/quotas/catalog";
@@ -105,7 +107,7 @@ async function announce(levels: Reached[], period: string): Promise<void> {
     return { title, body, link, emails: managers.map((m) => m.user.email) };
   });
   if (!message || !mailEnabled()) return;
-  const base = process.env.NEXTAUTH_URL?.replace(/\/$/, "");
+  const base = env.NEXTAUTH_URL?.replace(/\/$/, "");
   for (const to of message.emails) {
     // A mail server that is down must not stop the other e-mails (the in-app notices are written).
     await sendMail({

@@ -6,6 +6,7 @@
 // Server-only: executors import it lazily.
 import dns from "node:dns/promises";
 import ipaddr from "ipaddr.js";
+import { env } from "@/server/config";
 import { type AllowList, egressRefusal, hostnameRefusal, parseAllowList } from "@/server/net/address-policy";
 import { NonRetryableError } from "./execution";
 
@@ -13,8 +14,8 @@ let allowList: { env: string; list: AllowList } | undefined;
 
 /** The installation's allow-list: the same `BATON_HTTP_ALLOW` the guarded HTTP client uses. */
 function installationAllowList(): AllowList {
-  const env = process.env.BATON_HTTP_ALLOW ?? "";
-  if (allowList?.env !== env) allowList = { env, list: parseAllowList(env.split(",")) };
+  const raw = env.BATON_HTTP_ALLOW ?? "";
+  if (allowList?.env !== raw) allowList = { env: raw, list: parseAllowList(raw.split(",")) };
   return allowList.list;
 }
 

@@ -6,12 +6,13 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { contextFromRequest } from "@/server/api/context";
 import { createCaller } from "@/server/api/root";
 import { problemsOf } from "@/server/api/trpc";
+import { env } from "@/server/config";
 import { dagJsonSchema } from "@/server/dags/json-schema";
 import { AppError, httpStatus, type Problem } from "@/server/errors";
 import { openApiDocument } from "./openapi";
 import { type RestRoute, restRoutes } from "./routes";
 
-const MAX_BODY_BYTES = Number(process.env.BATON_API_MAX_BODY_BYTES ?? 1_048_576);
+const MAX_BODY_BYTES = env.BATON_API_MAX_BODY_BYTES;
 
 /** Extra documents served beside the API (JSON Schemas and the like), by path under /api/v1. */
 const documents = new Map<string, () => unknown>([

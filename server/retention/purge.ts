@@ -16,6 +16,7 @@
 // re-checks the age of what it deletes, so a run that started again meanwhile (cleared tasks)
 // keeps its rows. Cross-tenant housekeeping like the reaper: every statement names the workspace.
 import { setTimeout as sleep } from "node:timers/promises";
+import { env } from "@/server/config";
 import { sql } from "@/server/engine/sql";
 import { notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -75,7 +76,7 @@ export async function logRetentionDays(scope: WorkspaceScope): Promise<number> {
 export async function applyRetention(options: RetentionOptions = {}): Promise<RetentionReport> {
   const now = options.now ?? new Date();
   const ctx: Context = {
-    batchSize: options.batchSize ?? Number(process.env.BATON_RETENTION_BATCH ?? 500),
+    batchSize: options.batchSize ?? env.BATON_RETENTION_BATCH,
     pauseMs: options.pauseMs ?? 20,
     statements: 0,
   };

@@ -2,6 +2,8 @@
 // hot paths (a task finishing, a webhook delivery) never write a usage row themselves. A flush
 // runs about a second after the first count it holds, and on a worker's graceful stop; a process
 // that dies loses at most that second of counts.
+
+import { env } from "@/server/config";
 import { pgPool } from "@/server/db/client";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 
@@ -12,7 +14,7 @@ export interface UsageCounts {
   webhookDeliveries: number;
 }
 
-const FLUSH_AFTER_MS = Number(process.env.BATON_USAGE_FLUSH_MS ?? 1000);
+const FLUSH_AFTER_MS = env.BATON_USAGE_FLUSH_MS;
 
 /** Counts not yet written, by workspace and UTC day ("<workspaceId> <YYYY-MM-DD>"). */
 let pending = new Map<string, UsageCounts>();

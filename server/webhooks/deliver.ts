@@ -11,6 +11,7 @@
 //
 // The log's statements are plain SQL (delivery-log.ts); reads of runs go through the scope.
 import { randomUUID } from "node:crypto";
+import { env } from "@/server/config";
 import { paramsValidator } from "@/server/dags/definition";
 import { compiledVersion } from "@/server/engine/graph";
 import { triggerRun } from "@/server/engine/runs";
@@ -317,10 +318,8 @@ export async function acceptDelivery(
  * Runs of one DAG this process creates at once; the rest wait here, not in PostgreSQL. Default:
  * half the connection pool, so a burst to one DAG leaves the other half to everything else.
  */
-const RUNS_AT_ONCE_PER_DAG = Number(
-  process.env.BATON_WEBHOOK_RUNS_PER_DAG ??
-    Math.max(2, Math.floor(Number(process.env.BATON_DB_POOL_SIZE ?? 10) / 2)),
-);
+const RUNS_AT_ONCE_PER_DAG =
+  env.BATON_WEBHOOK_RUNS_PER_DAG ?? Math.max(2, Math.floor(env.BATON_DB_POOL_SIZE / 2));
 const creating = new Map<string, { active: number; waiting: Array<() => void> }>();
 
 /**

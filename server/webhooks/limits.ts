@@ -7,12 +7,13 @@
 //    minute are written to the delivery log, so that junk sent to a public URL cannot flood it.
 //    The sender still gets its 401/413 either way.
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { env } from "@/server/config";
 import { pgPool } from "@/server/db/client";
 
 /** Body size limit of a delivery (413 beyond). */
-export const maxBodyBytes = () => Number(process.env.BATON_WEBHOOK_MAX_BODY_BYTES ?? 1_048_576);
+export const maxBodyBytes = () => env.BATON_WEBHOOK_MAX_BODY_BYTES;
 /** Bytes of a body kept in the delivery log. */
-export const loggedBodyBytes = () => Number(process.env.BATON_WEBHOOK_LOG_BODY_BYTES ?? 65_536);
+export const loggedBodyBytes = () => env.BATON_WEBHOOK_LOG_BODY_BYTES;
 const UNVERIFIED_LOGGED_PER_MINUTE = 30;
 
 let state:

@@ -12,6 +12,8 @@
 // The endpoint is looked up by id before any workspace is known: one cross-workspace read, in plain
 // SQL like the engine's (it runs on every delivery). Everything after acts in the endpoint's
 // workspace: the scope for runs, the delivery log's statements naming the workspace.
+
+import { env } from "@/server/config";
 import { sql } from "@/server/engine/sql";
 import { AppError, httpStatus } from "@/server/errors";
 import { suspendedMessage } from "@/server/quotas/errors";
@@ -235,7 +237,7 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
         headers,
         logged,
         idempotencyKey: key,
-        baseUrl: process.env.NEXTAUTH_URL ?? new URL(request.url).origin,
+        baseUrl: env.NEXTAUTH_URL ?? new URL(request.url).origin,
         wait: true,
       },
     );

@@ -3,7 +3,7 @@
 // execution time (only what a task references).
 import type { TRPCError } from "@trpc/server";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { missingConfig } from "@/server/config";
+import { configProblems } from "@/server/config";
 import { resolveForExecution } from "@/server/config/resolve";
 import { createSecret } from "@/server/config/secrets";
 import { db } from "@/server/db/client";
@@ -509,14 +509,21 @@ describe("no secret value in any answer", () => {
 describe("production configuration", () => {
   it("refuses to start web or worker without a usable master key", () => {
     const base = { DATABASE_URL: "postgres://x", NEXTAUTH_SECRET: "s" };
-    expect(missingConfig("worker", base).map((m) => m.name)).toEqual([
+    expect(configProblems("worker", { env: base, production: true }).map((m) => m.name)).toEqual([
       "BATON_MASTER_KEYS (or BATON_MASTER_KEY)",
     ]);
-    expect(missingConfig("web", base).map((m) => m.name)).toEqual([
+    expect(configProblems("web", { env: base, production: true }).map((m) => m.name)).toEqual([
       "BATON_MASTER_KEYS (or BATON_MASTER_KEY)",
     ]);
-    expect(missingConfig("web", { ...base, BATON_MASTER_KEYS: `1:${key1}` })).toEqual([]);
-    expect(missingConfig("worker", { ...base, BATON_MASTER_KEY: key1 })).toEqual([]);
-    expect(missingConfig("worker", { ...base, BATON_MASTER_KEYS: "1:short" })[0]!.problem).toMatch(/key/);
+    expect(
+      configProblems("web", { env: { ...base, BATON_MASTER_KEYS: `1:${key1}` }, production: true }),
+    ).toEqual([]);
+    expect(configProblems("worker", { env: { ...base, BATON_MASTER_KEY: key1 }, production: true })).toEqual(
+      [],
+    );
+    expect(
+      configProblems("worker", { env: { ...base, BATON_MASTER_KEYS: "1:short" }, production: true })[0]!
+        .problem,
+    ).toMatch(/key/);
   });
 });

@@ -3,6 +3,7 @@
 // with a token (--url and --token, or BATON_URL and BATON_TOKEN), as a CI job would.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { env } from "@/server/config";
 import { parseAndValidateDag } from "@/server/dags/serialize";
 import { pushDag } from "@/server/dags/service";
 import { AppError } from "@/server/errors";
@@ -57,11 +58,11 @@ export function registerDagCommands(program: Command, cli: Cli): void {
       ) => {
         const text = readFileSync(cli.resolvePath(file), "utf8");
         const format = formatOf(file);
-        const url = options.url ?? process.env.BATON_URL;
+        const url = options.url ?? env.BATON_URL;
         if (url) {
           const result = await pushOverHttp(
             url,
-            options.token ?? process.env.BATON_TOKEN,
+            options.token ?? env.BATON_TOKEN,
             text,
             format,
             options.message,
@@ -86,7 +87,7 @@ export function registerDagCommands(program: Command, cli: Cli): void {
         cli.out(describe(pushed));
       },
     );
-  worksWithoutDatabase.set(push, (options) => Boolean(options.url ?? process.env.BATON_URL));
+  worksWithoutDatabase.set(push, (options) => Boolean(options.url ?? env.BATON_URL));
 }
 
 interface Pushed {

@@ -3,6 +3,7 @@
 // `SECRET=$(baton webhook rotate-secret …)` captures it.
 import type { Command } from "commander";
 import { z } from "zod";
+import { env } from "@/server/config";
 import { dagIdPattern } from "@/server/dags/definition";
 import type { ParamMapping } from "@/server/triggers/mapping";
 import { uuid, workspaceSlug } from "@/server/validation";
@@ -27,7 +28,7 @@ const mapEntry = z
   .regex(/^[^=]+=/, 'use <param>=<source>, e.g. "number=/pull_request/number" or "sender=header:X-Sender"');
 
 /** The URL senders use: the installation's public address. */
-const baseUrl = () => process.env.BATON_URL ?? process.env.NEXTAUTH_URL ?? "http://localhost:3000";
+const baseUrl = () => env.BATON_URL ?? env.NEXTAUTH_URL ?? "http://localhost:3000";
 
 export function registerWebhookCommands(program: Command, cli: Cli): void {
   const webhook = program.command("webhook").description("Create, list and rotate webhook endpoints");

@@ -66,8 +66,10 @@ export function approvalWait(deferState: unknown): ApprovalWait | null {
 
 /** Where the links of a wait point: `<base>/api/approvals/<token>`. */
 async function approvalLinks(claims: { w: string; r: string; t: string; m: number; e: number; n: string }) {
-  const base = process.env.NEXTAUTH_URL;
-  if (!base || !process.env.NEXTAUTH_SECRET) {
+  // Imported here, not at the top: the operator catalog (and so this module) is in the browser bundle.
+  const { env } = await import("@/server/config");
+  const base = env.NEXTAUTH_URL;
+  if (!base || !env.NEXTAUTH_SECRET) {
     throw new NonRetryableError(
       "Approval links need NEXTAUTH_URL (the web address) and NEXTAUTH_SECRET on the worker; unset notify or configure them",
     );
