@@ -4,9 +4,10 @@ import { Logger, type Runner, run } from "graphile-worker";
 import { env } from "@/server/config";
 import { pgPool } from "@/server/db/client";
 import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
+import { SHARED_POOL } from "@/server/engine/worker-pools";
 import { abortAll, countingSlot, setWorkerSlots, startHeartbeats } from "@/server/engine/worker-registry";
 import { flushUsage } from "@/server/usage/meter";
-import { crontab, taskList } from "./tasks";
+import { crontab, taskListFor } from "./tasks";
 
 /** graphile-worker logs every job at info level; keep warnings and errors unless asked. */
 const verbose = env.BATON_WORKER_LOG === "debug";
@@ -19,6 +20,7 @@ const logger = new Logger(() => (level, message) => {
 export async function startWorker(options: { concurrency?: number } = {}): Promise<Runner> {
   const concurrency = options.concurrency ?? env.BATON_WORKER_CONCURRENCY;
   setWorkerSlots(concurrency);
+  const taskList = taskListFor([SHARED_POOL]);
   const runner = await run({
     pgPool: pgPool(),
     // Counted, so that a finishing task knows whether another slot is idle (worker-registry.ts).

@@ -6,9 +6,9 @@
 // Instances found by id or by (run, task) compare their state as text, so that a prepared plan
 // never picks them by state instead (server/engine/sql.ts).
 
+import { enqueue } from "@/server/jobs/catalog";
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
-import { addJob, jobNames } from "./jobs";
 import { lockRunGate, monthlyQuotaBlock, type QuotaBlock, type RunGate, waitingReasons } from "./run-gate";
 import { sql as pooled, type Sql, transaction } from "./sql";
 import type { TaskState } from "./states";
@@ -350,15 +350,20 @@ export async function endRun(
   // a job of their own: taking the workspace's run-gate lock here, behind the run and task locks
   // this transaction holds, would make every run end wait on every trigger.
   if (rowCount) {
-    await addJob(sql, jobNames.startRuns, { w: run.workspaceId }, undefined, `start-runs:${run.workspaceId}`);
+    await enqueue(
+      sql,
+      "engine:start-runs",
+      { workspaceId: run.workspaceId },
+      { jobKey: `start-runs:${run.workspaceId}` },
+    );
   }
   // Runs of other DAGs triggered by this outcome (server/triggers), started by a job.
   if (rowCount) await enqueueDagOutcome(sql, run, state);
   // The DAG's onSuccess / onFailure notifications, sent by a job once this transaction commits.
   const callbacks =
     state === "success" ? compiled.dag.onSuccess : state === "failed" ? compiled.dag.onFailure : [];
-  if (rowCount && callbacks?.length) {
-    await addJob(sql, jobNames.runCallbacks, { run: run.id, w: run.workspaceId, state });
+  if (rowCount && callbacks?.length && state !== "cancelled") {
+    await enqueue(sql, "engine:run-callbacks", { runId: run.id, workspaceId: run.workspaceId, state });
   }
 }
 
@@ -450,7 +455,13 @@ export async function startQueuedRuns(
     running++;
     dagRunning.set(run.dagId, ofDag + 1);
     started.push(run);
-    if (timeoutAt) await addJob(sql, jobNames.timeoutRun, { run: run.id, w: run.workspaceId }, timeoutAt);
+    if (timeoutAt)
+      await enqueue(
+        sql,
+        "engine:timeout-run",
+        { runId: run.id, workspaceId: run.workspaceId },
+        { runAt: timeoutAt },
+      );
     const compiled = await compiledVersion(sql, run.dagVersionId);
     if (compiled.tasks.size === 0) {
       await endRun(sql, run, compiled);

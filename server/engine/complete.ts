@@ -8,13 +8,13 @@
 // that only gives slots back (nothing downstream to advance, a fan-out's tasks) is instead a
 // single database call, baton_finish_attempts, unless work is queued and an admission is due.
 import { retryDelaySeconds } from "@/server/dags/definition";
+import { payloadSql } from "@/server/jobs/catalog";
 import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
 import { batched } from "./batch";
 import { type ClaimedAttempt, type ClaimRequest, claimedFromJson, claimMany } from "./claim";
 import { dispatch } from "./dispatch";
 import { type CompiledDag, compiledVersion } from "./graph";
-import { jobNames } from "./jobs";
 import { type LogChunk, storeLogChunk } from "./logs";
 import { sql as pooled, type Sql, transaction } from "./sql";
 import type { TaskState } from "./states";
@@ -306,11 +306,17 @@ function outcomeParams(completions: Completion[], plans: Plan[]): unknown[] {
   ];
 }
 
+const requeuePayload = payloadSql("engine:requeue-task", {
+  taskInstanceId: "x.id",
+  workspaceId: "x.w",
+  tryNumber: "x.n",
+});
+
 /** Retries after their delay and deferrals until their time: a job queues each instance again. */
 async function addRequeueJobs(sql: Sql, items: Array<Completion & { at: Date }>): Promise<void> {
   await sql.query(
     `SELECT graphile_worker.add_jobs(ARRAY(
-       SELECT ROW('${jobNames.requeueTask}', json_build_object('ti', x.id, 'w', x.w, 'n', x.n), NULL, x.at, 10,
+       SELECT ROW('engine:requeue-task', ${requeuePayload}, NULL, x.at, 10,
                   NULL, NULL, NULL)::graphile_worker.job_spec
        FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[]) AS x(id, w, n, at)))`,
     [

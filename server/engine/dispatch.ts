@@ -20,8 +20,9 @@
 // Lock order: engine transactions lock the workspace's run gate (run-gate.ts) when they start
 // runs, then task instances and runs, and the workspace's dispatch row last, here (then pool
 // rows); it is held only for admission and the commit.
-import { jobNames } from "./jobs";
+import { payloadSql, runTaskIdentifier } from "@/server/jobs/catalog";
 import type { Sql } from "./sql";
+import { SHARED_POOL } from "./worker-pools";
 
 interface Candidate {
   id: string;
@@ -41,6 +42,8 @@ interface Admission {
 }
 
 const none: Admission = { admitted: 0, handedOff: [] };
+
+const runTask = runTaskIdentifier(SHARED_POOL);
 
 const queuedInWorkspace = `EXISTS (SELECT 1 FROM "TaskInstance" WHERE "workspaceId" = $1 AND state = 'queued')`;
 
@@ -173,7 +176,7 @@ async function admit(
                     FROM unnest($4::text[], $5::int[]) AS x(name, delta)
                     WHERE p."workspaceId" = $1 AND p.name = x.name RETURNING 1),
           jobs AS (SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-                     SELECT ROW('${jobNames.runTask}', json_build_object('ti', x.id, 'w', $1::text), NULL, NULL, 10,
+                     SELECT ROW('${runTask}', ${payloadSql("engine:run-task", { taskInstanceId: "x.id", workspaceId: "$1::text" })}, NULL, NULL, 10,
                                 NULL, LEAST($6 + x.n - 1, 32767), NULL)::graphile_worker.job_spec
                      FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n) WHERE x.n > $7))
                    -- add_jobs wakes every idle worker even for no jobs: not called then.
@@ -219,7 +222,7 @@ async function admitWithoutPools(
      counter AS (UPDATE "WorkspaceDispatch" SET admitted = (SELECT n FROM held) + (SELECT count(*) FROM chosen)
                  WHERE "workspaceId" = $1 AND EXISTS (SELECT 1 FROM chosen) RETURNING 1),
      jobs AS (SELECT 1 FROM graphile_worker.add_jobs(ARRAY(
-                SELECT ROW('${jobNames.runTask}', json_build_object('ti', c.id, 'w', $1::text), NULL, NULL, 10,
+                SELECT ROW('${runTask}', ${payloadSql("engine:run-task", { taskInstanceId: "c.id", workspaceId: "$1::text" })}, NULL, NULL, 10,
                            NULL, LEAST((SELECT n FROM held) + c.n - 1, 32767), NULL)::graphile_worker.job_spec
                 FROM chosen c WHERE c.n > $3 ORDER BY c.n))
               -- add_jobs wakes every idle worker even for no jobs: not called then.

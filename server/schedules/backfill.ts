@@ -11,8 +11,8 @@ import { type DagDefinition, paramsValidator } from "@/server/dags/definition";
 import { cancelRun } from "@/server/engine/operations";
 import { type Sql, sql, transaction } from "@/server/engine/sql";
 import { AppError, notFound } from "@/server/errors";
+import { enqueue } from "@/server/jobs/catalog";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
-import { addTriggerJob, triggerJobNames } from "@/server/triggers/jobs";
 import { createTickRuns } from "./scheduler";
 import { intervalsBetween, scheduleDate, schedulePlan } from "./timetable";
 
@@ -110,10 +110,10 @@ export async function createBackfill(
       ],
     );
     const created = rows[0]!.id;
-    await addTriggerJob(
+    await enqueue(
       tx,
-      triggerJobNames.backfillStep,
-      { w: scope.workspace.id, id: created },
+      "backfill:step",
+      { workspaceId: scope.workspace.id, backfillId: created },
       { jobKey: backfillJobKey(created) },
     );
     return created;
@@ -272,10 +272,10 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
     Math.max(0, 2 * (backfill.definition.maxActiveRuns ?? 16) - backfill.active),
   );
   const again = (delayMs: number) =>
-    addTriggerJob(
+    enqueue(
       sql,
-      triggerJobNames.backfillStep,
-      { w: workspaceId, id: backfillId },
+      "backfill:step",
+      { workspaceId, backfillId },
       { jobKey: backfillJobKey(backfillId), runAt: new Date(Date.now() + delayMs) },
     );
   if (room === 0) return again(STEP_DELAY_MS);
@@ -344,11 +344,6 @@ export async function resumeBackfills(sql: Sql, workspaceId: string): Promise<vo
     [workspaceId],
   );
   for (const { id } of rows) {
-    await addTriggerJob(
-      sql,
-      triggerJobNames.backfillStep,
-      { w: workspaceId, id },
-      { jobKey: backfillJobKey(id) },
-    );
+    await enqueue(sql, "backfill:step", { workspaceId, backfillId: id }, { jobKey: backfillJobKey(id) });
   }
 }

@@ -20,13 +20,12 @@
 // without moving their cursor, so resuming one creates the ticks that came due meanwhile (all of
 // them with catch-up, else the latest), each once by its run key.
 
-import { addJob } from "@/server/engine/jobs";
 import { triggerRun } from "@/server/engine/runs";
 import { sql, transaction } from "@/server/engine/sql";
 import { AppError } from "@/server/errors";
+import { enqueue } from "@/server/jobs/catalog";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
-import { triggerJobNames } from "@/server/triggers/jobs";
 import { type DataInterval, dueIntervals, type ScheduleSpec, schedulePlan } from "./timetable";
 
 /** DAGs claimed per transaction. */
@@ -88,7 +87,7 @@ export async function claimDueTicks(options: { now?: Date; limit?: number } = {}
       const ticks = intervals.map((i): [string, string] => [i.start.toISOString(), i.end.toISOString()]);
       if (ticks.length > 0) {
         const claim = { workspaceId: row.workspaceId, dagId: row.id, dagKey: row.key, ticks };
-        await addJob(tx, triggerJobNames.createRuns, { w: row.workspaceId, dag: row.id, ticks });
+        await enqueue(tx, "schedule:create-runs", { workspaceId: row.workspaceId, dagId: row.id, ticks });
         claimed.push(claim);
       }
       await tx.query(

@@ -1,35 +1,13 @@
-// The graphile-worker jobs of the triggers (handlers in worker/tasks/triggers.ts), and the hook
-// the engine calls when a run ends. Kept free of service imports so the engine can import it.
+// The job the engine adds when a run ends and other DAGs listen for its outcome (handled in
+// worker/tasks/triggers.ts). Kept free of service imports so the engine can import it.
 import type { Sql } from "@/server/engine/sql";
+import { payloadSql } from "@/server/jobs/catalog";
 
-export const triggerJobNames = {
-  /** Claims due schedule ticks; re-adds itself every few seconds (job key), crontab as fallback. */
-  tick: "schedule:tick",
-  /** Creates the runs of claimed ticks (or of a backfill batch); idempotent by run key. */
-  createRuns: "schedule:create-runs",
-  /** Creates a backfill's next batch of runs. */
-  backfillStep: "backfill:step",
-  /** Starts the DAGs triggered by a run's outcome. */
-  dagOutcome: "triggers:dag-outcome",
-  /** Frees expired webhook idempotency keys (old deliveries go with retention: retention:purge). */
-  purgeWebhooks: "webhooks:purge",
-} as const;
-
-/**
- * Adds a job; with `jobKey`, a pending job of that key is replaced instead (one pending job per
- * key, whoever adds it).
- */
-export async function addTriggerJob(
-  sql: Sql,
-  name: string,
-  payload: object,
-  options: { runAt?: Date; jobKey?: string } = {},
-): Promise<void> {
-  await sql.query(
-    `SELECT graphile_worker.add_job($1, $2::json, run_at := $3, job_key := $4, max_attempts := 10)`,
-    [name, JSON.stringify(payload), options.runAt ?? null, options.jobKey ?? null],
-  );
-}
+const dagOutcomePayload = payloadSql("triggers:dag-outcome", {
+  runId: "$1::text",
+  workspaceId: "$2::text",
+  state: "$3::text",
+});
 
 /**
  * Called by the engine (endRun) in the transaction that ends a run: enqueues
@@ -43,10 +21,9 @@ export async function enqueueDagOutcome(
 ): Promise<void> {
   if (state !== "success" && state !== "failed") return;
   await sql.query(
-    `SELECT graphile_worker.add_job($1, json_build_object('run', $2::text, 'w', $3::text, 'state', $4::text),
-              max_attempts := 5)
-     WHERE EXISTS (SELECT 1 FROM "DagTrigger" WHERE "workspaceId" = $5::uuid AND "upstreamDagId" = $6::uuid
-                     AND enabled AND $7::text = ANY("on"))`,
-    [triggerJobNames.dagOutcome, run.id, run.workspaceId, state, run.workspaceId, run.dagId, state],
+    `SELECT graphile_worker.add_job('triggers:dag-outcome', ${dagOutcomePayload}, max_attempts := 5)
+     WHERE EXISTS (SELECT 1 FROM "DagTrigger" WHERE "workspaceId" = $4::uuid AND "upstreamDagId" = $5::uuid
+                     AND enabled AND $3::text = ANY("on"))`,
+    [run.id, run.workspaceId, state, run.workspaceId, run.dagId],
   );
 }

@@ -72,7 +72,7 @@ describe("slots taking their next task in the finishing call", () => {
     expect(calls.claim).toBeLessThan(48 / 4);
     const jobs = await db.$queryRawUnsafe<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-       WHERE t.identifier = 'engine:run-task' AND j.payload->>'w' = $1`,
+       WHERE t.identifier = 'engine:run-task@shared' AND j.payload->>'workspaceId' = $1`,
       workspace.id,
     );
     expect(jobs[0]!.n).toBe(0);

@@ -8,11 +8,11 @@ import type { DagDocument } from "@/server/dags/definition";
 import { pushDag, setPaused } from "@/server/dags/service";
 import { db } from "@/server/db/client";
 import { sql } from "@/server/engine/sql";
+import { enqueue } from "@/server/jobs/catalog";
 import { handleRest } from "@/server/rest/handler";
 import { cancelBackfill, createBackfill, getBackfill } from "@/server/schedules/backfill";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
-import { addTriggerJob, triggerJobNames } from "@/server/triggers/jobs";
 import { startTestWorker, stopTestWorker } from "../support/engine";
 import { createUser } from "../support/factories";
 
@@ -240,7 +240,7 @@ describe("schedule:tick on a worker", () => {
         tasks: [{ id: "t", operator: "noop" }],
       },
     });
-    await addTriggerJob(sql, triggerJobNames.tick, {}, { jobKey: triggerJobNames.tick });
+    await enqueue(sql, "schedule:tick", {}, { jobKey: "schedule:tick" });
     const runs = await until("three scheduled runs", async () => {
       const found = await runsOf("every_two_seconds");
       return found.length >= 3 && found;
@@ -251,9 +251,7 @@ describe("schedule:tick on a worker", () => {
       expect(runs[i]!.dataIntervalEnd!.getTime() - runs[i]!.logicalDate.getTime()).toBe(2000);
       if (i > 0) expect(runs[i]!.logicalDate.getTime() - runs[i - 1]!.logicalDate.getTime()).toBe(2000);
     }
-    const { rows } = await sql.query(`SELECT 1 FROM graphile_worker.jobs WHERE key = $1`, [
-      triggerJobNames.tick,
-    ]);
+    const { rows } = await sql.query(`SELECT 1 FROM graphile_worker.jobs WHERE key = 'schedule:tick'`);
     expect(rows).toHaveLength(1);
   });
 });

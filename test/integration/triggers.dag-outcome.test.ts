@@ -192,7 +192,7 @@ describe("a DAG run on another DAG's outcome", () => {
         await enqueueDagOutcome(tx, run, state);
         const { rows } = await tx.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-           WHERE t.identifier = 'triggers:dag-outcome' AND j.payload->>'run' = $1`,
+           WHERE t.identifier = 'triggers:dag-outcome' AND j.payload->>'runId' = $1`,
           [run.id],
         );
         n = rows[0]!.n;

@@ -3,11 +3,11 @@
 // output, vars, secrets, conn; no task or item), and it is sent by the notify operator's own code.
 // Callbacks that fail in a way another try may cure are sent again later (only those), a few
 // times; the others are recorded in the workspace's audit log.
-import type { Task } from "graphile-worker";
 import { z } from "zod";
 import { resolveForExecution } from "@/server/config/resolve";
 import type { DagDefinition } from "@/server/dags/definition";
-import { jobNames } from "@/server/engine/jobs";
+import { sql } from "@/server/engine/sql";
+import { enqueue, type JobHandler } from "@/server/jobs/catalog";
 import { notifyConfigSchema, notifyOperator, sendNotification } from "@/server/operators/definitions/notify";
 import { NonRetryableError, type TaskLogger } from "@/server/operators/execution";
 import {
@@ -20,25 +20,14 @@ import {
 } from "@/server/templating/template";
 import { systemScope } from "@/server/tenancy/door";
 
-const payloadSchema = z.object({
-  run: z.uuid(),
-  w: z.uuid(),
-  state: z.enum(["success", "failed"]),
-  /** Indexes of the callbacks still to send (all when absent). */
-  only: z.array(z.int().min(0)).optional(),
-  /** How many times failed callbacks were sent again. */
-  round: z.int().min(0).default(0),
-});
-
 const MAX_ROUNDS = 4;
 const FIRST_RETRY_SECONDS = 30;
 const SEND_TIMEOUT_MS = 60_000;
 
-export const runCallbacks: Task = async (rawPayload, helpers) => {
-  const payload = payloadSchema.parse(rawPayload);
-  const scope = await systemScope(payload.w);
+export const runCallbacks: JobHandler<"engine:run-callbacks"> = async (payload, helpers) => {
+  const scope = await systemScope(payload.workspaceId);
   const run = await scope.db.dagRun.findUnique({
-    where: { id: payload.run },
+    where: { id: payload.runId },
     select: {
       id: true,
       params: true,
@@ -101,7 +90,7 @@ export const runCallbacks: Task = async (rawPayload, helpers) => {
       const rendered = renderConfig(callbacks[index], fields, context);
       const config = notifyConfigSchema.parse(rendered);
       await sendNotification(config, {
-        workspaceId: payload.w,
+        workspaceId: payload.workspaceId,
         signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         log,
         about,
@@ -117,8 +106,9 @@ export const runCallbacks: Task = async (rawPayload, helpers) => {
     }
   }
   if (retry.length > 0) {
-    await helpers.addJob(
-      jobNames.runCallbacks,
+    await enqueue(
+      sql,
+      "engine:run-callbacks",
       { ...payload, only: retry, round: payload.round + 1 },
       { runAt: new Date(Date.now() + FIRST_RETRY_SECONDS * 1000 * 2 ** payload.round), maxAttempts: 1 },
     );

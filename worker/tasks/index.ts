@@ -1,23 +1,39 @@
-// The worker's job catalog: graphile-worker task name → handler. Payloads carry ids only; a
-// handler that touches tenant rows names the workspace the payload carries.
+// The worker's handlers: one per job of the catalog (server/jobs/catalog.ts), which TypeScript
+// holds to (a job without a handler does not compile), and the task list a worker process runs.
 import type { TaskList } from "graphile-worker";
-import { jobNames } from "@/server/engine/jobs";
+import { SHARED_POOL } from "@/server/engine/worker-pools";
+import { type JobHandler, type JobName, jobTask, runTaskIdentifier } from "@/server/jobs/catalog";
 import { runCallbacks } from "./callbacks";
-import { engineTasks } from "./engine";
+import { engineHandlers } from "./engine";
 import { purgeExpired } from "./maintenance";
-import { retentionCrontab, retentionTasks } from "./retention";
-import { triggerCrontab, triggerTasks } from "./triggers";
+import { purgeRetention, retentionCrontab } from "./retention";
+import { triggerCrontab, triggerHandlers } from "./triggers";
 
-export const taskList: TaskList = {
-  ...engineTasks,
-  [jobNames.runCallbacks]: runCallbacks,
+export const handlers: { [N in JobName]: JobHandler<N> } = {
+  ...engineHandlers,
+  "engine:run-callbacks": runCallbacks,
+  ...triggerHandlers,
   "maintenance:purge-expired": purgeExpired,
-  ...triggerTasks,
-  // The cleanup of graphile-worker's tables keeps every identifier of this list.
-  ...retentionTasks(() => Object.keys(taskList)),
+  "retention:purge": purgeRetention,
 };
 
-/** Recurring jobs (graphile-worker crontab syntax). */
+/**
+ * The graphile-worker task list of a worker serving `workerPools`: the task instances of those
+ * pools, and, on workers of the shared pool, every other job (schedules, callbacks, housekeeping:
+ * work of every tenant, which a worker dedicated to one tenant must not run).
+ */
+export function taskListFor(workerPools: readonly string[]): TaskList {
+  const list: TaskList = {};
+  for (const pool of workerPools)
+    list[runTaskIdentifier(pool)] = jobTask("engine:run-task", handlers["engine:run-task"]);
+  if (!workerPools.includes(SHARED_POOL)) return list;
+  for (const name of Object.keys(handlers) as JobName[]) {
+    if (name !== "engine:run-task") list[name] = jobTask(name, handlers[name] as JobHandler<typeof name>);
+  }
+  return list;
+}
+
+/** Recurring jobs (graphile-worker crontab syntax), run by the shared pool's workers. */
 export const crontab = ["0 * * * * maintenance:purge-expired", ...triggerCrontab, ...retentionCrontab].join(
   "\n",
 );

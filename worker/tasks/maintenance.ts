@@ -1,8 +1,8 @@
 // Housekeeping that keeps security tables small: expired sign-in counters and dead invitations.
-import type { Task } from "graphile-worker";
 import { db } from "@/server/db/client";
+import type { JobHandler } from "@/server/jobs/catalog";
 
-export const purgeExpired: Task = async (_payload, helpers) => {
+export const purgeExpired: JobHandler<"maintenance:purge-expired"> = async (_payload, helpers) => {
   const now = new Date();
   const counters = await db.rateLimit.deleteMany({ where: { expire: { lt: BigInt(now.getTime()) } } });
   // Unused invitations are kept 30 days past expiry so the members page can explain a dead link.
