@@ -13,10 +13,11 @@ import {
 } from "@/server/templating/template";
 import { systemScope } from "@/server/tenancy/door";
 import { type ClaimedAttempt, claim } from "./claim";
-import { complete, type Outcome } from "./complete";
+import { type Completion, complete, type Outcome } from "./complete";
 import { type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
 import { sql } from "./sql";
+import { isDataException, storableText, unstorableJson } from "./storable";
 import { mayContinue, mayHandOff, track, untrack } from "./worker-registry";
 
 /**
@@ -59,13 +60,13 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     const result = await execute(task, claimed, workspaceId, resolved.context, controller, log);
     outcome = toOutcome(result, claimed.maxOutputBytes, log);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = storableText(error instanceof Error ? error.message : String(error));
     log?.error(message);
     outcome = { state: "failed", error: message, retryable: !(error instanceof NonRetryableError) };
   } finally {
     untrack(claimed.attemptId, claimed.runId);
   }
-  return complete({
+  const completion: Completion = {
     run,
     attempt: claimed,
     outcome,
@@ -73,6 +74,20 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     log: await log?.rest(),
     handOffTo: mayHandOff() ? workerId : undefined,
     takeNextAs: mayContinue() ? workerId : undefined,
+  };
+  return complete(completion).catch((error: unknown) => {
+    if (!isDataException(error)) throw error;
+    // PostgreSQL refused what the attempt produced, in a way no check above foresaw: the attempt
+    // fails with that reason rather than staying `running` until it is reaped as lost and retried.
+    const { detail } = error as { detail?: string };
+    const reason = storableText(
+      `The attempt's outcome could not be stored: ${error.message}${detail ? ` (${detail})` : ""}`,
+    );
+    return complete({
+      ...completion,
+      outcome: { state: "failed", error: reason, retryable: false },
+      log: null,
+    });
   });
 }
 
@@ -151,11 +166,19 @@ async function upstreamOutputs(
 function toOutcome(result: ExecutionResult, maxOutputBytes: number, log: AttemptLog): Outcome {
   if ("defer" in result)
     return { state: "deferred", until: result.defer.until, deferState: result.defer.state ?? {} };
-  if ("skip" in result) return { state: "skipped", error: result.skip };
+  if ("skip" in result) return { state: "skipped", error: storableText(result.skip) };
   const output = result.output ?? null;
   const text = JSON.stringify(output) ?? "null";
   const bytes = Buffer.byteLength(text);
-  if (bytes <= maxOutputBytes) return { state: "success", output, follow: result.follow };
+  if (bytes <= maxOutputBytes) {
+    const unstorable = unstorableJson(output, text, "output");
+    if (unstorable) {
+      throw new NonRetryableError(
+        `The output cannot be stored: ${unstorable}, which PostgreSQL refuses; remove it or encode the value (e.g. base64)`,
+      );
+    }
+    return { state: "success", output, follow: result.follow };
+  }
   log.warn(
     `The output is ${bytes} bytes, above this workspace's limit of ${maxOutputBytes} bytes (maxOutputBytes): ` +
       "stored cut, as a marker with its first part as text",

@@ -1,9 +1,11 @@
 // Task logs: lines captured while an attempt runs, written to PostgreSQL in chunks (a few per
-// second, not a row per line), capped per attempt with a marker, secrets masked on the way in.
+// second, not a row per line), capped per attempt with a marker, secrets masked on the way in, NUL
+// and lone surrogates escaped (storable.ts).
 
 import type { TaskLogger } from "@/server/operators/execution";
 import { maskSecrets } from "@/server/templating/template";
 import { sql } from "./sql";
+import { storableText } from "./storable";
 
 const FLUSH_MS = 250;
 const FLUSH_BYTES = 32_768;
@@ -35,7 +37,7 @@ export class AttemptLog implements TaskLogger {
 
   private write(level: string, line: string) {
     if (this.capped) return;
-    const text = `${new Date().toISOString()} ${level} ${maskSecrets(line, this.secrets)}\n`;
+    const text = `${new Date().toISOString()} ${level} ${storableText(maskSecrets(line, this.secrets))}\n`;
     const bytes = Buffer.byteLength(text);
     if (this.written + this.bufferedBytes + bytes > this.capBytes) {
       this.capped = true;

@@ -5,16 +5,28 @@
 // or how its errors are described. Only data crosses the boundary: inputs and results travel as JSON
 // text, logs as strings, and the only host functions the code can reach are the two handed in here.
 //
-// `install(emitLog, hostFetch, inputsJson)` defines the globals `params`, `upstream`, `vars`,
-// `item`, `console` and (when hostFetch is given) `fetch`, then returns the host's helpers:
+// Text leaves the sandbox as JSON text (escaped by the captured JSON.stringify), and already cut to
+// what the host will take: a NUL or a lone surrogate survives the copy out of the WebAssembly heap
+// (which reads C strings, cut at the first NUL), and a line of 100 MB is never copied at all. The
+// host checks every length again before copying (sandbox-worker.ts): the cuts here only spare it.
+//
+// `install(emitLog, hostFetch, inputsJson, logBytes)` defines the globals `params`, `upstream`,
+// `vars`, `item`, `console` and (when hostFetch is given) `fetch`, then returns the host's helpers:
 // - serialize(value): the output as JSON text (`undefined` becomes "null"); may throw.
-// - describe(error): JSON `{ name?, message, stack?, line?, column? }` for any thrown value.
-export const PRELUDE_SOURCE = String.raw`(function install(emitLog, hostFetch, inputsJson) {
+// - describe(error): JSON `{ name?, message, stack?, line?, column? }` for any thrown value, each
+//   text cut to a few thousand characters.
+// `emitLog(level, lineJson)` answers with the log bytes the host still takes, or -1 once it takes
+// no more.
+export const PRELUDE_SOURCE = String.raw`(function install(emitLog, hostFetch, inputsJson, logBytes) {
   "use strict";
   const { parse, stringify } = JSON;
   const toText = String;
   const objectToString = Object.prototype.toString;
   const defineProperty = Object.defineProperty;
+  // Bound now: replacing String.prototype.slice or Function.prototype.call later changes nothing.
+  const slice = Function.prototype.call.bind(String.prototype.slice);
+  const MAX_DESCRIBED_CHARS = 4000;
+  const cut = (text, max) => (text.length > max ? slice(text, 0, max) : text);
 
   const inputs = parse(inputsJson);
   globalThis.params = inputs.params;
@@ -45,9 +57,17 @@ export const PRELUDE_SOURCE = String.raw`(function install(emitLog, hostFetch, i
     }
   }
 
+  // A UTF-16 unit takes at least one byte of UTF-8, so a line of more units than the host still
+  // takes is cut to one unit over it: the host then sees it overflow and says so.
+  let logBytesLeft = logBytes;
   function logger(level) {
     return function (...args) {
-      emitLog(level, args.map(format).join(" "));
+      if (logBytesLeft < 0) return;
+      let line = "";
+      for (let i = 0; i < args.length && line.length <= logBytesLeft; i++) {
+        line += (i === 0 ? "" : " ") + cut(toText(format(args[i])), logBytesLeft + 1 - line.length);
+      }
+      logBytesLeft = emitLog(level, stringify(cut(line, logBytesLeft + 1)));
     };
   }
   globalThis.console = {
@@ -89,11 +109,12 @@ export const PRELUDE_SOURCE = String.raw`(function install(emitLog, hostFetch, i
       return value === undefined ? "null" : stringify(value);
     },
     describe(error) {
-      if (!isErrorLike(error)) return stringify({ message: format(error) });
+      if (!isErrorLike(error)) return stringify({ message: cut(toText(format(error)), MAX_DESCRIBED_CHARS) });
+      const stack = error.stack;
       return stringify({
-        name: toText(error.name),
-        message: error.message,
-        stack: typeof error.stack === "string" ? error.stack : undefined,
+        name: cut(toText(error.name), MAX_DESCRIBED_CHARS),
+        message: cut(toText(error.message), MAX_DESCRIBED_CHARS),
+        stack: typeof stack === "string" ? cut(stack, MAX_DESCRIBED_CHARS) : undefined,
         line: typeof error.lineNumber === "number" ? error.lineNumber : undefined,
         column: typeof error.columnNumber === "number" ? error.columnNumber : undefined,
       });

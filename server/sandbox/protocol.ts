@@ -54,7 +54,8 @@ export type FromWorker =
   | { type: "log"; level: SandboxLogLevel; line: string }
   | { type: "log_truncated" }
   | { type: "fetch"; id: number; url: string; initJson: string }
-  | { type: "done"; outcome: WorkerOutcome };
+  /** `heapBytes`: how far the run's WebAssembly memory grew (it never shrinks). */
+  | { type: "done"; outcome: WorkerOutcome; heapBytes: number };
 
 export type WorkerOutcome = { ok: true; outputJson: string } | { ok: false; failure: WorkerFailure };
 

@@ -16,7 +16,7 @@
 import { z } from "zod";
 import type { FetchOutcome, FromWorker, SandboxLogLevel, WorkerFailure, WorkerOutcome } from "./protocol";
 import { stripTypes } from "./typescript";
-import { acquireWorker, discardWorker, releaseWorker, type SandboxWorker } from "./worker-pool";
+import { acquireWorker, discardWorker, mayReuse, releaseWorker, type SandboxWorker } from "./worker-pool";
 
 export type { SandboxLogLevel } from "./protocol";
 
@@ -238,7 +238,7 @@ class HostedRun {
         void this.relayFetch(message.id, message.url, message.initJson);
         break;
       case "done":
-        this.finish(message.outcome, "reuse");
+        this.finish(message.outcome, mayReuse(message.heapBytes) ? "reuse" : "discard");
         break;
     }
   };

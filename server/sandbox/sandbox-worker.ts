@@ -44,6 +44,16 @@ const post = (message: FromWorker) => port.postMessage(message);
 const SOURCE_FILE = "task.js";
 /** Extra heap granted once the code has failed, so that describing an out-of-memory error can allocate. */
 const DESCRIBE_HEADROOM_BYTES = 1024 * 1024;
+const MiB = 1024 * 1024;
+/** Longest URL a fetch may ask for. */
+const MAX_FETCH_URL_CHARS = 65_536;
+/** Largest fetch request (method, headers and body as JSON text) copied out of the sandbox. */
+const MAX_FETCH_INIT_CHARS = 10 * MiB;
+/**
+ * Longest error description copied out: the prelude cuts name, message and stack to 4,000
+ * characters each, which JSON escaping can grow sixfold.
+ */
+const MAX_DESCRIPTION_CHARS = 3 * 6 * 4000 + 200;
 
 const quickjsVariant = compileQuickJS();
 
@@ -77,7 +87,7 @@ port.on("message", async (message: ToWorker) => {
   } finally {
     currentRun = undefined;
   }
-  post({ type: "done", outcome });
+  post({ type: "done", outcome, heapBytes: quickjs.getWasmMemory().buffer.byteLength });
 });
 
 /**
@@ -193,8 +203,9 @@ class SandboxRun {
         ? scope.manage(context.newFunction("hostFetch", (url, init) => this.startFetch(url, init)))
         : context.undefined;
       const inputs = scope.manage(context.newString(inputsJson));
+      const logBytes = scope.manage(context.newNumber(this.limits.logBytes));
       const installed = this.interpret(() =>
-        context.callFunction(install, context.undefined, emitLog, hostFetch, inputs),
+        context.callFunction(install, context.undefined, emitLog, hostFetch, inputs, logBytes),
       );
       if (installed.error) return this.failureFrom(installed.error);
       const helpers = scope.manage(installed.value);
@@ -264,17 +275,23 @@ class SandboxRun {
 
   // -- Host functions ---------------------------------------------------------------------------
 
-  private emitLog(levelHandle: QuickJSHandle, lineHandle: QuickJSHandle): void {
-    if (this.logTruncated) return; // over budget: not even copied out
+  /**
+   * A console line, as JSON text the prelude already cut to the budget (see prelude.ts); its
+   * length is checked before it is copied out all the same. Answers the bytes still taken, or -1.
+   */
+  private emitLog(levelHandle: QuickJSHandle, lineHandle: QuickJSHandle): QuickJSHandle {
+    const left = () => this.context.newNumber(this.logTruncated ? -1 : this.logBytesLeft);
+    if (this.logTruncated) return left(); // over budget: not even copied out
     // The prelude only ever passes one of the three levels and a string.
     const level = this.context.getString(levelHandle) as SandboxLogLevel;
-    const line = this.context.getString(lineHandle);
+    // One character over the budget, each escaped in at most six, and the quotes.
+    const line = this.copyJsonString(lineHandle, 6 * (this.logBytesLeft + 1) + 2) ?? "";
     // A line costs its newline too, so that a flood of empty lines also exhausts the budget.
     const bytes = Buffer.byteLength(line) + 1;
     if (bytes <= this.logBytesLeft) {
       this.logBytesLeft -= bytes;
       post({ type: "log", level, line });
-      return;
+      return left();
     }
     if (this.logBytesLeft > 0) {
       // Cutting UTF-8 mid-character leaves a replacement character at the end, which is acceptable.
@@ -282,14 +299,49 @@ class SandboxRun {
     }
     this.logTruncated = true;
     post({ type: "log_truncated" });
+    return left();
+  }
+
+  /**
+   * The string a sandbox string holding JSON text stands for, copied out only when it is at most
+   * `maxChars` long; undefined otherwise, or when it is not a JSON string.
+   */
+  private copyJsonString(handle: QuickJSHandle, maxChars: number): string | undefined {
+    const text = this.copyString(handle, maxChars);
+    if (text === undefined) return undefined;
+    try {
+      const value: unknown = JSON.parse(text);
+      return typeof value === "string" ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A sandbox string, copied out only when it is at most `maxChars` UTF-16 units long. */
+  private copyString(handle: QuickJSHandle, maxChars: number): string | undefined {
+    const { context } = this;
+    if (context.typeof(handle) !== "string") return undefined;
+    const length = Scope.withScope((scope) =>
+      context.getNumber(scope.manage(context.getProp(handle, "length"))),
+    );
+    return length <= maxChars ? context.getString(handle) : undefined;
   }
 
   private startFetch(urlHandle: QuickJSHandle, initHandle: QuickJSHandle): QuickJSHandle {
     const id = this.nextFetchId++;
-    const request = { url: this.context.getString(urlHandle), initJson: this.context.getString(initHandle) };
     const deferred = this.context.newPromise();
     this.pendingFetches.set(id, deferred);
-    post({ type: "fetch", id, ...request });
+    const url = this.copyString(urlHandle, MAX_FETCH_URL_CHARS);
+    const initJson = this.copyString(initHandle, MAX_FETCH_INIT_CHARS);
+    if (url !== undefined && initJson !== undefined) post({ type: "fetch", id, url, initJson });
+    else {
+      // Refused without being copied out; the event loop rejects the code's promise.
+      const message =
+        url === undefined
+          ? `fetch(): the URL is longer than ${MAX_FETCH_URL_CHARS} characters`
+          : `fetch(): the request is larger than ${MAX_FETCH_INIT_CHARS / MiB} MiB`;
+      this.deliverFetchResult({ type: "fetch_result", runId: this.runId, id, ok: false, message });
+    }
     // The glue frees the returned handle once the sandbox holds the promise.
     return deferred.handle;
   }
@@ -362,10 +414,10 @@ class SandboxRun {
       return undefined;
     }
     return Scope.withScope((scope) => {
-      const json = scope.manage(described.value);
-      if (context.typeof(json) !== "string") return undefined;
+      const json = this.copyString(scope.manage(described.value), MAX_DESCRIPTION_CHARS);
+      if (json === undefined) return undefined;
       try {
-        const parsed = errorDetailsSchema.safeParse(JSON.parse(context.getString(json)));
+        const parsed = errorDetailsSchema.safeParse(JSON.parse(json));
         return parsed.success ? parsed.data : undefined;
       } catch {
         return undefined;

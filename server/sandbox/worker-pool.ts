@@ -69,6 +69,17 @@ export function acquireWorker(): SandboxWorker {
   return worker;
 }
 
+/**
+ * A run's WebAssembly instance is dropped after it, but its memory is only returned when the
+ * worker's garbage collector runs, which an idle worker never needs to do: four idle workers whose
+ * last runs filled 128 MiB heaps would hold half a gigabyte. A worker whose last run grew its heap
+ * past this is ended instead of kept, which returns all of it at once.
+ */
+const MAX_REUSED_HEAP_BYTES = 48 * 1024 * 1024;
+
+/** Whether a worker whose run grew its WebAssembly memory to `heapBytes` is worth keeping. */
+export const mayReuse = (heapBytes: number) => heapBytes <= MAX_REUSED_HEAP_BYTES;
+
 /** Returns a worker whose run finished normally. */
 export function releaseWorker(worker: SandboxWorker): void {
   if (idleWorkers.length >= MAX_IDLE_WORKERS) {

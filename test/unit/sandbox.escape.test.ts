@@ -176,6 +176,14 @@ describe("exhaustion", () => {
     });
   });
 
+  it("a huge error message is cut before it is copied out", async () => {
+    const source = "const e = new Error('m'.repeat(30 * 1024 * 1024)); e.name = 'n'.repeat(1e6); throw e";
+    const result = await run(source, { limits: { memoryBytes: 128 * 1024 * 1024 } });
+    expect(result).toMatchObject({ ok: false, error: { kind: "runtime" } });
+    const { message } = (result as { error: { message: string } }).error;
+    expect(message).toMatch(/^n{4000}: m{2000}…$/);
+  });
+
   it("a huge string output is refused without being copied out", async () => {
     expect(await run("return 'x'.repeat(20 * 1024 * 1024)")).toEqual({
       ok: false,

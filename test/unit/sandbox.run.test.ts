@@ -102,6 +102,30 @@ describe("console output", () => {
     expect(count).toBe(1001); // 1000 empty lines and the notice
   });
 
+  it("passes NUL and lone surrogates through whole (a C string copy would cut at the NUL)", async () => {
+    const lines: string[] = [];
+    const source = "console.log('a\\u0000b', 'c'); console.log('\\ud800 and \\udc00'); return 1";
+    expect(await run(source, { onLog: (_level, line) => lines.push(line) })).toMatchObject({ ok: true });
+    expect(lines).toEqual(["a\u0000b c", "\ud800 and \udc00"]);
+  });
+
+  it("cuts a line far over the limit inside the sandbox, and stops logging past it", async () => {
+    const lines: string[] = [];
+    const source = `
+      console.log('z'.repeat(50 * 1024 * 1024), 'never');
+      console.log('dropped');
+      return 'done';`;
+    const result = await run(source, {
+      limits: { logBytes: 1000, memoryBytes: 128 * 1024 * 1024 },
+      onLog: (_level, line) => lines.push(line),
+    });
+    expect(result).toMatchObject({ ok: true, output: "done" });
+    expect(lines).toEqual([
+      "z".repeat(1000),
+      "Log output truncated: the run reached its limit of 1000 bytes",
+    ]);
+  });
+
   it("rejects when the host's logger throws, since that is not the code's fault", async () => {
     const onLog = () => {
       throw new Error("log store unavailable");
@@ -320,6 +344,32 @@ describe("injected fetch", () => {
       ok: true,
       output: expect.stringContaining("does not fit in the memory limit of 1 MiB"),
     });
+  });
+
+  it("refuses a request too large to copy out of the sandbox, as an error the code can catch", async () => {
+    const { fetch, requests } = fakeFetch(() => ({ status: 200, headers: {}, body: "" }));
+    const source = `
+      const body = "x".repeat(11 * 1024 * 1024);
+      const errors = [];
+      for (const url of ["https://a/", "https://a/" + "p".repeat(70000)]) {
+        try { await fetch(url, { method: "POST", body: url === "https://a/" ? body : "" }) }
+        catch (error) { errors.push(error.name + ": " + error.message) }
+      }
+      return errors;`;
+    const result = await runCode({
+      source,
+      inputs: noInputs,
+      fetch,
+      limits: { memoryBytes: 128 * 1024 * 1024 },
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      output: [
+        "TypeError: fetch(): the request is larger than 10 MiB",
+        "TypeError: fetch(): the URL is longer than 65536 characters",
+      ],
+    });
+    expect(requests).toEqual([]);
   });
 
   it("refuses headers that are not strings", async () => {

@@ -28,7 +28,7 @@ export interface StatementResult {
   /** Rows returned or affected. */
   rowCount: number;
   rows: Record<string, unknown>[];
-  /** More rows came back than `maxRows`; the rest were dropped. */
+  /** More rows came back than `maxRows` (or 16 MiB of them); the rest were dropped. */
   truncated: boolean;
 }
 
@@ -103,12 +103,19 @@ export async function runStatement(
   try {
     await client.connect();
     const rows: Record<string, unknown>[] = [];
+    let keptBytes = 0;
     let truncated = false;
     const result = await new Promise<{ command?: string; rowCount?: number | null }>((resolve, reject) => {
       const statement = new pg.Query({ text: query.statement, values: query.parameters });
       statement.on("row", (row: Record<string, unknown>) => {
-        if (rows.length < options.maxRows) rows.push(row);
-        else truncated = true;
+        if (truncated || rows.length >= options.maxRows) {
+          truncated = true;
+          return;
+        }
+        const text = JSON.stringify(jsonRow(row));
+        keptBytes += text.length;
+        if (keptBytes > MAX_KEPT_BYTES) truncated = true;
+        else rows.push(JSON.parse(text));
       });
       statement.on("end", resolve);
       statement.on("error", reject);
@@ -117,7 +124,7 @@ export async function runStatement(
     return {
       command: result.command ?? null,
       rowCount: result.rowCount ?? rows.length,
-      rows: rows.map(jsonRow),
+      rows,
       truncated,
     };
   } catch (error) {
@@ -135,7 +142,13 @@ export async function runStatement(
   }
 }
 
-/** A row as JSON: dates as ISO strings, bytea as `\x…` hex, as PostgreSQL writes it. */
+/**
+ * Rows kept as output, measured as JSON text (UTF-16 units): past it the rest are read and
+ * dropped like rows past `maxRows`, whatever the statement returns.
+ */
+const MAX_KEPT_BYTES = 16 * 1024 * 1024;
+
+/** A row as JSON values: dates as ISO strings, bytea as `\x…` hex, as PostgreSQL writes it. */
 function jsonRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) {
@@ -147,7 +160,7 @@ function jsonRow(row: Record<string, unknown>): Record<string, unknown> {
           : value.toISOString()
         : value;
   }
-  return JSON.parse(JSON.stringify(out));
+  return out;
 }
 
 export const sqlOperator = defineOperator({
@@ -175,7 +188,9 @@ export const sqlOperator = defineOperator({
     });
     log.info(
       `${result.command ?? "statement"}: ${result.rowCount} row(s) in ${Math.round(performance.now() - started)} ms` +
-        (result.truncated ? `; kept the first ${config.maxRows} (maxRows)` : ""),
+        (result.truncated
+          ? `; kept the first ${result.rows.length} (maxRows ${config.maxRows}, at most 16 MiB)`
+          : ""),
     );
     return { output: result };
   },
