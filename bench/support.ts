@@ -2,14 +2,14 @@
 // .data/bench-postgres, or on BENCH_DATABASE_URL's server), and small statistics helpers.
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../server/db/embedded";
+import { reachableDataDir, startEmbeddedPostgres } from "../server/db/embedded";
 import { migrateAll } from "../server/db/migrate-all";
 import { connectionFields, withDatabase } from "../server/db/url";
 
 export async function benchDatabase(name: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const embedded = process.env.BENCH_DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres({ dir: path.resolve(".data/bench-postgres") });
+    : await startEmbeddedPostgres({ dir: reachableDataDir(path.resolve(".data/bench-postgres")).dir });
   const server = withDatabase(process.env.BENCH_DATABASE_URL ?? embedded!.serverUrl, "postgres");
   const database = `baton_bench_${name}`;
   const admin = new pg.Client(connectionFields(server));

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { env } from "@/server/config";
-import { type EmbeddedDatabase, startEmbeddedPostgres } from "@/server/db/embedded";
+import { type EmbeddedDatabase, reachableDataDir, startEmbeddedPostgres } from "@/server/db/embedded";
 import { connectionFields, withDatabase } from "@/server/db/url";
 
 export const dataDir = path.resolve(env.BATON_DATA_DIR);
@@ -39,11 +39,19 @@ export interface LocalDatabase {
   embedded?: EmbeddedDatabase;
 }
 
+/**
+ * The embedded server's data folder: `.data/postgres`, unless the `postgres` user it runs as (when
+ * we are root) cannot reach the checkout; `moved` then says where it is instead.
+ */
+export function embeddedDataDir(): { dir: string; moved: boolean } {
+  return reachableDataDir(path.join(dataDir, "postgres"));
+}
+
 /** DATABASE_URL if set; otherwise the embedded server (started now) and its `baton` database. */
 export async function localDatabase(log: (line: string) => void = () => {}): Promise<LocalDatabase> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL };
   const embedded = await startEmbeddedPostgres({
-    dir: path.join(dataDir, "postgres"),
+    dir: embeddedDataDir().dir,
     port: env.BATON_PG_PORT || undefined,
     log,
   });

@@ -6,16 +6,19 @@ import { existsSync } from "node:fs";
 import { checkConfig, env as settings } from "@/server/config";
 import { freePort } from "@/server/db/embedded";
 import { migrateAll } from "@/server/db/migrate-all";
-import { dataDir, localDatabase, localEnvironment } from "./local-env";
+import { dataDir, embeddedDataDir, localDatabase, localEnvironment } from "./local-env";
 
 checkConfig("start");
 const dev = process.argv.includes("--dev");
 const say = (line: string) => console.log(`[baton] ${line}`);
 
+const pgData = embeddedDataDir();
 say(
   settings.DATABASE_URL
     ? "using DATABASE_URL"
-    : `starting the embedded PostgreSQL (data in ${dataDir}/postgres)`,
+    : pgData.moved
+      ? `starting the embedded PostgreSQL (data in ${pgData.dir}: the postgres user it runs as cannot reach ${dataDir})`
+      : `starting the embedded PostgreSQL (data in ${pgData.dir})`,
 );
 const database = await localDatabase();
 const applied = await migrateAll(database.url);

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { dataDir, localDatabase, localMasterKeys } from "@/scripts/local-env";
+import { embeddedDataDir, localDatabase, localMasterKeys } from "@/scripts/local-env";
 import { env } from "@/server/config";
 import { closeDb } from "@/server/db/client";
 import { migrateAll } from "@/server/db/migrate-all";
@@ -31,7 +31,7 @@ export async function openDatabase(note: (line: string) => void = () => {}): Pro
   let url = runningEmbeddedUrl();
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
-    note(`Starting the embedded PostgreSQL in ${path.join(dataDir, "postgres")}…`);
+    note(`Starting the embedded PostgreSQL in ${embeddedDataDir().dir}…`);
     const local = await localDatabase();
     url = local.url;
     stopEmbedded = local.embedded?.stop;
@@ -86,7 +86,7 @@ async function poolGone(url: string): Promise<void> {
  * pid on its first line and the port on its fourth.
  */
 function runningEmbeddedUrl(): string | undefined {
-  const lockFile = path.join(dataDir, "postgres", "postmaster.pid");
+  const lockFile = path.join(embeddedDataDir().dir, "postmaster.pid");
   if (!existsSync(lockFile)) return undefined;
   const [pid, , , port] = readFileSync(lockFile, "utf8").split("\n");
   if (!pid || !port || !isAlive(Number(pid))) return undefined;
