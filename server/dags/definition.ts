@@ -8,6 +8,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { notifyConfigSchema } from "../operators/definitions/notify";
+import { zoneProblem } from "../schedules/zone";
 
 /** DAG ids (and task ids): lower-case slugs, usable in URLs and in template paths. */
 export const dagIdPattern = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -22,8 +23,9 @@ const paramNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 // ---------------------------------------------------------------------------------------------
 // Schedules
 
-/** `@daily`-style presets cron-parser understands. */
+/** `@daily`-style presets (cron-parser's, and `@once`: one run, at startDate). */
 const cronPresets = new Set([
+  "@once",
   "@yearly",
   "@annually",
   "@monthly",
@@ -49,6 +51,8 @@ function checkCron(expression: string, timezone: string): string | undefined {
   if (trimmed.startsWith("@")) {
     return cronPresets.has(trimmed) ? undefined : `unknown preset; use one of ${[...cronPresets].join(", ")}`;
   }
+  // cron-parser is asked about wall-clock time, in UTC (server/schedules/cron.ts): the zone does
+  // not change whether an expression is valid.
   const fields = trimmed.split(/\s+/).filter(Boolean).length;
   if (fields !== 5 && fields !== 6) {
     return `has ${fields} field(s); use 5 (minute hour day-of-month month day-of-week) or 6 (seconds first)`;
@@ -57,28 +61,16 @@ function checkCron(expression: string, timezone: string): string | undefined {
   // fire at different times on different machines.
   if (/(^|[\s,])H(?=$|[\s,(/])/.test(trimmed)) return "H (hashed) values are not supported; write the value";
   try {
-    CronExpressionParser.parse(trimmed, { tz: timeZoneProblem(timezone) ? "UTC" : timezone }).next();
+    CronExpressionParser.parse(trimmed, { tz: "UTC" }).next();
     return undefined;
   } catch (error) {
     return `is not a valid cron expression: ${(error as Error).message}`;
   }
 }
 
-/** Why a time zone name is unusable, or undefined when it is an IANA zone (or an alias). */
+/** Why a time zone is unusable, or undefined for an IANA zone (or alias) or a fixed offset (`+05:30`). */
 export function timeZoneProblem(timezone: string): string | undefined {
-  return remember(timeZoneVerdicts, timezone, () => checkTimeZone(timezone));
-}
-
-function checkTimeZone(timezone: string): string | undefined {
-  // Intl also accepts fixed offsets such as "+02:00"; they ignore daylight saving, so a schedule
-  // written with one drifts by an hour twice a year. Ask for a named zone.
-  if (!/^[+-]\d/.test(timezone)) {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-      return undefined;
-    } catch {}
-  }
-  return `unknown time zone "${timezone}"; use an IANA name such as "Europe/Paris" or "UTC"`;
+  return remember(timeZoneVerdicts, timezone, () => zoneProblem(timezone));
 }
 
 // Both checks cost about a millisecond (time zone data is loaded each time) and documents repeat

@@ -42,6 +42,8 @@ export interface DagSummary {
   archivedAt: Date | null;
   schedule: DagDefinition["schedule"] | null;
   nextRunAt: Date | null;
+  /** Why the schedule stopped (its next run time cannot be computed); null while it works. */
+  scheduleError: string | null;
   /** Number of the current version (null only for a DAG whose first push is in flight). */
   currentVersion: number | null;
   createdAt: Date;
@@ -84,6 +86,7 @@ const dagSelect = {
   archivedAt: true,
   schedule: true,
   nextRunAt: true,
+  scheduleError: true,
   currentVersionId: true,
   createdAt: true,
   updatedAt: true,
@@ -103,6 +106,7 @@ function summary(row: DagRow, currentVersion: number | null): DagSummary {
     archivedAt: row.archivedAt,
     schedule: (row.schedule ?? null) as DagSummary["schedule"],
     nextRunAt: row.nextRunAt,
+    scheduleError: row.scheduleError,
     currentVersion,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -472,7 +476,7 @@ async function updateDag(scope: WorkspaceScope, dagId: string, data: Prisma.DagU
   const row = await findDag(scope, dagId);
   const updated = await scope.db.dag.update({ where: { id: row.id }, data, select: dagSelect });
   // Pause, unpause, archive, unarchive: the scheduler's next run follows.
-  updated.nextRunAt = await refreshNextRunAt(scope, updated.key);
+  Object.assign(updated, await refreshNextRunAt(scope, updated.key));
   const current = updated.currentVersionId ? await currentVersionOf(scope, updated) : null;
   return summary(updated, current?.number ?? null);
 }

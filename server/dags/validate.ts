@@ -15,6 +15,7 @@ import { ZodObject, z } from "zod";
 import { operatorCatalog } from "../operators/catalog";
 import { type BranchConfig, branchTargets } from "../operators/definitions/branch";
 import type { OperatorDefinition } from "../operators/types";
+import { ScheduleError, schedulePlan, upcomingIntervals } from "../schedules/timetable";
 import {
   collectTemplatedStrings,
   findReferences,
@@ -109,6 +110,7 @@ function check(input: unknown, options: ValidateOptions) {
   const configs = checkConfigs(graph, report);
   new ReferenceChecker(graph, doc, options, report).checkAll();
   checkDateRange(doc, report);
+  if (parsed.success && problems.length === 0) checkScheduleComputes(parsed.data, report);
 
   if (!parsed.success || problems.length > 0) return { problems };
   // The tasks zod returned are its own objects, not the input's, so configs can be set in place.
@@ -600,6 +602,20 @@ class ReferenceChecker {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * The schedule's next fire times can be computed (the scheduler will ask the same code): a
+ * document whose schedule fails here is refused rather than saved and silently never run.
+ */
+function checkScheduleComputes(dag: DagDefinition, report: Report): void {
+  try {
+    const plan = schedulePlan(dag);
+    if (plan) upcomingIntervals(plan, new Date(), 2);
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    report(["schedule"], `its run times cannot be computed: ${error.message}`);
+  }
+}
 
 function checkDateRange(doc: Record<string, unknown> | undefined, report: Report): void {
   const start = typeof doc?.startDate === "string" ? Date.parse(doc.startDate) : Number.NaN;

@@ -14,7 +14,13 @@ import { AppError, notFound } from "@/server/errors";
 import { enqueue } from "@/server/jobs/catalog";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { createTickRuns } from "./scheduler";
-import { intervalsBetween, scheduleDate, schedulePlan } from "./timetable";
+import {
+  intervalsBetween,
+  ScheduleError,
+  scheduleDate,
+  schedulePlan,
+  unprocessableUnlessComputed,
+} from "./timetable";
 
 /** Most runs one backfill may create. */
 export const MAX_BACKFILL_RUNS = 10_000;
@@ -53,7 +59,7 @@ export async function createBackfill(
     : null;
   if (!version) throw new AppError("CONFLICT", `DAG ${dag.key} has no version yet`);
   const definition = version.definition as unknown as DagDefinition;
-  const plan = schedulePlan(definition);
+  const plan = unprocessableUnlessComputed("dagId", () => schedulePlan(definition));
   if (!plan) {
     throw new AppError(
       "UNPROCESSABLE_CONTENT",
@@ -62,7 +68,9 @@ export async function createBackfill(
     );
   }
   const asDate = (value: string | Date) =>
-    value instanceof Date ? value : scheduleDate(value, plan.timezone);
+    value instanceof Date
+      ? value
+      : unprocessableUnlessComputed("from", () => scheduleDate(value, plan.timezone));
   const from = asDate(input.from);
   const to = asDate(input.to);
   if (from > to) {
@@ -81,7 +89,9 @@ export async function createBackfill(
       })),
     );
   }
-  const intervals = intervalsBetween(plan, from, to, MAX_BACKFILL_RUNS + 1);
+  const intervals = unprocessableUnlessComputed("dagId", () =>
+    intervalsBetween(plan, from, to, MAX_BACKFILL_RUNS + 1),
+  );
   if (intervals.length === 0) {
     throw new AppError("UNPROCESSABLE_CONTENT", "The schedule has no logical date in this range", [
       { path: "from", message: "no fire time of the schedule between from and to" },
@@ -258,13 +268,21 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
   );
   const backfill = rows[0];
   if (backfill?.state !== "running" || !backfill.cursor) return;
-  const plan = schedulePlan(backfill.definition);
   const finish = (error: string | null) =>
     sql.query(
       `UPDATE "Backfill" SET state = 'done', "endedAt" = now(), error = $3
        WHERE id = $1 AND "workspaceId" = $2 AND state = 'running'`,
       [backfillId, workspaceId, error],
     );
+  let plan: ReturnType<typeof schedulePlan>;
+  let batch: ReturnType<typeof intervalsBetween> = [];
+  try {
+    plan = schedulePlan(backfill.definition);
+  } catch (error) {
+    // Retrying cannot help: the backfill ends, saying why.
+    if (!(error instanceof ScheduleError)) throw error;
+    return void (await finish(`the schedule's run times cannot be computed: ${error.message}`));
+  }
   if (!plan) return void (await finish("the DAG no longer has a schedule"));
 
   const room = Math.min(
@@ -282,7 +300,12 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
   // Paused while the workspace is suspended; resuming it runs this step again at once.
   if (backfill.suspended) return again(SUSPENDED_DELAY_MS);
 
-  const batch = intervalsBetween(plan, backfill.cursor, backfill.to, room);
+  try {
+    batch = intervalsBetween(plan, backfill.cursor, backfill.to, room);
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    return void (await finish(`the schedule's run times cannot be computed: ${error.message}`));
+  }
   if (batch.length === 0) return void (await finish(null));
   const scope = await systemScope(workspaceId);
   const result = await createTickRuns(

@@ -3,7 +3,7 @@
 import type { DagDefinition, Schedule } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
-import { type DataInterval, schedulePlan, upcomingIntervals } from "./timetable";
+import { type DataInterval, schedulePlan, unprocessableUnlessComputed, upcomingIntervals } from "./timetable";
 
 export interface PreviewRun {
   /** When the run is created: the end of its data interval. */
@@ -31,20 +31,25 @@ const asRun = (i: DataInterval): PreviewRun => ({
   dataIntervalEnd: i.end,
 });
 
-/** The next `count` runs of a schedule after `now`, within startDate and endDate. */
+/**
+ * The next `count` runs of a schedule after `now`, within startDate and endDate. A schedule whose
+ * run times cannot be computed answers UNPROCESSABLE_CONTENT saying why.
+ */
 export function previewSpec(
   spec: Pick<DagDefinition, "schedule" | "startDate" | "endDate"> & { catchup?: boolean },
   count: number,
   now = new Date(),
 ): SchedulePreview {
-  const plan = schedulePlan(spec);
-  if (!plan) return { schedule: null, timezone: "UTC", catchup: spec.catchup ?? false, runs: [] };
-  return {
-    schedule: spec.schedule ?? null,
-    timezone: plan.timezone,
-    catchup: plan.catchup,
-    runs: upcomingIntervals(plan, now, count).map(asRun),
-  };
+  return unprocessableUnlessComputed("schedule", () => {
+    const plan = schedulePlan(spec);
+    if (!plan) return { schedule: null, timezone: "UTC", catchup: spec.catchup ?? false, runs: [] };
+    return {
+      schedule: spec.schedule ?? null,
+      timezone: plan.timezone,
+      catchup: plan.catchup,
+      runs: upcomingIntervals(plan, now, count).map(asRun),
+    };
+  });
 }
 
 export async function previewSchedule(

@@ -19,6 +19,9 @@
 // writes and every run it creates names its own workspace. It skips suspended workspaces' DAGs
 // without moving their cursor, so resuming one creates the ticks that came due meanwhile (all of
 // them with catch-up, else the latest), each once by its run key.
+//
+// A DAG whose next fire time cannot be computed stops being claimed (nextRunAt null) and says so:
+// Dag.scheduleError, audited and notified (schedule-error.ts), never only a log line.
 
 import { triggerRun } from "@/server/engine/runs";
 import { sql, transaction } from "@/server/engine/sql";
@@ -26,6 +29,7 @@ import { AppError } from "@/server/errors";
 import { enqueue } from "@/server/jobs/catalog";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { announceScheduleError, scheduleErrorMessage } from "./schedule-error";
 import { type DataInterval, dueIntervals, type ScheduleSpec, schedulePlan } from "./timetable";
 
 /** DAGs claimed per transaction. */
@@ -50,6 +54,7 @@ interface DueRow extends ScheduleSpec {
   workspaceId: string;
   key: string;
   nextRunAt: Date;
+  scheduleError: string | null;
 }
 
 /**
@@ -58,9 +63,11 @@ interface DueRow extends ScheduleSpec {
  */
 export async function claimDueTicks(options: { now?: Date; limit?: number } = {}): Promise<ClaimedTicks[]> {
   const now = options.now ?? new Date();
-  return transaction(async (tx) => {
+  const stopped: Array<{ workspaceId: string; dagKey: string; message: string }> = [];
+  const handedOver = await transaction(async (tx) => {
+    stopped.length = 0; // a retried transaction starts over
     const { rows } = await tx.query<DueRow>(
-      `SELECT d.id, d."workspaceId", d.key, d."nextRunAt",
+      `SELECT d.id, d."workspaceId", d.key, d."nextRunAt", d."scheduleError",
               v.definition->'schedule' AS schedule, v.definition->>'startDate' AS "startDate",
               v.definition->>'endDate' AS "endDate", coalesce((v.definition->>'catchup')::boolean, false) AS catchup
        FROM "Dag" d JOIN "DagVersion" v ON v.id = d."currentVersionId"
@@ -76,13 +83,17 @@ export async function claimDueTicks(options: { now?: Date; limit?: number } = {}
     for (const row of rows) {
       let intervals: DataInterval[] = [];
       let next: Date | null = null;
+      let scheduleError: string | null = null;
       try {
         const plan = schedulePlan(row);
         if (plan)
           ({ intervals, nextRunAt: next } = dueIntervals(plan, row.nextRunAt, now, MAX_TICKS_PER_CLAIM));
       } catch (error) {
-        // A schedule that cannot be evaluated stops being scheduled rather than blocking the queue.
-        console.warn(`scheduler: DAG ${row.key}: ${(error as Error).message}; not scheduling it`);
+        // It stops being claimed (it would fail again), and says so rather than block the queue.
+        scheduleError = scheduleErrorMessage((error as Error).message);
+        if (scheduleError !== row.scheduleError) {
+          stopped.push({ workspaceId: row.workspaceId, dagKey: row.key, message: scheduleError });
+        }
       }
       const ticks = intervals.map((i): [string, string] => [i.start.toISOString(), i.end.toISOString()]);
       if (ticks.length > 0) {
@@ -91,13 +102,19 @@ export async function claimDueTicks(options: { now?: Date; limit?: number } = {}
         claimed.push(claim);
       }
       await tx.query(
-        `UPDATE "Dag" SET "nextRunAt" = $3, "lastScheduledEnd" = coalesce($4, "lastScheduledEnd")
+        `UPDATE "Dag" SET "nextRunAt" = $3, "lastScheduledEnd" = coalesce($4, "lastScheduledEnd"), "scheduleError" = $5
          WHERE id = $1 AND "workspaceId" = $2`,
-        [row.id, row.workspaceId, next, intervals.at(-1)?.end ?? null],
+        [row.id, row.workspaceId, next, intervals.at(-1)?.end ?? null, scheduleError],
       );
     }
     return claimed;
   });
+  for (const { workspaceId, dagKey, message } of stopped) {
+    await announceScheduleError(workspaceId, dagKey, message).catch((error: Error) =>
+      console.warn(`scheduler: announcing DAG ${dagKey}'s schedule error: ${error.message}`),
+    );
+  }
+  return handedOver;
 }
 
 /** Claims until nothing is due (bounded), as one `schedule:tick` does. Returns the ticks claimed. */

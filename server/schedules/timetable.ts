@@ -1,16 +1,37 @@
 // When scheduled runs fire and which data interval each covers, with Airflow's semantics:
 //
-//  - a schedule is a sequence of fire times (cron expressions in an IANA time zone, through
-//    cron-parser, which is DST-correct; or a fixed interval counted from startDate);
+//  - a schedule is a sequence of fire times: a cron expression in a time zone (cron.ts, which
+//    also holds the daylight-saving policy), a fixed interval counted from startDate, or `@once`;
 //  - consecutive fire times bound a **data interval** [start, end); its run fires at `end` and its
-//    **logical date** is `start`;
+//    **logical date** is `start` (`@once`: one run, logical date and fire time startDate);
 //  - `startDate` / `endDate` bound the logical dates that get runs (both included);
 //  - after a downtime or a pause, catch-up creates every missed interval, or only the latest.
 //
 // Pure functions of the document and the clock: the scheduler (scheduler.ts), backfills
-// (backfill.ts) and the preview (preview.ts) all ask here. See docs/schedules.md.
-import { CronExpressionParser } from "cron-parser";
+// (backfill.ts) and the preview (preview.ts) all ask here, through the same `next`, so they agree
+// on every fire time. A schedule whose fire times cannot be computed throws ScheduleError. See
+// docs/schedules.md.
 import { type DagDefinition, parseDuration, type Schedule } from "@/server/dags/definition";
+import { AppError } from "@/server/errors";
+import { ScheduleError, zonedCron } from "./cron";
+import { instantOf } from "./zone";
+
+export { ScheduleError } from "./cron";
+
+/**
+ * Runs `compute`, answering a schedule that cannot be computed as UNPROCESSABLE_CONTENT (422)
+ * with the reason at `path`: what the preview, backfills and pushes tell their callers.
+ */
+export function unprocessableUnlessComputed<T>(path: string, compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    throw new AppError("UNPROCESSABLE_CONTENT", "The schedule's run times cannot be computed", [
+      { path, message: error.message },
+    ]);
+  }
+}
 
 /** A sequence of fire times. */
 export interface Timetable {
@@ -18,8 +39,6 @@ export interface Timetable {
   next(t: Date): Date;
   /** The last fire time strictly before `t`. */
   prev(t: Date): Date;
-  /** `count` fire times strictly after `t`, in order. */
-  take(t: Date, count: number): Date[];
 }
 
 export interface DataInterval {
@@ -38,6 +57,8 @@ export interface SchedulePlan {
   end: Date | undefined;
   catchup: boolean;
   timezone: string;
+  /** `@once`: a single run, at startDate (or as soon as scheduled); `timetable` is then unused. */
+  once: boolean;
 }
 
 export type ScheduleSpec = Pick<DagDefinition, "schedule" | "startDate" | "endDate"> & {
@@ -47,15 +68,7 @@ export type ScheduleSpec = Pick<DagDefinition, "schedule" | "startDate" | "endDa
 const MS = 1;
 
 export function cronTimetable(expression: string, timezone = "UTC"): Timetable {
-  const parse = (t: Date) => CronExpressionParser.parse(expression.trim(), { tz: timezone, currentDate: t });
-  return {
-    next: (t) => parse(t).next().toDate(),
-    prev: (t) => parse(t).prev().toDate(),
-    take: (t, count) => {
-      const iterator = parse(t);
-      return Array.from({ length: count }, () => iterator.next().toDate());
-    },
-  };
+  return zonedCron(expression, timezone);
 }
 
 /** Every `everyMs`, counted from `anchor` (both ways: the sequence has no first element). */
@@ -66,10 +79,6 @@ export function intervalTimetable(everyMs: number, anchor: Date): Timetable {
   return {
     next,
     prev: (t) => at(Math.ceil((t.getTime() - origin) / everyMs) - 1),
-    take: (t, count) => {
-      const first = next(t).getTime();
-      return Array.from({ length: count }, (_, i) => new Date(first + i * everyMs));
-    },
   };
 }
 
@@ -80,8 +89,31 @@ export function schedulePlan(spec: ScheduleSpec): SchedulePlan | null {
   const timezone = schedule.type === "cron" ? (schedule.timezone ?? "UTC") : "UTC";
   const start = spec.startDate ? scheduleDate(spec.startDate, timezone) : undefined;
   const end = spec.endDate ? scheduleDate(spec.endDate, timezone) : undefined;
-  return { timetable: timetableOf(schedule, start), start, end, catchup: spec.catchup ?? false, timezone };
+  const once = isOnce(schedule);
+  return {
+    timetable: once ? neverTimetable : timetableOf(schedule, start),
+    start,
+    end,
+    catchup: spec.catchup ?? false,
+    timezone,
+    once,
+  };
 }
+
+/** Whether a schedule is `@once`. */
+export const isOnce = (schedule: Schedule) => schedule.type === "cron" && schedule.cron.trim() === "@once";
+
+const neverTimetable: Timetable = {
+  next: () => {
+    throw new ScheduleError("@once has no sequence of fire times");
+  },
+  prev: () => {
+    throw new ScheduleError("@once has no sequence of fire times");
+  },
+};
+
+/** The `@once` run's logical date (and fire time): startDate, else `fallback` (when scheduled). */
+const onceAt = (plan: SchedulePlan, fallback: Date) => plan.start ?? fallback;
 
 /**
  * The timetable of a schedule. Intervals count from startDate; without one, from the Unix epoch,
@@ -110,6 +142,7 @@ function allowed(plan: SchedulePlan, logicalDate: Date): boolean {
  * next interval would start after endDate.
  */
 export function nextRunAfter(plan: SchedulePlan, lastEnd: Date | null | undefined, now: Date): Date | null {
+  if (plan.once) return lastEnd ? null : onceAt(plan, now);
   const tt = plan.timetable;
   const from = [lastEnd, plan.start].filter((d): d is Date => d instanceof Date);
   let start: Date;
@@ -134,6 +167,10 @@ export function dueIntervals(
   now: Date,
   max = 100,
 ): { intervals: DataInterval[]; nextRunAt: Date | null } {
+  if (plan.once) {
+    if (nextRunAt > now) return { intervals: [], nextRunAt };
+    return { intervals: [{ start: nextRunAt, end: nextRunAt }], nextRunAt: null };
+  }
   const tt = plan.timetable;
   let end = atOrAfter(tt, nextRunAt);
   if (end > now) return { intervals: [], nextRunAt: end };
@@ -168,22 +205,27 @@ export function dueIntervals(
  * startDate and endDate.
  */
 export function intervalsBetween(plan: SchedulePlan, from: Date, to: Date, max: number): DataInterval[] {
+  if (plan.once) {
+    const at = plan.start;
+    return at && at >= from && at <= to && max > 0 ? [{ start: at, end: at }] : [];
+  }
   const tt = plan.timetable;
   const intervals: DataInterval[] = [];
   let start = atOrAfter(tt, from);
-  // In chunks through one iterator: a cron parse per fire time would dominate long ranges.
   while (start <= to && intervals.length < max) {
-    for (const end of tt.take(start, Math.min(100, max - intervals.length))) {
-      if (start > to) break;
-      intervals.push({ start, end });
-      start = end;
-    }
+    const end = tt.next(start);
+    intervals.push({ start, end });
+    start = end;
   }
   return intervals;
 }
 
 /** The next `count` fire times after `now` with their intervals, within startDate and endDate. */
 export function upcomingIntervals(plan: SchedulePlan, now: Date, count: number): DataInterval[] {
+  if (plan.once) {
+    const at = onceAt(plan, now);
+    return at >= now && count > 0 && !(plan.end && at > plan.end) ? [{ start: at, end: at }] : [];
+  }
   const tt = plan.timetable;
   let start = tt.prev(tt.next(now));
   if (plan.start && start < plan.start) start = atOrAfter(tt, plan.start);
@@ -200,49 +242,16 @@ export function upcomingIntervals(plan: SchedulePlan, now: Date, count: number):
 // Dates of the document
 
 /**
- * A document date: `2025-01-31` is midnight in the schedule's time zone (or the first instant
- * after it, on the rare days a zone skips midnight); a date-time carries its own offset.
+ * A document date: `2025-01-31` is midnight in the schedule's time zone (on the rare days a zone
+ * skips midnight, the instant its clocks jumped at, as for any skipped wall time); a date-time
+ * carries its own offset.
  */
 export function scheduleDate(value: string, timezone: string): Date {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return zonedMidnight(value, timezone);
-  return new Date(value);
-}
-
-function zonedMidnight(day: string, timezone: string): Date {
-  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
-  // The offset at the guess can differ from the offset at the answer near a transition: ask twice.
-  let t = wall - offsetMs(wall, timezone);
-  t = wall - offsetMs(t, timezone);
-  return new Date(t);
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The zone's offset from UTC at instant `t`, in ms (Paris in winter: +3,600,000). */
-export function offsetMs(t: number, timezone: string): number {
-  let format = formatters.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone: timezone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timezone, format);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return new Date(value);
+  const [y, m, d] = value.split("-").map(Number) as [number, number, number];
+  try {
+    return new Date(instantOf(Date.UTC(y, m - 1, d), timezone));
+  } catch (error) {
+    throw new ScheduleError(`date ${value} in ${timezone}: ${(error as Error).message}`);
   }
-  const parts = Object.fromEntries(format.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - Math.floor(t / 1000) * 1000;
 }

@@ -131,3 +131,22 @@ describe("schedule preview", () => {
     ).toBe(1);
   });
 });
+
+describe("zones whose clock changes used to fail the preview", () => {
+  it("previews hourly in Australia/Lord_Howe (it answered 500) and a fixed offset", async () => {
+    const lordHowe = await owner.api.schedules.preview({
+      workspace: owner.workspace.slug,
+      schedule: { type: "cron", cron: "0 * * * *", timezone: "Australia/Lord_Howe" },
+      startDate: "2026-04-04T12:00:00Z",
+      count: 6,
+    });
+    expect(lordHowe.runs).toHaveLength(6);
+    const offset = await owner.api.schedules.preview({
+      workspace: owner.workspace.slug,
+      schedule: { type: "cron", cron: "0 9 * * *", timezone: "+05:30" },
+      startDate: "2031-01-01",
+      count: 1,
+    });
+    expect(offset.runs[0]!.logicalDate.toISOString()).toBe("2031-01-01T03:30:00.000Z");
+  });
+});

@@ -223,3 +223,124 @@ describe("nextRunAt follows the DAG", () => {
     expect(dag.nextRunAt).toBeNull(); // no schedule any more
   });
 });
+
+describe("schedules near clock changes, and a schedule that cannot be computed", () => {
+  it("Australia/Lord_Howe hourly is pushed and scheduled (it used to answer 500 and be saved anyway)", async () => {
+    const dag = await push({
+      id: "lord_howe",
+      schedule: { type: "cron", cron: "0 * * * *", timezone: "Australia/Lord_Howe" },
+    });
+    expect(dag.nextRunAt).not.toBeNull();
+    expect(dag.scheduleError).toBeNull();
+  });
+
+  it("Africa/Cairo daily at midnight creates a run every day across the change, with catch-up", async () => {
+    await push({
+      id: "cairo_midnight",
+      schedule: { type: "cron", cron: "0 0 * * *", timezone: "Africa/Cairo" },
+      startDate: "2026-04-24",
+      catchup: true,
+    });
+    await runDue(new Date("2026-04-28T12:00:00Z"));
+    expect((await scheduledRuns("cairo_midnight")).map((r) => r.logicalDate.toISOString())).toEqual([
+      "2026-04-23T22:00:00.000Z", // 01:00 EEST (UTC+3): midnight was skipped
+      "2026-04-24T21:00:00.000Z",
+      "2026-04-25T21:00:00.000Z",
+      "2026-04-26T21:00:00.000Z",
+    ]);
+  });
+
+  it("stops visibly: the DAG says why (API), the audit log and its editors are told once", async () => {
+    const owner = await createUser("schedule-error");
+    const ownerScope = await workspaceScope(owner.workspace.id);
+    await pushDag(ownerScope, {
+      document: {
+        id: "far_away",
+        schedule: { type: "cron", cron: "0 3 * * *", timezone: "Europe/Paris" },
+        tasks: noop,
+      },
+    });
+    // The world changes under a stored DAG: its zone is no longer in the runtime's tz data.
+    const dag = await db.dag.findFirstOrThrow({
+      where: { workspaceId: owner.workspace.id, key: "far_away" },
+    });
+    const stored = await db.dagVersion.findUniqueOrThrow({ where: { id: dag.currentVersionId! } });
+    const definition = stored.definition as { schedule: { timezone: string } };
+    definition.schedule.timezone = "Mars/Olympus";
+    await db.dagVersion.update({ where: { id: stored.id }, data: { definition } });
+    await db.dag.update({ where: { id: dag.id }, data: { nextRunAt: new Date(Date.now() - 60_000) } });
+    await claimDueTicks({ now: new Date() });
+    await claimDueTicks({ now: new Date() }); // nothing more to say: it is no longer claimed
+
+    const shown = await owner.api.dags.get({ workspace: owner.workspace.slug, dagId: "far_away" });
+    expect(shown.nextRunAt).toBeNull();
+    expect(shown.scheduleError).toMatch(/^The schedule stopped: .*Mars\/Olympus/);
+    const listed = await owner.api.dags.list({ workspace: owner.workspace.slug });
+    expect(listed.find((d: { dagId: string }) => d.dagId === "far_away")?.scheduleError).toBe(
+      shown.scheduleError,
+    );
+    const audit = await db.auditEvent.findMany({
+      where: { workspaceId: owner.workspace.id, action: "schedule.error" },
+    });
+    expect(audit).toHaveLength(1);
+    const notices = await db.notification.findMany({
+      where: { workspaceId: owner.workspace.id, kind: "schedule_error" },
+    });
+    expect(notices).toMatchObject([{ userId: owner.user.id, title: "DAG far_away: schedule stopped" }]);
+
+    // Its preview says why with a 422, not a 500.
+    await expect(
+      owner.api.schedules.preview({ workspace: owner.workspace.slug, dagId: "far_away", count: 3 }),
+    ).rejects.toMatchObject({ code: "UNPROCESSABLE_CONTENT" });
+    // A push of a schedule that cannot be computed is refused and saves nothing.
+    const before = await db.dagVersion.count({ where: { dagId: dag.id } });
+    await expect(
+      owner.api.dags.push({
+        workspace: owner.workspace.slug,
+        document: {
+          id: "far_away",
+          schedule: { type: "cron", cron: "0 3 * * *", timezone: "Mars/Olympus" },
+          tasks: noop,
+        },
+      }),
+    ).rejects.toMatchObject({ code: "UNPROCESSABLE_CONTENT" });
+    expect(await db.dagVersion.count({ where: { dagId: dag.id } })).toBe(before);
+    // A fixed schedule clears the error.
+    await pushDag(ownerScope, {
+      document: {
+        id: "far_away",
+        schedule: { type: "cron", cron: "0 3 * * *", timezone: "+05:30" },
+        tasks: noop,
+      },
+    });
+    const fixed = await owner.api.dags.get({ workspace: owner.workspace.slug, dagId: "far_away" });
+    expect(fixed.scheduleError).toBeNull();
+    expect(fixed.nextRunAt).not.toBeNull();
+    await db.dag.updateMany({
+      where: { workspaceId: owner.workspace.id },
+      data: { nextRunAt: null, paused: true },
+    });
+  });
+
+  it("@once: one run, at startDate, then the DAG is no longer scheduled", async () => {
+    await push({
+      id: "just_once",
+      schedule: { type: "cron", cron: "@once" },
+      startDate: "2026-01-05T10:00:00Z",
+    });
+    await runDue(new Date("2026-01-06T00:00:00Z"));
+    await runDue(new Date("2026-02-06T00:00:00Z"));
+    const runs = await scheduledRuns("just_once");
+    expect(runs).toMatchObject([
+      {
+        logicalDate: new Date("2026-01-05T10:00:00Z"),
+        dataIntervalStart: new Date("2026-01-05T10:00:00Z"),
+        dataIntervalEnd: new Date("2026-01-05T10:00:00Z"),
+      },
+    ]);
+    expect(
+      (await db.dag.findFirstOrThrow({ where: { workspaceId: scope.workspace.id, key: "just_once" } }))
+        .nextRunAt,
+    ).toBeNull();
+  });
+});

@@ -11,10 +11,21 @@ import {
   type ScheduleSpec,
   scheduleDate,
   schedulePlan,
+  type Timetable,
   upcomingIntervals,
 } from "@/server/schedules/timetable";
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+/** `count` fire times after `t`, each the `next` of the one before. */
+function take(tt: Timetable, t: Date, count: number): Date[] {
+  const out: Date[] = [];
+  let last = t;
+  while (out.length < count) {
+    last = tt.next(last);
+    out.push(last);
+  }
+  return out;
+}
 const at = (text: string) => new Date(text);
 const cron = (expression: string, timezone = "UTC"): Schedule => ({
   type: "cron",
@@ -28,7 +39,7 @@ const intervalsIso = (intervals: { start: Date; end: Date }[]) =>
 describe("cron across daylight-saving changes", () => {
   it("Europe/Paris, skipped hour (2025-03-30 02:00 → 03:00): 02:30 fires once, at 03:30 local", () => {
     const tt = cronTimetable("30 2 * * *", "Europe/Paris");
-    expect(iso(tt.take(at("2025-03-28T12:00:00Z"), 4))).toEqual([
+    expect(iso(take(tt, at("2025-03-28T12:00:00Z"), 4))).toEqual([
       "2025-03-29T01:30:00.000Z", // 02:30 CET
       "2025-03-30T01:30:00.000Z", // 02:30 does not exist: 03:30 CEST
       "2025-03-31T00:30:00.000Z", // 02:30 CEST
@@ -38,7 +49,7 @@ describe("cron across daylight-saving changes", () => {
 
   it("Europe/Paris, repeated hour (2025-10-26 03:00 → 02:00): 02:30 fires once, not twice", () => {
     const tt = cronTimetable("30 2 * * *", "Europe/Paris");
-    expect(iso(tt.take(at("2025-10-25T12:00:00Z"), 3))).toEqual([
+    expect(iso(take(tt, at("2025-10-25T12:00:00Z"), 3))).toEqual([
       "2025-10-26T00:30:00.000Z", // the first 02:30 (CEST)
       "2025-10-27T01:30:00.000Z", // 02:30 CET
       "2025-10-28T01:30:00.000Z",
@@ -60,7 +71,7 @@ describe("cron across daylight-saving changes", () => {
 
   it("America/New_York, skipped hour (2025-03-09 02:00 → 03:00): 02:30 fires at 03:30 EDT", () => {
     const tt = cronTimetable("30 2 * * *", "America/New_York");
-    expect(iso(tt.take(at("2025-03-08T12:00:00Z"), 3))).toEqual([
+    expect(iso(take(tt, at("2025-03-08T12:00:00Z"), 3))).toEqual([
       "2025-03-09T07:30:00.000Z",
       "2025-03-10T06:30:00.000Z", // 02:30 EDT
       "2025-03-11T06:30:00.000Z",
@@ -69,7 +80,7 @@ describe("cron across daylight-saving changes", () => {
 
   it("America/New_York, repeated hour (2025-11-02 02:00 → 01:00): 01:30 fires once", () => {
     const tt = cronTimetable("30 1 * * *", "America/New_York");
-    expect(iso(tt.take(at("2025-11-01T12:00:00Z"), 3))).toEqual([
+    expect(iso(take(tt, at("2025-11-01T12:00:00Z"), 3))).toEqual([
       "2025-11-02T05:30:00.000Z", // the first 01:30 (EDT)
       "2025-11-03T06:30:00.000Z", // 01:30 EST
       "2025-11-04T06:30:00.000Z",
@@ -78,7 +89,7 @@ describe("cron across daylight-saving changes", () => {
 
   it("America/New_York hourly skips no real hour at the spring change", () => {
     const tt = cronTimetable("0 * * * *", "America/New_York");
-    expect(iso(tt.take(at("2025-03-09T05:30:00Z"), 3))).toEqual([
+    expect(iso(take(tt, at("2025-03-09T05:30:00Z"), 3))).toEqual([
       "2025-03-09T06:00:00.000Z", // 01:00 EST
       "2025-03-09T07:00:00.000Z", // 03:00 EDT (02:00 does not exist)
       "2025-03-09T08:00:00.000Z",
@@ -94,14 +105,14 @@ describe("cron across daylight-saving changes", () => {
   });
 
   it("presets fire in the zone: @daily in Paris is local midnight", () => {
-    expect(iso(cronTimetable("@daily", "Europe/Paris").take(at("2025-01-01T00:00:00Z"), 2))).toEqual([
+    expect(iso(take(cronTimetable("@daily", "Europe/Paris"), at("2025-01-01T00:00:00Z"), 2))).toEqual([
       "2025-01-01T23:00:00.000Z",
       "2025-01-02T23:00:00.000Z",
     ]);
   });
 
   it("six fields fire on seconds", () => {
-    expect(iso(cronTimetable("*/20 * * * * *").take(at("2025-01-01T00:00:00Z"), 3))).toEqual([
+    expect(iso(take(cronTimetable("*/20 * * * * *"), at("2025-01-01T00:00:00Z"), 3))).toEqual([
       "2025-01-01T00:00:20.000Z",
       "2025-01-01T00:00:40.000Z",
       "2025-01-01T00:01:00.000Z",
@@ -111,7 +122,7 @@ describe("cron across daylight-saving changes", () => {
 
 describe("cron day fields", () => {
   it("L is the last day of the month, leap February included", () => {
-    expect(iso(cronTimetable("0 0 L * *").take(at("2024-01-15T00:00:00Z"), 4))).toEqual([
+    expect(iso(take(cronTimetable("0 0 L * *"), at("2024-01-15T00:00:00Z"), 4))).toEqual([
       "2024-01-31T00:00:00.000Z",
       "2024-02-29T00:00:00.000Z",
       "2024-03-31T00:00:00.000Z",
@@ -120,18 +131,18 @@ describe("cron day fields", () => {
   });
 
   it("5L is the last Friday, 1#1 the first Monday", () => {
-    expect(iso(cronTimetable("0 0 * * 5L").take(at("2025-01-01T00:00:00Z"), 2))).toEqual([
+    expect(iso(take(cronTimetable("0 0 * * 5L"), at("2025-01-01T00:00:00Z"), 2))).toEqual([
       "2025-01-31T00:00:00.000Z",
       "2025-02-28T00:00:00.000Z",
     ]);
-    expect(iso(cronTimetable("0 9 * * 1#1").take(at("2025-01-01T00:00:00Z"), 2))).toEqual([
+    expect(iso(take(cronTimetable("0 9 * * 1#1"), at("2025-01-01T00:00:00Z"), 2))).toEqual([
       "2025-01-06T09:00:00.000Z",
       "2025-02-03T09:00:00.000Z",
     ]);
   });
 
   it("day of month and day of week together fire on either (Vixie cron)", () => {
-    expect(iso(cronTimetable("0 0 13 * 5").take(at("2025-01-01T00:00:00Z"), 4))).toEqual([
+    expect(iso(take(cronTimetable("0 0 13 * 5"), at("2025-01-01T00:00:00Z"), 4))).toEqual([
       "2025-01-03T00:00:00.000Z", // Friday
       "2025-01-10T00:00:00.000Z", // Friday
       "2025-01-13T00:00:00.000Z", // the 13th, a Monday
@@ -140,7 +151,7 @@ describe("cron day fields", () => {
   });
 
   it("29 February fires only in leap years", () => {
-    expect(iso(cronTimetable("0 0 29 2 *").take(at("2025-01-01T00:00:00Z"), 2))).toEqual([
+    expect(iso(take(cronTimetable("0 0 29 2 *"), at("2025-01-01T00:00:00Z"), 2))).toEqual([
       "2028-02-29T00:00:00.000Z",
       "2032-02-29T00:00:00.000Z",
     ]);
@@ -292,5 +303,148 @@ describe("catch-up after a downtime", () => {
   it("nothing is due before nextRunAt", () => {
     const p = plan({ schedule: hourly, catchup: true });
     expect(dueIntervals(p, at("2025-01-01T10:00:00Z"), now).intervals).toEqual([]);
+  });
+});
+
+describe("schedules that used to stop at a clock change (cron-parser's loop limit in the zone)", () => {
+  const local = (tz: string, t: Date) =>
+    new Intl.DateTimeFormat("sv-SE", { timeZone: tz, dateStyle: "short", timeStyle: "short" }).format(t);
+
+  it("Africa/Cairo daily at midnight from 2026-04-24 (midnight skipped that day), with catch-up: a run a day", () => {
+    const p = plan({ schedule: cron("0 0 * * *", "Africa/Cairo"), startDate: "2026-04-24", catchup: true });
+    const now = at("2026-04-28T12:00:00Z");
+    const due = dueIntervals(p, nextRunAfter(p, null, now)!, now);
+    expect(due.intervals.map((i) => local("Africa/Cairo", i.start))).toEqual([
+      "2026-04-24 01:00", // 00:00 does not exist: the clocks went from 00:00 to 01:00
+      "2026-04-25 00:00",
+      "2026-04-26 00:00",
+      "2026-04-27 00:00",
+    ]);
+    expect(local("Africa/Cairo", due.nextRunAt!)).toBe("2026-04-29 00:00");
+  });
+
+  it("Australia/Lord_Howe (half-hour changes) daily at 02:00, backfilled over 2026-04-01..04-10: ten runs", () => {
+    const p = plan({ schedule: cron("0 2 * * *", "Australia/Lord_Howe") });
+    const days = intervalsBetween(
+      p,
+      scheduleDate("2026-04-01", "Australia/Lord_Howe"),
+      at("2026-04-10T12:00:00+10:30"),
+      100,
+    );
+    expect(days.map((d) => local("Australia/Lord_Howe", d.start))).toEqual(
+      Array.from({ length: 9 }, (_, i) => `2026-04-0${i + 1} 02:00`).concat("2026-04-10 02:00"),
+    );
+  });
+
+  it("Australia/Lord_Howe hourly through the half hour the clocks go back: every wall hour, none lost", () => {
+    const p = plan({ schedule: cron("0 * * * *", "Australia/Lord_Howe") });
+    // 2026-04-05 02:00 LHDT (+11) → 01:30 LHST (+10:30).
+    const fires = upcomingIntervals(p, at("2026-04-04T12:30:00Z"), 5).map((i) => i.end);
+    expect(fires.map((t) => local("Australia/Lord_Howe", t))).toEqual([
+      "2026-04-05 00:00",
+      "2026-04-05 01:00",
+      "2026-04-05 02:00", // 1.5 real hours after 01:00: the half hour 01:30-02:00 came twice
+      "2026-04-05 03:00",
+      "2026-04-05 04:00",
+    ]);
+  });
+
+  for (const [zone, from] of [
+    ["America/Havana", "2026-03-01"],
+    ["America/Santiago", "2026-09-01"],
+    ["Asia/Beirut", "2026-03-20"],
+    ["Atlantic/Azores", "2026-03-20"],
+    ["Pacific/Chatham", "2026-09-20"],
+  ] as const) {
+    it(`${zone}: daily and hourly go on past the next clock change`, () => {
+      for (const [expression, perDay] of [
+        ["0 0 * * *", 1],
+        ["0 * * * *", 23],
+      ] as const) {
+        const p = plan({ schedule: cron(expression, zone) });
+        const start = scheduleDate(from, zone);
+        const fires = intervalsBetween(p, start, new Date(start.getTime() + 30 * 86_400_000), 2000);
+        expect(fires.length, `${zone} ${expression}`).toBeGreaterThanOrEqual(30 * perDay);
+      }
+    });
+  }
+});
+
+describe("one daylight-saving policy for scheduler, preview and backfill", () => {
+  it("*/15 1,2 * * * on Paris's spring day 2030-03-31: the skipped 02:xx fire after the jump, 8 everywhere", () => {
+    const p = plan({ schedule: cron("*/15 1,2 * * *", "Europe/Paris"), catchup: true });
+    const dayStart = scheduleDate("2030-03-31", "Europe/Paris");
+    const dayEnd = scheduleDate("2030-04-01", "Europe/Paris");
+    const inDay = (times: Date[]) => iso(times.filter((t) => t >= dayStart && t < dayEnd));
+    const backfill = intervalsBetween(p, dayStart, dayEnd, 100).map((i) => i.start);
+    const preview = upcomingIntervals(p, new Date(dayStart.getTime() - 1), 20).map((i) => i.end);
+    const scheduler = dueIntervals(p, nextRunAfter(p, null, dayStart)!, dayEnd, 100).intervals.map(
+      (i) => i.end,
+    );
+    const expected = [
+      "2030-03-31T00:00:00.000Z", // 01:00 CET
+      "2030-03-31T00:15:00.000Z",
+      "2030-03-31T00:30:00.000Z",
+      "2030-03-31T00:45:00.000Z",
+      "2030-03-31T01:00:00.000Z", // 02:00 does not exist: 03:00 CEST
+      "2030-03-31T01:15:00.000Z", // 02:15 → 03:15 CEST
+      "2030-03-31T01:30:00.000Z",
+      "2030-03-31T01:45:00.000Z",
+    ];
+    expect(inDay(backfill)).toEqual(expected);
+    expect(inDay(preview)).toEqual(expected);
+    expect(inDay(scheduler)).toEqual(expected);
+  });
+
+  it("a wall time the clocks repeat fires once, unless the hour field is * (then in both passes)", () => {
+    const daily = plan({ schedule: cron("30 2 * * *", "Europe/Paris") });
+    const quarter = plan({ schedule: cron("*/30 2 * * *", "Europe/Paris") });
+    const hourlyAtHalf = plan({ schedule: cron("30 * * * *", "Europe/Paris") });
+    const from = at("2030-10-27T00:00:00Z"); // 02:00 CEST; clocks go back at 03:00 CEST
+    const to = at("2030-10-27T02:00:00Z");
+    expect(iso(intervalsBetween(daily, from, to, 10).map((i) => i.start))).toEqual([
+      "2030-10-27T00:30:00.000Z",
+    ]);
+    expect(iso(intervalsBetween(quarter, from, to, 10).map((i) => i.start))).toEqual([
+      "2030-10-27T00:00:00.000Z",
+      "2030-10-27T00:30:00.000Z",
+    ]);
+    expect(iso(intervalsBetween(hourlyAtHalf, from, to, 10).map((i) => i.start))).toEqual([
+      "2030-10-27T00:30:00.000Z", // 02:30 CEST
+      "2030-10-27T01:30:00.000Z", // 02:30 CET
+    ]);
+  });
+});
+
+describe("fixed-offset zones and @once", () => {
+  it("+05:30 is a zone without daylight saving", () => {
+    const p = plan({ schedule: cron("0 9 * * *", "+05:30"), startDate: "2026-01-01" });
+    expect(p.start?.toISOString()).toBe("2025-12-31T18:30:00.000Z");
+    expect(iso(upcomingIntervals(p, at("2026-06-01T00:00:00Z"), 2).map((i) => i.end))).toEqual([
+      "2026-06-01T03:30:00.000Z",
+      "2026-06-02T03:30:00.000Z",
+    ]);
+    expect(iso(take(cronTimetable("0 0 * * *", "-03:00"), at("2026-03-08T00:00:00Z"), 1))).toEqual([
+      "2026-03-08T03:00:00.000Z",
+    ]);
+  });
+
+  it("@once runs once, at startDate (its logical date and fire time), then never again", () => {
+    const p = plan({ schedule: cron("@once", "Europe/Paris"), startDate: "2030-01-15" });
+    const first = nextRunAfter(p, null, at("2030-01-01T00:00:00Z"))!;
+    expect(first.toISOString()).toBe("2030-01-14T23:00:00.000Z");
+    expect(dueIntervals(p, first, at("2030-01-10T00:00:00Z")).intervals).toEqual([]);
+    const due = dueIntervals(p, first, at("2030-01-20T00:00:00Z"));
+    expect(intervalsIso(due.intervals)).toEqual([["2030-01-14T23:00:00.000Z", "2030-01-14T23:00:00.000Z"]]);
+    expect(due.nextRunAt).toBeNull();
+    expect(nextRunAfter(p, first, at("2030-02-01T00:00:00Z"))).toBeNull();
+    expect(upcomingIntervals(p, at("2030-01-01T00:00:00Z"), 5)).toHaveLength(1);
+    expect(intervalsBetween(p, at("2030-01-01T00:00:00Z"), at("2030-02-01T00:00:00Z"), 10)).toHaveLength(1);
+  });
+
+  it("@once without startDate runs as soon as it is scheduled", () => {
+    const p = plan({ schedule: cron("@once") });
+    const now = at("2030-05-05T10:00:00Z");
+    expect(nextRunAfter(p, null, now)).toEqual(now);
   });
 });

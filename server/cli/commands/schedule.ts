@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { dagIdPattern, scheduleSchema } from "@/server/dags/definition";
 import { previewSchedule, previewSpec } from "@/server/schedules/preview";
-import { offsetMs } from "@/server/schedules/timetable";
+import { offsetMs } from "@/server/schedules/zone";
 import { workspaceSlug } from "@/server/validation";
 import type { Cli } from "../main";
 

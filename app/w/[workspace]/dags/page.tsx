@@ -137,7 +137,11 @@ function DagList() {
                       </Cell>
                       <Cell className="font-mono text-xs">{describeSchedule(dag.schedule)}</Cell>
                       <Cell>
-                        {dag.schedule && !dag.paused ? (
+                        {dag.scheduleError ? (
+                          <span className="text-xs font-medium text-red-700" title={dag.scheduleError}>
+                            Schedule stopped
+                          </span>
+                        ) : dag.schedule && !dag.paused ? (
                           <Time value={dag.nextRunAt} fallback="—" />
                         ) : (
                           <span className="text-slate-400">—</span>

@@ -88,6 +88,11 @@ export default function DagPage() {
               </>
             }
           />
+          {data.scheduleError && (
+            <Alert tone="error" title="Schedule stopped" className="mb-6">
+              {data.scheduleError}
+            </Alert>
+          )}
           {data.archived && (
             <Alert tone="warning" className="mb-6">
               This DAG is archived: it is hidden from the list and cannot run until it is unarchived.

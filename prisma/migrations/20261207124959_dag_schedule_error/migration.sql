@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Dag" ADD COLUMN     "scheduleError" TEXT;
+
