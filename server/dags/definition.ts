@@ -42,11 +42,11 @@ const cronPresets = new Set([
  * 6 fields (seconds first) or a preset. cron-parser alone is lenient about the field count
  * (it reads "* * *" as a full expression), hence the count check first.
  */
-export function cronProblem(expression: string, timezone = "UTC"): string | undefined {
-  return remember(cronVerdicts, `${timezone} ${expression}`, () => checkCron(expression, timezone));
+export function cronProblem(expression: string): string | undefined {
+  return remember(cronVerdicts, expression, () => checkCron(expression));
 }
 
-function checkCron(expression: string, timezone: string): string | undefined {
+function checkCron(expression: string): string | undefined {
   const trimmed = expression.trim();
   if (trimmed.startsWith("@")) {
     return cronPresets.has(trimmed) ? undefined : `unknown preset; use one of ${[...cronPresets].join(", ")}`;
