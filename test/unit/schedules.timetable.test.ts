@@ -356,15 +356,20 @@ describe("schedules that used to stop at a clock change (cron-parser's loop limi
     ["Atlantic/Azores", "2026-03-20"],
     ["Pacific/Chatham", "2026-09-20"],
   ] as const) {
-    it(`${zone}: daily and hourly go on past the next clock change`, () => {
+    it(`${zone}: daily and hourly, simulated forward, go on past the next clock change`, () => {
       for (const [expression, perDay] of [
         ["0 0 * * *", 1],
         ["0 * * * *", 23],
       ] as const) {
+        // As the scheduler goes: the next run after each one, claim after claim.
         const p = plan({ schedule: cron(expression, zone) });
         const start = scheduleDate(from, zone);
-        const fires = intervalsBetween(p, start, new Date(start.getTime() + 30 * 86_400_000), 2000);
-        expect(fires.length, `${zone} ${expression}`).toBeGreaterThanOrEqual(30 * perDay);
+        const until = new Date(start.getTime() + 30 * 86_400_000);
+        let fires = 0;
+        for (let next = nextRunAfter(p, null, start); next && next < until; fires++) {
+          next = dueIntervals(p, next, next).nextRunAt;
+        }
+        expect(fires, `${zone} ${expression}`).toBeGreaterThanOrEqual(30 * perDay);
       }
     });
   }
