@@ -11,6 +11,7 @@
 import { distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { parseAllowList } from "@/server/net/address-policy";
+import { parseTrustedProxies } from "@/server/net/trusted-proxies";
 import { keyringFromEnv, parseKeyring } from "@/server/secrets/crypto";
 
 /** Who reads a setting: the two production processes, the `baton` CLI, `npm start`, `npm test`. */
@@ -127,6 +128,21 @@ export const settings = {
     doc: 'with the secret, turns on "Continue with Google"',
   },
   GOOGLE_CLIENT_SECRET: { schema: text(), readBy: ["web"], doc: "callback `/api/auth/callback/google`" },
+  BATON_TRUSTED_PROXIES: {
+    schema: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        try {
+          parseTrustedProxies(value);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      })
+      .transform((value) => parseTrustedProxies(value)),
+    readBy: ["web"],
+    doc: "reverse proxies (CIDRs, `10.0.0.0/8,::1`) whose `X-Forwarded-For`/`-Proto` count; unset: the socket address is the client ([docs/security.md](docs/security.md))",
+  },
   BATON_SIGNIN_ACCOUNT_LIMIT: {
     schema: wholeNumber(10, 1),
     readBy: ["web"],

@@ -1,8 +1,8 @@
 // Who is calling: a bearer token (REST and automation) or the next-auth session (the web app).
 
-import { clientIp } from "@/server/auth/options";
 import { currentUser } from "@/server/auth/session";
 import { env } from "@/server/config";
+import { clientIp } from "@/server/net/client-ip";
 import { authenticateToken } from "@/server/tokens/service";
 import type { Context } from "./trpc";
 

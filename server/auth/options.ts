@@ -6,6 +6,7 @@ import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import { env } from "@/server/config";
 import { AppError } from "@/server/errors";
+import { clientIp } from "@/server/net/client-ip";
 import { authenticate, upsertOAuthUser } from "./accounts";
 
 function oauthProviders() {
@@ -27,14 +28,6 @@ function oauthProviders() {
     );
   }
   return providers;
-}
-
-export function clientIp(
-  headers: Headers | Record<string, string | string[] | undefined> | undefined,
-): string {
-  const get = (name: string) =>
-    headers instanceof Headers ? headers.get(name) : ([headers?.[name]].flat()[0] ?? null);
-  return get("x-forwarded-for")?.split(",")[0]?.trim() || get("x-real-ip") || "unknown";
 }
 
 export const authOptions: NextAuthOptions = {
