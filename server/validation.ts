@@ -25,3 +25,11 @@ export const role = z.enum(["OWNER", "ADMIN", "EDITOR", "OPERATOR", "VIEWER"], {
   error: "Role must be one of OWNER, ADMIN, EDITOR, OPERATOR, VIEWER",
 });
 export const uuid = z.uuid({ error: "Not a valid id" });
+/** Days until an API token expires; null for none (explicitly); 90 when left out. */
+export const tokenExpiryDays = z
+  .number({ error: "expiresInDays must be a whole number of days, or null for no expiry" })
+  .int("expiresInDays must be a whole number of days")
+  .min(1, "A token lasts at least 1 day")
+  .max(3650, "A token lasts at most 3650 days (or null: no expiry)")
+  .nullable()
+  .optional();

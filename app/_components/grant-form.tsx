@@ -1,4 +1,5 @@
 "use client";
+import type { ReactNode } from "react";
 import type { Role } from "@/server/tenancy/roles";
 import { Alert } from "./alert";
 import { Button } from "./button";
@@ -21,6 +22,7 @@ export function GrantForm({
   pending,
   error,
   onGrant,
+  extra,
 }: {
   label: string;
   name: string;
@@ -30,16 +32,18 @@ export function GrantForm({
   pendingLabel: string;
   pending: boolean;
   error: unknown;
-  onGrant: (value: string, role: Role, form: HTMLFormElement) => void;
+  onGrant: (value: string, role: Role, form: HTMLFormElement, values: Record<string, string>) => void;
+  /** More fields, between the role and the button (their values reach `onGrant`). */
+  extra?: ReactNode;
 }) {
   const errors = formErrors(error, [name, "role"]);
   return (
     <Form
-      onValues={(values, form) => onGrant(values[name] ?? "", values.role as Role, form)}
-      className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_12rem_auto] sm:items-start"
+      onValues={(values, form) => onGrant(values[name] ?? "", values.role as Role, form, values)}
+      className={`grid gap-4 sm:items-start ${extra ? "sm:grid-cols-[minmax(0,1fr)_12rem_10rem_auto]" : "sm:grid-cols-[minmax(0,1fr)_12rem_auto]"}`}
     >
       {errors.message && (
-        <Alert tone="error" className="sm:col-span-3">
+        <Alert tone="error" className={extra ? "sm:col-span-4" : "sm:col-span-3"}>
           {errors.message}
         </Alert>
       )}
@@ -53,6 +57,7 @@ export function GrantForm({
         error={errors.fields[name]}
       />
       <RoleField max={maxRole} error={errors.fields.role} />
+      {extra}
       <Button type="submit" pending={pending} pendingLabel={pendingLabel} className="sm:mt-6.5">
         {submitLabel}
       </Button>

@@ -13,15 +13,23 @@ const INVITATION_DAYS = 7;
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export async function listMembers(scope: WorkspaceScope) {
-  const members = await scope.db.membership.findMany({
-    select: {
-      id: true,
-      role: true,
-      createdAt: true,
-      user: { select: { id: true, email: true, name: true } },
-    },
-    orderBy: { createdAt: "asc" },
-  });
+  const [members, tokens] = await Promise.all([
+    scope.db.membership.findMany({
+      select: {
+        id: true,
+        role: true,
+        createdAt: true,
+        user: { select: { id: true, email: true, name: true } },
+      },
+      orderBy: { createdAt: "asc" },
+    }),
+    scope.db.apiToken.groupBy({
+      by: ["createdById"],
+      where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
+      _count: { _all: true },
+    }),
+  ]);
+  const tokenCount = new Map(tokens.map((t) => [t.createdById, t._count._all]));
   return members.map((m) => ({
     id: m.id,
     role: m.role,
@@ -29,6 +37,8 @@ export async function listMembers(scope: WorkspaceScope) {
     userId: m.user.id,
     email: m.user.email,
     name: m.user.name,
+    /** Working API tokens they made here: removing them revokes these. */
+    activeTokens: tokenCount.get(m.user.id) ?? 0,
   }));
 }
 
@@ -250,10 +260,17 @@ export async function changeRole(scope: WorkspaceScope, input: { memberId: strin
   return updated;
 }
 
+/** Removes a member and revokes the API tokens they made in this workspace. */
 export async function removeMember(scope: WorkspaceScope, memberId: string) {
   const member = await loadMember(scope, memberId);
   assertCanManageRole(scope, member.role);
   await assertNotLastOwner(scope, member);
-  await scope.db.membership.delete({ where: { id: member.id } });
-  await scope.audit("member.remove", member.user.email, { role: member.role });
+  const { count: tokensRevoked } = await scope.db.$transaction(async (tx) => {
+    await tx.membership.delete({ where: { id: member.id } });
+    return tx.apiToken.updateMany({
+      where: { createdById: member.userId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+  });
+  await scope.audit("member.remove", member.user.email, { role: member.role, tokensRevoked });
 }

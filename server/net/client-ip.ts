@@ -57,12 +57,16 @@ export function clientIp(headers: HeaderSource): string {
   return client.toString();
 }
 
-/** Whether the request reached us over HTTPS (the socket's TLS, or a trusted proxy's word). */
-export function isHttps(headers: HeaderSource, url: string): boolean {
+/**
+ * Whether the request reached the installation over HTTPS: a trusted proxy's word, else whether
+ * the public URL (NEXTAUTH_URL) is https. The web server itself speaks plain HTTP, and the URL
+ * Next.js hands over takes its scheme from a client's X-Forwarded-Proto, so neither can tell.
+ */
+export function isHttps(headers: HeaderSource, publicUrl = process.env.NEXTAUTH_URL ?? ""): boolean {
   const peer = normalize(header(headers, PEER_HEADER));
   const proto = header(headers, "x-forwarded-proto")?.split(",")[0]?.trim();
   if (peer && proto && isTrusted(peer, trustedRanges())) return proto === "https";
-  return url.startsWith("https:");
+  return publicUrl.startsWith("https:");
 }
 
 let installed = false;

@@ -14,7 +14,7 @@ export type { ScopedTx };
 
 export type Actor =
   | { kind: "user"; userId: string; label: string }
-  | { kind: "token"; tokenId: string; label: string }
+  | { kind: "token"; tokenId: string; label: string /** the member it acts for */; creatorId: string | null }
   | { kind: "system"; label: string };
 
 export interface WorkspaceScope {
@@ -32,6 +32,8 @@ export type Caller =
   | {
       kind: "token";
       tokenId: string;
+      /** The member the token acts for (null: made by the operator's CLI). */
+      creatorId: string | null;
       workspaceId: string;
       workspaceSlug: string;
       role: Role;
@@ -61,7 +63,12 @@ export async function openWorkspace(
       role = membership?.role;
     }
   } else {
-    actor = { kind: "token", tokenId: caller.tokenId, label: `token ${caller.name}` };
+    actor = {
+      kind: "token",
+      tokenId: caller.tokenId,
+      label: `token ${caller.name}`,
+      creatorId: caller.creatorId,
+    };
     if (workspace?.id === caller.workspaceId) role = caller.role;
   }
   if (!workspace || !role) throw notFound("Workspace");

@@ -1,20 +1,35 @@
-// API tokens: bearer credentials for the REST API, bound to one workspace and one role.
-// The token is shown once; only its sha256 is stored.
+// API tokens: bearer credentials for the REST API, bound to one workspace and to the member who
+// made them. A token acts with the lower of its own role and its creator's current role in the
+// workspace, and stops working when its creator leaves (their tokens are revoked then, and the
+// check is made on every request besides). Tokens expire (90 days unless chosen otherwise; "no
+// expiry" is explicit). The token is shown once; only its sha256 is stored.
 import { createHash, randomBytes } from "node:crypto";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
-import type { Caller, WorkspaceScope } from "@/server/tenancy/door";
-import { type Role, roleRank } from "@/server/tenancy/roles";
+import type { Actor, Caller, WorkspaceScope } from "@/server/tenancy/door";
+import { lowerRole, type Role, roleRank } from "@/server/tenancy/roles";
 
 const PREFIX = "baton_";
+export const DEFAULT_TOKEN_DAYS = 90;
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-export async function createToken(scope: WorkspaceScope, input: { name: string; role: Role }) {
+/** The member a new token acts for: a person, or the person behind the token making it. */
+function creatorOf(actor: Actor): string | null {
+  if (actor.kind === "user") return actor.userId;
+  if (actor.kind === "token") return actor.creatorId;
+  return null; // the operator's CLI
+}
+
+export async function createToken(
+  scope: WorkspaceScope,
+  input: { name: string; role: Role; expiresInDays?: number | null },
+) {
   if (roleRank[input.role] > roleRank[scope.role]) {
     throw new AppError("FORBIDDEN", "A token cannot have more power than its creator", [
       { path: "role", message: `At most ${scope.role.toLowerCase()}` },
     ]);
   }
+  const days = input.expiresInDays === undefined ? DEFAULT_TOKEN_DAYS : input.expiresInDays;
   const token = `${PREFIX}${randomBytes(32).toString("base64url")}`;
   const created = await scope.db.apiToken.create({
     data: {
@@ -23,19 +38,52 @@ export async function createToken(scope: WorkspaceScope, input: { name: string; 
       role: input.role,
       tokenHash: sha256(token),
       prefix: token.slice(0, PREFIX.length + 6),
-      createdById: scope.actor.kind === "user" ? scope.actor.userId : null,
+      createdById: creatorOf(scope.actor),
+      expiresAt: days === null ? null : new Date(Date.now() + days * 86_400_000),
     },
-    select: { id: true, name: true, role: true, prefix: true, createdAt: true },
+    select: { id: true, name: true, role: true, prefix: true, expiresAt: true, createdAt: true },
   });
-  await scope.audit("token.create", input.name, { tokenId: created.id, role: input.role });
+  await scope.audit("token.create", input.name, {
+    tokenId: created.id,
+    role: input.role,
+    expiresAt: created.expiresAt?.toISOString() ?? null,
+  });
   return { ...created, token };
 }
 
-export function listTokens(scope: WorkspaceScope) {
-  return scope.db.apiToken.findMany({
+/** Unrevoked tokens (expired ones too, marked, so people see why a script stopped). */
+export async function listTokens(scope: WorkspaceScope) {
+  const tokens = await scope.db.apiToken.findMany({
     where: { revokedAt: null },
-    select: { id: true, name: true, role: true, prefix: true, lastUsedAt: true, createdAt: true },
+    select: {
+      id: true,
+      name: true,
+      role: true,
+      prefix: true,
+      lastUsedAt: true,
+      lastUsedIp: true,
+      expiresAt: true,
+      createdAt: true,
+      createdBy: {
+        select: {
+          email: true,
+          name: true,
+          memberships: { where: { workspaceId: scope.workspace.id }, select: { role: true } },
+        },
+      },
+    },
     orderBy: { createdAt: "desc" },
+  });
+  const now = Date.now();
+  return tokens.map(({ createdBy, ...token }) => {
+    const creatorRole = createdBy?.memberships[0]?.role;
+    return {
+      ...token,
+      /** What the token can do now: its role, lowered to its creator's current one. */
+      effectiveRole: creatorRole ? lowerRole(token.role, creatorRole) : token.role,
+      createdBy: createdBy ? { email: createdBy.email, name: createdBy.name } : null,
+      expired: token.expiresAt !== null && token.expiresAt.getTime() <= now,
+    };
   });
 }
 
@@ -48,7 +96,12 @@ export async function revokeToken(scope: WorkspaceScope, tokenId: string) {
   await scope.audit("token.revoke", tokenId);
 }
 
-/** Resolves a bearer token to a caller, or throws UNAUTHORIZED. Records last use (at most once a minute). */
+const invalid = () => new AppError("UNAUTHORIZED", "Invalid, expired or revoked API token");
+
+/**
+ * Resolves a bearer token to a caller, or throws UNAUTHORIZED. Records last use and its address
+ * (at most once a minute from one address).
+ */
 export async function authenticateToken(raw: string, ip?: string): Promise<Caller & { kind: "token" }> {
   const token = raw.startsWith(PREFIX)
     ? await db.apiToken.findUnique({
@@ -59,21 +112,42 @@ export async function authenticateToken(raw: string, ip?: string): Promise<Calle
           role: true,
           workspaceId: true,
           revokedAt: true,
+          expiresAt: true,
           lastUsedAt: true,
+          lastUsedIp: true,
+          createdById: true,
           workspace: { select: { slug: true } },
         },
       })
     : null;
-  if (!token || token.revokedAt) throw new AppError("UNAUTHORIZED", "Invalid or revoked API token");
-  if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
-    await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= new Date())) throw invalid();
+  let role = token.role;
+  if (token.createdById) {
+    const membership = await db.membership.findUnique({
+      where: { workspaceId_userId: { workspaceId: token.workspaceId, userId: token.createdById } },
+      select: { role: true },
+    });
+    // Its creator left the workspace: removal revokes their tokens, and this holds meanwhile.
+    if (!membership) throw invalid();
+    role = lowerRole(token.role, membership.role);
+  }
+  if (
+    !token.lastUsedAt ||
+    Date.now() - token.lastUsedAt.getTime() > 60_000 ||
+    (ip !== undefined && ip !== token.lastUsedIp)
+  ) {
+    await db.apiToken.update({
+      where: { id: token.id },
+      data: { lastUsedAt: new Date(), ...(ip !== undefined ? { lastUsedIp: ip } : {}) },
+    });
   }
   return {
     kind: "token",
     tokenId: token.id,
+    creatorId: token.createdById,
     workspaceId: token.workspaceId,
     workspaceSlug: token.workspace.slug,
-    role: token.role,
+    role,
     name: token.name,
     ip,
   };

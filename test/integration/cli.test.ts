@@ -404,7 +404,7 @@ describe("baton token", () => {
     const { tokenId } = await authenticateToken(token);
 
     const table = await baton(["token", "list", "--workspace", owner.workspace]);
-    expect(table.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+PREFIX\s+LAST USED\s+CREATED\n/);
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+PREFIX\s+LAST USED\s+FROM\s+EXPIRES\s+CREATED\n/);
     expect(table.stdout).toContain(tokenId);
     expect(table.stdout).not.toContain(token);
     const json = await baton(["token", "list", "--workspace", owner.workspace, "--json"]);
@@ -418,6 +418,24 @@ describe("baton token", () => {
     expect((await baton(["token", "list", "--workspace", owner.workspace])).stderr).toBe(
       "No active tokens.\n",
     );
+
+    const forever = await baton([
+      ...["token", "create", "--workspace", owner.workspace, "--name", "forever", "--role", "viewer"],
+      ...["--no-expiry", "--json"],
+    ]);
+    expect(JSON.parse(forever.stdout)).toMatchObject({ name: "forever", expiresAt: null });
+    const week = await baton([
+      ...["token", "create", "--workspace", owner.workspace, "--name", "week", "--role", "viewer"],
+      ...["--expires-in-days", "7", "--json"],
+    ]);
+    expect(new Date(JSON.parse(week.stdout).expiresAt).getTime()).toBeGreaterThan(
+      Date.now() + 6 * 86_400_000,
+    );
+    const both = await baton([
+      ...["token", "create", "--workspace", owner.workspace, "--name", "x", "--role", "viewer"],
+      ...["--expires-in-days", "7", "--no-expiry"],
+    ]);
+    expect(both.code).toBe(2);
 
     const twice = await baton(["token", "revoke", "--workspace", owner.workspace, "--id", tokenId]);
     expect(twice).toMatchObject({ code: 1, stderr: "baton: Token not found\n" });

@@ -73,7 +73,7 @@ describe("tokens", () => {
 describe("bad input gets a 4xx naming the problem, never a 500", () => {
   it.each([
     ["no token", "GET", "/members", {}, 401, /Authorization: Bearer/],
-    ["a made-up token", "GET", "/members", { token: "baton_nope" }, 401, /Invalid or revoked/],
+    ["a made-up token", "GET", "/members", { token: "baton_nope" }, 401, /Invalid, expired or revoked/],
     ["an unknown route", "GET", "/nothing-here", { token: "t" }, 404, /No API route/],
     ["a wrong method", "PUT", "/members", { token: "t" }, 405, /not allowed/],
   ] as const)("%s", async (_name, method, path, options, status, message) => {

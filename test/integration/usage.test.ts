@@ -304,6 +304,7 @@ describe("quota alerts", () => {
     const tokenCaller = apiAs({
       kind: "token",
       tokenId: token.id,
+      creatorId: owner.user.id,
       workspaceId: owner.workspace.id,
       workspaceSlug: workspace,
       role: "ADMIN",

@@ -11,8 +11,8 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** Serves the production build (`npm test` builds it) on a free port. */
-export async function startApp(): Promise<App> {
+/** Serves the production build (`npm test` builds it) on a free port, with `env` added. */
+export async function startApp(env: Record<string, string> = {}): Promise<App> {
   const port = await freePort();
   const url = `http://localhost:${port}`;
   const child: ChildProcess = spawn("next", ["start", "--port", String(port)], {
@@ -25,6 +25,7 @@ export async function startApp(): Promise<App> {
       ...(process.env.BATON_MASTER_KEYS || process.env.BATON_MASTER_KEY
         ? {}
         : { BATON_MASTER_KEYS: `1:${generateKey()}` }),
+      ...env,
     },
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -46,10 +46,12 @@ describe("client IP", () => {
     );
   });
 
-  it("believes X-Forwarded-Proto only from a trusted proxy", () => {
+  it("believes X-Forwarded-Proto only from a trusted proxy, else goes by the public URL", () => {
     const headers = request("192.0.2.1", { "x-forwarded-proto": "https" });
     expect(isHttps(headers, "http://baton.example.com/")).toBe(false);
+    expect(isHttps(request("192.0.2.1"), "https://baton.example.com/")).toBe(true);
     process.env.BATON_TRUSTED_PROXIES = "192.0.2.0/24";
     expect(isHttps(headers, "http://baton.example.com/")).toBe(true);
+    expect(isHttps(request("192.0.2.1", { "x-forwarded-proto": "http" }), "https://b.example/")).toBe(false);
   });
 });

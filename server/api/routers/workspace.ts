@@ -11,7 +11,7 @@ import {
 import { suspensionOf } from "@/server/platform/workspaces";
 import { permissions } from "@/server/tenancy/roles";
 import { createToken, listTokens, revokeToken } from "@/server/tokens/service";
-import { displayName, email, role, uuid } from "@/server/validation";
+import { displayName, email, role, tokenExpiryDays, uuid } from "@/server/validation";
 import { deleteWorkspace, renameWorkspace } from "@/server/workspaces/service";
 import { router, workspaceProcedure } from "../trpc";
 
@@ -51,7 +51,7 @@ export const membersRouter = router({
 export const tokensRouter = router({
   list: workspaceProcedure("tokens:manage").query(({ ctx }) => listTokens(ctx.scope)),
   create: workspaceProcedure("tokens:manage")
-    .input(z.object({ name: displayName, role }))
+    .input(z.object({ name: displayName, role, expiresInDays: tokenExpiryDays }))
     .mutation(({ ctx, input }) => createToken(ctx.scope, input)),
   revoke: workspaceProcedure("tokens:manage")
     .input(z.object({ tokenId: uuid }))

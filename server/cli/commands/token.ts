@@ -2,8 +2,8 @@
 // stdout, so `TOKEN=$(baton token create …)` captures it; it is shown once and stored hashed.
 import type { Command } from "commander";
 import { z } from "zod";
-import { createToken, listTokens, revokeToken } from "@/server/tokens/service";
-import { displayName, role, uuid, workspaceSlug } from "@/server/validation";
+import { createToken, DEFAULT_TOKEN_DAYS, listTokens, revokeToken } from "@/server/tokens/service";
+import { displayName, role, tokenExpiryDays, uuid, workspaceSlug } from "@/server/validation";
 import type { Cli } from "../main";
 
 const roleOption = z.string().trim().toUpperCase().pipe(role);
@@ -17,10 +17,38 @@ export function registerTokenCommands(program: Command, cli: Cli): void {
     .requiredOption("--workspace <slug>", "the workspace the token acts in", cli.parser(workspaceSlug))
     .requiredOption("--name <name>", "what the token is for, shown in lists", cli.parser(displayName))
     .requiredOption("--role <role>", "owner|admin|editor|operator|viewer", cli.parser(roleOption))
+    .option(
+      "--expires-in-days <days>",
+      `days until it stops working (default ${DEFAULT_TOKEN_DAYS})`,
+      cli.parser(z.coerce.number().pipe(tokenExpiryDays.unwrap().unwrap())),
+    )
+    .option("--no-expiry", "a token that never expires (revoke it when no longer needed)")
+    .addHelpText(
+      "after",
+      "\nTokens made here act for no member: they keep working until they expire or are revoked.",
+    )
     .action(
-      async (options: { workspace: string; name: string; role: z.infer<typeof role> }, command: Command) => {
+      async (
+        options: {
+          workspace: string;
+          name: string;
+          role: z.infer<typeof role>;
+          expiresInDays?: number;
+          expiry: boolean;
+        },
+        command: Command,
+      ) => {
+        if (!options.expiry && options.expiresInDays !== undefined) {
+          command.error("error: option '--no-expiry' cannot be used with option '--expires-in-days'", {
+            exitCode: 2,
+          });
+        }
         const scope = await cli.workspace(options.workspace);
-        const created = await createToken(scope, { name: options.name, role: options.role });
+        const created = await createToken(scope, {
+          name: options.name,
+          role: options.role,
+          expiresInDays: options.expiry ? options.expiresInDays : null,
+        });
         if (cli.json(command)) return cli.printJson(created);
         cli.out(created.token);
         cli.note(
@@ -38,13 +66,20 @@ export function registerTokenCommands(program: Command, cli: Cli): void {
       const tokens = await listTokens(await cli.workspace(options.workspace));
       if (cli.json(command)) return cli.printJson(tokens);
       cli.printTable(
-        tokens.map((t) => ({ ...t, role: t.role.toLowerCase(), prefix: `${t.prefix}…` })),
+        tokens.map(({ createdBy: _, ...t }) => ({
+          ...t,
+          role: t.role.toLowerCase(),
+          prefix: `${t.prefix}…`,
+          expiresAt: t.expiresAt ?? "never",
+        })),
         {
           id: "ID",
           name: "NAME",
           role: "ROLE",
           prefix: "PREFIX",
           lastUsedAt: "LAST USED",
+          lastUsedIp: "FROM",
+          expiresAt: "EXPIRES",
           createdAt: "CREATED",
         },
         "No active tokens.",

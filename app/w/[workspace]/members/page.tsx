@@ -155,7 +155,11 @@ function MemberList({ manage }: { manage: boolean }) {
                           onClick={() => {
                             if (
                               window.confirm(
-                                `Remove ${member.email} from ${workspace.name}? They lose access at once.`,
+                                `Remove ${member.email} from ${workspace.name}? They lose access at once.${
+                                  member.activeTokens > 0
+                                    ? ` The ${member.activeTokens === 1 ? "API token" : `${member.activeTokens} API tokens`} they made here will be revoked too.`
+                                    : ""
+                                }`,
                               )
                             ) {
                               remove.mutate({ workspace: workspace.slug, memberId: member.id });

@@ -4,7 +4,8 @@ import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { CopyField } from "@/app/_components/copy-field";
 import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage } from "@/app/_components/errors";
+import { errorMessage, formErrors } from "@/app/_components/errors";
+import { SelectField } from "@/app/_components/field";
 import { GrantForm } from "@/app/_components/grant-form";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
@@ -48,8 +49,29 @@ function Tokens() {
           pendingLabel="Creating…"
           pending={create.isPending}
           error={create.error}
-          onGrant={(name, role, form) =>
-            create.mutate({ workspace: slug, name, role }, { onSuccess: () => form.reset() })
+          extra={
+            <SelectField
+              label="Expires"
+              name="expiresInDays"
+              defaultValue="90"
+              error={formErrors(create.error, ["expiresInDays"]).fields.expiresInDays}
+            >
+              <option value="30">in 30 days</option>
+              <option value="90">in 90 days</option>
+              <option value="365">in a year</option>
+              <option value="never">never</option>
+            </SelectField>
+          }
+          onGrant={(name, role, form, values) =>
+            create.mutate(
+              {
+                workspace: slug,
+                name,
+                role,
+                expiresInDays: values.expiresInDays === "never" ? null : Number(values.expiresInDays),
+              },
+              { onSuccess: () => form.reset() },
+            )
           }
         />
         {create.data && (
@@ -80,7 +102,7 @@ function Tokens() {
             ) : (
               <Table
                 caption="API tokens"
-                columns={["Name", "Role", "Token", "Last used", "Created", "Actions"]}
+                columns={["Name", "Role", "Token", "Acts for", "Last used", "Expires", "Actions"]}
               >
                 <Rows>
                   {list.map((token) => (
@@ -88,15 +110,25 @@ function Tokens() {
                       <Cell className="font-medium text-slate-900">{token.name}</Cell>
                       <Cell>
                         <RoleBadge role={token.role} />
+                        {token.effectiveRole !== token.role && (
+                          <p className="mt-1 text-xs text-slate-500">
+                            acts as {token.effectiveRole.toLowerCase()} (its creator’s role now)
+                          </p>
+                        )}
                       </Cell>
                       <Cell>
                         <code className="font-mono text-xs">{token.prefix}…</code>
                       </Cell>
+                      <Cell className="text-slate-700">{token.createdBy?.email ?? "the operator (CLI)"}</Cell>
                       <Cell>
                         <Time value={token.lastUsedAt} fallback="Never" />
+                        {token.lastUsedIp && (
+                          <p className="font-mono text-xs text-slate-500">from {token.lastUsedIp}</p>
+                        )}
                       </Cell>
-                      <Cell>
-                        <Time value={token.createdAt} />
+                      <Cell className={token.expired ? "font-medium text-red-700" : undefined}>
+                        {token.expired ? "Expired " : null}
+                        <Time value={token.expiresAt} fallback="Never" />
                       </Cell>
                       <Cell className="text-right">
                         <Button
