@@ -62,7 +62,7 @@ export function clientIp(headers: HeaderSource): string {
  * the public URL (NEXTAUTH_URL) is https. The web server itself speaks plain HTTP, and the URL
  * Next.js hands over takes its scheme from a client's X-Forwarded-Proto, so neither can tell.
  */
-export function isHttps(headers: HeaderSource, publicUrl = process.env.NEXTAUTH_URL ?? ""): boolean {
+export function isHttps(headers: HeaderSource, publicUrl = env.NEXTAUTH_URL ?? ""): boolean {
   const peer = normalize(header(headers, PEER_HEADER));
   const proto = header(headers, "x-forwarded-proto")?.split(",")[0]?.trim();
   if (peer && proto && isTrusted(peer, trustedRanges())) return proto === "https";
