@@ -2,8 +2,8 @@
 // driver adapter) and graphile-worker. Created on first use so that tests can point
 // DATABASE_URL at their own database before anything connects.
 //
-// Only the workspace door (server/tenancy/door.ts), the account services and the engine's
-// system jobs use `db` directly; request handlers get a workspace-scoped client instead.
+// Only the modules biome.jsonc lists import this (the workspace door, account services, the raw
+// SQL entry points); request handlers get a workspace-scoped client, or workspaceSql(scope).
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "@/prisma/generated/client";

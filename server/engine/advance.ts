@@ -4,7 +4,7 @@
 // polls for dependencies: a hop costs the queries of one completion.
 //
 // Instances found by id or by (run, task) compare their state as text, so that a prepared plan
-// never picks them by state instead (server/engine/sql.ts).
+// never picks them by state instead (server/db/sql.ts).
 
 import { enqueue } from "@/server/jobs/catalog";
 import { enqueueDagOutcome } from "@/server/triggers/jobs";

@@ -1,77 +1,22 @@
-// The engine talks to PostgreSQL with plain SQL over node-postgres: its statements run on every
-// task hop, where Prisma's per-query overhead (~1 ms) would be most of the hop. Every statement
-// names the workspace it acts in (from a WorkspaceScope or a job payload), like the scoped client.
-//
-// Statements with parameters are prepared once per connection, named after their text: planning
-// the engine's CTE statements afresh took more time than running them (a chain hop went from 4.7
-// to 2.4 ms). graphile-worker prepares its own statements the same way. A prepared statement
-// runs on a plan cached from the statistics of its first runs, and the counts of task instances
-// per state swing by thousands within seconds: statements that find instances by id compare their
-// state as text, so that no plan can pick them by state instead.
-import { createHash } from "node:crypto";
-import type pg from "pg";
+// The engine's core talks to PostgreSQL with plain SQL over node-postgres: its statements run on
+// every task hop, where Prisma's per-query overhead (~1 ms) would be most of a hop. The engine acts
+// for every workspace from one worker, so its connection is the owner's, which the row-level
+// security policies do not apply to (they apply to the tenant role, server/tenancy/workspace-sql.ts):
+// instead every statement names the workspace it acts in (from a WorkspaceScope or a job payload).
+// Only server/engine/ may import this (biome.jsonc); everything else reaches raw SQL through
+// workspaceSql(scope), or server/db/cross-tenant.ts for the platform's own paths.
 import { pgPool } from "@/server/db/client";
+import { poolSql, runTransaction, type Sql } from "@/server/db/sql";
 
-export type Sql = Pick<pg.PoolClient, "query">;
-
-/** Statement text → prepared statement name. Bounded: texts past the cap simply run unprepared. */
-const names = new Map<string, string>();
-const MAX_PREPARED = 500;
-
-function statementName(text: string): string | undefined {
-  let name = names.get(text);
-  if (!name && names.size < MAX_PREPARED) {
-    name = `baton_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
-    names.set(text, name);
-  }
-  return name;
-}
-
-/** `query(text, values)` as a named (prepared) statement; anything else passes through. */
-function preparing(target: Sql): Sql {
-  const query = (...args: unknown[]) => {
-    const [text, values] = args;
-    if (typeof text === "string" && Array.isArray(values) && args.length === 2) {
-      const name = statementName(text);
-      if (name) return target.query({ name, text, values });
-    }
-    return (target.query as (...a: unknown[]) => unknown)(...args);
-  };
-  return { query: query as Sql["query"] };
-}
-
-/** Deadlocks and serialization failures: the transaction can simply run again. */
-const retryable = new Set(["40P01", "40001"]);
+export type { Sql };
 
 /**
  * Runs `fn` in a transaction on one pooled connection, again (up to 5 times) when PostgreSQL
  * aborts it as a deadlock victim: completions of a wide fan-in update the same counters.
  */
-export async function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const client = await pgPool().connect();
-    try {
-      await client.query("BEGIN");
-      const result = await fn(preparing(client));
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      const code = (error as { code?: string }).code;
-      if (!code || !retryable.has(code)) throw error;
-      if (attempt >= 5) {
-        // PostgreSQL explains a deadlock (which statements waited on which) in `detail`.
-        (error as Error).message +=
-          ` (after ${attempt} tries): ${(error as { detail?: string }).detail ?? ""}`;
-        throw error;
-      }
-    } finally {
-      client.release();
-    }
-  }
+export function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  return runTransaction(pgPool(), "BEGIN", fn);
 }
 
 /** A statement outside any transaction. */
-export const sql: Sql = preparing({
-  query: ((...args: Parameters<pg.Pool["query"]>) => pgPool().query(...args)) as Sql["query"],
-});
+export const sql: Sql = poolSql(pgPool);

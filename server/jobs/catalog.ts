@@ -13,7 +13,7 @@
 // pools `shared` and `gpu` never fetches a `dedicated:acme` task (see server/engine/worker-pools.ts).
 import type { JobHelpers, Task } from "graphile-worker";
 import { z } from "zod";
-import type { Sql } from "@/server/engine/sql";
+import type { Sql } from "@/server/tenancy/workspace-sql";
 
 const id = z.uuid();
 const runOutcome = z.enum(["success", "failed"]);
@@ -91,7 +91,9 @@ export interface EnqueueOptions {
 /**
  * Adds a job in the caller's transaction (or on its own), so the job exists exactly when the state
  * that calls for it was committed. The payload is checked against the catalog first: a malformed
- * one fails here, where it is made, not later in a worker.
+ * one fails here, where it is made, not later in a worker. The caller's transaction may be inside a
+ * workspace (workspaceSql): baton_add_job adds the job as the queue's owner (migration
+ * 20261207130000_tenant_row_security).
  */
 export async function enqueue<N extends Exclude<JobName, typeof RUN_TASK>>(
   sql: Sql,
@@ -100,10 +102,13 @@ export async function enqueue<N extends Exclude<JobName, typeof RUN_TASK>>(
   options: EnqueueOptions = {},
 ): Promise<void> {
   const checked = jobCatalog[name].parse(payload);
-  await sql.query(
-    `SELECT graphile_worker.add_job($1, $2::json, run_at := $3, job_key := $4, max_attempts := $5)`,
-    [name, JSON.stringify(checked), options.runAt ?? null, options.jobKey ?? null, options.maxAttempts ?? 10],
-  );
+  await sql.query(`SELECT baton_add_job($1, $2::json, $3, $4, $5)`, [
+    name,
+    JSON.stringify(checked),
+    options.runAt ?? null,
+    options.jobKey ?? null,
+    options.maxAttempts ?? 10,
+  ]);
 }
 
 /**

@@ -5,7 +5,7 @@
 // inserted ON CONFLICT DO NOTHING, and only the checker whose insert went in notifies.
 
 import { env } from "@/server/config";
-import { pgPool } from "@/server/db/client";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 import { mailEnabled, sendMail } from "@/server/mail/send";
 import { quotaCatalog } from "@/server/quotas/catalog";
 import { systemScope } from "@/server/tenancy/door";
@@ -53,7 +53,11 @@ async function check(workspaceIds: string[], at: Date): Promise<void> {
   const period = at.toISOString().slice(0, 7);
   // Levels announced earlier this month are skipped without a write (a workspace near a limit
   // would otherwise try once per flush).
-  const { rows: known } = await pgPool().query<{ workspaceId: string; quota: string; threshold: number }>(
+  const { rows: known } = await crossTenantSql.query<{
+    workspaceId: string;
+    quota: string;
+    threshold: number;
+  }>(
     `SELECT "workspaceId", quota, threshold FROM "QuotaAlert" WHERE "workspaceId" = ANY($1::uuid[]) AND period = $2`,
     [[...new Set(reached.map((r) => r.workspaceId))], period],
   );

@@ -9,11 +9,11 @@
 //
 // Quotas: at most Workspace.maxPools pools, each with at most Workspace.maxPoolSlots slots.
 import { z } from "zod";
-import { dispatch } from "@/server/engine/dispatch";
-import { sql, transaction } from "@/server/engine/sql";
+import { kickWorkspace } from "@/server/engine/operations";
 import { AppError, notFound } from "@/server/errors";
 import { quotaExceeded, quotaReached } from "@/server/quotas/limits";
 import { lockWorkspaceQuotas, type WorkspaceScope } from "@/server/tenancy/door";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 
 /** The DAG format's pool names (server/dags/definition.ts), so every pool a task names can exist. */
 export const poolName = z
@@ -49,7 +49,7 @@ export interface UnlimitedPoolView {
 const slotStates = ["scheduled", "running"] as const;
 
 async function quotasOf(workspaceId: string) {
-  const { rows } = await sql.query<{ maxPools: number; maxPoolSlots: number }>(
+  const { rows } = await workspaceSql(workspaceId).query<{ maxPools: number; maxPoolSlots: number }>(
     `SELECT "maxPools", "maxPoolSlots" FROM "Workspace" WHERE id = $1`,
     [workspaceId],
   );
@@ -191,10 +191,10 @@ export async function deletePool(scope: WorkspaceScope, name: string): Promise<v
 
 /**
  * Admission happens when something frees a slot or makes a task ready, with no loop polling for
- * room: more slots, or a pool gone, must ask the dispatcher to admit what now fits. Its own
+ * room: more slots, or a pool gone, must ask the engine to admit what now fits. Its own
  * transaction, after the pool change committed (the dispatcher locks the workspace's dispatch row
  * before pool rows, and so must anyone holding both).
  */
 async function admitWaiting(workspaceId: string): Promise<void> {
-  await transaction((tx) => dispatch(tx, workspaceId));
+  await kickWorkspace(workspaceId);
 }

@@ -4,13 +4,14 @@
 // its webhooks answer 403, its backfills pause, and the dispatcher admits none of its queued
 // tasks; tasks already admitted or running finish. Resuming lets all of that through again.
 //
-// The Workspace row and the audit event change in one transaction; the audit event goes to the
-// workspace's own log under the administrator's name, so its members see who did it and why.
+// The Workspace row and the audit event change in one transaction inside the workspace (row-level
+// security holds it to that workspace); the audit event goes to the workspace's own log under the
+// administrator's name, so its members see who did it and why.
 import { kickWorkspace } from "@/server/engine/operations";
-import { type Sql, transaction } from "@/server/engine/sql";
 import { AppError, notFound } from "@/server/errors";
 import { resumeBackfills } from "@/server/schedules/backfill";
 import { type Actor, actorId } from "@/server/tenancy/door";
+import { type Sql, workspaceSql } from "@/server/tenancy/workspace-sql";
 import { suspendedWaitingReason } from "./errors";
 
 export interface Suspension {
@@ -43,7 +44,7 @@ export async function suspendWorkspace(input: {
       { path: "reason", message: "must not be empty" },
     ]);
   }
-  return transaction(async (sql) => {
+  return workspaceSql(input.workspaceId).transaction(async (sql) => {
     const { rows } = await sql.query<Suspension>(
       `UPDATE "Workspace" SET "suspendedAt" = coalesce("suspendedAt", now()), "suspendedReason" = $2
        WHERE id = $1 RETURNING "suspendedAt", "suspendedReason"`,
@@ -67,7 +68,7 @@ export async function suspendWorkspace(input: {
  * workspace is not suspended.
  */
 export async function resumeWorkspace(input: { workspaceId: string; actor: Actor }): Promise<Suspension> {
-  const resumed = await transaction(async (sql) => {
+  const resumed = await workspaceSql(input.workspaceId).transaction(async (sql) => {
     const { rows } = await sql.query<{ suspendedAt: Date | null; suspendedReason: string | null }>(
       `SELECT "suspendedAt", "suspendedReason" FROM "Workspace" WHERE id = $1 FOR NO KEY UPDATE`,
       [input.workspaceId],

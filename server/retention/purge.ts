@@ -14,12 +14,14 @@
 // task instances and logs go first, in batches, so deleting the run itself cascades to nothing
 // big), runs in its own short transaction, and is followed by a short pause. Each statement
 // re-checks the age of what it deletes, so a run that started again meanwhile (cleared tasks)
-// keeps its rows. Cross-tenant housekeeping like the reaper: every statement names the workspace.
+// keeps its rows. Cross-tenant housekeeping like the reaper (server/db/cross-tenant.ts): every
+// statement names the workspace.
 import { setTimeout as sleep } from "node:timers/promises";
 import { env } from "@/server/config";
-import { sql } from "@/server/engine/sql";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 import { notFound } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 
 const DAY_MS = 86_400_000;
 
@@ -64,7 +66,7 @@ interface Context {
  * (logsPurgedAt). It is today's value: a plan changed since the removal shows its new one.
  */
 export async function logRetentionDays(scope: WorkspaceScope): Promise<number> {
-  const { rows } = await sql.query<{ logRetentionDays: number }>(
+  const { rows } = await workspaceSql(scope).query<{ logRetentionDays: number }>(
     `SELECT "logRetentionDays" FROM "Workspace" WHERE id = $1`,
     [scope.workspace.id],
   );
@@ -80,7 +82,7 @@ export async function applyRetention(options: RetentionOptions = {}): Promise<Re
     pauseMs: options.pauseMs ?? 20,
     statements: 0,
   };
-  const { rows: workspaces } = await sql.query<{
+  const { rows: workspaces } = await crossTenantSql.query<{
     id: string;
     runRetentionDays: number;
     logRetentionDays: number;
@@ -115,7 +117,7 @@ async function purgeWorkspace(
   const logs = await purgeLogs(ctx, workspace.id, logCutoff);
   const runs = await purgeRuns(ctx, workspace.id, runCutoff);
   const deliveries = await inBatches(ctx, (limit) =>
-    sql.query(
+    crossTenantSql.query(
       `DELETE FROM "WebhookDelivery" WHERE id IN (
          SELECT id FROM "WebhookDelivery" WHERE "workspaceId" = $1 AND "receivedAt" < $2 LIMIT $3)`,
       [workspace.id, runCutoff, limit],
@@ -129,7 +131,7 @@ async function purgeLogs(ctx: Context, workspaceId: string, cutoff: Date) {
   let logRuns = 0;
   let logChunks = 0;
   for (;;) {
-    const { rows } = await sql.query<{ id: string }>(
+    const { rows } = await crossTenantSql.query<{ id: string }>(
       `SELECT id FROM "DagRun"
        -- A run cleared and run again after its logs went has new logs: it ended after the purge.
        WHERE "workspaceId" = $1 AND "endedAt" < $2 AND ("logsPurgedAt" IS NULL OR "logsPurgedAt" < "endedAt")
@@ -139,7 +141,7 @@ async function purgeLogs(ctx: Context, workspaceId: string, cutoff: Date) {
     if (rows.length === 0) break;
     const runIds = rows.map((r) => r.id);
     logChunks += await inBatches(ctx, (limit) =>
-      sql.query(
+      crossTenantSql.query(
         `DELETE FROM "TaskLog" WHERE id IN (
            SELECT l.id FROM "DagRun" r
            JOIN "TaskInstance" t ON t."runId" = r.id
@@ -150,7 +152,7 @@ async function purgeLogs(ctx: Context, workspaceId: string, cutoff: Date) {
         [runIds, workspaceId, cutoff, limit],
       ),
     );
-    const marked = await sql.query(
+    const marked = await crossTenantSql.query(
       `UPDATE "DagRun" SET "logsPurgedAt" = now()
        WHERE id = ANY($1::uuid[]) AND "workspaceId" = $2 AND "endedAt" < $3`,
       [runIds, workspaceId, cutoff],
@@ -168,7 +170,7 @@ async function purgeRuns(ctx: Context, workspaceId: string, cutoff: Date) {
   let runs = 0;
   let taskInstances = 0;
   for (;;) {
-    const { rows } = await sql.query<{ id: string }>(
+    const { rows } = await crossTenantSql.query<{ id: string }>(
       `SELECT id FROM "DagRun" WHERE "workspaceId" = $1 AND "endedAt" < $2 ORDER BY "endedAt" LIMIT $3`,
       [workspaceId, cutoff, ctx.batchSize],
     );
@@ -177,7 +179,7 @@ async function purgeRuns(ctx: Context, workspaceId: string, cutoff: Date) {
     // Deleting an instance cascades to its attempts (and to logs, already gone unless written
     // after the log pass).
     taskInstances += await inBatches(ctx, (limit) =>
-      sql.query(
+      crossTenantSql.query(
         `DELETE FROM "TaskInstance" WHERE id IN (
            SELECT t.id FROM "DagRun" r JOIN "TaskInstance" t ON t."runId" = r.id
            WHERE r.id = ANY($1::uuid[]) AND r."workspaceId" = $2 AND r."endedAt" < $3
@@ -185,7 +187,7 @@ async function purgeRuns(ctx: Context, workspaceId: string, cutoff: Date) {
         [runIds, workspaceId, cutoff, limit],
       ),
     );
-    const deleted = await sql.query(
+    const deleted = await crossTenantSql.query(
       `DELETE FROM "DagRun" WHERE id = ANY($1::uuid[]) AND "workspaceId" = $2 AND "endedAt" < $3`,
       [runIds, workspaceId, cutoff],
     );
@@ -224,7 +226,7 @@ async function inBatches(
  * no locks, and the upsert afterwards is one short statement.
  */
 async function measureStorage(now: Date): Promise<number> {
-  const { rows } = await sql.query<{ workspaceId: string; bytes: string }>(
+  const { rows } = await crossTenantSql.query<{ workspaceId: string; bytes: string }>(
     `SELECT w.id AS "workspaceId",
             (COALESCE(l.bytes, 0) + COALESCE(o.bytes, 0) + COALESCE(d.bytes, 0))::text AS bytes
      FROM "Workspace" w
@@ -237,7 +239,7 @@ async function measureStorage(now: Date): Promise<number> {
        ON d."workspaceId" = w.id`,
   );
   if (rows.length === 0) return 0;
-  await sql.query(
+  await crossTenantSql.query(
     `INSERT INTO "UsageDay" ("workspaceId", day, "storageBytes")
      SELECT x.w, $3::date, x.bytes FROM unnest($1::uuid[], $2::bigint[]) AS x(w, bytes)
      -- a workspace deleted meanwhile is skipped

@@ -9,10 +9,10 @@
 // A suspended workspace's backfills pause (the step looks again later) and go on when resumed.
 import { type DagDefinition, paramsValidator } from "@/server/dags/definition";
 import { cancelRun } from "@/server/engine/operations";
-import { type Sql, sql, transaction } from "@/server/engine/sql";
 import { AppError, notFound } from "@/server/errors";
 import { enqueue } from "@/server/jobs/catalog";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { type Sql, workspaceSql } from "@/server/tenancy/workspace-sql";
 import { createTickRuns } from "./scheduler";
 import {
   intervalsBetween,
@@ -103,7 +103,7 @@ export async function createBackfill(
     ]);
   }
   // The row and its first step commit together: a backfill never exists without its job.
-  const id = await transaction(async (tx) => {
+  const id = await workspaceSql(scope).transaction(async (tx) => {
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO "Backfill" (id, "workspaceId", "dagId", "from", "to", total, cursor, params, note, "createdByLabel")
        VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -246,6 +246,7 @@ async function cancelQueuedRuns(
  * queued runs.
  */
 export async function backfillStep(backfillId: string, workspaceId: string): Promise<void> {
+  const sql = workspaceSql(workspaceId);
   const { rows } = await sql.query<{
     state: string;
     cursor: Date | null;
@@ -259,7 +260,8 @@ export async function backfillStep(backfillId: string, workspaceId: string): Pro
     suspended: boolean;
   }>(
     `SELECT b.state, b.cursor, b."to", b.params, b.note, b."dagId", d.key, v.definition,
-            (SELECT count(*)::int FROM "DagRun" r WHERE r."dagId" = b."dagId" AND r.state IN ('queued', 'running')) AS active,
+            (SELECT count(*)::int FROM "DagRun" r
+              WHERE r."workspaceId" = b."workspaceId" AND r."dagId" = b."dagId" AND r.state IN ('queued', 'running')) AS active,
             w."suspendedAt" IS NOT NULL AS suspended
      FROM "Backfill" b JOIN "Dag" d ON d.id = b."dagId" JOIN "DagVersion" v ON v.id = d."currentVersionId"
        JOIN "Workspace" w ON w.id = b."workspaceId"

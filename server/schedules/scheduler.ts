@@ -23,12 +23,13 @@
 // A DAG whose next fire time cannot be computed stops being claimed (nextRunAt null) and says so:
 // Dag.scheduleError, audited and notified (schedule-error.ts), never only a log line.
 
+import { crossTenantSql, crossTenantTransaction } from "@/server/db/cross-tenant";
 import { triggerRun } from "@/server/engine/runs";
-import { sql, transaction } from "@/server/engine/sql";
 import { AppError } from "@/server/errors";
 import { enqueue } from "@/server/jobs/catalog";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import { announceScheduleError, scheduleErrorMessage } from "./schedule-error";
 import { type DataInterval, dueIntervals, type ScheduleSpec, schedulePlan } from "./timetable";
 
@@ -63,8 +64,9 @@ interface DueRow extends ScheduleSpec {
  */
 export async function claimDueTicks(options: { now?: Date; limit?: number } = {}): Promise<ClaimedTicks[]> {
   const now = options.now ?? new Date();
+  // Across workspaces: the claim is the platform's own path (see the module comment).
   const stopped: Array<{ workspaceId: string; dagKey: string; message: string }> = [];
-  const handedOver = await transaction(async (tx) => {
+  const handedOver = await crossTenantTransaction(async (tx) => {
     stopped.length = 0; // a retried transaction starts over
     const { rows } = await tx.query<DueRow>(
       `SELECT d.id, d."workspaceId", d.key, d."nextRunAt", d."scheduleError",
@@ -131,7 +133,7 @@ export async function runScheduler(options: { now?: Date } = {}): Promise<number
 
 /** When the next tick should look again: the earliest nextRunAt, but within `maxWaitMs`. */
 export async function nextTickAt(maxWaitMs: number, now = new Date()): Promise<Date> {
-  const { rows } = await sql.query<{ earliest: Date | null }>(
+  const { rows } = await crossTenantSql.query<{ earliest: Date | null }>(
     `SELECT min("nextRunAt") AS earliest FROM "Dag" d WHERE NOT paused AND "archivedAt" IS NULL
        AND NOT EXISTS (SELECT 1 FROM "Workspace" w WHERE w.id = d."workspaceId" AND w."suspendedAt" IS NOT NULL)`,
   );
@@ -227,7 +229,7 @@ export async function createScheduledRuns(input: {
   if (first) {
     // Claimed before the suspension and refused after it: move the DAG's cursor back to the first
     // such tick, so that resuming creates it (or, without catch-up, the latest) like any missed one.
-    await sql.query(
+    await workspaceSql(system).query(
       `UPDATE "Dag" SET "nextRunAt" = LEAST("nextRunAt", $3), "lastScheduledEnd" = LEAST("lastScheduledEnd", $4)
        WHERE id = $1 AND "workspaceId" = $2 AND "nextRunAt" IS NOT NULL`,
       [input.dagId, input.workspaceId, new Date(first[1]), new Date(first[0])],

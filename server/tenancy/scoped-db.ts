@@ -1,7 +1,9 @@
 // A Prisma client that can only see one workspace. Every query on a tenant model gets
 // `workspaceId` added to its filter and to the rows it creates, so a handler holding this
-// client cannot read or write another tenant's rows, however its query is written.
+// client cannot read or write another tenant's rows, however its query is written; and every
+// query runs inside the workspace under row-level security, which catches what the filter misses.
 import { db } from "@/server/db/client";
+import { enterWorkspace } from "./workspace-sql";
 
 /** Models that carry `workspaceId` (a unit test checks this list against schema.prisma). */
 export const tenantModelNames = [
@@ -61,8 +63,16 @@ function scopeArgs(operation: string, args: Args, workspaceId: string): Args {
   return scoped;
 }
 
-export function scopedDb(workspaceId: string) {
-  const client = db.$extends({
+/**
+ * The scoped client of one workspace. Two layers: the filter above (every query names the
+ * workspace), and row-level security under it: each query runs in a transaction that has entered
+ * the workspace (the tenant role and `app.workspace_id`, workspace-sql.ts), so the database itself
+ * refuses other workspaces' rows, nested reads and writes included. `$transaction(fn)` enters once
+ * for the whole transaction.
+ */
+export function scopedDb(workspaceId: string): ScopedDb {
+  const enter = enterWorkspace(workspaceId);
+  const filtered = db.$extends({
     name: "workspace-scope",
     query: {
       $allModels: {
@@ -75,7 +85,25 @@ export function scopedDb(workspaceId: string) {
       },
     },
   });
-  return client as unknown as ScopedDb;
+  const entered = filtered.$extends({
+    name: "workspace-row-security",
+    query: {
+      $allModels: {
+        async $allOperations({ args, query }) {
+          const [, result] = await filtered.$transaction([filtered.$executeRawUnsafe(enter), query(args)]);
+          return result;
+        },
+      },
+    },
+  });
+  const transaction: ScopedDb["$transaction"] = (fn) =>
+    filtered.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(enter);
+      return fn(tx as unknown as ScopedTx);
+    });
+  return new Proxy(entered, {
+    get: (target, key) => (key === "$transaction" ? transaction : Reflect.get(target, key)),
+  }) as unknown as ScopedDb;
 }
 
 type Extended = ReturnType<typeof db.$extends>;

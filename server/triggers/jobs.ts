@@ -1,7 +1,8 @@
 // The job the engine adds when a run ends and other DAGs listen for its outcome (handled in
 // worker/tasks/triggers.ts). Kept free of service imports so the engine can import it.
-import type { Sql } from "@/server/engine/sql";
+
 import { payloadSql } from "@/server/jobs/catalog";
+import type { Sql } from "@/server/tenancy/workspace-sql";
 
 const dagOutcomePayload = payloadSql("triggers:dag-outcome", {
   runId: "$1::text",

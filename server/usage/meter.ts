@@ -4,7 +4,7 @@
 // that dies loses at most that second of counts.
 
 import { env } from "@/server/config";
-import { pgPool } from "@/server/db/client";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 
 export interface UsageCounts {
@@ -47,7 +47,7 @@ async function writePending(): Promise<void> {
   pending = new Map();
   const rows = [...batch].map(([key, counts]) => ({ key: key.split(" ") as [string, string], counts }));
   try {
-    await pgPool().query(
+    await crossTenantSql.query(
       `INSERT INTO "UsageDay" ("workspaceId", day, "taskRuns", "taskSeconds", runs, "webhookDeliveries")
        SELECT x.* FROM unnest($1::uuid[], $2::date[], $3::int[], $4::float8[], $5::int[], $6::int[])
               AS x(w, day, "taskRuns", "taskSeconds", runs, "webhookDeliveries")

@@ -1,7 +1,8 @@
 // How much of each quota a workspace uses now: the usage page, the REST API and the quota alerts
 // read it here. Monthly use comes from UsageDay (what server/usage/meter.ts has flushed); what
 // exists (DAGs, members, pools) and what runs now is counted from the rows themselves.
-import { db, pgPool } from "@/server/db/client";
+import { db } from "@/server/db/client";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 import { slotHoldingStates } from "@/server/engine/states";
 import {
   type QuotaKey,
@@ -92,7 +93,8 @@ export async function alertableUsage(
   at: Date = new Date(),
 ): Promise<AlertableUsage[]> {
   if (workspaceIds.length === 0) return [];
-  const { rows } = await pgPool().query<Record<string, string | number>>(
+  // Any number of workspaces at once (the alert check after a flush): across tenants.
+  const { rows } = await crossTenantSql.query<Record<string, string | number>>(
     `SELECT w.id,
             w."maxTaskRunsPerMonth", w."maxTaskSecondsPerMonth", w."maxDags", w."maxMembers", w."maxPools",
             COALESCE(u."taskRuns", 0)::float8 AS "taskRuns",
@@ -133,7 +135,7 @@ export async function alertableUsage(
  * counts refused attempts, so it is capped at the limit: beyond it nothing more was delivered.
  */
 async function webhookDeliveriesThisWindow(workspaceId: string, limit: number): Promise<number> {
-  const { rows } = await pgPool().query<{ points: number }>(
+  const { rows } = await crossTenantSql.query<{ points: number }>(
     `SELECT points FROM rate_limits WHERE key = $1 AND (expire IS NULL OR expire > $2)`,
     [`webhook:${workspaceId}`, Date.now()],
   );

@@ -15,9 +15,9 @@ import { env } from "@/server/config";
 import { paramsValidator } from "@/server/dags/definition";
 import { compiledVersion } from "@/server/engine/graph";
 import { triggerRun } from "@/server/engine/runs";
-import { sql } from "@/server/engine/sql";
 import { AppError, httpStatus, type Problem } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import { mapParams, type ParamMapping, withSources } from "@/server/triggers/mapping";
 import {
   insertDelivery,
@@ -215,7 +215,7 @@ export async function acceptDelivery(
   };
 
   if (!endpoint.currentVersionId) return fail(409, "CONFLICT", `DAG ${endpoint.dagKey} has no version yet`);
-  const compiled = await compiledVersion(sql, endpoint.currentVersionId);
+  const compiled = await compiledVersion(workspaceSql(scope), endpoint.currentVersionId);
   const params = mapParams(endpoint.paramMapping, input.document, input.headers, compiled.dag.params);
   // Checked before the key is taken: an invalid delivery holds nothing, and says what is wrong.
   const checked = paramsValidator(compiled.dag).safeParse(params);

@@ -1,8 +1,8 @@
 // The delivery log's statements on the delivery hot path, as plain SQL over node-postgres (like
-// the engine's: Prisma's per-query latency would be most of a delivery). Every statement names the
-// workspace it writes in, taken from the caller's scope.
+// the engine's: Prisma's per-query latency would be most of a delivery). Every statement runs
+// inside the workspace it writes in (workspaceSql, under row-level security) and names it too.
 import { randomUUID } from "node:crypto";
-import { sql } from "@/server/engine/sql";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 
 /** What the log keeps of a request. */
 export interface LoggedRequest {
@@ -57,7 +57,7 @@ export async function insertDelivery(
   outcome: Outcome & { id?: string | undefined },
 ): Promise<string> {
   const id = outcome.id ?? randomUUID();
-  await sql.query(
+  await workspaceSql(workspaceId).query(
     `INSERT INTO "WebhookDelivery" ${columns} VALUES ${values}`,
     params(workspaceId, endpointId, id, logged, outcome, null),
   );
@@ -73,7 +73,7 @@ export async function insertHoldingKey(
   logged: LoggedRequest,
   outcome: Outcome,
 ): Promise<boolean> {
-  const { rowCount } = await sql.query(
+  const { rowCount } = await workspaceSql(workspaceId).query(
     `INSERT INTO "WebhookDelivery" ${columns} VALUES ${values} ON CONFLICT ("endpointId", "idempotencyKey") DO NOTHING`,
     params(workspaceId, endpointId, id, logged, outcome, key),
   );
@@ -97,7 +97,7 @@ export async function keyHolder(
   ttlSeconds: number,
   staleSeconds: number,
 ): Promise<KeyHolder | undefined> {
-  const { rows } = await sql.query<KeyHolder>(
+  const { rows } = await workspaceSql(workspaceId).query<KeyHolder>(
     `SELECT id, "runId",
             "receivedAt" < now() - make_interval(secs => $4) AS expired,
             "receivedAt" < now() - make_interval(secs => $5) AS stale
@@ -109,7 +109,7 @@ export async function keyHolder(
 
 /** Frees a key (an expired holder, or one that died before creating its run). */
 export async function releaseKey(workspaceId: string, id: string, key: string, onlyWithoutRun: boolean) {
-  await sql.query(
+  await workspaceSql(workspaceId).query(
     `UPDATE "WebhookDelivery" SET "idempotencyKey" = NULL
      WHERE "workspaceId" = $1 AND id = $2 AND "idempotencyKey" = $3 AND ($4::boolean IS FALSE OR "runId" IS NULL)`,
     [workspaceId, id, key, onlyWithoutRun],
@@ -122,7 +122,7 @@ export async function settleDelivery(
   id: string,
   outcome: Partial<Outcome> & { releaseKey?: boolean },
 ): Promise<void> {
-  await sql.query(
+  await workspaceSql(workspaceId).query(
     `UPDATE "WebhookDelivery" SET
        "statusCode" = coalesce($3, "statusCode"), result = coalesce($4, result), message = coalesce($5, message),
        "runId" = coalesce($6, "runId"), "replayOf" = coalesce($7, "replayOf"),

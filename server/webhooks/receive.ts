@@ -10,11 +10,11 @@
 //   it ends in time); a repeated Idempotency-Key answers the original run.
 //
 // The endpoint is looked up by id before any workspace is known: one cross-workspace read, in plain
-// SQL like the engine's (it runs on every delivery). Everything after acts in the endpoint's
-// workspace: the scope for runs, the delivery log's statements naming the workspace.
+// SQL like the engine's (it runs on every delivery; server/db/cross-tenant.ts). Everything after
+// acts in the endpoint's workspace: the scope for runs, the delivery log's workspaceSql.
 
 import { env } from "@/server/config";
-import { sql } from "@/server/engine/sql";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 import { AppError, httpStatus } from "@/server/errors";
 import { suspendedMessage } from "@/server/quotas/errors";
 import { decryptSecret } from "@/server/secrets/crypto";
@@ -91,7 +91,8 @@ interface Endpoint {
 
 /** The endpoint with its DAG and its workspace's rate, in one statement (this runs on every delivery). */
 async function lookupEndpoint(id: string): Promise<Endpoint | undefined> {
-  const { rows } = await sql.query<Endpoint>(
+  // Across workspaces: the endpoint's id is all a delivery carries until this answers.
+  const { rows } = await crossTenantSql.query<Endpoint>(
     `SELECT e.id, e."workspaceId", e.name, e."authMode", e."secretCiphertext", e."previousSecretCiphertext",
             e."previousSecretExpiresAt" AT TIME ZONE 'UTC' AS "previousSecretExpiresAt", e."idempotencyField",
             e."paramMapping", e.mode, e."waitSeconds", e.enabled, d.key AS "dagKey", d."currentVersionId",

@@ -6,7 +6,6 @@
 import { z } from "zod";
 import { resolveForExecution } from "@/server/config/resolve";
 import type { DagDefinition } from "@/server/dags/definition";
-import { sql } from "@/server/engine/sql";
 import { enqueue, type JobHandler } from "@/server/jobs/catalog";
 import { notifyConfigSchema, notifyOperator, sendNotification } from "@/server/operators/definitions/notify";
 import { NonRetryableError, type TaskLogger } from "@/server/operators/execution";
@@ -19,6 +18,7 @@ import {
   TemplateError,
 } from "@/server/templating/template";
 import { systemScope } from "@/server/tenancy/door";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 
 const MAX_ROUNDS = 4;
 const FIRST_RETRY_SECONDS = 30;
@@ -107,7 +107,7 @@ export const runCallbacks: JobHandler<"engine:run-callbacks"> = async (payload, 
   }
   if (retry.length > 0) {
     await enqueue(
-      sql,
+      workspaceSql(scope),
       "engine:run-callbacks",
       { ...payload, only: retry, round: payload.round + 1 },
       { runAt: new Date(Date.now() + FIRST_RETRY_SECONDS * 1000 * 2 ** payload.round), maxAttempts: 1 },

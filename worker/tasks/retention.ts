@@ -1,7 +1,7 @@
 // `retention:purge` (hourly): every workspace's run, log and webhook-delivery retention, its
 // storage measured into today's usage, and graphile-worker's own tables kept lean
 // (server/retention).
-import { sql } from "@/server/engine/sql";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 import { type JobHandler, jobNames } from "@/server/jobs/catalog";
 import { applyRetention } from "@/server/retention/purge";
 import { cleanWorkerTables } from "@/server/retention/worker-tables";
@@ -24,7 +24,7 @@ export const purgeRetention: JobHandler<"retention:purge"> = async (_payload, he
  * per pool ever served, so a worker of another pool is never left with a deleted identifier).
  */
 async function handledIdentifiers(): Promise<string[]> {
-  const { rows } = await sql.query<{ identifier: string }>(
+  const { rows } = await crossTenantSql.query<{ identifier: string }>(
     `SELECT identifier FROM graphile_worker._private_tasks WHERE identifier LIKE 'engine:run-task@%'`,
   );
   return [...jobNames, ...rows.map((r) => r.identifier)];

@@ -1,6 +1,6 @@
 // Handlers of the triggers' jobs: the scheduler's tick and run creation, backfill steps, runs on
 // another DAG's outcome, and webhook log housekeeping.
-import { sql } from "@/server/engine/sql";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 import { enqueue, type JobHandler } from "@/server/jobs/catalog";
 import { backfillStep } from "@/server/schedules/backfill";
 import { createScheduledRuns, nextTickAt, runScheduler } from "@/server/schedules/scheduler";
@@ -25,7 +25,7 @@ export const triggerHandlers: {
       // One pending tick at a time, whichever worker adds it (job key); the crontab line restarts
       // the loop within a minute should it ever break.
       await enqueue(
-        sql,
+        crossTenantSql,
         "schedule:tick",
         {},
         { jobKey: "schedule:tick", runAt: await nextTickAt(TICK_EVERY_MS) },
