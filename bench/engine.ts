@@ -174,7 +174,7 @@ async function rawGraphile(connectionString: string) {
 // Baton: the same workloads as DAG runs through the engine.
 
 async function batonFigures() {
-  const { signUp } = await import("../server/auth/accounts");
+  const { createAccount } = await import("../server/auth/accounts");
   const { db } = await import("../server/db/client");
   const { systemScope } = await import("../server/tenancy/door");
   const { triggerRun } = await import("../server/engine/runs");
@@ -182,7 +182,7 @@ async function batonFigures() {
   const { storeDag, waitForRun } = await import("../test/support/engine");
 
   const newWorkspace = async (name: string, maxConcurrentTasks: number) => {
-    const { workspace } = await signUp({
+    const { workspace } = await createAccount({
       email: `${name}@bench.example`,
       name,
       password: "benchmark password",

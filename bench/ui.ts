@@ -186,9 +186,9 @@ export default async function uiBench() {
   process.env.BATON_CHROMIUM_PATH ??= "/usr/bin/chromium";
   const database = await benchDatabase("ui");
   process.env.DATABASE_URL = database.url;
-  const { signUp } = await import("../server/auth/accounts");
+  const { createAccount } = await import("../server/auth/accounts");
   const { createCaller } = await import("../server/api/root");
-  const { user, workspace } = await signUp({
+  const { user, workspace } = await createAccount({
     email: "bench@example.com",
     name: "Bench",
     password: "a bench password",

@@ -32,7 +32,7 @@ export default async function webhooksBench() {
   const { generateKey } = await import("../server/secrets/crypto");
   process.env.BATON_MASTER_KEYS ??= `1:${generateKey()}`;
 
-  const { signUp } = await import("../server/auth/accounts");
+  const { createAccount } = await import("../server/auth/accounts");
   const { db, closeDb } = await import("../server/db/client");
   const { systemScope } = await import("../server/tenancy/door");
   const { pushDag } = await import("../server/dags/service");
@@ -41,7 +41,7 @@ export default async function webhooksBench() {
   const { signBody } = await import("../server/webhooks/signature");
   const { startWorker } = await import("../worker/runner");
 
-  const { workspace } = await signUp({
+  const { workspace } = await createAccount({
     email: "hooks@bench.example",
     name: "hooks",
     password: "benchmark password",

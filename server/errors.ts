@@ -27,6 +27,16 @@ export class AppError extends Error {
   }
 }
 
+/** TOO_MANY_REQUESTS with the seconds to wait, which the transports send as Retry-After. */
+export class RetryLater extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("TOO_MANY_REQUESTS", message);
+  }
+}
+
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
 
 export const httpStatus: Record<AppErrorCode, number> = {

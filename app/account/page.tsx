@@ -1,9 +1,10 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { signOut } from "next-auth/react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
-import { formErrors } from "@/app/_components/errors";
+import { errorMessage, formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { Loaded } from "@/app/_components/loaded";
@@ -16,13 +17,18 @@ const eventLabels: Record<string, string> = {
   "auth.signin": "Signed in",
   "auth.signin_failed": "Failed sign-in",
   "auth.password_change": "Password changed",
+  "auth.signout_everywhere": "Signed out everywhere",
 };
 
 export default function AccountPage() {
   return (
     <>
-      <PageHeader title="Your account" description="Your password and recent sign-in activity." />
+      <PageHeader
+        title="Your account"
+        description="Your password, where you are signed in, and recent sign-in activity."
+      />
       <ChangePassword />
+      <Sessions />
       <RecentEvents />
     </>
   );
@@ -46,7 +52,13 @@ function ChangePassword() {
         className="max-w-sm space-y-4"
       >
         {errors.message && <Alert tone="error">{errors.message}</Alert>}
-        {change.isSuccess && <Alert tone="success">Password changed.</Alert>}
+        {change.isSuccess && (
+          <Alert tone="success">
+            Password changed.
+            {change.data.sessionsEnded > 0 &&
+              ` ${change.data.sessionsEnded === 1 ? "Your other session was" : `Your ${change.data.sessionsEnded} other sessions were`} signed out.`}
+          </Alert>
+        )}
         <Field
           label="Current password"
           name="current"
@@ -69,6 +81,76 @@ function ChangePassword() {
           Change password
         </Button>
       </Form>
+    </Section>
+  );
+}
+
+function Sessions() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const sessions = useQuery(trpc.account.sessions.queryOptions());
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.account.sessions.queryKey() });
+  const end = useMutation(trpc.account.endSession.mutationOptions({ onSuccess: refresh }));
+  const everywhere = useMutation(
+    trpc.account.signOutEverywhere.mutationOptions({ onSuccess: () => signOut({ callbackUrl: "/sign-in" }) }),
+  );
+  return (
+    <Section
+      title="Where you are signed in"
+      description="Each browser you signed in with. Signing one out ends it at once, wherever its cookie is."
+    >
+      {(end.error ?? everywhere.error) && (
+        <Alert tone="error" className="mb-3">
+          {errorMessage(end.error ?? everywhere.error)}
+        </Alert>
+      )}
+      <Loaded query={sessions} label="sessions">
+        {(list) => (
+          <Table caption="Your sessions" columns={["Device", "IP", "Signed in", "Last seen", "Actions"]}>
+            <Rows>
+              {list.map((session) => (
+                <tr key={session.id}>
+                  <Cell className="font-medium text-slate-900">
+                    {session.device}
+                    {session.current && <span className="ml-2 text-xs text-emerald-700">this browser</span>}
+                  </Cell>
+                  <Cell className="font-mono text-xs">{session.ip ?? "—"}</Cell>
+                  <Cell>
+                    <Time value={session.createdAt} />
+                  </Cell>
+                  <Cell>
+                    <Time value={session.lastSeenAt} />
+                  </Cell>
+                  <Cell className="text-right">
+                    {!session.current && (
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        pending={end.isPending && end.variables.sessionId === session.id}
+                        pendingLabel="Signing out…"
+                        onClick={() => end.mutate({ sessionId: session.id })}
+                      >
+                        Sign out<span className="sr-only"> {session.device}</span>
+                      </Button>
+                    )}
+                  </Cell>
+                </tr>
+              ))}
+            </Rows>
+          </Table>
+        )}
+      </Loaded>
+      <Button
+        variant="secondary"
+        className="mt-4"
+        pending={everywhere.isPending || everywhere.isSuccess}
+        pendingLabel="Signing out…"
+        onClick={() => {
+          if (window.confirm("Sign out of every browser, this one included?")) everywhere.mutate();
+        }}
+      >
+        Sign out everywhere
+      </Button>
     </Section>
   );
 }

@@ -1,6 +1,6 @@
 // Who is calling: a bearer token (REST and automation) or the next-auth session (the web app).
 
-import { currentUser } from "@/server/auth/session";
+import { currentSession } from "@/server/auth/session";
 import { env } from "@/server/config";
 import { clientIp } from "@/server/net/client-ip";
 import { authenticateToken } from "@/server/tokens/service";
@@ -16,6 +16,18 @@ export async function contextFromRequest(
   if (authorization?.toLowerCase().startsWith("bearer ")) {
     return { caller: await authenticateToken(authorization.slice(7).trim(), ip), ip, baseUrl };
   }
-  const user = allowSession ? await currentUser() : null;
-  return { caller: user ? { kind: "user", userId: user.id, email: user.email, ip } : null, ip, baseUrl };
+  const session = allowSession ? await currentSession() : null;
+  if (session?.pendingSecondFactor) {
+    // Signed in with a password only: nothing but the second-factor step until it is given.
+    return {
+      caller: null,
+      pendingSession: { userId: session.id, sessionId: session.sessionId },
+      ip,
+      baseUrl,
+    };
+  }
+  const caller = session
+    ? { kind: "user" as const, userId: session.id, email: session.email, sessionId: session.sessionId, ip }
+    : null;
+  return { caller, ip, baseUrl };
 }

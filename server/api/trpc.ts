@@ -12,6 +12,8 @@ import { workspaceSlug } from "@/server/validation";
 
 export interface Context {
   caller: Caller | null;
+  /** A session still owing its second factor (the caller is null meanwhile). */
+  pendingSession?: { userId: string; sessionId: string } | null;
   ip: string;
   /** Origin the caller reached us on, for links in invitations and webhooks. */
   baseUrl: string;

@@ -1,5 +1,8 @@
 // next-auth configuration: e-mail and password (always), GitHub and Google (when their
-// environment variables are set). Sessions are JWTs in a cookie; the user id rides in the token.
+// environment variables are set). Sessions are JWTs in a cookie carrying a session row's id
+// (server/auth/sessions.ts), checked on every request.
+
+import { headers } from "next/headers";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
@@ -7,7 +10,8 @@ import GoogleProvider from "next-auth/providers/google";
 import { env } from "@/server/config";
 import { AppError } from "@/server/errors";
 import { clientIp } from "@/server/net/client-ip";
-import { authenticate, upsertOAuthUser } from "./accounts";
+import { authenticate, finishSignUp, upsertOAuthUser } from "./accounts";
+import { checkSession, endSession, SESSION_IDLE_SECONDS, SessionEnded, startSession } from "./sessions";
 
 function oauthProviders() {
   const providers = [];
@@ -30,8 +34,28 @@ function oauthProviders() {
   return providers;
 }
 
+/** The address and browser of the request being handled (empty outside a request). */
+async function requestInfo(): Promise<{ ip?: string; userAgent?: string }> {
+  try {
+    const incoming = await headers();
+    return { ip: clientIp(incoming), userAgent: incoming.get("user-agent") ?? undefined };
+  } catch {
+    return {};
+  }
+}
+
+/** Domain errors become plain Errors: next-auth shows a thrown message on the sign-in page (?error=…). */
+async function readable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AppError) throw new Error(error.message);
+    throw error;
+  }
+}
+
 export const authOptions: NextAuthOptions = {
-  session: { strategy: "jwt", maxAge: 30 * 24 * 3600 },
+  session: { strategy: "jwt", maxAge: SESSION_IDLE_SECONDS },
   pages: { signIn: "/sign-in" },
   providers: [
     CredentialsProvider({
@@ -42,49 +66,95 @@ export const authOptions: NextAuthOptions = {
       },
       async authorize(credentials, req) {
         if (!credentials?.email || !credentials.password) return null;
-        try {
-          return await authenticate({
+        return readable(() =>
+          authenticate({
             email: credentials.email,
             password: credentials.password,
             ip: clientIp(req?.headers as Record<string, string>),
-          });
-        } catch (error) {
-          // next-auth shows a thrown error's message on the sign-in page (as ?error=…).
-          if (error instanceof AppError) throw new Error(error.message);
-          throw error;
-        }
+          }),
+        );
+      },
+    }),
+    // Opening a sign-up link creates the account and signs its owner in.
+    CredentialsProvider({
+      id: "signup-link",
+      name: "Sign-up link",
+      credentials: { secret: { label: "Link", type: "text" } },
+      async authorize(credentials, req) {
+        if (!credentials?.secret) return null;
+        const secret = credentials.secret;
+        return readable(() => finishSignUp(secret, clientIp(req?.headers as Record<string, string>)));
       },
     }),
     ...oauthProviders(),
   ],
+  events: {
+    // The cookie is cleared by next-auth; ending the row ends every copy of it.
+    async signOut({ token }) {
+      if (typeof token?.sid === "string") await endSession(token.sid);
+    },
+  },
+  logger: {
+    error(code, metadata) {
+      // An ended session is an ordinary answer (signed out), not a server error.
+      const cause = (metadata as { error?: unknown } | undefined)?.error ?? metadata;
+      if (code === "JWT_SESSION_ERROR" && cause instanceof SessionEnded) return;
+      console.error(`[next-auth] ${code}`, metadata);
+    },
+    warn(code) {
+      console.warn(`[next-auth] ${code}`);
+    },
+  },
   callbacks: {
     async signIn({ user, account, profile }) {
       if (account?.type !== "oauth") return true;
-      const email =
-        (profile as { email?: string; email_verified?: boolean } | undefined)?.email ?? user.email;
+      const claims = profile as { email?: string; email_verified?: boolean } | undefined;
+      const email = claims?.email ?? user.email;
       if (!email) return false;
       const linked = await upsertOAuthUser({
         provider: account.provider,
         providerAccountId: account.providerAccountId,
         email,
         name: user.name ?? email,
+        verified: claims?.email_verified === true,
       });
       user.id = linked.id;
       return true;
     },
-    jwt({ token, user }) {
+    // Signing in starts a session row; every later request checks it (ended → signed out).
+    async jwt({ token, user, account }) {
       if (user) {
         token.uid = user.id;
         token.email = user.email;
+        token.sid = await startSession({
+          userId: user.id,
+          method: account?.provider ?? "credentials",
+          pendingSecondFactor: false,
+          ...(await requestInfo()),
+        });
+        return token;
       }
+      const session = await checkSession(token.sid, { ip: (await requestInfo()).ip });
+      token.email = session.email;
+      token.pending = session.pendingSecondFactor;
       return token;
     },
     session({ session, token }) {
-      if (session.user) {
-        (session.user as { id?: string }).id = token.uid as string;
-        session.user.email = token.email as string;
-      }
+      const user = session.user as SessionUserFields;
+      user.id = token.uid as string;
+      user.email = token.email as string;
+      user.sessionId = token.sid as string;
+      user.pendingSecondFactor = token.pending === true;
       return session;
     },
   },
 };
+
+/** What the session callback adds to next-auth's session user (read by server/auth/session.ts). */
+export interface SessionUserFields {
+  id: string;
+  email: string;
+  name?: string | null;
+  sessionId: string;
+  pendingSecondFactor: boolean;
+}

@@ -8,7 +8,7 @@ import { createCaller } from "@/server/api/root";
 import { problemsOf } from "@/server/api/trpc";
 import { env } from "@/server/config";
 import { dagJsonSchema } from "@/server/dags/json-schema";
-import { AppError, httpStatus, type Problem } from "@/server/errors";
+import { AppError, httpStatus, type Problem, RetryLater } from "@/server/errors";
 import { openApiDocument } from "./openapi";
 import { type RestRoute, restRoutes } from "./routes";
 
@@ -32,6 +32,12 @@ function json(status: number, body: unknown): Response {
 
 function errorResponse(status: number, code: string, message: string, problems: Problem[] = []): Response {
   return json(status, { error: { code, message, problems } });
+}
+
+function appErrorResponse(error: AppError): Response {
+  const response = errorResponse(httpStatus[error.code], error.code, error.message, error.problems);
+  if (error instanceof RetryLater) response.headers.set("Retry-After", String(error.retryAfterSeconds));
+  return response;
 }
 
 function match(
@@ -128,10 +134,9 @@ export async function handleRest(request: Request, path: string): Promise<Respon
     const status = typeof route.status === "function" ? route.status(result) : (route.status ?? 200);
     return json(result === undefined ? 204 : status, result ?? null);
   } catch (error) {
-    if (error instanceof AppError) {
-      return errorResponse(httpStatus[error.code], error.code, error.message, error.problems);
-    }
+    if (error instanceof AppError) return appErrorResponse(error);
     if (error instanceof TRPCError) {
+      if (error.cause instanceof AppError) return appErrorResponse(error.cause);
       return errorResponse(getHTTPStatusCodeFromError(error), error.code, error.message, problemsOf(error));
     }
     console.error("REST API error", error);

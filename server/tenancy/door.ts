@@ -28,7 +28,13 @@ export interface WorkspaceScope {
 }
 
 export type Caller =
-  | { kind: "user"; userId: string; email: string; ip?: string }
+  | {
+      kind: "user";
+      userId: string;
+      email: string;
+      ip?: string /** the browser session */;
+      sessionId?: string;
+    }
   | {
       kind: "token";
       tokenId: string;

@@ -54,7 +54,9 @@ describe("security headers", () => {
     await page.getByLabel("E-mail").fill("nobody@example.com");
     await page.getByLabel("Password").fill("not the password at all");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.getByText("Wrong e-mail or password").isVisible()).toBe(true);
+    await expect
+      .poll(() => page.getByText("Wrong e-mail or password").isVisible(), { timeout: 20_000 })
+      .toBe(true);
     expect(consoleErrors.filter((e) => !e.includes("status of 401"))).toEqual([]);
     await context.close();
   });

@@ -1,19 +1,35 @@
+import type { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import { authenticate, changePassword } from "@/server/auth/accounts";
+import { problemsOf } from "@/server/api/trpc";
+import { authenticate, changePassword, finishSignUp } from "@/server/auth/accounts";
+import { startSession } from "@/server/auth/sessions";
 import { db } from "@/server/db/client";
+import { httpStatus, RetryLater } from "@/server/errors";
 import { apiAs, codeOf, createUser, uniqueEmail } from "../support/factories";
+import { startSmtpSink } from "../support/smtp-sink";
 
 describe("sign-up", () => {
-  it("creates the user, an argon2id hash and a first workspace they own", async () => {
+  it("creates the account only when the link is used: verified, argon2id, a first workspace they own", async () => {
     const email = uniqueEmail("new");
-    const result = await apiAs(null).account.signUp({
+    const answer = await apiAs(null).account.signUp({
       email: email.toUpperCase(),
       name: "Nora Smith",
       password: "a long password",
     });
-    expect(result.email).toBe(email);
+    expect(answer).toMatchObject({
+      email,
+      emailed: false,
+      link: expect.stringContaining("/sign-up/finish/"),
+    });
+    expect(await db.user.findUnique({ where: { email } })).toBeNull();
+    const secret = answer.link!.split("/sign-up/finish/")[1]!;
+    expect(await apiAs(null).account.signUpLink({ secret })).toEqual({ email, existing: false });
+
+    const finished = await finishSignUp(secret);
     const user = await db.user.findUniqueOrThrow({ where: { email } });
+    expect(finished.id).toBe(user.id);
     expect(user.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(user.emailVerifiedAt).not.toBeNull();
     const memberships = await db.membership.findMany({
       where: { userId: user.id },
       include: { workspace: true },
@@ -21,7 +37,64 @@ describe("sign-up", () => {
     expect(memberships).toHaveLength(1);
     expect(memberships[0]!.role).toBe("OWNER");
     expect(memberships[0]!.workspace.name).toBe("Nora's workspace");
-    expect(memberships[0]!.workspace.slug).toBe(result.workspace);
+    expect(memberships[0]!.workspace.slug).toBe(finished.workspace);
+    await expect(authenticate({ email, password: "a long password", ip: "10.0.9.1" })).resolves.toMatchObject(
+      {
+        email,
+      },
+    );
+    // The link works once.
+    await expect(finishSignUp(secret)).rejects.toThrow(/expired or has been used/);
+  });
+
+  it("answers the same whether or not the address has an account (issue 15, finding 6)", async () => {
+    const { email } = await createUser("dup");
+    const fresh = uniqueEmail("fresh");
+    const existing = await apiAs(null).account.signUp({ email, name: "Again", password: "another long one" });
+    const created = await apiAs(null).account.signUp({
+      email: fresh,
+      name: "Fresh",
+      password: "another long one",
+    });
+    expect(Object.keys(existing).sort()).toEqual(Object.keys(created).sort());
+    expect(existing).toMatchObject({
+      email,
+      emailed: false,
+      link: expect.stringContaining("/sign-up/finish/"),
+    });
+    // Only whoever opens the link (who reads the address's mail, when there is SMTP) learns more.
+    const secret = existing.link!.split("/sign-up/finish/")[1]!;
+    expect(await apiAs(null).account.signUpLink({ secret })).toEqual({ email, existing: true });
+    await expect(finishSignUp(secret)).rejects.toThrow(/already exists/);
+  });
+
+  it("with SMTP, mails the link (or a note that the account exists) and shows nothing", async () => {
+    const sink = await startSmtpSink();
+    process.env.BATON_SMTP_URL = `smtp://127.0.0.1:${sink.port}`;
+    try {
+      const { email } = await createUser("mailed");
+      const fresh = uniqueEmail("mailed-new");
+      const answers = [
+        await apiAs(null).account.signUp({ email, name: "Again", password: "another long one" }),
+        await apiAs(null).account.signUp({ email: fresh, name: "Fresh", password: "another long one" }),
+      ];
+      expect(answers).toEqual([
+        { email, emailed: true },
+        { email: fresh, emailed: true },
+      ]);
+      const [note, invite] = await sink.waitFor(2);
+      expect(note!.to).toEqual([email]);
+      expect(note!.data).toContain("already");
+      expect(invite!.to).toEqual([fresh]);
+      // Quoted-printable bodies wrap long lines with "=" at the end.
+      const body = invite!.data.replace(/=\r?\n/g, "");
+      const secret = /\/sign-up\/finish\/([A-Za-z0-9_-]+)/.exec(body)![1]!;
+      await finishSignUp(secret);
+      expect(await db.user.findUnique({ where: { email: fresh } })).not.toBeNull();
+    } finally {
+      delete process.env.BATON_SMTP_URL;
+      await sink.close();
+    }
   });
 
   it("names the field of each bad input", async () => {
@@ -35,11 +108,17 @@ describe("sign-up", () => {
     expect(paths.sort()).toEqual(["email", "name", "password"]);
   });
 
-  it("refuses a second account with the same e-mail", async () => {
-    const { email } = await createUser("dup");
-    expect(
-      await codeOf(apiAs(null).account.signUp({ email, name: "Again", password: "another long one" })),
-    ).toBe("CONFLICT");
+  it("refuses a guessable password, saying why (issue 15, finding 6)", async () => {
+    for (const weak of ["aaaaaaaaaa", "password123", "qwertyuiop1", "norasmith1990"]) {
+      const error = await apiAs(null)
+        .account.signUp({ email: "nora.smith@example.com", name: "Nora Smith", password: weak })
+        .catch((e: TRPCError) => e);
+      expect(error).toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringMatching(/too easy to guess/),
+      });
+      expect(problemsOf(error as TRPCError)[0]?.path).toBe("password");
+    }
   });
 });
 
@@ -60,18 +139,60 @@ describe("sign-in", () => {
     expect(actions).toEqual(["auth.signin_failed", "auth.signin"]);
   });
 
-  it("locks an account after 10 failures, even with the right password, from any IP", async () => {
-    const { email, password } = await createUser("locked");
-    for (let i = 0; i < 10; i++) {
-      await expect(authenticate({ email, password: "guess guess guess", ip: `10.2.0.${i}` })).rejects.toThrow(
+  it("makes an address that keeps failing wait, twice as long each time, with 429 and Retry-After", async () => {
+    const { email, password } = await createUser("delayed");
+    const ip = "10.2.0.1";
+    const waitingFor = () =>
+      authenticate({ email, password, ip }).then(
+        () => 0,
+        (error: RetryLater) => {
+          expect(error).toBeInstanceOf(RetryLater);
+          expect(httpStatus[error.code]).toBe(429);
+          return error.retryAfterSeconds;
+        },
+      );
+    for (let i = 0; i < 5; i++) {
+      await expect(authenticate({ email, password: "guess guess guess", ip })).rejects.toThrow("Wrong");
+    }
+    await expect(authenticate({ email, password: "guess guess guess", ip })).rejects.toThrow("Wrong");
+    // Five free failures; the sixth makes this address wait 1 s, even with the right password.
+    expect(await waitingFor()).toBe(1);
+    // Time passing is the wait's row expiring; the next failure doubles it.
+    const passTime = () => db.rateLimit.deleteMany({ where: { key: { startsWith: "signin:wait:pair:" } } });
+    await passTime();
+    await expect(authenticate({ email, password: "guess guess guess", ip })).rejects.toThrow("Wrong");
+    expect(await waitingFor()).toBe(2);
+    await passTime();
+    await expect(authenticate({ email, password, ip })).resolves.toMatchObject({ email });
+  });
+
+  it("does not let anyone lock the owner out (issue 15, finding 6)", async () => {
+    const { email, password, user } = await createUser("target");
+    // The owner signed in from home before the attack.
+    await startSession({
+      userId: user.id,
+      method: "credentials",
+      pendingSecondFactor: false,
+      ip: "10.5.0.1",
+    });
+    // An attacker fails from a new address each time (each under its own free allowance). Past
+    // the account's 10 free failures each one doubles the account-wide wait; the wait's row
+    // expiring stands for the time the attacker waits between tries.
+    const passTime = () =>
+      db.rateLimit.deleteMany({ where: { key: { startsWith: "signin:wait:account:" } } });
+    for (let i = 0; i < 16; i++) {
+      await passTime();
+      await expect(authenticate({ email, password: "guess guess guess", ip: `10.6.0.${i}` })).rejects.toThrow(
         "Wrong",
       );
     }
-    await expect(authenticate({ email, password, ip: "10.2.1.1" })).rejects.toThrow(
-      "Too many failed sign-ins",
-    );
-    const counter = await db.rateLimit.findUnique({ where: { key: `signin:account:${email}` } });
-    expect(counter?.points).toBe(10);
+    // From a new address the owner waits (at most a minute, never a 15-minute lock)…
+    const elsewhere = await authenticate({ email, password, ip: "10.7.0.1" }).catch((e: RetryLater) => e);
+    expect(elsewhere).toBeInstanceOf(RetryLater);
+    expect((elsewhere as RetryLater).retryAfterSeconds).toBeGreaterThan(30);
+    expect((elsewhere as RetryLater).retryAfterSeconds).toBeLessThanOrEqual(60);
+    // …but from an address the account signed in from lately, they get in at once.
+    await expect(authenticate({ email, password, ip: "10.5.0.1" })).resolves.toMatchObject({ email });
   });
 
   it("blocks an IP that tries many accounts", async () => {
@@ -92,6 +213,9 @@ describe("change password", () => {
     await expect(
       changePassword({ userId: user.id, current: "not it at all", next: "brand new password" }),
     ).rejects.toThrow("current password is wrong");
+    await expect(changePassword({ userId: user.id, current: password, next: "pw12345678" })).rejects.toThrow(
+      /too easy to guess/,
+    );
     await changePassword({ userId: user.id, current: password, next: "brand new password" });
     await expect(authenticate({ email, password, ip: "10.4.0.1" })).rejects.toThrow();
     await expect(

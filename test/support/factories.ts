@@ -2,14 +2,14 @@
 // as a given user or token.
 import { randomBytes } from "node:crypto";
 import { createCaller } from "@/server/api/root";
-import { signUp } from "@/server/auth/accounts";
+import { createAccount } from "@/server/auth/accounts";
 import type { Caller } from "@/server/tenancy/door";
 
 export const uniqueEmail = (name = "user") => `${name}-${randomBytes(4).toString("hex")}@example.com`;
 
 export async function createUser(name = "user", password = "correct horse battery") {
   const email = uniqueEmail(name);
-  const { user, workspace } = await signUp({ email, name, password });
+  const { user, workspace } = await createAccount({ email, name, password });
   const caller: Caller = { kind: "user", userId: user.id, email: user.email, ip: "127.0.0.1" };
   return { user, workspace, email, password, caller, api: apiAs(caller) };
 }

@@ -1,13 +1,12 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
 import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
+import { Button, buttonClass } from "@/app/_components/button";
+import { withCallback } from "@/app/_components/callback-url";
 import { formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { OAuthButtons } from "@/app/_components/oauth-buttons";
-import { signInWithPassword } from "@/app/_components/sign-in";
 import { useTRPCClient } from "@/app/_lib/trpc";
 
 interface SignUpInput {
@@ -18,25 +17,27 @@ interface SignUpInput {
 
 export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
   const client = useTRPCClient();
-  const router = useRouter();
   const signUp = useMutation({
-    mutationFn: async (input: SignUpInput) => {
-      const account = await client.account.signUp.mutate(input);
-      try {
-        await signInWithPassword(input.email, input.password);
-      } catch (error) {
-        throw new Error(
-          `Your account was created, but signing in failed (${(error as Error).message}). Sign in instead.`,
-        );
-      }
-      return account;
-    },
-    onSuccess: (account) => {
-      router.replace(callbackUrl ?? `/w/${account.workspace}`);
-      router.refresh();
-    },
+    mutationFn: (input: SignUpInput) => client.account.signUp.mutate(input),
   });
   const errors = formErrors(signUp.error, ["name", "email", "password"]);
+  if (signUp.data) {
+    const { email, emailed, link } = signUp.data;
+    return emailed || !link ? (
+      <Alert tone="success" title="Check your e-mail">
+        We sent a link to {email}. Open it to finish creating your account (it works for a day).
+      </Alert>
+    ) : (
+      <div className="space-y-4">
+        <Alert tone="info" title="One more step">
+          This installation sends no e-mail, so here is the link that would have gone to {email}.
+        </Alert>
+        <a className={buttonClass("primary")} href={withCallback(new URL(link).pathname, callbackUrl)}>
+          Finish signing up
+        </a>
+      </div>
+    );
+  }
   return (
     <>
       <Form onValues={({ name = "", email = "", password = "" }) => signUp.mutate({ name, email, password })}>
@@ -65,15 +66,10 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
           autoComplete="new-password"
           required
           minLength={10}
-          hint="At least 10 characters."
+          hint="At least 10 characters, hard to guess: a few unrelated words work well."
           error={errors.fields.password}
         />
-        <Button
-          type="submit"
-          className="w-full"
-          pending={signUp.isPending || signUp.isSuccess}
-          pendingLabel="Creating your account…"
-        >
+        <Button type="submit" className="w-full" pending={signUp.isPending} pendingLabel="Signing up…">
           Sign up
         </Button>
       </Form>

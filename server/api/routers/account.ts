@@ -1,18 +1,27 @@
 import { z } from "zod";
-import { changePassword, listAccountEvents, signUp } from "@/server/auth/accounts";
+import {
+  changePassword,
+  describeSignUpLink,
+  listAccountEvents,
+  recordAccountEvent,
+  requestSignUp,
+} from "@/server/auth/accounts";
+import { endOwnSession, endSessions, listSessions } from "@/server/auth/sessions";
 import { acceptInvitation, describeInvitation } from "@/server/members/service";
 import { isPlatformAdmin } from "@/server/platform/admins";
-import { displayName, email, password } from "@/server/validation";
+import { displayName, email, password, uuid } from "@/server/validation";
 import { createWorkspace, listWorkspacesForUser } from "@/server/workspaces/service";
 import { publicProcedure, router, userProcedure } from "../trpc";
 
 export const accountRouter = router({
+  /** The same answer for every address: a link was sent (or, without SMTP, here it is). */
   signUp: publicProcedure
     .input(z.object({ email, name: displayName, password }))
-    .mutation(async ({ ctx, input }) => {
-      const { user, workspace } = await signUp({ ...input, ip: ctx.ip });
-      return { email: user.email, workspace: workspace.slug };
-    }),
+    .mutation(({ ctx, input }) => requestSignUp({ ...input, ip: ctx.ip, baseUrl: ctx.baseUrl })),
+  /** What a sign-up link will do (finishing it is signing in with it: provider "signup-link"). */
+  signUpLink: publicProcedure
+    .input(z.object({ secret: z.string().min(1).max(200) }))
+    .query(({ input }) => describeSignUpLink(input.secret)),
   me: userProcedure.query(async ({ ctx }) => ({
     id: ctx.user.userId,
     email: ctx.user.email,
@@ -25,7 +34,19 @@ export const accountRouter = router({
     .mutation(({ ctx, input }) => createWorkspace({ userId: ctx.user.userId, name: input.name, ip: ctx.ip })),
   changePassword: userProcedure
     .input(z.object({ current: z.string().min(1, "Enter your current password"), next: password }))
-    .mutation(({ ctx, input }) => changePassword({ userId: ctx.user.userId, ...input })),
+    .mutation(({ ctx, input }) =>
+      changePassword({ userId: ctx.user.userId, ...input, keep: ctx.user.sessionId }),
+    ),
+  sessions: userProcedure.query(({ ctx }) => listSessions(ctx.user.userId, ctx.user.sessionId)),
+  endSession: userProcedure
+    .input(z.object({ sessionId: uuid }))
+    .mutation(({ ctx, input }) => endOwnSession(ctx.user.userId, input.sessionId)),
+  /** Ends every session of the account, this one included (the page then signs out). */
+  signOutEverywhere: userProcedure.mutation(async ({ ctx }) => {
+    const ended = await endSessions(ctx.user.userId);
+    await recordAccountEvent(ctx.user, "auth.signout_everywhere", { sessionsEnded: ended });
+    return { sessionsEnded: ended };
+  }),
   events: userProcedure.query(({ ctx }) => listAccountEvents(ctx.user.userId)),
   invitation: publicProcedure
     .input(z.object({ secret: z.string().min(1).max(200) }))

@@ -2,7 +2,8 @@
 // anyone when sign-up is closed). Each new user gets a first workspace, as on sign-up.
 import { randomBytes } from "node:crypto";
 import { type Command, Option } from "commander";
-import { signUp } from "@/server/auth/accounts";
+import { createAccount } from "@/server/auth/accounts";
+import { passwordWeakness } from "@/server/auth/password-strength";
 import { db } from "@/server/db/client";
 import { displayName, email, password } from "@/server/validation";
 import type { Cli } from "../main";
@@ -30,13 +31,14 @@ export function registerUserCommands(program: Command, cli: Cli): void {
         const generated = given === undefined;
         const secret = given ?? randomBytes(18).toString("base64url");
         const checked = password.safeParse(secret);
-        if (!checked.success) {
+        const problem = checked.success
+          ? passwordWeakness(secret, [options.email, options.name])
+          : checked.error.issues[0]?.message;
+        if (problem) {
           const option = options.passwordStdin ? "--password-stdin" : "--password";
-          command.error(`option '${option}' is invalid. ${checked.error.issues[0]?.message}`, {
-            exitCode: 2,
-          });
+          command.error(`option '${option}' is invalid. ${problem}`, { exitCode: 2 });
         }
-        const { user: created, workspace } = await signUp({
+        const { user: created, workspace } = await createAccount({
           email: options.email,
           name: options.name,
           password: secret,

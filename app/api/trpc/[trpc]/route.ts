@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { contextFromRequest } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
+import { RetryLater } from "@/server/errors";
 
 const handler = (request: Request) =>
   fetchRequestHandler({
@@ -8,6 +9,11 @@ const handler = (request: Request) =>
     req: request,
     router: appRouter,
     createContext: () => contextFromRequest(request, { allowSession: true }),
+    // A refusal that says when to come back says it in Retry-After too.
+    responseMeta: ({ errors }) => {
+      const wait = errors.map((e) => e.cause).find((cause) => cause instanceof RetryLater);
+      return wait instanceof RetryLater ? { headers: { "Retry-After": String(wait.retryAfterSeconds) } } : {};
+    },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path}:`, error.cause ?? error);
     },

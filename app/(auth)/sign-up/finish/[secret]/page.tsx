@@ -1,0 +1,60 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { Alert } from "@/app/_components/alert";
+import { safeCallbackUrl } from "@/app/_components/callback-url";
+import { CenteredPage } from "@/app/_components/centered-page";
+import { link } from "@/app/_components/styles";
+import { describeSignUpLink } from "@/server/auth/accounts";
+import { AppError } from "@/server/errors";
+import { FinishSignUp } from "./finish-sign-up";
+
+export const metadata: Metadata = { title: "Finish signing up" };
+
+/** Where a sign-up link leads: looking does not use it up; the button does (and signs in). */
+export default async function FinishSignUpPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ secret: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const [{ secret }, query] = await Promise.all([params, searchParams]);
+  const pending = await describeSignUpLink(secret).catch((error: unknown) => {
+    if (error instanceof AppError) return { problem: error.message };
+    throw error;
+  });
+  if ("problem" in pending) {
+    return (
+      <CenteredPage title="This link does not work">
+        <Alert tone="error">{pending.problem}</Alert>
+        <p className="mt-4 text-sm">
+          <Link href="/sign-up" className={link}>
+            Sign up again
+          </Link>
+        </p>
+      </CenteredPage>
+    );
+  }
+  if (pending.existing) {
+    return (
+      <CenteredPage title="You already have an account">
+        <p className="text-sm text-slate-700">
+          {pending.email} has a Baton account.{" "}
+          <Link href="/sign-in" className={link}>
+            Sign in
+          </Link>
+          , or{" "}
+          <Link href="/forgot-password" className={link}>
+            reset the password
+          </Link>{" "}
+          if you forgot it.
+        </p>
+      </CenteredPage>
+    );
+  }
+  return (
+    <CenteredPage title="Finish signing up" description={`Create the Baton account for ${pending.email}.`}>
+      <FinishSignUp secret={secret} callbackUrl={safeCallbackUrl(query.callbackUrl)} />
+    </CenteredPage>
+  );
+}
