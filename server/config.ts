@@ -146,7 +146,7 @@ export const settings = {
   BATON_SIGNIN_ACCOUNT_LIMIT: {
     schema: wholeNumber(10, 1),
     readBy: ["web"],
-    doc: "failed sign-ins allowed per account per 15 minutes (default 10)",
+    doc: "free failed sign-ins per account before each further one doubles a wait of at most a minute (default 10; [docs/security.md](docs/security.md))",
   },
   BATON_SIGNIN_IP_LIMIT: {
     schema: wholeNumber(50, 1),
