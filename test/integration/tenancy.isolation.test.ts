@@ -208,6 +208,10 @@ const accountProcedures = new Set([
   "account.events",
   "account.invitation",
   "account.acceptInvitation",
+  "account.signUpLink",
+  "account.sessions",
+  "account.endSession",
+  "account.signOutEverywhere",
 ]);
 
 /**

@@ -4,6 +4,7 @@
 import NextAuth from "next-auth";
 import { signInWait, tooManySignIns } from "@/server/auth/brute-force";
 import { authOptions } from "@/server/auth/options";
+import { env } from "@/server/config";
 import { clientIp } from "@/server/net/client-ip";
 
 const handler = NextAuth(authOptions);
@@ -21,7 +22,7 @@ async function POST(request: Request, context: Context) {
       const seconds = await signInWait(email, clientIp(request.headers));
       if (seconds > 0) {
         const error = tooManySignIns(seconds);
-        const base = process.env.NEXTAUTH_URL ?? new URL(request.url).origin;
+        const base = env.NEXTAUTH_URL ?? new URL(request.url).origin;
         // next-auth's client reads the message from the error URL it is answered with.
         const url = `${base}/sign-in?error=${encodeURIComponent(error.message)}`;
         return Response.json({ url }, { status: 429, headers: { "Retry-After": String(seconds) } });
