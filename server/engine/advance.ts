@@ -89,7 +89,8 @@ async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Prom
     `UPDATE "TaskInstance" p
      SET "childrenDone" = p."childrenDone" + x.done, "childrenFailed" = p."childrenFailed" + x.failed
      FROM unnest($2::text[], $3::int[], $4::int[]) AS x(task_id, done, failed)
-     WHERE p."runId" = $1 AND p."taskId" = ANY($2::text[]) AND p."taskId" = x.task_id AND p."mapIndex" = -1
+     WHERE p."runId" = $1 AND p."workspaceId" = $5 AND p."taskId" = ANY($2::text[]) AND p."taskId" = x.task_id
+       AND p."mapIndex" = -1
      RETURNING p.id, p."taskId", p."childrenFailed" > 0 AS failed,
                p."childrenDone" >= p."mapCount" AS complete`,
     [
@@ -97,6 +98,7 @@ async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Prom
       [...byTask.keys()],
       [...byTask.values()].map((v) => v.done),
       [...byTask.values()].map((v) => v.failed),
+      run.workspaceId,
     ],
   );
   const complete = (rows as Array<{ id: string; taskId: string; failed: boolean; complete: boolean }>).filter(
@@ -109,10 +111,11 @@ async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Prom
        state = (CASE WHEN p."childrenFailed" > 0 THEN 'failed' ELSE 'success' END)::"TaskState",
        "endedAt" = now(),
        output = (SELECT coalesce(jsonb_agg(c.output ORDER BY c."mapIndex"), '[]'::jsonb) FROM "TaskInstance" c
-                 WHERE c."runId" = p."runId" AND c."taskId" = p."taskId" AND c."mapIndex" >= 0)
-     WHERE p.id = ANY($1::uuid[]) AND p.state::text = 'running'
+                 WHERE c."runId" = p."runId" AND c."workspaceId" = p."workspaceId" AND c."taskId" = p."taskId"
+                   AND c."mapIndex" >= 0)
+     WHERE p.id = ANY($1::uuid[]) AND p."workspaceId" = $2 AND p.state::text = 'running'
      RETURNING p.id, p."taskId", p.state`,
-    [complete.map((r) => r.id)],
+    [complete.map((r) => r.id), run.workspaceId],
   );
   return done.map((r) => ({ id: r.id, taskId: r.taskId, mapIndex: -1, state: r.state }));
 }
@@ -143,10 +146,11 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
        "upstreamFailed" = t."upstreamFailed" + x.failed, "upstreamSkipped" = t."upstreamSkipped" + x.skipped
      FROM unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::int[]) AS x(task_id, done, success, failed, skipped)
      -- taskId = ANY as well as the join: a prepared plan then reads these instances, not the run's.
-     WHERE t."runId" = $1 AND t."taskId" = ANY($2::text[]) AND t."taskId" = x.task_id AND t."mapIndex" = -1
+     WHERE t."runId" = $1 AND t."workspaceId" = $7 AND t."taskId" = ANY($2::text[]) AND t."taskId" = x.task_id
+       AND t."mapIndex" = -1
        -- Lock in task id order: completions sharing downstream tasks then never deadlock.
-       AND t.id IN (SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1
-                    ORDER BY "taskId" FOR UPDATE)
+       AND t.id IN (SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "workspaceId" = $7 AND "taskId" = ANY($2::text[])
+                    AND "mapIndex" = -1 ORDER BY "taskId" FOR UPDATE)
      RETURNING t.id, t."taskId", t.state, t."upstreamTotal", t."upstreamDone", t."upstreamSuccess",
                t."upstreamFailed", t."upstreamSkipped"`,
     [
@@ -156,6 +160,7 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
       counts.map((c) => c.success),
       counts.map((c) => c.failed),
       counts.map((c) => c.skipped),
+      run.workspaceId,
     ],
   );
   const ready: string[] = [];
@@ -176,8 +181,8 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
     else if (decision === "upstream_failed") upstreamFailed.push(row);
   }
   const done = [
-    ...(await settle(sql, skipped, "skipped")),
-    ...(await settle(sql, upstreamFailed, "upstream_failed")),
+    ...(await settle(sql, run, skipped, "skipped")),
+    ...(await settle(sql, run, upstreamFailed, "upstream_failed")),
   ];
   return { finished: done, ready };
 }
@@ -185,14 +190,15 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
 /** Ends waiting instances without running them. */
 async function settle(
   sql: Sql,
+  run: RunRow,
   rows: CounterRow[],
   state: "skipped" | "upstream_failed",
 ): Promise<Finished[]> {
   if (rows.length === 0) return [];
   const { rows: updated } = await sql.query<{ id: string; taskId: string }>(
     `UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now()
-     WHERE id = ANY($1::uuid[]) AND state::text = 'none' RETURNING id, "taskId"`,
-    [rows.map((r) => r.id), state],
+     WHERE id = ANY($1::uuid[]) AND "workspaceId" = $3 AND state::text = 'none' RETURNING id, "taskId"`,
+    [rows.map((r) => r.id), state, run.workspaceId],
   );
   return updated.map((r) => ({ id: r.id, taskId: r.taskId, mapIndex: -1, state }));
 }
@@ -213,8 +219,9 @@ async function makeReady(
   if (plain.length > 0) {
     const { rowCount } = await sql.query(
       `UPDATE "TaskInstance" SET state = 'queued', "queuedAt" = now()
-       WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1 AND state::text = 'none'`,
-      [run.id, plain],
+       WHERE "runId" = $1 AND "workspaceId" = $3 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1
+         AND state::text = 'none'`,
+      [run.id, plain, run.workspaceId],
     );
     queued.count += rowCount ?? 0;
   }
@@ -233,8 +240,9 @@ async function expand(
   const task = compiled.tasks.get(taskId)!;
   const source = await mapSource(sql, run, task.def.map!.over);
   const { rows } = await sql.query<{ id: string }>(
-    `SELECT id FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = $2 AND "mapIndex" = -1 AND state::text = 'none' FOR UPDATE`,
-    [run.id, taskId],
+    `SELECT id FROM "TaskInstance"
+     WHERE "runId" = $1 AND "workspaceId" = $3 AND "taskId" = $2 AND "mapIndex" = -1 AND state::text = 'none' FOR UPDATE`,
+    [run.id, taskId, run.workspaceId],
   );
   const parent = rows[0];
   if (!parent) return [];
@@ -242,27 +250,29 @@ async function expand(
     const error =
       source.error ?? `map.over "${task.def.map!.over}" is not a list (got ${typeName(source.value)})`;
     await sql.query(
-      `UPDATE "TaskInstance" SET state = 'failed', error = $2, "endedAt" = now() WHERE id = $1`,
-      [parent.id, error],
+      `UPDATE "TaskInstance" SET state = 'failed', error = $2, "endedAt" = now() WHERE id = $1 AND "workspaceId" = $3`,
+      [parent.id, error, run.workspaceId],
     );
     return [{ id: parent.id, taskId, mapIndex: -1, state: "failed" }];
   }
   const items = source.value;
   if (items.length === 0) {
     await sql.query(
-      `UPDATE "TaskInstance" SET state = 'skipped', "mapCount" = 0, output = '[]', "endedAt" = now() WHERE id = $1`,
-      [parent.id],
+      `UPDATE "TaskInstance" SET state = 'skipped', "mapCount" = 0, output = '[]', "endedAt" = now()
+       WHERE id = $1 AND "workspaceId" = $2`,
+      [parent.id, run.workspaceId],
     );
     return [{ id: parent.id, taskId, mapIndex: -1, state: "skipped" }];
   }
   await sql.query(
     `WITH parent AS (
-       UPDATE "TaskInstance" SET state = 'running', "mapCount" = $2, "startedAt" = now() WHERE id = $1
+       UPDATE "TaskInstance" SET state = 'running', "mapCount" = $2, "startedAt" = now()
+       WHERE id = $1 AND "workspaceId" = $4
        RETURNING "workspaceId", "runId", "taskId", "maxTries", priority, pool)
      INSERT INTO "TaskInstance" (id, "workspaceId", "runId", "taskId", "mapIndex", "mapItem", state, "maxTries", priority, pool, "queuedAt")
      SELECT gen_random_uuid(), p."workspaceId", p."runId", p."taskId", x.ord - 1, x.item, 'queued', p."maxTries", p.priority, p.pool, now()
      FROM parent p, jsonb_array_elements($3::jsonb) WITH ORDINALITY AS x(item, ord)`,
-    [parent.id, items.length, JSON.stringify(items)],
+    [parent.id, items.length, JSON.stringify(items), run.workspaceId],
   );
   queued.count += items.length;
   return [];
@@ -282,8 +292,8 @@ async function mapSource(sql: Sql, run: RunRow, over: string): Promise<{ value: 
     rest = path.slice(1);
   } else if (path[0] === "tasks" && path[2] === "output") {
     const { rows } = await sql.query<{ output: unknown }>(
-      `SELECT output FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = $2 AND "mapIndex" = -1`,
-      [run.id, path[1]],
+      `SELECT output FROM "TaskInstance" WHERE "runId" = $1 AND "workspaceId" = $3 AND "taskId" = $2 AND "mapIndex" = -1`,
+      [run.id, path[1], run.workspaceId],
     );
     value = rows[0]?.output;
     rest = path.slice(3);
@@ -309,19 +319,20 @@ export const unfinished = `('none', 'queued', 'scheduled', 'running', 'deferred'
  */
 export async function endRunIfDone(run: RunRow): Promise<void> {
   const { rows } = await pooled.query(
-    `SELECT 1 FROM "DagRun" r WHERE r.id = $1 AND r.state = 'running'
+    `SELECT 1 FROM "DagRun" r WHERE r.id = $1 AND r."workspaceId" = $2 AND r.state = 'running'
        AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."runId" = r.id AND t."mapIndex" = -1 AND t.state IN ${unfinished})`,
-    [run.id],
+    [run.id, run.workspaceId],
   );
   if (rows.length === 0) return;
   await transaction(async (sql) => {
     const { rows: locked } = await sql.query(
-      `SELECT 1 FROM "DagRun" r WHERE r.id = $1 AND r.state = 'running'
+      `SELECT 1 FROM "DagRun" r WHERE r.id = $1 AND r."workspaceId" = $2 AND r.state = 'running'
          AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."runId" = r.id AND t."mapIndex" = -1 AND t.state IN ${unfinished})
        FOR UPDATE`,
-      [run.id],
+      [run.id, run.workspaceId],
     );
-    if (locked.length > 0) await endRun(sql, run, await compiledVersion(sql, run.dagVersionId));
+    if (locked.length > 0)
+      await endRun(sql, run, await compiledVersion(sql, run.dagVersionId, run.workspaceId));
   });
 }
 
@@ -336,15 +347,16 @@ export async function endRun(
   if (!forced) {
     const leaves = [...compiled.tasks.values()].filter((t) => t.downstream.length === 0).map((t) => t.def.id);
     const { rows } = await sql.query<{ failed: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM "TaskInstance" WHERE "runId" = $1 AND "mapIndex" = -1
+      `SELECT EXISTS (SELECT 1 FROM "TaskInstance" WHERE "runId" = $1 AND "workspaceId" = $3 AND "mapIndex" = -1
          AND "taskId" = ANY($2::text[]) AND state IN ('failed', 'upstream_failed')) AS failed`,
-      [run.id, leaves],
+      [run.id, leaves, run.workspaceId],
     );
     if (rows[0]?.failed) state = "failed";
   }
   const { rowCount } = await sql.query(
-    `UPDATE "DagRun" SET state = $2::"RunState", "endedAt" = now() WHERE id = $1 AND state IN ('running', 'queued')`,
-    [run.id, state],
+    `UPDATE "DagRun" SET state = $2::"RunState", "endedAt" = now()
+     WHERE id = $1 AND "workspaceId" = $3 AND state IN ('running', 'queued')`,
+    [run.id, state, run.workspaceId],
   );
   // The workspace's queued runs (of any DAG: the run held one of its maxConcurrentRuns) start in
   // a job of their own: taking the workspace's run-gate lock here, behind the run and task locks
@@ -401,15 +413,18 @@ export async function startQueuedRuns(
     if (options.newRunId) {
       const why = gate.suspended ? waitingReasons.suspended(gate) : waitingReasons.workspaceFull(gate);
       reasons.set(options.newRunId, why);
-      await setReasons(sql, reasons);
+      await setReasons(sql, workspaceId, reasons);
     }
     return [];
   }
   const { rows: queued } = await sql.query<QueuedRun>(
     `WITH dags AS MATERIALIZED (
-       SELECT d.id, d.key, (SELECT count(*)::int FROM "DagRun" a WHERE a."dagId" = d.id AND a.state = 'running') AS running
+       SELECT d.id, d.key,
+              (SELECT count(*)::int FROM "DagRun" a
+               WHERE a."dagId" = d.id AND a."workspaceId" = $1 AND a.state = 'running') AS running
        FROM "Dag" d
-       WHERE d."workspaceId" = $1 AND EXISTS (SELECT 1 FROM "DagRun" q WHERE q."dagId" = d.id AND q.state = 'queued'))
+       WHERE d."workspaceId" = $1
+         AND EXISTS (SELECT 1 FROM "DagRun" q WHERE q."dagId" = d.id AND q."workspaceId" = $1 AND q.state = 'queued'))
      SELECT r.id, r."workspaceId", r."dagId", r."dagVersionId", r.params, r."stateReason",
             d.key AS "dagKey", d.running AS "dagRunning",
             (v.definition->>'maxActiveRuns')::int AS "maxActiveRuns",
@@ -417,9 +432,9 @@ export async function startQueuedRuns(
      FROM dags d
      CROSS JOIN LATERAL (
        SELECT q.*, row_number() OVER (ORDER BY q."logicalDate", q."queuedAt") AS turn
-       FROM "DagRun" q WHERE q."dagId" = d.id AND q.state = 'queued'
+       FROM "DagRun" q WHERE q."dagId" = d.id AND q."workspaceId" = $1 AND q.state = 'queued'
        ORDER BY q."logicalDate", q."queuedAt" LIMIT 100) r
-     JOIN "DagVersion" v ON v.id = r."dagVersionId"
+     JOIN "DagVersion" v ON v.id = r."dagVersionId" AND v."workspaceId" = $1
      ORDER BY r.turn, r."queuedAt"
      LIMIT 1000`,
     [workspaceId],
@@ -448,8 +463,8 @@ export async function startQueuedRuns(
     const timeoutAt = run.timeoutSeconds ? new Date(Date.now() + run.timeoutSeconds * 1000) : null;
     const { rowCount } = await sql.query(
       `UPDATE "DagRun" SET state = 'running', "startedAt" = now(), "timeoutAt" = $2, "stateReason" = NULL
-       WHERE id = $1 AND state = 'queued'`,
-      [run.id, timeoutAt],
+       WHERE id = $1 AND "workspaceId" = $3 AND state = 'queued'`,
+      [run.id, timeoutAt, workspaceId],
     );
     if (!rowCount) continue; // cancelled meanwhile
     running++;
@@ -462,7 +477,7 @@ export async function startQueuedRuns(
         { runId: run.id, workspaceId: run.workspaceId },
         { runAt: timeoutAt },
       );
-    const compiled = await compiledVersion(sql, run.dagVersionId);
+    const compiled = await compiledVersion(sql, run.dagVersionId, run.workspaceId);
     if (compiled.tasks.size === 0) {
       await endRun(sql, run, compiled);
       continue;
@@ -475,21 +490,21 @@ export async function startQueuedRuns(
   if (refused.length > 0 && quota) {
     await sql.query(
       `UPDATE "DagRun" SET state = 'failed', "endedAt" = now(), "stateReason" = $2
-       WHERE id = ANY($1::uuid[]) AND state = 'queued'`,
-      [refused, quota.refused],
+       WHERE id = ANY($1::uuid[]) AND "workspaceId" = $3 AND state = 'queued'`,
+      [refused, quota.refused, workspaceId],
     );
   }
   for (const run of queued) if (reasons.get(run.id) === run.stateReason) reasons.delete(run.id);
-  await setReasons(sql, reasons);
+  await setReasons(sql, workspaceId, reasons);
   return started;
 }
 
 /** Writes why queued runs wait (run id → reason). */
-async function setReasons(sql: Sql, reasons: Map<string, string>): Promise<void> {
+async function setReasons(sql: Sql, workspaceId: string, reasons: Map<string, string>): Promise<void> {
   if (reasons.size === 0) return;
   await sql.query(
     `UPDATE "DagRun" r SET "stateReason" = x.reason FROM unnest($1::uuid[], $2::text[]) AS x(id, reason)
-     WHERE r.id = x.id AND r.state = 'queued' AND r."stateReason" IS DISTINCT FROM x.reason`,
-    [[...reasons.keys()], [...reasons.values()]],
+     WHERE r.id = x.id AND r."workspaceId" = $3 AND r.state = 'queued' AND r."stateReason" IS DISTINCT FROM x.reason`,
+    [[...reasons.keys()], [...reasons.values()], workspaceId],
   );
 }

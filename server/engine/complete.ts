@@ -69,7 +69,7 @@ interface Plan {
 }
 
 async function plan({ run, attempt, outcome }: Completion): Promise<Plan> {
-  const compiled = await compiledVersion(pooled, run.dagVersionId);
+  const compiled = await compiledVersion(pooled, run.dagVersionId, run.workspaceId);
   const settings = compiled.tasks.get(attempt.taskId)?.settings;
   const retry =
     outcome.state === "failed" &&

@@ -35,7 +35,7 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   // For the usage meter: an attempt that starts here is measured by its own record (complete.ts);
   // one resumed after a deferral only from now (its waits held no worker).
   const executedSince = claimed.deferState == null ? undefined : Date.now();
-  const compiled = await compiledVersion(sql, claimed.dagVersionId);
+  const compiled = await compiledVersion(sql, claimed.dagVersionId, claimed.workspaceId);
   const task = compiled.tasks.get(claimed.taskId);
   const run = {
     id: claimed.runId,
@@ -254,8 +254,9 @@ async function resolveTemplates(
   const taskIds = [...new Set(refs.filter((r) => r.root === "tasks" && r.path[0]).map((r) => r.path[0]!))];
   if (taskIds.length > 0) {
     const { rows } = await sql.query<{ taskId: string; output: unknown }>(
-      `SELECT "taskId", output FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1`,
-      [claimed.runId, taskIds],
+      `SELECT "taskId", output FROM "TaskInstance"
+       WHERE "runId" = $1 AND "workspaceId" = $3 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1`,
+      [claimed.runId, taskIds, workspaceId],
     );
     context.tasks = Object.fromEntries(rows.map((r) => [r.taskId, { output: r.output }]));
   }

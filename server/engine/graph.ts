@@ -48,19 +48,25 @@ export function compileDag(versionId: string, dag: DagDefinition): CompiledDag {
   return { versionId, dag, tasks };
 }
 
-const cache = new Map<string, CompiledDag>();
+/** Compiled versions by version id, with the workspace each belongs to. */
+const cache = new Map<string, { workspaceId: string; compiled: CompiledDag }>();
 const CACHE_SIZE = 500;
 
-export async function compiledVersion(sql: Sql, versionId: string): Promise<CompiledDag> {
+/** The compiled DAG of a version of `workspaceId` (another workspace's version is not found). */
+export async function compiledVersion(
+  sql: Sql,
+  versionId: string,
+  workspaceId: string,
+): Promise<CompiledDag> {
   const hit = cache.get(versionId);
-  if (hit) return hit;
+  if (hit?.workspaceId === workspaceId) return hit.compiled;
   const { rows } = await sql.query<{ definition: DagDefinition }>(
-    `SELECT definition FROM "DagVersion" WHERE id = $1`,
-    [versionId],
+    `SELECT definition FROM "DagVersion" WHERE id = $1 AND "workspaceId" = $2`,
+    [versionId, workspaceId],
   );
-  if (!rows[0]) throw new Error(`DAG version ${versionId} not found`);
+  if (!rows[0]) throw new Error(`DAG version ${versionId} not found in workspace ${workspaceId}`);
   const compiled = compileDag(versionId, rows[0].definition);
   if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(versionId, compiled);
+  cache.set(versionId, { workspaceId, compiled });
   return compiled;
 }

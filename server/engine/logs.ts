@@ -93,7 +93,7 @@ export async function storeLogChunk(workspaceId: string, attemptId: string, chun
   await sql
     .query(
       `WITH log AS (INSERT INTO "TaskLog" ("workspaceId", "attemptId", text) VALUES ($1, $2, $3) RETURNING 1)
-       UPDATE "TaskAttempt" SET "logBytes" = "logBytes" + $4 WHERE id = $2`,
+       UPDATE "TaskAttempt" SET "logBytes" = "logBytes" + $4 WHERE id = $2 AND "workspaceId" = $1`,
       [workspaceId, attemptId, chunk.text, chunk.bytes],
     )
     .then(

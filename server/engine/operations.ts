@@ -30,16 +30,17 @@ async function stopInstances(sql: Sql, run: RunRow, state: "cancelled" | "failed
   const { rows } = await sql.query<{ id: string; state: TaskState; pool: string }>(
     `WITH old AS (
        SELECT id, state, pool FROM "TaskInstance"
-       WHERE "runId" = $1 AND state NOT IN ('success', 'failed', 'skipped', 'upstream_failed', 'cancelled') FOR UPDATE),
+       WHERE "runId" = $1 AND "workspaceId" = $4
+         AND state NOT IN ('success', 'failed', 'skipped', 'upstream_failed', 'cancelled') FOR UPDATE),
      changed AS (
        UPDATE "TaskInstance" t SET state = $2::"TaskState", error = $3, "endedAt" = now() FROM old WHERE t.id = old.id)
      SELECT * FROM old`,
-    [run.id, state, error],
+    [run.id, state, error, run.workspaceId],
   );
   await sql.query(
     `UPDATE "TaskAttempt" SET state = 'cancelled', "endedAt" = now(), error = $2
-     WHERE "taskInstanceId" = ANY($1::uuid[]) AND state IN ('running', 'deferred')`,
-    [rows.map((r) => r.id), error],
+     WHERE "taskInstanceId" = ANY($1::uuid[]) AND "workspaceId" = $3 AND state IN ('running', 'deferred')`,
+    [rows.map((r) => r.id), error, run.workspaceId],
   );
   return rows.filter((r) => slotHoldingStates.has(r.state)).map((r) => r.pool);
 }
@@ -51,7 +52,7 @@ export async function cancelRun(scope: WorkspaceScope, runId: string) {
       throw new AppError("CONFLICT", `The run already ended (${run.state})`);
     }
     const released = await stopInstances(sql, run, "cancelled", `Cancelled by ${scope.actor.label}`);
-    await endRun(sql, run, await compiledVersion(sql, run.dagVersionId), "cancelled");
+    await endRun(sql, run, await compiledVersion(sql, run.dagVersionId, run.workspaceId), "cancelled");
     await dispatch(sql, run.workspaceId, released);
   });
   await scope.audit("run.cancel", runId);
@@ -63,7 +64,7 @@ export async function timeoutRun(runId: string, workspaceId: string) {
     const run = await lockRun(sql, workspaceId, runId).catch(() => null);
     if (run?.state !== "running") return;
     const released = await stopInstances(sql, run, "failed", "The run exceeded its runTimeoutSeconds");
-    await endRun(sql, run, await compiledVersion(sql, run.dagVersionId), "failed");
+    await endRun(sql, run, await compiledVersion(sql, run.dagVersionId, run.workspaceId), "failed");
     await dispatch(sql, run.workspaceId, released);
   });
 }
@@ -103,21 +104,24 @@ function withDownstream(compiled: CompiledDag, taskIds: string[]): Set<string> {
  */
 async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: Set<string>) {
   const { rows: all } = await sql.query<{ id: string; taskId: string; state: TaskState; pool: string }>(
-    `SELECT id, "taskId", state, pool FROM "TaskInstance" WHERE "runId" = $1 AND "mapIndex" = -1 FOR UPDATE`,
-    [run.id],
+    `SELECT id, "taskId", state, pool FROM "TaskInstance"
+     WHERE "runId" = $1 AND "workspaceId" = $2 AND "mapIndex" = -1 FOR UPDATE`,
+    [run.id, run.workspaceId],
   );
   const stateOf = new Map(all.map((t) => [t.taskId, t.state]));
   const targets = all.filter((t) => taskIds.has(t.taskId));
   // Mapped children hold slots of their own.
   const { rows: children } = await sql.query<{ id: string; state: TaskState; pool: string }>(
-    `DELETE FROM "TaskInstance" WHERE "runId" = $1 AND "taskId" = ANY($2::text[]) AND "mapIndex" >= 0 RETURNING id, state, pool`,
-    [run.id, [...taskIds]],
+    `DELETE FROM "TaskInstance"
+     WHERE "runId" = $1 AND "workspaceId" = $3 AND "taskId" = ANY($2::text[]) AND "mapIndex" >= 0
+     RETURNING id, state, pool`,
+    [run.id, [...taskIds], run.workspaceId],
   );
   const released = [...targets, ...children].filter((t) => slotHoldingStates.has(t.state)).map((t) => t.pool);
   await sql.query(
     `UPDATE "TaskAttempt" SET state = 'cancelled', "endedAt" = now(), error = 'Cleared'
-     WHERE "taskInstanceId" = ANY($1::uuid[]) AND state IN ('running', 'deferred')`,
-    [targets.map((t) => t.id)],
+     WHERE "taskInstanceId" = ANY($1::uuid[]) AND "workspaceId" = $2 AND state IN ('running', 'deferred')`,
+    [targets.map((t) => t.id), run.workspaceId],
   );
   for (const id of taskIds) stateOf.set(id, "none");
   const counters = targets.map((t) => {
@@ -142,7 +146,7 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
        priority = x.priority, pool = x.pool
      FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::float8[], $9::text[])
        AS x(id, retries, total, done, success, failed, skipped, priority, pool)
-     WHERE t.id = x.id`,
+     WHERE t.id = x.id AND t."workspaceId" = $10`,
     [
       targets.map((t) => t.id),
       targets.map((t) => compiled.tasks.get(t.taskId)?.settings.retries ?? 0),
@@ -153,12 +157,13 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
       counters.map((c) => c.skipped),
       targets.map((t) => compiled.tasks.get(t.taskId)?.priority ?? 0),
       targets.map((t) => compiled.tasks.get(t.taskId)?.settings.pool ?? t.pool),
+      run.workspaceId,
     ],
   );
   await sql.query(
     `UPDATE "DagRun" SET state = 'running', "endedAt" = NULL, "startedAt" = coalesce("startedAt", now()), "stateReason" = NULL
-     WHERE id = $1`,
-    [run.id],
+     WHERE id = $1 AND "workspaceId" = $2`,
+    [run.id, run.workspaceId],
   );
   const ready: string[] = [];
   const settled: Finished[] = [];
@@ -178,8 +183,8 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
   });
   await sql.query(
     `UPDATE "TaskInstance" SET state = x.state::"TaskState", "endedAt" = now() FROM unnest($1::uuid[], $2::text[]) AS x(id, state)
-     WHERE "TaskInstance".id = x.id`,
-    [settled.map((f) => f.id), settled.map((f) => f.state)],
+     WHERE "TaskInstance".id = x.id AND "TaskInstance"."workspaceId" = $3`,
+    [settled.map((f) => f.id), settled.map((f) => f.state), run.workspaceId],
   );
   return { targets, ready, settled, released };
 }
@@ -192,7 +197,7 @@ export async function clearTasks(
     const run = await lockRun(sql, scope.workspace.id, input.runId);
     const compiled = input.latestVersion
       ? await repinToLatestVersion(sql, run)
-      : await compiledVersion(sql, run.dagVersionId);
+      : await compiledVersion(sql, run.dagVersionId, run.workspaceId);
     const unknown = input.taskIds.filter((id) => !compiled.tasks.has(id));
     if (unknown.length > 0) throw notFound(`Task ${unknown.join(", ")}`);
     const ids = input.downstream ? withDownstream(compiled, input.taskIds) : new Set(input.taskIds);
@@ -217,7 +222,7 @@ export async function clearTasks(
  * settings may differ. Otherwise the caller is told to start a new run.
  */
 async function repinToLatestVersion(sql: Sql, run: LockedRun): Promise<CompiledDag> {
-  const pinned = await compiledVersion(sql, run.dagVersionId);
+  const pinned = await compiledVersion(sql, run.dagVersionId, run.workspaceId);
   const { rows } = await sql.query<{ versionId: string; number: number }>(
     `SELECT v.id AS "versionId", v.number FROM "Dag" d JOIN "DagVersion" v ON v.id = d."currentVersionId"
      WHERE d.id = $1 AND d."workspaceId" = $2`,
@@ -225,7 +230,7 @@ async function repinToLatestVersion(sql: Sql, run: LockedRun): Promise<CompiledD
   );
   const latest = rows[0];
   if (!latest || latest.versionId === run.dagVersionId) return pinned;
-  const compiled = await compiledVersion(sql, latest.versionId);
+  const compiled = await compiledVersion(sql, latest.versionId, run.workspaceId);
   const difference = graphDifference(pinned, compiled);
   if (difference) {
     throw new AppError(
@@ -267,14 +272,20 @@ export async function markTask(
 ) {
   await transaction(async (sql) => {
     const run = await lockRun(sql, scope.workspace.id, input.runId);
-    const compiled = await compiledVersion(sql, run.dagVersionId);
+    const compiled = await compiledVersion(sql, run.dagVersionId, run.workspaceId);
     if (!compiled.tasks.has(input.taskId)) throw notFound(`Task ${input.taskId}`);
     const ids = withDownstream(compiled, [input.taskId]);
     const { targets, released } = await reset(sql, run, compiled, ids);
     const target = targets.find((t) => t.taskId === input.taskId)!;
     await sql.query(
-      `UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now(), error = $3 WHERE id = $1`,
-      [target.id, input.state, input.state === "failed" ? `Marked failed by ${scope.actor.label}` : null],
+      `UPDATE "TaskInstance" SET state = $2::"TaskState", "endedAt" = now(), error = $3
+       WHERE id = $1 AND "workspaceId" = $4`,
+      [
+        target.id,
+        input.state,
+        input.state === "failed" ? `Marked failed by ${scope.actor.label}` : null,
+        run.workspaceId,
+      ],
     );
     await advance(sql, run, compiled, [
       { id: target.id, taskId: input.taskId, mapIndex: -1, state: input.state },

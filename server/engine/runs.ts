@@ -38,7 +38,7 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
   const versionId = dag.currentVersionId;
 
   // Compiled versions are cached; a miss is one read, no transaction needed.
-  const compiled = await compiledVersion(pooled, versionId);
+  const compiled = await compiledVersion(pooled, versionId, scope.workspace.id);
   const parsed = paramsValidator(compiled.dag).safeParse(input.params ?? {});
   if (!parsed.success) {
     throw new AppError(

@@ -215,7 +215,7 @@ export async function acceptDelivery(
   };
 
   if (!endpoint.currentVersionId) return fail(409, "CONFLICT", `DAG ${endpoint.dagKey} has no version yet`);
-  const compiled = await compiledVersion(workspaceSql(scope), endpoint.currentVersionId);
+  const compiled = await compiledVersion(workspaceSql(scope), endpoint.currentVersionId, scope.workspace.id);
   const params = mapParams(endpoint.paramMapping, input.document, input.headers, compiled.dag.params);
   // Checked before the key is taken: an invalid delivery holds nothing, and says what is wrong.
   const checked = paramsValidator(compiled.dag).safeParse(params);
