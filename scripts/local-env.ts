@@ -72,6 +72,8 @@ export function localEnvironment(databaseUrl: string, port: number): NodeJS.Proc
     NEXTAUTH_SECRET: env.NEXTAUTH_SECRET ?? secrets.nextauthSecret,
     NEXTAUTH_URL: env.NEXTAUTH_URL ?? `http://localhost:${port}`,
     NEXT_TELEMETRY_DISABLED: "1",
+    // Lines for a person at a terminal, unless JSON was asked for.
+    BATON_LOG_FORMAT: env.BATON_LOG_FORMAT ?? "pretty",
   };
   const masterKeys = localMasterKeys();
   if (masterKeys) childEnv.BATON_MASTER_KEYS = masterKeys;

@@ -179,11 +179,6 @@ export const settings = {
     readBy: ["worker"],
     doc: "attempts run at once per worker process (default 10)",
   },
-  BATON_WORKER_LOG: {
-    schema: z.enum(["info", "debug"], { error: "must be info or debug" }).default("info"),
-    readBy: ["worker"],
-    doc: "`debug` also logs graphile-worker's line per job",
-  },
   BATON_HTTP_ALLOW: {
     schema: checkedBy((value) => parseAllowList(value.split(","))),
     readBy: ["worker", "web"],
@@ -235,6 +230,32 @@ export const settings = {
     schema: optionalWholeNumber(1),
     readBy: ["web"],
     doc: "runs of one DAG a web process creates at once (default: half of `BATON_DB_POOL_SIZE`, at least 2)",
+  },
+
+  // Operations: logs, health, metrics
+  BATON_LOG_LEVEL: {
+    schema: z
+      .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
+        error: "must be trace, debug, info, warn, error, fatal or silent",
+      })
+      .default("info"),
+    readBy: ["web", "worker", "cli"],
+    doc: "least level logged (default `info`; `debug` adds graphile-worker's line per job)",
+  },
+  BATON_LOG_FORMAT: {
+    schema: z.enum(["json", "pretty"], { error: "must be json or pretty" }).optional(),
+    readBy: ["web", "worker", "cli"],
+    doc: "`json` (one object per line, the default) or `pretty` (what `npm start` and `npm run dev` use)",
+  },
+  BATON_WORKER_HEALTH_PORT: {
+    schema: port(),
+    readBy: ["worker"],
+    doc: "port of the worker's /health, /ready and /metrics (unset: none; 0: any free port)",
+  },
+  BATON_METRICS_TOKEN: {
+    schema: text(),
+    readBy: ["web", "worker"],
+    doc: "bearer token Prometheus must send for /api/metrics and the worker's /metrics (unset: open; restrict by network)",
   },
 
   // Local installation (`npm start`, `npm run dev`, the CLI without DATABASE_URL)

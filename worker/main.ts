@@ -1,18 +1,22 @@
 // Production entry point of a worker process: `npm run worker` with DATABASE_URL set.
 import { checkConfig } from "@/server/config";
 import { closeDb } from "@/server/db/client";
+import { log } from "@/server/observability/logger";
+import { startHealthServer } from "./health";
 import { startWorker } from "./runner";
 
 checkConfig("worker", { production: true });
-const runner = await startWorker();
-console.log("baton worker running");
-
 let stopping = false;
+const runner = await startWorker();
+const health = await startHealthServer(() => stopping);
+log.info(health ? { healthPort: health.port } : {}, "baton worker running");
+
 async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`baton worker: ${signal}, finishing running jobs…`);
+  log.info({ signal }, "stopping: finishing running jobs");
   await runner.stop();
+  await health?.close();
   await closeDb();
   process.exit(0);
 }

@@ -1,21 +1,15 @@
 // Starts graphile-worker on the shared pool with Baton's job catalog, and the heartbeats that
 // tell the reaper this process's attempts are alive.
-import { Logger, type Runner, run } from "graphile-worker";
+import { type Runner, run } from "graphile-worker";
 import { env } from "@/server/config";
 import { pgPool } from "@/server/db/client";
 import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
 import { SHARED_POOL } from "@/server/engine/worker-pools";
 import { abortAll, countingSlot, setWorkerSlots, startHeartbeats } from "@/server/engine/worker-registry";
+import { graphileLogger, log } from "@/server/observability/logger";
+import { metrics } from "@/server/observability/metrics";
 import { flushUsage } from "@/server/usage/meter";
 import { crontab, taskListFor } from "./tasks";
-
-/** graphile-worker logs every job at info level; keep warnings and errors unless asked. */
-const verbose = env.BATON_WORKER_LOG === "debug";
-const logger = new Logger(() => (level, message) => {
-  if (level === "error") console.error(message);
-  else if (level === "warning") console.warn(message);
-  else if (verbose) console.log(message);
-});
 
 export async function startWorker(options: { concurrency?: number } = {}): Promise<Runner> {
   const concurrency = options.concurrency ?? env.BATON_WORKER_CONCURRENCY;
@@ -29,7 +23,7 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     concurrency,
     // We stop the runner ourselves on SIGINT/SIGTERM (worker/main.ts, scripts/start.ts).
     noHandleSignals: true,
-    logger,
+    logger: graphileLogger(),
     // New jobs arrive by LISTEN/NOTIFY; polling only finds delayed ones (retries, deferrals) when due.
     pollInterval: 1_000,
     preset: {
@@ -53,7 +47,7 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     abortAll("The worker is shutting down");
     await stop();
     // Usage counted since the last flush would otherwise be lost with the process.
-    await flushUsage().catch((error: Error) => console.warn(`could not write usage: ${error.message}`));
+    await flushUsage().catch((error: Error) => log.warn({ err: error }, "could not write usage"));
   };
   return runner;
 }
@@ -72,10 +66,14 @@ function startReaping(): () => void {
       busy = true;
       try {
         const reaped = await reapLostAttempts();
-        if (reaped > 0) console.warn(`failed ${reaped} attempt(s) whose worker stopped`);
-        await repairRuns();
+        if (reaped > 0) {
+          metrics.reaperRepairs.inc({ kind: "attempt" }, reaped);
+          log.warn({ attempts: reaped }, "failed attempts whose worker stopped; they retry");
+        }
+        const repaired = await repairRuns();
+        if (repaired > 0) metrics.reaperRepairs.inc({ kind: "run" }, repaired);
       } catch (error) {
-        console.warn(`reaping lost attempts failed: ${(error as Error).message}`);
+        log.warn({ err: error }, "reaping lost attempts failed");
       } finally {
         busy = false;
       }

@@ -8,6 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "@/prisma/generated/client";
 import { env } from "@/server/config";
+import { log } from "@/server/observability/logger";
 import { connectionFields } from "./url";
 
 export type Db = PrismaClient;
@@ -30,9 +31,9 @@ export function pgPool(): pg.Pool {
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process;
     // the pool replaces it on next use.
-    pool.on("error", (error) => console.warn(`database connection lost: ${error.message}`));
+    pool.on("error", (error) => log.warn({ err: error }, "database connection lost"));
     pool.on("connect", (client) =>
-      client.on("error", (error) => console.warn(`database client error: ${error.message}`)),
+      client.on("error", (error) => log.warn({ err: error }, "database client error")),
     );
   }
   return pool;

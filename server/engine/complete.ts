@@ -9,6 +9,7 @@
 // single database call, baton_finish_attempts, unless work is queued and an admission is due.
 import { retryDelaySeconds } from "@/server/dags/definition";
 import { payloadSql } from "@/server/jobs/catalog";
+import { log } from "@/server/observability/logger";
 import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
 import { batched } from "./batch";
@@ -214,7 +215,7 @@ async function checkRunEnd(run: RunRow): Promise<void> {
       await endRunIfDone(run);
     }
   } catch (error) {
-    console.warn(`could not end run ${run.id}; the reaper will: ${(error as Error).message}`);
+    log.warn({ err: error, runId: run.id }, "could not end the run; the reaper will");
   } finally {
     checking.delete(run.id);
   }

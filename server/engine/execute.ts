@@ -2,6 +2,9 @@
 // operator's executor under a timeout and the cancellation signal, capture its log, and record
 // the outcome (server/engine/complete.ts).
 import { resolveForExecution } from "@/server/config/resolve";
+import { withContext } from "@/server/observability/context";
+import { log as processLog } from "@/server/observability/logger";
+import { metrics } from "@/server/observability/metrics";
 import { operatorCatalog } from "@/server/operators/catalog";
 import { type ExecutionResult, NonRetryableError } from "@/server/operators/execution";
 import {
@@ -24,9 +27,36 @@ import { mayContinue, mayHandOff, track, untrack } from "./worker-registry";
  * The job handler of `engine:run-task`: claims the instance and runs it, then, as long as its
  * completion hands this slot a newly admitted instance of the workspace (dispatch.ts), that one.
  */
-export async function runTask(taskInstanceId: string, workspaceId: string, workerId: string): Promise<void> {
+export async function runTask(
+  taskInstanceId: string,
+  workspaceId: string,
+  workerId: string,
+  /** When its job became available (queue-to-start) and when it was made (the hop's start), for metrics. */
+  job?: { availableAt: Date; createdAt: Date },
+): Promise<void> {
   let next = await claim({ taskInstanceId, workspaceId, workerId });
-  while (next) next = await runAttempt(next, workerId);
+  if (next && job) {
+    const now = Date.now();
+    metrics.queueToStart.observe(Math.max(0, now - job.availableAt.getTime()) / 1000);
+    // A job made by a completion's commit and due at once: its wait is the hop from its upstream.
+    if (job.availableAt.getTime() - job.createdAt.getTime() < 1000)
+      metrics.hopLatency.observe(Math.max(0, now - job.createdAt.getTime()) / 1000);
+  }
+  while (next) {
+    const claimed: ClaimedAttempt = next;
+    const finishedAt = Date.now();
+    next = await withContext(
+      {
+        workspaceId: claimed.workspaceId,
+        runId: claimed.runId,
+        taskInstanceId: claimed.id,
+        attemptId: claimed.attemptId,
+      },
+      () => runAttempt(claimed, workerId),
+    );
+    // Handed to this slot in the completion: the hop is the completion itself.
+    if (next) metrics.hopLatency.observe((Date.now() - finishedAt) / 1000);
+  }
 }
 
 /** Runs one claimed attempt; returns the instance handed to this slot next, already claimed. */
@@ -45,6 +75,8 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     params: claimed.params,
   };
   const controller = new AbortController();
+  const operator = task?.def.operator ?? "unknown";
+  metrics.attemptsStarted.inc({ operator });
   track(claimed.attemptId, claimed.runId, controller);
   let outcome: Outcome;
   let log: AttemptLog | undefined;
@@ -66,6 +98,8 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   } finally {
     untrack(claimed.attemptId, claimed.runId);
   }
+  metrics.attemptsEnded.inc({ operator, outcome: outcome.state });
+  processLog.debug({ operator, outcome: outcome.state }, "attempt ended");
   const completion: Completion = {
     run,
     attempt: claimed,

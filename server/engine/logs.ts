@@ -2,6 +2,7 @@
 // second, not a row per line), capped per attempt with a marker, secrets masked on the way in, NUL
 // and lone surrogates escaped (storable.ts).
 
+import { log } from "@/server/observability/logger";
 import type { TaskLogger } from "@/server/operators/execution";
 import { maskSecrets } from "@/server/templating/template";
 import { sql } from "./sql";
@@ -98,6 +99,6 @@ export async function storeLogChunk(workspaceId: string, attemptId: string, chun
     )
     .then(
       () => {},
-      (error: Error) => console.error(`could not store task log: ${error.message}`),
+      (error: Error) => log.error({ err: error }, "could not store task log"),
     );
 }

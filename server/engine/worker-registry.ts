@@ -2,6 +2,7 @@
 // cancellations reach them. Heartbeats are one UPDATE per interval for all of them together.
 
 import { env } from "@/server/config";
+import { log } from "@/server/observability/logger";
 import { sql } from "./sql";
 
 const active = new Map<string, AbortController>();
@@ -81,7 +82,7 @@ export function startHeartbeats(intervalMs = 2_000): () => void {
         if (!alive.has(id)) active.get(id)?.abort(new Error("The task was cancelled"));
       }
     } catch (error) {
-      console.warn(`heartbeat failed: ${(error as Error).message}`);
+      log.warn({ err: error }, "heartbeat failed");
     }
   }, intervalMs);
   timer.unref();

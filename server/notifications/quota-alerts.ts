@@ -7,6 +7,7 @@
 import { env } from "@/server/config";
 import { crossTenantSql } from "@/server/db/cross-tenant";
 import { mailEnabled, sendMail } from "@/server/mail/send";
+import { log } from "@/server/observability/logger";
 import { quotaCatalog } from "@/server/quotas/catalog";
 import { systemScope } from "@/server/tenancy/door";
 import { formatQuantity } from "@/server/usage/format";
@@ -33,7 +34,7 @@ interface Reached {
  * write that called it, and a failed check is made again by the next one.
  */
 export async function checkQuotaAlerts(workspaceIds: string[], at: Date = new Date()): Promise<void> {
-  await check(workspaceIds, at).catch((error: Error) => console.warn(`quota alerts: ${error.message}`));
+  await check(workspaceIds, at).catch((error: Error) => log.warn({ err: error }, "quota alerts failed"));
 }
 
 async function check(workspaceIds: string[], at: Date): Promise<void> {
@@ -118,6 +119,6 @@ async function announce(levels: Reached[], period: string): Promise<void> {
       to,
       subject: `[Baton] ${scope.workspace.name}: ${message.title}`,
       text: `${message.body}\n\nSee the workspace's usage: ${base ? `${base}${message.link}` : message.link}`,
-    }).catch((error: Error) => console.warn(`quota alert mail to ${to}: ${error.message}`));
+    }).catch((error: Error) => log.warn({ err: error, to }, "quota alert mail failed"));
   }
 }

@@ -9,6 +9,7 @@ import { problemsOf } from "@/server/api/trpc";
 import { env } from "@/server/config";
 import { dagJsonSchema } from "@/server/dags/json-schema";
 import { AppError, httpStatus, type Problem, RetryLater } from "@/server/errors";
+import { log } from "@/server/observability/logger";
 import { openApiDocument } from "./openapi";
 import { type RestRoute, restRoutes } from "./routes";
 
@@ -139,7 +140,7 @@ export async function handleRest(request: Request, path: string): Promise<Respon
       if (error.cause instanceof AppError) return appErrorResponse(error.cause);
       return errorResponse(getHTTPStatusCodeFromError(error), error.code, error.message, problemsOf(error));
     }
-    console.error("REST API error", error);
+    log.error({ err: error }, "REST API error");
     return errorResponse(500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side");
   }
 }

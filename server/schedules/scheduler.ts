@@ -27,6 +27,7 @@ import { crossTenantSql, crossTenantTransaction } from "@/server/db/cross-tenant
 import { triggerRun } from "@/server/engine/runs";
 import { AppError } from "@/server/errors";
 import { enqueue } from "@/server/jobs/catalog";
+import { metrics } from "@/server/observability/metrics";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
@@ -181,6 +182,9 @@ export async function createTickRuns(
       });
       if (run.created) result.created++;
       else result.existing++;
+      // A scheduled run is due when its data interval ends.
+      if (run.created && input.triggeredBy === "schedule")
+        metrics.schedulerLag.observe(Math.max(0, Date.now() - new Date(end).getTime()) / 1000);
     } catch (error) {
       // Suspended meanwhile: this tick and the next wait for the workspace to be resumed.
       if (error instanceof WorkspaceSuspendedError) {

@@ -6,6 +6,7 @@
 import { Prisma } from "@/prisma/generated/client";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
+import { addToContext } from "@/server/observability/context";
 import { type Quotas, quotaKeys } from "@/server/quotas/catalog";
 import { can, type Permission, type Role } from "./roles";
 import { type ScopedDb, type ScopedTx, scopedDb } from "./scoped-db";
@@ -101,6 +102,8 @@ function buildScope(
   ip?: string,
 ): WorkspaceScope {
   const scoped = scopedDb(workspace.id);
+  // Whatever the request or job logs from here on names the workspace.
+  addToContext({ workspaceId: workspace.id });
   return {
     workspace,
     actor,

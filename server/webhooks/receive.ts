@@ -16,6 +16,7 @@
 import { env } from "@/server/config";
 import { crossTenantSql } from "@/server/db/cross-tenant";
 import { AppError, httpStatus } from "@/server/errors";
+import { log } from "@/server/observability/logger";
 import { suspendedMessage } from "@/server/quotas/errors";
 import { decryptSecret } from "@/server/secrets/crypto";
 import { processKeyring } from "@/server/secrets/keyring";
@@ -251,7 +252,7 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
     if (error instanceof AppError) {
       return respond(errorAnswer(httpStatus[error.code], error.code, error.message, error.problems));
     }
-    console.error("webhook delivery failed", error);
+    log.error({ err: error }, "webhook delivery failed");
     return respond(errorAnswer(500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side"));
   }
 }

@@ -11,7 +11,10 @@ export const engineHandlers: {
   "engine:timeout-run": JobHandler<"engine:timeout-run">;
 } = {
   "engine:run-task": async ({ taskInstanceId, workspaceId }, helpers) => {
-    await runTask(taskInstanceId, workspaceId, helpers.job.locked_by ?? "unknown");
+    await runTask(taskInstanceId, workspaceId, helpers.job.locked_by ?? "unknown", {
+      availableAt: helpers.job.run_at,
+      createdAt: helpers.job.created_at,
+    });
   },
   "engine:requeue-task": async ({ taskInstanceId, workspaceId, tryNumber }) => {
     await requeue(taskInstanceId, workspaceId, tryNumber);

@@ -3,6 +3,8 @@
 // fetch links, and must not decide anything. POST decides, once.
 import { decideWithLink, describeLink } from "@/server/approvals/service";
 import { AppError, httpStatus } from "@/server/errors";
+import { observed } from "@/server/observability/http";
+import { log } from "@/server/observability/logger";
 
 type Params = { params: Promise<{ token: string }> };
 
@@ -41,11 +43,11 @@ textarea{width:100%;min-height:5rem;font:inherit}button{font:inherit;padding:.5r
 function errorPage(error: unknown): Response {
   if (error instanceof AppError)
     return page(httpStatus[error.code], "This link cannot be used", `<p>${escapeHtml(error.message)}.</p>`);
-  console.error("approval link error", error);
+  log.error({ err: error }, "approval link error");
   return page(500, "Something went wrong", "<p>Something went wrong on our side; try again later.</p>");
 }
 
-export async function GET(_request: Request, { params }: Params) {
+export const GET = observed("/api/approvals/[token]", async (_request: Request, { params }: Params) => {
   const { token } = await params;
   try {
     const link = await describeLink(token);
@@ -61,9 +63,9 @@ export async function GET(_request: Request, { params }: Params) {
   } catch (error) {
     return errorPage(error);
   }
-}
+});
 
-export async function POST(request: Request, { params }: Params) {
+export const POST = observed("/api/approvals/[token]", async (request: Request, { params }: Params) => {
   const { token } = await params;
   let comment = "";
   try {
@@ -79,4 +81,4 @@ export async function POST(request: Request, { params }: Params) {
   } catch (error) {
     return errorPage(error);
   }
-}
+});

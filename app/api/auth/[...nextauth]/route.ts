@@ -6,6 +6,7 @@ import { signInWait, tooManySignIns } from "@/server/auth/brute-force";
 import { authOptions } from "@/server/auth/options";
 import { env } from "@/server/config";
 import { clientIp } from "@/server/net/client-ip";
+import { observed } from "@/server/observability/http";
 
 const handler = NextAuth(authOptions);
 type Context = { params: Promise<{ nextauth: string[] }> };
@@ -32,4 +33,8 @@ async function POST(request: Request, context: Context) {
   return handler(request, context);
 }
 
-export { handler as GET, POST };
+const ROUTE = "/api/auth/[...nextauth]";
+const observedGet = observed(ROUTE, handler);
+const observedPost = observed(ROUTE, POST);
+
+export { observedGet as GET, observedPost as POST };

@@ -2,8 +2,10 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { contextFromRequest } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
 import { RetryLater } from "@/server/errors";
+import { observed } from "@/server/observability/http";
+import { log } from "@/server/observability/logger";
 
-const handler = (request: Request) =>
+const handler = observed("/api/trpc/[procedure]", (request: Request) =>
   fetchRequestHandler({
     endpoint: "/api/trpc",
     req: request,
@@ -15,8 +17,10 @@ const handler = (request: Request) =>
       return wait instanceof RetryLater ? { headers: { "Retry-After": String(wait.retryAfterSeconds) } } : {};
     },
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path}:`, error.cause ?? error);
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        log.error({ err: error.cause ?? error, procedure: path }, "tRPC error");
     },
-  });
+  }),
+);
 
 export { handler as GET, handler as POST };
