@@ -13,6 +13,17 @@ import { connectionFields } from "./url";
 
 export type Db = PrismaClient;
 
+// Every timestamp is UTC, whatever the host's time zone. Prisma's DateTime columns are
+// `timestamp(3)` without a zone; node-postgres would read them as the host's local time and write
+// Dates in local time, so on a laptop in New York the engine's raw reads (logicalDate in
+// templates, run windows) were five hours off. Prisma's own adapter parses them itself (as UTC).
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (text) =>
+  text === "infinity" || text === "-infinity"
+    ? new Date(text === "infinity" ? 8.64e15 : -8.64e15)
+    : new Date(`${text.replace(" ", "T")}Z`),
+);
+pg.defaults.parseInputDatesAsUTC = true;
+
 let pool: pg.Pool | undefined;
 let client: PrismaClient | undefined;
 
