@@ -148,7 +148,8 @@ function workByWorkspace(): Promise<WorkRow[]> {
 
 // One registry per process, also across Next.js's module reloads in development.
 const holder = globalThis as typeof globalThis & { __batonMetrics?: Metrics };
-export const metrics: Metrics = (holder.__batonMetrics ??= create());
+holder.__batonMetrics ??= create();
+export const metrics: Metrics = holder.__batonMetrics;
 
 /** The Prometheus text of this process's metrics. */
 export async function metricsText(): Promise<{ contentType: string; body: string }> {
