@@ -9,7 +9,7 @@
 // is built on these names.
 import { timingSafeEqual } from "node:crypto";
 import client from "prom-client";
-import { pgPool } from "@/server/db/client";
+import { crossTenantSql } from "@/server/db/cross-tenant";
 
 interface Metrics {
   registry: client.Registry;
@@ -106,8 +106,8 @@ function create(): Metrics {
   return m;
 }
 
-/** Both gauges come from one query per scrape. */
-let cached: { at: number; rows: Promise<WorkRow[]> } | undefined;
+/** Both gauges come from one query per scrape: they collect at once and share the query in flight. */
+let inFlight: Promise<WorkRow[]> | undefined;
 interface WorkRow {
   workspace: string;
   pool: string;
@@ -116,8 +116,8 @@ interface WorkRow {
 }
 
 function workByWorkspace(): Promise<WorkRow[]> {
-  if (cached && Date.now() - cached.at < 1000) return cached.rows;
-  const rows = pgPool()
+  if (inFlight) return inFlight;
+  const rows = crossTenantSql
     .query<WorkRow>(
       `SELECT w.slug AS workspace, ti.pool,
               count(*) FILTER (WHERE ti.state IN ('queued', 'scheduled'))::int AS ready,
@@ -139,10 +139,11 @@ function workByWorkspace(): Promise<WorkRow[]> {
       }
       return top;
     });
-  cached = { at: Date.now(), rows };
-  rows.catch(() => {
-    cached = undefined;
-  });
+  inFlight = rows;
+  const clear = () => {
+    inFlight = undefined;
+  };
+  rows.then(clear, clear);
   return rows;
 }
 
