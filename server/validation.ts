@@ -33,3 +33,17 @@ export const tokenExpiryDays = z
   .max(3650, "A token lasts at most 3650 days (or null: no expiry)")
   .nullable()
   .optional();
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/**
+ * Any JSON value, recursively (the component `JsonValue` of the OpenAPI document: recursive types
+ * need an id there, or their `$ref`s point at definitions the document does not have).
+ */
+export const jsonValue: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union(
+      [z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)],
+      { error: "Must be a JSON value" },
+    ),
+  )
+  .meta({ id: "JsonValue", description: "Any JSON value" });

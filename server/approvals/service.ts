@@ -16,6 +16,7 @@ import {
   approvalWait,
   type WorkspaceRole,
 } from "@/server/operators/definitions/approval";
+import { keyset, type PageInput } from "@/server/pagination";
 import { actorId, systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { type Role, roleRank } from "@/server/tenancy/roles";
 import { verifyApprovalToken } from "./links";
@@ -204,45 +205,57 @@ async function record(
   }
 }
 
-/** Approvals of the workspace waiting for a decision, oldest first. */
-export async function pendingApprovals(scope: WorkspaceScope, input: { runId?: string | undefined } = {}) {
+// Task instances by id: a waiting approval's queuedAt may be null, and a page needs a total order.
+const pendingOrder = keyset([["id", "asc"]]);
+
+/** Approvals of the workspace waiting for a decision. */
+export async function pendingApprovals(
+  scope: WorkspaceScope,
+  input: PageInput & { runId?: string | undefined },
+) {
   if (input.runId) {
     const run = await scope.db.dagRun.findUnique({ where: { id: input.runId }, select: { id: true } });
     if (!run) throw notFound("Run");
   }
-  const instances = await scope.db.taskInstance.findMany({
-    where: {
-      state: "deferred",
-      deferState: { path: ["kind"], equals: "approval" },
-      ...(input.runId ? { runId: input.runId } : {}),
-    },
-    select: {
-      runId: true,
-      taskId: true,
-      mapIndex: true,
-      deferState: true,
-      run: { select: { logicalDate: true, dag: { select: { key: true } } } },
-    },
-    orderBy: { queuedAt: "asc" },
-    take: 500,
-  });
-  return instances.flatMap((instance) => {
-    const wait = approvalWait(instance.deferState);
-    if (!wait) return [];
-    return [
-      {
-        runId: instance.runId,
-        dagId: instance.run.dag.key,
-        logicalDate: instance.run.logicalDate,
-        taskId: instance.taskId,
-        mapIndex: instance.mapIndex,
-        message: wait.message,
-        minRole: wait.minRole,
-        needed: wait.count,
-        waitingSince: wait.waitingSince,
-        timeoutAt: wait.timeoutAt,
-        decisions: wait.decisions.map(({ actor: _actor, ...rest }) => rest),
+  const page = await pendingOrder.page(input, ({ where, ...query }) =>
+    scope.db.taskInstance.findMany({
+      ...query,
+      where: {
+        state: "deferred",
+        deferState: { path: ["kind"], equals: "approval" },
+        ...(input.runId ? { runId: input.runId } : {}),
+        ...where,
       },
-    ];
-  });
+      select: {
+        id: true,
+        runId: true,
+        taskId: true,
+        mapIndex: true,
+        deferState: true,
+        run: { select: { logicalDate: true, dag: { select: { key: true } } } },
+      },
+    }),
+  );
+  return {
+    ...page,
+    items: page.items.flatMap((instance) => {
+      const wait = approvalWait(instance.deferState);
+      if (!wait) return [];
+      return [
+        {
+          runId: instance.runId,
+          dagId: instance.run.dag.key,
+          logicalDate: instance.run.logicalDate,
+          taskId: instance.taskId,
+          mapIndex: instance.mapIndex,
+          message: wait.message,
+          minRole: wait.minRole,
+          needed: wait.count,
+          waitingSince: wait.waitingSince,
+          timeoutAt: wait.timeoutAt,
+          decisions: wait.decisions.map(({ actor: _actor, ...rest }) => rest),
+        },
+      ];
+    }),
+  };
 }

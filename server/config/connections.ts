@@ -14,6 +14,7 @@ import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound, type Problem } from "@/server/errors";
 import type { ConnectionType } from "@/server/operators/types";
 import { resourceName } from "@/server/operators/types";
+import { keyset, type PageInput } from "@/server/pagination";
 import { decryptSecret, encryptSecret } from "@/server/secrets/crypto";
 import { connectionAad, keyVersionOf, processKeyring } from "@/server/secrets/keyring";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -124,16 +125,22 @@ function present(row: ConnectionRow) {
   };
 }
 
-export async function listConnections(
+const connectionsOrder = keyset([["name", "asc"]]);
+
+export function listConnections(
   scope: WorkspaceScope,
-  input: { type?: ConnectionType | undefined } = {},
+  input: PageInput & { type?: ConnectionType | undefined },
 ) {
-  const rows = await scope.db.connection.findMany({
-    where: input.type ? { type: input.type } : {},
-    select,
-    orderBy: { name: "asc" },
-  });
-  return rows.map(present);
+  return connectionsOrder.page(
+    input,
+    ({ where, ...query }) =>
+      scope.db.connection.findMany({
+        ...query,
+        where: { ...(input.type ? { type: input.type } : {}), ...where },
+        select,
+      }),
+    present,
+  );
 }
 
 async function findConnection(scope: WorkspaceScope, name: string): Promise<ConnectionRow> {

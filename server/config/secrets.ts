@@ -6,6 +6,7 @@ import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
 import { resourceName } from "@/server/operators/types";
+import { keyset, type PageInput } from "@/server/pagination";
 import { encryptSecret } from "@/server/secrets/crypto";
 import { keyVersionOf, processKeyring, secretAad } from "@/server/secrets/keyring";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -37,9 +38,10 @@ function present(row: Prisma.SecretGetPayload<{ select: typeof select }>) {
   };
 }
 
-export async function listSecrets(scope: WorkspaceScope) {
-  const rows = await scope.db.secret.findMany({ select, orderBy: { name: "asc" } });
-  return rows.map(present);
+const secretsOrder = keyset([["name", "asc"]]);
+
+export function listSecrets(scope: WorkspaceScope, input: PageInput) {
+  return secretsOrder.page(input, (query) => scope.db.secret.findMany({ ...query, select }), present);
 }
 
 export async function createSecret(

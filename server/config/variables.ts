@@ -5,15 +5,16 @@ import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
 import { resourceName } from "@/server/operators/types";
+import { keyset, type PageInput } from "@/server/pagination";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { jsonValue } from "@/server/validation";
 
 /** Largest value stored, as JSON text. */
 export const MAX_VARIABLE_BYTES = 65_536;
 
 export const variableKey = resourceName;
 export const variableDescription = z.string().max(1000, "Descriptions are at most 1000 characters");
-export const variableValue = z
-  .json({ error: "Must be a JSON value" })
+export const variableValue = jsonValue
   .refine((value) => value !== null, "Must not be null; delete the variable instead")
   .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_VARIABLE_BYTES, {
     message: `Must be at most ${MAX_VARIABLE_BYTES} bytes as JSON`,
@@ -21,8 +22,10 @@ export const variableValue = z
 
 const select = { key: true, value: true, description: true, createdAt: true, updatedAt: true } as const;
 
-export function listVariables(scope: WorkspaceScope) {
-  return scope.db.variable.findMany({ select, orderBy: { key: "asc" } });
+const variablesOrder = keyset([["key", "asc"]]);
+
+export function listVariables(scope: WorkspaceScope, input: PageInput) {
+  return variablesOrder.page(input, (query) => scope.db.variable.findMany({ ...query, select }));
 }
 
 export async function getVariable(scope: WorkspaceScope, key: string) {

@@ -12,11 +12,12 @@ import { createHash } from "node:crypto";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
+import { keyset, type Page, type PageInput } from "@/server/pagination";
 import { quotaReached } from "@/server/quotas/limits";
 import { refreshNextRunAt } from "@/server/schedules/next-run";
 import { actorId, lockWorkspaceQuotas, type ScopedTx, type WorkspaceScope } from "@/server/tenancy/door";
 import { analyzeDag, type DagAnalysis } from "./analyze";
-import type { DagDefinition } from "./definition";
+import type { DagDefinition, Schedule } from "./definition";
 import { type DagDiff, diffDags } from "./diff";
 import { type DagFormat, parseDagText } from "./serialize";
 import { type Problem, type ValidationResult, validateDag } from "./validate";
@@ -40,7 +41,7 @@ export interface DagSummary {
   paused: boolean;
   archived: boolean;
   archivedAt: Date | null;
-  schedule: DagDefinition["schedule"] | null;
+  schedule: Schedule | null;
   nextRunAt: Date | null;
   /** Why the schedule stopped (its next run time cannot be computed); null while it works. */
   scheduleError: string | null;
@@ -350,27 +351,36 @@ async function currentVersionOf(scope: WorkspaceScope, row: DagRow) {
   return version;
 }
 
+const dagsOrder = keyset([["key", "asc"]]);
+
+/** DAGs by id. */
 export async function listDags(
   scope: WorkspaceScope,
-  input: { includeArchived?: boolean; tag?: string | undefined } = {},
-) {
-  const rows = await scope.db.dag.findMany({
-    where: {
-      ...(input.includeArchived ? {} : { archivedAt: null }),
-      ...(input.tag ? { tags: { has: input.tag } } : {}),
-    },
-    select: dagSelect,
-    orderBy: { key: "asc" },
-  });
-  const versionIds = rows.flatMap((row) => (row.currentVersionId ? [row.currentVersionId] : []));
+  input: PageInput & { includeArchived?: boolean; tag?: string | undefined },
+): Promise<Page<DagSummary>> {
+  const page = await dagsOrder.page(input, ({ where, ...query }) =>
+    scope.db.dag.findMany({
+      ...query,
+      where: {
+        ...(input.includeArchived ? {} : { archivedAt: null }),
+        ...(input.tag ? { tags: { has: input.tag } } : {}),
+        ...where,
+      },
+      select: dagSelect,
+    }),
+  );
+  const versionIds = page.items.flatMap((row) => (row.currentVersionId ? [row.currentVersionId] : []));
   const versions = await scope.db.dagVersion.findMany({
     where: { id: { in: versionIds } },
     select: { id: true, number: true },
   });
   const numbers = new Map(versions.map((v) => [v.id, v.number]));
-  return rows.map((row) =>
-    summary(row, row.currentVersionId ? (numbers.get(row.currentVersionId) ?? null) : null),
-  );
+  return {
+    ...page,
+    items: page.items.map((row) =>
+      summary(row, row.currentVersionId ? (numbers.get(row.currentVersionId) ?? null) : null),
+    ),
+  };
 }
 
 /** The DAG, its current version's document and metadata, and its analysis. */
@@ -407,21 +417,22 @@ function versionInfo(
   };
 }
 
-/** Versions newest first; `before` pages back from a version number. */
-export async function listVersions(
-  scope: WorkspaceScope,
-  input: { dagId: string; before?: number | undefined; limit?: number | undefined },
-) {
+const versionsOrder = keyset([["number", "desc", "int"]]);
+
+/** Versions, newest first. */
+export async function listVersions(scope: WorkspaceScope, input: PageInput & { dagId: string }) {
   const row = await findDag(scope, input.dagId);
-  const limit = input.limit ?? 50;
-  const versions = await scope.db.dagVersion.findMany({
-    where: { dagId: row.id, ...(input.before ? { number: { lt: input.before } } : {}) },
-    select: { id: true, number: true, hash: true, message: true, authorLabel: true, createdAt: true },
-    orderBy: { number: "desc" },
-    take: limit + 1,
-  });
-  const page = versions.slice(0, limit).map((v) => versionInfo(v, row.currentVersionId));
-  return { dagId: row.key, versions: page, next: versions.length > limit ? page.at(-1)?.number : undefined };
+  const page = await versionsOrder.page(
+    input,
+    ({ where, ...query }) =>
+      scope.db.dagVersion.findMany({
+        ...query,
+        where: { dagId: row.id, ...where },
+        select: { id: true, number: true, hash: true, message: true, authorLabel: true, createdAt: true },
+      }),
+    (v) => versionInfo(v, row.currentVersionId),
+  );
+  return { ...page, dagId: row.key };
 }
 
 export async function getVersion(scope: WorkspaceScope, input: { dagId: string; number: number }) {

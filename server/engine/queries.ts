@@ -1,5 +1,6 @@
 // Reading runs, task instances, attempts and logs: through the workspace scope, like any read.
 import { notFound } from "@/server/errors";
+import { keyset, type PageInput } from "@/server/pagination";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import type { RunState } from "./states";
 
@@ -45,36 +46,45 @@ export async function getRun(scope: WorkspaceScope, runId: string) {
   return { ...rest, dagKey: dag.key, versionNumber: dagVersion.number, tasks: taskInstances };
 }
 
+const runsOrder = keyset([
+  ["queuedAt", "desc", "date"],
+  ["id", "desc"],
+]);
+
+/** Runs, newest first. */
 export async function listRuns(
   scope: WorkspaceScope,
-  input: { dagKey?: string; state?: RunState; limit: number; before?: string },
+  input: PageInput & { dagKey?: string | undefined; state?: RunState | undefined },
 ) {
   if (input.dagKey) {
     const dag = await scope.db.dag.findFirst({ where: { key: input.dagKey }, select: { id: true } });
     if (!dag) throw notFound("DAG");
   }
-  const runs = await scope.db.dagRun.findMany({
-    where: {
-      ...(input.dagKey ? { dag: { key: input.dagKey } } : {}),
-      ...(input.state ? { state: input.state } : {}),
-      ...(input.before ? { queuedAt: { lt: new Date(input.before) } } : {}),
-    },
-    orderBy: { queuedAt: "desc" },
-    take: input.limit,
-    select: {
-      id: true,
-      state: true,
-      triggeredBy: true,
-      triggeredByLabel: true,
-      note: true,
-      logicalDate: true,
-      queuedAt: true,
-      startedAt: true,
-      endedAt: true,
-      dag: { select: { key: true } },
-    },
-  });
-  return runs.map(({ dag, ...run }) => ({ ...run, dagKey: dag.key }));
+  return runsOrder.page(
+    input,
+    ({ where, ...query }) =>
+      scope.db.dagRun.findMany({
+        ...query,
+        where: {
+          ...(input.dagKey ? { dag: { key: input.dagKey } } : {}),
+          ...(input.state ? { state: input.state } : {}),
+          ...where,
+        },
+        select: {
+          id: true,
+          state: true,
+          triggeredBy: true,
+          triggeredByLabel: true,
+          note: true,
+          logicalDate: true,
+          queuedAt: true,
+          startedAt: true,
+          endedAt: true,
+          dag: { select: { key: true } },
+        },
+      }),
+    ({ dag, ...run }) => ({ ...run, dagKey: dag.key }),
+  );
 }
 
 /** An attempt's log after `afterId` (for following a running attempt), oldest first. */

@@ -5,6 +5,7 @@ import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
 import { sendMail } from "@/server/mail/send";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
+import { keyset, type PageInput } from "@/server/pagination";
 import { quotaReached } from "@/server/quotas/limits";
 import { lockWorkspaceQuotas, type WorkspaceScope } from "@/server/tenancy/door";
 import type { Role } from "@/server/tenancy/roles";
@@ -12,42 +13,63 @@ import type { Role } from "@/server/tenancy/roles";
 const INVITATION_DAYS = 7;
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-export async function listMembers(scope: WorkspaceScope) {
-  const [members, tokens] = await Promise.all([
+const membersOrder = keyset([
+  ["createdAt", "asc", "date"],
+  ["id", "asc"],
+]);
+
+/** Members, longest-standing first. */
+export async function listMembers(scope: WorkspaceScope, input: PageInput) {
+  const page = await membersOrder.page(input, (query) =>
     scope.db.membership.findMany({
+      ...query,
       select: {
         id: true,
         role: true,
         createdAt: true,
         user: { select: { id: true, email: true, name: true } },
       },
-      orderBy: { createdAt: "asc" },
     }),
-    scope.db.apiToken.groupBy({
-      by: ["createdById"],
-      where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
-      _count: { _all: true },
-    }),
-  ]);
+  );
+  const tokens = await scope.db.apiToken.groupBy({
+    by: ["createdById"],
+    where: {
+      createdById: { in: page.items.map((m) => m.user.id) },
+      revokedAt: null,
+      OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }],
+    },
+    _count: { _all: true },
+  });
   const tokenCount = new Map(tokens.map((t) => [t.createdById, t._count._all]));
-  return members.map((m) => ({
-    id: m.id,
-    role: m.role,
-    joinedAt: m.createdAt,
-    userId: m.user.id,
-    email: m.user.email,
-    name: m.user.name,
-    /** Working API tokens they made here: removing them revokes these. */
-    activeTokens: tokenCount.get(m.user.id) ?? 0,
-  }));
+  return {
+    ...page,
+    items: page.items.map((m) => ({
+      id: m.id,
+      role: m.role,
+      joinedAt: m.createdAt,
+      userId: m.user.id,
+      email: m.user.email,
+      name: m.user.name,
+      /** Working API tokens they made here: removing them revokes these. */
+      activeTokens: tokenCount.get(m.user.id) ?? 0,
+    })),
+  };
 }
 
-export function listInvitations(scope: WorkspaceScope) {
-  return scope.db.invitation.findMany({
-    where: { acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
-    select: { id: true, email: true, role: true, expiresAt: true, createdAt: true },
-    orderBy: { createdAt: "desc" },
-  });
+const invitationsOrder = keyset([
+  ["createdAt", "desc", "date"],
+  ["id", "desc"],
+]);
+
+/** Pending invitations, newest first. */
+export function listInvitations(scope: WorkspaceScope, input: PageInput) {
+  return invitationsOrder.page(input, ({ where, ...query }) =>
+    scope.db.invitation.findMany({
+      ...query,
+      where: { acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() }, ...where },
+      select: { id: true, email: true, role: true, expiresAt: true, createdAt: true },
+    }),
+  );
 }
 
 /** Only Owners hand out, take away or change the Owner role. */

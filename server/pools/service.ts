@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { kickWorkspace } from "@/server/engine/operations";
 import { AppError, notFound } from "@/server/errors";
+import { keyset, type PageInput } from "@/server/pagination";
 import { quotaExceeded, quotaReached } from "@/server/quotas/limits";
 import { lockWorkspaceQuotas, type WorkspaceScope } from "@/server/tenancy/door";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
@@ -57,13 +58,17 @@ async function quotasOf(workspaceId: string) {
   return rows[0];
 }
 
-/** The pools, the pool names tasks use without a row, and the plan's pool quotas. */
-export async function listPools(scope: WorkspaceScope) {
-  const [pools, counts, quotas] = await Promise.all([
-    scope.db.pool.findMany({
-      select: { name: true, slots: true, admitted: true, description: true },
-      orderBy: { name: "asc" },
-    }),
+const poolsOrder = keyset([["name", "asc"]]);
+
+/** The pools (a page, by name), the pool names tasks use without a row, and the plan's pool quotas. */
+export async function listPools(scope: WorkspaceScope, input: PageInput) {
+  const [page, counts, quotas] = await Promise.all([
+    poolsOrder.page(input, (query) =>
+      scope.db.pool.findMany({
+        ...query,
+        select: { name: true, slots: true, admitted: true, description: true },
+      }),
+    ),
     scope.db.taskInstance.groupBy({
       by: ["pool", "state"],
       where: { state: { in: ["queued", ...slotStates] } },
@@ -78,9 +83,14 @@ export async function listPools(scope: WorkspaceScope) {
     else entry.running += row._count._all;
     byName.set(row.pool, entry);
   }
-  const known = new Set(pools.map((p) => p.name));
+  const known = new Set(
+    (
+      await scope.db.pool.findMany({ where: { name: { in: [...byName.keys()] } }, select: { name: true } })
+    ).map((p) => p.name),
+  );
   return {
-    pools: pools.map((p): PoolView => ({ ...p, queued: byName.get(p.name)?.queued ?? 0 })),
+    items: page.items.map((p): PoolView => ({ ...p, queued: byName.get(p.name)?.queued ?? 0 })),
+    nextCursor: page.nextCursor,
     unlimited: [...byName]
       .filter(([name]) => !known.has(name))
       .map(([name, c]): UnlimitedPoolView => ({ name, ...c }))

@@ -41,7 +41,8 @@ function appErrorResponse(error: AppError): Response {
   return response;
 }
 
-function match(
+/** The route a request reaches, with its path parameters; "method" when only the method is wrong. */
+export function matchRoute(
   method: string,
   path: string,
 ): { route: RestRoute; params: Record<string, string> } | "method" | null {
@@ -98,7 +99,7 @@ export async function handleRest(request: Request, path: string): Promise<Respon
   try {
     const document = documents.get(path);
     if (document && request.method === "GET") return json(200, document());
-    const matched = match(request.method, path);
+    const matched = matchRoute(request.method, path);
     if (matched === "method") {
       return errorResponse(405, "METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`);
     }
@@ -125,7 +126,13 @@ export async function handleRest(request: Request, path: string): Promise<Respon
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new AppError("BAD_REQUEST", "Request body must be a JSON object");
     }
-    const input = { ...body, ...params, ...route.input, workspace: ctx.caller.workspaceSlug };
+    const headers = Object.fromEntries(
+      Object.entries(route.headers ?? {}).flatMap(([name, { field }]) => {
+        const value = request.headers.get(name);
+        return value === null ? [] : [[field, value]];
+      }),
+    );
+    const input = { ...body, ...headers, ...params, ...route.input, workspace: ctx.caller.workspaceSlug };
     const procedure = route.procedure
       .split(".")
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as (

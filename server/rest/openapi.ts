@@ -1,137 +1,55 @@
-// The OpenAPI document of the REST API, built from the route table and the procedures' own zod
-// input schemas, so it cannot drift from what the server validates.
+// The OpenAPI 3.1 document of the REST API, built from the route table and the procedures' own zod
+// schemas: inputs from `.input()`, answers from `.output()` (server/api/schemas), so it describes
+// what the server validates and sends. Schemas with an id (`.meta({ id })`) become components,
+// which is also how recursive types (JsonValue) get a target for their `$ref`s. The document is
+// checked by @apidevtools/swagger-parser in CI (test/unit/openapi.test.ts), and the REST tests
+// validate every answer against it (test/support/rest-client.ts).
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { appRouter } from "@/server/api/root";
-import { type RestRoute, restRoutes } from "./routes";
+import { errorBody, trustedComponent } from "@/server/api/schemas/common";
+import { dagDocumentSchema } from "@/server/dags/json-schema";
+import { pageEnvelope } from "@/server/pagination";
+import { type RestRoute, restRoutes, successStatuses } from "./routes";
 
-type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; required?: string[] } & Record<
-  string,
-  unknown
->;
+type JsonSchema = Record<string, unknown> & {
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  $defs?: Record<string, JsonSchema>;
+};
+type Io = "input" | "output";
 
-function inputSchema(procedurePath: string): JsonSchema {
-  const procedure = (
-    appRouter._def.procedures as unknown as Record<string, { _def: { inputs: z.ZodType[] } }>
-  )[procedurePath];
-  if (!procedure) throw new Error(`REST route names unknown procedure ${procedurePath}`);
-  const merged: JsonSchema = { type: "object", properties: {}, required: [] };
-  for (const input of procedure._def.inputs) {
-    const schema = z.toJSONSchema(input, { io: "input", unrepresentable: "any" }) as JsonSchema;
-    Object.assign(merged.properties!, schema.properties ?? {});
-    merged.required!.push(...(schema.required ?? []));
-  }
-  // The workspace comes from the token, never from the client.
-  delete merged.properties!.workspace;
-  merged.required = merged.required!.filter((name) => name !== "workspace");
-  return merged;
-}
+const componentRef = (id: string) => `#/components/schemas/${id}`;
 
-function responses(route: RestRoute) {
-  const statuses = typeof route.status === "function" ? ["200", "201"] : [String(route.status ?? 200)];
-  return {
-    ...Object.fromEntries(
-      statuses.map((status) => [status, { description: "Success", content: { "application/json": {} } }]),
-    ),
-    "4XX": {
-      description: "Client error",
-      content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-    },
-  };
-}
+/** Error answers, each a component every operation that may give it refers to. */
+const errorAnswers = {
+  400: ["BadRequest", "The input is malformed or a field is invalid; `problems` names each field"],
+  401: ["Unauthorized", "No API token, or a revoked or unknown one"],
+  403: ["Forbidden", "The token's role lacks the permission"],
+  404: ["NotFound", "No such object in the token's workspace"],
+  409: ["Conflict", "A name taken, a concurrent change, a plan's quota reached, a state that forbids it"],
+  412: ["PreconditionFailed", "If-Match names another version than the current one"],
+  413: ["PayloadTooLarge", "The body is over the limit"],
+  422: ["UnprocessableContent", "A document or params that do not fit: `problems` lists every problem"],
+  429: ["TooManyRequests", "Over the rate limit; retry after Retry-After seconds"],
+} as const satisfies Record<number, readonly [string, string]>;
+type ErrorStatus = keyof typeof errorAnswers;
 
-/** A route whose body is a document sent as a file (JSON or YAML); its other fields are query parameters. */
-function documentOperation(
-  route: RestRoute,
-  schema: JsonSchema,
-  pathParams: string[],
-  rest: [string, JsonSchema][],
-) {
-  const { field, formatField, schema: documentSchema } = route.bodyText!;
-  const query = rest.filter(([name]) => name !== field && name !== formatField);
-  const documentRef = documentSchema ? { $ref: documentSchema } : {};
-  return {
-    operationId: route.procedure,
-    summary: route.summary,
-    parameters: [
-      ...pathParams.map((name) => ({
-        name,
-        in: "path",
-        required: true,
-        schema: schema.properties?.[name] ?? { type: "string" },
-      })),
-      ...query.map(([name, s]) => ({
-        name,
-        in: "query",
-        required: schema.required?.includes(name) ?? false,
-        schema: s,
-      })),
-    ],
-    requestBody: {
-      required: true,
-      content: {
-        "application/json": { schema: documentRef },
-        "application/yaml": { schema: { type: "string", description: "The same document as YAML" } },
-      },
-    },
-    responses: responses(route),
-  };
-}
-
+/** Builds the document; its schemas are converted once per process. */
 export function openApiDocument() {
+  cached ??= build();
+  return cached;
+}
+let cached: ReturnType<typeof build> | undefined;
+
+function build() {
+  const components = new Components();
+  components.convert(pageEnvelope, "output");
+  const errorSchema = components.convert(errorBody, "output");
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of restRoutes) {
-    const schema = inputSchema(route.procedure);
-    const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    const fixed = Object.keys(route.input ?? {});
-    const rest = Object.entries(schema.properties ?? {}).filter(
-      ([name]) => !pathParams.includes(name) && !fixed.includes(name),
-    );
-    const inQuery = route.method === "GET" || route.method === "DELETE";
-    if (route.bodyText) {
-      paths[route.path] ??= {};
-      paths[route.path]![route.method.toLowerCase()] = documentOperation(route, schema, pathParams, rest);
-      continue;
-    }
-    const parameters = [
-      ...pathParams.map((name) => ({
-        name,
-        in: "path",
-        required: true,
-        schema: schema.properties?.[name] ?? { type: "string" },
-      })),
-      ...(inQuery
-        ? rest.map(([name, s]) => ({
-            name,
-            in: "query",
-            required: schema.required?.includes(name) ?? false,
-            schema: s,
-          }))
-        : []),
-    ];
-    const body = Object.fromEntries(rest);
     paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = {
-      operationId: route.procedure,
-      summary: route.summary,
-      parameters,
-      ...(!inQuery && rest.length > 0
-        ? {
-            requestBody: {
-              required: true,
-              content: {
-                "application/json": {
-                  schema: {
-                    type: "object",
-                    properties: body,
-                    required: schema.required?.filter((r) => r in body),
-                  },
-                },
-              },
-            },
-          }
-        : {}),
-      responses: responses(route),
-    };
+    paths[route.path]![route.method.toLowerCase()] = operation(route, components);
   }
   return {
     openapi: "3.1.0",
@@ -139,34 +57,223 @@ export function openApiDocument() {
       title: "Baton API",
       version: "1",
       description:
-        "Workflow orchestration. Authenticate with `Authorization: Bearer <API token>`; a token acts only inside its own workspace.",
+        "Workflow orchestration. Authenticate with `Authorization: Bearer <API token>`; a token acts only inside its own workspace. Conventions (pages, ETags, idempotency keys, rate limits): docs/api.md.",
     },
     servers: [{ url: "/api/v1" }],
     security: [{ bearer: [] }],
+    tags: [...new Set(restRoutes.map(tagOf))].map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: {
-        Error: {
-          type: "object",
-          properties: {
-            error: {
-              type: "object",
-              properties: {
-                code: { type: "string" },
-                message: { type: "string" },
-                problems: {
-                  type: "array",
-                  items: {
-                    type: "object",
-                    properties: { path: { type: "string" }, message: { type: "string" } },
-                  },
-                },
-              },
-            },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token: baton_…" } },
+      schemas: components.schemas,
+      responses: Object.fromEntries(
+        Object.entries(errorAnswers).map(([status, [name, description]]) => [
+          name,
+          {
+            description,
+            headers:
+              Number(status) === 429
+                ? { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } }
+                : undefined,
+            content: { "application/json": { schema: errorSchema } },
           },
-        },
-      },
+        ]),
+      ),
     },
   };
+}
+
+const tagOf = (route: RestRoute) => route.path.split("/")[1]!;
+
+/** The zod schemas of a procedure: its merged input object and its output. */
+function procedureSchemas(path: string) {
+  const procedure = (
+    appRouter._def.procedures as unknown as Record<
+      string,
+      { _def: { inputs: z.ZodType[]; output?: z.ZodType } } | undefined
+    >
+  )[path];
+  if (!procedure) throw new Error(`REST route names unknown procedure ${path}`);
+  return procedure._def;
+}
+
+function operation(route: RestRoute, components: Components) {
+  const { inputs, output } = procedureSchemas(route.procedure);
+  if (!output) throw new Error(`${route.procedure} has no output schema: add .output() (server/api/schemas)`);
+  const input: JsonSchema = { type: "object", properties: {}, required: [] };
+  for (const schema of inputs) {
+    const converted = components.convert(schema, "input");
+    Object.assign(input.properties!, converted.properties ?? {});
+    input.required!.push(...(converted.required ?? []));
+  }
+  // The workspace comes from the token, never from the client.
+  const skip = new Set(["workspace", ...Object.keys(route.input ?? {})]);
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const headerParams = route.headers ?? {};
+  const field = (name: string) => input.properties![name] ?? { type: "string" };
+  const required = (name: string) => input.required!.includes(name);
+  const inBody = route.method !== "GET" && route.method !== "DELETE";
+  const rest = Object.keys(input.properties!).filter(
+    (name) =>
+      !skip.has(name) &&
+      !pathParams.includes(name) &&
+      !Object.values(headerParams).some((h) => h.field === name) &&
+      name !== route.bodyText?.field &&
+      name !== route.bodyText?.formatField,
+  );
+  const queryParams = inBody && !route.bodyText ? [] : rest;
+  const bodyFields = inBody && !route.bodyText ? rest : [];
+
+  const parameters = [
+    ...pathParams.map((name) => ({ name, in: "path", required: true, schema: field(name) })),
+    ...queryParams.map((name) => ({ name, in: "query", required: required(name), schema: field(name) })),
+    ...Object.entries(headerParams).map(([name, header]) => ({
+      name,
+      in: "header",
+      required: false,
+      description: header.description,
+      schema: field(header.field),
+    })),
+  ];
+
+  let requestBody: unknown;
+  if (route.bodyText) {
+    requestBody = {
+      required: true,
+      content: {
+        "application/json": { schema: components.convert(dagDocumentSchema(), "input") },
+        "application/yaml": { schema: { type: "string", description: "The same document as YAML" } },
+      },
+    };
+  } else if (bodyFields.length > 0) {
+    const body: JsonSchema = {
+      type: "object",
+      properties: Object.fromEntries(bodyFields.map((name) => [name, field(name)])),
+    };
+    const requiredFields = bodyFields.filter(required);
+    if (requiredFields.length > 0) body.required = requiredFields;
+    requestBody = {
+      required: requiredFields.length > 0,
+      content: { "application/json": { schema: body } },
+    };
+  }
+
+  const success = output instanceof z.ZodVoid ? undefined : components.convert(output, "output");
+  const responses: Record<string, unknown> = {};
+  // A procedure answering nothing answers 204 without a body (server/rest/handler.ts).
+  for (const status of success ? successStatuses(route) : [204]) {
+    responses[status] = success
+      ? {
+          description: route.summary,
+          headers: route.responseHeaders,
+          content: { "application/json": { schema: success } },
+        }
+      : { description: "Done; no body" };
+  }
+  for (const status of errorStatuses(route)) {
+    responses[status] = { $ref: `#/components/responses/${errorAnswers[status][0]}` };
+  }
+  return {
+    operationId: route.operationId ?? route.procedure,
+    summary: route.summary,
+    tags: [tagOf(route)],
+    parameters,
+    ...(requestBody ? { requestBody } : {}),
+    responses,
+  };
+}
+
+/** The errors an operation may answer: every kind of request can be malformed, unauthenticated,
+ * forbidden, aimed at an unknown object or rate-limited; changes can also conflict or not fit. */
+function errorStatuses(route: RestRoute): ErrorStatus[] {
+  const statuses: ErrorStatus[] = [400, 401, 403, 404];
+  if (route.method !== "GET") statuses.push(409, 422);
+  if (route.method === "POST" || route.method === "PUT" || route.method === "PATCH") statuses.push(413);
+  if (route.headers && Object.keys(route.headers).includes("If-Match")) statuses.push(412);
+  statuses.push(429);
+  return statuses.sort((a, b) => a - b);
+}
+
+/**
+ * The document's named schemas. Each conversion's `$defs` (the schemas with an id it met) move
+ * here and its `$ref`s are rewritten to point here. An id converted both as input and as output
+ * with different results (defaults make fields optional in input) keeps the output under its id
+ * and the input as `<id>Input`.
+ */
+class Components {
+  readonly schemas: Record<string, JsonSchema> = {};
+  private pending = new Set<z.ZodType>();
+
+  convert(schema: z.ZodType, io: Io): JsonSchema {
+    const json = z.toJSONSchema(schema, {
+      io,
+      // z.int() bounds itself to the safe integers; saying so on every integer is noise.
+      override: ({ jsonSchema }) => {
+        if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+        if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+      },
+      unrepresentable: ({ zodSchema }) => {
+        const component = trustedComponent(zodSchema);
+        if (component) {
+          const id = z.globalRegistry.get(component)?.id;
+          if (!id) throw new Error("A trusted schema's component needs an id");
+          this.pending.add(component);
+          return { $ref: componentRef(id) };
+        }
+        if (zodSchema._zod.def.type === "date") return { type: "string", format: "date-time" };
+        return "any";
+      },
+    }) as JsonSchema;
+    const { $schema: _, $defs = {}, ...root } = json;
+    const names = this.lift($defs, io);
+    const result = rewriteRefs(root, names) as JsonSchema;
+    for (const component of [...this.pending]) {
+      this.pending.delete(component);
+      this.convert(component, "input");
+    }
+    return result;
+  }
+
+  private lift(defs: Record<string, JsonSchema>, io: Io): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const id of Object.keys(defs)) {
+      if (id.startsWith("__schema")) {
+        throw new Error(
+          `A recursive schema without an id: give it .meta({ id }) (${JSON.stringify(defs[id]).slice(0, 200)})`,
+        );
+      }
+      names.set(id, id);
+    }
+    if (io === "input") {
+      for (const [id, def] of Object.entries(defs)) {
+        const existing = this.schemas[id];
+        if (existing && !isDeepStrictEqual(existing, rewriteRefs(def, names))) names.set(id, `${id}Input`);
+      }
+    }
+    for (const [id, def] of Object.entries(defs)) {
+      const name = names.get(id)!;
+      const converted = rewriteRefs(def, names) as JsonSchema;
+      const existing = this.schemas[name];
+      if (existing && !isDeepStrictEqual(existing, converted)) {
+        throw new Error(`Two different schemas have the id ${name}`);
+      }
+      this.schemas[name] = converted;
+    }
+    return names;
+  }
+}
+
+/** `#/$defs/<id>` → `#/components/schemas/<name>`, throughout a converted schema. */
+function rewriteRefs(value: unknown, names: Map<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => rewriteRefs(item, names));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => {
+      if (key === "$ref" && typeof item === "string" && item.startsWith("#/$defs/")) {
+        const id = item.slice("#/$defs/".length);
+        return [key, componentRef(names.get(id) ?? id)];
+      }
+      return [key, rewriteRefs(item, names)];
+    }),
+  );
 }

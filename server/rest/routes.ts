@@ -11,16 +11,27 @@ export interface RestRoute {
   status?: number | ((result: unknown) => number);
   /**
    * The raw request body (text, not parsed as JSON) becomes input field `field`, for documents sent
-   * as files (JSON or YAML); the query string supplies the other fields. `formatField` receives
-   * "yaml" or "json" when the content type names one.
+   * as files (JSON or YAML, described by the component DagDocument); the query string supplies the
+   * other fields. `formatField` receives "yaml" or "json" when the content type names one.
    */
-  bodyText?: { field: string; formatField?: string; schema?: string };
+  bodyText?: { field: string; formatField?: string };
   /** Fixed input, for routes that are one value of a procedure's field (pause → paused: true). */
   input?: Record<string, unknown>;
+  /** Request headers that become input fields (Idempotency-Key → idempotencyKey). */
+  headers?: Record<string, { field: string; description: string }>;
+  /** Headers of the success answer, for the OpenAPI document (the handler sets them). */
+  responseHeaders?: Record<string, { description: string; schema: Record<string, unknown> }>;
+  /** Unique per route; the procedure's name unless two routes spell one procedure. */
+  operationId?: string;
+}
+
+/** The statuses a successful call of the route may answer. */
+export function successStatuses(route: RestRoute): number[] {
+  return typeof route.status === "function" ? [200, 201] : [route.status ?? 200];
 }
 
 const createdOrUpdated = (result: unknown) => ((result as { created?: boolean }).created ? 201 : 200);
-const dagDocument = { field: "document", formatField: "format", schema: "/api/v1/schema/dag.json" };
+const dagDocument = { field: "document", formatField: "format" };
 
 export const restRoutes: RestRoute[] = [
   {
@@ -128,6 +139,7 @@ export const restRoutes: RestRoute[] = [
     method: "POST",
     path: "/dags/{dagId}/pause",
     procedure: "dags.setPaused",
+    operationId: "dags.pause",
     summary: "Pause a DAG",
     input: { paused: true },
   },
@@ -135,6 +147,7 @@ export const restRoutes: RestRoute[] = [
     method: "POST",
     path: "/dags/{dagId}/unpause",
     procedure: "dags.setPaused",
+    operationId: "dags.unpause",
     summary: "Unpause a DAG",
     input: { paused: false },
   },
@@ -268,6 +281,7 @@ export const restRoutes: RestRoute[] = [
     method: "POST",
     path: "/runs/{runId}/tasks/{taskId}/approve",
     procedure: "approvals.decide",
+    operationId: "approvals.approve",
     summary: "Approve a waiting approval task (optional comment, mapIndex)",
     input: { decision: "approve" },
   },
@@ -275,6 +289,7 @@ export const restRoutes: RestRoute[] = [
     method: "POST",
     path: "/runs/{runId}/tasks/{taskId}/reject",
     procedure: "approvals.decide",
+    operationId: "approvals.reject",
     summary: "Reject a waiting approval task (optional comment, mapIndex)",
     input: { decision: "reject" },
   },

@@ -11,6 +11,7 @@ import { type DagDefinition, paramsValidator } from "@/server/dags/definition";
 import { cancelRun } from "@/server/engine/operations";
 import { AppError, notFound } from "@/server/errors";
 import { enqueue } from "@/server/jobs/catalog";
+import { keyset, type PageInput } from "@/server/pagination";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { type Sql, workspaceSql } from "@/server/tenancy/workspace-sql";
 import { createTickRuns } from "./scheduler";
@@ -180,20 +181,29 @@ export async function getBackfill(scope: WorkspaceScope, backfillId: string) {
   };
 }
 
+const backfillsOrder = keyset([
+  ["createdAt", "desc", "date"],
+  ["id", "desc"],
+]);
+
+/** Backfills, newest first. */
 export async function listBackfills(
   scope: WorkspaceScope,
-  input: { dagId?: string | undefined; limit?: number | undefined },
+  input: PageInput & { dagId?: string | undefined },
 ) {
   if (input.dagId && !(await scope.db.dag.findFirst({ where: { key: input.dagId }, select: { id: true } }))) {
     throw notFound("DAG");
   }
-  const rows = await scope.db.backfill.findMany({
-    where: input.dagId ? { dag: { key: input.dagId } } : {},
-    orderBy: { createdAt: "desc" },
-    take: input.limit ?? 50,
-    select,
-  });
-  return rows.map(({ dag, dagId: _, ...row }) => ({ ...row, dagId: dag.key }));
+  return backfillsOrder.page(
+    input,
+    ({ where, ...query }) =>
+      scope.db.backfill.findMany({
+        ...query,
+        where: { ...(input.dagId ? { dag: { key: input.dagId } } : {}), ...where },
+        select,
+      }),
+    ({ dag, dagId: _, ...row }) => ({ ...row, dagId: dag.key }),
+  );
 }
 
 /** Stops creating runs and cancels the backfill runs still queued (running ones finish). */

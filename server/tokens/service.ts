@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
+import { keyset, type PageInput } from "@/server/pagination";
 import type { Actor, Caller, WorkspaceScope } from "@/server/tenancy/door";
 import { lowerRole, type Role, roleRank } from "@/server/tenancy/roles";
 
@@ -51,40 +52,49 @@ export async function createToken(
   return { ...created, token };
 }
 
-/** Unrevoked tokens (expired ones too, marked, so people see why a script stopped). */
-export async function listTokens(scope: WorkspaceScope) {
-  const tokens = await scope.db.apiToken.findMany({
-    where: { revokedAt: null },
-    select: {
-      id: true,
-      name: true,
-      role: true,
-      prefix: true,
-      lastUsedAt: true,
-      lastUsedIp: true,
-      expiresAt: true,
-      createdAt: true,
-      createdBy: {
-        select: {
-          email: true,
-          name: true,
-          memberships: { where: { workspaceId: scope.workspace.id }, select: { role: true } },
-        },
-      },
-    },
-    orderBy: { createdAt: "desc" },
-  });
+const tokensOrder = keyset([
+  ["createdAt", "desc", "date"],
+  ["id", "desc"],
+]);
+
+/** Unrevoked tokens, newest first (expired ones too, marked, so people see why a script stopped). */
+export async function listTokens(scope: WorkspaceScope, input: PageInput) {
   const now = Date.now();
-  return tokens.map(({ createdBy, ...token }) => {
-    const creatorRole = createdBy?.memberships[0]?.role;
-    return {
-      ...token,
-      /** What the token can do now: its role, lowered to its creator's current one. */
-      effectiveRole: creatorRole ? lowerRole(token.role, creatorRole) : token.role,
-      createdBy: createdBy ? { email: createdBy.email, name: createdBy.name } : null,
-      expired: token.expiresAt !== null && token.expiresAt.getTime() <= now,
-    };
-  });
+  return tokensOrder.page(
+    input,
+    ({ where, ...query }) =>
+      scope.db.apiToken.findMany({
+        ...query,
+        where: { revokedAt: null, ...where },
+        select: {
+          id: true,
+          name: true,
+          role: true,
+          prefix: true,
+          lastUsedAt: true,
+          lastUsedIp: true,
+          expiresAt: true,
+          createdAt: true,
+          createdBy: {
+            select: {
+              email: true,
+              name: true,
+              memberships: { where: { workspaceId: scope.workspace.id }, select: { role: true } },
+            },
+          },
+        },
+      }),
+    ({ createdBy, ...token }) => {
+      const creatorRole = createdBy?.memberships[0]?.role;
+      return {
+        ...token,
+        /** What the token can do now: its role, lowered to its creator's current one. */
+        effectiveRole: creatorRole ? lowerRole(token.role, creatorRole) : token.role,
+        createdBy: createdBy ? { email: createdBy.email, name: createdBy.name } : null,
+        expired: token.expiresAt !== null && token.expiresAt.getTime() <= now,
+      };
+    },
+  );
 }
 
 export async function revokeToken(scope: WorkspaceScope, tokenId: string) {

@@ -19,6 +19,7 @@ import { Prisma } from "@/prisma/generated/client";
 import type { DagDefinition } from "@/server/dags/definition";
 import { triggerRun } from "@/server/engine/runs";
 import { AppError, notFound } from "@/server/errors";
+import { keyset, type PageInput } from "@/server/pagination";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { mapParams, type ParamMapping, paramMappingSchema, undeclaredParams, withSources } from "./mapping";
 
@@ -137,13 +138,26 @@ export async function createDagTrigger(
   }
 }
 
-export async function listDagTriggers(scope: WorkspaceScope, input: { dagId?: string | undefined }) {
-  const where = input.dagId
+const triggersOrder = keyset([
+  ["createdAt", "asc", "date"],
+  ["id", "asc"],
+]);
+
+/** Triggers from and to a DAG's runs (or all of the workspace's), oldest first. */
+export async function listDagTriggers(
+  scope: WorkspaceScope,
+  input: PageInput & { dagId?: string | undefined },
+) {
+  const filter = input.dagId
     ? { OR: [{ dag: { key: input.dagId } }, { upstreamDag: { key: input.dagId } }] }
     : {};
   if (input.dagId) await dagByKey(scope, input.dagId, "DAG");
-  const rows = await scope.db.dagTrigger.findMany({ where, select, orderBy: { createdAt: "asc" } });
-  return rows.map(present);
+  return triggersOrder.page(
+    input,
+    ({ where, ...query }) =>
+      scope.db.dagTrigger.findMany({ ...query, where: { ...filter, ...where }, select }),
+    present,
+  );
 }
 
 async function findTrigger(scope: WorkspaceScope, dagKey: string, triggerId: string) {

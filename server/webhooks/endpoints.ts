@@ -7,6 +7,7 @@ import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import type { DagDefinition } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
+import { keyset, type PageInput } from "@/server/pagination";
 import { encryptSecret, type Keyring, needsRotation, reencrypt } from "@/server/secrets/crypto";
 import { keyVersionOf, processKeyring } from "@/server/secrets/keyring";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -148,20 +149,30 @@ export async function createWebhook(
   }
 }
 
+const webhooksOrder = keyset([
+  ["createdAt", "asc", "date"],
+  ["id", "asc"],
+]);
+
+/** Endpoints, oldest first. */
 export async function listWebhooks(
   scope: WorkspaceScope,
-  input: { dagId?: string | undefined; baseUrl: string },
+  input: PageInput & { dagId?: string | undefined; baseUrl: string },
 ) {
   if (input.dagId) {
     const dag = await scope.db.dag.findFirst({ where: { key: input.dagId }, select: { id: true } });
     if (!dag) throw notFound("DAG");
   }
-  const rows = await scope.db.webhookEndpoint.findMany({
-    where: input.dagId ? { dag: { key: input.dagId } } : {},
-    select,
-    orderBy: [{ createdAt: "asc" }],
-  });
-  return rows.map((row) => present(row, input.baseUrl));
+  return webhooksOrder.page(
+    input,
+    ({ where, ...query }) =>
+      scope.db.webhookEndpoint.findMany({
+        ...query,
+        where: { ...(input.dagId ? { dag: { key: input.dagId } } : {}), ...where },
+        select,
+      }),
+    (row) => present(row, input.baseUrl),
+  );
 }
 
 export async function getWebhook(scope: WorkspaceScope, input: { webhookId: string; baseUrl: string }) {
@@ -296,23 +307,22 @@ const deliverySummary = {
   replayOf: true,
 } as const;
 
-/** Deliveries newest first, without bodies; `before` pages back from a receivedAt. */
-export async function listDeliveries(
-  scope: WorkspaceScope,
-  input: { webhookId: string; limit?: number | undefined; before?: string | undefined },
-) {
+const deliveriesOrder = keyset([
+  ["receivedAt", "desc", "date"],
+  ["id", "desc"],
+]);
+
+/** Deliveries newest first, without bodies. */
+export async function listDeliveries(scope: WorkspaceScope, input: PageInput & { webhookId: string }) {
   const endpoint = await findEndpoint(scope, input.webhookId);
-  const limit = input.limit ?? 50;
-  const rows = await scope.db.webhookDelivery.findMany({
-    where: {
-      endpointId: endpoint.id,
-      ...(input.before ? { receivedAt: { lt: new Date(input.before) } } : {}),
-    },
-    orderBy: { receivedAt: "desc" },
-    take: limit,
-    select: deliverySummary,
-  });
-  return { webhookId: endpoint.id, deliveries: rows };
+  const page = await deliveriesOrder.page(input, ({ where, ...query }) =>
+    scope.db.webhookDelivery.findMany({
+      ...query,
+      where: { endpointId: endpoint.id, ...where },
+      select: deliverySummary,
+    }),
+  );
+  return { ...page, webhookId: endpoint.id };
 }
 
 /** One delivery with its (redacted) headers and (capped) body. */

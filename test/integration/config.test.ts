@@ -83,7 +83,7 @@ describe("variables", () => {
     expect(described).toMatchObject({ value: "us", description: "Home" });
 
     await seen(owner.api.variables.create({ workspace: ws, key: "batch_size", value: 500 }));
-    const listed = await seen(owner.api.variables.list({ workspace: ws }));
+    const { items: listed } = await seen(owner.api.variables.list({ workspace: ws }));
     expect(listed.map((v) => [v.key, v.value])).toEqual([
       ["batch_size", 500],
       ["region", "us"],
@@ -153,7 +153,7 @@ describe("secrets", () => {
     const scope = await systemScope(owner.workspace.id);
     const resolved = await resolveForExecution(scope, findReferences("{{ secrets.STRIPE_KEY }}").refs);
     expect(resolved.secrets).toEqual({ STRIPE_KEY: next });
-    expect(await seen(owner.api.secrets.list({ workspace: ws }))).toEqual([
+    expect((await seen(owner.api.secrets.list({ workspace: ws }))).items).toEqual([
       expect.objectContaining({ name: "STRIPE_KEY", value: "••••••••", description: "Payments" }),
     ]);
     expect(await codeOf(owner.api.secrets.update({ workspace: ws, name: "MISSING", value: "x" }))).toBe(
@@ -178,7 +178,9 @@ describe("secrets", () => {
     await owner.api.secrets.create({ workspace: ws, name: "TEMP", value: "temporary-value-1" });
     plaintexts.add("temporary-value-1");
     await owner.api.secrets.delete({ workspace: ws, name: "TEMP" });
-    expect((await owner.api.secrets.list({ workspace: ws })).map((s) => s.name)).toEqual(["STRIPE_KEY"]);
+    expect((await owner.api.secrets.list({ workspace: ws })).items.map((s) => s.name)).toEqual([
+      "STRIPE_KEY",
+    ]);
     expect(await codeOf(owner.api.secrets.delete({ workspace: ws, name: "TEMP" }))).toBe("NOT_FOUND");
   });
 });
@@ -251,7 +253,7 @@ describe("connections", () => {
       }),
     );
     plaintexts.add("smtp-pass-5555");
-    const listed = await seen(owner.api.connections.list({ workspace: ws }));
+    const { items: listed } = await seen(owner.api.connections.list({ workspace: ws }));
     expect(listed.map((c) => [c.name, c.type])).toEqual([
       ["alerts", "slack"],
       ["api", "http"],
@@ -265,7 +267,7 @@ describe("connections", () => {
       authHeaderValue: "••••••••",
     });
     expect(
-      (await seen(owner.api.connections.list({ workspace: ws, type: "slack" }))).map((c) => c.name),
+      (await seen(owner.api.connections.list({ workspace: ws, type: "slack" }))).items.map((c) => c.name),
     ).toEqual(["alerts"]);
   });
 
@@ -432,11 +434,11 @@ describe("key rotation", () => {
     for (const row of secretRows) expect(row.ciphertext).toMatch(/^v2:/);
     for (const row of connectionRows) expect(row.secretCiphertext).toMatch(/^v2:/);
     expect((await rotateKeys(scope)).secrets.found).toBe(0);
-    expect((await owner.api.secrets.list({ workspace: ws }))[0]!.keyVersion).toBe(2);
+    expect((await owner.api.secrets.list({ workspace: ws })).items[0]!.keyVersion).toBe(2);
 
     process.env.BATON_MASTER_KEYS = `2:${key2}`;
     expect(await resolveForExecution(scope, refs)).toEqual(before);
-    const { events } = await owner.api.audit.list({ workspace: ws, limit: 200 });
+    const { items: events } = await owner.api.audit.list({ workspace: ws, limit: 200 });
     expect(events.some((e) => e.action === "keys.rotate")).toBe(true);
   });
 
@@ -466,9 +468,11 @@ describe("Viewers", () => {
       data: { workspaceId: owner.workspace.id, userId: viewer.user.id, role: "VIEWER" },
     });
     const api = apiAs(viewer.caller);
-    expect((await seen(api.variables.list({ workspace: ws }))).length).toBeGreaterThan(0);
-    expect((await seen(api.secrets.list({ workspace: ws }))).every((s) => s.value === "••••••••")).toBe(true);
-    expect((await seen(api.connections.list({ workspace: ws }))).length).toBeGreaterThan(0);
+    expect((await seen(api.variables.list({ workspace: ws }))).items.length).toBeGreaterThan(0);
+    expect((await seen(api.secrets.list({ workspace: ws }))).items.every((s) => s.value === "••••••••")).toBe(
+      true,
+    );
+    expect((await seen(api.connections.list({ workspace: ws }))).items.length).toBeGreaterThan(0);
     await seen(api.connections.get({ workspace: ws, name: "warehouse" }));
     await seen(api.variables.get({ workspace: ws, key: "region" }));
 

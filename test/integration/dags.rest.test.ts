@@ -1,31 +1,32 @@
 // DAGs and configuration over the public REST API, as CI would use it: PUT a file (JSON or YAML),
-// read DAGs, versions and diffs, 422 with every problem, and the published JSON Schema.
+// read DAGs, versions and diffs, 422 with every problem, and the published JSON Schema. Every
+// answer is checked against the OpenAPI document (test/support/rest.ts).
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { handleRest } from "@/server/rest/handler";
+import { unwrap } from "@/server/client";
 import { restRoutes } from "@/server/rest/routes";
 import { generateKey } from "@/server/secrets/crypto";
 import { createUser } from "../support/factories";
+import { raw, restClient } from "../support/rest";
 
 let owner: Awaited<ReturnType<typeof createUser>>;
 let editorToken: string;
 let viewerToken: string;
 const responses: string[] = [];
 
+/** A request as CI would write it, its answer checked against the document and kept for the secret check. */
 async function call(
   method: string,
   path: string,
   options: { token?: string; body?: string; contentType?: string } = {},
 ) {
-  const headers: Record<string, string> = { "content-type": options.contentType ?? "application/json" };
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const response = await handleRest(
-    new Request(`http://localhost/api/v1${path}`, { method, headers, body: options.body }),
-    path.split("?")[0]!,
-  );
-  const text = await response.text();
-  responses.push(text);
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  const answer = await raw(method, path, {
+    token: options.token,
+    body: options.body,
+    headers: { "content-type": options.contentType ?? "application/json" },
+  });
+  responses.push(JSON.stringify(answer.body));
+  return answer;
 }
 
 const yamlDag = `# deployed from git
@@ -167,10 +168,10 @@ describe("POST /dags/validate", () => {
 
 describe("reading DAGs", () => {
   it("GET /dags lists them with version, tags, paused and schedule", async () => {
-    const response = await call("GET", "/dags", { token: viewerToken });
-    expect(response.status).toBe(200);
-    expect(response.body.map((d: { dagId: string }) => d.dagId)).toEqual(["json_dag", "nightly"]);
-    expect(response.body[1]).toMatchObject({
+    const page = await unwrap(restClient(viewerToken).GET("/dags"));
+    expect(page.items.map((d) => d.dagId)).toEqual(["json_dag", "nightly"]);
+    expect(page.nextCursor).toBeNull();
+    expect(page.items[1]).toMatchObject({
       dagId: "nightly",
       title: "Nightly export v2",
       currentVersion: 2,
@@ -181,9 +182,10 @@ describe("reading DAGs", () => {
   });
 
   it("GET /dags/{dagId} answers the document and its analysis as plain JSON", async () => {
-    const response = await call("GET", "/dags/nightly", { token: viewerToken });
-    expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({
+    const dag = await unwrap(
+      restClient(viewerToken).GET("/dags/{dagId}", { params: { path: { dagId: "nightly" } } }),
+    );
+    expect(dag).toMatchObject({
       dagId: "nightly",
       version: { number: 2, current: true, authorLabel: "token ci" },
       document: { id: "nightly", title: "Nightly export v2", tasks: [{ id: "export" }, { id: "notify" }] },
@@ -196,10 +198,10 @@ describe("reading DAGs", () => {
   });
 
   it("GET versions, one version, and a diff", async () => {
-    const versions = await call("GET", "/dags/nightly/versions", { token: viewerToken });
-    expect(
-      versions.body.versions.map((v: { number: number; message: string }) => [v.number, v.message]),
-    ).toEqual([
+    const versions = await unwrap(
+      restClient(viewerToken).GET("/dags/{dagId}/versions", { params: { path: { dagId: "nightly" } } }),
+    );
+    expect(versions.items.map((v) => [v.number, v.message])).toEqual([
       [2, ""],
       [1, "first deploy"],
     ]);
@@ -244,10 +246,10 @@ describe("pause, unpause, archive, restore", () => {
       archived: true,
     });
     expect(
-      (await call("GET", "/dags", { token: viewerToken })).body.map((d: { dagId: string }) => d.dagId),
+      (await call("GET", "/dags", { token: viewerToken })).body.items.map((d: { dagId: string }) => d.dagId),
     ).toEqual(["nightly"]);
     const all = await call("GET", "/dags?includeArchived=true", { token: viewerToken });
-    expect(all.body.map((d: { dagId: string }) => d.dagId)).toEqual(["json_dag", "nightly"]);
+    expect(all.body.items.map((d: { dagId: string }) => d.dagId)).toEqual(["json_dag", "nightly"]);
     const refused = await call("PUT", "/dags/json_dag", {
       token: editorToken,
       body: JSON.stringify({ id: "json_dag", tasks: [{ id: "z", operator: "noop" }] }),
@@ -275,7 +277,7 @@ describe("variables, secrets and connections", () => {
       ).body,
     ).toMatchObject({ value: "s3://other", description: "Where exports go" });
     expect((await call("GET", "/variables/bucket", { token: viewerToken })).body.value).toBe("s3://other");
-    expect((await call("GET", "/variables", { token: viewerToken })).body).toHaveLength(1);
+    expect((await unwrap(restClient(viewerToken).GET("/variables"))).items).toHaveLength(1);
     expect((await call("DELETE", "/variables/bucket", { token: viewerToken })).status).toBe(403);
     expect((await call("DELETE", "/variables/bucket", { token: editorToken })).status).toBe(204);
     expect((await call("GET", "/variables/bucket", { token: viewerToken })).status).toBe(404);
@@ -294,7 +296,7 @@ describe("variables, secrets and connections", () => {
         })
       ).status,
     ).toBe(200);
-    expect((await call("GET", "/secrets", { token: viewerToken })).body).toEqual([
+    expect((await call("GET", "/secrets", { token: viewerToken })).body.items).toEqual([
       expect.objectContaining({ name: "TOKEN" }),
     ]);
 
@@ -352,7 +354,7 @@ describe("documents", () => {
       operationId: "dags.push",
       requestBody: {
         content: {
-          "application/json": { schema: { $ref: "/api/v1/schema/dag.json" } },
+          "application/json": { schema: { $ref: "#/components/schemas/DagDocument" } },
           "application/yaml": {},
         },
       },

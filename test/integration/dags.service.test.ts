@@ -83,12 +83,12 @@ describe("pushing", () => {
     });
     expect(again).toMatchObject({ version: 2, unchanged: true, hash: second.hash });
 
-    const { versions } = await owner.api.dags.versions({ workspace: ws, dagId: "etl" });
+    const { items: versions } = await owner.api.dags.versions({ workspace: ws, dagId: "etl" });
     expect(versions.map((v) => [v.number, v.message, v.current])).toEqual([
       [2, "retitle", true],
       [1, "first", false],
     ]);
-    const listed = await owner.api.dags.list({ workspace: ws });
+    const { items: listed } = await owner.api.dags.list({ workspace: ws });
     expect(listed.find((d) => d.dagId === "etl")).toMatchObject({ title: "ETL v2", currentVersion: 2 });
   });
 
@@ -278,8 +278,8 @@ describe("pause and archive", () => {
     await owner.api.dags.push({ workspace: ws, document: pipeline("old_job") });
     const archived = await owner.api.dags.archive({ workspace: ws, dagId: "old_job" });
     expect(archived).toMatchObject({ archived: true, paused: true });
-    expect((await owner.api.dags.list({ workspace: ws })).map((d) => d.dagId)).not.toContain("old_job");
-    const all = await owner.api.dags.list({ workspace: ws, includeArchived: true });
+    expect((await owner.api.dags.list({ workspace: ws })).items.map((d) => d.dagId)).not.toContain("old_job");
+    const { items: all } = await owner.api.dags.list({ workspace: ws, includeArchived: true });
     expect(all.find((d) => d.dagId === "old_job")).toMatchObject({ archived: true });
     expect((await owner.api.dags.get({ workspace: ws, dagId: "old_job" })).archived).toBe(true);
 
@@ -304,7 +304,7 @@ describe("pause and archive", () => {
   });
 
   it("are audited, as are pushes and restores", async () => {
-    const { events } = await owner.api.audit.list({ workspace: ws, limit: 200 });
+    const { items: events } = await owner.api.audit.list({ workspace: ws, limit: 200 });
     const actions = new Set(events.map((e) => `${e.action} ${e.target}`));
     for (const expected of [
       "dag.push etl",
@@ -326,7 +326,7 @@ describe("permissions", () => {
       data: { workspaceId: owner.workspace.id, userId: viewer.user.id, role: "VIEWER" },
     });
     const api = apiAs(viewer.caller);
-    expect((await api.dags.list({ workspace: ws })).length).toBeGreaterThan(0);
+    expect((await api.dags.list({ workspace: ws })).items.length).toBeGreaterThan(0);
     expect((await api.dags.validate({ workspace: ws, document: pipeline("x") })).ok).toBe(true);
     expect(await codeOf(api.dags.push({ workspace: ws, document: pipeline("x") }))).toBe("FORBIDDEN");
     expect(await codeOf(api.dags.restore({ workspace: ws, dagId: "etl", number: 1 }))).toBe("FORBIDDEN");

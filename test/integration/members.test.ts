@@ -11,7 +11,9 @@ async function join(role: "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "OWNER", 
   const invitation = await owner.api.members.invite({ workspace: slug, email: person.email, role });
   const secret = invitation.link.split("/invite/")[1]!;
   await person.api.account.acceptInvitation({ secret });
-  const member = (await owner.api.members.list({ workspace: slug })).find((m) => m.email === person.email)!;
+  const member = (await owner.api.members.list({ workspace: slug })).items.find(
+    (m) => m.email === person.email,
+  )!;
   return { ...person, memberId: member.id };
 }
 
@@ -60,7 +62,7 @@ describe("invitations", () => {
       role: "VIEWER",
     });
     await owner.api.members.revokeInvitation({ workspace: slug, invitationId: invitation.id });
-    expect(await owner.api.members.invitations({ workspace: slug })).toEqual([]);
+    expect((await owner.api.members.invitations({ workspace: slug })).items).toEqual([]);
     expect(
       await codeOf(invitee.api.account.acceptInvitation({ secret: invitation.link.split("/invite/")[1]! })),
     ).toBe("NOT_FOUND");
@@ -74,26 +76,26 @@ describe("roles", () => {
     await owner.api.members.changeRole({ workspace: slug, memberId: viewer.memberId, role: "ADMIN" });
     expect(await codeOf(viewer.api.members.invitations({ workspace: slug }))).toBe("OK");
     const events = await owner.api.audit.list({ workspace: slug, limit: 50 });
-    expect(events.events.map((e) => e.action)).toContain("member.role_change");
+    expect(events.items.map((e) => e.action)).toContain("member.role_change");
   });
 
   it("keep the last owner: not removable, not demotable", async () => {
-    const self = (await owner.api.members.list({ workspace: slug }))[0]!;
+    const self = (await owner.api.members.list({ workspace: slug })).items[0]!;
     expect(
       await codeOf(owner.api.members.changeRole({ workspace: slug, memberId: self.id, role: "ADMIN" })),
     ).toBe("CONFLICT");
     expect(await codeOf(owner.api.members.remove({ workspace: slug, memberId: self.id }))).toBe("CONFLICT");
     const second = await join("OWNER", "coowner");
     await owner.api.members.changeRole({ workspace: slug, memberId: self.id, role: "ADMIN" });
-    expect((await second.api.members.list({ workspace: slug })).find((m) => m.id === self.id)?.role).toBe(
-      "ADMIN",
-    );
+    expect(
+      (await second.api.members.list({ workspace: slug })).items.find((m) => m.id === self.id)?.role,
+    ).toBe("ADMIN");
   });
 
   it("let admins manage everyone but owners", async () => {
     const admin = await join("ADMIN");
     const editor = await join("EDITOR");
-    const self = (await owner.api.members.list({ workspace: slug }))[0]!;
+    const self = (await owner.api.members.list({ workspace: slug })).items[0]!;
     expect(
       await codeOf(
         admin.api.members.changeRole({ workspace: slug, memberId: editor.memberId, role: "OPERATOR" }),

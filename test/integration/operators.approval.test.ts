@@ -7,7 +7,6 @@ import { createConnection } from "@/server/config/connections";
 import { db } from "@/server/db/client";
 import { requeue } from "@/server/engine/complete";
 import { triggerRun } from "@/server/engine/runs";
-import { handleRest } from "@/server/rest/handler";
 import { generateKey } from "@/server/secrets/crypto";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import type { Role } from "@/server/tenancy/roles";
@@ -23,6 +22,7 @@ import {
 import { codeOf, createUser } from "../support/factories";
 import { sendJson, startTestServer, type TestServer } from "../support/http-server";
 import { instance } from "../support/operators";
+import { raw } from "../support/rest";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink";
 
 process.env.BATON_HTTP_ALLOW = "127.0.0.1/32";
@@ -95,7 +95,7 @@ describe("approval through the API", () => {
     const viewer = await member("VIEWER");
     const operator = await member("OPERATOR");
 
-    const pending = await viewer.api.approvals.pending({ workspace: owner.workspace.slug });
+    const { items: pending } = await viewer.api.approvals.pending({ workspace: owner.workspace.slug });
     expect(pending).toEqual([
       expect.objectContaining({
         runId,
@@ -126,7 +126,7 @@ describe("approval through the API", () => {
     const output = instance(run, "approve").output as { outcome: string; decisions: { label: string }[] };
     expect(output.outcome).toBe("approved");
     expect(output.decisions.map((d) => d.label)).toEqual([operator.email, owner.email]);
-    expect(await viewer.api.approvals.pending({ workspace: owner.workspace.slug })).toEqual([]);
+    expect((await viewer.api.approvals.pending({ workspace: owner.workspace.slug })).items).toEqual([]);
   });
 
   it("refuses members below minRole, and one rejection through REST fails the task", async () => {
@@ -147,16 +147,12 @@ describe("approval through the API", () => {
       ),
       { name: "ci", role: "ADMIN" },
     );
-    const response = await handleRest(
-      new Request(`http://localhost/api/v1/runs/${runId}/tasks/approve/reject`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ comment: "not today" }),
-      }),
-      `/runs/${runId}/tasks/approve/reject`,
-    );
+    const response = await raw("POST", `/runs/${runId}/tasks/approve/reject`, {
+      token,
+      body: JSON.stringify({ comment: "not today" }),
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ decision: "reject", outcome: "rejected" });
+    expect(response.body).toMatchObject({ decision: "reject", outcome: "rejected" });
     const run = await waitForRun(runId);
     expect(statesOf(run)).toEqual({ approve: "failed", publish: "upstream_failed" });
     expect(instance(run, "approve").error).toBe("Rejected by token ci: not today");

@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
-import { handleRest } from "@/server/rest/handler";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { startTestWorker, stopTestWorker, storeDag, waitForRun } from "../support/engine";
 import { codeOf, createUser } from "../support/factories";
+import { jsonCaller } from "../support/rest";
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;
@@ -52,7 +52,7 @@ describe("managing pools", () => {
     const admin = await join("ADMIN");
 
     const listed = await viewer.api.pools.list({ workspace });
-    expect(listed.pools).toEqual([created]);
+    expect(listed.items).toEqual([created]);
     expect(listed.quota).toEqual({ maxPools: 10, maxPoolSlots: 64 });
     for (const user of [viewer, editor]) {
       expect(await codeOf(user.api.pools.create({ workspace, name: "mine", slots: 1 }))).toBe("FORBIDDEN");
@@ -71,7 +71,7 @@ describe("managing pools", () => {
       description: "",
     });
     await admin.api.pools.delete({ workspace, name: "warehouse" });
-    expect((await owner.api.pools.list({ workspace })).pools).toEqual([]);
+    expect((await owner.api.pools.list({ workspace })).items).toEqual([]);
     const actions = await db.auditEvent.findMany({
       where: { workspaceId: owner.workspace.id, action: { startsWith: "pool." } },
       select: { action: true },
@@ -104,24 +104,13 @@ describe("managing pools", () => {
 
   it("are reachable over REST", async () => {
     const { token } = await owner.api.tokens.create({ workspace, name: "pools", role: "ADMIN" });
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await handleRest(
-        new Request(`http://localhost/api/v1${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        }),
-        path,
-      );
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    };
+    const call = jsonCaller(token);
     expect(await call("POST", "/pools", { name: "api", slots: 3 })).toMatchObject({
       status: 201,
       body: { name: "api", slots: 3 },
     });
     expect((await call("PATCH", "/pools/api", { slots: 4 })).body).toMatchObject({ slots: 4 });
-    expect((await call("GET", "/pools")).body.pools).toMatchObject([{ name: "api", slots: 4 }]);
+    expect((await call("GET", "/pools")).body.items).toMatchObject([{ name: "api", slots: 4 }]);
     expect((await call("PATCH", "/pools/api", { slots: "many" })).status).toBe(400);
     expect((await call("DELETE", "/pools/api")).status).toBe(204);
   });
@@ -151,7 +140,7 @@ describe("pools and the dispatcher", () => {
     });
     const run = await triggerRun(scope, { dagKey: "narrowed" });
     await expect
-      .poll(async () => (await owner.api.pools.list({ workspace })).pools[0]?.queued, { timeout: 20_000 })
+      .poll(async () => (await owner.api.pools.list({ workspace })).items[0]?.queued, { timeout: 20_000 })
       .toBe(3);
     // The task in a pool without a row ran (no limit of its own).
     await expect
@@ -182,7 +171,7 @@ describe("pools and the dispatcher", () => {
     for (let i = 1; i < attempts.length; i++) {
       expect(attempts[i]!.startedAt.getTime()).toBeGreaterThanOrEqual(attempts[i - 1]!.endedAt!.getTime());
     }
-    expect((await owner.api.pools.list({ workspace })).pools[0]).toMatchObject({ admitted: 0, queued: 0 });
+    expect((await owner.api.pools.list({ workspace })).items[0]).toMatchObject({ admitted: 0, queued: 0 });
   });
 
   it("lists pool names in use without a pool, and runs a deleted pool's waiting tasks without a limit", async () => {
@@ -192,7 +181,7 @@ describe("pools and the dispatcher", () => {
     await expect
       .poll(
         async () =>
-          (await owner.api.pools.list({ workspace })).pools.find((p) => p.name === "closed")?.queued,
+          (await owner.api.pools.list({ workspace })).items.find((p) => p.name === "closed")?.queued,
         {
           timeout: 20_000,
         },
@@ -213,7 +202,7 @@ describe("pools and the dispatcher", () => {
     const gated = await triggerRun(scope, { dagKey: "behind_gate" });
     await expect
       .poll(
-        async () => (await owner.api.pools.list({ workspace })).pools.find((p) => p.name === "gate")?.queued,
+        async () => (await owner.api.pools.list({ workspace })).items.find((p) => p.name === "gate")?.queued,
         { timeout: 20_000 },
       )
       .toBe(1);

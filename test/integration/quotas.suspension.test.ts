@@ -166,8 +166,7 @@ describe("a suspended workspace", () => {
     const refused = await deliver(hook.id, hook.secret);
     expect(refused).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
     expect(refused.body.error.message).toMatch(message);
-    const [logged] = (await owner.api.webhooks.deliveries({ workspace: slug, webhookId: hook.id }))
-      .deliveries;
+    const [logged] = (await owner.api.webhooks.deliveries({ workspace: slug, webhookId: hook.id })).items;
     expect(logged).toMatchObject({
       statusCode: 403,
       result: "suspended",

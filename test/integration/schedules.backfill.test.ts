@@ -9,12 +9,12 @@ import { pushDag, setPaused } from "@/server/dags/service";
 import { db } from "@/server/db/client";
 import { sql } from "@/server/engine/sql";
 import { enqueue } from "@/server/jobs/catalog";
-import { handleRest } from "@/server/rest/handler";
 import { cancelBackfill, createBackfill, getBackfill } from "@/server/schedules/backfill";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
 import { startTestWorker, stopTestWorker } from "../support/engine";
 import { createUser } from "../support/factories";
+import { jsonCaller } from "../support/rest";
 
 let owner: Awaited<ReturnType<typeof createUser>>;
 let scope: WorkspaceScope;
@@ -176,17 +176,7 @@ describe("backfill", () => {
 
   it("works over REST: create (201), progress, cancel", async () => {
     await dailyDag("rest_report", { maxActiveRuns: 1 }, 1000);
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await handleRest(
-        new Request(`http://localhost/api/v1${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        }),
-        path.split("?")[0]!,
-      );
-      return { status: response.status, body: await response.json() };
-    };
+    const call = jsonCaller(token);
     const created = await call("POST", "/dags/rest_report/backfills", {
       from: "2025-03-01",
       to: "2025-03-05",
@@ -194,7 +184,7 @@ describe("backfill", () => {
     expect(created).toMatchObject({ status: 201, body: { total: 5, state: "running" } });
     const progress = await call("GET", `/backfills/${created.body.id}`);
     expect(progress).toMatchObject({ status: 200, body: { id: created.body.id, total: 5 } });
-    expect((await call("GET", "/backfills?dagId=rest_report")).body).toHaveLength(1);
+    expect((await call("GET", "/backfills?dagId=rest_report")).body.items).toHaveLength(1);
     const cancelled = await call("POST", `/backfills/${created.body.id}/cancel`);
     expect(cancelled).toMatchObject({ status: 200, body: { state: "cancelled" } });
     expect(

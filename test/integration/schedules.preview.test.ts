@@ -3,10 +3,10 @@ import { Readable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "@/server/cli/main";
 import { pushDag } from "@/server/dags/service";
-import { handleRest } from "@/server/rest/handler";
 import { openWorkspace } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
 import { createUser } from "../support/factories";
+import { raw } from "../support/rest";
 
 let owner: Awaited<ReturnType<typeof createUser>>;
 let token: string;
@@ -74,14 +74,8 @@ describe("schedule preview", () => {
 
   it("over REST", async () => {
     const path = "/dags/paris_morning/schedule/preview";
-    const response = await handleRest(
-      new Request(`http://localhost/api/v1${path}?count=2`, {
-        headers: { authorization: `Bearer ${token}` },
-      }),
-      path,
-    );
-    expect(response.status).toBe(200);
-    const body = await response.json();
+    const { status, body } = await raw("GET", `${path}?count=2`, { token });
+    expect(status).toBe(200);
     expect(body.runs).toHaveLength(2);
     expect(body.runs[0].runAt).toBe("2030-03-31T01:30:00.000Z");
   });

@@ -276,7 +276,7 @@ describe("schedules near clock changes, and a schedule that cannot be computed",
     expect(shown.nextRunAt).toBeNull();
     expect(shown.scheduleError).toMatch(/^The schedule stopped: .*Mars\/Olympus/);
     const listed = await owner.api.dags.list({ workspace: owner.workspace.slug });
-    expect(listed.find((d: { dagId: string }) => d.dagId === "far_away")?.scheduleError).toBe(
+    expect(listed.items.find((d: { dagId: string }) => d.dagId === "far_away")?.scheduleError).toBe(
       shown.scheduleError,
     );
     const audit = await db.auditEvent.findMany({

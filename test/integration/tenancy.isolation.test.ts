@@ -21,6 +21,7 @@ import { createDagTrigger } from "@/server/triggers/dag-triggers";
 import { createWebhook } from "@/server/webhooks/endpoints";
 import { receiveWebhook } from "@/server/webhooks/receive";
 import { apiAs, codeOf, createUser } from "../support/factories";
+import { raw } from "../support/rest";
 
 type Ids = {
   workspace: string;
@@ -512,7 +513,6 @@ describe("REST: a token reaches only its own workspace", () => {
     const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
     if (params.length === 0) continue;
     it(`${route.method} ${route.path} with B's ids`, async () => {
-      const { handleRest } = await import("@/server/rest/handler");
       const before = await snapshot(b.workspace.id);
       const path = route.path.replace(/\{(\w+)\}/g, (_, p: string) => restParam(route, p, idsB));
       const creates = createsByName.has(route.procedure);
@@ -526,14 +526,10 @@ describe("REST: a token reaches only its own workspace", () => {
           ? `${path}?${new URLSearchParams(query.map(([k, v]) => [k, String(v)]))}`
           : path;
       const body = creates ? dagDocument(idsB.dagId) : { role: "VIEWER", ...input };
-      const response = await handleRest(
-        new Request(`http://localhost/api/v1${url}`, {
-          method: route.method,
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: route.method === "GET" || route.method === "DELETE" ? undefined : JSON.stringify(body),
-        }),
-        path,
-      );
+      const response = await raw(route.method, url, {
+        token,
+        body: route.method === "GET" || route.method === "DELETE" ? undefined : JSON.stringify(body),
+      });
       expect(response.status).toBe(creates ? 201 : 404);
       expect(await snapshot(b.workspace.id)).toEqual(before);
       await forgetNamesOf(idsB, a.workspace.id);

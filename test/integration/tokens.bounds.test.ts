@@ -3,28 +3,20 @@
 // creator's membership, expires (90 days unless chosen), and shows when and where it was last used.
 import { beforeEach, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
-import { handleRest } from "@/server/rest/handler";
 import { createUser } from "../support/factories";
+import { raw } from "../support/rest";
 
 type User = Awaited<ReturnType<typeof createUser>>;
 let owner: User;
 let ownerToken: string;
 
-async function call(method: string, path: string, token: string, body?: unknown, peer = "192.0.2.10") {
-  const response = await handleRest(
-    new Request(`http://localhost/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-        "x-baton-peer-address": peer,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    path.split("?")[0]!,
-  );
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+/** A REST call from `peer` (the address the web process stamps), checked against the OpenAPI document. */
+function call(method: string, path: string, token: string, body?: unknown, peer = "192.0.2.10") {
+  return raw(method, path, {
+    token,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { "x-baton-peer-address": peer },
+  });
 }
 
 async function join(role: "ADMIN" | "VIEWER") {
@@ -35,7 +27,7 @@ async function join(role: "ADMIN" | "VIEWER") {
     role,
   });
   await person.api.account.acceptInvitation({ secret: invitation.link.split("/invite/")[1]! });
-  const member = (await owner.api.members.list({ workspace: owner.workspace.slug })).find(
+  const member = (await owner.api.members.list({ workspace: owner.workspace.slug })).items.find(
     (m) => m.email === person.email,
   )!;
   return { ...person, memberId: member.id };
@@ -58,7 +50,7 @@ describe("a token and its creator", () => {
     const minted = await call("POST", "/tokens", token, { name: "minted", role: "EDITOR" });
     expect(minted.status).toBe(201);
     expect(
-      (await owner.api.members.list({ workspace: owner.workspace.slug })).find(
+      (await owner.api.members.list({ workspace: owner.workspace.slug })).items.find(
         (m) => m.email === admin.email,
       ),
     ).toMatchObject({ activeTokens: 2 });
@@ -104,7 +96,7 @@ describe("a token and its creator", () => {
     expect(me.body.role).toBe("VIEWER");
     expect((await call("GET", "/tokens", token)).status).toBe(403);
     expect((await call("POST", "/tokens", token, { name: "x", role: "VIEWER" })).status).toBe(403);
-    const listed = (await owner.api.tokens.list({ workspace: owner.workspace.slug })).find(
+    const listed = (await owner.api.tokens.list({ workspace: owner.workspace.slug })).items.find(
       (t) => t.name === "ci",
     );
     expect(listed).toMatchObject({
@@ -151,7 +143,7 @@ describe("expiry and last use", () => {
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
     expect((await call("GET", "/workspace", byDefault.token)).status).toBe(401);
-    const listed = (await owner.api.tokens.list({ workspace })).find((t) => t.id === byDefault.id);
+    const listed = (await owner.api.tokens.list({ workspace })).items.find((t) => t.id === byDefault.id);
     expect(listed).toMatchObject({ expired: true });
   });
 
@@ -160,13 +152,13 @@ describe("expiry and last use", () => {
     const created = await owner.api.tokens.create({ workspace, name: "probe", role: "VIEWER" });
     expect((await call("GET", "/workspace", created.token, undefined, "198.51.100.23")).status).toBe(200);
     const listed = await call("GET", "/tokens", ownerToken);
-    expect(listed.body.find((t: { id: string }) => t.id === created.id)).toMatchObject({
+    expect(listed.body.items.find((t: { id: string }) => t.id === created.id)).toMatchObject({
       lastUsedIp: "198.51.100.23",
       lastUsedAt: expect.any(String),
     });
     // A new address is recorded at once, whatever the time since the last use.
     await call("GET", "/workspace", created.token, undefined, "198.51.100.24");
-    const ui = (await owner.api.tokens.list({ workspace })).find((t) => t.id === created.id);
+    const ui = (await owner.api.tokens.list({ workspace })).items.find((t) => t.id === created.id);
     expect(ui?.lastUsedIp).toBe("198.51.100.24");
   });
 });

@@ -7,13 +7,13 @@ import { pushDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
 import { transaction } from "@/server/engine/sql";
-import { handleRest } from "@/server/rest/handler";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
 import { createDagTrigger, fireDagTriggers, updateDagTrigger } from "@/server/triggers/dag-triggers";
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { createUser } from "../support/factories";
+import { jsonCaller } from "../support/rest";
 
 let owner: Awaited<ReturnType<typeof createUser>>;
 let scope: WorkspaceScope;
@@ -210,18 +210,7 @@ describe("a DAG run on another DAG's outcome", () => {
 
   it("is managed over REST", async () => {
     const token = (await createToken(scope, { name: "ops", role: "EDITOR" })).token;
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await handleRest(
-        new Request(`http://localhost/api/v1${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        }),
-        path,
-      );
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    };
+    const call = jsonCaller(token);
     await push({ id: "archive_copy", tasks: [{ id: "t", operator: "noop" }] });
     const created = await call("POST", "/dags/archive_copy/triggers", {
       upstreamDagId: "report",
@@ -232,7 +221,7 @@ describe("a DAG run on another DAG's outcome", () => {
       body: { upstreamDagId: "report", on: ["success", "failed"] },
     });
     const listed = await call("GET", "/dags/report/triggers");
-    expect(listed.body.map((t: { dagId: string }) => t.dagId)).toEqual(
+    expect(listed.body.items.map((t: { dagId: string }) => t.dagId)).toEqual(
       expect.arrayContaining(["report", "archive_copy"]),
     );
     const id = created.body.id as string;

@@ -14,6 +14,7 @@ import { alertableQuotas, HISTORY_DAYS } from "@/server/usage/report";
 import { takeDelivery } from "@/server/webhooks/limits";
 import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
 import { apiAs, codeOf, createUser } from "../support/factories";
+import { jsonCaller } from "../support/rest";
 import { type SmtpSink, startSmtpSink } from "../support/smtp-sink";
 
 type Person = Awaited<ReturnType<typeof createUser>>;
@@ -314,17 +315,8 @@ describe("quota alerts", () => {
     expect(await tokenCaller.usage.summary({ workspace })).toMatchObject({ plan: { key: "free" } });
 
     // The REST spelling, with a Viewer token.
-    const { handleRest } = await import("@/server/rest/handler");
     const viewerToken = await createToken(scope, { name: "dashboard", role: "VIEWER" });
-    const get = async (path: string) => {
-      const response = await handleRest(
-        new Request(`http://localhost/api/v1${path}`, {
-          headers: { authorization: `Bearer ${viewerToken.token}` },
-        }),
-        path,
-      );
-      return { status: response.status, body: await response.json() };
-    };
+    const get = (path: string) => jsonCaller(viewerToken.token)("GET", path);
     const summary = await get("/usage");
     expect(summary.status).toBe(200);
     expect(summary.body.quotas.find((q: { key: string }) => q.key === "maxTaskRunsPerMonth")).toMatchObject({

@@ -8,7 +8,6 @@ import { runCli } from "@/server/cli/main";
 import type { DagDocument } from "@/server/dags/definition";
 import { archiveDag, pushDag, unarchiveDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
-import { handleRest } from "@/server/rest/handler";
 import { generateKey } from "@/server/secrets/crypto";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
@@ -16,6 +15,7 @@ import { reencryptWebhookSecrets } from "@/server/webhooks/endpoints";
 import { githubSignature, signBody } from "@/server/webhooks/signature";
 import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { createUser } from "../support/factories";
+import { jsonCaller } from "../support/rest";
 
 let owner: Awaited<ReturnType<typeof createUser>>;
 let scope: WorkspaceScope;
@@ -82,7 +82,7 @@ const signed = (hook: Hook, body: string, at = Math.floor(Date.now() / 1000)) =>
 });
 
 async function deliveries(hookId: string) {
-  return (await owner.api.webhooks.deliveries({ workspace: ws, webhookId: hookId })).deliveries;
+  return (await owner.api.webhooks.deliveries({ workspace: ws, webhookId: hookId })).items;
 }
 
 describe("authentication", () => {
@@ -412,25 +412,14 @@ describe("delivery log, replay and rotation", () => {
     await expect(
       viewer.api.webhooks.create({ workspace: ws, dagId: "deploy", name: "nope" }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
-    expect(await viewer.api.webhooks.list({ workspace: ws })).not.toHaveLength(0);
+    expect((await viewer.api.webhooks.list({ workspace: ws })).items).not.toHaveLength(0);
   });
 });
 
 describe("REST and CLI", () => {
   it("manages endpoints over REST", async () => {
     const token = (await createToken(scope, { name: "ops", role: "EDITOR" })).token;
-    const call = async (method: string, path: string, body?: unknown) => {
-      const response = await handleRest(
-        new Request(`http://localhost/api/v1${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        }),
-        path.split("?")[0]!,
-      );
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    };
+    const call = jsonCaller(token);
     const created = await call("POST", "/dags/deploy/webhooks", {
       name: "rest",
       authMode: "token",
@@ -439,7 +428,7 @@ describe("REST and CLI", () => {
     expect(created).toMatchObject({ status: 201, body: { name: "rest", dagId: "deploy" } });
     const id = created.body.id as string;
     const listed = await call("GET", "/webhooks?dagId=deploy");
-    expect(listed.body.map((h: { id: string }) => h.id)).toContain(id);
+    expect(listed.body.items.map((h: { id: string }) => h.id)).toContain(id);
     expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
     expect((await call("PATCH", `/webhooks/${id}`, { mode: "sync", waitSeconds: 5 })).body).toMatchObject({
       mode: "sync",
@@ -449,7 +438,7 @@ describe("REST and CLI", () => {
     const sent = await deliver(id, json({ ref: "rest" }), { "x-baton-token": rotated.body.secret });
     expect(sent.status).toBeLessThan(300);
     const log = await call("GET", `/webhooks/${id}/deliveries`);
-    const deliveryId = log.body.deliveries[0].id as string;
+    const deliveryId = log.body.items[0].id as string;
     expect(
       (await call("GET", `/webhooks/${id}/deliveries/${deliveryId}`)).body.headers["x-baton-token"],
     ).toBe("[redacted]");

@@ -13,13 +13,20 @@ import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 
+const SHOWN_DAGS = 12;
+
 export default function OverviewPage() {
   const workspace = useWorkspace();
   const trpc = useTRPC();
-  const dags = useQuery(trpc.dags.list.queryOptions({ workspace: workspace.slug }));
+  const dags = useQuery({
+    ...trpc.dags.list.queryOptions({ workspace: workspace.slug, limit: SHOWN_DAGS }),
+    select: (page) => page.items,
+  });
   const runs = useQuery({
     ...trpc.runs.list.queryOptions({ workspace: workspace.slug, limit: 10 }),
-    refetchInterval: (query) => (query.state.data?.some((run) => !isRunFinished(run.state)) ? 3000 : 30_000),
+    select: (page) => page.items,
+    refetchInterval: (query) =>
+      query.state.data?.items.some((run) => !isRunFinished(run.state)) ? 3000 : 30_000,
   });
   const base = `/w/${workspace.slug}`;
   return (
@@ -39,7 +46,7 @@ export default function OverviewPage() {
           </h2>
           {!!dags.data?.length && (
             <Link href={`${base}/dags`} className={`text-sm ${link}`}>
-              All {dags.data.length} DAGs
+              All DAGs
             </Link>
           )}
         </div>
@@ -60,7 +67,7 @@ export default function OverviewPage() {
               </EmptyState>
             ) : (
               <ul className="flex flex-wrap gap-2">
-                {list.slice(0, 12).map((dag) => (
+                {list.map((dag) => (
                   <li key={dag.dagId}>
                     <Link
                       href={`${base}/dags/${dag.dagId}`}

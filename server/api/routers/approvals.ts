@@ -2,14 +2,17 @@
 // task's minimum role). Signed links decide without a session: app/api/approvals/[token].
 import { z } from "zod";
 import { decide, pendingApprovals } from "@/server/approvals/service";
+import { pageInput } from "@/server/pagination";
 import { uuid } from "@/server/validation";
+import { approvalDecided, pendingApprovalPage } from "../schemas/operations";
 import { router, workspaceProcedure } from "../trpc";
 
 const taskId = z.string().min(1).max(63);
 
 export const approvalsRouter = router({
   pending: workspaceProcedure("workspace:read")
-    .input(z.object({ runId: uuid.optional() }))
+    .input(z.object({ runId: uuid.optional(), ...pageInput }))
+    .output(pendingApprovalPage)
     .query(({ ctx, input }) => pendingApprovals(ctx.scope, input)),
   decide: workspaceProcedure("runs:operate")
     .input(
@@ -21,5 +24,6 @@ export const approvalsRouter = router({
         comment: z.string().max(2000).optional(),
       }),
     )
+    .output(approvalDecided)
     .mutation(({ ctx, input }) => decide(ctx.scope, input)),
 });

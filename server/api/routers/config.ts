@@ -30,6 +30,16 @@ import {
   variableKey,
   variableValue,
 } from "@/server/config/variables";
+import { pageInput } from "@/server/pagination";
+import { nothing } from "../schemas/common";
+import {
+  connectionPage,
+  connectionSchema,
+  secretPage,
+  secretSchema,
+  variablePage,
+  variableSchema,
+} from "../schemas/config";
 import { router, workspaceProcedure } from "../trpc";
 
 const value = variableValue as unknown as z.ZodType<Prisma.InputJsonValue>;
@@ -37,27 +47,38 @@ const value = variableValue as unknown as z.ZodType<Prisma.InputJsonValue>;
 const fields = z.record(z.string(), z.unknown());
 
 export const variablesRouter = router({
-  list: workspaceProcedure("config:read").query(({ ctx }) => listVariables(ctx.scope)),
+  list: workspaceProcedure("config:read")
+    .input(z.object(pageInput))
+    .output(variablePage)
+    .query(({ ctx, input }) => listVariables(ctx.scope, input)),
   get: workspaceProcedure("config:read")
     .input(z.object({ key: variableKey }))
+    .output(variableSchema)
     .query(({ ctx, input }) => getVariable(ctx.scope, input.key)),
   create: workspaceProcedure("config:write")
     .input(z.object({ key: variableKey, value, description: variableDescription.optional() }))
+    .output(variableSchema)
     .mutation(({ ctx, input }) => createVariable(ctx.scope, input)),
   update: workspaceProcedure("config:write")
     .input(
       z.object({ key: variableKey, value: value.optional(), description: variableDescription.optional() }),
     )
+    .output(variableSchema)
     .mutation(({ ctx, input }) => updateVariable(ctx.scope, input)),
   delete: workspaceProcedure("config:write")
     .input(z.object({ key: variableKey }))
+    .output(nothing)
     .mutation(({ ctx, input }) => deleteVariable(ctx.scope, input.key)),
 });
 
 export const secretsRouter = router({
-  list: workspaceProcedure("config:read").query(({ ctx }) => listSecrets(ctx.scope)),
+  list: workspaceProcedure("config:read")
+    .input(z.object(pageInput))
+    .output(secretPage)
+    .query(({ ctx, input }) => listSecrets(ctx.scope, input)),
   create: workspaceProcedure("config:write")
     .input(z.object({ name: secretName, value: secretValue, description: variableDescription.optional() }))
+    .output(secretSchema)
     .mutation(({ ctx, input }) => createSecret(ctx.scope, input)),
   update: workspaceProcedure("config:write")
     .input(
@@ -67,18 +88,22 @@ export const secretsRouter = router({
         description: variableDescription.optional(),
       }),
     )
+    .output(secretSchema)
     .mutation(({ ctx, input }) => updateSecret(ctx.scope, input)),
   delete: workspaceProcedure("config:write")
     .input(z.object({ name: secretName }))
+    .output(nothing)
     .mutation(({ ctx, input }) => deleteSecret(ctx.scope, input.name)),
 });
 
 export const connectionsRouter = router({
   list: workspaceProcedure("config:read")
-    .input(z.object({ type: z.enum(connectionTypes).optional() }))
+    .input(z.object({ type: z.enum(connectionTypes).optional(), ...pageInput }))
+    .output(connectionPage)
     .query(({ ctx, input }) => listConnections(ctx.scope, input)),
   get: workspaceProcedure("config:read")
     .input(z.object({ name: connectionName }))
+    .output(connectionSchema)
     .query(({ ctx, input }) => getConnection(ctx.scope, input.name)),
   create: workspaceProcedure("config:write")
     .input(
@@ -89,6 +114,7 @@ export const connectionsRouter = router({
         description: connectionDescription.optional(),
       }),
     )
+    .output(connectionSchema)
     .mutation(({ ctx, input }) => createConnection(ctx.scope, input)),
   update: workspaceProcedure("config:write")
     .input(
@@ -98,8 +124,10 @@ export const connectionsRouter = router({
         description: connectionDescription.optional(),
       }),
     )
+    .output(connectionSchema)
     .mutation(({ ctx, input }) => updateConnection(ctx.scope, input)),
   delete: workspaceProcedure("config:write")
     .input(z.object({ name: connectionName }))
+    .output(nothing)
     .mutation(({ ctx, input }) => deleteConnection(ctx.scope, input.name)),
 });

@@ -16,6 +16,19 @@ import {
   setPaused,
   unarchiveDag,
 } from "@/server/dags/service";
+import { pageInput } from "@/server/pagination";
+import {
+  dagDetail,
+  dagDiff,
+  dagPage,
+  dagSchema,
+  dagVersionDetail,
+  dagVersionPage,
+  pushResult,
+  restoreResult,
+  validation,
+  versionAnalysis,
+} from "../schemas/dags";
 import { router, workspaceProcedure } from "../trpc";
 
 const dagId = z.string().regex(dagIdPattern, "Not a DAG id (a-z, 0-9, _ and -, starting with a letter)");
@@ -31,45 +44,53 @@ const format = z.enum(["json", "yaml"]).optional();
 
 export const dagsRouter = router({
   list: workspaceProcedure("workspace:read")
-    .input(z.object({ includeArchived: flag.default(false), tag: z.string().max(50).optional() }))
+    .input(
+      z.object({ includeArchived: flag.default(false), tag: z.string().max(50).optional(), ...pageInput }),
+    )
+    .output(dagPage)
     .query(({ ctx, input }) => listDags(ctx.scope, input)),
   get: workspaceProcedure("workspace:read")
     .input(z.object({ dagId }))
+    .output(dagDetail)
     .query(({ ctx, input }) => getDag(ctx.scope, input.dagId)),
   push: workspaceProcedure("dags:write")
     .input(z.object({ document, format, message: message.optional(), dagId: dagId.optional() }))
+    .output(pushResult)
     .mutation(({ ctx, input }) => pushDag(ctx.scope, input)),
   validate: workspaceProcedure("workspace:read")
     .input(z.object({ document, format, dagId: dagId.optional() }))
+    .output(validation)
     .mutation(({ ctx, input }) => checkDocument(ctx.scope, input)),
   versions: workspaceProcedure("workspace:read")
-    .input(
-      z.object({
-        dagId,
-        before: versionNumber.optional(),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-      }),
-    )
+    .input(z.object({ dagId, ...pageInput }))
+    .output(dagVersionPage)
     .query(({ ctx, input }) => listVersions(ctx.scope, input)),
   version: workspaceProcedure("workspace:read")
     .input(z.object({ dagId, number: versionNumber }))
+    .output(dagVersionDetail)
     .query(({ ctx, input }) => getVersion(ctx.scope, input)),
   diff: workspaceProcedure("workspace:read")
     .input(z.object({ dagId, from: versionNumber, to: versionNumber }))
+    .output(dagDiff)
     .query(({ ctx, input }) => diffVersions(ctx.scope, input)),
   restore: workspaceProcedure("dags:write")
     .input(z.object({ dagId, number: versionNumber, message: message.optional() }))
+    .output(restoreResult)
     .mutation(({ ctx, input }) => restoreVersion(ctx.scope, input)),
   setPaused: workspaceProcedure("dags:write")
     .input(z.object({ dagId, paused: z.boolean() }))
+    .output(dagSchema)
     .mutation(({ ctx, input }) => setPaused(ctx.scope, input)),
   archive: workspaceProcedure("dags:write")
     .input(z.object({ dagId }))
+    .output(dagSchema)
     .mutation(({ ctx, input }) => archiveDag(ctx.scope, input.dagId)),
   unarchive: workspaceProcedure("dags:write")
     .input(z.object({ dagId }))
+    .output(dagSchema)
     .mutation(({ ctx, input }) => unarchiveDag(ctx.scope, input.dagId)),
   analysis: workspaceProcedure("workspace:read")
     .input(z.object({ dagId, number: versionNumber.optional() }))
+    .output(versionAnalysis)
     .query(({ ctx, input }) => analyzeDagById(ctx.scope, input)),
 });

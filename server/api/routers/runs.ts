@@ -2,8 +2,11 @@ import { z } from "zod";
 import { cancelRun, clearTasks, markTask, retryFailed } from "@/server/engine/operations";
 import { getRun, listRuns, readLogs } from "@/server/engine/queries";
 import { triggerRun } from "@/server/engine/runs";
+import { pageInput } from "@/server/pagination";
 import { logRetentionDays } from "@/server/retention/purge";
 import { uuid } from "@/server/validation";
+import { nothing } from "../schemas/common";
+import { clearedTasks, runDetail, runPage, runStateSchema, taskLog, triggeredRun } from "../schemas/runs";
 import { router, workspaceProcedure } from "../trpc";
 
 const dagKey = z.string().min(1, "dagId is required").max(63);
@@ -19,6 +22,7 @@ export const runsRouter = router({
         note: z.string().max(2000).optional(),
       }),
     )
+    .output(triggeredRun)
     .mutation(({ ctx, input }) =>
       triggerRun(ctx.scope, {
         dagKey: input.dagId,
@@ -32,14 +36,15 @@ export const runsRouter = router({
     .input(
       z.object({
         dagId: dagKey.optional(),
-        state: z.enum(["queued", "running", "success", "failed", "cancelled"]).optional(),
-        limit: z.number().int().min(1).max(200).default(50),
-        before: z.iso.datetime().optional(),
+        state: runStateSchema.optional(),
+        ...pageInput,
       }),
     )
+    .output(runPage)
     .query(({ ctx, input }) => listRuns(ctx.scope, { ...input, dagKey: input.dagId })),
   get: workspaceProcedure("workspace:read")
     .input(z.object({ runId: uuid }))
+    .output(runDetail)
     .query(async ({ ctx, input }) => {
       const run = await getRun(ctx.scope, input.runId);
       // A run whose logs retention removed (logsPurgedAt): the page says under which retention.
@@ -47,6 +52,7 @@ export const runsRouter = router({
     }),
   cancel: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid }))
+    .output(nothing)
     .mutation(({ ctx, input }) => cancelRun(ctx.scope, input.runId)),
   clear: workspaceProcedure("runs:operate")
     .input(
@@ -58,12 +64,15 @@ export const runsRouter = router({
         latestVersion: z.boolean().default(false),
       }),
     )
+    .output(clearedTasks)
     .mutation(({ ctx, input }) => clearTasks(ctx.scope, input)),
   mark: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid, taskId, state: z.enum(["success", "failed"]) }))
+    .output(nothing)
     .mutation(({ ctx, input }) => markTask(ctx.scope, input)),
   retryFailed: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid }))
+    .output(clearedTasks)
     .mutation(({ ctx, input }) => retryFailed(ctx.scope, input.runId)),
   logs: workspaceProcedure("workspace:read")
     .input(
@@ -75,5 +84,6 @@ export const runsRouter = router({
         afterId: z.string().regex(/^\d+$/).optional(),
       }),
     )
+    .output(taskLog)
     .query(({ ctx, input }) => readLogs(ctx.scope, input)),
 });

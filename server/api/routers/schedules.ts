@@ -2,9 +2,11 @@
 // scheduler job (server/schedules/scheduler.ts); nothing here starts them.
 import { z } from "zod";
 import { dagIdPattern, dagSchema, scheduleSchema } from "@/server/dags/definition";
+import { pageInput } from "@/server/pagination";
 import { cancelBackfill, createBackfill, getBackfill, listBackfills } from "@/server/schedules/backfill";
 import { previewSchedule } from "@/server/schedules/preview";
 import { uuid } from "@/server/validation";
+import { backfillPage, backfillProgress, schedulePreview } from "../schemas/schedules";
 import { router, workspaceProcedure } from "../trpc";
 
 const dagId = z.string().regex(dagIdPattern, "Not a DAG id (a-z, 0-9, _ and -, starting with a letter)");
@@ -29,6 +31,7 @@ export const schedulesRouter = router({
           path: ["dagId"],
         }),
     )
+    .output(schedulePreview)
     .query(({ ctx, input }) => previewSchedule(ctx.scope, input)),
 });
 
@@ -43,14 +46,18 @@ export const backfillsRouter = router({
         note: z.string().max(2000).optional(),
       }),
     )
+    .output(backfillProgress)
     .mutation(({ ctx, input }) => createBackfill(ctx.scope, input)),
   list: workspaceProcedure("workspace:read")
-    .input(z.object({ dagId: dagId.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }))
+    .input(z.object({ dagId: dagId.optional(), ...pageInput }))
+    .output(backfillPage)
     .query(({ ctx, input }) => listBackfills(ctx.scope, input)),
   get: workspaceProcedure("workspace:read")
     .input(z.object({ backfillId: uuid }))
+    .output(backfillProgress)
     .query(({ ctx, input }) => getBackfill(ctx.scope, input.backfillId)),
   cancel: workspaceProcedure("runs:operate")
     .input(z.object({ backfillId: uuid }))
+    .output(backfillProgress)
     .mutation(({ ctx, input }) => cancelBackfill(ctx.scope, input.backfillId)),
 });

@@ -3,6 +3,7 @@
 // the public route app/api/hooks/[endpointId] (server/webhooks/receive.ts).
 import { z } from "zod";
 import { dagIdPattern } from "@/server/dags/definition";
+import { pageInput } from "@/server/pagination";
 import { uuid } from "@/server/validation";
 import {
   createWebhook,
@@ -16,6 +17,15 @@ import {
   updateWebhook,
   webhookSettings,
 } from "@/server/webhooks/endpoints";
+import { nothing } from "../schemas/common";
+import {
+  deliveryDetail,
+  deliveryPage,
+  replayed,
+  webhookPage,
+  webhookSchema,
+  webhookWithSecret,
+} from "../schemas/webhooks";
 import { router, workspaceProcedure } from "../trpc";
 
 const dagId = z.string().regex(dagIdPattern, "Not a DAG id (a-z, 0-9, _ and -, starting with a letter)");
@@ -35,12 +45,15 @@ export const webhooksRouter = router({
         enabled: s.enabled.default(true),
       }),
     )
+    .output(webhookWithSecret)
     .mutation(({ ctx, input }) => createWebhook(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   list: workspaceProcedure("workspace:read")
-    .input(z.object({ dagId: dagId.optional() }))
+    .input(z.object({ dagId: dagId.optional(), ...pageInput }))
+    .output(webhookPage)
     .query(({ ctx, input }) => listWebhooks(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   get: workspaceProcedure("workspace:read")
     .input(z.object({ webhookId: uuid }))
+    .output(webhookSchema)
     .query(({ ctx, input }) => getWebhook(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   update: workspaceProcedure("dags:write")
     .input(
@@ -55,9 +68,11 @@ export const webhooksRouter = router({
         enabled: s.enabled.optional(),
       }),
     )
+    .output(webhookSchema)
     .mutation(({ ctx, input }) => updateWebhook(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   delete: workspaceProcedure("dags:write")
     .input(z.object({ webhookId: uuid }))
+    .output(nothing)
     .mutation(({ ctx, input }) => deleteWebhook(ctx.scope, input.webhookId)),
   rotateSecret: workspaceProcedure("dags:write")
     .input(
@@ -72,20 +87,18 @@ export const webhooksRouter = router({
           .default(0),
       }),
     )
+    .output(webhookWithSecret)
     .mutation(({ ctx, input }) => rotateWebhookSecret(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   deliveries: workspaceProcedure("workspace:read")
-    .input(
-      z.object({
-        webhookId: uuid,
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        before: z.iso.datetime().optional(),
-      }),
-    )
+    .input(z.object({ webhookId: uuid, ...pageInput }))
+    .output(deliveryPage)
     .query(({ ctx, input }) => listDeliveries(ctx.scope, input)),
   delivery: workspaceProcedure("workspace:read")
     .input(z.object({ webhookId: uuid, deliveryId: uuid }))
+    .output(deliveryDetail)
     .query(({ ctx, input }) => getDelivery(ctx.scope, input)),
   replay: workspaceProcedure("runs:operate")
     .input(z.object({ webhookId: uuid, deliveryId: uuid }))
+    .output(replayed)
     .mutation(({ ctx, input }) => replayDelivery(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
 });

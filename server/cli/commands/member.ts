@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { addMember, changeRole, listMembers } from "@/server/members/service";
+import { allItems, MAX_PAGE_SIZE } from "@/server/pagination";
 import { email, role, workspaceSlug } from "@/server/validation";
 import type { Cli } from "../main";
 
@@ -60,7 +61,8 @@ export function registerMemberCommands(program: Command, cli: Cli): void {
     .description("List the members of a workspace")
     .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
     .action(async (options: { workspace: string }, command: Command) => {
-      const members = await listMembers(await cli.workspace(options.workspace));
+      const scope = await cli.workspace(options.workspace);
+      const members = await allItems((cursor) => listMembers(scope, { cursor, limit: MAX_PAGE_SIZE }));
       if (cli.json(command)) return cli.printJson(members);
       cli.printTable(
         members.map((m) => ({ ...m, role: m.role.toLowerCase() })),

@@ -2,6 +2,7 @@
 // stdout, so `TOKEN=$(baton token create …)` captures it; it is shown once and stored hashed.
 import type { Command } from "commander";
 import { z } from "zod";
+import { allItems, MAX_PAGE_SIZE } from "@/server/pagination";
 import { createToken, DEFAULT_TOKEN_DAYS, listTokens, revokeToken } from "@/server/tokens/service";
 import { displayName, role, tokenExpiryDays, uuid, workspaceSlug } from "@/server/validation";
 import type { Cli } from "../main";
@@ -63,7 +64,8 @@ export function registerTokenCommands(program: Command, cli: Cli): void {
     .description("List a workspace's active tokens (never the tokens themselves)")
     .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
     .action(async (options: { workspace: string }, command: Command) => {
-      const tokens = await listTokens(await cli.workspace(options.workspace));
+      const scope = await cli.workspace(options.workspace);
+      const tokens = await allItems((cursor) => listTokens(scope, { cursor, limit: MAX_PAGE_SIZE }));
       if (cli.json(command)) return cli.printJson(tokens);
       cli.printTable(
         tokens.map(({ createdBy: _, ...t }) => ({

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { env } from "@/server/config";
 import { dagIdPattern } from "@/server/dags/definition";
+import { allItems, MAX_PAGE_SIZE } from "@/server/pagination";
 import type { ParamMapping } from "@/server/triggers/mapping";
 import { uuid, workspaceSlug } from "@/server/validation";
 import {
@@ -110,10 +111,10 @@ export function registerWebhookCommands(program: Command, cli: Cli): void {
     .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
     .option("--dag <dagId>", "only this DAG's", cli.parser(dagId))
     .action(async (options: { workspace: string; dag?: string }, command: Command) => {
-      const hooks = await listWebhooks(await cli.workspace(options.workspace), {
-        dagId: options.dag,
-        baseUrl: baseUrl(),
-      });
+      const scope = await cli.workspace(options.workspace);
+      const hooks = await allItems((cursor) =>
+        listWebhooks(scope, { dagId: options.dag, baseUrl: baseUrl(), cursor, limit: MAX_PAGE_SIZE }),
+      );
       if (cli.json(command)) return cli.printJson(hooks);
       cli.printTable(
         hooks.map((h) => ({ ...h, enabled: h.enabled ? "yes" : "no" })),

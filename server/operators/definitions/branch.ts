@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonValue } from "@/server/validation";
 import { NonRetryableError } from "../execution";
 import { defineOperator, taskIdList } from "../types";
 import { runTaskCode } from "./code";
@@ -9,7 +10,7 @@ const branchRule = z
      * A template, usually exactly one `{{ … }}` so that its raw value is compared. Any JSON value
      * once rendered: `{{ params.n }}` renders to the number itself.
      */
-    when: z.json().refine((value) => value !== "", { message: "must not be empty" }),
+    when: jsonValue.refine((value) => value !== "", { message: "must not be empty" }),
     equals: z.unknown().optional(),
     notEquals: z.unknown().optional(),
     in: z.array(z.unknown()).optional(),

@@ -8,9 +8,11 @@ import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
 import { errorMessage } from "@/app/_components/errors";
+import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
+import type { Pages } from "@/app/_lib/pages";
 import type { Permission } from "@/server/tenancy/roles";
 import { RowActions } from "./row-actions";
 
@@ -36,7 +38,8 @@ export function ConfigList<T>({
 }: {
   /** Singular, lower case: "variable". */
   noun: string;
-  items: { data: T[] | undefined; error: unknown };
+  /** The rows: a list read with usePages (then "Load more" shows while there are more), or a plain query's. */
+  items: { data: T[] | undefined; error: unknown } | Pages<T>;
   /** The row's key (and what screen readers hear with Edit and Delete). */
   nameOf: (item: T) => string;
   columns: ConfigColumn<T>[];
@@ -107,6 +110,7 @@ export function ConfigList<T>({
           )
         }
       </Loaded>
+      {"loadMore" in items && <LoadMore pages={items} noun={`${noun}s`} />}
       {editing && dialog(editing.item, close)}
     </>
   );

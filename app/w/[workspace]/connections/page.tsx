@@ -1,5 +1,5 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import {
   type ConnectionFieldSpec,
@@ -12,6 +12,7 @@ import { CheckboxField, Field, SelectField, TextAreaField } from "@/app/_compone
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { ConfigList } from "../_config/config-list";
 import { FormDialog } from "../_config/form-dialog";
@@ -56,7 +57,9 @@ function ConnectionList() {
   const workspace = useWorkspace();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const connections = useQuery(trpc.connections.list.queryOptions({ workspace: workspace.slug }));
+  const connections = usePages((cursor) =>
+    trpc.connections.list.queryOptions({ workspace: workspace.slug, cursor }),
+  );
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
   const remove = useMutation(trpc.connections.delete.mutationOptions({ onSuccess: refresh }));
   return (

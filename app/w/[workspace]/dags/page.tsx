@@ -1,10 +1,11 @@
 "use client";
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { buttonClass } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Field, SelectField } from "@/app/_components/field";
+import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { useWorkspace } from "@/app/_components/shell";
@@ -12,6 +13,7 @@ import { isRunFinished } from "@/app/_components/state-badge";
 import { link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { PauseSwitch } from "./_components/pause-switch";
 import { RunChips } from "./_components/run-chips";
@@ -43,7 +45,7 @@ export default function DagsPage() {
 function DagList() {
   const workspace = useWorkspace();
   const trpc = useTRPC();
-  const dags = useQuery(trpc.dags.list.queryOptions({ workspace: workspace.slug }));
+  const dags = usePages((cursor) => trpc.dags.list.queryOptions({ workspace: workspace.slug, cursor }));
   const [search, setSearch] = useState("");
   const [tag, setTag] = useState("");
   const list = dags.data ?? [];
@@ -61,8 +63,8 @@ function DagList() {
   const runs = useQueries({
     queries: shown.map((dag) => ({
       ...trpc.runs.list.queryOptions({ workspace: workspace.slug, dagId: dag.dagId, limit: LAST_RUNS }),
-      refetchInterval: (query: { state: { data?: Array<{ state: string }> } }) =>
-        query.state.data?.some((run) => !isRunFinished(run.state)) ? 3000 : 30_000,
+      refetchInterval: (query: { state: { data?: { items: Array<{ state: string }> } } }) =>
+        query.state.data?.items.some((run) => !isRunFinished(run.state)) ? 3000 : 30_000,
     })),
   });
 
@@ -149,7 +151,7 @@ function DagList() {
                       </Cell>
                       <Cell>
                         {runs[i]?.data ? (
-                          <RunChips workspace={workspace.slug} runs={runs[i].data} />
+                          <RunChips workspace={workspace.slug} runs={runs[i].data.items} />
                         ) : (
                           <span className="text-xs text-slate-400">…</span>
                         )}
@@ -162,6 +164,7 @@ function DagList() {
                 </Rows>
               </Table>
             )}
+            <LoadMore pages={dags} noun="DAGs" />
           </>
         )
       }

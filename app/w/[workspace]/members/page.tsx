@@ -1,5 +1,5 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
@@ -7,6 +7,7 @@ import { CopyField } from "@/app/_components/copy-field";
 import { EmptyState } from "@/app/_components/empty-state";
 import { errorMessage } from "@/app/_components/errors";
 import { GrantForm } from "@/app/_components/grant-form";
+import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
 import { RoleBadge, RoleOptions } from "@/app/_components/role-badge";
@@ -14,6 +15,7 @@ import { useWorkspace } from "@/app/_components/shell";
 import { control } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { Role } from "@/server/tenancy/roles";
 
@@ -82,7 +84,7 @@ function MemberList({ manage }: { manage: boolean }) {
   const workspace = useWorkspace();
   const trpc = useTRPC();
   const refresh = useRefresh();
-  const members = useQuery(trpc.members.list.queryOptions({ workspace: workspace.slug }));
+  const members = usePages((cursor) => trpc.members.list.queryOptions({ workspace: workspace.slug, cursor }));
   const [failure, setFailure] = useState<unknown>(null);
   const callbacks = {
     onMutate: () => setFailure(null),
@@ -177,6 +179,7 @@ function MemberList({ manage }: { manage: boolean }) {
           </Table>
         )}
       </Loaded>
+      <LoadMore pages={members} noun="members" />
     </section>
   );
 }
@@ -185,7 +188,9 @@ function PendingInvitations() {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
   const refresh = useRefresh();
-  const invitations = useQuery(trpc.members.invitations.queryOptions({ workspace: slug }));
+  const invitations = usePages((cursor) =>
+    trpc.members.invitations.queryOptions({ workspace: slug, cursor }),
+  );
   const revoke = useMutation(trpc.members.revokeInvitation.mutationOptions({ onSuccess: refresh }));
   return (
     <section aria-labelledby="invitations-heading">
@@ -247,6 +252,7 @@ function PendingInvitations() {
           )
         }
       </Loaded>
+      <LoadMore pages={invitations} noun="invitations" />
     </section>
   );
 }

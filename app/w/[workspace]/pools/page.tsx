@@ -8,6 +8,7 @@ import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { useTRPC } from "@/app/_lib/trpc";
+import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { ConfigList } from "../_config/config-list";
 import { FormDialog } from "../_config/form-dialog";
 
@@ -46,7 +47,8 @@ function PoolList() {
   const queryClient = useQueryClient();
   // Slots in use and queued tasks change as runs go; a light refresh keeps them honest.
   const list = useQuery({
-    ...trpc.pools.list.queryOptions({ workspace: workspace.slug }),
+    // Pools are few (the plan's maxPools): one page holds them.
+    ...trpc.pools.list.queryOptions({ workspace: workspace.slug, limit: MAX_PAGE_SIZE }),
     refetchInterval: 5_000,
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pools.pathKey() });
@@ -56,13 +58,13 @@ function PoolList() {
     <>
       {quota && list.data && (
         <p className="mb-4 text-sm text-slate-600">
-          {list.data.pools.length} of {quota.maxPools} pools allowed by this workspace's plan, each with at
+          {list.data.items.length} of {quota.maxPools} pools allowed by this workspace's plan, each with at
           most {quota.maxPoolSlots} slots.
         </p>
       )}
       <ConfigList<Pool>
         noun="pool"
-        items={{ data: list.data?.pools, error: list.error }}
+        items={{ data: list.data?.items, error: list.error }}
         nameOf={(pool) => pool.name}
         writePermission="workspace:update"
         readerHint="Admins can add some."

@@ -1,10 +1,11 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { ConfigList } from "../_config/config-list";
 import { FormDialog } from "../_config/form-dialog";
@@ -37,7 +38,7 @@ function SecretList() {
   const workspace = useWorkspace();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const secrets = useQuery(trpc.secrets.list.queryOptions({ workspace: workspace.slug }));
+  const secrets = usePages((cursor) => trpc.secrets.list.queryOptions({ workspace: workspace.slug, cursor }));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.secrets.pathKey() });
   const remove = useMutation(trpc.secrets.delete.mutationOptions({ onSuccess: refresh }));
   return (

@@ -1,5 +1,5 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { CopyField } from "@/app/_components/copy-field";
@@ -7,12 +7,14 @@ import { EmptyState } from "@/app/_components/empty-state";
 import { errorMessage, formErrors } from "@/app/_components/errors";
 import { SelectField } from "@/app/_components/field";
 import { GrantForm } from "@/app/_components/grant-form";
+import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
 import { RoleBadge } from "@/app/_components/role-badge";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 
 export default function TokensPage() {
@@ -34,7 +36,7 @@ function Tokens() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
-  const tokens = useQuery(trpc.tokens.list.queryOptions({ workspace: slug }));
+  const tokens = usePages((cursor) => trpc.tokens.list.queryOptions({ workspace: slug, cursor }));
   const create = useMutation(trpc.tokens.create.mutationOptions({ onSuccess: refresh }));
   const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: refresh }));
 
@@ -156,6 +158,7 @@ function Tokens() {
             )
           }
         </Loaded>
+        <LoadMore pages={tokens} noun="tokens" />
       </section>
     </>
   );

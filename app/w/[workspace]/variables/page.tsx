@@ -1,10 +1,11 @@
 "use client";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { formErrors } from "@/app/_components/errors";
 import { Field, TextAreaField } from "@/app/_components/field";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { ConfigList } from "../_config/config-list";
 import { FormDialog } from "../_config/form-dialog";
@@ -49,7 +50,9 @@ function VariableList() {
   const workspace = useWorkspace();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const variables = useQuery(trpc.variables.list.queryOptions({ workspace: workspace.slug }));
+  const variables = usePages((cursor) =>
+    trpc.variables.list.queryOptions({ workspace: workspace.slug, cursor }),
+  );
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.variables.pathKey() });
   const remove = useMutation(trpc.variables.delete.mutationOptions({ onSuccess: refresh }));
   return (

@@ -94,7 +94,7 @@ export function DeliveryLog({ webhookId }: { webhookId: string }) {
 
   return (
     <Loaded query={deliveries} label="deliveries">
-      {({ deliveries: list }) =>
+      {({ items: list }) =>
         list.length === 0 ? (
           <EmptyState title="No deliveries yet">
             Send one with the curl example above, or paste the URL and secret into the sender's webhook
@@ -202,7 +202,7 @@ export function LastDelivery({ webhookId }: { webhookId: string }) {
     ...trpc.webhooks.deliveries.queryOptions({ workspace: slug, webhookId, limit: 1 }),
     refetchInterval: 15_000,
   });
-  const delivery = last.data?.deliveries[0];
+  const delivery = last.data?.items[0];
   if (!last.data) return <span className="text-slate-400">…</span>;
   if (!delivery) return <span className="text-slate-400">Never</span>;
   return (

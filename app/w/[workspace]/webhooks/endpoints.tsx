@@ -22,7 +22,7 @@ import { curlExample } from "./curl-example";
 import { DeliveryLog } from "./deliveries";
 import { authModes, EndpointDialog } from "./endpoint-form";
 
-export type Endpoint = inferRouterOutputs<AppRouter>["webhooks"]["list"][number];
+export type Endpoint = inferRouterOutputs<AppRouter>["webhooks"]["list"]["items"][number];
 
 /** The params of the endpoint's DAG, for sample values in the curl example. */
 function useDagParams(dagId: string) {

@@ -7,12 +7,15 @@ import Link from "next/link";
 import { useState } from "react";
 import { Button, buttonClass } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
+import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { useWorkspace } from "@/app/_components/shell";
 import { link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
+import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { LastDelivery } from "./deliveries";
 import { EndpointDialog } from "./endpoint-form";
 import { type Endpoint, EndpointDetail, RevealedSecret } from "./endpoints";
@@ -20,8 +23,14 @@ import { type Endpoint, EndpointDetail, RevealedSecret } from "./endpoints";
 export default function WebhooksPage() {
   const workspace = useWorkspace();
   const trpc = useTRPC();
-  const endpoints = useQuery(trpc.webhooks.list.queryOptions({ workspace: workspace.slug }));
-  const dags = useQuery(trpc.dags.list.queryOptions({ workspace: workspace.slug }));
+  const endpoints = usePages((cursor) =>
+    trpc.webhooks.list.queryOptions({ workspace: workspace.slug, cursor }),
+  );
+  // The DAGs an endpoint may start, for the dialog's picker.
+  const dags = useQuery({
+    ...trpc.dags.list.queryOptions({ workspace: workspace.slug, limit: MAX_PAGE_SIZE }),
+    select: (page) => page.items,
+  });
   const [creating, setCreating] = useState(false);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [revealed, setRevealed] = useState<{ endpoint: Endpoint; secret: string; rotated: boolean } | null>(
@@ -128,6 +137,7 @@ export default function WebhooksPage() {
           )
         }
       </Loaded>
+      <LoadMore pages={endpoints} noun="endpoints" />
       {selected && (
         <div className="mt-6">
           <EndpointDetail

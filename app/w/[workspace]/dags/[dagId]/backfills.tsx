@@ -184,7 +184,8 @@ export function BackfillList({
   const queryClient = useQueryClient();
   const backfills = useQuery({
     ...trpc.backfills.list.queryOptions({ workspace: workspace.slug, dagId, limit: 20 }),
-    refetchInterval: (query) => (query.state.data?.some((b) => b.state === "running") ? 2000 : 15_000),
+    select: (page) => page.items,
+    refetchInterval: (query) => (query.state.data?.items.some((b) => b.state === "running") ? 2000 : 15_000),
   });
   const cancel = useMutation(
     trpc.backfills.cancel.mutationOptions({

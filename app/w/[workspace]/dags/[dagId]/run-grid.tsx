@@ -72,7 +72,9 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
   const trpc = useTRPC();
   const list = useQuery({
     ...trpc.runs.list.queryOptions({ workspace: slug, dagId, limit: GRID_RUNS }),
-    refetchInterval: (query) => (query.state.data?.some((run) => !isRunFinished(run.state)) ? 2000 : 15_000),
+    select: (page) => page.items,
+    refetchInterval: (query) =>
+      query.state.data?.items.some((run) => !isRunFinished(run.state)) ? 2000 : 15_000,
   });
   const runs = useMemo(() => [...(list.data ?? [])].reverse(), [list.data]);
   const details = useQueries({

@@ -1,16 +1,17 @@
 "use client";
 // The runs of a DAG, newest first, filtered by state.
-import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { EmptyState } from "@/app/_components/empty-state";
 import { SelectField } from "@/app/_components/field";
+import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, runStates, StateBadge, stateLabel } from "@/app/_components/state-badge";
 import { link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { RunState } from "@/server/engine/states";
 
@@ -18,10 +19,11 @@ export function RunList({ dagId }: { dagId: string }) {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
   const [state, setState] = useState<RunState | "">("");
-  const runs = useQuery({
-    ...trpc.runs.list.queryOptions({ workspace: slug, dagId, limit: 50, ...(state ? { state } : {}) }),
-    refetchInterval: (query) => (query.state.data?.some((run) => !isRunFinished(run.state)) ? 2000 : 15_000),
-  });
+  const runs = usePages((cursor) => ({
+    ...trpc.runs.list.queryOptions({ workspace: slug, dagId, cursor, ...(state ? { state } : {}) }),
+    refetchInterval: (query: { state: { data?: { items: { state: string }[] } } }) =>
+      query.state.data?.items.some((run) => !isRunFinished(run.state)) ? 2000 : 15_000,
+  }));
   return (
     <>
       <SelectField
@@ -86,6 +88,7 @@ export function RunList({ dagId }: { dagId: string }) {
           )
         }
       </Loaded>
+      <LoadMore pages={runs} noun="runs" />
     </>
   );
 }

@@ -7,10 +7,12 @@ import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { errorMessage } from "@/app/_components/errors";
 import { SelectField } from "@/app/_components/field";
+import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DagDefinition } from "@/server/dags/definition";
 
@@ -18,7 +20,9 @@ export function Versions({ dagId }: { dagId: string }) {
   const workspace = useWorkspace();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const versions = useQuery(trpc.dags.versions.queryOptions({ workspace: workspace.slug, dagId }));
+  const versions = usePages((cursor) =>
+    trpc.dags.versions.queryOptions({ workspace: workspace.slug, dagId, cursor }),
+  );
   const restore = useMutation(
     trpc.dags.restore.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.dags.pathKey() }),
@@ -27,7 +31,7 @@ export function Versions({ dagId }: { dagId: string }) {
   const canWrite = workspace.can("dags:write");
   return (
     <Loaded query={versions} label="versions">
-      {({ versions: list }) => (
+      {(list) => (
         <div className="space-y-6">
           {restore.error && <Alert tone="error">{errorMessage(restore.error)}</Alert>}
           {restore.data && !restore.data.unchanged && (
@@ -82,6 +86,7 @@ export function Versions({ dagId }: { dagId: string }) {
               ))}
             </Rows>
           </Table>
+          <LoadMore pages={versions} noun="versions" />
           {list.length > 1 && <VersionDiff dagId={dagId} numbers={list.map((v) => v.number)} />}
         </div>
       )}

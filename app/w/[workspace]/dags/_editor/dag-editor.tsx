@@ -18,6 +18,7 @@ import { useUnsavedChangesGuard } from "@/app/_components/use-unsaved-changes";
 import { useTRPC } from "@/app/_lib/trpc";
 import { analyzeDag } from "@/server/dags/analyze";
 import type { OperatorSummary } from "@/server/operators/catalog";
+import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { EditorCanvas, type Selection } from "./canvas";
 import { CodeTab } from "./code-tab";
 import {
@@ -87,10 +88,11 @@ export function DagEditor({
   const { operators } = catalog;
   const operatorsByName = useMemo(() => new Map(operators.map((o) => [o.name, o])), [operators]);
 
-  // Workspace configuration, for the reference pickers.
-  const variables = useQuery(trpc.variables.list.queryOptions({ workspace: slug }));
-  const secrets = useQuery(trpc.secrets.list.queryOptions({ workspace: slug }));
-  const connections = useQuery(trpc.connections.list.queryOptions({ workspace: slug }));
+  // Workspace configuration, for the reference pickers (their first page: names can also be typed).
+  const firstPage = { workspace: slug, limit: MAX_PAGE_SIZE };
+  const variables = useQuery(trpc.variables.list.queryOptions(firstPage));
+  const secrets = useQuery(trpc.secrets.list.queryOptions(firstPage));
+  const connections = useQuery(trpc.connections.list.queryOptions(firstPage));
 
   // ---- Derived: drawing, layout, validation, analysis ----
   const drawn = useMemo(() => drawnTasks(document), [document]);
@@ -260,9 +262,9 @@ export function DagEditor({
 
   const references: References = useMemo(
     () => ({
-      connections: connections.data ?? [],
-      variables: variables.data?.map((v) => v.key) ?? [],
-      secrets: secrets.data?.map((s) => s.name) ?? [],
+      connections: connections.data?.items ?? [],
+      variables: variables.data?.items.map((v) => v.key) ?? [],
+      secrets: secrets.data?.items.map((s) => s.name) ?? [],
       params: Object.keys(asRecord(document.params)),
       upstream: selectedTask ? upstreamOf(document, selectedTask.id) : [],
     }),

@@ -16,7 +16,7 @@ import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/api/root";
 import { type Role, roleRank } from "@/server/tenancy/roles";
 
-export type PendingApproval = inferRouterOutputs<AppRouter>["approvals"]["pending"][number];
+export type PendingApproval = inferRouterOutputs<AppRouter>["approvals"]["pending"]["items"][number];
 
 const label = (approval: PendingApproval) =>
   approval.mapIndex >= 0 ? `${approval.taskId}[${approval.mapIndex}]` : approval.taskId;

@@ -15,6 +15,7 @@ import { link } from "@/app/_components/styles";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DagDefinition } from "@/server/dags/definition";
+import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { ApprovalBanner } from "./approvals";
 import { Gantt, type GanttRow } from "./gantt";
 import { type GraphTask, RunGraph } from "./run-graph";
@@ -128,7 +129,8 @@ function RunView({ icons }: { icons: Record<string, string> }) {
   // for (with the run's pace) only while the run has one.
   const deferred = !finished && instances.some((t) => t.state === "deferred");
   const approvals = useQuery({
-    ...trpc.approvals.pending.queryOptions({ workspace: workspace.slug, runId }),
+    ...trpc.approvals.pending.queryOptions({ workspace: workspace.slug, runId, limit: MAX_PAGE_SIZE }),
+    select: (page) => page.items,
     enabled: deferred,
     refetchInterval: deferred ? POLL_MS : false,
   });
