@@ -182,10 +182,10 @@ describe("secret masking", () => {
     expect(response.status).toBe(202);
     const { runId } = (await response.json()) as { runId: string };
     await waitForRun(runId);
-    const { deliveries } = JSON.parse(await asViewer(`/webhooks/${endpoint.id}/deliveries`)) as {
-      deliveries: { id: string }[];
+    const { items } = JSON.parse(await asViewer(`/webhooks/${endpoint.id}/deliveries`)) as {
+      items: { id: string }[];
     };
-    const delivery = deliveries[0];
+    const delivery = items[0];
     const logged = await asViewer(`/webhooks/${endpoint.id}/deliveries/${delivery!.id}`);
     expect(logged).toContain("sender pasted *** and ***");
     expect(leaks(logged)).toEqual([]);
