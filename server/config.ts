@@ -210,6 +210,18 @@ export const settings = {
     doc: "rows deleted per statement by the retention job (default 500)",
   },
 
+  // The Python sandbox (docs/sandbox.md)
+  BATON_PYTHON_POOL_SIZE: {
+    schema: wholeNumber(2, 0, 64),
+    readBy: ["worker"],
+    doc: "Python interpreters a worker keeps loaded ahead of need, ~60 MB each (default 2; 0: load one per task)",
+  },
+  BATON_PYTHON_MEMORY_MIB: {
+    schema: wholeNumber(128, 16, 2048),
+    readBy: ["worker"],
+    doc: "the most heap a Python task may ask for with `limits.memoryMiB` (default 128)",
+  },
+
   // Web: API and webhooks
   BATON_API_MAX_BODY_BYTES: {
     schema: wholeNumber(1_048_576, 1024),

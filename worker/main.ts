@@ -1,5 +1,5 @@
 // Production entry point of a worker process: `npm run worker` with DATABASE_URL set.
-import { checkConfig } from "@/server/config";
+import { checkConfig, env } from "@/server/config";
 import { closeDb } from "@/server/db/client";
 import { log } from "@/server/observability/logger";
 import { startHealthServer } from "./health";
@@ -10,6 +10,10 @@ let stopping = false;
 const runner = await startWorker();
 const health = await startHealthServer(() => stopping);
 log.info(health ? { healthPort: health.port } : {}, "baton worker running");
+// The Python sandbox takes seconds to prepare its first interpreter: before a task asks, not when.
+if (env.BATON_PYTHON_POOL_SIZE > 0) {
+  void import("@/server/sandbox/python/run-python").then(({ prewarmPython }) => prewarmPython());
+}
 
 async function stop(signal: string) {
   if (stopping) return;

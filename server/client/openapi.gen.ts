@@ -1383,6 +1383,51 @@ export interface components {
             } | {
                 id: string;
                 /**
+                 * @description Runs Python (3.14, standard library) in a sandbox.
+                 * @constant
+                 */
+                operator: "python";
+                description?: string;
+                config: {
+                    source: string;
+                    /** @default {} */
+                    inputs: {
+                        [key: string]: unknown;
+                    };
+                    /** @default false */
+                    fetch: boolean;
+                    /** @default {} */
+                    limits: {
+                        /** @default 5000 */
+                        cpuMs: number;
+                        /** @default 64 */
+                        memoryMiB: number;
+                        /** @default 1000 */
+                        recursionLimit: number;
+                    };
+                };
+                /** @default [] */
+                dependsOn: string[];
+                /**
+                 * @default all_success
+                 * @enum {string}
+                 */
+                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                retries?: number;
+                retryDelaySeconds?: number;
+                retryExponentialBackoff?: boolean;
+                maxRetryDelaySeconds?: number;
+                timeoutSeconds?: number;
+                priorityWeight?: number;
+                pool?: string;
+                map?: {
+                    over: string;
+                };
+                templated?: string[];
+                estimatedDurationSeconds?: number;
+            } | {
+                id: string;
+                /**
                  * @description Chooses which downstream tasks run; the others are skipped.
                  * @constant
                  */

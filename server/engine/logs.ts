@@ -4,7 +4,7 @@
 
 import { log } from "@/server/observability/logger";
 import type { TaskLogger } from "@/server/operators/execution";
-import type { SecretMask } from "@/server/secrets/mask";
+import { maskSecrets } from "@/server/templating/template";
 import { sql } from "./sql";
 import { storableText } from "./storable";
 
@@ -23,7 +23,7 @@ export class AttemptLog implements TaskLogger {
     private readonly workspaceId: string,
     private readonly attemptId: string,
     private readonly capBytes: number,
-    private readonly mask?: SecretMask,
+    private readonly secrets: readonly string[] = [],
   ) {}
 
   info(line: string) {
@@ -38,7 +38,7 @@ export class AttemptLog implements TaskLogger {
 
   private write(level: string, line: string) {
     if (this.capped) return;
-    const text = `${new Date().toISOString()} ${level} ${storableText(this.mask ? this.mask.text(line) : line)}\n`;
+    const text = `${new Date().toISOString()} ${level} ${storableText(maskSecrets(line, this.secrets))}\n`;
     const bytes = Buffer.byteLength(text);
     if (this.written + this.bufferedBytes + bytes > this.capBytes) {
       this.capped = true;

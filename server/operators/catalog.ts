@@ -9,6 +9,7 @@ import { httpOperator } from "./definitions/http";
 import { httpSensorOperator } from "./definitions/http-sensor";
 import { noopOperator } from "./definitions/noop";
 import { notifyOperator } from "./definitions/notify";
+import { pythonOperator } from "./definitions/python";
 import { sleepOperator } from "./definitions/sleep";
 import { sqlOperator } from "./definitions/sql";
 import { sqlSensorOperator } from "./definitions/sql-sensor";
@@ -22,6 +23,7 @@ const operators: OperatorDefinition[] = [
   httpOperator,
   sqlOperator,
   codeOperator,
+  pythonOperator,
   branchOperator,
   notifyOperator,
   approvalOperator,

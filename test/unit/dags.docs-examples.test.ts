@@ -38,4 +38,17 @@ describe("docs/dag-format.md examples", () => {
       ["load_to_db", "sql", ["transform_weather"]],
     ]);
   });
+
+  it("includes the seed pipeline with its transform in Python", () => {
+    const python = blocks
+      .map((b) => parseAndValidateDag(b.text, { format: b.format }))
+      .find((r) => r.ok && r.dag.tasks.some((t) => t.operator === "python"));
+    expect(python?.ok).toBe(true);
+    if (!python?.ok) return;
+    expect(python.dag.tasks.map((t) => [t.id, t.operator])).toEqual([
+      ["fetch_weather", "http"],
+      ["transform_weather", "python"],
+      ["load_to_db", "sql"],
+    ]);
+  });
 });

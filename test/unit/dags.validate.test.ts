@@ -197,7 +197,7 @@ describe("validateDag: problems", () => {
   it("reports an unknown operator with a suggestion or the list", () => {
     const doc = weather();
     doc.tasks[0]!.operator = "htp";
-    doc.tasks[1]!.operator = "python";
+    doc.tasks[1]!.operator = "ruby";
     const problems = problemsOf(doc);
     expect(problems).toContainEqual({
       path: "tasks[0].operator",
@@ -593,7 +593,7 @@ describe("dagJsonSchema", () => {
     expect(schema.required).toEqual(expect.arrayContaining(["id", "tasks"]));
     expect(schema.required).not.toContain("catchup");
     const variants = schema.properties.tasks.items.oneOf ?? schema.properties.tasks.items.anyOf;
-    expect(variants).toHaveLength(14);
+    expect(variants).toHaveLength(15);
     expect(JSON.stringify(schema)).toContain('"const":"http_sensor"');
   });
 });

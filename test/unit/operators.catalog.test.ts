@@ -8,6 +8,7 @@ const names = [
   "http",
   "sql",
   "code",
+  "python",
   "branch",
   "trigger_dag",
   "approval",
@@ -116,6 +117,19 @@ describe("operator configs", () => {
     });
     expect(configProblems("sql", { statement: "select 1" })).toHaveLength(1);
     expect(configProblems("sql", { connection: "bad name", statement: "select 1" })).toHaveLength(1);
+  });
+
+  it("python needs source; its limits are bounded", () => {
+    expect(configProblems("python", { source: "result = 1" })).toEqual([]);
+    expect(parsed("python", { source: "result = 1" })).toMatchObject({
+      inputs: {},
+      fetch: false,
+      limits: { cpuMs: 5000, memoryMiB: 64, recursionLimit: 1000 },
+    });
+    expect(configProblems("python", {})).toHaveLength(1);
+    expect(configProblems("python", { source: "x", limits: { cpuMs: 120_000 } })).toHaveLength(1);
+    expect(configProblems("python", { source: "x", limits: { recursionLimit: 10 } })).toHaveLength(1);
+    expect(configProblems("python", { source: "x", language: "python" })).toHaveLength(1);
   });
 
   it("code needs source in a known language", () => {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { NonRetryableError } from "../execution";
 import { defineOperator } from "../types";
 
 const MiB = 1024 * 1024;
@@ -53,15 +52,12 @@ export async function runTaskCode(
   },
   code: Pick<CodeConfig, "source" | "language" | "inputs" | "fetch" | "limits">,
 ): Promise<unknown> {
-  const [{ runCode }, { guardedFetch }, { systemScope }] = await Promise.all([
+  const [{ runCode }, sandboxTask] = await Promise.all([
     import("../../sandbox/run-code"),
-    import("../../net/guarded-fetch"),
-    import("../../tenancy/door"),
+    import("../sandbox-task"),
   ]);
   const { signal, log } = context;
-  const scope = await systemScope(context.workspaceId);
-  const variables = await scope.db.variable.findMany({ select: { key: true, value: true } });
-  const vars: Record<string, unknown> = Object.fromEntries(variables.map((v) => [v.key, v.value]));
+  const vars = await sandboxTask.workspaceVariables(context.workspaceId);
   vars[INPUTS_KEY] = code.inputs;
   const result = await runCode({
     source: `${HEAD}${code.source}${TAIL}`,
@@ -70,34 +66,10 @@ export async function runTaskCode(
     limits: { cpuMs: code.limits.cpuMs, memoryBytes: code.limits.memoryMiB * MiB },
     onLog: (level, line) => log[level](line),
     signal,
-    fetch: code.fetch
-      ? async (url, init) => {
-          const response = await guardedFetch(url, {
-            ...init,
-            signal,
-            timeoutMs: 30_000,
-            maxResponseBytes: 10 * MiB,
-          });
-          const target = new URL(response.url);
-          log.info(`fetch ${init.method ?? "GET"} ${target.origin}${target.pathname} → ${response.status}`);
-          return {
-            status: response.status,
-            headers: Object.fromEntries(response.headers),
-            body: await response.text(),
-          };
-        }
-      : undefined,
+    fetch: code.fetch ? sandboxTask.sandboxFetch(signal, log) : undefined,
   });
   if (result.ok) return result.output;
-  const { kind, stack } = result.error;
-  if (kind === "aborted") throw signal.reason ?? new Error(result.error.message);
-  const message = userPositions(result.error.message);
-  if (stack) log.error(stack);
-  // An exception may come from a failed fetch, which another attempt can cure; limits and
-  // syntax errors would only repeat.
-  throw kind === "runtime" && !message.startsWith("RangeError: Maximum call stack")
-    ? new Error(message)
-    : new NonRetryableError(message);
+  return sandboxTask.failWith(result.error, signal, log, { message: userPositions(result.error.message) });
 }
 
 export const codeOperator = defineOperator({
