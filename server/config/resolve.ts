@@ -98,3 +98,43 @@ export function templateContextOf(
 ): Pick<TemplateContext, "vars" | "secrets" | "conn"> {
   return { vars: resolved.vars, secrets: resolved.secrets, conn: resolved.conn };
 }
+
+/** Secrets and connections, by name, whose values a run can reach (server/engine/secrets.ts). */
+export interface SecretReach {
+  secrets: readonly string[];
+  connections: readonly string[];
+}
+
+/**
+ * The values of the named secrets and of every secret field of the named connections, decrypted,
+ * to mask with (never to use: a task gets only what its own templates reference). Names that do not
+ * exist are skipped.
+ */
+export async function reachableSecretValues(scope: WorkspaceScope, reach: SecretReach): Promise<string[]> {
+  const [secretRows, connectionRows] = await Promise.all([
+    reach.secrets.length > 0
+      ? scope.db.secret.findMany({
+          where: { name: { in: [...reach.secrets] } },
+          select: { name: true, ciphertext: true },
+        })
+      : [],
+    reach.connections.length > 0
+      ? scope.db.connection.findMany({
+          where: { name: { in: [...reach.connections] }, secretCiphertext: { not: null } },
+          select: { name: true, secretCiphertext: true },
+        })
+      : [],
+  ]);
+  if (secretRows.length === 0 && connectionRows.length === 0) return [];
+  const keyring = processKeyring();
+  const values = secretRows.map((row) =>
+    decryptSecret(keyring, row.ciphertext, secretAad(scope.workspace.id, row.name)),
+  );
+  for (const row of connectionRows) {
+    const fields = JSON.parse(
+      decryptSecret(keyring, row.secretCiphertext!, connectionAad(scope.workspace.id, row.name)),
+    ) as Record<string, unknown>;
+    for (const value of Object.values(fields)) if (typeof value === "string") values.push(value);
+  }
+  return values;
+}

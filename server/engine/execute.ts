@@ -7,6 +7,7 @@ import { log as processLog } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
 import { operatorCatalog } from "@/server/operators/catalog";
 import { type ExecutionResult, NonRetryableError } from "@/server/operators/execution";
+import { SecretMask } from "@/server/secrets/mask";
 import {
   collectTemplatedStrings,
   findReferences,
@@ -19,6 +20,7 @@ import { type ClaimedAttempt, claim } from "./claim";
 import { type Completion, complete, type Outcome } from "./complete";
 import { type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
+import { runSecretMask, secretReach } from "./secrets";
 import { sql } from "./sql";
 import { isDataException, storableText, unstorableJson } from "./storable";
 import { mayContinue, mayHandOff, track, untrack } from "./worker-registry";
@@ -80,19 +82,19 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   track(claimed.attemptId, claimed.runId, controller);
   let outcome: Outcome;
   let log: AttemptLog | undefined;
+  // Everything the attempt stores is masked with every secret the run can reach (secrets.ts), at
+  // the write: its log lines, its error, its output and deferred state.
+  let mask: SecretMask | undefined;
   try {
     if (!task) throw new NonRetryableError(`Task ${claimed.taskId} is not in the run's DAG version`);
     const resolved = await resolveTemplates(task, claimed, workspaceId, compiled.dag.id);
-    log = new AttemptLog(
-      workspaceId,
-      claimed.attemptId,
-      claimed.maxLogBytesPerAttempt,
-      resolved.secretValues,
-    );
+    mask = await attemptMask(workspaceId, compiled.dag, resolved.secretValues);
+    log = new AttemptLog(workspaceId, claimed.attemptId, claimed.maxLogBytesPerAttempt, mask);
     const result = await execute(task, claimed, workspaceId, resolved.context, controller, log);
-    outcome = toOutcome(result, claimed.maxOutputBytes, log);
+    outcome = toOutcome(maskResult(result, mask), claimed.maxOutputBytes, log);
   } catch (error) {
-    const message = storableText(error instanceof Error ? error.message : String(error));
+    const text = error instanceof Error ? error.message : String(error);
+    const message = storableText(mask ? mask.text(text) : text);
     log?.error(message);
     outcome = { state: "failed", error: message, retryable: !(error instanceof NonRetryableError) };
   } finally {
@@ -180,6 +182,27 @@ async function execute(
   } finally {
     clearTimeout(timer);
   }
+}
+
+const noSecrets = new SecretMask([]);
+
+/** The mask of an attempt: the run's reachable secrets, and those the task's templates resolved. */
+async function attemptMask(
+  workspaceId: string,
+  dag: Parameters<typeof secretReach>[0],
+  resolved: readonly string[],
+): Promise<SecretMask> {
+  const reach = secretReach(dag);
+  if (reach.secrets.length + reach.connections.length === 0 && resolved.length === 0) return noSecrets;
+  return runSecretMask(await systemScope(workspaceId), dag, resolved);
+}
+
+/** What the executor answered, with the secrets masked out of everything that is stored. */
+function maskResult(result: ExecutionResult, mask: SecretMask): ExecutionResult {
+  if (mask.empty) return result;
+  if ("defer" in result) return { defer: { ...result.defer, state: mask.value(result.defer.state) } };
+  if ("skip" in result) return { skip: mask.text(result.skip) };
+  return { ...result, output: mask.value(result.output) };
 }
 
 /** Outputs of the task's direct upstream tasks (a mapped one's is its children's list), in one query. */

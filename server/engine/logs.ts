@@ -4,7 +4,7 @@
 
 import { log } from "@/server/observability/logger";
 import type { TaskLogger } from "@/server/operators/execution";
-import { maskSecrets } from "@/server/templating/template";
+import type { SecretMask } from "@/server/secrets/mask";
 import { sql } from "./sql";
 import { storableText } from "./storable";
 
@@ -23,7 +23,7 @@ export class AttemptLog implements TaskLogger {
     private readonly workspaceId: string,
     private readonly attemptId: string,
     private readonly capBytes: number,
-    private readonly secrets: readonly string[] = [],
+    private readonly mask?: SecretMask,
   ) {}
 
   info(line: string) {
@@ -38,7 +38,7 @@ export class AttemptLog implements TaskLogger {
 
   private write(level: string, line: string) {
     if (this.capped) return;
-    const text = `${new Date().toISOString()} ${level} ${storableText(maskSecrets(line, this.secrets))}\n`;
+    const text = `${new Date().toISOString()} ${level} ${storableText(this.mask ? this.mask.text(line) : line)}\n`;
     const bytes = Buffer.byteLength(text);
     if (this.written + this.bufferedBytes + bytes > this.capBytes) {
       this.capped = true;

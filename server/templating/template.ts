@@ -13,6 +13,8 @@
 //
 // Roots: params, vars, secrets, conn, tasks, run, dag, task, item (see ROOT_RULES below).
 
+import { SecretMask } from "@/server/secrets/mask";
+
 export type TemplateRoot = "params" | "vars" | "secrets" | "conn" | "tasks" | "run" | "dag" | "task" | "item";
 
 /** One `{{ … }}` in a string: its root, the path below the root (indexes as strings) and its text. */
@@ -237,20 +239,11 @@ function collectStrings(value: unknown, path: Array<string | number>, to: Collec
 }
 
 /**
- * Replaces every occurrence of each secret value with `***`, longest first so that a secret that
- * contains another is masked whole. The JSON-escaped form is masked too, because secrets reach
- * logs inside serialized request bodies as often as they reach them raw.
+ * Replaces every occurrence of each secret value with `***`, in every form server/secrets/mask.ts
+ * masks (raw, JSON-escaped, URL-encoded). For one text; a SecretMask serves many.
  */
 export function maskSecrets(text: string, secretValues: readonly string[]): string {
-  const forms = new Set<string>();
-  for (const value of secretValues) {
-    if (value.length === 0) continue;
-    forms.add(value);
-    forms.add(JSON.stringify(value).slice(1, -1));
-  }
-  if (forms.size === 0) return text;
-  const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  return text.replace(new RegExp(alternatives.join("|"), "g"), "***");
+  return new SecretMask(secretValues).text(text);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,8 +589,4 @@ function isIndex(segment: string): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -15,12 +15,16 @@
 
 import { env } from "@/server/config";
 import { crossTenantSql } from "@/server/db/cross-tenant";
+import { compiledVersion } from "@/server/engine/graph";
+import { runSecretMask, secretReach } from "@/server/engine/secrets";
 import { AppError, httpStatus } from "@/server/errors";
 import { log } from "@/server/observability/logger";
 import { suspendedMessage } from "@/server/quotas/errors";
 import { decryptSecret } from "@/server/secrets/crypto";
 import { processKeyring } from "@/server/secrets/keyring";
+import { SecretMask } from "@/server/secrets/mask";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import type { ParamMapping } from "@/server/triggers/mapping";
 import { resolvePointer } from "@/server/triggers/mapping";
 import { meter } from "@/server/usage/meter";
@@ -106,6 +110,12 @@ async function lookupEndpoint(id: string): Promise<Endpoint | undefined> {
   return rows[0];
 }
 
+/** Sets the logged body, and masks it and the logged headers. */
+function maskLogged(logged: LoggedRequest, mask: SecretMask, body: string): void {
+  logged.body = mask.text(body);
+  logged.headers = mask.value(logged.headers);
+}
+
 function secretsOf(endpoint: Endpoint, now: number): string[] {
   const keyring = processKeyring();
   const aad = webhookAad(endpoint.workspaceId, endpoint.id);
@@ -169,16 +179,31 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
       return unverified(answer, "too_large", `body over ${max} bytes`);
     }
     const cap = loggedBodyBytes();
-    logged.body = body.subarray(0, cap).toString("utf8");
+    const endpointSecrets = secretsOf(endpoint, Date.now());
+    // The log never shows the endpoint's own secret, wherever a sender put it.
+    maskLogged(logged, new SecretMask(endpointSecrets), body.subarray(0, cap).toString("utf8"));
     logged.bodyBytes = body.length;
     logged.bodyTruncated = body.length > cap;
 
     if (!endpoint.enabled) return unverified(noSuchWebhook, "disabled", "the endpoint is disabled");
-    const verdict = verifyDelivery(endpoint.authMode, secretsOf(endpoint, Date.now()), headers, body);
+    const verdict = verifyDelivery(endpoint.authMode, endpointSecrets, headers, body);
     if (!verdict.ok) {
       // The sender learns nothing about which check failed; the owners read it in the log.
       const answer = errorAnswer(401, "UNAUTHORIZED", "The delivery is not authenticated");
       return unverified(answer, "unauthorized", verdict.reason);
+    }
+
+    // Nor the secrets its DAG's runs reach (docs/secrets.md), now that the sender is known.
+    if (endpoint.currentVersionId) {
+      const { dag } = await compiledVersion(
+        workspaceSql(endpoint.workspaceId),
+        endpoint.currentVersionId,
+        endpoint.workspaceId,
+      );
+      const reach = secretReach(dag);
+      if (reach.secrets.length + reach.connections.length > 0) {
+        maskLogged(logged, await runSecretMask(await open(), dag, endpointSecrets), logged.body);
+      }
     }
 
     // The scope's lookup overlaps the rate limiter's round trip.

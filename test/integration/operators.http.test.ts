@@ -76,7 +76,9 @@ describe("http", () => {
       { q: "tasks" },
     );
     expect(run.state).toBe("success");
-    expect(instance(run, "get").output).toEqual({ hello: "world", q: "tasks", auth: "Bearer s3cret-token" });
+    // The server echoes the credential it received; the stored output masks it (docs/secrets.md).
+    expect(instance(run, "get").output).toEqual({ hello: "world", q: "tasks", auth: "***" });
+    expect(server.to("/v1/json").at(-1)!.headers.authorization).toBe("Bearer s3cret-token");
     expect(await logOf(scope, run.id, "get")).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/json → 200 OK/);
   });
 

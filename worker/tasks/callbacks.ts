@@ -6,13 +6,13 @@
 import { z } from "zod";
 import { resolveForExecution } from "@/server/config/resolve";
 import type { DagDefinition } from "@/server/dags/definition";
+import { runSecretMask } from "@/server/engine/secrets";
 import { enqueue, type JobHandler } from "@/server/jobs/catalog";
 import { notifyConfigSchema, notifyOperator, sendNotification } from "@/server/operators/definitions/notify";
 import { NonRetryableError, type TaskLogger } from "@/server/operators/execution";
 import {
   collectTemplatedStrings,
   findReferences,
-  maskSecrets,
   renderConfig,
   type TemplateContext,
   TemplateError,
@@ -71,7 +71,9 @@ export const runCallbacks: JobHandler<"engine:run-callbacks"> = async (payload, 
     secrets: resolved.secrets,
     conn: resolved.conn,
   };
-  const mask = (text: string) => maskSecrets(text, resolved.secretValues);
+  // What a callback logs and records is masked with every secret the run can reach.
+  const secretMask = await runSecretMask(scope, definition, resolved.secretValues);
+  const mask = (text: string) => secretMask.text(text);
   const about = {
     event: `run.${payload.state}`,
     dag: { id: run.dag.key },
