@@ -36,10 +36,24 @@ if (!dev && !existsSync(".next/BUILD_ID")) {
   }
 }
 
-const children: ChildProcess[] = [
-  spawn("next", [dev ? "dev" : "start", "--port", String(port)], { stdio: "inherit", env }),
-  spawn("tsx", [...(dev ? ["watch"] : []), "worker/main.ts"], { stdio: "inherit", env }),
-];
+// A supervisor, like systemd's Restart=always: a child that exits (a crash, an out-of-memory kill)
+// is started again after a pause that grows while it keeps failing; the others keep running.
+interface Supervised {
+  name: string;
+  start: () => ChildProcess;
+  child: ChildProcess;
+  failures: number;
+}
+const supervised: Supervised[] = [
+  {
+    name: "web",
+    start: () => spawn("next", [dev ? "dev" : "start", "--port", String(port)], { stdio: "inherit", env }),
+  },
+  {
+    name: "worker",
+    start: () => spawn("tsx", [...(dev ? ["watch"] : []), "worker/main.ts"], { stdio: "inherit", env }),
+  },
+].map((entry) => ({ ...entry, child: entry.start(), failures: 0 }));
 say(`Baton is running at ${env.NEXTAUTH_URL}   (Ctrl-C stops it)`);
 
 let stopping = false;
@@ -47,14 +61,16 @@ async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
   say("stopping…");
+  // The worker's grace period (BATON_SHUTDOWN_GRACE_SECONDS), and a little more, before SIGKILL.
+  const patience = (settings.BATON_SHUTDOWN_GRACE_SECONDS + 15) * 1000;
   await Promise.all(
-    children.map(
-      (child) =>
+    supervised.map(
+      ({ child }) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
           child.once("exit", () => resolve());
           child.kill("SIGTERM");
-          setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+          setTimeout(() => child.kill("SIGKILL"), patience).unref();
         }),
     ),
   );
@@ -64,11 +80,20 @@ async function stopAll(code: number) {
 }
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
-for (const child of children) {
-  child.on("exit", (code) => {
-    if (!stopping) {
-      say(`a process exited (code ${code}); stopping the rest`);
-      void stopAll(code ?? 1);
-    }
+
+function watch(entry: Supervised) {
+  const startedAt = Date.now();
+  entry.child.once("exit", (code, signal) => {
+    if (stopping) return;
+    // A child that ran a minute was healthy: its next failure starts the count again.
+    entry.failures = Date.now() - startedAt > 60_000 ? 1 : entry.failures + 1;
+    const wait = Math.min(500 * 2 ** (entry.failures - 1), 30_000);
+    say(`the ${entry.name} exited (${signal ?? `code ${code}`}); starting it again in ${wait / 1000} s`);
+    setTimeout(() => {
+      if (stopping) return;
+      entry.child = entry.start();
+      watch(entry);
+    }, wait);
   });
 }
+for (const entry of supervised) watch(entry);

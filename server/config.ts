@@ -184,6 +184,11 @@ export const settings = {
     readBy: ["worker", "web"],
     doc: "addresses tasks may reach despite the egress guard (`127.0.0.1/32,db.internal:5432`): HTTP, PostgreSQL, SMTP",
   },
+  BATON_SHUTDOWN_GRACE_SECONDS: {
+    schema: wholeNumber(30, 0),
+    readBy: ["worker", "start"],
+    doc: "on SIGTERM, how long running attempts may finish before the rest are handed back to retry elsewhere (default 30)",
+  },
   BATON_LOST_ATTEMPT_SECONDS: {
     schema: wholeNumber(30, 5),
     readBy: ["worker"],

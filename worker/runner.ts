@@ -2,10 +2,19 @@
 // tell the reaper this process's attempts are alive.
 import { type Runner, run } from "graphile-worker";
 import { env } from "@/server/config";
+import { isDatabaseUnavailable, noteDatabaseTrouble, sinceDatabaseTrouble } from "@/server/db/availability";
 import { pgPool } from "@/server/db/client";
 import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
 import { SHARED_POOL } from "@/server/engine/worker-pools";
-import { abortAll, countingSlot, setWorkerSlots, startHeartbeats } from "@/server/engine/worker-registry";
+import {
+  abortAll,
+  attemptsRunning,
+  countingSlot,
+  LOST_AFTER_SECONDS,
+  setWorkerSlots,
+  startHeartbeats,
+  stopTakingWork,
+} from "@/server/engine/worker-registry";
 import { graphileLogger, log } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
 import { flushUsage } from "@/server/usage/meter";
@@ -34,6 +43,12 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
         // locked yet not running, and a slot taking its workspace's next job in the finishing
         // call (server/engine/complete.ts) would pass them over.
         completeJobBatchDelay: 0,
+        // Failures batched too: a batch retries (with backoff, for minutes) when the database is
+        // away, where a lone failJob() would reject unhandled and take the process down.
+        failJobBatchDelay: 0,
+        // We end attempts ourselves after BATON_SHUTDOWN_GRACE_SECONDS (below); graphile-worker
+        // must not give up on its jobs before that.
+        gracefulShutdownAbortTimeout: (env.BATON_SHUTDOWN_GRACE_SECONDS + 10) * 1000,
       },
     },
   });
@@ -41,11 +56,28 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
   const stopReaping = startReaping();
   const stop = runner.stop.bind(runner);
   runner.stop = async () => {
-    stopHeartbeats();
+    // Graceful: no new work; running attempts may finish (still heartbeating) for the grace
+    // period; what still runs then ends as a failure and is retried elsewhere, rather than being
+    // reaped later.
+    stopTakingWork();
     stopReaping();
-    // Running attempts end as failures now (and retry elsewhere) rather than being reaped later.
-    abortAll("The worker is shutting down");
-    await stop();
+    const grace = env.BATON_SHUTDOWN_GRACE_SECONDS;
+    if (attemptsRunning() > 0)
+      log.info({ attempts: attemptsRunning(), graceSeconds: grace }, "letting running attempts finish");
+    const handBack = setTimeout(() => {
+      if (attemptsRunning() > 0)
+        log.warn(
+          { attempts: attemptsRunning() },
+          "grace period over: handing attempts back to retry elsewhere",
+        );
+      abortAll("The worker was stopped before the attempt finished; it is retried");
+    }, grace * 1000);
+    try {
+      await stop();
+    } finally {
+      clearTimeout(handBack);
+      stopHeartbeats();
+    }
     // Usage counted since the last flush would otherwise be lost with the process.
     await flushUsage().catch((error: Error) => log.warn({ err: error }, "could not write usage"));
   };
@@ -63,6 +95,9 @@ function startReaping(): () => void {
   const timer = setInterval(
     async () => {
       if (busy) return;
+      // After this process lost the database, every worker's heartbeats were late too: wait until
+      // they have had time to beat again, so that no live attempt is taken for lost.
+      if (sinceDatabaseTrouble() < LOST_AFTER_SECONDS * 1000) return;
       busy = true;
       try {
         const reaped = await reapLostAttempts();
@@ -73,6 +108,7 @@ function startReaping(): () => void {
         const repaired = await repairRuns();
         if (repaired > 0) metrics.reaperRepairs.inc({ kind: "run" }, repaired);
       } catch (error) {
+        if (isDatabaseUnavailable(error)) noteDatabaseTrouble();
         log.warn({ err: error }, "reaping lost attempts failed");
       } finally {
         busy = false;

@@ -42,12 +42,26 @@ export function pgPool(): pg.Pool {
     });
     // An idle connection dropped by the server (restart, failover) must not crash the process;
     // the pool replaces it on next use.
-    pool.on("error", (error) => log.warn({ err: error }, "database connection lost"));
-    pool.on("connect", (client) =>
-      client.on("error", (error) => log.warn({ err: error }, "database client error")),
-    );
+    pool.on("error", connectionLost);
+    pool.on("connect", (client) => client.on("error", connectionLost));
   }
   return pool;
+}
+
+/**
+ * An idle connection dropped by the server: one line per burst, since a restart drops every
+ * connection of the pool at once.
+ */
+let lostSince = 0;
+let lostMore = 0;
+function connectionLost(error: Error): void {
+  if (Date.now() - lostSince < 10_000) {
+    lostMore++;
+    return;
+  }
+  log.warn({ err: error, ...(lostMore ? { alsoLost: lostMore } : {}) }, "database connection lost");
+  lostSince = Date.now();
+  lostMore = 0;
 }
 
 function prisma(): PrismaClient {

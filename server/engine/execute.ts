@@ -2,6 +2,7 @@
 // operator's executor under a timeout and the cancellation signal, capture its log, and record
 // the outcome (server/engine/complete.ts).
 import { resolveForExecution } from "@/server/config/resolve";
+import { isDatabaseUnavailable, noteDatabaseTrouble } from "@/server/db/availability";
 import { withContext } from "@/server/observability/context";
 import { log as processLog } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
@@ -23,7 +24,7 @@ import { AttemptLog } from "./logs";
 import { runSecretMask, secretReach } from "./secrets";
 import { sql } from "./sql";
 import { isDataException, storableText, unstorableJson } from "./storable";
-import { mayContinue, mayHandOff, track, untrack } from "./worker-registry";
+import { keepAliveUntilCompleted, mayContinue, mayHandOff, track, untrack } from "./worker-registry";
 
 /**
  * The job handler of `engine:run-task`: claims the instance and runs it, then, as long as its
@@ -111,7 +112,7 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     handOffTo: mayHandOff() ? workerId : undefined,
     takeNextAs: mayContinue() ? workerId : undefined,
   };
-  return complete(completion).catch((error: unknown) => {
+  return completeOnceWritten(completion).catch((error: unknown) => {
     if (!isDataException(error)) throw error;
     // PostgreSQL refused what the attempt produced, in a way no check above foresaw: the attempt
     // fails with that reason rather than staying `running` until it is reaped as lost and retried.
@@ -125,6 +126,40 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
       log: null,
     });
   });
+}
+
+/** How long a finished attempt waits for the database to come back before giving its outcome up. */
+const COMPLETION_PATIENCE_MS = 10 * 60_000;
+
+/**
+ * Records the outcome, retrying while the database is away (a restart, a failover): the task's
+ * effect has happened, and letting the job fail would run it again elsewhere. Meanwhile the attempt
+ * keeps heartbeating, so no reaper takes it for lost. Completions are guarded by the attempt
+ * number, so one that did commit before its answer was lost changes nothing the second time.
+ */
+async function completeOnceWritten(completion: Completion): Promise<ClaimedAttempt | null> {
+  const started = Date.now();
+  let release: (() => void) | undefined;
+  try {
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        return await complete(completion);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() - started > COMPLETION_PATIENCE_MS) throw error;
+        if (!release) {
+          release = keepAliveUntilCompleted(completion.attempt.attemptId);
+          processLog.warn(
+            { err: error },
+            "the attempt's outcome cannot be written yet (database unavailable); retrying",
+          );
+        }
+        noteDatabaseTrouble();
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  } finally {
+    release?.();
+  }
 }
 
 async function execute(

@@ -2,6 +2,7 @@
 // cancellations reach them. Heartbeats are one UPDATE per interval for all of them together.
 
 import { env } from "@/server/config";
+import { isDatabaseUnavailable, noteDatabaseTrouble } from "@/server/db/availability";
 import { log } from "@/server/observability/logger";
 import { sql } from "./sql";
 
@@ -70,8 +71,8 @@ export const LOST_AFTER_SECONDS = env.BATON_LOST_ATTEMPT_SECONDS;
  */
 export function startHeartbeats(intervalMs = 2_000): () => void {
   const timer = setInterval(async () => {
-    if (active.size === 0) return;
-    const ids = [...active.keys()];
+    if (active.size === 0 && completing.size === 0) return;
+    const ids = [...active.keys(), ...completing];
     try {
       const { rows } = await sql.query<{ id: string }>(
         `UPDATE "TaskAttempt" SET "heartbeatAt" = now() WHERE id = ANY($1::uuid[]) AND state = 'running' RETURNING id`,
@@ -82,11 +83,34 @@ export function startHeartbeats(intervalMs = 2_000): () => void {
         if (!alive.has(id)) active.get(id)?.abort(new Error("The task was cancelled"));
       }
     } catch (error) {
+      if (isDatabaseUnavailable(error)) noteDatabaseTrouble();
       log.warn({ err: error }, "heartbeat failed");
     }
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** The worker stops taking work: no hand-offs, no next task in a finishing call. */
+export function stopTakingWork(): void {
+  stopping = true;
+}
+
+/** Whether attempts are running in this process. */
+export function attemptsRunning(): number {
+  return active.size;
+}
+
+/**
+ * Attempts that ended here but whose outcome could not be written yet (the database is away):
+ * they keep heartbeating while the completion is retried, so that no reaper takes them for lost
+ * and runs their task a second time.
+ */
+const completing = new Set<string>();
+
+export function keepAliveUntilCompleted(attemptId: string): () => void {
+  completing.add(attemptId);
+  return () => completing.delete(attemptId);
 }
 
 /** Aborts everything still running (worker shutdown); the attempts end as failures and retry. */

@@ -2,6 +2,7 @@
 // id (context.ts) for every log line it causes and the `x-request-id` response header, its
 // duration is recorded by route pattern (metrics.ts), it is logged once when answered, and an
 // error that escapes the handler becomes a 500 that names the request id and nothing internal.
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "@/server/db/availability";
 import { currentContext, requestIdOf, withContext } from "./context";
 import { log } from "./logger";
 import { metrics } from "./metrics";
@@ -33,8 +34,29 @@ export function observed<Rest extends unknown[]>(
   };
 }
 
-/** A 500 for an error no handler expected: logged in full, answered with the request id only. */
+/**
+ * 503 with Retry-After while the database is away (a restart, a failover): the client, a webhook
+ * sender among them, should try again shortly, and nothing was done.
+ */
+export function databaseUnavailable(): Response {
+  return Response.json(
+    {
+      error: {
+        code: "SERVICE_UNAVAILABLE",
+        message: `The database is unavailable; try again in ${RETRY_AFTER_SECONDS} seconds`,
+        requestId: currentContext().requestId,
+      },
+    },
+    { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+  );
+}
+
+/** A 500 for an error no handler expected (a 503 when the database is away), answered with the request id only. */
 export function internalError(error: unknown): Response {
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ error: (error as Error).message }, "database unavailable: answered 503");
+    return databaseUnavailable();
+  }
   const { requestId } = currentContext();
   log.error({ err: error }, "unexpected error");
   return Response.json(

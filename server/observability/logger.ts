@@ -31,7 +31,8 @@ function create(destination?: pino.DestinationStream): pino.Logger {
 }
 
 function processKind(): string {
-  return process.env.NEXT_RUNTIME ? "web" : (process.argv[1] ?? "").includes("worker") ? "worker" : "baton";
+  const script = process.argv[1] ?? "";
+  return process.env.NEXT_RUNTIME ? "web" : script.endsWith("worker/main.ts") ? "worker" : "baton";
 }
 
 let root: pino.Logger | undefined;

@@ -8,8 +8,9 @@ import { createCaller } from "@/server/api/root";
 import { problemsOf } from "@/server/api/trpc";
 import { env } from "@/server/config";
 import { dagJsonSchema } from "@/server/dags/json-schema";
+import { isDatabaseUnavailable } from "@/server/db/availability";
 import { AppError, httpStatus, type Problem, RetryLater } from "@/server/errors";
-import { log } from "@/server/observability/logger";
+import { internalError } from "@/server/observability/http";
 import { openApiDocument } from "./openapi";
 import { type RestRoute, restRoutes } from "./routes";
 
@@ -142,13 +143,14 @@ export async function handleRest(request: Request, path: string): Promise<Respon
     const status = typeof route.status === "function" ? route.status(result) : (route.status ?? 200);
     return json(result === undefined ? 204 : status, result ?? null);
   } catch (error) {
+    // The database is away (a restart, a failover): 503 with Retry-After, whatever wrapped it.
+    if (isDatabaseUnavailable(error)) return internalError(error);
     if (error instanceof AppError) return appErrorResponse(error);
     if (error instanceof TRPCError) {
       if (error.cause instanceof AppError) return appErrorResponse(error.cause);
       return errorResponse(getHTTPStatusCodeFromError(error), error.code, error.message, problemsOf(error));
     }
-    log.error({ err: error }, "REST API error");
-    return errorResponse(500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side");
+    return internalError(error);
   }
 }
 

@@ -14,11 +14,12 @@
 // acts in the endpoint's workspace: the scope for runs, the delivery log's workspaceSql.
 
 import { env } from "@/server/config";
+import { isDatabaseUnavailable } from "@/server/db/availability";
 import { crossTenantSql } from "@/server/db/cross-tenant";
 import { compiledVersion } from "@/server/engine/graph";
 import { runSecretMask, secretReach } from "@/server/engine/secrets";
 import { AppError, httpStatus } from "@/server/errors";
-import { log } from "@/server/observability/logger";
+import { internalError } from "@/server/observability/http";
 import { suspendedMessage } from "@/server/quotas/errors";
 import { decryptSecret } from "@/server/secrets/crypto";
 import { processKeyring } from "@/server/secrets/keyring";
@@ -274,10 +275,10 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
     }
     return respond(answer);
   } catch (error) {
-    if (error instanceof AppError) {
+    if (error instanceof AppError && !isDatabaseUnavailable(error)) {
       return respond(errorAnswer(httpStatus[error.code], error.code, error.message, error.problems));
     }
-    log.error({ err: error }, "webhook delivery failed");
-    return respond(errorAnswer(500, "INTERNAL_SERVER_ERROR", "Something went wrong on our side"));
+    // A database that is away answers 503 with Retry-After, so the sender retries the delivery.
+    return internalError(error);
   }
 }
