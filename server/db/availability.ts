@@ -59,3 +59,29 @@ export function sinceDatabaseTrouble(): number {
 
 /** Seconds a client should wait before trying again while the database is away. */
 export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Runs `fn`, again and again (with backoff up to 5 s) while it fails because the database is away,
+ * for up to `patienceMs`; `onWait` is called once, at the first such failure. For the worker's own
+ * reads and writes around an attempt: a database restart must not become the task's failure, nor
+ * run its effect twice.
+ */
+export async function untilDatabaseAnswers<T>(
+  fn: () => Promise<T>,
+  options: { patienceMs?: number; onWait?: (error: unknown) => void } = {},
+): Promise<T> {
+  const started = Date.now();
+  let waited = false;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() - started > (options.patienceMs ?? 10 * 60_000))
+        throw error;
+      noteDatabaseTrouble();
+      if (!waited) options.onWait?.(error);
+      waited = true;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}

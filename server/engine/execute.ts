@@ -2,7 +2,7 @@
 // operator's executor under a timeout and the cancellation signal, capture its log, and record
 // the outcome (server/engine/complete.ts).
 import { resolveForExecution } from "@/server/config/resolve";
-import { isDatabaseUnavailable, noteDatabaseTrouble } from "@/server/db/availability";
+import { untilDatabaseAnswers } from "@/server/db/availability";
 import { withContext } from "@/server/observability/context";
 import { log as processLog } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
@@ -68,7 +68,10 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   // For the usage meter: an attempt that starts here is measured by its own record (complete.ts);
   // one resumed after a deferral only from now (its waits held no worker).
   const executedSince = claimed.deferState == null ? undefined : Date.now();
-  const compiled = await compiledVersion(sql, claimed.dagVersionId, claimed.workspaceId);
+  // What the attempt reads before its task runs waits out a database restart: it is not the task's failure.
+  const compiled = await untilDatabaseAnswers(() =>
+    compiledVersion(sql, claimed.dagVersionId, claimed.workspaceId),
+  );
   const task = compiled.tasks.get(claimed.taskId);
   const run = {
     id: claimed.runId,
@@ -88,8 +91,10 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   let mask: SecretMask | undefined;
   try {
     if (!task) throw new NonRetryableError(`Task ${claimed.taskId} is not in the run's DAG version`);
-    const resolved = await resolveTemplates(task, claimed, workspaceId, compiled.dag.id);
-    mask = await attemptMask(workspaceId, compiled.dag, resolved.secretValues);
+    const resolved = await untilDatabaseAnswers(() =>
+      resolveTemplates(task, claimed, workspaceId, compiled.dag.id),
+    );
+    mask = await untilDatabaseAnswers(() => attemptMask(workspaceId, compiled.dag, resolved.secretValues));
     log = new AttemptLog(workspaceId, claimed.attemptId, claimed.maxLogBytesPerAttempt, mask);
     const result = await execute(task, claimed, workspaceId, resolved.context, controller, log);
     outcome = toOutcome(maskResult(result, mask), claimed.maxOutputBytes, log);
@@ -128,9 +133,6 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   });
 }
 
-/** How long a finished attempt waits for the database to come back before giving its outcome up. */
-const COMPLETION_PATIENCE_MS = 10 * 60_000;
-
 /**
  * Records the outcome, retrying while the database is away (a restart, a failover): the task's
  * effect has happened, and letting the job fail would run it again elsewhere. Meanwhile the attempt
@@ -138,25 +140,17 @@ const COMPLETION_PATIENCE_MS = 10 * 60_000;
  * number, so one that did commit before its answer was lost changes nothing the second time.
  */
 async function completeOnceWritten(completion: Completion): Promise<ClaimedAttempt | null> {
-  const started = Date.now();
   let release: (() => void) | undefined;
   try {
-    for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
-      try {
-        return await complete(completion);
-      } catch (error) {
-        if (!isDatabaseUnavailable(error) || Date.now() - started > COMPLETION_PATIENCE_MS) throw error;
-        if (!release) {
-          release = keepAliveUntilCompleted(completion.attempt.attemptId);
-          processLog.warn(
-            { err: error },
-            "the attempt's outcome cannot be written yet (database unavailable); retrying",
-          );
-        }
-        noteDatabaseTrouble();
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    }
+    return await untilDatabaseAnswers(() => complete(completion), {
+      onWait: (error) => {
+        release = keepAliveUntilCompleted(completion.attempt.attemptId);
+        processLog.warn(
+          { err: error },
+          "the attempt's outcome cannot be written yet (database unavailable); retrying",
+        );
+      },
+    });
   } finally {
     release?.();
   }
@@ -192,7 +186,9 @@ async function execute(
       )
     : undefined;
   try {
-    const upstream = operator.needsUpstream ? await upstreamOutputs(task, claimed, workspaceId) : undefined;
+    const upstream = operator.needsUpstream
+      ? await untilDatabaseAnswers(() => upstreamOutputs(task, claimed, workspaceId))
+      : undefined;
     // An executor that ignores its signal still loses the race against an abort.
     const aborted = new Promise<never>((_, reject) => {
       if (controller.signal.aborted) reject(controller.signal.reason);

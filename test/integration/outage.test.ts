@@ -179,6 +179,11 @@ it("survives PostgreSQL going away mid-run: no exit, 503s meanwhile, every run e
     },
     120_000,
   );
+  const failures = await db.taskAttempt.findMany({
+    where: { workspaceId: owner.workspace.id, state: { not: "success" } },
+    select: { state: true, error: true },
+  });
+  expect(failures).toEqual([]);
   expect(ended.map((r) => r.state)).toEqual(runIds.map(() => "success"));
 
   // Exactly one attempt and one effect per task: the outage re-ran nothing.
