@@ -219,7 +219,7 @@ export const settings = {
   BATON_PYTHON_POOL_SIZE: {
     schema: wholeNumber(2, 0, 64),
     readBy: ["worker"],
-    doc: "Python interpreters a worker keeps loaded ahead of need, ~60 MB each (default 2; 0: load one per task)",
+    doc: "Python interpreters a worker keeps loaded ahead of need, ~70 MB each (default 2; 0: load one per task)",
   },
   BATON_PYTHON_MEMORY_MIB: {
     schema: wholeNumber(128, 16, 2048),

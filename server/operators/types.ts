@@ -84,3 +84,14 @@ export const sensorSettingsShape = {
   exponentialBackoff: z.boolean().default(false),
   softFail: z.boolean().default(false),
 };
+
+/** The fields of operators that run a tenant's code in a sandbox (code, python). */
+export const sandboxedCodeShape = {
+  /** Extra data for the code, as the global `inputs`; templated, so secrets and connection fields can be passed. */
+  inputs: z.record(z.string(), z.unknown()).default(() => ({})),
+  /** Give the code `fetch`, through the guarded HTTP client. */
+  fetch: z.boolean().default(false),
+};
+
+/** Interpreter time a sandboxed task may use, in ms. */
+export const cpuMsLimit = z.int().min(10).max(60_000).default(5000);

@@ -2,7 +2,7 @@
 // completes, and each task's side effect is recorded exactly once for its successful attempt (an
 // attempt that died may have left an effect, but never a second one for the same attempt, and
 // never a success without one).
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
@@ -10,6 +10,7 @@ import type { WorkspaceScope } from "@/server/tenancy/door";
 import { registerCrashOperator } from "../support/crash-operator";
 import { storeDag, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
+import { startWorkerProcess } from "../support/worker-processes";
 
 const RUNS = Number(process.env.CRASH_TEST_RUNS ?? 200);
 const TASKS = 20;
@@ -18,28 +19,15 @@ const WORKERS = 2;
 let scope: WorkspaceScope;
 const workers = new Set<ChildProcess>();
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/support/worker-process.ts"], {
-    env: {
-      ...process.env,
-      WORKER_CONCURRENCY: "4",
-      BATON_LOST_ATTEMPT_SECONDS: "2",
-      BATON_REAP_EVERY_MS: "500",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+async function startWorker(): Promise<ChildProcess> {
+  const child = await startWorkerProcess({
+    WORKER_CONCURRENCY: "4",
+    BATON_LOST_ATTEMPT_SECONDS: "2",
+    BATON_REAP_EVERY_MS: "500",
   });
   workers.add(child);
   child.on("exit", () => workers.delete(child));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("worker process did not start in 60 s")), 60_000);
-    child.stdout!.on("data", (data: Buffer) => {
-      if (data.toString().includes("ready")) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on("error", reject);
-  });
+  return child;
 }
 
 beforeAll(async () => {
@@ -66,7 +54,7 @@ afterAll(() => {
 });
 
 it("completes every run with exactly one effect per successful attempt while workers are killed", async () => {
-  for (let i = 0; i < WORKERS; i++) await startWorkerProcess();
+  for (let i = 0; i < WORKERS; i++) await startWorker();
   const runIds: string[] = [];
   for (let i = 0; i < RUNS; i++) runIds.push((await triggerRun(scope, { dagKey: "crashy" })).id);
 
@@ -91,7 +79,7 @@ it("completes every run with exactly one effect per successful attempt while wor
       const victim = [...workers][Math.floor(Math.random() * workers.size)];
       victim?.kill("SIGKILL");
       kills++;
-      await startWorkerProcess();
+      await startWorker();
     }
     await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700));
   }

@@ -5,14 +5,13 @@
 import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createConnection } from "@/server/config/connections";
 import { createSecret } from "@/server/config/secrets";
 import { generateKey } from "@/server/secrets/crypto";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { startTestWorker, stopTestWorker, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 import { sendJson, startTestServer, type TestServer } from "../support/http-server";
-import { instance, logOf, runDag } from "../support/operators";
+import { connectToTestDatabase, instance, logOf, runDag } from "../support/operators";
 
 // Read by the guarded client on first use, which comes after this.
 process.env.BATON_HTTP_ALLOW = "127.0.0.1/32";
@@ -41,7 +40,6 @@ beforeAll(async () => {
         ],
       }),
   });
-  const url = new URL(process.env.DATABASE_URL!);
   admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await admin.connect();
   await admin.query(
@@ -51,18 +49,7 @@ beforeAll(async () => {
   scope = await workspaceScope(owner.workspace.id, { maxConcurrentTasks: 40 });
   other = await workspaceScope((await createUser("python-other")).workspace.id, { maxConcurrentTasks: 4 });
   await createSecret(scope, { name: "API_KEY", value: "k-python-123456" });
-  await createConnection(scope, {
-    name: "warehouse",
-    type: "postgres",
-    config: {
-      host: url.hostname === "localhost" ? "127.0.0.1" : url.hostname,
-      port: Number(url.port || 5432),
-      database: url.pathname.slice(1),
-      user: decodeURIComponent(url.username),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-      ssl: false,
-    },
-  });
+  await connectToTestDatabase(scope);
   await startTestWorker(4);
 });
 afterAll(async () => {

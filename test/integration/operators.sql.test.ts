@@ -3,7 +3,6 @@
 // would allow an internal database).
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConnection } from "@/server/config/connections";
 import { triggerRun } from "@/server/engine/runs";
 import { generateKey } from "@/server/secrets/crypto";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -16,7 +15,7 @@ import {
   workspaceScope,
 } from "../support/engine";
 import { createUser } from "../support/factories";
-import { instance, logOf, runDag } from "../support/operators";
+import { connectToTestDatabase, instance, logOf, runDag } from "../support/operators";
 
 process.env.BATON_HTTP_ALLOW = "127.0.0.1/32";
 process.env.BATON_MASTER_KEYS = `1:${generateKey()}`;
@@ -25,25 +24,12 @@ let scope: WorkspaceScope;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  const url = new URL(process.env.DATABASE_URL!);
   admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await admin.connect();
   await admin.query("CREATE TABLE IF NOT EXISTS staging (day date, n int)");
   const owner = await createUser("sql");
   scope = await workspaceScope(owner.workspace.id, { maxConcurrentTasks: 20 });
-  await createConnection(scope, {
-    name: "warehouse",
-    type: "postgres",
-    config: {
-      // An address the allow-list names: "localhost" would also resolve to ::1, which it does not.
-      host: url.hostname === "localhost" ? "127.0.0.1" : url.hostname,
-      port: Number(url.port || 5432),
-      database: url.pathname.slice(1),
-      user: decodeURIComponent(url.username),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-      ssl: false,
-    },
-  });
+  await connectToTestDatabase(scope);
   await startTestWorker(4);
 });
 afterAll(async () => {

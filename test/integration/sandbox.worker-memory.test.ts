@@ -1,7 +1,7 @@
 // A worker process's resident memory stays bounded while code tasks print hundreds of megabytes:
 // each line is cut inside the sandbox, so the host never holds more of it than the log takes, and
 // a sandbox whose heap grew large is ended after its run rather than kept holding that heap.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { triggerRun } from "@/server/engine/runs";
@@ -9,6 +9,7 @@ import type { WorkspaceScope } from "@/server/tenancy/door";
 import { storeDag, waitForRun, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 import { logOf } from "../support/operators";
+import { startWorkerProcess } from "../support/worker-processes";
 
 const MiB = 1024 * 1024;
 const TASKS = 4;
@@ -25,27 +26,10 @@ function memoryOf(pid: number, field: "VmRSS" | "VmHWM"): number {
   return Number(kB[1]) * 1024;
 }
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/support/worker-process.ts"], {
-    env: { ...process.env, WORKER_CONCURRENCY: String(TASKS) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("worker process did not start in 60 s")), 60_000);
-    child.stdout!.on("data", (data: Buffer) => {
-      if (data.toString().includes("ready")) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on("error", reject);
-  });
-}
-
 beforeAll(async () => {
   const owner = await createUser("flood");
   scope = await workspaceScope(owner.workspace.id, { maxConcurrentTasks: TASKS });
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess({ WORKER_CONCURRENCY: String(TASKS) });
 });
 afterAll(() => {
   worker?.kill("SIGKILL");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineOperator } from "../types";
+import { cpuMsLimit, defineOperator, sandboxedCodeShape } from "../types";
 
 const MiB = 1024 * 1024;
 
@@ -7,14 +7,10 @@ export const codeConfigSchema = z.strictObject({
   language: z.enum(["javascript", "typescript"]).default("javascript"),
   /** The body of an async function; what it returns is the output (docs/sandbox.md). */
   source: z.string().min(1),
-  /** Extra data for the code, as the global `inputs`; templated, so secrets and connection fields can be passed. */
-  inputs: z.record(z.string(), z.unknown()).default(() => ({})),
-  /** Give the code `fetch`, through the guarded HTTP client. */
-  fetch: z.boolean().default(false),
+  ...sandboxedCodeShape,
   limits: z
     .strictObject({
-      /** Interpreter time. */
-      cpuMs: z.int().min(10).max(60_000).default(5000),
+      cpuMs: cpuMsLimit,
       memoryMiB: z.int().min(1).max(128).default(64),
     })
     .prefault({}),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NonRetryableError } from "../execution";
-import { defineOperator } from "../types";
+import { cpuMsLimit, defineOperator, sandboxedCodeShape } from "../types";
 
 const MiB = 1024 * 1024;
 
@@ -15,14 +15,10 @@ export const pythonConfigSchema = z.strictObject({
    * global `result` (docs/sandbox.md).
    */
   source: z.string().min(1),
-  /** Extra data for the code, as the global `inputs`; templated, so secrets and connection fields can be passed. */
-  inputs: z.record(z.string(), z.unknown()).default(() => ({})),
-  /** Give the code `fetch(url, method=…, headers=…, body=…, json=…)`, through the guarded HTTP client. */
-  fetch: z.boolean().default(false),
+  ...sandboxedCodeShape,
   limits: z
     .strictObject({
-      /** Interpreter time. */
-      cpuMs: z.int().min(10).max(60_000).default(5000),
+      cpuMs: cpuMsLimit,
       /** Heap beyond the interpreter's own; at most BATON_PYTHON_MEMORY_MIB (128 by default). */
       memoryMiB: z.int().min(1).max(2048).default(64),
       /** Python's recursion limit. */
