@@ -243,11 +243,6 @@ export const settings = {
     readBy: ["web"],
     doc: "bytes of a delivery's body kept in the delivery log (default 64 KiB)",
   },
-  BATON_WEBHOOK_RUNS_PER_DAG: {
-    schema: optionalWholeNumber(1),
-    readBy: ["web"],
-    doc: "runs of one DAG a web process creates at once (default: half of `BATON_DB_POOL_SIZE`, at least 2)",
-  },
 
   // Operations: logs, health, metrics
   BATON_LOG_LEVEL: {

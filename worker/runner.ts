@@ -5,6 +5,7 @@ import { env } from "@/server/config";
 import { isDatabaseUnavailable, noteDatabaseTrouble, sinceDatabaseTrouble } from "@/server/db/availability";
 import { pgPool } from "@/server/db/client";
 import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
+import { startDeliveryPump } from "@/server/engine/webhook-runs";
 import { SHARED_POOL } from "@/server/engine/worker-pools";
 import {
   abortAll,
@@ -54,6 +55,8 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
   });
   const stopHeartbeats = startHeartbeats();
   const stopReaping = startReaping();
+  // Accepted webhook deliveries become runs here, in batches, as soon as they commit.
+  const stopDeliveries = startDeliveryPump();
   const stop = runner.stop.bind(runner);
   runner.stop = async () => {
     // Graceful: no new work; running attempts may finish (still heartbeating) for the grace
@@ -61,6 +64,7 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     // reaped later.
     stopTakingWork();
     stopReaping();
+    await stopDeliveries();
     const grace = env.BATON_SHUTDOWN_GRACE_SECONDS;
     if (attemptsRunning() > 0)
       log.info({ attempts: attemptsRunning(), graceSeconds: grace }, "letting running attempts finish");

@@ -398,21 +398,21 @@ interface QueuedRun extends RunRow {
  * the workspace's other DAGs.
  *
  * Takes the workspace's run-gate lock (run-gate.ts) unless the caller holds it and passes `gate`.
- * `newRunId`: a run the caller just queued, told why it waits even when nothing is looked at.
+ * `newRunIds`: runs the caller just queued, told why they wait even when nothing is looked at.
  */
 export async function startQueuedRuns(
   sql: Sql,
   workspaceId: string,
-  options: { gate?: RunGate; newRunId?: string } = {},
+  options: { gate?: RunGate; newRunIds?: string[] } = {},
 ): Promise<RunRow[]> {
   const gate = options.gate ?? (await lockRunGate(sql, workspaceId));
   if (!gate) return [];
   const reasons = new Map<string, string>();
   // Nothing can start: only the new run needs telling why (the others were told before).
   if (gate.suspended || gate.running >= gate.maxConcurrentRuns) {
-    if (options.newRunId) {
+    if (options.newRunIds?.length) {
       const why = gate.suspended ? waitingReasons.suspended(gate) : waitingReasons.workspaceFull(gate);
-      reasons.set(options.newRunId, why);
+      for (const id of options.newRunIds) reasons.set(id, why);
       await setReasons(sql, workspaceId, reasons);
     }
     return [];

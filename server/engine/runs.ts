@@ -2,17 +2,21 @@
 // instance per task, and starts at once unless something holds it back (its DAG's maxActiveRuns,
 // the workspace's maxConcurrentRuns or monthly quotas: advance.ts startQueuedRuns). A suspended
 // workspace gets no new run at all, whatever its source.
+//
+// triggerRun creates one run in a transaction of its own; insertRuns creates many in the caller's
+// transaction (webhook deliveries, server/engine/webhook-runs.ts), under one hold of the run gate: a
+// burst of runs pays for the gate, the admission and the commit once, not once per run.
 import { randomBytes } from "node:crypto";
 import { paramsValidator } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { meter } from "@/server/usage/meter";
-import { endRunIfDone, startQueuedRuns } from "./advance";
+import { endRunIfDone, type RunRow, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
-import { lockRunGate } from "./run-gate";
-import { sql as pooled, transaction } from "./sql";
+import { lockRunGate, type RunGate } from "./run-gate";
+import { sql as pooled, type Sql, transaction } from "./sql";
 
 export interface TriggerRunInput {
   dagKey: string;
@@ -61,46 +65,22 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
     const gate = await lockRunGate(sql, scope.workspace.id);
     if (!gate) throw notFound("Workspace");
     if (gate.suspended) throw new WorkspaceSuspendedError(gate.suspendedReason);
-    const tasks = [...compiled.tasks.values()];
-    const { rows } = await sql.query<{ id: string }>(
-      `INSERT INTO "DagRun" (id, "workspaceId", "dagId", "dagVersionId", "runKey", state, "triggeredBy", "triggeredByLabel",
-         note, params, "logicalDate", "dataIntervalStart", "dataIntervalEnd", "queuedAt")
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, now())
-       ON CONFLICT ("dagId", "runKey") DO NOTHING
-       RETURNING id`,
-      [
-        scope.workspace.id,
-        dag.id,
+    const { created, started } = await insertRuns(sql, scope.workspace.id, gate, [
+      {
+        dagId: dag.id,
         versionId,
         runKey,
         triggeredBy,
-        scope.actor.label,
-        input.note ?? "",
-        JSON.stringify(parsed.data),
+        label: scope.actor.label,
+        note: input.note ?? "",
+        params: parsed.data,
         logicalDate,
-        input.dataIntervalStart ?? null,
-        input.dataIntervalEnd ?? null,
-      ],
-    );
-    const run = rows[0];
-    if (!run) return null;
-    await sql.query(
-      `INSERT INTO "TaskInstance" (id, "workspaceId", "runId", "taskId", "maxTries", priority, pool, "upstreamTotal")
-       SELECT gen_random_uuid(), $1, $2, x.task_id, x.max_tries, x.priority, x.pool, x.upstream
-       FROM unnest($3::text[], $4::int[], $5::float8[], $6::text[], $7::int[]) AS x(task_id, max_tries, priority, pool, upstream)`,
-      [
-        scope.workspace.id,
-        run.id,
-        tasks.map((t) => t.def.id),
-        tasks.map((t) => t.settings.retries + 1),
-        tasks.map((t) => t.priority),
-        tasks.map((t) => t.settings.pool),
-        tasks.map((t) => t.upstream.length),
-      ],
-    );
-    const started = await startQueuedRuns(sql, scope.workspace.id, { gate, newRunId: run.id });
-    await dispatch(sql, scope.workspace.id);
-    return { id: run.id, started };
+        dataIntervalStart: input.dataIntervalStart ?? null,
+        dataIntervalEnd: input.dataIntervalEnd ?? null,
+      },
+    ]);
+    const [id] = created.values();
+    return id ? { id, started } : null;
   });
   if (runId?.started.length) meter(scope.workspace.id, { runs: runId.started.length });
   for (const started of runId?.started ?? []) await endRunIfDone(started);
@@ -113,4 +93,101 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
   }
   await scope.audit("run.trigger", input.dagKey, { runId: runId.id, triggeredBy });
   return { id: runId.id, created: true };
+}
+
+/** A run to create, its params already validated against its version. */
+export interface NewRun {
+  /** The run's id when the caller chose it (a webhook delivery names its run in its answer). */
+  id?: string;
+  /** The Dag row's id. */
+  dagId: string;
+  versionId: string;
+  /** Unique per DAG: a key already used creates nothing. */
+  runKey: string;
+  triggeredBy: NonNullable<TriggerRunInput["triggeredBy"]>;
+  label: string;
+  note: string;
+  params: Record<string, unknown>;
+  logicalDate: Date;
+  dataIntervalStart: Date | null;
+  dataIntervalEnd: Date | null;
+}
+
+/**
+ * Inserts runs and their task instances in the caller's transaction, which holds the workspace's
+ * run gate (`gate`, from lockRunGate: the lock order of run starts), then starts those that may
+ * start and admits their first tasks. Two statements for all the runs, whatever their number.
+ * Answers the runs created (run key → id; a key already used is left out) and the runs started.
+ */
+export async function insertRuns(
+  sql: Sql,
+  workspaceId: string,
+  gate: RunGate,
+  runs: NewRun[],
+): Promise<{ created: Map<string, string>; started: RunRow[] }> {
+  const created = new Map<string, string>();
+  if (runs.length === 0) return { created, started: [] };
+  const { rows } = await sql.query<{ id: string; runKey: string; dagVersionId: string }>(
+    `INSERT INTO "DagRun" (id, "workspaceId", "dagId", "dagVersionId", "runKey", state, "triggeredBy", "triggeredByLabel",
+       note, params, "logicalDate", "dataIntervalStart", "dataIntervalEnd", "queuedAt")
+     SELECT coalesce(x.id, gen_random_uuid()), $1, x.dag_id, x.version_id, x.run_key, 'queued', x.triggered_by, x.label,
+            x.note, x.params::jsonb, x.logical_date, x.interval_start, x.interval_end, now()
+     FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                 $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+       AS x(id, dag_id, version_id, run_key, triggered_by, label, note, params, logical_date, interval_start, interval_end)
+     ON CONFLICT ("dagId", "runKey") DO NOTHING
+     RETURNING id, "runKey", "dagVersionId"`,
+    [
+      workspaceId,
+      runs.map((r) => r.id ?? null),
+      runs.map((r) => r.dagId),
+      runs.map((r) => r.versionId),
+      runs.map((r) => r.runKey),
+      runs.map((r) => r.triggeredBy),
+      runs.map((r) => r.label),
+      runs.map((r) => r.note),
+      runs.map((r) => JSON.stringify(r.params)),
+      runs.map((r) => r.logicalDate),
+      runs.map((r) => r.dataIntervalStart),
+      runs.map((r) => r.dataIntervalEnd),
+    ],
+  );
+  if (rows.length === 0) return { created, started: [] };
+  const instances: {
+    runId: string[];
+    taskId: string[];
+    maxTries: number[];
+    priority: number[];
+    pool: string[];
+    upstream: number[];
+  } = { runId: [], taskId: [], maxTries: [], priority: [], pool: [], upstream: [] };
+  for (const row of rows) {
+    created.set(row.runKey, row.id);
+    for (const task of (await compiledVersion(sql, row.dagVersionId, workspaceId)).tasks.values()) {
+      instances.runId.push(row.id);
+      instances.taskId.push(task.def.id);
+      instances.maxTries.push(task.settings.retries + 1);
+      instances.priority.push(task.priority);
+      instances.pool.push(task.settings.pool);
+      instances.upstream.push(task.upstream.length);
+    }
+  }
+  await sql.query(
+    `INSERT INTO "TaskInstance" (id, "workspaceId", "runId", "taskId", "maxTries", priority, pool, "upstreamTotal")
+     SELECT gen_random_uuid(), $1, x.run_id, x.task_id, x.max_tries, x.priority, x.pool, x.upstream
+     FROM unnest($2::uuid[], $3::text[], $4::int[], $5::float8[], $6::text[], $7::int[])
+       AS x(run_id, task_id, max_tries, priority, pool, upstream)`,
+    [
+      workspaceId,
+      instances.runId,
+      instances.taskId,
+      instances.maxTries,
+      instances.priority,
+      instances.pool,
+      instances.upstream,
+    ],
+  );
+  const started = await startQueuedRuns(sql, workspaceId, { gate, newRunIds: [...created.values()] });
+  await dispatch(sql, workspaceId);
+  return { created, started };
 }

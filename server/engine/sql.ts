@@ -5,6 +5,7 @@
 // instead every statement names the workspace it acts in (from a WorkspaceScope or a job payload).
 // Only server/engine/ may import this (biome.jsonc); everything else reaches raw SQL through
 // workspaceSql(scope), or server/db/cross-tenant.ts for the platform's own paths.
+import type pg from "pg";
 import { pgPool } from "@/server/db/client";
 import { poolSql, runTransaction, type Sql } from "@/server/db/sql";
 
@@ -20,3 +21,54 @@ export function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
 
 /** A statement outside any transaction. */
 export const sql: Sql = poolSql(pgPool);
+
+// LISTEN on a channel from a connection of its own, for work that must start the moment another
+// transaction commits. A lost connection is replaced after a pause; callers poll as well, so a
+// notification missed meanwhile only delays the work.
+/** Calls `onNotify` on each notification of `channel` until the returned stop is called. */
+export function listen(
+  channel: string,
+  onNotify: (payload: string | undefined) => void,
+): () => Promise<void> {
+  let client: pg.PoolClient | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const handler = (message: pg.Notification) => {
+    if (message.channel === channel) onNotify(message.payload);
+  };
+  const connect = async () => {
+    if (stopped) return;
+    try {
+      const connection = await pgPool().connect();
+      connection.on("notification", handler);
+      connection.on("error", () => reconnect(connection));
+      await connection.query(`LISTEN "${channel}"`);
+      client = connection;
+      if (stopped) await release();
+    } catch {
+      retry = setTimeout(connect, 1_000);
+      retry.unref();
+    }
+  };
+  const reconnect = (broken: pg.PoolClient) => {
+    if (client !== broken) return;
+    client = undefined;
+    broken.release(true);
+    retry = setTimeout(connect, 1_000);
+    retry.unref();
+  };
+  const release = async () => {
+    const connection = client;
+    client = undefined;
+    if (!connection) return;
+    connection.off("notification", handler);
+    await connection.query(`UNLISTEN "${channel}"`).catch(() => {});
+    connection.release();
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await release();
+  };
+}

@@ -27,6 +27,7 @@ import { crossTenantSql, crossTenantTransaction } from "@/server/db/cross-tenant
 import { triggerRun } from "@/server/engine/runs";
 import { AppError } from "@/server/errors";
 import { enqueue } from "@/server/jobs/catalog";
+import { log } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
@@ -114,7 +115,7 @@ export async function claimDueTicks(options: { now?: Date; limit?: number } = {}
   });
   for (const { workspaceId, dagKey, message } of stopped) {
     await announceScheduleError(workspaceId, dagKey, message).catch((error: Error) =>
-      console.warn(`scheduler: announcing DAG ${dagKey}'s schedule error: ${error.message}`),
+      log.warn({ err: error, dagKey }, "scheduler: could not announce a schedule error"),
     );
   }
   return handedOver;

@@ -21,8 +21,30 @@ export interface Outcome {
 }
 
 const columns = `(id, "workspaceId", "endpointId", "receivedAt", headers, body, "bodyBytes", "bodyTruncated",
-   "statusCode", result, message, "runId", "replayOf", "idempotencyKey")`;
-const values = "($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+   "statusCode", result, message, "runId", "replayOf", "idempotencyKey", params)`;
+const values = "($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+/**
+ * The INSERT of a delivery's log row (ON CONFLICT and the like left to the caller) and its
+ * parameters; `runParams` only for a pending delivery (the engine's intake, engine/webhook-runs.ts).
+ */
+export function deliveryInsert(
+  workspaceId: string,
+  endpointId: string,
+  id: string,
+  logged: LoggedRequest,
+  outcome: Outcome,
+  key: string | null,
+  runParams: Record<string, unknown> | null = null,
+) {
+  return {
+    text: `INSERT INTO "WebhookDelivery" ${columns} VALUES ${values}`,
+    values: [
+      ...params(workspaceId, endpointId, id, logged, outcome, key),
+      runParams && JSON.stringify(runParams),
+    ],
+  };
+}
 
 function params(
   workspaceId: string,
@@ -57,66 +79,65 @@ export async function insertDelivery(
   outcome: Outcome & { id?: string | undefined },
 ): Promise<string> {
   const id = outcome.id ?? randomUUID();
-  await workspaceSql(workspaceId).query(
-    `INSERT INTO "WebhookDelivery" ${columns} VALUES ${values}`,
-    params(workspaceId, endpointId, id, logged, outcome, null),
-  );
+  const insert = deliveryInsert(workspaceId, endpointId, id, logged, outcome, null);
+  await workspaceSql(workspaceId).query(insert.text, insert.values);
   return id;
-}
-
-/** Writes a delivery holding `key`; false when another delivery of the endpoint holds it. */
-export async function insertHoldingKey(
-  workspaceId: string,
-  endpointId: string,
-  id: string,
-  key: string,
-  logged: LoggedRequest,
-  outcome: Outcome,
-): Promise<boolean> {
-  const { rowCount } = await workspaceSql(workspaceId).query(
-    `INSERT INTO "WebhookDelivery" ${columns} VALUES ${values} ON CONFLICT ("endpointId", "idempotencyKey") DO NOTHING`,
-    params(workspaceId, endpointId, id, logged, outcome, key),
-  );
-  return rowCount === 1;
 }
 
 export interface KeyHolder {
   id: string;
-  runId: string | null;
+  /** The run it started, or will: a holder always names one. */
+  runId: string;
   /** Received more than `ttlSeconds` ago. */
   expired: boolean;
-  /** Received more than `staleSeconds` ago. */
-  stale: boolean;
 }
 
-/** The delivery holding `key`, if any; ages measured by the database's clock. */
+/** The delivery holding `key`, if any; its age measured by the database's clock. */
 export async function keyHolder(
   workspaceId: string,
   endpointId: string,
   key: string,
   ttlSeconds: number,
-  staleSeconds: number,
 ): Promise<KeyHolder | undefined> {
   const { rows } = await workspaceSql(workspaceId).query<KeyHolder>(
-    `SELECT id, "runId",
-            "receivedAt" < now() - make_interval(secs => $4) AS expired,
-            "receivedAt" < now() - make_interval(secs => $5) AS stale
+    `SELECT id, "runId", "receivedAt" < now() - make_interval(secs => $4) AS expired
      FROM "WebhookDelivery" WHERE "workspaceId" = $1 AND "endpointId" = $2 AND "idempotencyKey" = $3`,
-    [workspaceId, endpointId, key, ttlSeconds, staleSeconds],
+    [workspaceId, endpointId, key, ttlSeconds],
   );
   return rows[0];
 }
 
-/** Frees a key (an expired holder, or one that died before creating its run). */
-export async function releaseKey(workspaceId: string, id: string, key: string, onlyWithoutRun: boolean) {
+/** Frees an expired holder's key. */
+export async function releaseKey(workspaceId: string, id: string, key: string) {
   await workspaceSql(workspaceId).query(
-    `UPDATE "WebhookDelivery" SET "idempotencyKey" = NULL
-     WHERE "workspaceId" = $1 AND id = $2 AND "idempotencyKey" = $3 AND ($4::boolean IS FALSE OR "runId" IS NULL)`,
-    [workspaceId, id, key, onlyWithoutRun],
+    `UPDATE "WebhookDelivery" SET "idempotencyKey" = NULL WHERE "workspaceId" = $1 AND id = $2 AND "idempotencyKey" = $3`,
+    [workspaceId, id, key],
   );
 }
 
-/** Records what became of a delivery; `releaseKey` frees the key it held (it failed). */
+export interface DeliveryProgress {
+  result: string;
+  statusCode: number;
+  message: string;
+  /** Its run's state, once the run exists. */
+  runState: "queued" | "running" | "success" | "failed" | "cancelled" | null;
+}
+
+/** Where a delivery stands: still pending, refused when its run was to be created, or its run's state. */
+export async function deliveryProgress(
+  workspaceId: string,
+  id: string,
+): Promise<DeliveryProgress | undefined> {
+  const { rows } = await workspaceSql(workspaceId).query<DeliveryProgress>(
+    `SELECT d.result, d."statusCode", d.message, r.state AS "runState"
+     FROM "WebhookDelivery" d LEFT JOIN "DagRun" r ON r.id = d."runId"
+     WHERE d."workspaceId" = $1 AND d.id = $2`,
+    [workspaceId, id],
+  );
+  return rows[0];
+}
+
+/** Records what became of a delivery (a sync one's run ended); `releaseKey` frees the key it held. */
 export async function settleDelivery(
   workspaceId: string,
   id: string,
@@ -139,4 +160,14 @@ export async function settleDelivery(
       outcome.releaseKey ?? false,
     ],
   );
+}
+
+/** The outputs of a run's successful tasks (not mapped children), by task id. */
+export async function runOutputs(workspaceId: string, runId: string) {
+  const { rows } = await workspaceSql(workspaceId).query<{ taskId: string; output: unknown }>(
+    `SELECT "taskId", output FROM "TaskInstance"
+     WHERE "workspaceId" = $1 AND "runId" = $2 AND "mapIndex" = -1 AND state = 'success'`,
+    [workspaceId, runId],
+  );
+  return rows;
 }

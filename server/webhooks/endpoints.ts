@@ -1,14 +1,23 @@
 // Webhook endpoints of a workspace's DAGs: create, read, change, delete, rotate the secret; and
 // the delivery log with replay. A DAG may have several endpoints (one per sender, say), each with
-// its own secret and settings. The secret is shown once, when it is made (create, rotate), and
-// stored encrypted, bound to the endpoint: AAD `${workspaceId}:webhook:${endpointId}`.
-import { randomBytes, randomUUID } from "node:crypto";
+// its own provider preset (`authMode` and its `authOptions`, server/webhooks/providers), secret and
+// settings. The secret is the sender's, pasted (Stripe, Slack, Shopify, Twilio and Standard
+// Webhooks senders make their own), or one Baton generates and shows once; either way it is
+// write-only: stored encrypted, bound to the endpoint (AAD `${workspaceId}:webhook:${endpointId}`),
+// never answered again.
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import type { DagDefinition } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
-import { encryptSecret, type Keyring, needsRotation, reencrypt } from "@/server/secrets/crypto";
+import {
+  decryptSecret,
+  encryptSecret,
+  type Keyring,
+  needsRotation,
+  reencrypt,
+} from "@/server/secrets/crypto";
 import { keyVersionOf, processKeyring } from "@/server/secrets/keyring";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import {
@@ -18,6 +27,7 @@ import {
   undeclaredParams,
 } from "@/server/triggers/mapping";
 import { acceptDelivery, parseDocument, statusUrl } from "./deliver";
+import { type AuthMode, authModes, presets, providerOf } from "./signature";
 
 export const webhookAad = (workspaceId: string, endpointId: string) => `${workspaceId}:webhook:${endpointId}`;
 
@@ -30,7 +40,11 @@ export const MAX_WAIT_SECONDS = 30;
 /** The settings of an endpoint, as the API takes them (all optional on update). */
 export const webhookSettings = {
   name: z.string().trim().min(1, "Enter a name").max(80, "Names are at most 80 characters"),
-  authMode: z.enum(["token", "hmac", "github"]),
+  authMode: z.enum(authModes),
+  /** The preset's options (checked against the preset's own schema by the service). */
+  authOptions: z.record(z.string(), z.unknown()),
+  /** The sender's secret, pasted; left out, Baton generates one. Write-only. */
+  secret: z.string().trim().min(1, "Paste the secret, or leave it out to have one generated").max(512),
   idempotencyField: jsonPointer.nullable(),
   paramMapping: paramMappingSchema({ headers: true }),
   mode: z.enum(["async", "sync"]),
@@ -38,13 +52,37 @@ export const webhookSettings = {
   enabled: z.boolean(),
 };
 
-/** A new secret: 32 random bytes, URL-safe, with a prefix that says what it is. */
-const newSecret = () => `whsec_${randomBytes(32).toString("base64url")}`;
+/** The preset's options, parsed with its schema; problems under `authOptions.<field>`. */
+function parseAuthOptions(mode: AuthMode, options: Record<string, unknown> | undefined) {
+  const parsed = providerOf(mode).options.safeParse(options ?? {});
+  if (parsed.success) return parsed.data;
+  throw new AppError(
+    "UNPROCESSABLE_CONTENT",
+    `The options do not fit the ${presets[mode].label} preset`,
+    parsed.error.issues.map((issue) => ({
+      path: ["authOptions", ...issue.path].join("."),
+      message: issue.message,
+    })),
+  );
+}
+
+/** The pasted secret checked for the preset, or a new one (then shown once). */
+function secretFor(mode: AuthMode, pasted: string | undefined): { secret: string; generated: boolean } {
+  if (pasted === undefined) return { secret: providerOf(mode).newSecret(), generated: true };
+  const problem = providerOf(mode).secretProblem(pasted);
+  if (problem) {
+    throw new AppError("UNPROCESSABLE_CONTENT", `That is not a ${presets[mode].label} secret`, [
+      { path: "secret", message: `The secret ${problem}` },
+    ]);
+  }
+  return { secret: pasted, generated: false };
+}
 
 const select = {
   id: true,
   name: true,
   authMode: true,
+  authOptions: true,
   secretCiphertext: true,
   previousSecretExpiresAt: true,
   idempotencyField: true,
@@ -60,9 +98,10 @@ const select = {
 type Row = Prisma.WebhookEndpointGetPayload<{ select: typeof select }>;
 
 function present(row: Row, baseUrl: string) {
-  const { secretCiphertext, dag, paramMapping, previousSecretExpiresAt, ...rest } = row;
+  const { secretCiphertext, dag, paramMapping, previousSecretExpiresAt, authOptions, ...rest } = row;
   return {
     ...rest,
+    authOptions: authOptions as Record<string, unknown>,
     dagId: dag.key,
     url: webhookUrl(baseUrl, row.id),
     paramMapping: paramMapping as ParamMapping,
@@ -85,7 +124,7 @@ async function paramsOfDag(scope: WorkspaceScope, versionId: string | null) {
 async function findEndpoint(scope: WorkspaceScope, webhookId: string) {
   const row = await scope.db.webhookEndpoint.findFirst({
     where: { id: webhookId },
-    select: { ...select, dag: { select: { key: true, currentVersionId: true } } },
+    select: { ...select, dag: { select: { key: true, currentVersionId: true, archivedAt: true } } },
   });
   if (!row) throw notFound("Webhook");
   return row;
@@ -105,7 +144,9 @@ export async function createWebhook(
   input: {
     dagId: string;
     name: string;
-    authMode?: "token" | "hmac" | "github" | undefined;
+    authMode?: AuthMode | undefined;
+    authOptions?: Record<string, unknown> | undefined;
+    secret?: string | undefined;
     idempotencyField?: string | null | undefined;
     paramMapping?: ParamMapping | undefined;
     mode?: "async" | "sync" | undefined;
@@ -114,6 +155,9 @@ export async function createWebhook(
     baseUrl: string;
   },
 ) {
+  const authMode = input.authMode ?? "hmac";
+  const authOptions = parseAuthOptions(authMode, input.authOptions);
+  const { secret, generated } = secretFor(authMode, input.secret);
   const dag = await scope.db.dag.findFirst({
     where: { key: input.dagId },
     select: { id: true, key: true, currentVersionId: true },
@@ -124,7 +168,6 @@ export async function createWebhook(
   if (problems.length > 0)
     throw new AppError("UNPROCESSABLE_CONTENT", "The param mapping names unknown params", problems);
   const id = randomUUID();
-  const secret = newSecret();
   try {
     const row = await scope.db.webhookEndpoint.create({
       data: {
@@ -132,7 +175,8 @@ export async function createWebhook(
         workspaceId: scope.workspace.id,
         dagId: dag.id,
         name: input.name,
-        authMode: input.authMode ?? "hmac",
+        authMode,
+        authOptions: authOptions as Prisma.InputJsonObject,
         secretCiphertext: encryptSecret(processKeyring(), secret, webhookAad(scope.workspace.id, id)),
         idempotencyField: input.idempotencyField ?? null,
         paramMapping: mapping,
@@ -142,8 +186,14 @@ export async function createWebhook(
       },
       select,
     });
-    await scope.audit("webhook.create", dag.key, { webhookId: id, name: input.name, authMode: row.authMode });
-    return { ...present(row, input.baseUrl), secret };
+    await scope.audit("webhook.create", dag.key, {
+      webhookId: id,
+      name: input.name,
+      authMode: row.authMode,
+      secret: generated ? "generated" : "pasted",
+    });
+    // A generated secret is shown this once; a pasted one is the caller's already.
+    return { ...present(row, input.baseUrl), ...(generated ? { secret } : {}) };
   } catch (error) {
     nameTaken(error, input.name);
   }
@@ -184,7 +234,9 @@ export async function updateWebhook(
   input: {
     webhookId: string;
     name?: string | undefined;
-    authMode?: "token" | "hmac" | "github" | undefined;
+    authMode?: AuthMode | undefined;
+    authOptions?: Record<string, unknown> | undefined;
+    secret?: string | undefined;
     idempotencyField?: string | null | undefined;
     paramMapping?: ParamMapping | undefined;
     mode?: "async" | "sync" | undefined;
@@ -211,10 +263,43 @@ export async function updateWebhook(
     "waitSeconds",
     "enabled",
   ] as const;
-  const data = Object.fromEntries(fields.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
+  const data: Prisma.WebhookEndpointUpdateInput = Object.fromEntries(
+    fields.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]),
+  );
+  const authMode = input.authMode ?? found.authMode;
+  if (input.authMode !== undefined || input.authOptions !== undefined) {
+    // Options belong to a preset: a new preset starts from its defaults unless options are given.
+    const options =
+      input.authOptions ??
+      (input.authMode === undefined ? (found.authOptions as Record<string, unknown>) : {});
+    data.authOptions = parseAuthOptions(authMode, options) as Prisma.InputJsonObject;
+  }
+  const aad = webhookAad(scope.workspace.id, found.id);
+  if (input.secret !== undefined) {
+    data.secretCiphertext = encryptSecret(processKeyring(), secretFor(authMode, input.secret).secret, aad);
+    data.previousSecretCiphertext = null;
+    data.previousSecretExpiresAt = null;
+  } else if (authMode !== found.authMode) {
+    // The stored secret must suit the new preset (a Standard Webhooks key is base64, say).
+    const problem = providerOf(authMode).secretProblem(
+      decryptSecret(processKeyring(), found.secretCiphertext, aad),
+    );
+    if (problem) {
+      throw new AppError(
+        "UNPROCESSABLE_CONTENT",
+        `The current secret cannot be a ${presets[authMode].label} secret`,
+        [{ path: "secret", message: `The current secret ${problem}: paste the sender's secret` }],
+      );
+    }
+  }
   try {
     const row = await scope.db.webhookEndpoint.update({ where: { id: found.id }, data, select });
-    await scope.audit("webhook.update", found.dag.key, { webhookId: found.id, fields: Object.keys(data) });
+    await scope.audit("webhook.update", found.dag.key, {
+      webhookId: found.id,
+      fields: Object.keys(data)
+        .map((f) => (f.startsWith("secret") || f.startsWith("previous") ? "secret" : f))
+        .filter((f, i, all) => all.indexOf(f) === i),
+    });
     return present(row, input.baseUrl);
   } catch (error) {
     nameTaken(error, input.name ?? found.name);
@@ -233,10 +318,15 @@ export async function deleteWebhook(scope: WorkspaceScope, webhookId: string) {
  */
 export async function rotateWebhookSecret(
   scope: WorkspaceScope,
-  input: { webhookId: string; graceSeconds?: number | undefined; baseUrl: string },
+  input: {
+    webhookId: string;
+    graceSeconds?: number | undefined;
+    secret?: string | undefined;
+    baseUrl: string;
+  },
 ) {
   const found = await findEndpoint(scope, input.webhookId);
-  const secret = newSecret();
+  const { secret, generated } = secretFor(found.authMode, input.secret);
   const grace = input.graceSeconds ?? 0;
   const row = await scope.db.webhookEndpoint.update({
     where: { id: found.id },
@@ -247,8 +337,12 @@ export async function rotateWebhookSecret(
     },
     select,
   });
-  await scope.audit("webhook.rotate_secret", found.dag.key, { webhookId: found.id, graceSeconds: grace });
-  return { ...present(row, input.baseUrl), secret };
+  await scope.audit("webhook.rotate_secret", found.dag.key, {
+    webhookId: found.id,
+    graceSeconds: grace,
+    secret: generated ? "generated" : "pasted",
+  });
+  return { ...present(row, input.baseUrl), ...(generated ? { secret } : {}) };
 }
 
 /**
@@ -354,13 +448,14 @@ export async function replayDelivery(
   }
   const body = Buffer.from(delivery.body, "utf8");
   const answer = await acceptDelivery(
-    scope,
+    scope.workspace.id,
     {
       id: endpoint.id,
       workspaceId: scope.workspace.id,
       name: endpoint.name,
       dagKey: endpoint.dag.key,
       currentVersionId: endpoint.dag.currentVersionId,
+      archived: endpoint.dag.archivedAt !== null,
       paramMapping: endpoint.paramMapping as ParamMapping,
       mode: endpoint.mode,
       waitSeconds: endpoint.waitSeconds,

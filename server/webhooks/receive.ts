@@ -2,12 +2,17 @@
 // endpoint's own secret authenticates the sender. In order:
 //
 //   body over the size limit → 413;  unknown or disabled endpoint → 404;
-//   bad credentials → 401, generic (the reason goes to the delivery log only);
+//   bad credentials (the endpoint's provider preset, server/webhooks/providers) → 401, generic
+//   (the reason goes to the delivery log only);
 //   workspace over its delivery rate → 429 with Retry-After;
 //   workspace suspended → 403 saying so (and why), in the delivery log too;
+//   a provider's handshake (Slack's url_verification) → 200 with its answer, no run;
 //   payload mapped to params that do not validate → 422 naming each param;
-//   otherwise a run: 202 with its id and status URL (or, in sync mode, 200 with its outputs when
-//   it ends in time); a repeated Idempotency-Key answers the original run.
+//   otherwise accepted: one insert, 202 with the id and status URL of the run the engine creates
+//   from it at once (deliver.ts, engine/webhook-runs.ts); in sync mode, 200 with the run's outputs
+//   when it ends in time. A repeated idempotency key (Idempotency-Key, else the provider's delivery
+//   id — GitHub, Stripe, Standard Webhooks, Shopify, Slack, Twilio — else the endpoint's
+//   idempotencyField) answers the original run.
 //
 // The endpoint is looked up by id before any workspace is known: one cross-workspace read, in plain
 // SQL like the engine's (it runs on every delivery; server/db/cross-tenant.ts). Everything after
@@ -28,7 +33,6 @@ import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import type { ParamMapping } from "@/server/triggers/mapping";
 import { resolvePointer } from "@/server/triggers/mapping";
-import { meter } from "@/server/usage/meter";
 import {
   acceptDelivery,
   type DeliveryAnswer,
@@ -37,9 +41,9 @@ import {
   logDelivery,
   parseDocument,
 } from "./deliver";
-import { webhookAad } from "./endpoints";
+import { webhookAad, webhookUrl } from "./endpoints";
 import { loggedBodyBytes, maxBodyBytes, mayLogUnverified, takeDelivery } from "./limits";
-import { redactHeaders, verifyDelivery } from "./signature";
+import { type AuthMode, providerOf, redactHeaders, type SignedRequest, verifyDelivery } from "./signature";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_KEY_LENGTH = 255;
@@ -79,7 +83,8 @@ interface Endpoint {
   id: string;
   workspaceId: string;
   name: string;
-  authMode: "token" | "hmac" | "github";
+  authMode: AuthMode;
+  authOptions: Record<string, unknown>;
   secretCiphertext: string;
   previousSecretCiphertext: string | null;
   previousSecretExpiresAt: Date | null;
@@ -90,6 +95,7 @@ interface Endpoint {
   enabled: boolean;
   dagKey: string;
   currentVersionId: string | null;
+  archived: boolean;
   rateLimitPerMinute: number;
   suspended: boolean;
   suspendedReason: string | null;
@@ -99,9 +105,10 @@ interface Endpoint {
 async function lookupEndpoint(id: string): Promise<Endpoint | undefined> {
   // Across workspaces: the endpoint's id is all a delivery carries until this answers.
   const { rows } = await crossTenantSql.query<Endpoint>(
-    `SELECT e.id, e."workspaceId", e.name, e."authMode", e."secretCiphertext", e."previousSecretCiphertext",
+    `SELECT e.id, e."workspaceId", e.name, e."authMode", e."authOptions", e."secretCiphertext", e."previousSecretCiphertext",
             e."previousSecretExpiresAt" AT TIME ZONE 'UTC' AS "previousSecretExpiresAt", e."idempotencyField",
             e."paramMapping", e.mode, e."waitSeconds", e.enabled, d.key AS "dagKey", d."currentVersionId",
+            d."archivedAt" IS NOT NULL AS archived,
             w."webhookRateLimitPerMinute" AS "rateLimitPerMinute",
             w."suspendedAt" IS NOT NULL AS suspended, w."suspendedReason"
      FROM "WebhookEndpoint" e JOIN "Dag" d ON d.id = e."dagId" JOIN "Workspace" w ON w.id = e."workspaceId"
@@ -127,14 +134,14 @@ function secretsOf(endpoint: Endpoint, now: number): string[] {
   return secrets;
 }
 
-/** The delivery's idempotency key: the header, GitHub's delivery id, or the configured body field. */
-function idempotencyKeyOf(
-  endpoint: Endpoint,
-  headers: Record<string, string>,
-  document: unknown,
-): string | undefined {
+/**
+ * The delivery's idempotency key: the Idempotency-Key header, else the provider's own delivery id
+ * (X-GitHub-Delivery, the Stripe event's id, webhook-id, X-Shopify-Webhook-Id…), else the
+ * endpoint's idempotencyField of the body.
+ */
+function idempotencyKeyOf(endpoint: Endpoint, request: SignedRequest, document: unknown): string | undefined {
   const header =
-    headers["idempotency-key"] ?? (endpoint.authMode === "github" ? headers["x-github-delivery"] : undefined);
+    request.headers["idempotency-key"] ?? providerOf(endpoint.authMode).idempotencyKey?.(request, document);
   if (header !== undefined) return header.trim();
   if (endpoint.idempotencyField === null) return undefined;
   const field = resolvePointer(document, endpoint.idempotencyField);
@@ -163,12 +170,14 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
       bodyBytes: 0,
       bodyTruncated: false,
     };
+    const workspaceId = endpoint.workspaceId;
+    // A scope only when the DAG's runs reach secrets (their values are masked in the log).
     let scope: WorkspaceScope | undefined;
-    const open = async () => (scope ??= await systemScope(endpoint.workspaceId));
+    const open = async () => (scope ??= await systemScope(workspaceId));
     /** Failures before authentication are logged only within the endpoint's small budget. */
     const unverified = async (answer: DeliveryAnswer, result: string, message: string) => {
       if (await mayLogUnverified(endpoint.id)) {
-        await logDelivery(await open(), endpoint.id, logged, { statusCode: answer.status, result, message });
+        await logDelivery(workspaceId, endpoint.id, logged, { statusCode: answer.status, result, message });
       }
       return respond(answer);
     };
@@ -187,7 +196,11 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
     logged.bodyTruncated = body.length > cap;
 
     if (!endpoint.enabled) return unverified(noSuchWebhook, "disabled", "the endpoint is disabled");
-    const verdict = verifyDelivery(endpoint.authMode, endpointSecrets, headers, body);
+    // The URL the sender called (Twilio signs it): as published, and as this request reached us.
+    const baseUrl = env.NEXTAUTH_URL ?? new URL(request.url).origin;
+    const published = `${webhookUrl(baseUrl, endpoint.id)}${new URL(request.url).search}`;
+    const signed: SignedRequest = { headers, body, url: published, alsoUrls: [request.url] };
+    const verdict = verifyDelivery(endpoint.authMode, endpointSecrets, signed, endpoint.authOptions);
     if (!verdict.ok) {
       // The sender learns nothing about which check failed; the owners read it in the log.
       const answer = errorAnswer(401, "UNAUTHORIZED", "The delivery is not authenticated");
@@ -207,12 +220,9 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
       }
     }
 
-    // The scope's lookup overlaps the rate limiter's round trip.
-    const opening = open();
-    opening.catch(() => {});
     const allowed = await takeDelivery(endpoint.workspaceId, endpoint.rateLimitPerMinute);
     if (!allowed.ok) {
-      await logDelivery(await open(), endpoint.id, logged, {
+      await logDelivery(workspaceId, endpoint.id, logged, {
         statusCode: 429,
         result: "rate_limited",
         message: `over ${endpoint.rateLimitPerMinute} deliveries a minute for the workspace`,
@@ -226,7 +236,7 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
     // After the credentials (a stranger learns nothing) and the rate (it bounds the log's writes).
     if (endpoint.suspended) {
       const message = suspendedMessage(endpoint.suspendedReason);
-      await logDelivery(await open(), endpoint.id, logged, { statusCode: 403, result: "suspended", message });
+      await logDelivery(workspaceId, endpoint.id, logged, { statusCode: 403, result: "suspended", message });
       return respond(errorAnswer(403, "FORBIDDEN", message));
     }
 
@@ -235,27 +245,37 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
       document = parseDocument(headers["content-type"], body);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await logDelivery(await open(), endpoint.id, logged, {
+      await logDelivery(workspaceId, endpoint.id, logged, {
         statusCode: 400,
         result: "invalid",
         message: error.message,
       });
       return respond(errorAnswer(400, error.code, error.message));
     }
-    const key = idempotencyKeyOf(endpoint, headers, document);
+    const challenge = providerOf(endpoint.authMode).challenge?.(document);
+    if (challenge) {
+      await logDelivery(workspaceId, endpoint.id, logged, {
+        statusCode: challenge.status,
+        result: "challenge",
+        message: "answered the sender's URL verification; no run",
+      });
+      return respond({ status: challenge.status, body: challenge.body as Record<string, unknown> });
+    }
+    const key = idempotencyKeyOf(endpoint, signed, document);
     if (key !== undefined && (key === "" || key.length > MAX_KEY_LENGTH)) {
       const message = `The idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`;
-      await logDelivery(await open(), endpoint.id, logged, { statusCode: 400, result: "invalid", message });
+      await logDelivery(workspaceId, endpoint.id, logged, { statusCode: 400, result: "invalid", message });
       return respond(errorAnswer(400, "BAD_REQUEST", message));
     }
     const answer = await acceptDelivery(
-      await open(),
+      workspaceId,
       {
         id: endpoint.id,
         workspaceId: endpoint.workspaceId,
         name: endpoint.name,
         dagKey: endpoint.dagKey,
         currentVersionId: endpoint.currentVersionId,
+        archived: endpoint.archived,
         paramMapping: endpoint.paramMapping,
         mode: endpoint.mode,
         waitSeconds: endpoint.waitSeconds,
@@ -265,14 +285,10 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
         headers,
         logged,
         idempotencyKey: key,
-        baseUrl: env.NEXTAUTH_URL ?? new URL(request.url).origin,
+        baseUrl,
         wait: true,
       },
     );
-    // Usage: deliveries that started a run (not repeats of a key, not refusals).
-    if (answer.status < 300 && answer.body.duplicate === false) {
-      meter(endpoint.workspaceId, { webhookDeliveries: 1 });
-    }
     return respond(answer);
   } catch (error) {
     if (error instanceof AppError && !isDatabaseUnavailable(error)) {

@@ -10,6 +10,7 @@ import { db } from "@/server/db/client";
 import { cancelRun, kickWorkspace } from "@/server/engine/operations";
 import { repairRuns } from "@/server/engine/reaper";
 import { triggerRun } from "@/server/engine/runs";
+import { startAllDeliveryRuns } from "@/server/engine/webhook-runs";
 import { generateKey } from "@/server/secrets/crypto";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { flushUsage } from "@/server/usage/meter";
@@ -269,11 +270,13 @@ describe("metering", () => {
           { params: Promise.resolve({ endpointId: hook.id }) },
         )
       ).status;
-    const token = { "x-baton-token": hook.secret };
+    const token = { "x-baton-token": hook.secret! };
     expect(await deliver({ ...token, "idempotency-key": "one" })).toBe(202);
     expect(await deliver({ ...token, "idempotency-key": "one" })).toBe(202); // a repeat
     expect(await deliver({ ...token })).toBe(202);
     expect(await deliver({ "x-baton-token": "wrong" })).toBe(401);
+    // Counted when the engine turns the accepted deliveries into runs.
+    await startAllDeliveryRuns();
     await flushUsage();
     const usage = await db.usageDay.aggregate({
       where: { workspaceId: scope.workspace.id },

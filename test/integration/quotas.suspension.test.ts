@@ -163,7 +163,7 @@ describe("a suspended workspace", () => {
     );
 
     // Webhooks: 403 with a JSON error, in the delivery log too.
-    const refused = await deliver(hook.id, hook.secret);
+    const refused = await deliver(hook.id, hook.secret!);
     expect(refused).toMatchObject({ status: 403, body: { error: { code: "FORBIDDEN" } } });
     expect(refused.body.error.message).toMatch(message);
     const [logged] = (await owner.api.webhooks.deliveries({ workspace: slug, webhookId: hook.id })).items;

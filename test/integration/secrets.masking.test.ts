@@ -174,7 +174,7 @@ describe("secret masking", () => {
     const response = await receiveWebhook(
       new Request(`http://localhost/api/hooks/${endpoint.id}`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-baton-token": endpoint.secret },
+        headers: { "content-type": "application/json", "x-baton-token": endpoint.secret! },
         body,
       }),
       endpoint.id,

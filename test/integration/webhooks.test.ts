@@ -2,6 +2,7 @@
 // GitHub authentication, idempotency under concurrency, param mapping and 422s, body and rate
 // limits, sync mode, the delivery log with replay, secret rotation, REST and CLI.
 import { Readable } from "node:stream";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/hooks/[endpointId]/route";
 import { runCli } from "@/server/cli/main";
@@ -12,7 +13,11 @@ import { generateKey } from "@/server/secrets/crypto";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
 import { reencryptWebhookSecrets } from "@/server/webhooks/endpoints";
-import { githubSignature, signBody } from "@/server/webhooks/signature";
+import { providers, signBody } from "@/server/webhooks/signature";
+
+const githubSignature = (secret: string, body: string) =>
+  providers.github.sign(secret, { body }, {})["x-hub-signature-256"]!;
+
 import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { createUser } from "../support/factories";
 import { jsonCaller } from "../support/rest";
@@ -50,16 +55,18 @@ async function push(document: DagDocument) {
   await pushDag(scope, { document });
 }
 
-type Hook = Awaited<ReturnType<typeof owner.api.webhooks.create>>;
+type Hook = Awaited<ReturnType<typeof owner.api.webhooks.create>> & { secret: string };
 
+/** An endpoint with its secret: the one given, else the one Baton generated (shown once). */
 async function hook(settings: Partial<Parameters<typeof owner.api.webhooks.create>[0]> = {}): Promise<Hook> {
-  return owner.api.webhooks.create({
+  const created = await owner.api.webhooks.create({
     workspace: ws,
     dagId: "deploy",
     name: `hook-${Math.random().toString(36).slice(2, 8)}`,
     paramMapping: { ref: "/ref", pr: "/pull_request/number", sender: "header:X-Sender" },
     ...settings,
   });
+  return { ...created, secret: settings.secret ?? created.secret! };
 }
 
 /** POSTs through the app's route handler, as Next.js would. */
@@ -182,6 +189,7 @@ describe("idempotency", () => {
     expect(runIds.size).toBe(1);
     expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
     expect(answers.filter((a) => a.headers.get("idempotent-replayed") === "true")).toHaveLength(49);
+    await waitForRun([...runIds][0]);
     const runs = await db.dagRun.findMany({
       where: { workspaceId: owner.workspace.id, triggeredByLabel: `webhook ${h.name}` },
     });
@@ -259,7 +267,7 @@ describe("mapping and limits", () => {
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof deliver>> | undefined;
     for (let i = 0; i < 5; i++) {
-      last = await deliver(h.id, "{}", { "x-baton-token": h.secret });
+      last = await deliver(h.id, "{}", { "x-baton-token": h.secret! });
       statuses.push(last.status);
     }
     expect(statuses).toEqual([202, 202, 202, 429, 429]);
@@ -310,14 +318,14 @@ describe("sync mode", () => {
       });
     };
     const fast = await syncHook("quote", 0);
-    const answered = await deliver(fast.id, json({ amount: 12.5 }), { "x-baton-token": fast.secret });
+    const answered = await deliver(fast.id, json({ amount: 12.5 }), { "x-baton-token": fast.secret! });
     expect(answered).toMatchObject({
       status: 200,
       body: { state: "success", outputs: { price: { eur: 12.5 } } },
     });
     const slow = await syncHook("slow_quote", 4000);
     const started = Date.now();
-    const accepted = await deliver(slow.id, json({ amount: 1 }), { "x-baton-token": slow.secret });
+    const accepted = await deliver(slow.id, json({ amount: 1 }), { "x-baton-token": slow.secret! });
     expect(accepted.status).toBe(202);
     expect(accepted.body.state).toBeUndefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
@@ -331,6 +339,7 @@ describe("delivery log, replay and rotation", () => {
       "x-baton-token": h.secret,
       "x-request-id": "abc",
     });
+    await waitForRun(sent.body.runId);
     const [logged] = await deliveries(h.id);
     const full = await owner.api.webhooks.delivery({
       workspace: ws,
@@ -378,12 +387,12 @@ describe("delivery log, replay and rotation", () => {
     expect(graced.secret).not.toBe(h.secret);
     expect(graced.previousSecretExpiresAt).not.toBeNull();
     expect((await deliver(h.id, body, { "x-baton-token": h.secret })).status).toBe(202);
-    expect((await deliver(h.id, body, { "x-baton-token": graced.secret })).status).toBe(202);
+    expect((await deliver(h.id, body, { "x-baton-token": graced.secret! })).status).toBe(202);
     const now = await owner.api.webhooks.rotateSecret({ workspace: ws, webhookId: h.id });
-    expect((await deliver(h.id, body, { "x-baton-token": graced.secret })).status).toBe(401);
-    expect((await deliver(h.id, body, { "x-baton-token": now.secret })).status).toBe(202);
+    expect((await deliver(h.id, body, { "x-baton-token": graced.secret! })).status).toBe(401);
+    expect((await deliver(h.id, body, { "x-baton-token": now.secret! })).status).toBe(202);
     const listed = await owner.api.webhooks.get({ workspace: ws, webhookId: h.id });
-    expect(JSON.stringify(listed)).not.toContain(now.secret);
+    expect(JSON.stringify(listed)).not.toContain(now.secret!);
     expect(listed).not.toHaveProperty("secret");
   });
 
@@ -523,5 +532,212 @@ describe("REST and CLI", () => {
       "zz=/a",
     ]);
     expect(unknown.code).toBe(1);
+  });
+});
+
+describe("provider presets, freshly signed deliveries through the route", () => {
+  const stripeSdk = new Stripe("sk_test_unused");
+  const cases: Array<{
+    authMode: Parameters<typeof owner.api.webhooks.create>[0]["authMode"] & string;
+    secret?: string;
+    authOptions?: Record<string, unknown>;
+    /** A signed delivery: content type, body, headers (the provider's id included). */
+    signed: (
+      secret: string,
+      url: string,
+      n: number,
+    ) => { type: string; body: string; headers: Record<string, string> };
+  }> = [
+    {
+      authMode: "github",
+      signed: (secret, _url, n) => {
+        const body = json({ ref: `gh-${n}` });
+        return {
+          type: "application/json",
+          body,
+          headers: {
+            ...providers.github.sign(secret, { body }, {}),
+            "x-github-delivery": `gh-delivery-${n}`,
+          },
+        };
+      },
+    },
+    {
+      authMode: "gitlab",
+      signed: (secret, _url, n) => ({
+        type: "application/json",
+        body: json({ ref: `gl-${n}` }),
+        headers: { "x-gitlab-token": secret, "idempotency-key": `gl-${n}` },
+      }),
+    },
+    {
+      authMode: "stripe",
+      secret: "whsec_pasted_from_the_stripe_dashboard",
+      signed: (secret, _url, n) => {
+        const body = json({ id: `evt_${n}`, object: "event", ref: `stripe-${n}` });
+        return {
+          type: "application/json",
+          body,
+          headers: {
+            "stripe-signature": stripeSdk.webhooks.generateTestHeaderString({ payload: body, secret }),
+          },
+        };
+      },
+    },
+    {
+      authMode: "slack",
+      secret: "8f742231b10e8888abcd99yyyzzz85a5",
+      signed: (secret, _url, n) => {
+        const body = json({ type: "event_callback", event_id: `Ev${n}`, ref: `slack-${n}` });
+        return {
+          type: "application/json",
+          body,
+          headers: providers.slack.sign(secret, { body }, { toleranceSeconds: 300 }),
+        };
+      },
+    },
+    {
+      authMode: "standard",
+      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      signed: (secret, _url, n) => {
+        const body = json({ ref: `std-${n}` });
+        return {
+          type: "application/json",
+          body,
+          headers: providers.standard.sign(secret, { body, id: `msg_${n}` }, { toleranceSeconds: 300 }),
+        };
+      },
+    },
+    {
+      authMode: "shopify",
+      secret: "shpss_example_client_secret",
+      signed: (secret, _url, n) => {
+        const body = json({ id: n, ref: `shop-${n}` });
+        return {
+          type: "application/json",
+          body,
+          headers: { ...providers.shopify.sign(secret, { body }, {}), "x-shopify-webhook-id": `shop-${n}` },
+        };
+      },
+    },
+    {
+      authMode: "twilio",
+      secret: "0123456789abcdef0123456789abcdef",
+      signed: (secret, url, n) => {
+        const body = new URLSearchParams({ CallSid: `CA${n}`, ref: `tw-${n}` }).toString();
+        return {
+          type: "application/x-www-form-urlencoded",
+          body,
+          headers: {
+            ...providers.twilio.sign(secret, { body, url }, {}),
+            "i-twilio-idempotency-token": `tw-${n}`,
+          },
+        };
+      },
+    },
+    {
+      authMode: "generic_hmac",
+      authOptions: { header: "X-Signature", algorithm: "sha1", encoding: "base64", prefix: "sha1=" },
+      signed: (secret, _url, n) => {
+        const body = json({ ref: `gen-${n}` });
+        const headers = providers.generic_hmac.sign(
+          secret,
+          { body },
+          { header: "x-signature", algorithm: "sha1", encoding: "base64", prefix: "sha1=" },
+        );
+        return { type: "application/json", body, headers: { ...headers, "idempotency-key": `gen-${n}` } };
+      },
+    },
+    {
+      authMode: "token",
+      authOptions: { header: "X-Webhook-Secret" },
+      signed: (secret, _url, n) => ({
+        type: "application/json",
+        body: json({ ref: `tok-${n}` }),
+        headers: { "x-webhook-secret": secret, "idempotency-key": `tok-${n}` },
+      }),
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.authMode}: accepted, deduplicated by its delivery id, refused with another secret`, async () => {
+      const h = await hook({
+        authMode: c.authMode,
+        paramMapping: { ref: "/ref" },
+        ...(c.secret ? { secret: c.secret } : {}),
+        ...(c.authOptions ? { authOptions: c.authOptions } : {}),
+      });
+      const send = (secret: string, n: number) => {
+        // The URL the sender calls (Twilio signs it): where deliver() posts.
+        const { type, body, headers } = c.signed(secret, `http://hooks.example.com/api/hooks/${h.id}`, n);
+        return deliver(h.id, body, { "content-type": type, ...headers });
+      };
+      const first = await send(h.secret, 1);
+      expect(first.status, JSON.stringify(first.body)).toBe(202);
+      const repeat = await send(h.secret, 1);
+      expect(repeat.body).toMatchObject({ runId: first.body.runId, duplicate: true });
+      expect((await waitForRun(first.body.runId)).params).toMatchObject({
+        ref: expect.stringContaining("-1"),
+      });
+      const other = await send(
+        c.authMode === "standard"
+          ? "whsec_c2hvcnRlcl9idXRfdmFsaWRfa2V5X2J5dGVzX2hlcmU="
+          : `${h.secret}-other`,
+        2,
+      );
+      expect(other.status).toBe(401);
+    });
+  }
+
+  it("slack: the URL verification challenge is answered, logged, and starts no run", async () => {
+    const h = await hook({ authMode: "slack", secret: "8f742231b10e8888abcd99yyyzzz85a5" });
+    const body = json({
+      token: "x",
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      type: "url_verification",
+    });
+    const answer = await deliver(
+      h.id,
+      body,
+      providers.slack.sign(h.secret, { body }, { toleranceSeconds: 300 }),
+    );
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" },
+    });
+    expect((await deliveries(h.id))[0]).toMatchObject({ result: "challenge", runId: null });
+  });
+
+  it("a pasted secret that cannot be the preset's is refused by name; switching preset keeps a fitting secret", async () => {
+    await expect(hook({ authMode: "standard", secret: "not base64 at all!" })).rejects.toMatchObject({
+      code: "UNPROCESSABLE_CONTENT",
+      cause: { problems: [{ path: "secret", message: expect.stringContaining("base64") }] },
+    });
+    await expect(
+      hook({ authMode: "generic_hmac", authOptions: { header: "X-Sig", algorithm: "md5" } }),
+    ).rejects.toMatchObject({
+      cause: { problems: [{ path: "authOptions.algorithm" }] },
+    });
+    const h = await hook({ authMode: "github" });
+    await expect(
+      owner.api.webhooks.update({ workspace: ws, webhookId: h.id, authMode: "standard" }),
+    ).rejects.toMatchObject({
+      cause: { problems: [{ path: "secret" }] },
+    });
+    const pasted = await owner.api.webhooks.update({
+      workspace: ws,
+      webhookId: h.id,
+      authMode: "stripe",
+      secret: "whsec_rolled_in_stripe",
+      authOptions: { toleranceSeconds: 600 },
+    });
+    expect(pasted).toMatchObject({ authMode: "stripe", authOptions: { toleranceSeconds: 600 } });
+    expect(JSON.stringify(pasted)).not.toContain("whsec_rolled_in_stripe");
+    const body = json({ id: "evt_rolled", ref: "rolled" });
+    const header = stripeSdk.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: "whsec_rolled_in_stripe",
+    });
+    expect((await deliver(h.id, body, { "stripe-signature": header })).status).toBe(202);
   });
 });

@@ -53,8 +53,9 @@ export async function stopTestWorker() {
 export async function waitForRun(runId: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { state } = await db.dagRun.findUniqueOrThrow({ where: { id: runId }, select: { state: true } });
-    if (["success", "failed", "cancelled"].includes(state) || Date.now() > deadline) break;
+    // A webhook delivery names its run before the engine creates it: wait for it to exist too.
+    const run = await db.dagRun.findUnique({ where: { id: runId }, select: { state: true } });
+    if ((run && ["success", "failed", "cancelled"].includes(run.state)) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   const run = await db.dagRun.findUniqueOrThrow({

@@ -7,10 +7,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { curlExample, sampleDelivery, shellQuote } from "@/app/w/[workspace]/webhooks/curl-example";
 import type { ParamSpec } from "@/server/dags/definition";
-import { type AuthMode, verifyDelivery } from "@/server/webhooks/signature";
+import { type AuthMode, authModes, verifyDelivery } from "@/server/webhooks/signature";
 
 const run = promisify(execFile);
-const SECRET = "whsec_it's-a-secret";
+// Base64 after whsec_ (what a Standard Webhooks key is), and a quote to test the shell quoting.
+const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const QUOTED_SECRET = "it's-a-secret";
 
 let server: Server;
 let url: string;
@@ -23,12 +25,18 @@ beforeAll(async () => {
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const mode = new URL(request.url ?? "/", "http://x").pathname.slice(1) as AuthMode;
+      // Twilio signs the URL it called: this server's, with the query.
       const headers = Object.fromEntries(
         Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
       );
       const body = Buffer.concat(chunks);
       received = { mode, headers, body };
-      const verdict = verifyDelivery(mode, [SECRET], headers, body);
+      const verdict = verifyDelivery(
+        mode,
+        [SECRET, QUOTED_SECRET],
+        { headers, body, url: `${url}${request.url}` },
+        optionsOf(mode),
+      );
       response.statusCode = verdict.ok ? 202 : 401;
       response.end(JSON.stringify(verdict));
     });
@@ -46,10 +54,21 @@ const params: Record<string, ParamSpec> = {
 };
 const mapping = { ref: "/ref", pr: "/pull_request/number", event: "header:X-Event" };
 
+const genericOptions = { header: "X-Signature", algorithm: "sha512", encoding: "base64", prefix: "sha512=" };
+const optionsOf = (mode: AuthMode) => (mode === "generic_hmac" ? genericOptions : {});
+
 describe("the curl example", () => {
-  for (const mode of ["hmac", "github", "token"] as const) {
+  for (const mode of authModes) {
     it(`authenticates as ${mode} expects`, async () => {
-      const text = curlExample({ url: `${url}/${mode}`, authMode: mode, secret: SECRET, mapping, params });
+      const secret = mode === "standard" ? SECRET : QUOTED_SECRET;
+      const text = curlExample({
+        url: `${url}/${mode}`,
+        authMode: mode,
+        authOptions: optionsOf(mode),
+        secret,
+        mapping,
+        params,
+      });
       const { stdout } = await run("bash", ["-c", text]);
       expect(JSON.parse(stdout)).toEqual({ ok: true });
       expect(JSON.parse(received!.body.toString())).toEqual({ ref: "main", pull_request: { number: 1 } });

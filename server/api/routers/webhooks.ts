@@ -1,6 +1,9 @@
 // Webhook endpoints (create, change, rotate the secret, delete: `dags:write`), their delivery log
 // (`workspace:read`) and replay (`runs:operate`, it starts a run). Deliveries themselves arrive at
 // the public route app/api/hooks/[endpointId] (server/webhooks/receive.ts).
+//
+// Inputs are strict: a field the procedure does not take (a misspelt `secrte`, say) is refused by
+// name rather than dropped, so nobody believes a setting was saved that was not.
 import { z } from "zod";
 import { dagIdPattern } from "@/server/dags/definition";
 import { pageInput } from "@/server/pagination";
@@ -31,13 +34,18 @@ import { router, workspaceProcedure } from "../trpc";
 const dagId = z.string().regex(dagIdPattern, "Not a DAG id (a-z, 0-9, _ and -, starting with a letter)");
 const s = webhookSettings;
 
+/** This router's input objects: strict, with the workspace the procedure builder reads. */
+const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ workspace: z.string(), ...shape });
+
 export const webhooksRouter = router({
   create: workspaceProcedure("dags:write")
     .input(
-      z.object({
+      strict({
         dagId,
         name: s.name,
         authMode: s.authMode.default("hmac"),
+        authOptions: s.authOptions.optional(),
+        secret: s.secret.optional(),
         idempotencyField: s.idempotencyField.optional(),
         paramMapping: s.paramMapping.default({}),
         mode: s.mode.default("async"),
@@ -48,19 +56,21 @@ export const webhooksRouter = router({
     .output(webhookWithSecret)
     .mutation(({ ctx, input }) => createWebhook(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   list: workspaceProcedure("workspace:read")
-    .input(z.object({ dagId: dagId.optional(), ...pageInput }))
+    .input(strict({ dagId: dagId.optional(), ...pageInput }))
     .output(webhookPage)
     .query(({ ctx, input }) => listWebhooks(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   get: workspaceProcedure("workspace:read")
-    .input(z.object({ webhookId: uuid }))
+    .input(strict({ webhookId: uuid }))
     .output(webhookSchema)
     .query(({ ctx, input }) => getWebhook(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   update: workspaceProcedure("dags:write")
     .input(
-      z.object({
+      strict({
         webhookId: uuid,
         name: s.name.optional(),
         authMode: s.authMode.optional(),
+        authOptions: s.authOptions.optional(),
+        secret: s.secret.optional(),
         idempotencyField: s.idempotencyField.optional(),
         paramMapping: s.paramMapping.optional(),
         mode: s.mode.optional(),
@@ -71,13 +81,15 @@ export const webhooksRouter = router({
     .output(webhookSchema)
     .mutation(({ ctx, input }) => updateWebhook(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   delete: workspaceProcedure("dags:write")
-    .input(z.object({ webhookId: uuid }))
+    .input(strict({ webhookId: uuid }))
     .output(nothing)
     .mutation(({ ctx, input }) => deleteWebhook(ctx.scope, input.webhookId)),
   rotateSecret: workspaceProcedure("dags:write")
     .input(
-      z.object({
+      strict({
         webhookId: uuid,
+        /** The sender's new secret, pasted; left out, Baton generates one (shown once). */
+        secret: s.secret.optional(),
         /** How long the old secret keeps working (0: it stops at once). */
         graceSeconds: z.coerce
           .number()
@@ -90,15 +102,15 @@ export const webhooksRouter = router({
     .output(webhookWithSecret)
     .mutation(({ ctx, input }) => rotateWebhookSecret(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
   deliveries: workspaceProcedure("workspace:read")
-    .input(z.object({ webhookId: uuid, ...pageInput }))
+    .input(strict({ webhookId: uuid, ...pageInput }))
     .output(deliveryPage)
     .query(({ ctx, input }) => listDeliveries(ctx.scope, input)),
   delivery: workspaceProcedure("workspace:read")
-    .input(z.object({ webhookId: uuid, deliveryId: uuid }))
+    .input(strict({ webhookId: uuid, deliveryId: uuid }))
     .output(deliveryDetail)
     .query(({ ctx, input }) => getDelivery(ctx.scope, input)),
   replay: workspaceProcedure("runs:operate")
-    .input(z.object({ webhookId: uuid, deliveryId: uuid }))
+    .input(strict({ webhookId: uuid, deliveryId: uuid }))
     .output(replayed)
     .mutation(({ ctx, input }) => replayDelivery(ctx.scope, { ...input, baseUrl: ctx.baseUrl })),
 });

@@ -15,7 +15,8 @@ const webhookFields = {
   dagId: z.string(),
   name: z.string(),
   url: z.string().describe("Where senders deliver (no API token needed)"),
-  authMode: z.enum(WebhookAuthMode),
+  authMode: z.enum(WebhookAuthMode).describe("The sender preset (server/webhooks/providers)"),
+  authOptions: z.record(z.string(), z.unknown()).describe("The preset's options"),
   idempotencyField: z.string().nullable(),
   paramMapping,
   mode: z.enum(WebhookMode),
@@ -33,7 +34,13 @@ export const webhookSchema = z
   .meta({ id: "Webhook", description: "A webhook endpoint" });
 export const webhookPage = pageOf(webhookSchema);
 export const webhookWithSecret = z
-  .object({ ...webhookFields, secret: z.string().describe("Shown this once") })
+  .object({
+    ...webhookFields,
+    secret: z
+      .string()
+      .optional()
+      .describe("Shown this once, when Baton generated it; a pasted secret is never answered"),
+  })
   .meta({ id: "WebhookWithSecret" });
 
 const deliveryFields = {

@@ -1,5 +1,6 @@
-// `baton webhook …`: webhook endpoints of a workspace's DAGs. `create` and `rotate-secret` show the
-// secret once (it is stored encrypted); `rotate-secret` prints it alone on stdout, so
+// `baton webhook …`: webhook endpoints of a workspace's DAGs. The secret is the sender's, read
+// from standard input (`--secret-stdin`: Stripe's, Slack's…), or one generated and shown once (it
+// is stored encrypted); `rotate-secret` prints a generated one alone on stdout, so
 // `SECRET=$(baton webhook rotate-secret …)` captures it.
 import type { Command } from "commander";
 import { z } from "zod";
@@ -24,6 +25,7 @@ const grace = z.coerce
   .min(0)
   .max(7 * 86_400, "at most 7 days (604800)");
 const waitSeconds = z.coerce.number().pipe(webhookSettings.waitSeconds);
+const optionEntry = z.string().regex(/^[A-Za-z]+=/, 'use <option>=<value>, e.g. "header=X-Signature"');
 const mapEntry = z
   .string()
   .regex(/^[^=]+=/, 'use <param>=<source>, e.g. "number=/pull_request/number" or "sender=header:X-Sender"');
@@ -42,10 +44,17 @@ export function registerWebhookCommands(program: Command, cli: Cli): void {
     .requiredOption("--name <name>", "what sends to it, shown in lists", cli.parser(webhookSettings.name))
     .option(
       "--auth <mode>",
-      "hmac (X-Baton-Signature), token (X-Baton-Token) or github",
+      `the sender's preset: ${webhookSettings.authMode.options.join(", ")}`,
       cli.parser(authMode),
       "hmac",
     )
+    .option(
+      "--option <name=value>",
+      "an option of the preset, e.g. toleranceSeconds=600, header=X-Signature, algorithm=sha1 (repeatable)",
+      (value: string, previous: string[]) => [...previous, cli.parser(optionEntry)(value)],
+      [] as string[],
+    )
+    .option("--secret-stdin", "read the sender's secret from standard input (else one is generated)")
     .option(
       "--map <param=source>",
       "a param from a JSON pointer into the body or header:<name> (repeatable)",
@@ -61,7 +70,9 @@ export function registerWebhookCommands(program: Command, cli: Cli): void {
           workspace: string;
           dag: string;
           name: string;
-          auth: "token" | "hmac" | "github";
+          auth: z.output<typeof authMode>;
+          option: string[];
+          secretStdin?: boolean;
           map: string[];
           idempotencyField?: string;
           sync?: boolean;
@@ -91,6 +102,8 @@ export function registerWebhookCommands(program: Command, cli: Cli): void {
           dagId: options.dag,
           name: options.name,
           authMode: options.auth,
+          authOptions: authOptionsOf(options.option),
+          secret: options.secretStdin ? await cli.readStdin() : undefined,
           paramMapping: mapping,
           idempotencyField: options.idempotencyField ?? null,
           mode: options.sync ? "sync" : "async",
@@ -100,8 +113,10 @@ export function registerWebhookCommands(program: Command, cli: Cli): void {
         if (cli.json(command)) return cli.printJson(created);
         cli.out(`id      ${created.id}`);
         cli.out(`url     ${created.url}`);
-        cli.out(`secret  ${created.secret}`);
-        cli.note(`The secret is shown only this once; store it with the sender (${created.authMode}).`);
+        if (created.secret) {
+          cli.out(`secret  ${created.secret}`);
+          cli.note(`The secret is shown only this once; store it with the sender (${created.authMode}).`);
+        } else cli.note("The sender's secret is stored; it is never shown.");
       },
     );
 
@@ -137,18 +152,43 @@ export function registerWebhookCommands(program: Command, cli: Cli): void {
     .requiredOption("--workspace <slug>", "the workspace", cli.parser(workspaceSlug))
     .requiredOption("--id <id>", "the endpoint's id, from `baton webhook list`", cli.parser(uuid))
     .option("--grace <seconds>", "how long the old secret keeps working (default 0)", cli.parser(grace), 0)
-    .action(async (options: { workspace: string; id: string; grace: number }, command: Command) => {
-      const rotated = await rotateWebhookSecret(await cli.workspace(options.workspace), {
-        webhookId: options.id,
-        graceSeconds: options.grace,
-        baseUrl: baseUrl(),
-      });
-      if (cli.json(command)) return cli.printJson(rotated);
-      cli.out(rotated.secret);
-      cli.note(
-        rotated.previousSecretExpiresAt
-          ? `The old secret works until ${rotated.previousSecretExpiresAt.toISOString()}.`
-          : "The old secret no longer works.",
-      );
-    });
+    .option("--secret-stdin", "read the sender's new secret from standard input (else one is generated)")
+    .action(
+      async (
+        options: { workspace: string; id: string; grace: number; secretStdin?: boolean },
+        command: Command,
+      ) => {
+        const rotated = await rotateWebhookSecret(await cli.workspace(options.workspace), {
+          webhookId: options.id,
+          graceSeconds: options.grace,
+          secret: options.secretStdin ? await cli.readStdin() : undefined,
+          baseUrl: baseUrl(),
+        });
+        if (cli.json(command)) return cli.printJson(rotated);
+        if (rotated.secret) cli.out(rotated.secret);
+        cli.note(
+          rotated.previousSecretExpiresAt
+            ? `The old secret works until ${rotated.previousSecretExpiresAt.toISOString()}.`
+            : "The old secret no longer works.",
+        );
+      },
+    );
+}
+
+/** `--option name=value` pairs as the preset's options (numbers and booleans as such). */
+function authOptionsOf(entries: string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    entries.map((entry) => {
+      const name = entry.slice(0, entry.indexOf("="));
+      const text = entry.slice(entry.indexOf("=") + 1);
+      const value = /^-?\d+$/.test(text)
+        ? Number(text)
+        : text === "true"
+          ? true
+          : text === "false"
+            ? false
+            : text;
+      return [name, value];
+    }),
+  );
 }

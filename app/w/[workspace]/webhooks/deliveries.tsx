@@ -19,15 +19,21 @@ import { useTRPC } from "@/app/_lib/trpc";
 /** How often the log is read again while it is on screen, so new deliveries show up. */
 const POLL_MS = 3000;
 
-const okResults = new Set(["accepted", "completed", "duplicate"]);
+const okResults = new Set(["accepted", "completed", "duplicate", "challenge"]);
 
+/** A delivery's result; `pending`: accepted, its run being created (amber, for a moment). */
 export function ResultBadge({ result, statusCode }: { result: string; statusCode: number }) {
-  const ok = okResults.has(result);
+  const tone =
+    result === "pending"
+      ? ["bg-amber-50 text-amber-800 ring-amber-300", "bg-amber-500"]
+      : okResults.has(result)
+        ? ["bg-emerald-50 text-emerald-800 ring-emerald-300", "bg-emerald-600"]
+        : ["bg-red-50 text-red-800 ring-red-300", "bg-red-600"];
   return (
     <span
-      className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ${ok ? "bg-emerald-50 text-emerald-800 ring-emerald-300" : "bg-red-50 text-red-800 ring-red-300"}`}
+      className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ${tone[0]}`}
     >
-      <span aria-hidden="true" className={`size-2 rounded-full ${ok ? "bg-emerald-600" : "bg-red-600"}`} />
+      <span aria-hidden="true" className={`size-2 rounded-full ${tone[1]}`} />
       {result.replace(/_/g, " ")} · {statusCode}
     </span>
   );

@@ -1,7 +1,8 @@
 "use client";
-// Creating an endpoint, or changing one's settings: the DAG (at creation only), name, how senders
-// authenticate, async or sync, the idempotency field, and where each of the DAG's params is read
-// from in a delivery (the param mapping).
+// Creating an endpoint, or changing one's settings: the DAG (at creation only), name, the sender's
+// preset (GitHub, Stripe, Slack… server/webhooks/providers/catalog.ts) with its options, the secret
+// (the sender's, pasted — write-only — or one Baton generates), async or sync, the idempotency
+// field, and where each of the DAG's params is read from in a delivery (the param mapping).
 import { skipToken, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { formErrors } from "@/app/_components/errors";
@@ -9,26 +10,22 @@ import { Field, SelectField } from "@/app/_components/field";
 import { useWorkspace } from "@/app/_components/shell";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { ParamSpec } from "@/server/dags/definition";
+import { type AuthMode, authModes, type OptionField, presets } from "@/server/webhooks/providers/catalog";
 import { FormDialog } from "../_config/form-dialog";
-import type { AuthMode } from "./curl-example";
 import type { Endpoint } from "./endpoints";
 
-export const authModes: Record<AuthMode, { label: string; hint: string }> = {
-  hmac: {
-    label: "HMAC signature",
-    hint: "X-Baton-Signature: t=<unix seconds>,v1=<HMAC-SHA256 of “t.body”>; refused more than 5 minutes from now (Stripe’s scheme).",
-  },
-  github: {
-    label: "GitHub signature",
-    hint: "X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>, as GitHub sends it.",
-  },
-  token: {
-    label: "Secret token",
-    hint: "The secret itself in X-Baton-Token (or Authorization: Bearer). Simplest; use it only over HTTPS.",
-  },
-};
+const fields = ["dagId", "name", "authMode", "secret", "mode", "waitSeconds", "idempotencyField"] as const;
 
-const fields = ["dagId", "name", "authMode", "mode", "waitSeconds", "idempotencyField"] as const;
+/** The preset's options typed in: empty ones left out (their defaults apply), numbers as numbers. */
+function optionsOf(values: Record<string, string>, options: readonly OptionField[]) {
+  return Object.fromEntries(
+    options.flatMap((option) => {
+      const text = values[`option.${option.name}`]?.trim() ?? "";
+      if (text === "") return [];
+      return [[option.name, option.kind === "number" ? Number(text) : text]];
+    }),
+  );
+}
 
 /** The mapping typed in: params left empty are not mapped (their default applies). */
 function mappingOf(values: Record<string, string>, params: string[]) {
@@ -51,7 +48,7 @@ export function EndpointDialog({
   /** DAGs to choose from when creating. */
   dagIds: string[];
   onClose: () => void;
-  onCreated?: (created: Endpoint & { secret: string }) => void;
+  onCreated?: (created: Endpoint & { secret?: string | undefined }) => void;
 }) {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
@@ -59,6 +56,8 @@ export function EndpointDialog({
   const [dagId, setDagId] = useState(endpoint?.dagId ?? dagIds[0] ?? "");
   const [mode, setMode] = useState(endpoint?.mode ?? "async");
   const [authMode, setAuthMode] = useState<AuthMode>(endpoint?.authMode ?? "hmac");
+  const [secretSource, setSecretSource] = useState<"generate" | "paste">("generate");
+  const preset = presets[authMode];
   const dag = useQuery(trpc.dags.get.queryOptions(dagId ? { workspace: slug, dagId } : skipToken));
   const params = Object.keys((dag.data?.document.params ?? {}) as Record<string, ParamSpec>);
   const specs = (dag.data?.document.params ?? {}) as Record<string, ParamSpec>;
@@ -80,13 +79,21 @@ export function EndpointDialog({
     }),
   );
   const failure = endpoint ? update.error : create.error;
-  const errors = formErrors(failure, [...fields, ...params.map((p) => `paramMapping.${p}`)]);
+  const errors = formErrors(failure, [
+    ...fields,
+    ...preset.options.map((o) => `authOptions.${o.name}`),
+    ...params.map((p) => `paramMapping.${p}`),
+  ]);
 
   function submit(values: Record<string, string>) {
+    const pasted = values.secret?.trim() ? values.secret.trim() : undefined;
     const settings = {
       workspace: slug,
       name: values.name ?? "",
       authMode,
+      authOptions: optionsOf(values, preset.options),
+      // Write-only: sent only when pasted (on creation, only when "paste" is chosen).
+      ...(pasted && (endpoint || secretSource === "paste") ? { secret: pasted } : {}),
       mode,
       // Shown only for sync endpoints; otherwise the stored value stays.
       waitSeconds:
@@ -140,19 +147,103 @@ export function EndpointDialog({
         hint="Unique per DAG, such as the sender: github, stripe, ci."
       />
       <SelectField
-        label="Authentication"
+        label="Sender"
         name="authMode"
         value={authMode}
         onChange={(event) => setAuthMode(event.target.value as AuthMode)}
         error={errors.fields.authMode}
-        hint={authModes[authMode].hint}
+        hint={preset.hint}
       >
-        {Object.entries(authModes).map(([value, { label }]) => (
-          <option key={value} value={value}>
-            {label}
+        {authModes.map((mode) => (
+          <option key={mode} value={mode}>
+            {presets[mode].label}
           </option>
         ))}
       </SelectField>
+      {preset.options.length > 0 && (
+        <div className="grid gap-4 sm:grid-cols-2">
+          {preset.options.map((option) => {
+            const current = endpoint?.authMode === authMode ? endpoint.authOptions[option.name] : undefined;
+            const initial = current === undefined ? (option.fallback ?? "") : String(current);
+            return option.kind === "select" ? (
+              <SelectField
+                key={`${authMode}:${option.name}`}
+                label={option.label}
+                name={`option.${option.name}`}
+                defaultValue={String(initial)}
+                hint={option.hint}
+                error={errors.fields[`authOptions.${option.name}`]}
+              >
+                {option.choices?.map((choice) => (
+                  <option key={choice} value={choice}>
+                    {choice}
+                  </option>
+                ))}
+              </SelectField>
+            ) : (
+              <Field
+                key={`${authMode}:${option.name}`}
+                label={option.label}
+                name={`option.${option.name}`}
+                type={option.kind === "number" ? "number" : "text"}
+                required={option.required}
+                autoComplete="off"
+                spellCheck={false}
+                defaultValue={String(initial)}
+                hint={option.hint}
+                error={errors.fields[`authOptions.${option.name}`]}
+              />
+            );
+          })}
+        </div>
+      )}
+      {endpoint ? (
+        <Field
+          label="New secret (optional)"
+          name="secret"
+          type="password"
+          autoComplete="off"
+          placeholder="Leave empty to keep the current secret"
+          error={errors.fields.secret}
+          hint={`${preset.secretHint} The secret is write-only: stored encrypted, never shown again.`}
+        />
+      ) : (
+        <fieldset className="space-y-2">
+          <legend className="text-sm font-medium text-slate-800">Secret</legend>
+          <div className="flex flex-wrap gap-4 text-sm">
+            <label className="flex items-center gap-1.5">
+              <input
+                type="radio"
+                name="secretSource"
+                checked={secretSource === "generate"}
+                onChange={() => setSecretSource("generate")}
+              />
+              Generate one (shown once)
+            </label>
+            <label className="flex items-center gap-1.5">
+              <input
+                type="radio"
+                name="secretSource"
+                checked={secretSource === "paste"}
+                onChange={() => setSecretSource("paste")}
+              />
+              Paste the sender's secret
+            </label>
+          </div>
+          {secretSource === "paste" && (
+            <Field
+              label="The sender's secret"
+              name="secret"
+              type="password"
+              required
+              autoComplete="off"
+              error={errors.fields.secret}
+              hint={`${preset.secretHint} Write-only: stored encrypted, never shown again.`}
+            />
+          )}
+          {secretSource === "generate" && <p className="text-xs text-slate-600">{preset.secretHint}</p>}
+        </fieldset>
+      )}
       <div className="grid gap-4 sm:grid-cols-2">
         <SelectField
           label="Answer"
@@ -190,7 +281,7 @@ export function EndpointDialog({
         defaultValue={endpoint?.idempotencyField ?? ""}
         className="[&_input]:font-mono"
         error={errors.fields.idempotencyField}
-        hint="A JSON pointer to a body field used as the idempotency key when no Idempotency-Key header is sent: repeats within 24 hours answer the first run."
+        hint={`A JSON pointer to a body field used as the idempotency key when no Idempotency-Key header${preset.deliveryId ? ` (nor ${preset.deliveryId})` : ""} is sent: repeats within 24 hours answer the first run.`}
       />
       <fieldset className="space-y-3 border-t border-slate-200 pt-3">
         <legend className="pr-2 text-sm font-medium text-slate-800">Params from the delivery</legend>

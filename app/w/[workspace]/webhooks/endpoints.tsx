@@ -10,7 +10,7 @@ import { Button } from "@/app/_components/button";
 import { CopyField } from "@/app/_components/copy-field";
 import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { errorMessage } from "@/app/_components/errors";
-import { SelectField } from "@/app/_components/field";
+import { Field, SelectField } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { Section } from "@/app/_components/page-header";
 import { useWorkspace } from "@/app/_components/shell";
@@ -18,9 +18,10 @@ import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/api/root";
 import type { ParamSpec } from "@/server/dags/definition";
+import { presets } from "@/server/webhooks/providers/catalog";
 import { curlExample } from "./curl-example";
 import { DeliveryLog } from "./deliveries";
-import { authModes, EndpointDialog } from "./endpoint-form";
+import { EndpointDialog } from "./endpoint-form";
 
 export type Endpoint = inferRouterOutputs<AppRouter>["webhooks"]["list"]["items"][number];
 
@@ -61,7 +62,10 @@ function Snippet({ label, text }: { label: string; text: string }) {
   );
 }
 
-/** The secret of a new or rotated endpoint: on screen this once, with a curl example that uses it. */
+/**
+ * The secret of a new or rotated endpoint: on screen this once, with a curl example that uses it.
+ * A pasted secret (the sender's) is not shown back: the panel says it is stored.
+ */
 export function RevealedSecret({
   endpoint,
   secret,
@@ -69,7 +73,7 @@ export function RevealedSecret({
   onDone,
 }: {
   endpoint: Endpoint;
-  secret: string;
+  secret?: string | undefined;
   rotated: boolean;
   onDone: () => void;
 }) {
@@ -80,34 +84,33 @@ export function RevealedSecret({
       description={`Starts runs of ${endpoint.dagId}.`}
     >
       <div className="space-y-4">
-        <Alert tone="warning" title="Copy the secret now">
-          It will not be shown again: Baton keeps it encrypted and never displays it. Store it in the sender's
-          settings or secret store.
-          {rotated &&
-            (endpoint.previousSecretExpiresAt ? (
-              <>
-                {" "}
-                The previous secret keeps working until <Time value={endpoint.previousSecretExpiresAt} />, so
-                senders can be switched over without losing deliveries.
-              </>
-            ) : (
-              " The previous secret stopped working at once."
-            ))}
-        </Alert>
-        <CopyField label="Secret" value={secret} />
+        {secret ? (
+          <Alert tone="warning" title="Copy the secret now">
+            It will not be shown again: Baton keeps it encrypted and never displays it. Store it in the
+            sender's settings or secret store.
+            {rotated && <PreviousSecret endpoint={endpoint} />}
+          </Alert>
+        ) : (
+          <Alert tone="success" title="The sender's secret is stored">
+            Baton keeps it encrypted and never displays it; deliveries signed with it are accepted.
+            {rotated && <PreviousSecret endpoint={endpoint} />}
+          </Alert>
+        )}
+        {secret && <CopyField label="Secret" value={secret} />}
         <CopyField label="URL" value={endpoint.url} />
         <Snippet
-          label="curl example with the secret"
+          label={secret ? "curl example with the secret" : "curl example (reads $WEBHOOK_SECRET)"}
           text={curlExample({
             url: endpoint.url,
             authMode: endpoint.authMode,
+            authOptions: endpoint.authOptions,
             secret,
             mapping: endpoint.paramMapping,
             params,
           })}
         />
         <div className="flex justify-end">
-          <Button onClick={onDone}>I have copied the secret</Button>
+          <Button onClick={onDone}>{secret ? "I have copied the secret" : "Done"}</Button>
         </div>
       </div>
     </Section>
@@ -121,6 +124,19 @@ const graceChoices = [
   { seconds: 7 * 86_400, label: "7 days" },
 ];
 
+/** What became of the secret before a rotation. */
+function PreviousSecret({ endpoint }: { endpoint: Endpoint }) {
+  return endpoint.previousSecretExpiresAt ? (
+    <>
+      {" "}
+      The previous secret keeps working until <Time value={endpoint.previousSecretExpiresAt} />, so senders
+      can be switched over without losing deliveries.
+    </>
+  ) : (
+    " The previous secret stopped working at once."
+  );
+}
+
 function RotateDialog({
   endpoint,
   onClose,
@@ -128,9 +144,10 @@ function RotateDialog({
 }: {
   endpoint: Endpoint;
   onClose: () => void;
-  onRotated: (rotated: Endpoint & { secret: string }) => void;
+  onRotated: (rotated: Endpoint & { secret?: string | undefined }) => void;
 }) {
   const { slug } = useWorkspace();
+  const [source, setSource] = useState<"generate" | "paste">("generate");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const rotate = useMutation(
@@ -146,14 +163,32 @@ function RotateDialog({
       open
       onClose={onClose}
       title={`Rotate the secret of ${endpoint.name}`}
-      description="A new secret is made and shown once. During the grace period both the old and the new secret are accepted, so senders can be switched over without losing deliveries."
+      description="A new secret: one Baton makes (shown once), or the sender's new one, pasted. During the grace period both the old and the new secret are accepted, so senders can be switched over without losing deliveries."
     >
       <Form
         onValues={(values) =>
-          rotate.mutate({ workspace: slug, webhookId: endpoint.id, graceSeconds: Number(values.grace ?? 0) })
+          rotate.mutate({
+            workspace: slug,
+            webhookId: endpoint.id,
+            graceSeconds: Number(values.grace ?? 0),
+            ...(source === "paste" && values.secret?.trim() ? { secret: values.secret.trim() } : {}),
+          })
         }
       >
         {rotate.error && <Alert tone="error">{errorMessage(rotate.error)}</Alert>}
+        <SelectField
+          label="New secret"
+          name="source"
+          value={source}
+          onChange={(event) => setSource(event.target.value as "generate" | "paste")}
+          hint={presets[endpoint.authMode].secretHint}
+        >
+          <option value="generate">Generate one (shown once)</option>
+          <option value="paste">Paste the sender's new secret</option>
+        </SelectField>
+        {source === "paste" && (
+          <Field label="The sender's new secret" name="secret" type="password" required autoComplete="off" />
+        )}
         <SelectField label="Grace period for the old secret" name="grace" defaultValue="86400">
           {graceChoices.map((choice) => (
             <option key={choice.seconds} value={choice.seconds}>
@@ -186,7 +221,7 @@ export function EndpointDetail({
   onDeleted,
 }: {
   endpoint: Endpoint;
-  onRevealed: (endpoint: Endpoint, secret: string) => void;
+  onRevealed: (endpoint: Endpoint, secret: string | undefined) => void;
   onDeleted: () => void;
 }) {
   const workspace = useWorkspace();
@@ -264,8 +299,8 @@ export function EndpointDetail({
         <CopyField label="URL" value={endpoint.url} />
         <dl className="space-y-1.5 text-sm">
           <Setting name="Authentication">
-            {authModes[endpoint.authMode].label}
-            <span className="block text-xs text-slate-500">{authModes[endpoint.authMode].hint}</span>
+            {presets[endpoint.authMode].label}
+            <span className="block text-xs text-slate-500">{presets[endpoint.authMode].hint}</span>
           </Setting>
           <Setting name="Answer">
             {endpoint.mode === "sync"
@@ -274,7 +309,7 @@ export function EndpointDetail({
           </Setting>
           <Setting name="Idempotency">
             Idempotency-Key header
-            {endpoint.authMode === "github" && ", else X-GitHub-Delivery"}
+            {presets[endpoint.authMode].deliveryId && `, else ${presets[endpoint.authMode].deliveryId}`}
             {endpoint.idempotencyField && (
               <>
                 , else the body's <code className="font-mono text-xs">{endpoint.idempotencyField}</code>
@@ -305,6 +340,7 @@ export function EndpointDetail({
           text={curlExample({
             url: endpoint.url,
             authMode: endpoint.authMode,
+            authOptions: endpoint.authOptions,
             mapping: endpoint.paramMapping,
             params,
           })}

@@ -33,9 +33,11 @@ export default function WebhooksPage() {
   });
   const [creating, setCreating] = useState(false);
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [revealed, setRevealed] = useState<{ endpoint: Endpoint; secret: string; rotated: boolean } | null>(
-    null,
-  );
+  const [revealed, setRevealed] = useState<{
+    endpoint: Endpoint;
+    secret: string | undefined;
+    rotated: boolean;
+  } | null>(null);
   const write = workspace.can("dags:write");
   const dagIds = dags.data?.map((dag) => dag.dagId) ?? [];
   const selected = endpoints.data?.find((endpoint) => endpoint.id === selectedId);
@@ -59,7 +61,7 @@ export default function WebhooksPage() {
       />
       {revealed && (
         <RevealedSecret
-          key={`${revealed.endpoint.id}:${revealed.secret}`}
+          key={`${revealed.endpoint.id}:${revealed.secret ?? "pasted"}`}
           endpoint={revealed.endpoint}
           secret={revealed.secret}
           rotated={revealed.rotated}
