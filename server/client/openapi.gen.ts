@@ -2385,8 +2385,15 @@ export interface components {
             name: string;
             /** @description Where senders deliver (no API token needed) */
             url: string;
-            /** @enum {string} */
-            authMode: "token" | "hmac" | "github";
+            /**
+             * @description The sender preset (server/webhooks/providers)
+             * @enum {string}
+             */
+            authMode: "token" | "hmac" | "github" | "gitlab" | "stripe" | "slack" | "standard" | "shopify" | "twilio" | "generic_hmac";
+            /** @description The preset's options */
+            authOptions: {
+                [key: string]: unknown;
+            };
             idempotencyField: string | null;
             paramMapping: components["schemas"]["ParamMapping"];
             /** @enum {string} */
@@ -2411,8 +2418,15 @@ export interface components {
             name: string;
             /** @description Where senders deliver (no API token needed) */
             url: string;
-            /** @enum {string} */
-            authMode: "token" | "hmac" | "github";
+            /**
+             * @description The sender preset (server/webhooks/providers)
+             * @enum {string}
+             */
+            authMode: "token" | "hmac" | "github" | "gitlab" | "stripe" | "slack" | "standard" | "shopify" | "twilio" | "generic_hmac";
+            /** @description The preset's options */
+            authOptions: {
+                [key: string]: unknown;
+            };
             idempotencyField: string | null;
             paramMapping: components["schemas"]["ParamMapping"];
             /** @enum {string} */
@@ -2426,8 +2440,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-            /** @description Shown this once */
-            secret: string;
+            /** @description Shown this once, when Baton generated it; a pasted secret is never answered */
+            secret?: string;
         };
         /** @description A page of WebhookDelivery items (see Page) */
         WebhookDeliveryPage: {
@@ -4423,7 +4437,11 @@ export interface operations {
                      * @default hmac
                      * @enum {string}
                      */
-                    authMode?: "token" | "hmac" | "github";
+                    authMode?: "hmac" | "token" | "generic_hmac" | "github" | "gitlab" | "stripe" | "slack" | "standard" | "shopify" | "twilio";
+                    authOptions?: {
+                        [key: string]: unknown;
+                    };
+                    secret?: string;
                     idempotencyField?: string | null;
                     /** @default {} */
                     paramMapping?: {
@@ -4529,7 +4547,11 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     /** @enum {string} */
-                    authMode?: "token" | "hmac" | "github";
+                    authMode?: "hmac" | "token" | "generic_hmac" | "github" | "gitlab" | "stripe" | "slack" | "standard" | "shopify" | "twilio";
+                    authOptions?: {
+                        [key: string]: unknown;
+                    };
+                    secret?: string;
                     idempotencyField?: string | null;
                     paramMapping?: {
                         [key: string]: string;
@@ -4573,6 +4595,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
+                    secret?: string;
                     /** @default 0 */
                     graceSeconds?: number;
                 };
