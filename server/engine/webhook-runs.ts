@@ -30,6 +30,15 @@ import { listen, type Sql, sql, transaction } from "./sql";
 /** The channel a pending delivery's web process notifies; every worker listens. */
 export const PENDING_CHANNEL = "baton_webhook_deliveries";
 
+/** A delivery being accepted: its id, the run it names, its idempotency key and mapped params. */
+export interface PendingDelivery {
+  id: string;
+  runId: string;
+  key: string | null;
+  params: Record<string, unknown>;
+  replayOf: string | null;
+}
+
 /**
  * Accepts a delivery durably in one statement: its log row, `pending`, holding its idempotency key
  * (if any), naming the run it will start and carrying the params mapped for it. Then the workers
@@ -39,13 +48,7 @@ export const PENDING_CHANNEL = "baton_webhook_deliveries";
 export async function acceptPending(
   workspaceId: string,
   endpointId: string,
-  delivery: {
-    id: string;
-    runId: string;
-    key: string | null;
-    params: Record<string, unknown>;
-    replayOf: string | null;
-  },
+  delivery: PendingDelivery,
   logged: LoggedRequest,
 ): Promise<boolean> {
   const outcome = { statusCode: 202, result: "pending", runId: delivery.runId, replayOf: delivery.replayOf };

@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { paramsValidator } from "@/server/dags/definition";
 import { compiledVersion } from "@/server/engine/graph";
-import { acceptPending } from "@/server/engine/webhook-runs";
+import { acceptPending, type PendingDelivery } from "@/server/engine/webhook-runs";
 import { AppError, type Problem } from "@/server/errors";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import { mapParams, type ParamMapping, withSources } from "@/server/triggers/mapping";
@@ -106,13 +106,7 @@ export async function logDelivery(
 async function accept(
   workspaceId: string,
   endpoint: EndpointForDelivery,
-  delivery: {
-    id: string;
-    runId: string;
-    key: string | null;
-    params: Record<string, unknown>;
-    replayOf: string | null;
-  },
+  delivery: PendingDelivery,
   logged: LoggedRequest,
   baseUrl: string,
 ): Promise<DeliveryAnswer | null> {

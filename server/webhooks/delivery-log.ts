@@ -40,35 +40,22 @@ export function deliveryInsert(
   return {
     text: `INSERT INTO "WebhookDelivery" ${columns} VALUES ${values}`,
     values: [
-      ...params(workspaceId, endpointId, id, logged, outcome, key),
+      id,
+      workspaceId,
+      endpointId,
+      JSON.stringify(logged.headers),
+      logged.body,
+      logged.bodyBytes,
+      logged.bodyTruncated,
+      outcome.statusCode,
+      outcome.result,
+      outcome.message ?? "",
+      outcome.runId ?? null,
+      outcome.replayOf ?? null,
+      key,
       runParams && JSON.stringify(runParams),
     ],
   };
-}
-
-function params(
-  workspaceId: string,
-  endpointId: string,
-  id: string,
-  logged: LoggedRequest,
-  outcome: Outcome,
-  key: string | null,
-) {
-  return [
-    id,
-    workspaceId,
-    endpointId,
-    JSON.stringify(logged.headers),
-    logged.body,
-    logged.bodyBytes,
-    logged.bodyTruncated,
-    outcome.statusCode,
-    outcome.result,
-    outcome.message ?? "",
-    outcome.runId ?? null,
-    outcome.replayOf ?? null,
-    key,
-  ];
 }
 
 /** Writes one delivery (without an idempotency key). */

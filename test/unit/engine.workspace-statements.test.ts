@@ -14,6 +14,8 @@ const platformStatements = [
   /^UPDATE "TaskAttempt" SET "heartbeatAt" = now\(\) WHERE id = ANY/,
   // retries are added as jobs whose payloads carry their workspace
   /^SELECT graphile_worker\.add_jobs/,
+  // a web process tells the workers a workspace has pending webhook deliveries (the payload is its id)
+  /^SELECT pg_notify\('\$\{PENDING_CHANNEL\}', \$1\)$/,
 ];
 
 it("names the workspace in every engine statement", () => {

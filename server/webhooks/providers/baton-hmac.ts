@@ -2,17 +2,8 @@
 // `<t>.<raw body>` (Stripe's scheme, in our header); several v1 may be sent. Refused when t is
 // further than the tolerance from our clock, so a captured request cannot be replayed later.
 import { z } from "zod";
-import {
-  anySigned,
-  fail,
-  freshness,
-  ok,
-  type Provider,
-  plainSecretProblem,
-  randomSecret,
-  toleranceOption,
-} from "./kit";
-import { signatureHeaderParts, timestampedHex } from "./stripe";
+import { type Provider, plainSecretProblem, randomSecret, toleranceOption } from "./kit";
+import { timestampedHex, verifyTimestamped } from "./stripe";
 
 const options = z.strictObject({ toleranceSeconds: toleranceOption });
 
@@ -29,19 +20,15 @@ export const batonHmac: Provider<z.output<typeof options>> = {
   options,
   newSecret: randomSecret,
   secretProblem: plainSecretProblem,
-  verify({ headers, body }, secrets, { toleranceSeconds }, nowMs) {
-    const header = headers["x-baton-signature"];
-    if (!header) return fail("no X-Baton-Signature header");
-    const parts = signatureHeaderParts(header);
-    const t = parts.find(([key]) => key === "t")?.[1];
-    const signatures = parts.filter(([key, value]) => key === "v1" && value).map(([, value]) => value);
-    if (!t || signatures.length === 0) return fail("X-Baton-Signature is not t=<unix seconds>,v1=<hex>");
-    const fresh = freshness(t, toleranceSeconds, nowMs, "signature timestamp");
-    if (!fresh.ok) return fresh;
-    return anySigned(secrets, signatures, (secret) => timestampedHex(secret, t, body))
-      ? ok
-      : fail("X-Baton-Signature does not match the body");
-  },
+  verify: ({ headers, body }, secrets, { toleranceSeconds }, nowMs) =>
+    verifyTimestamped(
+      "X-Baton-Signature",
+      headers["x-baton-signature"],
+      secrets,
+      body,
+      toleranceSeconds,
+      nowMs,
+    ),
   sign: (secret, { body, nowMs = Date.now() }) => ({
     "x-baton-signature": signBody(secret, body, Math.floor(nowMs / 1000)),
   }),

@@ -14,6 +14,7 @@ import {
   randomSecret,
   stringField,
   toleranceOption,
+  type Verdict,
 } from "./kit";
 
 const options = z.strictObject({ toleranceSeconds: toleranceOption });
@@ -29,23 +30,40 @@ export function signatureHeaderParts(header: string): Array<[string, string]> {
 export const timestampedHex = (secret: string, t: string, body: Buffer | string) =>
   hmac("sha256", secret, Buffer.concat([Buffer.from(`${t}.`), Buffer.from(body)]), "hex");
 
+/** Checks a `t=…,v1=…[,v1=…]` header (Stripe's scheme; Baton's own uses it in X-Baton-Signature). */
+export function verifyTimestamped(
+  name: string,
+  header: string | undefined,
+  secrets: string[],
+  body: Buffer,
+  toleranceSeconds: number,
+  nowMs: number,
+): Verdict {
+  if (!header) return fail(`no ${name} header`);
+  const parts = signatureHeaderParts(header);
+  const t = parts.find(([key]) => key === "t")?.[1];
+  const signatures = parts.filter(([key, value]) => key === "v1" && value).map(([, value]) => value);
+  if (!t || signatures.length === 0) return fail(`${name} is not t=<unix seconds>,v1=<hex>`);
+  const fresh = freshness(t, toleranceSeconds, nowMs, `${name}'s timestamp`);
+  if (!fresh.ok) return fresh;
+  return anySigned(secrets, signatures, (secret) => timestampedHex(secret, t, body))
+    ? ok
+    : fail(`${name} does not match the body`);
+}
+
 export const stripe: Provider<z.output<typeof options>> = {
   options,
   newSecret: randomSecret,
   secretProblem: plainSecretProblem,
-  verify({ headers, body }, secrets, { toleranceSeconds }, nowMs) {
-    const header = headers["stripe-signature"];
-    if (!header) return fail("no Stripe-Signature header");
-    const parts = signatureHeaderParts(header);
-    const t = parts.find(([key]) => key === "t")?.[1];
-    const signatures = parts.filter(([key, value]) => key === "v1" && value).map(([, value]) => value);
-    if (!t || signatures.length === 0) return fail("Stripe-Signature is not t=<unix seconds>,v1=<hex>");
-    const fresh = freshness(t, toleranceSeconds, nowMs, "Stripe-Signature's timestamp");
-    if (!fresh.ok) return fresh;
-    return anySigned(secrets, signatures, (secret) => timestampedHex(secret, t, body))
-      ? ok
-      : fail("Stripe-Signature does not match the body");
-  },
+  verify: ({ headers, body }, secrets, { toleranceSeconds }, nowMs) =>
+    verifyTimestamped(
+      "Stripe-Signature",
+      headers["stripe-signature"],
+      secrets,
+      body,
+      toleranceSeconds,
+      nowMs,
+    ),
   idempotencyKey: (_request, document) => stringField(document, "id"),
   sign(secret, { body, nowMs = Date.now() }) {
     const t = String(Math.floor(nowMs / 1000));
