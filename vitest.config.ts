@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
-// Three suites. Unit tests touch no database; integration tests each get a database cloned from
-// a migrated template (test/support/setup-db.ts); browser tests drive Chromium against a built app.
+// Four suites. Unit tests touch no database; integration tests each get a database cloned from
+// a migrated template (test/support/setup-db.ts); system tests run the production processes
+// against a built app; browser tests drive Chromium against a built app.
 // scripts/test.ts prepares the template and the browser, then runs this.
 export default defineConfig({
   resolve: { alias: { "@": root } },
@@ -19,6 +20,18 @@ export default defineConfig({
           setupFiles: ["test/support/setup-db.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // The production processes together (2 web, 3 workers) on a PostgreSQL the test restarts.
+        extends: true,
+        test: {
+          name: "system",
+          include: ["test/system/**/*.test.ts"],
+          setupFiles: ["test/support/setup-db.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
       {

@@ -62,11 +62,11 @@ const env: NodeJS.ProcessEnv = {
   NODE_ENV: "test",
 };
 
-if (wants("browser")) {
-  env.BATON_CHROMIUM_PATH = findBrowser(say);
-  // The browser suite serves the build in .next: runs of it on one checkout take turns.
+if (wants("browser") || wants("system")) {
+  if (wants("browser")) env.BATON_CHROMIUM_PATH = findBrowser(say);
+  // The browser and system suites serve the build in .next: runs of them on one checkout take turns.
   await acquireBuildLock();
-  say("building the web app for the browser suite…");
+  say("building the web app for the browser and system suites…");
   const build = spawnSync("next", ["build"], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...env, NODE_ENV: "production" },

@@ -282,6 +282,10 @@ export async function startEmbeddedPostgres(options: {
     "database system is ready to accept connections",
   );
   await server.settled;
+  // A parent that ends without stopping it (an uncaught error) takes the server along, rather
+  // than leaving a postmaster behind that holds the data folder.
+  const stopOnExit = () => server.child.kill("SIGINT");
+  process.once("exit", stopOnExit);
   const exited = new Promise<void>((resolve) => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) resolve();
     else server.child.once("exit", () => resolve());
@@ -294,6 +298,7 @@ export async function startEmbeddedPostgres(options: {
     dir,
     stop: async () => {
       // SIGINT: PostgreSQL's fast shutdown (ends sessions, checkpoints, exits).
+      process.off("exit", stopOnExit);
       server.child.kill("SIGINT");
       await exited;
     },
