@@ -23,6 +23,7 @@ import { generateKey } from "@/server/secrets/crypto";
 import { storeDag, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/http-server";
+import { until } from "../support/until";
 
 const RUNS = 8;
 const TASKS = 6;
@@ -59,16 +60,6 @@ function startWorkerProcess(healthPort: number): ChildProcess {
   });
   workers.push(child);
   return child;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { generateKey } from "@/server/secrets/crypto";
 import { storeDag, waitForRun, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 import { startTestServer, type TestServer } from "../support/http-server";
+import { until } from "../support/until";
 
 process.env.BATON_MASTER_KEYS = `1:${generateKey()}`;
 let server: TestServer;
@@ -33,14 +34,6 @@ function startWorkerProcess(): { child: ChildProcess; stderr: () => string } {
   });
   workers.push(child);
   return { child, stderr: () => stderr };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 beforeAll(async () => {

@@ -24,6 +24,7 @@ import { createToken } from "@/server/tokens/service";
 import { createWebhook } from "@/server/webhooks/endpoints";
 import { signBody } from "@/server/webhooks/signature";
 import { startTestServer, type TestServer } from "../support/http-server";
+import { until } from "../support/until";
 
 const HOOKED_RUNS = 24;
 const REST_RUNS = 12;
@@ -51,20 +52,6 @@ function spawnProcess(command: string, args: string[], extra: Record<string, str
   });
   children.push(child);
   return child;
-}
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 beforeAll(async () => {
