@@ -123,7 +123,7 @@ export default async function soak() {
     const started = performance.now();
     const response = await fetch(`${base}/api/hooks/${hook.id}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-baton-signature": signBody(hook.secret, body) },
+      headers: { "content-type": "application/json", "x-baton-signature": signBody(hook.secret!, body) },
       body,
     }).catch(() => undefined);
     if (response?.status !== 202) failures++;

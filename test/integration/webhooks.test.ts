@@ -535,6 +535,50 @@ describe("REST and CLI", () => {
   });
 });
 
+describe("the CLI with a sender's secret", () => {
+  it("baton webhook create --auth stripe --secret-stdin --option: stored, never printed, and Stripe's signature passes", async () => {
+    const secret = "whsec_from_the_stripe_dashboard_cli";
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(
+      [
+        "webhook",
+        "create",
+        "--workspace",
+        ws,
+        "--dag",
+        "deploy",
+        "--name",
+        "stripe-cli",
+        "--auth",
+        "stripe",
+        "--option",
+        "toleranceSeconds=600",
+        "--secret-stdin",
+        "--map",
+        "ref=/ref",
+        "--json",
+      ],
+      {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: (text: string) => (stderr += text) },
+        stdin: Readable.from([`${secret}\n`]),
+      },
+    );
+    expect(code, stderr).toBe(0);
+    expect(stdout).not.toContain(secret);
+    const created = JSON.parse(stdout) as {
+      id: string;
+      authMode: string;
+      authOptions: Record<string, unknown>;
+    };
+    expect(created).toMatchObject({ authMode: "stripe", authOptions: { toleranceSeconds: 600 } });
+    const body = json({ id: "evt_cli", ref: "from-cli" });
+    const header = new Stripe("sk_test_unused").webhooks.generateTestHeaderString({ payload: body, secret });
+    expect((await deliver(created.id, body, { "stripe-signature": header })).status).toBe(202);
+  });
+});
+
 describe("provider presets, freshly signed deliveries through the route", () => {
   const stripeSdk = new Stripe("sk_test_unused");
   const cases: Array<{

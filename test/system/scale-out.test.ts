@@ -150,7 +150,7 @@ it("2 webs and 3 workers: a worker SIGKILLed and PostgreSQL restarted mid-run ch
     const body = JSON.stringify({ id: randomUUID() });
     const answer = await fetch(`${web}/api/hooks/${hook.id}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-baton-signature": signBody(hook.secret, body) },
+      headers: { "content-type": "application/json", "x-baton-signature": signBody(hook.secret!, body) },
       body,
     });
     expect(answer.status).toBe(202);
