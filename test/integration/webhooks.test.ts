@@ -92,6 +92,18 @@ async function deliveries(hookId: string) {
   return (await owner.api.webhooks.deliveries({ workspace: ws, webhookId: hookId })).items;
 }
 
+/** Runs the `baton` command in-process, with `stdin` as its standard input. */
+async function baton(args: string[], stdin = "") {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdin: Readable.from([stdin]),
+  });
+  return { code, stdout, stderr };
+}
+
 describe("authentication", () => {
   it("token: the right token starts a run with mapped params; a wrong one gets a generic 401", async () => {
     const h = await hook({ authMode: "token" });
@@ -457,16 +469,6 @@ describe("REST and CLI", () => {
   });
 
   it("baton webhook create | list | rotate-secret", async () => {
-    const baton = async (args: string[]) => {
-      let stdout = "";
-      let stderr = "";
-      const code = await runCli(args, {
-        stdout: { write: (text: string) => (stdout += text) },
-        stderr: { write: (text: string) => (stderr += text) },
-        stdin: Readable.from([""]),
-      });
-      return { code, stdout, stderr };
-    };
     const created = await baton([
       "webhook",
       "create",
@@ -538,9 +540,7 @@ describe("REST and CLI", () => {
 describe("the CLI with a sender's secret", () => {
   it("baton webhook create --auth stripe --secret-stdin --option: stored, never printed, and Stripe's signature passes", async () => {
     const secret = "whsec_from_the_stripe_dashboard_cli";
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(
+    const { code, stdout, stderr } = await baton(
       [
         "webhook",
         "create",
@@ -559,11 +559,7 @@ describe("the CLI with a sender's secret", () => {
         "ref=/ref",
         "--json",
       ],
-      {
-        stdout: { write: (text: string) => (stdout += text) },
-        stderr: { write: (text: string) => (stderr += text) },
-        stdin: Readable.from([`${secret}\n`]),
-      },
+      `${secret}\n`,
     );
     expect(code, stderr).toBe(0);
     expect(stdout).not.toContain(secret);
