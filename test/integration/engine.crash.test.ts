@@ -22,7 +22,7 @@ const workers = new Set<ChildProcess>();
 async function startWorker(): Promise<ChildProcess> {
   const child = await startWorkerProcess({
     WORKER_CONCURRENCY: "4",
-    BATON_LOST_ATTEMPT_SECONDS: "2",
+    BATON_LOST_ATTEMPT_SECONDS: "5", // the least the configuration allows: heartbeats come every 2 s
     BATON_REAP_EVERY_MS: "500",
   });
   workers.add(child);
