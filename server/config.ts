@@ -219,7 +219,7 @@ export const settings = {
   BATON_PYTHON_POOL_SIZE: {
     schema: wholeNumber(2, 0, 64),
     readBy: ["worker"],
-    doc: "Python interpreters a worker keeps loaded ahead of need, ~70 MB each (default 2; 0: load one per task)",
+    doc: "Python interpreters a worker keeps loaded ahead of need (default 2; 0: load one per task); above 0 its Python process starts with it: ~220 MB plus ~70 MB per interpreter",
   },
   BATON_PYTHON_MEMORY_MIB: {
     schema: wholeNumber(128, 16, 2048),

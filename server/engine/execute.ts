@@ -23,7 +23,7 @@ import { type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
 import { runSecretMask, secretReach } from "./secrets";
 import { sql } from "./sql";
-import { isDataException, storableText, unstorableJson } from "./storable";
+import { cutText, isDataException, MAX_ERROR_CHARS, storableText, unstorableJson } from "./storable";
 import { keepAliveUntilCompleted, mayContinue, mayHandOff, track, untrack } from "./worker-registry";
 
 /**
@@ -100,7 +100,7 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     outcome = toOutcome(maskResult(result, mask), claimed.maxOutputBytes, log);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    const message = storableText(mask ? mask.text(text) : text);
+    const message = storableText(cutText(mask ? mask.text(text) : text, MAX_ERROR_CHARS));
     log?.error(message);
     outcome = { state: "failed", error: message, retryable: !(error instanceof NonRetryableError) };
   } finally {

@@ -55,6 +55,18 @@ function findUnstorable(
   return undefined;
 }
 
+/**
+ * Longest error text recorded for an attempt. Operators bound what they put in errors (a body's
+ * first 300 characters, a sandbox's message cut to 2,000), but an error can also come from an
+ * answer the task does not control: a PostgreSQL server may send a message of any size.
+ */
+export const MAX_ERROR_CHARS = 16_384;
+
+/** The text, or its start with "… (N more characters)" when longer than `max`. */
+export function cutText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
 /** A PostgreSQL error caused by the data sent (SQLSTATE class 22: NUL, bad JSON, bad encoding…). */
 export function isDataException(error: unknown): error is Error {
   const code = (error as { code?: unknown } | null)?.code;

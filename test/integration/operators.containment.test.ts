@@ -29,11 +29,27 @@ const deferOddly = defineOperator({
   },
 });
 
+/** Fails with an error message of a megabyte, as an answer the task does not control could. */
+const failLoudly = defineOperator({
+  name: "fail_loudly",
+  title: "Fail loudly",
+  description: "Fails with a huge error message.",
+  icon: "📢",
+  docs: "Test only.",
+  configSchema: z.strictObject({}),
+  templatedFields: [],
+  async execute(): Promise<never> {
+    throw new Error(`server said: ${"e".repeat(1024 * 1024)}`);
+  },
+});
+
 let scope: WorkspaceScope;
 let server: TestServer;
 
 beforeAll(async () => {
-  (operatorCatalog as Map<string, OperatorDefinition>).set(deferOddly.name, deferOddly as OperatorDefinition);
+  for (const operator of [deferOddly, failLoudly]) {
+    (operatorCatalog as Map<string, OperatorDefinition>).set(operator.name, operator as OperatorDefinition);
+  }
   server = await startTestServer({
     "/nul-json": (_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
@@ -95,6 +111,16 @@ describe("values PostgreSQL cannot store", () => {
     expect(deferred.error).toMatch(/^The attempt's outcome could not be stored: .*\\u0000/);
     expect(deferred.attempts).toHaveLength(1);
     expect(instance(run, "fine").output).toEqual({ text: "a\\u0000b", emoji: "😀" });
+  });
+
+  it("an error of any size is recorded cut, saying how much was dropped", async () => {
+    const run = await runDag(scope, {
+      id: "loud_error",
+      tasks: [{ id: "loud", operator: "fail_loudly", config: {} }],
+    });
+    const error = instance(run, "loud").error!;
+    expect(error.length).toBeLessThan(17_000);
+    expect(error).toMatch(/^server said: e+… \(\d+ more characters\)$/);
   });
 
   it("are stored escaped in log lines and error text, the rest of the line kept", async () => {

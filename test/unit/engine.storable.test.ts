@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDataException, storableText, unstorableJson } from "@/server/engine/storable";
+import { cutText, isDataException, storableText, unstorableJson } from "@/server/engine/storable";
 
 describe("storableText", () => {
   it("leaves ordinary text alone, surrogate pairs included", () => {
@@ -39,5 +39,12 @@ describe("isDataException", () => {
     expect(isDataException(error("22021"))).toBe(true);
     expect(isDataException(error("40001"))).toBe(false);
     expect(isDataException(new Error("no code"))).toBe(false);
+  });
+});
+
+describe("cutText", () => {
+  it("keeps short text and says how much of a long one was dropped", () => {
+    expect(cutText("short", 10)).toBe("short");
+    expect(cutText("x".repeat(25), 10)).toBe(`${"x".repeat(10)}… (15 more characters)`);
   });
 });
