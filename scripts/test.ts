@@ -60,6 +60,8 @@ const env: NodeJS.ProcessEnv = {
   TEST_TEMPLATE_DB: template,
   NEXT_TELEMETRY_DISABLED: "1",
   NODE_ENV: "test",
+  // Request lines and the like would bury test output; warnings and errors still show.
+  BATON_LOG_LEVEL: process.env.BATON_LOG_LEVEL ?? "warn",
 };
 
 if (wants("browser") || wants("system")) {
