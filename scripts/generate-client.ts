@@ -16,6 +16,8 @@ const jsonValue =
 
 export async function clientTypes(): Promise<string> {
   const ast = await openapiTS(structuredClone(openApiDocument()) as never, {
+    // A field with a default may be left out of a request (the server fills it in).
+    defaultNonNullable: false,
     transform: (_schema, metadata) =>
       metadata.path === "#/components/schemas/JsonValue"
         ? ts.factory.createTypeReferenceNode("JsonValue")

@@ -1151,14 +1151,14 @@ export interface components {
             title?: string;
             description?: string;
             /** @default [] */
-            tags: string[];
+            tags?: string[];
             owner?: string;
             schedule?: ({
                 /** @constant */
                 type: "cron";
                 cron: string;
                 /** @default UTC */
-                timezone: string;
+                timezone?: string;
             } | {
                 /** @constant */
                 type: "interval";
@@ -1167,11 +1167,11 @@ export interface components {
             startDate?: string;
             endDate?: string;
             /** @default false */
-            catchup: boolean;
+            catchup?: boolean;
             /** @default 16 */
-            maxActiveRuns: number;
+            maxActiveRuns?: number;
             /** @default {} */
-            params: {
+            params?: {
                 [key: string]: {
                     /** @enum {string} */
                     type: "string" | "number" | "integer" | "boolean" | "object" | "array";
@@ -1180,24 +1180,24 @@ export interface components {
                     default?: unknown;
                     enum?: (string | number | boolean)[];
                     /** @default false */
-                    required: boolean;
+                    required?: boolean;
                 };
             };
             /** @default {} */
-            defaults: {
+            defaults?: {
                 /** @default 0 */
-                retries: number;
+                retries?: number;
                 /** @default 60 */
-                retryDelaySeconds: number;
+                retryDelaySeconds?: number;
                 /** @default false */
-                retryExponentialBackoff: boolean;
+                retryExponentialBackoff?: boolean;
                 /** @default 3600 */
-                maxRetryDelaySeconds: number;
+                maxRetryDelaySeconds?: number;
                 timeoutSeconds?: number;
                 /** @default 1 */
-                priorityWeight: number;
+                priorityWeight?: number;
                 /** @default default */
-                pool: string;
+                pool?: string;
             };
             runTimeoutSeconds?: number;
             onSuccess?: ({
@@ -1253,36 +1253,36 @@ export interface components {
                      * @default GET
                      * @enum {string}
                      */
-                    method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+                    method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
                     url: string;
                     connection?: string;
                     /** @default {} */
-                    headers: {
+                    headers?: {
                         [key: string]: string;
                     };
                     /** @default {} */
-                    query: {
+                    query?: {
                         [key: string]: string | number | boolean;
                     };
                     json?: unknown;
                     text?: string;
                     expectedStatus?: number[];
                     /** @default 30 */
-                    timeoutSeconds: number;
+                    timeoutSeconds?: number;
                     /**
                      * @default json
                      * @enum {string}
                      */
-                    responseType: "json" | "text";
+                    responseType?: "json" | "text";
                     maxResponseBytes?: number;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1307,19 +1307,19 @@ export interface components {
                     connection: string;
                     statement: string;
                     /** @default [] */
-                    parameters: unknown[];
+                    parameters?: unknown[];
                     /** @default 300 */
-                    statementTimeoutSeconds: number;
+                    statementTimeoutSeconds?: number;
                     /** @default 1000 */
-                    maxRows: number;
+                    maxRows?: number;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1345,29 +1345,29 @@ export interface components {
                      * @default javascript
                      * @enum {string}
                      */
-                    language: "javascript" | "typescript";
+                    language?: "javascript" | "typescript";
                     source: string;
                     /** @default {} */
-                    inputs: {
+                    inputs?: {
                         [key: string]: unknown;
                     };
                     /** @default false */
-                    fetch: boolean;
+                    fetch?: boolean;
                     /** @default {} */
-                    limits: {
+                    limits?: {
                         /** @default 5000 */
-                        cpuMs: number;
+                        cpuMs?: number;
                         /** @default 64 */
-                        memoryMiB: number;
+                        memoryMiB?: number;
                     };
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1391,28 +1391,28 @@ export interface components {
                 config: {
                     source: string;
                     /** @default {} */
-                    inputs: {
+                    inputs?: {
                         [key: string]: unknown;
                     };
                     /** @default false */
-                    fetch: boolean;
+                    fetch?: boolean;
                     /** @default {} */
-                    limits: {
+                    limits?: {
                         /** @default 5000 */
-                        cpuMs: number;
+                        cpuMs?: number;
                         /** @default 64 */
-                        memoryMiB: number;
+                        memoryMiB?: number;
                         /** @default 1000 */
-                        recursionLimit: number;
+                        recursionLimit?: number;
                     };
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1445,12 +1445,12 @@ export interface components {
                     expression?: string;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1492,12 +1492,12 @@ export interface components {
                     hmacSecretName?: string;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1521,21 +1521,21 @@ export interface components {
                 config: {
                     message: string;
                     /** @default 86400 */
-                    timeoutSeconds: number;
+                    timeoutSeconds?: number;
                     /**
                      * @default reject
                      * @enum {string}
                      */
-                    defaultOutcome: "approve" | "reject";
+                    defaultOutcome?: "approve" | "reject";
                     /** @default {} */
-                    approvers: {
+                    approvers?: {
                         /**
                          * @default operator
                          * @enum {string}
                          */
-                        minRole: "viewer" | "operator" | "editor" | "admin" | "owner";
+                        minRole?: "viewer" | "operator" | "editor" | "admin" | "owner";
                         /** @default 1 */
-                        count: number;
+                        count?: number;
                     };
                     notify?: {
                         /** @constant */
@@ -1559,12 +1559,12 @@ export interface components {
                     };
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1588,21 +1588,21 @@ export interface components {
                 config: {
                     dagId: string;
                     /** @default {} */
-                    params: {
+                    params?: {
                         [key: string]: unknown;
                     };
                     /** @default false */
-                    waitForCompletion: boolean;
+                    waitForCompletion?: boolean;
                     /** @default 30 */
-                    pollSeconds: number;
+                    pollSeconds?: number;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1628,15 +1628,15 @@ export interface components {
                      * @default GET
                      * @enum {string}
                      */
-                    method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+                    method?: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
                     url: string;
                     connection?: string;
                     /** @default {} */
-                    headers: {
+                    headers?: {
                         [key: string]: string;
                     };
                     /** @default {} */
-                    query: {
+                    query?: {
                         [key: string]: string | number | boolean;
                     };
                     /**
@@ -1644,28 +1644,28 @@ export interface components {
                      *       200
                      *     ]
                      */
-                    expectedStatus: number[];
+                    expectedStatus?: number[];
                     responseContains?: string;
                     jsonPath?: string;
                     equals?: unknown;
                     /** @default 30 */
-                    requestTimeoutSeconds: number;
+                    requestTimeoutSeconds?: number;
                     /** @default 60 */
-                    pokeIntervalSeconds: number;
+                    pokeIntervalSeconds?: number;
                     /** @default 86400 */
-                    timeoutSeconds: number;
+                    timeoutSeconds?: number;
                     /** @default false */
-                    exponentialBackoff: boolean;
+                    exponentialBackoff?: boolean;
                     /** @default false */
-                    softFail: boolean;
+                    softFail?: boolean;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1690,25 +1690,25 @@ export interface components {
                     connection: string;
                     statement: string;
                     /** @default [] */
-                    parameters: unknown[];
+                    parameters?: unknown[];
                     /** @default 60 */
-                    statementTimeoutSeconds: number;
+                    statementTimeoutSeconds?: number;
                     /** @default 60 */
-                    pokeIntervalSeconds: number;
+                    pokeIntervalSeconds?: number;
                     /** @default 86400 */
-                    timeoutSeconds: number;
+                    timeoutSeconds?: number;
                     /** @default false */
-                    exponentialBackoff: boolean;
+                    exponentialBackoff?: boolean;
                     /** @default false */
-                    softFail: boolean;
+                    softFail?: boolean;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1733,21 +1733,21 @@ export interface components {
                     until?: string;
                     forSeconds?: number;
                     /** @default 60 */
-                    pokeIntervalSeconds: number;
+                    pokeIntervalSeconds?: number;
                     /** @default 86400 */
-                    timeoutSeconds: number;
+                    timeoutSeconds?: number;
                     /** @default false */
-                    exponentialBackoff: boolean;
+                    exponentialBackoff?: boolean;
                     /** @default false */
-                    softFail: boolean;
+                    softFail?: boolean;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1774,30 +1774,30 @@ export interface components {
                      * @default success
                      * @enum {string}
                      */
-                    state: "success" | "failed";
+                    state?: "success" | "failed";
                     /**
                      * @default logical_date
                      * @enum {string}
                      */
-                    match: "logical_date" | "latest";
+                    match?: "logical_date" | "latest";
                     /** @default 0 */
-                    logicalDateOffsetSeconds: number;
+                    logicalDateOffsetSeconds?: number;
                     /** @default 60 */
-                    pokeIntervalSeconds: number;
+                    pokeIntervalSeconds?: number;
                     /** @default 86400 */
-                    timeoutSeconds: number;
+                    timeoutSeconds?: number;
                     /** @default false */
-                    exponentialBackoff: boolean;
+                    exponentialBackoff?: boolean;
                     /** @default false */
-                    softFail: boolean;
+                    softFail?: boolean;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1822,12 +1822,12 @@ export interface components {
                     seconds: number;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1850,12 +1850,12 @@ export interface components {
                 description?: string;
                 config?: Record<string, never>;
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -1881,20 +1881,20 @@ export interface components {
                      * @default success
                      * @enum {string}
                      */
-                    outcome: "success" | "fail";
+                    outcome?: "success" | "fail";
                     output?: unknown;
                     /** @default 0 */
-                    failTimes: number;
+                    failTimes?: number;
                     /** @default 0 */
-                    durationMs: number;
+                    durationMs?: number;
                 };
                 /** @default [] */
-                dependsOn: string[];
+                dependsOn?: string[];
                 /**
                  * @default all_success
                  * @enum {string}
                  */
-                triggerRule: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
                 retries?: number;
                 retryDelaySeconds?: number;
                 retryExponentialBackoff?: boolean;
@@ -2519,7 +2519,7 @@ export interface components {
             monthStart: string;
             quotas: {
                 /** @enum {string} */
-                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots";
+                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots";
                 label: string;
                 /** @enum {string} */
                 unit: "count" | "bytes" | "seconds" | "days" | "per-minute";
@@ -2576,6 +2576,9 @@ export interface components {
         /** @description The input is malformed or a field is invalid; `problems` names each field */
         BadRequest: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2594,6 +2597,9 @@ export interface components {
         /** @description The token's role lacks the permission */
         Forbidden: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2603,6 +2609,9 @@ export interface components {
         /** @description No such object in the token's workspace */
         NotFound: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2612,6 +2621,9 @@ export interface components {
         /** @description A name taken, a concurrent change, a plan's quota reached, a state that forbids it */
         Conflict: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2621,6 +2633,9 @@ export interface components {
         /** @description If-Match names another version than the current one */
         PreconditionFailed: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2630,6 +2645,9 @@ export interface components {
         /** @description The body is over the limit */
         PayloadTooLarge: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2639,6 +2657,9 @@ export interface components {
         /** @description A document or params that do not fit: `problems` lists every problem */
         UnprocessableContent: {
             headers: {
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2650,6 +2671,9 @@ export interface components {
             headers: {
                 /** @description Seconds to wait */
                 "Retry-After"?: number;
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                 [name: string]: unknown;
             };
             content: {
@@ -2659,7 +2683,14 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Requests the workspace may make per minute (quota apiRateLimitPerMinute) */
+        "RateLimit-Limit": number;
+        /** @description Requests left in the current minute */
+        "RateLimit-Remaining": number;
+        /** @description Seconds until the minute's budget is full again */
+        "RateLimit-Reset": number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2676,6 +2707,9 @@ export interface operations {
             /** @description The token's workspace and its permissions */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2704,6 +2738,9 @@ export interface operations {
             /** @description List members and their roles */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2731,6 +2768,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2765,6 +2805,9 @@ export interface operations {
             /** @description Change a member's role */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2796,6 +2839,9 @@ export interface operations {
             /** @description List pending invitations */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2829,6 +2875,9 @@ export interface operations {
             /** @description Invite someone by e-mail */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2859,6 +2908,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2887,6 +2939,9 @@ export interface operations {
             /** @description List API tokens */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2921,6 +2976,9 @@ export interface operations {
             /** @description Create an API token (shown once) */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2951,6 +3009,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2979,6 +3040,9 @@ export interface operations {
             /** @description Read the audit log, newest first */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3009,6 +3073,9 @@ export interface operations {
             /** @description List DAGs (archived ones with includeArchived=true) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3041,6 +3108,9 @@ export interface operations {
             /** @description Validate a DAG document (JSON or YAML body) without saving it */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3071,6 +3141,11 @@ export interface operations {
             /** @description A DAG, its current document and analysis */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The current version's hash: send it as If-Match when pushing a change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3089,7 +3164,12 @@ export interface operations {
             query?: {
                 message?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the version the change was made on: the push is refused (412) if another version became current meanwhile */
+                "If-Match"?: string;
+                /** @description `*`: only create the DAG; 412 if it exists */
+                "If-None-Match"?: string;
+            };
             path: {
                 dagId: string;
             };
@@ -3105,6 +3185,11 @@ export interface operations {
             /** @description Create or update a DAG from a document (JSON, or YAML with content-type application/yaml) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The current version's hash: send it as If-Match when pushing a change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3114,6 +3199,11 @@ export interface operations {
             /** @description Create or update a DAG from a document (JSON, or YAML with content-type application/yaml) */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The current version's hash: send it as If-Match when pushing a change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3125,6 +3215,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
@@ -3147,6 +3238,9 @@ export interface operations {
             /** @description A DAG's versions, newest first */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3175,6 +3269,9 @@ export interface operations {
             /** @description One version's document */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3205,6 +3302,9 @@ export interface operations {
             /** @description What changed between versions from and to */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3234,6 +3334,9 @@ export interface operations {
             /** @description Levels, width, critical path, ranks */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3268,6 +3371,9 @@ export interface operations {
             /** @description Save an old version as the newest */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3298,6 +3404,9 @@ export interface operations {
             /** @description Pause a DAG */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3328,6 +3437,9 @@ export interface operations {
             /** @description Unpause a DAG */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3358,6 +3470,9 @@ export interface operations {
             /** @description Archive (hide and pause) a DAG */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3388,6 +3503,9 @@ export interface operations {
             /** @description Bring an archived DAG back */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3419,6 +3537,9 @@ export interface operations {
             /** @description List variables */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3453,6 +3574,9 @@ export interface operations {
             /** @description Create a variable */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3483,6 +3607,9 @@ export interface operations {
             /** @description A variable */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3510,6 +3637,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3545,6 +3675,9 @@ export interface operations {
             /** @description Change a variable */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3576,6 +3709,9 @@ export interface operations {
             /** @description List secrets (names only; values are never shown) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3609,6 +3745,9 @@ export interface operations {
             /** @description Create a secret */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3639,6 +3778,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3673,6 +3815,9 @@ export interface operations {
             /** @description Replace a secret's value or description */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3705,6 +3850,9 @@ export interface operations {
             /** @description List connections (secret fields masked) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,6 +3890,9 @@ export interface operations {
             /** @description Create a connection */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3772,6 +3923,9 @@ export interface operations {
             /** @description A connection (secret fields masked) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3799,6 +3953,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3835,6 +3992,9 @@ export interface operations {
             /** @description Change a connection; secret fields left out are kept */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3854,7 +4014,10 @@ export interface operations {
     "runs.trigger": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Your key for this trigger (1-255 printable characters): a repeat answers the first one's run (200, Idempotent-Replayed: true) instead of starting another */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 dagId: string;
             };
@@ -3874,8 +4037,27 @@ export interface operations {
         };
         responses: {
             /** @description Trigger a run with params */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when the Idempotency-Key was seen before: the answer is the first request's run */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggeredRun"];
+                };
+            };
+            /** @description Trigger a run with params */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description true when the Idempotency-Key was seen before: the answer is the first request's run */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3909,6 +4091,9 @@ export interface operations {
             /** @description List runs, newest first (filter by dagId, state) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3936,6 +4121,9 @@ export interface operations {
             /** @description A run: state, and each task instance with state, attempts, timings and output */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3963,6 +4151,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4001,6 +4192,9 @@ export interface operations {
             /** @description Clear tasks (and optionally their downstream) so they run again */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4039,6 +4233,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4067,6 +4264,9 @@ export interface operations {
             /** @description Run the failed tasks again */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4102,6 +4302,9 @@ export interface operations {
             /** @description A task attempt's log */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4131,6 +4334,9 @@ export interface operations {
             /** @description Approval tasks waiting for a decision (filter by runId) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4167,6 +4373,9 @@ export interface operations {
             /** @description Approve a waiting approval task (optional comment, mapIndex) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4206,6 +4415,9 @@ export interface operations {
             /** @description Reject a waiting approval task (optional comment, mapIndex) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4251,6 +4463,9 @@ export interface operations {
             /** @description The next runs of the DAG's schedule: fire time, logical date, data interval (?count=10) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4289,6 +4504,9 @@ export interface operations {
             /** @description Backfill: one run per scheduled logical date from `from` to `to` (both included) */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4321,6 +4539,9 @@ export interface operations {
             /** @description Backfills, newest first (?dagId=) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4348,6 +4569,9 @@ export interface operations {
             /** @description A backfill's progress: dates handled, runs by state */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4375,6 +4599,9 @@ export interface operations {
             /** @description Stop a backfill; its queued runs are cancelled */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4407,6 +4634,9 @@ export interface operations {
             /** @description Webhook endpoints (?dagId=), never their secrets */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4463,6 +4693,9 @@ export interface operations {
             /** @description Create a webhook endpoint for the DAG; the answer holds its secret, once */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4493,6 +4726,9 @@ export interface operations {
             /** @description A webhook endpoint */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4520,6 +4756,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4567,6 +4806,9 @@ export interface operations {
             /** @description Change a webhook endpoint's settings */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4605,6 +4847,9 @@ export interface operations {
             /** @description A new secret, shown once (the old one works graceSeconds longer) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4638,6 +4883,9 @@ export interface operations {
             /** @description The delivery log, newest first (?limit=50&before=<ISO time>) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4666,6 +4914,9 @@ export interface operations {
             /** @description One delivery with its redacted headers and logged body */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4694,6 +4945,9 @@ export interface operations {
             /** @description Run a logged delivery again (a new run) */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4727,6 +4981,9 @@ export interface operations {
             /** @description Triggers from and to the DAG's runs' outcomes */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4772,6 +5029,9 @@ export interface operations {
             /** @description Start the DAG when a run of upstreamDagId ends (on success and/or failed) */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4803,6 +5063,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4841,6 +5104,9 @@ export interface operations {
             /** @description Change a trigger (on, paramMapping, enabled) */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4869,6 +5135,9 @@ export interface operations {
             /** @description Current use against every quota of the workspace's plan */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4894,6 +5163,9 @@ export interface operations {
             /** @description Daily task runs, task-seconds, runs and webhook deliveries of the last 30 days */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4922,6 +5194,9 @@ export interface operations {
             /** @description Pools with their slots, slots in use and queued tasks; pool names in use without a pool */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4955,6 +5230,9 @@ export interface operations {
             /** @description Create a pool */
             201: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4985,6 +5263,9 @@ export interface operations {
             /** @description Done; no body */
             204: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5019,6 +5300,9 @@ export interface operations {
             /** @description Change a pool's slots or description */
             200: {
                 headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {

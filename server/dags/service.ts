@@ -197,11 +197,11 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  */
 export async function pushDag(
   scope: WorkspaceScope,
-  input: DocumentInput & { message?: string | undefined },
+  input: DocumentInput & { message?: string | undefined } & Precondition,
 ): Promise<PushResult> {
   const result = await validateForWorkspace(scope, input);
   if (!result.ok) throw invalidDocument(result.problems);
-  const pushed = await saveVersion(scope, result.dag, input.message ?? "");
+  const pushed = await saveVersion(scope, result.dag, input.message ?? "", input);
   if (!pushed.unchanged) {
     await refreshNextRunAt(scope, pushed.dagId);
     await scope.audit("dag.push", pushed.dagId, {
@@ -214,7 +214,61 @@ export async function pushDag(
   return pushed;
 }
 
-async function saveVersion(scope: WorkspaceScope, dag: DagDefinition, message: string): Promise<PushResult> {
+/**
+ * What the pusher believes the DAG is, so that two editors cannot overwrite each other silently
+ * (HTTP's If-Match / If-None-Match, with the current version's hash as its entity tag).
+ */
+export interface Precondition {
+  /** Push only if the current version's hash is one of these (`*`: only if the DAG exists). */
+  ifMatch?: string | undefined;
+  /** `*`: push only if the DAG does not exist yet. */
+  ifNoneMatch?: string | undefined;
+}
+
+/** The entity tags of an If-Match / If-None-Match header: `*`, or the quoted (or bare) tags. */
+function entityTags(header: string): "*" | string[] {
+  if (header.trim() === "*") return "*";
+  return header
+    .split(",")
+    .map((tag) =>
+      tag
+        .trim()
+        .replace(/^W\//, "")
+        .replace(/^"(.*)"$/, "$1"),
+    )
+    .filter(Boolean);
+}
+
+function checkPrecondition(
+  dagId: string,
+  precondition: Precondition,
+  current: { number: number; hash: string } | null,
+): void {
+  const refuse = (message: string) =>
+    new AppError("PRECONDITION_FAILED", message, [
+      current
+        ? { path: "ifMatch", message: `the current version is ${current.number} ("${current.hash}")` }
+        : { path: "ifMatch", message: "the DAG does not exist" },
+    ]);
+  if (precondition.ifNoneMatch !== undefined && entityTags(precondition.ifNoneMatch) === "*" && current) {
+    throw refuse(`DAG "${dagId}" exists already (If-None-Match: *)`);
+  }
+  if (precondition.ifMatch === undefined) return;
+  const tags = entityTags(precondition.ifMatch);
+  if (!current) throw refuse(`DAG "${dagId}" does not exist (If-Match)`);
+  if (tags !== "*" && !tags.includes(current.hash)) {
+    throw refuse(
+      `DAG "${dagId}" changed since you read it: its current version is ${current.number}; read it again and merge your change`,
+    );
+  }
+}
+
+async function saveVersion(
+  scope: WorkspaceScope,
+  dag: DagDefinition,
+  message: string,
+  precondition: Precondition = {},
+): Promise<PushResult> {
   // Through JSON once, so that what is hashed is exactly what is stored (no undefined keys).
   const definition = JSON.parse(JSON.stringify(dag)) as Prisma.InputJsonObject;
   const hash = sha256(canonicalJson(definition));
@@ -234,14 +288,17 @@ async function saveVersion(scope: WorkspaceScope, dag: DagDefinition, message: s
             [{ path: "id", message: "names an archived DAG" }],
           );
         }
-        if (existing?.currentVersionId) {
-          const current = await tx.dagVersion.findFirst({
-            where: { id: existing.currentVersionId },
-            select: { number: true, hash: true },
-          });
-          if (current?.hash === hash) {
-            return { dagId: dag.id, version: current.number, hash, created: false, unchanged: true };
-          }
+        const current = existing?.currentVersionId
+          ? await tx.dagVersion.findFirst({
+              where: { id: existing.currentVersionId },
+              select: { number: true, hash: true },
+            })
+          : null;
+        // Checked against what this transaction read: a push racing in between makes the same
+        // version number, so this one collides, retries and checks again against the winner's.
+        checkPrecondition(dag.id, precondition, current);
+        if (current?.hash === hash) {
+          return { dagId: dag.id, version: current.number, hash, created: false, unchanged: true };
         }
         const fields = {
           title: dag.title ?? null,

@@ -7,6 +7,7 @@
 // transaction (webhook deliveries, server/engine/webhook-runs.ts), under one hold of the run gate: a
 // burst of runs pays for the gate, the admission and the commit once, not once per run.
 import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { paramsValidator } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
@@ -29,6 +30,11 @@ export interface TriggerRunInput {
   triggeredBy?: "manual" | "schedule" | "backfill" | "webhook" | "api" | "dag";
   /** Unique per DAG; scheduled runs pass one derived from the logical date so a tick runs once. */
   runKey?: string;
+  /**
+   * A client's key for this trigger (the REST API's Idempotency-Key): a repeat answers the run the
+   * first one made, for as long as that run is kept; a repeat with other params is a conflict.
+   */
+  idempotencyKey?: string;
 }
 
 export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) {
@@ -57,7 +63,10 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
   const logicalDate = input.logicalDate ?? new Date();
   const triggeredBy = input.triggeredBy ?? "manual";
   const runKey =
-    input.runKey ?? `${triggeredBy}__${logicalDate.toISOString()}__${randomBytes(3).toString("hex")}`;
+    input.runKey ??
+    (input.idempotencyKey !== undefined
+      ? `idempotency__${input.idempotencyKey}`
+      : `${triggeredBy}__${logicalDate.toISOString()}__${randomBytes(3).toString("hex")}`);
 
   const runId = await transaction(async (sql) => {
     // The workspace's run-gate lock first (run-gate.ts): it serialises the workspace's run starts,
@@ -87,8 +96,18 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
   if (!runId) {
     const existing = await scope.db.dagRun.findUnique({
       where: { dagId_runKey: { dagId: dag.id, runKey } },
-      select: { id: true },
+      select: { id: true, params: true },
     });
+    // Params as stored (JSON, keys in any order) against this request's.
+    const sameParams = isDeepStrictEqual(existing!.params, JSON.parse(JSON.stringify(parsed.data)));
+    if (input.idempotencyKey !== undefined && !sameParams) {
+      throw new AppError("CONFLICT", "This Idempotency-Key was used for a run with other params", [
+        {
+          path: "idempotencyKey",
+          message: `already used by run ${existing!.id}; use a new key for new params`,
+        },
+      ]);
+    }
     return { id: existing!.id, created: false };
   }
   await scope.audit("run.trigger", input.dagKey, { runId: runId.id, triggeredBy });

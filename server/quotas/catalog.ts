@@ -83,6 +83,13 @@ export const quotaCatalog = {
     kind: "limit",
     bites: "Deliveries beyond it in a minute answer 429 with Retry-After.",
   },
+  apiRateLimitPerMinute: {
+    label: "API requests per minute",
+    unit: "per-minute",
+    kind: "limit",
+    bites:
+      "REST API requests beyond it in a minute (all the workspace's tokens together) answer 429 with Retry-After.",
+  },
   maxMembers: {
     label: "Members",
     unit: "count",

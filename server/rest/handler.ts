@@ -1,6 +1,8 @@
-// Serves /api/v1/*: authenticates the bearer token, matches a route, calls its procedure through
-// the same router (and so the same workspace door) as the web app, and answers JSON. Every
-// failure is a 4xx with `{ error: { code, message, problems } }`; only our own bugs are 500s.
+// Serves /api/v1/*: authenticates the bearer token, takes the request from the workspace's
+// per-minute budget (quota apiRateLimitPerMinute; RateLimit-* headers on every answer, 429 with
+// Retry-After beyond it), matches a route, calls its procedure through the same router (and so the
+// same workspace door) as the web app, and answers JSON. Every failure is a 4xx with
+// `{ error: { code, message, problems } }`; only our own bugs are 500s.
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { contextFromRequest } from "@/server/api/context";
@@ -11,6 +13,7 @@ import { dagJsonSchema } from "@/server/dags/json-schema";
 import { isDatabaseUnavailable } from "@/server/db/availability";
 import { AppError, httpStatus, type Problem, RetryLater } from "@/server/errors";
 import { internalError } from "@/server/observability/http";
+import { type RateAnswer, takeFromBudget } from "@/server/quotas/rate-limits";
 import { openApiDocument } from "./openapi";
 import { type RestRoute, restRoutes } from "./routes";
 
@@ -97,6 +100,17 @@ async function readJsonBody(request: Request): Promise<unknown> {
 }
 
 export async function handleRest(request: Request, path: string): Promise<Response> {
+  const state: { budget?: RateAnswer } = {};
+  const response = await answer(request, path, state);
+  if (state.budget) {
+    response.headers.set("RateLimit-Limit", String(state.budget.limit));
+    response.headers.set("RateLimit-Remaining", String(state.budget.remaining));
+    response.headers.set("RateLimit-Reset", String(state.budget.resetSeconds));
+  }
+  return response;
+}
+
+async function answer(request: Request, path: string, state: { budget?: RateAnswer }): Promise<Response> {
   try {
     const document = documents.get(path);
     if (document && request.method === "GET") return json(200, document());
@@ -111,9 +125,17 @@ export async function handleRest(request: Request, path: string): Promise<Respon
     if (ctx.caller?.kind !== "token") {
       return errorResponse(401, "UNAUTHORIZED", "Send an API token as `Authorization: Bearer <token>`");
     }
+    state.budget = await takeFromBudget("api", ctx.caller.workspaceId, ctx.caller.apiRateLimitPerMinute);
+    if (!state.budget.ok) {
+      throw new RetryLater(
+        `This workspace is over its ${state.budget.limit} API requests a minute (quota apiRateLimitPerMinute); retry in ${state.budget.resetSeconds} s`,
+        state.budget.resetSeconds,
+      );
+    }
+    // Query strings are text: the procedures' input schemas coerce numbers and flags themselves.
     const query = Object.fromEntries(new URL(request.url).searchParams);
     let body: unknown;
-    if (route.method === "GET" || route.method === "DELETE") body = coerceQuery(query);
+    if (route.method === "GET" || route.method === "DELETE") body = query;
     else if (route.bodyText) {
       // A document sent as a file: the procedure parses it, so syntax errors come back as 422 problems.
       const { field, formatField } = route.bodyText;
@@ -141,7 +163,11 @@ export async function handleRest(request: Request, path: string): Promise<Respon
     ) => Promise<unknown>;
     const result = await procedure(input);
     const status = typeof route.status === "function" ? route.status(result) : (route.status ?? 200);
-    return json(result === undefined ? 204 : status, result ?? null);
+    const response = json(result === undefined ? 204 : status, result ?? null);
+    for (const [name, value] of Object.entries(route.answerHeaders?.(result as never) ?? {})) {
+      response.headers.set(name, value);
+    }
+    return response;
   } catch (error) {
     // The database is away (a restart, a failover): 503 with Retry-After, whatever wrapped it.
     if (isDatabaseUnavailable(error)) return internalError(error);
@@ -152,11 +178,4 @@ export async function handleRest(request: Request, path: string): Promise<Respon
     }
     return internalError(error);
   }
-}
-
-/** Query strings are text; turn numeric-looking values into numbers so zod's number fields accept them. */
-function coerceQuery(query: Record<string, string>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(query).map(([k, v]) => [k, /^-?\d+(\.\d+)?$/.test(v) && k !== "before" ? Number(v) : v]),
-  );
 }

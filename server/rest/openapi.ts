@@ -35,6 +35,16 @@ const errorAnswers = {
 } as const satisfies Record<number, readonly [string, string]>;
 type ErrorStatus = keyof typeof errorAnswers;
 
+/** Sent on every answer to a request with a valid token (server/rest/handler.ts). */
+const rateLimitHeaders = {
+  "RateLimit-Limit": "Requests the workspace may make per minute (quota apiRateLimitPerMinute)",
+  "RateLimit-Remaining": "Requests left in the current minute",
+  "RateLimit-Reset": "Seconds until the minute's budget is full again",
+};
+const rateLimitRefs = Object.fromEntries(
+  Object.keys(rateLimitHeaders).map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+);
+
 /** Builds the document; its schemas are converted once per process. */
 export function openApiDocument() {
   cached ??= build();
@@ -66,15 +76,23 @@ function build() {
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token: baton_…" } },
       schemas: components.schemas,
+      headers: Object.fromEntries(
+        Object.entries(rateLimitHeaders).map(([name, description]) => [
+          name,
+          { description, schema: { type: "integer" } },
+        ]),
+      ),
       responses: Object.fromEntries(
         Object.entries(errorAnswers).map(([status, [name, description]]) => [
           name,
           {
             description,
-            headers:
-              Number(status) === 429
+            headers: {
+              ...(Number(status) === 429
                 ? { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } }
-                : undefined,
+                : {}),
+              ...(Number(status) === 401 ? {} : rateLimitRefs),
+            },
             content: { "application/json": { schema: errorSchema } },
           },
         ]),
@@ -165,10 +183,10 @@ function operation(route: RestRoute, components: Components) {
     responses[status] = success
       ? {
           description: route.summary,
-          headers: route.responseHeaders,
+          headers: { ...rateLimitRefs, ...route.responseHeaders },
           content: { "application/json": { schema: success } },
         }
-      : { description: "Done; no body" };
+      : { description: "Done; no body", headers: rateLimitRefs };
   }
   for (const status of errorStatuses(route)) {
     responses[status] = { $ref: `#/components/responses/${errorAnswers[status][0]}` };

@@ -19,7 +19,8 @@ export interface RestRoute {
   input?: Record<string, unknown>;
   /** Request headers that become input fields (Idempotency-Key → idempotencyKey). */
   headers?: Record<string, { field: string; description: string }>;
-  /** Headers of the success answer, for the OpenAPI document (the handler sets them). */
+  /** Headers of the success answer, from the procedure's result; `responseHeaders` documents them. */
+  answerHeaders?: (result: never) => Record<string, string>;
   responseHeaders?: Record<string, { description: string; schema: Record<string, unknown> }>;
   /** Unique per route; the procedure's name unless two routes spell one procedure. */
   operationId?: string;
@@ -32,6 +33,14 @@ export function successStatuses(route: RestRoute): number[] {
 
 const createdOrUpdated = (result: unknown) => ((result as { created?: boolean }).created ? 201 : 200);
 const dagDocument = { field: "document", formatField: "format" };
+/** A DAG's entity tag: its current version's hash, quoted. */
+const etag = (hash: string) => ({ ETag: `"${hash}"` });
+const etagHeader = {
+  ETag: {
+    description: "The current version's hash: send it as If-Match when pushing a change",
+    schema: { type: "string" },
+  },
+};
 
 export const restRoutes: RestRoute[] = [
   {
@@ -98,12 +107,24 @@ export const restRoutes: RestRoute[] = [
     summary: "Create or update a DAG from a document (JSON, or YAML with content-type application/yaml)",
     status: createdOrUpdated,
     bodyText: dagDocument,
+    headers: {
+      "If-Match": {
+        field: "ifMatch",
+        description:
+          "The ETag of the version the change was made on: the push is refused (412) if another version became current meanwhile",
+      },
+      "If-None-Match": { field: "ifNoneMatch", description: "`*`: only create the DAG; 412 if it exists" },
+    },
+    answerHeaders: (pushed: { hash: string }) => etag(pushed.hash),
+    responseHeaders: etagHeader,
   },
   {
     method: "GET",
     path: "/dags/{dagId}",
     procedure: "dags.get",
     summary: "A DAG, its current document and analysis",
+    answerHeaders: (dag: { version: { hash: string } }) => etag(dag.version.hash),
+    responseHeaders: etagHeader,
   },
   {
     method: "GET",
@@ -227,7 +248,22 @@ export const restRoutes: RestRoute[] = [
     path: "/dags/{dagId}/runs",
     procedure: "runs.trigger",
     summary: "Trigger a run with params",
-    status: 201,
+    status: createdOrUpdated,
+    headers: {
+      "Idempotency-Key": {
+        field: "idempotencyKey",
+        description:
+          "Your key for this trigger (1-255 printable characters): a repeat answers the first one's run (200, Idempotent-Replayed: true) instead of starting another",
+      },
+    },
+    answerHeaders: (run: { created: boolean }): Record<string, string> =>
+      run.created ? {} : { "Idempotent-Replayed": "true" },
+    responseHeaders: {
+      "Idempotent-Replayed": {
+        description: "true when the Idempotency-Key was seen before: the answer is the first request's run",
+        schema: { type: "string", enum: ["true"] },
+      },
+    },
   },
   {
     method: "GET",

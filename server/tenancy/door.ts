@@ -43,6 +43,8 @@ export type Caller =
       creatorId: string | null;
       workspaceId: string;
       workspaceSlug: string;
+      /** The workspace's REST API budget (quota apiRateLimitPerMinute), read with the token. */
+      apiRateLimitPerMinute: number;
       role: Role;
       name: string;
       ip?: string;

@@ -126,7 +126,7 @@ export async function authenticateToken(raw: string, ip?: string): Promise<Calle
           lastUsedAt: true,
           lastUsedIp: true,
           createdById: true,
-          workspace: { select: { slug: true } },
+          workspace: { select: { slug: true, apiRateLimitPerMinute: true } },
         },
       })
     : null;
@@ -157,6 +157,7 @@ export async function authenticateToken(raw: string, ip?: string): Promise<Calle
     creatorId: token.createdById,
     workspaceId: token.workspaceId,
     workspaceSlug: token.workspace.slug,
+    apiRateLimitPerMinute: token.workspace.apiRateLimitPerMinute,
     role,
     name: token.name,
     ip,

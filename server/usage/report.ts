@@ -11,6 +11,7 @@ import {
   quotaCatalog,
   quotaKeys,
 } from "@/server/quotas/catalog";
+import { usedOfBudget } from "@/server/quotas/rate-limits";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 
 /** Days of daily history the usage page charts. */
@@ -134,14 +135,6 @@ export async function alertableUsage(
  * server/webhooks/limits.ts keeps (rate-limiter-flexible's row "webhook:<workspaceId>"); it also
  * counts refused attempts, so it is capped at the limit: beyond it nothing more was delivered.
  */
-async function webhookDeliveriesThisWindow(workspaceId: string, limit: number): Promise<number> {
-  const { rows } = await crossTenantSql.query<{ points: number }>(
-    `SELECT points FROM rate_limits WHERE key = $1 AND (expire IS NULL OR expire > $2)`,
-    [`webhook:${workspaceId}`, Date.now()],
-  );
-  return Math.min(rows[0]?.points ?? 0, limit);
-}
-
 const quotaSelect = Object.fromEntries(quotaKeys.map((key) => [key, true])) as Record<QuotaKey, true>;
 
 export async function usageSummary(scope: WorkspaceScope): Promise<UsageSummary> {
@@ -151,12 +144,13 @@ export async function usageSummary(scope: WorkspaceScope): Promise<UsageSummary>
     where: { id: workspaceId },
     select: { ...quotaSelect, plan: { select: { key: true, name: true } } },
   });
-  const [alertable, tasksNow, runsNow, pools, deliveries, storage] = await Promise.all([
+  const [alertable, tasksNow, runsNow, pools, deliveries, apiRequests, storage] = await Promise.all([
     alertableUsage([workspaceId]),
     scope.db.taskInstance.count({ where: { state: { in: [...slotHoldingStates] } } }),
     scope.db.dagRun.count({ where: { state: "running" } }),
     scope.db.pool.aggregate({ _max: { slots: true } }),
-    webhookDeliveriesThisWindow(workspaceId, workspace.webhookRateLimitPerMinute),
+    usedOfBudget("webhook", workspaceId, workspace.webhookRateLimitPerMinute),
+    usedOfBudget("api", workspaceId, workspace.apiRateLimitPerMinute),
     // A day's row exists from its first metered event, before the retention job measures storage
     // (0 until then): the last measurement is the latest non-zero one.
     scope.db.usageDay.findFirst({
@@ -171,12 +165,14 @@ export async function usageSummary(scope: WorkspaceScope): Promise<UsageSummary>
     maxConcurrentRuns: runsNow,
     maxPoolSlots: pools._max.slots ?? 0,
     webhookRateLimitPerMinute: deliveries,
+    apiRateLimitPerMinute: apiRequests,
   };
   const notes: Partial<Record<QuotaKey, string>> = {
     maxMembers: "members and pending invitations",
     maxDags: "not archived",
     maxPoolSlots: "the largest pool",
     webhookRateLimitPerMinute: "in the current minute",
+    apiRateLimitPerMinute: "in the current minute",
   };
   return {
     plan: workspace.plan,

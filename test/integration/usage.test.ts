@@ -308,6 +308,7 @@ describe("quota alerts", () => {
       creatorId: owner.user.id,
       workspaceId: owner.workspace.id,
       workspaceSlug: workspace,
+      apiRateLimitPerMinute: 1200,
       role: "ADMIN",
       name: "ci",
     });

@@ -39,6 +39,8 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 const message = z.string().max(2000, "Messages are at most 2000 characters");
 /** A DAG document as an object, or its JSON or YAML text. */
 const document = z.unknown().refine((value) => value !== undefined, "Send the DAG document");
+/** HTTP entity tags: `*`, or quoted version hashes separated by commas. */
+const entityTags = z.string().min(1).max(1000);
 /** How to read a document sent as text; by default, text starting with `{` is JSON and the rest YAML. */
 const format = z.enum(["json", "yaml"]).optional();
 
@@ -54,7 +56,18 @@ export const dagsRouter = router({
     .output(dagDetail)
     .query(({ ctx, input }) => getDag(ctx.scope, input.dagId)),
   push: workspaceProcedure("dags:write")
-    .input(z.object({ document, format, message: message.optional(), dagId: dagId.optional() }))
+    .input(
+      z.object({
+        document,
+        format,
+        message: message.optional(),
+        dagId: dagId.optional(),
+        /** The hash (entity tag) of the version the change was made on; refused if it is not current. */
+        ifMatch: entityTags.optional(),
+        /** "*": only create; refused if the DAG exists. */
+        ifNoneMatch: entityTags.optional(),
+      }),
+    )
     .output(pushResult)
     .mutation(({ ctx, input }) => pushDag(ctx.scope, input)),
   validate: workspaceProcedure("workspace:read")

@@ -20,6 +20,13 @@ export const runsRouter = router({
         params: z.record(z.string(), z.unknown()).optional(),
         logicalDate: z.coerce.date({ error: "logicalDate must be an ISO date-time" }).optional(),
         note: z.string().max(2000).optional(),
+        /** A repeat with the same key answers the first one's run (the REST API's Idempotency-Key). */
+        idempotencyKey: z
+          .string()
+          .min(1, "An idempotency key is 1 to 255 characters")
+          .max(255, "An idempotency key is 1 to 255 characters")
+          .regex(/^[\x21-\x7e]+$/, "An idempotency key is printable ASCII without spaces")
+          .optional(),
       }),
     )
     .output(triggeredRun)
@@ -29,6 +36,7 @@ export const runsRouter = router({
         params: input.params,
         logicalDate: input.logicalDate,
         note: input.note,
+        idempotencyKey: input.idempotencyKey,
         triggeredBy: ctx.caller?.kind === "token" ? "api" : "manual",
       }),
     ),
@@ -79,8 +87,8 @@ export const runsRouter = router({
       z.object({
         runId: uuid,
         taskId,
-        mapIndex: z.number().int().min(-1).default(-1),
-        attempt: z.number().int().min(1).optional(),
+        mapIndex: z.coerce.number().int().min(-1).default(-1),
+        attempt: z.coerce.number().int().min(1).optional(),
         afterId: z.string().regex(/^\d+$/).optional(),
       }),
     )

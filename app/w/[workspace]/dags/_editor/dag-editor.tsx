@@ -59,12 +59,15 @@ export function DagEditor({
   initial,
   catalog,
   existing,
+  baseVersion,
   measured,
 }: {
   initial: EditorDocument;
   catalog: EditorCatalog;
   /** The DAG's id when editing a saved DAG (the id cannot change then). */
   existing?: string;
+  /** The hash of the version the editor opened: saving onto another one is refused, not silent. */
+  baseVersion?: string;
   /** Measured durations (ms) by task id, for the critical path. */
   measured?: ReadonlyMap<string, number>;
 }) {
@@ -203,10 +206,13 @@ export function DagEditor({
   const onCodeDocument = useCallback((next: EditorDocument) => edit(next, "code"), [edit]);
 
   // ---- Saving ----
+  // The version the changes are made on: a save is refused (412) if someone else saved since.
+  const [base, setBase] = useState(baseVersion);
   const push = useMutation(
     trpc.dags.push.mutationOptions({
       onSuccess: async (result, variables) => {
         setSaved(variables.document as EditorDocument);
+        setBase(result.hash);
         setSaving(false);
         await queryClient.invalidateQueries({ queryKey: trpc.dags.pathKey() });
         if (!existing) {
@@ -223,7 +229,13 @@ export function DagEditor({
     }),
   );
   const save = (message: string) =>
-    push.mutate({ workspace: slug, document, message, ...(existing ? { dagId: existing } : {}) });
+    push.mutate({
+      workspace: slug,
+      document,
+      message,
+      // A new DAG must not land on an existing one's id; an edit must be made on the current version.
+      ...(existing ? { dagId: existing, ...(base ? { ifMatch: base } : {}) } : { ifNoneMatch: "*" }),
+    });
   const openSave = useCallback(() => {
     push.reset();
     setSaving(true);

@@ -64,6 +64,7 @@ function ExistingDag({ dagId, catalog }: { dagId: string; catalog: EditorCatalog
           initial={data.document as unknown as EditorDocument}
           catalog={catalog}
           existing={dagId}
+          baseVersion={data.version.hash}
           measured={measured}
         />
       )}
