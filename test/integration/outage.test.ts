@@ -201,4 +201,4 @@ it("survives PostgreSQL going away mid-run: no exit, 503s meanwhile, every run e
   );
   for (const child of [first, second]) child.kill("SIGTERM");
   expect(await Promise.all(exits)).toEqual([0, 0]);
-}, 240_000);
+}, 480_000);
