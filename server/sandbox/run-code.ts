@@ -404,7 +404,7 @@ function toSandboxError(
   }
 }
 
-function abortedError(signal: AbortSignal | undefined): SandboxError {
+export function abortedError(signal: AbortSignal | undefined): SandboxError {
   const reason: unknown = signal?.reason;
   const why =
     typeof reason === "string"
@@ -451,7 +451,7 @@ function fitsInMemory(text: string, limits: SandboxLimits): boolean {
   return text.length * 2 <= limits.memoryBytes;
 }
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   if (bytes >= MiB) return `${Number((bytes / MiB).toFixed(1))} MiB`;
   if (bytes >= KiB) return `${Number((bytes / KiB).toFixed(1))} KiB`;
   return `${bytes} bytes`;

@@ -16,6 +16,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import { env } from "@/server/config";
 import {
+  abortedError,
+  formatBytes,
   type RunCodeResult,
   type SandboxError,
   type SandboxFetch,
@@ -24,9 +26,6 @@ import {
   sandboxLimitsSchema,
 } from "../run-code";
 import type { FromPythonHost, PythonFailure, PythonLimits, ToPythonHost } from "./protocol";
-
-const KiB = 1024;
-const MiB = 1024 * KiB;
 
 /** The code sandbox's limits, but Python's recursion limit in place of a stack size. */
 export const pythonLimitsSchema = sandboxLimitsSchema.omit({ stackBytes: true }).extend({
@@ -53,7 +52,7 @@ export type RunPythonResult = RunCodeResult & { startedAfterMs?: number };
 export async function runPython(options: RunPythonOptions): Promise<RunPythonResult> {
   const startedAt = performance.now();
   const limits = pythonLimitsSchema.parse(options.limits ?? {});
-  if (options.signal?.aborted) return { ok: false, error: { kind: "aborted", message: "Code was aborted" } };
+  if (options.signal?.aborted) return { ok: false, error: abortedError(options.signal) };
   const inputsJson = JSON.stringify(options.inputs);
   if (inputsJson.length * 2 > limits.memoryBytes) {
     const message = `Inputs (${formatBytes(inputsJson.length)}) do not fit in the memory limit of ${formatBytes(limits.memoryBytes)}`;
@@ -383,27 +382,13 @@ function toSandboxError(
       return { kind: "invalid_output", message: `Output is not JSON-serialisable: ${failure.reason}` };
     case "output_too_large": {
       // The interpreter's ASCII JSON is at most three times the UTF-8 JSON it stands for.
-      const size = `${failure.atLeast ? "more than " : ""}${formatBytes(failure.bytes / 3)}`;
+      const size = `${failure.atLeast ? "more than " : ""}${formatBytes(Math.ceil(failure.bytes / 3))}`;
       return {
         kind: "output_too_large",
         message: `Output is too large: ${size} of JSON (limit ${formatBytes(limits.outputBytes)})`,
       };
     }
-    case "aborted": {
-      const reason: unknown = signal?.reason;
-      const why =
-        typeof reason === "string"
-          ? reason
-          : reason instanceof Error && reason.name !== "AbortError"
-            ? reason.message
-            : "";
-      return { kind: "aborted", message: why ? `Code was aborted: ${why}` : "Code was aborted" };
-    }
+    case "aborted":
+      return abortedError(signal);
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= MiB) return `${Number((bytes / MiB).toFixed(1))} MiB`;
-  if (bytes >= KiB) return `${Number((bytes / KiB).toFixed(1))} KiB`;
-  return `${Math.round(bytes)} bytes`;
 }
