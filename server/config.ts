@@ -219,7 +219,12 @@ export const settings = {
   BATON_PYTHON_POOL_SIZE: {
     schema: wholeNumber(2, 0, 64),
     readBy: ["worker"],
-    doc: "Python interpreters a worker keeps loaded ahead of need (default 2; 0: load one per task); above 0 its Python process starts with it: ~220 MB plus ~70 MB per interpreter",
+    doc: "Python interpreters a worker keeps loaded ahead of need once it runs Python (default 2; 0: load one per task): its Python process holds ~220 MB plus ~70 MB per interpreter",
+  },
+  BATON_PYTHON_PREWARM: {
+    schema: flag(),
+    readBy: ["worker"],
+    doc: "start the Python process (its snapshot takes seconds of CPU) with the worker rather than at its first Python task",
   },
   BATON_PYTHON_MEMORY_MIB: {
     schema: wholeNumber(128, 16, 2048),

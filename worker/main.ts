@@ -17,8 +17,8 @@ let stopping = false;
 let runner: Runner | undefined;
 const health = await startHealthServer(() => stopping || !runner);
 if (health) log.info({ healthPort: health.port }, "health port open");
-// The Python sandbox takes seconds to prepare its first interpreter: before a task asks, not when.
-if (env.BATON_PYTHON_POOL_SIZE > 0) {
+// The Python sandbox takes seconds to prepare its first interpreter: when asked, before a task does.
+if (env.BATON_PYTHON_PREWARM && env.BATON_PYTHON_POOL_SIZE > 0) {
   void import("@/server/sandbox/python/run-python").then(({ prewarmPython }) => prewarmPython());
 }
 
