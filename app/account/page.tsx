@@ -9,6 +9,7 @@ import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
+import { link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
@@ -18,6 +19,19 @@ const eventLabels: Record<string, string> = {
   "auth.signin_failed": "Failed sign-in",
   "auth.password_change": "Password changed",
   "auth.signout_everywhere": "Signed out everywhere",
+  "auth.signup": "Account created",
+  "auth.password_reset": "Password reset",
+  "auth.password_reset_requested": "Password reset asked for",
+  "auth.password_reset_link": "Reset link made by the administrator",
+  "auth.email_verified": "Address confirmed",
+  "auth.email_change": "Address changed",
+  "auth.totp_enabled": "Authenticator app set up",
+  "auth.totp_disabled": "Authenticator app removed",
+  "auth.recovery_codes_renewed": "New recovery codes",
+  "auth.second_factor": "Second factor given",
+  "auth.second_factor_failed": "Wrong second-factor code",
+  "auth.passkey_added": "Passkey added",
+  "auth.passkey_removed": "Passkey removed",
 };
 
 export default function AccountPage() {
@@ -27,10 +41,148 @@ export default function AccountPage() {
         title="Your account"
         description="Your password, where you are signed in, and recent sign-in activity."
       />
+      <EmailAddress />
       <ChangePassword />
       <Sessions />
       <RecentEvents />
+      <DeleteAccount />
     </>
+  );
+}
+
+function LinkOrMail({ result }: { result: { email: string; emailed: boolean; link?: string } }) {
+  return result.link ? (
+    <Alert tone="info" title="Open this link to confirm">
+      This installation sends no e-mail, so here is the link for {result.email}:{" "}
+      <a className={link} href={new URL(result.link).pathname}>
+        confirm {result.email}
+      </a>
+    </Alert>
+  ) : (
+    <Alert tone="success">We sent a confirmation link to {result.email}.</Alert>
+  );
+}
+
+function EmailAddress() {
+  const trpc = useTRPC();
+  const status = useQuery(trpc.account.status.queryOptions());
+  const send = useMutation(trpc.account.sendConfirmation.mutationOptions());
+  const change = useMutation(trpc.account.changeEmail.mutationOptions());
+  const errors = formErrors(change.error, ["newEmail", "password"]);
+  return (
+    <Section title="E-mail address" description="Where sign-in links and notices go.">
+      <Loaded query={status} label="your address">
+        {(account) => (
+          <div className="space-y-4">
+            <p className="text-sm text-slate-900">
+              {account.email}{" "}
+              {account.emailVerified ? (
+                <span className="text-emerald-700">(confirmed)</span>
+              ) : (
+                <span className="font-medium text-amber-700">
+                  (not confirmed: until it is, you cannot join workspaces)
+                </span>
+              )}
+            </p>
+            {!account.emailVerified && (
+              <Button variant="secondary" pending={send.isPending} onClick={() => send.mutate()}>
+                Send a confirmation link
+              </Button>
+            )}
+            {send.error && <Alert tone="error">{errorMessage(send.error)}</Alert>}
+            {send.data && <LinkOrMail result={send.data} />}
+            <Form
+              onValues={({ newEmail = "", password = "" }) => change.mutate({ newEmail, password })}
+              className="max-w-sm space-y-4"
+            >
+              {errors.message && <Alert tone="error">{errors.message}</Alert>}
+              {change.data && <LinkOrMail result={change.data} />}
+              <Field
+                label="New address"
+                name="newEmail"
+                type="email"
+                required
+                error={errors.fields.newEmail}
+              />
+              {account.hasPassword && (
+                <Field
+                  label="Your password"
+                  name="password"
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  error={errors.fields.password}
+                />
+              )}
+              <Button type="submit" variant="secondary" pending={change.isPending}>
+                Change address
+              </Button>
+              <p className="text-xs text-slate-500">The new address replaces the old once you confirm it.</p>
+            </Form>
+          </div>
+        )}
+      </Loaded>
+    </Section>
+  );
+}
+
+function DeleteAccount() {
+  const trpc = useTRPC();
+  const status = useQuery(trpc.account.status.queryOptions());
+  const remove = useMutation(
+    trpc.account.delete.mutationOptions({ onSuccess: () => signOut({ callbackUrl: "/sign-in" }) }),
+  );
+  const errors = formErrors(remove.error, ["confirm", "password"]);
+  return (
+    <Section
+      title="Delete your account"
+      description="Your sessions, memberships and API tokens end; audit entries keep what you did, as “deleted user”."
+    >
+      <Loaded query={status} label="your account">
+        {(account) =>
+          account.lastOwnerOf.length > 0 ? (
+            <Alert tone="warning" title="Hand over your workspaces first">
+              You are the last owner of{" "}
+              {account.lastOwnerOf.map((w, i) => (
+                <span key={w.id}>
+                  {i > 0 && ", "}
+                  <a className={link} href={`/w/${w.slug}/members`}>
+                    {w.name}
+                  </a>
+                </span>
+              ))}
+              . Make someone else an owner there, or delete the workspace, before deleting your account.
+            </Alert>
+          ) : (
+            <Form
+              onValues={({ confirm = "", password }) => remove.mutate({ confirm, password })}
+              className="max-w-sm space-y-4"
+            >
+              {errors.message && <Alert tone="error">{errors.message}</Alert>}
+              <Field
+                label={`Type ${account.email} to confirm`}
+                name="confirm"
+                required
+                error={errors.fields.confirm}
+              />
+              {account.hasPassword && (
+                <Field
+                  label="Your password"
+                  name="password"
+                  type="password"
+                  autoComplete="current-password"
+                  required
+                  error={errors.fields.password}
+                />
+              )}
+              <Button type="submit" variant="danger" pending={remove.isPending || remove.isSuccess}>
+                Delete my account
+              </Button>
+            </Form>
+          )
+        }
+      </Loaded>
+    </Section>
   );
 }
 

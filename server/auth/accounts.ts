@@ -4,6 +4,7 @@ import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { sendMail } from "@/server/mail/send";
 import { createWorkspace } from "@/server/workspaces/service";
+import { workspacesOnlyOwnedBy } from "./account-deletion";
 import { assertSignInAllowed, recordFailedSignIn, recordSuccessfulSignIn } from "./brute-force";
 import { consumeLink, issueLink, linkUrl, readLink } from "./email-links";
 import { takeMailAllowance } from "./mail-limits";
@@ -236,4 +237,18 @@ export async function upsertOAuthUser(input: {
     data: { provider: input.provider, providerAccountId: input.providerAccountId, userId: user.id },
   });
   return user;
+}
+
+/** The account's standing for its own page: address proven, password set, workspaces it alone owns. */
+export async function accountStatus(userId: string) {
+  const user = await db.user.findUniqueOrThrow({
+    where: { id: userId },
+    select: { email: true, emailVerifiedAt: true, passwordHash: true },
+  });
+  return {
+    email: user.email,
+    emailVerified: user.emailVerifiedAt !== null,
+    hasPassword: user.passwordHash !== null,
+    lastOwnerOf: await workspacesOnlyOwnedBy(userId),
+  };
 }

@@ -74,7 +74,7 @@ export async function requestEmailChange(input: {
 
 /** Uses a confirmation link: the address is proven (and, for a change, becomes the account's). */
 export async function confirmEmail(secret: string, ip?: string) {
-  return db.$transaction(async (tx) => {
+  const confirmed = await db.$transaction(async (tx) => {
     const link = await consumeLink("verify_email", secret, tx);
     const user = await tx.user.findUnique({ where: { id: link.userId ?? undefined } });
     if (!user) throw new AppError("BAD_REQUEST", "This link's account no longer exists");
@@ -93,11 +93,12 @@ export async function confirmEmail(secret: string, ip?: string) {
     } else {
       throw new AppError("CONFLICT", "The account's address changed since this link was sent");
     }
-    await recordAccountEvent(
-      { userId: user.id, email: link.email, ip },
-      replaces !== undefined ? "auth.email_change" : "auth.email_verified",
-      replaces !== undefined ? { from: replaces } : {},
-    );
-    return { email: link.email };
+    return { userId: user.id, email: link.email, replaces };
   });
+  await recordAccountEvent(
+    { userId: confirmed.userId, email: confirmed.email, ip },
+    confirmed.replaces !== undefined ? "auth.email_change" : "auth.email_verified",
+    confirmed.replaces !== undefined ? { from: confirmed.replaces } : {},
+  );
+  return { email: confirmed.email };
 }

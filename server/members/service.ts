@@ -1,6 +1,7 @@
 // Members, roles and invitations of a workspace.
 import { createHash, randomBytes } from "node:crypto";
 import type { Prisma } from "@/prisma/generated/client";
+import { requireVerifiedAddress } from "@/server/auth/email-address";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
 import { sendMail } from "@/server/mail/send";
@@ -160,6 +161,7 @@ async function assertSeatFor(tx: Prisma.TransactionClient, workspaceId: string, 
  */
 export async function addMember(scope: WorkspaceScope, input: { userId: string; email: string; role: Role }) {
   assertCanManageRole(scope, input.role);
+  await requireVerifiedAddress(input.userId, input.email);
   const workspaceId = scope.workspace.id;
   await db.$transaction(async (tx) => {
     await assertSeatFor(tx, workspaceId, input.email);
@@ -196,6 +198,7 @@ export async function describeInvitation(secret: string) {
 }
 
 export async function acceptInvitation(input: { secret: string; userId: string; email: string }) {
+  await requireVerifiedAddress(input.userId);
   return db.$transaction(async (tx) => {
     // Claim the invitation atomically: the single-use guarantee is this conditional update.
     const invitation = await tx.invitation.findUnique({ where: { tokenHash: sha256(input.secret) } });

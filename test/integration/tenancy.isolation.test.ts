@@ -213,6 +213,14 @@ const accountProcedures = new Set([
   "account.sessions",
   "account.endSession",
   "account.signOutEverywhere",
+  "account.requestPasswordReset",
+  "account.resetLink",
+  "account.resetPassword",
+  "account.confirmEmail",
+  "account.sendConfirmation",
+  "account.changeEmail",
+  "account.delete",
+  "account.status",
 ]);
 
 /**

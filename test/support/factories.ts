@@ -14,8 +14,8 @@ export async function createUser(name = "user", password = "correct horse batter
   return { user, workspace, email, password, caller, api: apiAs(caller) };
 }
 
-export function apiAs(caller: Caller | null) {
-  return createCaller({ caller, ip: "127.0.0.1", baseUrl: "http://localhost:3000" });
+export function apiAs(caller: Caller | null, ip = caller?.ip ?? "127.0.0.1") {
+  return createCaller({ caller, ip, baseUrl: "http://localhost:3000" });
 }
 
 /** The tRPC error code a promise rejects with, or "OK". */

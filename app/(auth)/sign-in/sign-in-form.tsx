@@ -1,5 +1,6 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
@@ -7,6 +8,7 @@ import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { OAuthButtons } from "@/app/_components/oauth-buttons";
 import { signInWithPassword } from "@/app/_components/sign-in";
+import { link } from "@/app/_components/styles";
 
 export function SignInForm({ callbackUrl, notice }: { callbackUrl?: string; notice?: string }) {
   const router = useRouter();
@@ -25,6 +27,11 @@ export function SignInForm({ callbackUrl, notice }: { callbackUrl?: string; noti
         {message && <Alert tone="error">{message}</Alert>}
         <Field label="E-mail" name="email" type="email" autoComplete="email" required autoFocus />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+        <p className="-mt-2 text-right text-sm">
+          <Link href="/forgot-password" className={link}>
+            Forgot your password?
+          </Link>
+        </p>
         <Button
           type="submit"
           className="w-full"

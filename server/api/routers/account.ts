@@ -1,17 +1,23 @@
 import { z } from "zod";
+import { deleteAccount } from "@/server/auth/account-deletion";
 import {
+  accountStatus,
   changePassword,
   describeSignUpLink,
   listAccountEvents,
   recordAccountEvent,
   requestSignUp,
 } from "@/server/auth/accounts";
+import { confirmEmail, requestEmailChange, sendConfirmationLink } from "@/server/auth/email-address";
+import { describeResetLink, requestPasswordReset, resetPassword } from "@/server/auth/password-reset";
 import { endOwnSession, endSessions, listSessions } from "@/server/auth/sessions";
 import { acceptInvitation, describeInvitation } from "@/server/members/service";
 import { isPlatformAdmin } from "@/server/platform/admins";
 import { displayName, email, password, uuid } from "@/server/validation";
 import { createWorkspace, listWorkspacesForUser } from "@/server/workspaces/service";
 import { publicProcedure, router, userProcedure } from "../trpc";
+
+const linkSecret = z.string().min(1).max(200);
 
 export const accountRouter = router({
   /** The same answer for every address: a link was sent (or, without SMTP, here it is). */
@@ -22,6 +28,39 @@ export const accountRouter = router({
   signUpLink: publicProcedure
     .input(z.object({ secret: z.string().min(1).max(200) }))
     .query(({ input }) => describeSignUpLink(input.secret)),
+  /** Same answer for every address; the link goes only to the address (or the CLI prints one). */
+  requestPasswordReset: publicProcedure
+    .input(z.object({ email }))
+    .mutation(({ ctx, input }) => requestPasswordReset({ ...input, ip: ctx.ip, baseUrl: ctx.baseUrl })),
+  resetLink: publicProcedure
+    .input(z.object({ secret: linkSecret }))
+    .query(({ input }) => describeResetLink(input.secret)),
+  resetPassword: publicProcedure
+    .input(z.object({ secret: linkSecret, password }))
+    .mutation(({ ctx, input }) => resetPassword({ ...input, ip: ctx.ip })),
+  /** Uses a confirmation link (whoever holds it: it went to the address). */
+  confirmEmail: publicProcedure
+    .input(z.object({ secret: linkSecret }))
+    .mutation(({ ctx, input }) => confirmEmail(input.secret, ctx.ip)),
+  sendConfirmation: userProcedure.mutation(({ ctx }) =>
+    sendConfirmationLink({
+      userId: ctx.user.userId,
+      email: ctx.user.email,
+      ip: ctx.ip,
+      baseUrl: ctx.baseUrl,
+    }),
+  ),
+  changeEmail: userProcedure
+    .input(z.object({ newEmail: email, password: z.string().max(200) }))
+    .mutation(({ ctx, input }) =>
+      requestEmailChange({ userId: ctx.user.userId, ...input, ip: ctx.ip, baseUrl: ctx.baseUrl }),
+    ),
+  /** Deletes the caller's account (refused while they are a workspace's last owner). */
+  delete: userProcedure
+    .input(z.object({ confirm: z.string().max(254), password: z.string().max(200).optional() }))
+    .mutation(({ ctx, input }) => deleteAccount({ userId: ctx.user.userId, ...input, ip: ctx.ip })),
+  /** What the account page shows about the account's standing. */
+  status: userProcedure.query(({ ctx }) => accountStatus(ctx.user.userId)),
   me: userProcedure.query(async ({ ctx }) => ({
     id: ctx.user.userId,
     email: ctx.user.email,

@@ -3,13 +3,15 @@
 import { randomBytes } from "node:crypto";
 import { type Command, Option } from "commander";
 import { createAccount } from "@/server/auth/accounts";
+import { resetLinkFor } from "@/server/auth/password-reset";
 import { passwordWeakness } from "@/server/auth/password-strength";
+import { env } from "@/server/config";
 import { db } from "@/server/db/client";
 import { displayName, email, password } from "@/server/validation";
 import type { Cli } from "../main";
 
 export function registerUserCommands(program: Command, cli: Cli): void {
-  const user = program.command("user").description("Create and list users");
+  const user = program.command("user").description("Create and list users; reset links");
 
   user
     .command("create")
@@ -60,6 +62,21 @@ export function registerUserCommands(program: Command, cli: Cli): void {
         if (generated) cli.note("The generated password is shown only this once; store it now.");
       },
     );
+
+  user
+    .command("reset-link")
+    .description("Print a password-reset link for a user, to hand over yourself (for installations without SMTP)")
+    .argument("<email>", "the user's e-mail address", cli.parser(email))
+    .addHelpText(
+      "after",
+      "\nThe link works once, within 30 minutes; using it ends all the account's sessions.\nLinks start with NEXTAUTH_URL (or BATON_URL), else http://localhost:3000.",
+    )
+    .action(async (address: string, _options: unknown, command: Command) => {
+      const link = await resetLinkFor(address, env.BATON_URL ?? env.NEXTAUTH_URL ?? "http://localhost:3000");
+      if (cli.json(command)) return cli.printJson({ email: address, link });
+      cli.out(link);
+      cli.note(`A password-reset link for ${address}: it works once, within 30 minutes.`);
+    });
 
   user
     .command("list")
