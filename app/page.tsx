@@ -1,13 +1,12 @@
 import { redirect } from "next/navigation";
-import { currentUser } from "@/server/auth/session";
+import { requireUser } from "@/app/_components/require-user";
 import { listWorkspacesForUser } from "@/server/workspaces/service";
 
 export const dynamic = "force-dynamic";
 
 /** Home: signed-in users go to their first workspace, everyone else to sign-in. */
 export default async function Home() {
-  const user = await currentUser();
-  if (!user) redirect("/sign-in");
+  const user = await requireUser("/");
   const [first] = await listWorkspacesForUser(user.id);
   redirect(first ? `/w/${first.slug}` : "/workspaces/new");
 }

@@ -13,7 +13,7 @@ import { type Permission, permissions } from "@/server/tenancy/roles";
 import { Alert } from "./alert";
 import { Button, buttonClass } from "./button";
 import { withCallback } from "./callback-url";
-import { errorCode, errorMessage } from "./errors";
+import { errorCode, errorMessage, formErrors } from "./errors";
 import { NotificationBell } from "./notification-bell";
 import { RoleBadge, roleLabel } from "./role-badge";
 import { control, focusRing } from "./styles";
@@ -297,6 +297,11 @@ export function WorkspaceShell({
           {code === "UNAUTHORIZED" ? (
             <Link href={withCallback("/sign-in", `/w/${slug}`)} className={buttonClass()}>
               Sign in again
+            </Link>
+          ) : formErrors(query.error, ["twoFactor"]).fields.twoFactor ? (
+            // The workspace asks for two factors: enrol, then come back.
+            <Link href="/account#two-factor" className={buttonClass()}>
+              Set up a second factor
             </Link>
           ) : (
             <Button variant="secondary" onClick={() => query.refetch()}>

@@ -13,6 +13,7 @@ import { link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
+import { TwoFactor } from "./two-factor";
 
 const eventLabels: Record<string, string> = {
   "auth.signin": "Signed in",
@@ -43,6 +44,7 @@ export default function AccountPage() {
       />
       <EmailAddress />
       <ChangePassword />
+      <TwoFactor />
       <Sessions />
       <RecentEvents />
       <DeleteAccount />

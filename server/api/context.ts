@@ -21,7 +21,7 @@ export async function contextFromRequest(
     // Signed in with a password only: nothing but the second-factor step until it is given.
     return {
       caller: null,
-      pendingSession: { userId: session.id, sessionId: session.sessionId },
+      pendingSession: { userId: session.id, sessionId: session.sessionId, email: session.email },
       ip,
       baseUrl,
     };

@@ -11,6 +11,7 @@ import { platformRouter } from "./routers/platform";
 import { poolsRouter } from "./routers/pools";
 import { runsRouter } from "./routers/runs";
 import { backfillsRouter, schedulesRouter } from "./routers/schedules";
+import { twoFactorRouter } from "./routers/two-factor";
 import { usageRouter } from "./routers/usage";
 import { webhooksRouter } from "./routers/webhooks";
 import { auditRouter, membersRouter, tokensRouter, workspaceRouter } from "./routers/workspace";
@@ -18,6 +19,7 @@ import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   account: accountRouter,
+  twoFactor: twoFactorRouter,
   workspace: workspaceRouter,
   members: membersRouter,
   tokens: tokensRouter,

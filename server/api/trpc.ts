@@ -13,7 +13,7 @@ import { workspaceSlug } from "@/server/validation";
 export interface Context {
   caller: Caller | null;
   /** A session still owing its second factor (the caller is null meanwhile). */
-  pendingSession?: { userId: string; sessionId: string } | null;
+  pendingSession?: { userId: string; sessionId: string; email: string } | null;
   ip: string;
   /** Origin the caller reached us on, for links in invitations and webhooks. */
   baseUrl: string;
@@ -63,6 +63,17 @@ export const publicProcedure = t.procedure.use(mapErrors);
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.caller?.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
   return next({ ctx: { ...ctx, user: ctx.caller } });
+});
+
+/**
+ * For the second step of signing in: a session that gave its password (or provider) and owes its
+ * second factor. It can do nothing else.
+ */
+export const secondStepProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.pendingSession) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in with your password first" });
+  }
+  return next({ ctx: { ...ctx, pending: ctx.pendingSession } });
 });
 
 /**

@@ -11,7 +11,9 @@ import { env } from "@/server/config";
 import { AppError } from "@/server/errors";
 import { clientIp } from "@/server/net/client-ip";
 import { authenticate, finishSignUp, upsertOAuthUser } from "./accounts";
+import { verifyPasskey } from "./passkeys";
 import { checkSession, endSession, SESSION_IDLE_SECONDS, SessionEnded, startSession } from "./sessions";
+import { hasSecondFactor } from "./two-factor";
 
 function oauthProviders() {
   const providers = [];
@@ -32,6 +34,16 @@ function oauthProviders() {
     );
   }
   return providers;
+}
+
+/** Ways of signing in that need no second factor after them: a passkey, a new account's link. */
+const SELF_SUFFICIENT = new Set(["passkey", "signup-link"]);
+
+/** The installation's public URL: NEXTAUTH_URL, else the origin the request names. */
+export function publicBaseUrl(headers?: Record<string, string> | Headers): string {
+  if (env.NEXTAUTH_URL) return env.NEXTAUTH_URL;
+  const host = headers instanceof Headers ? headers.get("host") : headers?.host;
+  return `http://${host ?? "localhost:3000"}`;
 }
 
 /** The address and browser of the request being handled (empty outside a request). */
@@ -86,6 +98,25 @@ export const authOptions: NextAuthOptions = {
         return readable(() => finishSignUp(secret, clientIp(req?.headers as Record<string, string>)));
       },
     }),
+    // A passkey signs in on its own (no second factor after it).
+    CredentialsProvider({
+      id: "passkey",
+      name: "Passkey",
+      credentials: {
+        challengeId: { label: "Challenge", type: "text" },
+        response: { label: "Response", type: "text" },
+      },
+      async authorize(credentials, req) {
+        if (!credentials?.challengeId || !credentials.response) return null;
+        const { challengeId, response } = credentials;
+        return readable(async () =>
+          verifyPasskey(
+            { challengeId, response: JSON.parse(response) },
+            publicBaseUrl(req?.headers as Record<string, string> | undefined),
+          ),
+        );
+      },
+    }),
     ...oauthProviders(),
   ],
   events: {
@@ -126,10 +157,12 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.uid = user.id;
         token.email = user.email;
+        const method = account?.provider ?? "credentials";
         token.sid = await startSession({
           userId: user.id,
-          method: account?.provider ?? "credentials",
-          pendingSecondFactor: false,
+          method,
+          // A password or a provider is one factor; an account with a second one gives it next.
+          pendingSecondFactor: !SELF_SUFFICIENT.has(method) && (await hasSecondFactor(user.id)),
           ...(await requestInfo()),
         });
         return token;

@@ -4,6 +4,7 @@
 // that workspace. It also holds the Workspace row's quota lock (lockWorkspaceQuotas), which the
 // services that count rows against a workspace total share.
 import { Prisma } from "@/prisma/generated/client";
+import { hasSecondFactor } from "@/server/auth/factors";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
 import { addToContext } from "@/server/observability/context";
@@ -56,10 +57,11 @@ export async function openWorkspace(
   slug: string,
   permission: Permission,
 ): Promise<WorkspaceScope> {
-  const workspace = await db.workspace.findUnique({
+  const found = await db.workspace.findUnique({
     where: { slug },
-    select: { id: true, slug: true, name: true },
+    select: { id: true, slug: true, name: true, requireTwoFactor: true },
   });
+  const workspace = found && { id: found.id, slug: found.slug, name: found.name };
   let role: Role | undefined;
   let actor: Actor;
   if (caller.kind === "user") {
@@ -81,6 +83,15 @@ export async function openWorkspace(
     if (workspace?.id === caller.workspaceId) role = caller.role;
   }
   if (!workspace || !role) throw notFound("Workspace");
+  // Tokens are exempt: they act for their creator, who had to enter to make them.
+  if (found?.requireTwoFactor && caller.kind === "user" && !(await hasSecondFactor(caller.userId))) {
+    throw new AppError("FORBIDDEN", "This workspace asks its members to sign in with two factors", [
+      {
+        path: "twoFactor",
+        message: "Set up an authenticator app or a passkey on your account page, then come back",
+      },
+    ]);
+  }
   if (!can(role, permission)) {
     throw new AppError("FORBIDDEN", `Your role (${role.toLowerCase()}) does not allow this: ${permission}`);
   }

@@ -1,5 +1,6 @@
 // Workspaces: the tenants. Creation and listing act for a user; everything else goes through a
 // scope opened by the door.
+import { hasSecondFactor } from "@/server/auth/factors";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -52,6 +53,38 @@ export async function renameWorkspace(scope: WorkspaceScope, name: string) {
   });
   await scope.audit("workspace.rename", workspace.slug, { from: before, to: name });
   return workspace;
+}
+
+/** The workspace's own settings (beyond its name), for its settings page. */
+export async function workspaceSettings(scope: WorkspaceScope) {
+  const { requireTwoFactor } = await db.workspace.findUniqueOrThrow({
+    where: { id: scope.workspace.id },
+    select: { requireTwoFactor: true },
+  });
+  return { requireTwoFactor };
+}
+
+/**
+ * "Members must use two factors" (enforced by the workspace door). Whoever turns it on must have a
+ * second factor themself (a token: its creator), or they would be shut out by their own change.
+ */
+export async function setTwoFactorRule(scope: WorkspaceScope, required: boolean) {
+  const person =
+    scope.actor.kind === "user"
+      ? scope.actor.userId
+      : scope.actor.kind === "token"
+        ? scope.actor.creatorId
+        : null;
+  if (required && person && !(await hasSecondFactor(person))) {
+    throw new AppError(
+      "CONFLICT",
+      "Set up a second factor on your account page first, or this would shut you out",
+      [{ path: "required", message: "You have no second factor yet" }],
+    );
+  }
+  await db.workspace.update({ where: { id: scope.workspace.id }, data: { requireTwoFactor: required } });
+  await scope.audit("workspace.two_factor_rule", scope.workspace.slug, { required });
+  return { requireTwoFactor: required };
 }
 
 export async function deleteWorkspace(scope: WorkspaceScope, confirmSlug: string) {

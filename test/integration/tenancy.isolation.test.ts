@@ -57,6 +57,7 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "workspace.get": (ids) => ({ workspace: ids.workspace }),
   "workspace.rename": (ids) => ({ workspace: ids.workspace, name: "Hijacked" }),
   "workspace.delete": (ids) => ({ workspace: ids.workspace, confirm: ids.workspace }),
+  "workspace.setTwoFactorRule": (ids) => ({ workspace: ids.workspace, required: false }),
   "members.list": (ids) => ({ workspace: ids.workspace }),
   "members.invitations": (ids) => ({ workspace: ids.workspace }),
   "members.invite": (ids) => ({ workspace: ids.workspace, email: "intruder@example.com", role: "OWNER" }),
@@ -221,6 +222,19 @@ const accountProcedures = new Set([
   "account.changeEmail",
   "account.delete",
   "account.status",
+  "twoFactor.status",
+  "twoFactor.beginTotp",
+  "twoFactor.confirmTotp",
+  "twoFactor.disableTotp",
+  "twoFactor.renewRecoveryCodes",
+  "twoFactor.passkeyRegistrationOptions",
+  "twoFactor.registerPasskey",
+  "twoFactor.removePasskey",
+  "twoFactor.pendingFactors",
+  "twoFactor.giveCode",
+  "twoFactor.pendingPasskeyOptions",
+  "twoFactor.givePasskey",
+  "twoFactor.passkeySignInOptions",
 ]);
 
 /**

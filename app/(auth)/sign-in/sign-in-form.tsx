@@ -1,7 +1,9 @@
 "use client";
+import { startAuthentication } from "@simplewebauthn/browser";
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { signIn } from "next-auth/react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { Field } from "@/app/_components/field";
@@ -9,6 +11,44 @@ import { Form } from "@/app/_components/form";
 import { OAuthButtons } from "@/app/_components/oauth-buttons";
 import { signInWithPassword } from "@/app/_components/sign-in";
 import { link } from "@/app/_components/styles";
+import { useTRPCClient } from "@/app/_lib/trpc";
+
+/** Password-less: the browser offers the passkeys it holds for this site; no e-mail needed. */
+function PasskeySignIn({ callbackUrl }: { callbackUrl?: string }) {
+  const client = useTRPCClient();
+  const router = useRouter();
+  const signInWithPasskey = useMutation({
+    mutationFn: async () => {
+      const { challengeId, options } = await client.twoFactor.passkeySignInOptions.mutate();
+      const response = await startAuthentication({ optionsJSON: options });
+      const result = await signIn("passkey", {
+        redirect: false,
+        challengeId,
+        response: JSON.stringify(response),
+      });
+      if (!result?.ok || result.error)
+        throw new Error(result?.error ?? "Signing in with a passkey did not work.");
+    },
+    onSuccess: () => {
+      router.replace(callbackUrl ?? "/");
+      router.refresh();
+    },
+  });
+  return (
+    <div className="mt-4 space-y-3">
+      {signInWithPasskey.error && <Alert tone="error">{signInWithPasskey.error.message}</Alert>}
+      <Button
+        variant="secondary"
+        className="w-full"
+        onClick={() => signInWithPasskey.mutate()}
+        pending={signInWithPasskey.isPending || signInWithPasskey.isSuccess}
+        pendingLabel="Waiting for your passkey…"
+      >
+        Sign in with a passkey
+      </Button>
+    </div>
+  );
+}
 
 export function SignInForm({ callbackUrl, notice }: { callbackUrl?: string; notice?: string }) {
   const router = useRouter();
@@ -41,6 +81,7 @@ export function SignInForm({ callbackUrl, notice }: { callbackUrl?: string; noti
           Sign in
         </Button>
       </Form>
+      <PasskeySignIn callbackUrl={callbackUrl} />
       <OAuthButtons callbackUrl={callbackUrl ?? "/"} />
     </>
   );

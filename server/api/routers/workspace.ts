@@ -13,7 +13,12 @@ import { suspensionOf } from "@/server/platform/workspaces";
 import { permissions } from "@/server/tenancy/roles";
 import { createToken, listTokens, revokeToken } from "@/server/tokens/service";
 import { displayName, email, role, tokenExpiryDays, uuid } from "@/server/validation";
-import { deleteWorkspace, renameWorkspace } from "@/server/workspaces/service";
+import {
+  deleteWorkspace,
+  renameWorkspace,
+  setTwoFactorRule,
+  workspaceSettings,
+} from "@/server/workspaces/service";
 import { nothing } from "../schemas/common";
 import {
   auditEventPage,
@@ -37,11 +42,17 @@ export const workspaceRouter = router({
       permissions: Object.keys(permissions).filter((p) => ctx.scope.can(p as keyof typeof permissions)),
       // For the banner members of a suspended workspace see (set in the platform console).
       ...(await suspensionOf(ctx.scope.workspace.id)),
+      ...(await workspaceSettings(ctx.scope)),
     })),
   rename: workspaceProcedure("workspace:update")
     .input(z.object({ name: displayName }))
     .output(renamedWorkspace)
     .mutation(({ ctx, input }) => renameWorkspace(ctx.scope, input.name)),
+  /** "Members must use two factors", enforced when they enter (tRPC and REST; tokens exempt). */
+  setTwoFactorRule: workspaceProcedure("workspace:update")
+    .input(z.object({ required: z.boolean() }))
+    .output(z.object({ requireTwoFactor: z.boolean() }))
+    .mutation(({ ctx, input }) => setTwoFactorRule(ctx.scope, input.required)),
   delete: workspaceProcedure("workspace:delete")
     .input(z.object({ confirm: z.string() }))
     .output(nothing)

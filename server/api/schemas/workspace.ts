@@ -15,6 +15,9 @@ export const workspaceSchema = z
     permissions: z.array(z.string()).describe("What the caller may do (see docs/permissions.md)"),
     suspendedAt: timestamp.nullable().describe("Set while a platform administrator suspends it"),
     suspendedReason: z.string().nullable(),
+    requireTwoFactor: z
+      .boolean()
+      .describe("Members must have a second factor to enter (API tokens are exempt)"),
   })
   .meta({ id: "Workspace" });
 

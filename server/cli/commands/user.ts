@@ -65,7 +65,9 @@ export function registerUserCommands(program: Command, cli: Cli): void {
 
   user
     .command("reset-link")
-    .description("Print a password-reset link for a user, to hand over yourself (for installations without SMTP)")
+    .description(
+      "Print a password-reset link for a user, to hand over yourself (for installations without SMTP)",
+    )
     .argument("<email>", "the user's e-mail address", cli.parser(email))
     .addHelpText(
       "after",

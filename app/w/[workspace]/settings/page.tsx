@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { formErrors } from "@/app/_components/errors";
-import { Field } from "@/app/_components/field";
+import { CheckboxField, Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { PageHeader, Section } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
@@ -18,6 +18,7 @@ export default function SettingsPage() {
       <PageHeader title="Settings" description={`Settings of ${workspace.name} (/w/${workspace.slug}).`} />
       <RequirePermission permission="workspace:update">
         <RenameSection />
+        <TwoFactorSection />
         {workspace.can("workspace:delete") && <DangerZone />}
       </RequirePermission>
     </>
@@ -52,6 +53,35 @@ function RenameSection() {
           Saved. The workspace is now called {rename.data.name}.
         </Alert>
       )}
+    </Section>
+  );
+}
+
+function TwoFactorSection() {
+  const { slug, requireTwoFactor } = useWorkspace();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const change = useMutation(
+    trpc.workspace.setTwoFactorRule.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.workspace.get.queryKey() }),
+    }),
+  );
+  return (
+    <Section
+      title="Two-factor sign-in"
+      description="Members without an authenticator app or a passkey are asked to set one up before they enter. API tokens keep working."
+    >
+      {change.error && (
+        <Alert tone="error" className="mb-3">
+          {formErrors(change.error, ["required"]).message}
+        </Alert>
+      )}
+      <CheckboxField
+        label="Members must use two factors"
+        checked={requireTwoFactor}
+        disabled={change.isPending}
+        onChange={(event) => change.mutate({ workspace: slug, required: event.currentTarget.checked })}
+      />
     </Section>
   );
 }
