@@ -52,6 +52,20 @@ export default function AccountPage() {
   );
 }
 
+/** The account's password, asked again before a change that matters. */
+function CurrentPassword({ error }: { error?: string }) {
+  return (
+    <Field
+      label="Your password"
+      name="password"
+      type="password"
+      autoComplete="current-password"
+      required
+      error={error}
+    />
+  );
+}
+
 function LinkOrMail({ result }: { result: { email: string; emailed: boolean; link?: string } }) {
   return result.link ? (
     <Alert tone="info" title="Open this link to confirm">
@@ -106,16 +120,7 @@ function EmailAddress() {
                 required
                 error={errors.fields.newEmail}
               />
-              {account.hasPassword && (
-                <Field
-                  label="Your password"
-                  name="password"
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  error={errors.fields.password}
-                />
-              )}
+              {account.hasPassword && <CurrentPassword error={errors.fields.password} />}
               <Button type="submit" variant="secondary" pending={change.isPending}>
                 Change address
               </Button>
@@ -167,16 +172,7 @@ function DeleteAccount() {
                 required
                 error={errors.fields.confirm}
               />
-              {account.hasPassword && (
-                <Field
-                  label="Your password"
-                  name="password"
-                  type="password"
-                  autoComplete="current-password"
-                  required
-                  error={errors.fields.password}
-                />
-              )}
+              {account.hasPassword && <CurrentPassword error={errors.fields.password} />}
               <Button type="submit" variant="danger" pending={remove.isPending || remove.isSuccess}>
                 Delete my account
               </Button>

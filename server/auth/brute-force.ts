@@ -9,10 +9,11 @@
 //  - one address, any account: 50 failures in 15 minutes, then that address waits out the window.
 // While a wait lasts, sign-in answers 429 with Retry-After and does not check the password.
 // A success clears the account's counters.
-import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "@/server/config";
-import { db, pgPool } from "@/server/db/client";
+import { db } from "@/server/db/client";
 import { RetryLater } from "@/server/errors";
+import { pgLimiter } from "./limiters";
 import { signedInFromLately } from "./sessions";
 
 const limits = {
@@ -33,34 +34,19 @@ const limits = {
 /** Failures are remembered this long after the first of a series. */
 const FAILURE_WINDOW_SECONDS = 24 * 3600;
 
-let limiters:
-  | { pool: unknown; failures: RateLimiterPostgres; waits: RateLimiterPostgres; ip: RateLimiterPostgres }
-  | undefined;
-function get() {
-  const pool = pgPool();
-  // Rebuilt when the pool is (after closeDb()), so a limiter never holds an ended pool.
-  if (limiters?.pool !== pool) {
-    const common = { storeClient: pool, storeType: "pool", tableName: "rate_limits", tableCreated: true };
-    limiters = {
-      pool,
-      failures: new RateLimiterPostgres({
-        ...common,
-        keyPrefix: "signin:failures",
-        points: Number.MAX_SAFE_INTEGER,
-        duration: FAILURE_WINDOW_SECONDS,
-      }),
-      // Only ever blocked (block() for the wait), never consumed.
-      waits: new RateLimiterPostgres({ ...common, keyPrefix: "signin:wait", points: 1, duration: 1 }),
-      ip: new RateLimiterPostgres({
-        ...common,
-        keyPrefix: "signin:ip",
-        points: limits.ip.points,
-        duration: limits.ip.duration,
-      }),
-    };
-  }
-  return limiters;
-}
+const failures = pgLimiter({
+  keyPrefix: "signin:failures",
+  points: Number.MAX_SAFE_INTEGER,
+  duration: FAILURE_WINDOW_SECONDS,
+});
+// Only ever blocked (block() for the wait), never consumed.
+const waits = pgLimiter({ keyPrefix: "signin:wait", points: 1, duration: 1 });
+let byIp: (() => RateLimiterPostgres) | undefined;
+const addresses = () => {
+  byIp ??= pgLimiter({ keyPrefix: "signin:ip", points: limits.ip.points, duration: limits.ip.duration });
+  return byIp();
+};
+const get = () => ({ failures: failures(), waits: waits(), ip: addresses() });
 
 const keys = (email: string, ip: string) => {
   const account = email.trim().toLowerCase();

@@ -6,14 +6,15 @@
 // (a replayed code in the same 30 s is refused), one step either side of now.
 import { createHash, randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
-import { RateLimiterPostgres, type RateLimiterRes } from "rate-limiter-flexible";
+import type { RateLimiterRes } from "rate-limiter-flexible";
 import { renderSVG } from "uqr";
-import { db, pgPool } from "@/server/db/client";
+import { db } from "@/server/db/client";
 import { AppError, RetryLater } from "@/server/errors";
 import { decryptSecret, encryptSecret } from "@/server/secrets/crypto";
 import { processKeyring } from "@/server/secrets/keyring";
 import { recordAccountEvent } from "./accounts";
 import { hasSecondFactor } from "./factors";
+import { pgLimiter } from "./limiters";
 
 export { hasSecondFactor, secondFactorsOf } from "./factors";
 
@@ -150,25 +151,7 @@ export async function verifySecondFactorCode(userId: string, code: string): Prom
 
 // Wrong second-factor codes: 10 per account per 15 minutes, then 429 until the window ends (a
 // six-digit code must not be guessable by trying them all).
-let limiter: { pool: unknown; codes: RateLimiterPostgres } | undefined;
-function codeLimiter() {
-  const pool = pgPool();
-  if (limiter?.pool !== pool) {
-    limiter = {
-      pool,
-      codes: new RateLimiterPostgres({
-        storeClient: pool,
-        storeType: "pool",
-        tableName: "rate_limits",
-        tableCreated: true,
-        keyPrefix: "second-factor",
-        points: 10,
-        duration: 15 * 60,
-      }),
-    };
-  }
-  return limiter.codes;
-}
+const codeLimiter = pgLimiter({ keyPrefix: "second-factor", points: 10, duration: 15 * 60 });
 
 /** The sign-in's second step with a code: throws on a wrong one (429 after too many). */
 export async function giveSecondFactorCode(

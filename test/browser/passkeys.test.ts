@@ -60,7 +60,7 @@ it("enrols a passkey, signs in with it alone, and gives it as the second factor"
 
   // Password-less: no e-mail typed, the browser's passkey signs in.
   await signOutFrom(page);
-  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await page.getByRole("button", { name: "Continue with a passkey" }).click();
   await page.waitForURL(new RegExp(`/w/${workspace.slug}`), { timeout: 30_000 });
 
   // With a passkey enrolled, a password alone is not enough: the passkey completes it.

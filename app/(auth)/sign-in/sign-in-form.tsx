@@ -44,7 +44,7 @@ function PasskeySignIn({ callbackUrl }: { callbackUrl?: string }) {
         pending={signInWithPasskey.isPending || signInWithPasskey.isSuccess}
         pendingLabel="Waiting for your passkey…"
       >
-        Sign in with a passkey
+        Continue with a passkey
       </Button>
     </div>
   );

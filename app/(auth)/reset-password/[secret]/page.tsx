@@ -1,10 +1,8 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { Alert } from "@/app/_components/alert";
 import { CenteredPage } from "@/app/_components/centered-page";
-import { link } from "@/app/_components/styles";
 import { describeResetLink } from "@/server/auth/password-reset";
 import { AppError } from "@/server/errors";
+import { LinkProblem } from "../../link-problem";
 import { ResetPasswordForm } from "./reset-password-form";
 
 export const metadata: Metadata = { title: "Choose a new password" };
@@ -17,14 +15,10 @@ export default async function ResetPasswordPage({ params }: { params: Promise<{ 
   });
   if ("problem" in target) {
     return (
-      <CenteredPage title="This link does not work">
-        <Alert tone="error">{target.problem}</Alert>
-        <p className="mt-4 text-sm">
-          <Link href="/forgot-password" className={link}>
-            Ask for a new link
-          </Link>
-        </p>
-      </CenteredPage>
+      <LinkProblem
+        problem={target.problem}
+        retry={{ href: "/forgot-password", label: "Ask for a new link" }}
+      />
     );
   }
   return (

@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Alert } from "@/app/_components/alert";
 import { safeCallbackUrl } from "@/app/_components/callback-url";
 import { CenteredPage } from "@/app/_components/centered-page";
 import { link } from "@/app/_components/styles";
 import { describeSignUpLink } from "@/server/auth/accounts";
 import { AppError } from "@/server/errors";
+import { LinkProblem } from "../../../link-problem";
 import { FinishSignUp } from "./finish-sign-up";
 
 export const metadata: Metadata = { title: "Finish signing up" };
@@ -24,16 +24,7 @@ export default async function FinishSignUpPage({
     throw error;
   });
   if ("problem" in pending) {
-    return (
-      <CenteredPage title="This link does not work">
-        <Alert tone="error">{pending.problem}</Alert>
-        <p className="mt-4 text-sm">
-          <Link href="/sign-up" className={link}>
-            Sign up again
-          </Link>
-        </p>
-      </CenteredPage>
-    );
+    return <LinkProblem problem={pending.problem} retry={{ href: "/sign-up", label: "Sign up again" }} />;
   }
   if (pending.existing) {
     return (
