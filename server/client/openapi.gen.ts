@@ -991,6 +991,8 @@ export interface components {
             /** @description Set while a platform administrator suspends it */
             suspendedAt: string | null;
             suspendedReason: string | null;
+            /** @description Members must have a second factor to enter (API tokens are exempt) */
+            requireTwoFactor: boolean;
         };
         /**
          * @description A member's or token's role

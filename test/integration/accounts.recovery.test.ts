@@ -240,7 +240,7 @@ describe("deleting one's account", () => {
     ]);
 
     // Hand the workspace over, then leave.
-    const keeperMember = (await leaver.api.members.list({ workspace: leaver.workspace.slug })).find(
+    const keeperMember = (await leaver.api.members.list({ workspace: leaver.workspace.slug })).items.find(
       (m) => m.email === keeper.email,
     )!;
     await leaver.api.members.changeRole({

@@ -168,7 +168,9 @@ describe('"members must use two factors"', () => {
     expect(await member.api.workspace.get({ workspace })).toMatchObject({ slug: workspace });
 
     // Bound to its creator: removing the member ends the token, rule or not.
-    const memberId = (await owner.api.members.list({ workspace })).find((m) => m.email === member.email)!.id;
+    const memberId = (await owner.api.members.list({ workspace })).items.find(
+      (m) => m.email === member.email,
+    )!.id;
     await owner.api.members.remove({ workspace, memberId });
     expect(await rest("/workspace", memberToken)).toBe(401);
     expect(await codeOf(apiAs(member.caller).workspace.get({ workspace }))).toBe("NOT_FOUND");
