@@ -10,7 +10,7 @@ import type { RateLimiterRes } from "rate-limiter-flexible";
 import { renderSVG } from "uqr";
 import { db } from "@/server/db/client";
 import { AppError, RetryLater } from "@/server/errors";
-import { decryptSecret, encryptSecret } from "@/server/secrets/crypto";
+import { decryptSecret, encryptSecret, reencrypt } from "@/server/secrets/crypto";
 import { processKeyring } from "@/server/secrets/keyring";
 import { recordAccountEvent } from "./accounts";
 import { hasSecondFactor } from "./factors";
@@ -172,4 +172,30 @@ export async function giveSecondFactorCode(
     ]);
   }
   await recordAccountEvent(user, "auth.second_factor");
+}
+
+/**
+ * Re-encrypts authenticator secrets not under the current key version (part of `baton keys
+ * rotate`, like workspaces' secrets), each only if unchanged since it was read.
+ */
+export async function rotateTotpSecrets(keyring = processKeyring()) {
+  const current = `v${keyring.currentVersion}:`;
+  const stale = await db.user.findMany({
+    where: { totpSecret: { not: null }, NOT: { totpSecret: { startsWith: current } } },
+    select: { id: true, totpSecret: true },
+  });
+  const counts = { found: stale.length, rotated: 0, failed: 0 };
+  for (const user of stale) {
+    try {
+      const totpSecret = reencrypt(keyring, user.totpSecret!, totpAad(user.id));
+      const { count } = await db.user.updateMany({
+        where: { id: user.id, totpSecret: user.totpSecret },
+        data: { totpSecret },
+      });
+      counts.rotated += count;
+    } catch {
+      counts.failed++;
+    }
+  }
+  return counts;
 }

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { authOptions } from "@/server/auth/options";
 import { checkSession } from "@/server/auth/sessions";
+import { rotateTotpSecrets } from "@/server/auth/two-factor";
 import { db } from "@/server/db/client";
 import { handleRest } from "@/server/rest/handler";
 import { generateKey } from "@/server/secrets/crypto";
@@ -98,6 +99,24 @@ describe("authenticator app (TOTP)", () => {
       expect(await codeOf(pending.twoFactor.giveCode({ code: String(100000 + i) }))).toBe("BAD_REQUEST");
     }
     expect(await codeOf(pending.twoFactor.giveCode({ code: "999999" }))).toBe("TOO_MANY_REQUESTS");
+  });
+
+  it("follows a master key rotation (baton keys rotate)", async () => {
+    const person = await createUser("rotated");
+    const { secret } = await enrolTotp(person);
+    const before = process.env.BATON_MASTER_KEYS!;
+    try {
+      process.env.BATON_MASTER_KEYS = `9:${generateKey()},${before}`;
+      expect((await rotateTotpSecrets()).rotated).toBeGreaterThanOrEqual(1);
+      const stored = await db.user.findUniqueOrThrow({ where: { id: person.user.id } });
+      expect(stored.totpSecret).toMatch(/^v9:/);
+      // The old key gone, the app's codes still work.
+      process.env.BATON_MASTER_KEYS = process.env.BATON_MASTER_KEYS.split(",")[0]!;
+      const { pending } = await passwordSession(person);
+      await pending.twoFactor.giveCode({ code: codeAt(secret, 30) });
+    } finally {
+      process.env.BATON_MASTER_KEYS = before;
+    }
   });
 
   it("is removed only with a current code", async () => {

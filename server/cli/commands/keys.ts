@@ -2,6 +2,7 @@
 // Rotation: add a new version to BATON_MASTER_KEYS (`2:<new>,1:<old>`), restart, run
 // `baton keys rotate` to re-encrypt everything under version 2, then drop version 1.
 import type { Command } from "commander";
+import { rotateTotpSecrets } from "@/server/auth/two-factor";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import { generateKey } from "@/server/secrets/crypto";
@@ -22,7 +23,7 @@ export function registerKeyCommands(program: Command, cli: Cli): void {
   keys
     .command("rotate")
     .description(
-      "Re-encrypt every secret, connection and webhook secret not yet under the current key version",
+      "Re-encrypt every secret, connection, webhook secret and authenticator secret not yet under the current key version",
     )
     .action(async (_options: object, command: Command) => {
       const keyring = processKeyring();
@@ -45,10 +46,19 @@ export function registerKeyCommands(program: Command, cli: Cli): void {
           );
         }
       }
-      if (cli.json(command)) cli.printJson({ currentVersion: keyring.currentVersion, ...totals });
-      else {
+      const authenticators = await rotateTotpSecrets(keyring);
+      totals.failed += authenticators.failed;
+      if (authenticators.failed)
+        cli.note(`${authenticators.failed} authenticator secret(s) could not be re-encrypted`);
+      if (cli.json(command)) {
+        cli.printJson({
+          currentVersion: keyring.currentVersion,
+          ...totals,
+          authenticators: authenticators.rotated,
+        });
+      } else {
         cli.out(
-          `Re-encrypted ${totals.secrets} secret(s), ${totals.connections} connection(s) and ${totals.webhooks} webhook secret(s) under key version ${keyring.currentVersion}` +
+          `Re-encrypted ${totals.secrets} secret(s), ${totals.connections} connection(s), ${totals.webhooks} webhook secret(s) and ${authenticators.rotated} authenticator secret(s) under key version ${keyring.currentVersion}` +
             (totals.failed ? `; ${totals.failed} failed (see above)` : "."),
         );
       }
