@@ -54,14 +54,14 @@ const started = Date.now();
 await migrateAll(withDatabase(serverUrl, template));
 say(`template database ${template} migrated in ${Date.now() - started} ms`);
 
+// Request lines and the like would bury test output; warnings and errors still show.
+process.env.BATON_LOG_LEVEL ??= "warn";
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   TEST_PG_SERVER_URL: serverUrl,
   TEST_TEMPLATE_DB: template,
   NEXT_TELEMETRY_DISABLED: "1",
   NODE_ENV: "test",
-  // Request lines and the like would bury test output; warnings and errors still show.
-  BATON_LOG_LEVEL: process.env.BATON_LOG_LEVEL ?? "warn",
 };
 
 if (wants("browser") || wants("system")) {
