@@ -39,4 +39,15 @@ describe("on a host in New York", () => {
     expect(written.queuedAt?.toISOString()).toBe(logicalDate.toISOString());
     await waitForRun(run.id);
   });
+
+  it("runs every database session in UTC, so SQL comparing those columns with now() agrees", async () => {
+    const { rows } = await sql.query<{ zone: string; lag: number }>(
+      `SELECT current_setting('TimeZone') AS zone,
+              abs(extract(epoch FROM (now()::timestamp - $1::timestamp)))::float AS lag`,
+      [new Date()],
+    );
+    expect(rows[0]!.zone).toBe("UTC");
+    // Off by the zone's offset (hours) otherwise.
+    expect(rows[0]!.lag).toBeLessThan(600);
+  });
 });
