@@ -8,6 +8,7 @@ import { errorMessage, formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { Loaded } from "@/app/_components/loaded";
+import { NewPasswordField } from "@/app/_components/new-password-field";
 import { PageHeader, Section } from "@/app/_components/page-header";
 import { link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
@@ -217,16 +218,7 @@ function ChangePassword() {
           required
           error={errors.fields.current}
         />
-        <Field
-          label="New password"
-          name="next"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={10}
-          hint="At least 10 characters."
-          error={errors.fields.next}
-        />
+        <NewPasswordField label="New password" name="next" error={errors.fields.next} />
         <Button type="submit" pending={change.isPending}>
           Change password
         </Button>

@@ -6,6 +6,7 @@ import { withCallback } from "@/app/_components/callback-url";
 import { formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
+import { NewPasswordField } from "@/app/_components/new-password-field";
 import { OAuthButtons } from "@/app/_components/oauth-buttons";
 import { useTRPCClient } from "@/app/_lib/trpc";
 
@@ -59,16 +60,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
           required
           error={errors.fields.email}
         />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={10}
-          hint="At least 10 characters, hard to guess: a few unrelated words work well."
-          error={errors.fields.password}
-        />
+        <NewPasswordField label="Password" name="password" error={errors.fields.password} />
         <Button type="submit" className="w-full" pending={signUp.isPending} pendingLabel="Signing up…">
           Sign up
         </Button>

@@ -4,8 +4,8 @@ import { useRouter } from "next/navigation";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { formErrors } from "@/app/_components/errors";
-import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
+import { NewPasswordField } from "@/app/_components/new-password-field";
 import { signInWithPassword } from "@/app/_components/sign-in";
 import { useTRPCClient } from "@/app/_lib/trpc";
 
@@ -26,16 +26,7 @@ export function ResetPasswordForm({ secret, email }: { secret: string; email: st
   return (
     <Form onValues={({ password = "" }) => reset.mutate(password)}>
       {errors.message && <Alert tone="error">{errors.message}</Alert>}
-      <Field
-        label="New password"
-        name="password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={10}
-        hint="At least 10 characters, hard to guess: a few unrelated words work well."
-        error={errors.fields.password}
-      />
+      <NewPasswordField label="New password" name="password" error={errors.fields.password} />
       <Button
         type="submit"
         className="w-full"
