@@ -6,6 +6,9 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { recordPeerAddresses } = await import("@/server/net/client-ip");
   recordPeerAddresses();
+  // TRACE and the other methods fetch forbids are answered 405 before Next.js fails on them.
+  const { refuseForbiddenMethods } = await import("@/server/http/methods");
+  refuseForbiddenMethods();
   const { checkConfig } = await import("@/server/config");
   checkConfig("web", { production: process.env.NODE_ENV === "production" });
 }

@@ -128,14 +128,21 @@ type KeyValue = string | number | bigint | Date | null;
 /** How a sort key field travels in a cursor. */
 type KeyType = "string" | "date" | "int" | "bigint";
 
+/** The column types' ranges: a cursor holding a value beyond them is not ours (400, not a database error). */
+const INT8_MAX = 9_223_372_036_854_775_807n;
 const keyTypes = {
   string: z.string(),
   date: z.iso.datetime().transform((text) => new Date(text)),
-  int: z.number().int(),
+  int: z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 31 - 1),
   bigint: z
     .string()
-    .regex(/^\d+$/)
-    .transform((text) => BigInt(text)),
+    .regex(/^\d{1,19}$/)
+    .transform((text) => BigInt(text))
+    .refine((value) => value <= INT8_MAX),
 } satisfies Record<KeyType, z.ZodType>;
 
 /** What a keyset page reads: where (the rows after the cursor), orderBy and take (limit + 1). */

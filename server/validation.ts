@@ -1,5 +1,7 @@
 // Shared zod shapes for user input, so every form and endpoint names fields the same way.
 import { z } from "zod";
+import { unstorableAt } from "@/server/engine/storable";
+import type { Problem } from "@/server/errors";
 
 export const email = z
   .string()
@@ -47,3 +49,38 @@ export const jsonValue: z.ZodType<JsonValue> = z
     ),
   )
   .meta({ id: "JsonValue", description: "Any JSON value" });
+
+/** How deep any input may nest (objects and arrays); a 1000-deep array is refused, not parsed. */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * Why an input is refused whatever its schema says, naming the field: text PostgreSQL cannot store
+ * (NUL, a lone surrogate), or nesting deeper than MAX_INPUT_DEPTH. Every tRPC procedure (and so
+ * every REST route) checks its raw input with this before anything else (server/api/trpc.ts).
+ */
+export function unacceptableInput(input: unknown): Problem | undefined {
+  const deep = deepestPath(input, "", 0);
+  if (deep !== undefined) {
+    return { path: deep || "(input)", message: `Nested deeper than ${MAX_INPUT_DEPTH} levels` };
+  }
+  const found = unstorableAt(input, "");
+  if (!found) return undefined;
+  return {
+    path: found.path.replace(/^\./, "") || "(input)",
+    message: `${found.isKey ? "A key here holds" : "Holds"} ${found.what}, which cannot be stored`,
+  };
+}
+
+/** The path where `value` nests past MAX_INPUT_DEPTH, or undefined. */
+function deepestPath(value: unknown, path: string, depth: number): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  if (depth >= MAX_INPUT_DEPTH) return path;
+  const entries = Array.isArray(value)
+    ? value.map((item, i) => [`${path}[${i}]`, item] as const)
+    : Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item] as const);
+  for (const [at, item] of entries) {
+    const found = deepestPath(item, at, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

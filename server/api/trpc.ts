@@ -4,11 +4,13 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
+import { isDataException } from "@/server/engine/storable";
 import { AppError, type Problem } from "@/server/errors";
+import { currentContext } from "@/server/observability/context";
 import { isPlatformAdmin } from "@/server/platform/admins";
 import { type Caller, openWorkspace } from "@/server/tenancy/door";
 import type { Permission } from "@/server/tenancy/roles";
-import { workspaceSlug } from "@/server/validation";
+import { unacceptableInput, workspaceSlug } from "@/server/validation";
 
 export interface Context {
   caller: Caller | null;
@@ -32,6 +34,16 @@ const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        // Our own failure: logged in full with the request id (the route's onError); the caller
+        // gets the id to quote, never the internal message.
+        const { requestId } = currentContext();
+        return {
+          ...shape,
+          message: internalMessage(requestId),
+          data: { ...shape.data, stack: undefined, problems: [], requestId },
+        };
+      }
       return { ...shape, data: { ...shape.data, stack: undefined, problems: problemsOf(error) } };
     },
   });
@@ -46,19 +58,66 @@ export function problemsOf(error: TRPCError): Problem[] {
   return [];
 }
 
-/** Domain errors become tRPC errors with the same code; anything else stays a 500 (and is logged). */
+/** What a 500 says: that it is ours, and the request id to quote. */
+export const internalMessage = (requestId: string | undefined) =>
+  `Something went wrong on our side${requestId ? ` (request ${requestId})` : ""}`;
+
+/**
+ * Domain errors become tRPC errors with the same code. A value PostgreSQL refused as data (SQLSTATE
+ * class 22, Prisma's P2000/P2020/P2033: out of range, too long, unstorable) is the request's fault
+ * that a schema did not catch: 400, saying so without the database's words. Anything else stays a
+ * 500 (logged, answered with the request id only).
+ */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof AppError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  if (refusedAsData(cause)) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: "A value in the request is out of range or cannot be stored",
+      cause: new AppError("BAD_REQUEST", "A value in the request is out of range or cannot be stored"),
+    });
   }
   return result;
+});
+/** Prisma's codes for a value the database refused as data. */
+const refusedData = new Set(["P2000", "P2007", "P2020", "P2033"]);
+
+/**
+ * Whether an error (or one it wraps: Prisma's driver-adapter errors carry PostgreSQL's) is the
+ * database refusing a value as data: SQLSTATE class 22, or Prisma's equivalents.
+ */
+function refusedAsData(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== "object" || depth > 4) return false;
+  if (isDataException(error)) return true;
+  const { code, kind, cause } = error as { code?: unknown; kind?: unknown; cause?: unknown };
+  if (typeof code === "string" && (code.startsWith("22") || refusedData.has(code))) return true;
+  if (kind === "LengthMismatch" || kind === "ValueOutOfRange") return true;
+  return refusedAsData(cause, depth + 1);
+}
+
+/**
+ * Refuses, before any schema, what no input may hold (server/validation.ts unacceptableInput): NUL
+ * and lone surrogates, which PostgreSQL cannot store, and nesting past 32 levels. 400 naming the field.
+ */
+const guardInput = t.middleware(async ({ getRawInput, next }) => {
+  const problem = unacceptableInput(await getRawInput());
+  if (problem) {
+    const message = `${problem.path}: ${problem.message}`;
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message,
+      cause: new AppError("BAD_REQUEST", message, [problem]),
+    });
+  }
+  return next();
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(guardInput).use(mapErrors);
 
 export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.caller?.kind !== "user") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });

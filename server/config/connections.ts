@@ -175,10 +175,12 @@ function checkConfig(
 ) {
   const definition = connectionDefinitions[type];
   const problems: Problem[] = [];
-  const plainInput: Record<string, unknown> = { ...(stored?.plain ?? {}) };
-  const secretChanges: Record<string, string | null> = {};
+  // Field names are the caller's: own properties only, on objects without a prototype, so that
+  // `constructor` or `__proto__` is just an unknown field.
+  const plainInput: Record<string, unknown> = Object.assign(Object.create(null), stored?.plain ?? {});
+  const secretChanges: Record<string, string | null> = Object.create(null);
   for (const [field, value] of Object.entries(config)) {
-    const secret = definition.secrets[field];
+    const secret = Object.hasOwn(definition.secrets, field) ? definition.secrets[field] : undefined;
     if (secret) {
       if (value === null || value === undefined) {
         if (value === null) secretChanges[field] = null;

@@ -25,12 +25,21 @@ export function storableText(text: string): string {
  */
 export function unstorableJson(value: unknown, json: string, name: string): string | undefined {
   if (!json.includes("\\u0000") && !/\\ud[89a-f]/i.test(json)) return undefined;
+  const found = unstorableAt(value, name);
+  return found && `the ${found.isKey ? "key" : "string"} at ${found.path} holds ${found.what}`;
+}
+
+/** Where a JSON-like value holds text PostgreSQL refuses (path from `name`), and what it is. */
+export function unstorableAt(
+  value: unknown,
+  name: string,
+): { path: string; what: string; isKey: boolean } | undefined {
   const found = findUnstorable(value, name);
   if (!found) return undefined;
   const what = found.text.includes(NUL)
     ? "a NUL character (\\u0000)"
     : "a lone surrogate (half of a UTF-16 pair)";
-  return `the ${found.isKey ? "key" : "string"} at ${found.path} holds ${what}`;
+  return { path: found.path, what, isKey: found.isKey };
 }
 
 function findUnstorable(

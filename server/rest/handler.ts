@@ -63,10 +63,26 @@ export function matchRoute(
     if (!found) continue;
     pathMatched = true;
     if (route.method !== method) continue;
-    const params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? "")]));
+    const params = Object.fromEntries(
+      names.map((name, i) => [name, decodePathParam(name, found[i + 1] ?? "")]),
+    );
     return { route, params };
   }
   return pathMatched ? "method" : null;
+}
+
+/** A path parameter's text; bad percent-encoding (`%ZZ`, a lone `%25` byte) is the caller's 400. */
+function decodePathParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new AppError("BAD_REQUEST", `The path parameter ${name} is not valid percent-encoding`, [
+      {
+        path: name,
+        message: "is not valid percent-encoding (each % must start a UTF-8 byte as two hex digits)",
+      },
+    ]);
+  }
 }
 
 async function readBodyText(request: Request): Promise<string> {
@@ -172,10 +188,11 @@ async function answer(request: Request, path: string, state: { budget?: RateAnsw
     // The database is away (a restart, a failover): 503 with Retry-After, whatever wrapped it.
     if (isDatabaseUnavailable(error)) return internalError(error);
     if (error instanceof AppError) return appErrorResponse(error);
-    if (error instanceof TRPCError) {
+    if (error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR") {
       if (error.cause instanceof AppError) return appErrorResponse(error.cause);
       return errorResponse(getHTTPStatusCodeFromError(error), error.code, error.message, problemsOf(error));
     }
-    return internalError(error);
+    // Ours: logged in full with the request id, answered with the id only.
+    return internalError(error instanceof TRPCError ? (error.cause ?? error) : error);
   }
 }

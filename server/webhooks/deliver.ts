@@ -19,6 +19,7 @@ import { acceptPending, type PendingDelivery } from "@/server/engine/webhook-run
 import { AppError, type Problem } from "@/server/errors";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import { mapParams, type ParamMapping, withSources } from "@/server/triggers/mapping";
+import { unacceptableInput } from "@/server/validation";
 import {
   deliveryProgress,
   insertDelivery,
@@ -180,14 +181,17 @@ export async function acceptDelivery(
   const params = mapParams(endpoint.paramMapping, input.document, input.headers, compiled.dag.params);
   // Checked before the key is taken: an invalid delivery holds nothing, and says what is wrong.
   const checked = paramsValidator(compiled.dag).safeParse(params);
-  if (!checked.success) {
-    const problems = withSources(
-      checked.error.issues.map((issue) => ({
-        path: ["params", ...issue.path].join("."),
-        message: issue.message,
-      })),
-      endpoint.paramMapping,
-    );
+  // Text PostgreSQL cannot store (NUL, lone surrogates), or nesting past the input limit, is refused
+  // like any invalid param, naming it.
+  const unacceptable = checked.success ? unacceptableInput({ params: checked.data }) : undefined;
+  if (!checked.success || unacceptable) {
+    const issues = checked.success
+      ? [unacceptable!]
+      : checked.error.issues.map((issue) => ({
+          path: ["params", ...issue.path].join("."),
+          message: issue.message,
+        }));
+    const problems = withSources(issues, endpoint.paramMapping);
     return refuse(
       422,
       "UNPROCESSABLE_CONTENT",

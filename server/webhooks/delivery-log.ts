@@ -2,6 +2,7 @@
 // the engine's: Prisma's per-query latency would be most of a delivery). Every statement runs
 // inside the workspace it writes in (workspaceSql, under row-level security) and names it too.
 import { randomUUID } from "node:crypto";
+import { storableText } from "@/server/engine/storable";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
 
 /** What the log keeps of a request. */
@@ -44,12 +45,13 @@ export function deliveryInsert(
       workspaceId,
       endpointId,
       JSON.stringify(logged.headers),
-      logged.body,
+      // Stored safely whatever was sent or said: NUL and lone surrogates as their escapes.
+      storableText(logged.body),
       logged.bodyBytes,
       logged.bodyTruncated,
       outcome.statusCode,
       outcome.result,
-      outcome.message ?? "",
+      storableText(outcome.message ?? ""),
       outcome.runId ?? null,
       outcome.replayOf ?? null,
       key,
@@ -141,7 +143,7 @@ export async function settleDelivery(
       id,
       outcome.statusCode ?? null,
       outcome.result ?? null,
-      outcome.message ?? null,
+      outcome.message === undefined ? null : storableText(outcome.message),
       outcome.runId ?? null,
       outcome.replayOf ?? null,
       outcome.releaseKey ?? false,

@@ -33,6 +33,7 @@ import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import type { ParamMapping } from "@/server/triggers/mapping";
 import { resolvePointer } from "@/server/triggers/mapping";
+import { unacceptableInput } from "@/server/validation";
 import {
   acceptDelivery,
   type DeliveryAnswer,
@@ -262,8 +263,8 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
       return respond({ status: challenge.status, body: challenge.body as Record<string, unknown> });
     }
     const key = idempotencyKeyOf(endpoint, signed, document);
-    if (key !== undefined && (key === "" || key.length > MAX_KEY_LENGTH)) {
-      const message = `The idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`;
+    if (key !== undefined && (key === "" || key.length > MAX_KEY_LENGTH || unacceptableInput(key))) {
+      const message = `The idempotency key must be 1 to ${MAX_KEY_LENGTH} characters of storable text`;
       await logDelivery(workspaceId, endpoint.id, logged, { statusCode: 400, result: "invalid", message });
       return respond(errorAnswer(400, "BAD_REQUEST", message));
     }

@@ -1,8 +1,9 @@
+import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { contextFromRequest } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "@/server/db/availability";
-import { RetryLater } from "@/server/errors";
+import { AppError, RetryLater } from "@/server/errors";
 import { observed } from "@/server/observability/http";
 import { log } from "@/server/observability/logger";
 
@@ -11,7 +12,12 @@ const handler = observed("/api/trpc/[procedure]", (request: Request) =>
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: () => contextFromRequest(request, { allowSession: true }),
+    // An invalid or revoked bearer token is the caller's 401, on every procedure (public ones too).
+    createContext: () =>
+      contextFromRequest(request, { allowSession: true }).catch((error: unknown) => {
+        if (!(error instanceof AppError)) throw error;
+        throw new TRPCError({ code: error.code, message: error.message, cause: error });
+      }),
     // A refusal that says when to come back says it in Retry-After too.
     responseMeta: ({ errors }) => {
       // The database is away: 503, try again shortly (nothing was done).
