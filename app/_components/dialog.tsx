@@ -1,8 +1,14 @@
 "use client";
 // A modal dialog on the native <dialog> element: the browser traps focus, closes on Escape and
-// makes the rest of the page inert, so the dialog only has to be opened and labelled.
+// makes the rest of the page inert, so the dialog only has to be opened and labelled. On opening,
+// focus goes to the first field (or to the element marked data-autofocus, or the first action),
+// not to the close button the browser would pick as the first focusable element.
+import { X } from "lucide-react";
 import { type ReactNode, useEffect, useId, useRef } from "react";
 import { Button } from "./button";
+
+const firstField =
+  "[data-autofocus], input:not([type=hidden]):not(:disabled):not([readonly]), select:not(:disabled), textarea:not(:disabled), [contenteditable=true]";
 
 export function Dialog({
   open,
@@ -24,7 +30,13 @@ export function Dialog({
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      const target =
+        dialog.querySelector<HTMLElement>(firstField) ??
+        dialog.querySelector<HTMLElement>("[data-dialog-actions] button");
+      target?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
@@ -32,13 +44,13 @@ export function Dialog({
       ref={ref}
       aria-labelledby={titleId}
       onClose={onClose}
-      className={`m-auto w-full rounded-xl border border-slate-200 bg-white p-0 shadow-xl backdrop:bg-slate-900/40 ${wide ? "max-w-3xl" : "max-w-lg"}`}
+      className={`m-auto w-[calc(100%-1.5rem)] rounded-xl border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40 ${wide ? "max-w-3xl" : "max-w-lg"}`}
     >
       {open && (
-        <div className="p-6">
+        <div className="p-5 sm:p-6">
           <div className="mb-4 flex items-start justify-between gap-4">
-            <div>
-              <h2 id={titleId} className="text-lg font-semibold text-slate-900">
+            <div className="min-w-0">
+              <h2 id={titleId} className="text-lg font-semibold wrap-anywhere text-slate-900">
                 {title}
               </h2>
               {description && <div className="mt-1 text-sm text-slate-600">{description}</div>}
@@ -46,10 +58,10 @@ export function Dialog({
             <button
               type="button"
               onClick={onClose}
-              className="rounded-md px-2 py-1 text-lg leading-none text-slate-500 hover:bg-slate-100 hover:text-slate-900"
+              className="rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900"
               aria-label="Close"
             >
-              ×
+              <X aria-hidden="true" className="size-5" />
             </button>
           </div>
           {children}
@@ -62,7 +74,7 @@ export function Dialog({
 /** A dialog form's buttons: Cancel, then the dialog's own action(s). */
 export function DialogActions({ onCancel, children }: { onCancel: () => void; children: ReactNode }) {
   return (
-    <div className="flex justify-end gap-2">
+    <div data-dialog-actions className="flex flex-wrap justify-end gap-2">
       <Button variant="secondary" onClick={onCancel}>
         Cancel
       </Button>

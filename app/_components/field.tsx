@@ -68,7 +68,8 @@ export function Field({ label, error, hint, className, ...input }: InputProps) {
   );
 }
 
-type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> & FrameProps;
+type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, "id"> &
+  FrameProps & { ref?: Ref<HTMLSelectElement> };
 
 export function SelectField({ label, error, hint, className, children, ...select }: SelectProps) {
   return (
@@ -93,7 +94,8 @@ export function TextAreaField({ label, error, hint, className, ...textarea }: Te
   );
 }
 
-type CheckboxProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "type"> & FrameProps;
+type CheckboxProps = Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "type"> &
+  FrameProps & { ref?: Ref<HTMLInputElement> };
 
 /** A checkbox with its label beside it (the hint and error below, as for other fields). */
 export function CheckboxField({ label, error, hint, className = "", ...input }: CheckboxProps) {

@@ -1,16 +1,14 @@
 "use client";
-import type { ReactNode } from "react";
-import type { Role } from "@/server/tenancy/roles";
-import { Alert } from "./alert";
+import { type ReactNode, useMemo } from "react";
+import { z } from "zod";
+import { type Role, roles } from "@/server/tenancy/roles";
 import { Button } from "./button";
-import { formErrors } from "./errors";
-import { Field } from "./field";
-import { Form } from "./form";
-import { RoleField } from "./role-badge";
+import { RoleOptions } from "./role-badge";
+import { FormField, FormSelect, useZodForm, ZodForm } from "./zod-form";
 
 /**
- * One line granting a role to something: an e-mail address (invitations) or a token name.
- * `onGrant` gets the form too, to clear it once the grant succeeded.
+ * One line granting a role to something: an e-mail address (invitations) or a token name. The
+ * form clears once `onGrant` (a mutation's mutateAsync) succeeded.
  */
 export function GrantForm({
   label,
@@ -19,48 +17,58 @@ export function GrantForm({
   maxRole,
   submitLabel,
   pendingLabel,
-  pending,
-  error,
   onGrant,
   extra,
+  extraDefaults = {},
 }: {
   label: string;
+  /** The field's name, as the API names it (its problems land on the field). */
   name: string;
   type?: "text" | "email";
   maxRole: Role;
   submitLabel: string;
   pendingLabel: string;
-  pending: boolean;
-  error: unknown;
-  onGrant: (value: string, role: Role, form: HTMLFormElement, values: Record<string, string>) => void;
-  /** More fields, between the role and the button (their values reach `onGrant`). */
+  /** Gets every field's value too (the `extra` ones by their names). */
+  onGrant: (value: string, role: Role, values: Record<string, string>) => Promise<unknown>;
+  /** More fields (FormSelect, FormField), between the role and the button. */
   extra?: ReactNode;
+  /** The starting values of the `extra` fields. */
+  extraDefaults?: Record<string, string>;
 }) {
-  const errors = formErrors(error, [name, "role"]);
+  const schema = useMemo(
+    () =>
+      z.looseObject({
+        [name]: z
+          .string()
+          .trim()
+          .min(1, `Enter ${type === "email" ? "an e-mail address" : "a name"}`),
+        role: z.enum(roles),
+      }),
+    [name, type],
+  );
+  const form = useZodForm(schema, { ...extraDefaults, [name]: "", role: "VIEWER" });
   return (
-    <Form
-      onValues={(values, form) => onGrant(values[name] ?? "", values.role as Role, form, values)}
+    <ZodForm
+      form={form}
+      onSubmit={async (values) => {
+        await onGrant(values[name] as string, values.role as Role, values as Record<string, string>);
+        form.reset();
+      }}
       className={`grid gap-4 sm:items-start ${extra ? "sm:grid-cols-[minmax(0,1fr)_12rem_10rem_auto]" : "sm:grid-cols-[minmax(0,1fr)_12rem_auto]"}`}
     >
-      {errors.message && (
-        <Alert tone="error" className={extra ? "sm:col-span-4" : "sm:col-span-3"}>
-          {errors.message}
-        </Alert>
-      )}
-      <Field
-        label={label}
-        name={name}
-        type={type}
-        required
-        autoComplete="off"
-        spellCheck={false}
-        error={errors.fields[name]}
-      />
-      <RoleField max={maxRole} error={errors.fields.role} />
+      <FormField label={label} name={name} type={type} autoComplete="off" spellCheck={false} />
+      <FormSelect label="Role" name="role">
+        <RoleOptions max={maxRole} />
+      </FormSelect>
       {extra}
-      <Button type="submit" pending={pending} pendingLabel={pendingLabel} className="sm:mt-6.5">
+      <Button
+        type="submit"
+        pending={form.formState.isSubmitting}
+        pendingLabel={pendingLabel}
+        className="sm:mt-6.5"
+      >
         {submitLabel}
       </Button>
-    </Form>
+    </ZodForm>
   );
 }

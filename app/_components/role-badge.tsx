@@ -1,5 +1,4 @@
 import { type Role, roleRank, roles } from "@/server/tenancy/roles";
-import { SelectField } from "./field";
 
 export const roleLabel = (role: Role) => role.charAt(0) + role.slice(1).toLowerCase();
 
@@ -26,21 +25,4 @@ export function RoleOptions({ max }: { max: Role }) {
       {roleLabel(role)}
     </option>
   ));
-}
-
-/** A labelled role picker for forms (invitations, tokens). */
-export function RoleField({
-  max,
-  error,
-  defaultValue = "VIEWER",
-}: {
-  max: Role;
-  error?: string;
-  defaultValue?: Role;
-}) {
-  return (
-    <SelectField label="Role" name="role" defaultValue={defaultValue} error={error}>
-      <RoleOptions max={max} />
-    </SelectField>
-  );
 }

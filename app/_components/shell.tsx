@@ -246,14 +246,17 @@ function Message({ title, children }: { title: string; children: ReactNode }) {
 export function WorkspaceShell({
   slug,
   email,
+  initial,
   children,
 }: {
   slug: string;
   email: string;
+  /** The workspace as the server loaded it: the page renders at once (on the server too). */
+  initial?: WorkspaceInfo;
   children: ReactNode;
 }) {
   const trpc = useTRPC();
-  const query = useQuery(trpc.workspace.get.queryOptions({ workspace: slug }));
+  const query = useQuery({ ...trpc.workspace.get.queryOptions({ workspace: slug }), initialData: initial });
   const code = errorCode(query.error);
   const missing = code === "NOT_FOUND" || code === "BAD_REQUEST";
 

@@ -85,16 +85,70 @@ export async function kickWorkspace(workspaceId: string): Promise<void> {
   for (const run of started) await endRunIfDone(run);
 }
 
-function withDownstream(compiled: CompiledDag, taskIds: string[]): Set<string> {
+/** The tasks reached from `taskIds` (themselves included) following `direction` edges. */
+function reach(compiled: CompiledDag, taskIds: string[], direction: "upstream" | "downstream"): Set<string> {
   const result = new Set<string>();
   const stack = [...taskIds];
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (result.has(id)) continue;
     result.add(id);
-    stack.push(...(compiled.tasks.get(id)?.downstream ?? []));
+    stack.push(...(compiled.tasks.get(id)?.[direction] ?? []));
   }
   return result;
+}
+
+const withDownstream = (compiled: CompiledDag, taskIds: string[]) => reach(compiled, taskIds, "downstream");
+
+export interface ClearOptions {
+  taskIds: string[];
+  /** With every task downstream of them. */
+  downstream: boolean;
+  /** With every task upstream of them. */
+  upstream?: boolean;
+  /** Of those, only the tasks that failed (or whose upstream failed). */
+  onlyFailed?: boolean;
+}
+
+/** The tasks a clear resets, in the DAG's order; refuses task ids the run's version does not have. */
+async function tasksToClear(sql: Sql, run: RunRow, compiled: CompiledDag, options: ClearOptions) {
+  const unknown = options.taskIds.filter((id) => !compiled.tasks.has(id));
+  if (unknown.length > 0) throw notFound(`Task ${unknown.join(", ")}`);
+  const ids = new Set(options.taskIds);
+  if (options.downstream) for (const id of reach(compiled, options.taskIds, "downstream")) ids.add(id);
+  if (options.upstream) for (const id of reach(compiled, options.taskIds, "upstream")) ids.add(id);
+  const { rows } = await sql.query<{ taskId: string; state: TaskState }>(
+    `SELECT "taskId", state FROM "TaskInstance" WHERE "runId" = $1 AND "workspaceId" = $2 AND "mapIndex" = -1`,
+    [run.id, run.workspaceId],
+  );
+  const stateOf = new Map(rows.map((row) => [row.taskId, row.state]));
+  const chosen = [...compiled.tasks.keys()]
+    .filter((id) => ids.has(id))
+    .filter((id) => !options.onlyFailed || isFailure(stateOf.get(id) ?? "none"))
+    .map((taskId) => ({ taskId, state: stateOf.get(taskId) ?? ("none" as TaskState) }));
+  if (chosen.length === 0) {
+    throw new AppError("CONFLICT", "None of these tasks failed: there is nothing to clear");
+  }
+  return chosen;
+}
+
+/** What a clear would reset, changing nothing: the dry run the clear dialog shows. */
+export async function previewClear(scope: WorkspaceScope, input: ClearOptions & { runId: string }) {
+  return transaction(async (sql) => {
+    const { rows } = await sql.query<RunRow>(
+      `SELECT id, "workspaceId", "dagId", "dagVersionId", params FROM "DagRun" WHERE id = $1 AND "workspaceId" = $2`,
+      [input.runId, scope.workspace.id],
+    );
+    if (!rows[0]) throw notFound("Run");
+    return {
+      tasks: await tasksToClear(
+        sql,
+        rows[0],
+        await compiledVersion(sql, rows[0].dagVersionId, rows[0].workspaceId),
+        input,
+      ),
+    };
+  });
 }
 
 /**
@@ -191,16 +245,14 @@ async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: S
 
 export async function clearTasks(
   scope: WorkspaceScope,
-  input: { runId: string; taskIds: string[]; downstream: boolean; latestVersion?: boolean },
+  input: ClearOptions & { runId: string; latestVersion?: boolean },
 ) {
   const cleared = await transaction(async (sql) => {
     const run = await lockRun(sql, scope.workspace.id, input.runId);
     const compiled = input.latestVersion
       ? await repinToLatestVersion(sql, run)
       : await compiledVersion(sql, run.dagVersionId, run.workspaceId);
-    const unknown = input.taskIds.filter((id) => !compiled.tasks.has(id));
-    if (unknown.length > 0) throw notFound(`Task ${unknown.join(", ")}`);
-    const ids = input.downstream ? withDownstream(compiled, input.taskIds) : new Set(input.taskIds);
+    const ids = new Set((await tasksToClear(sql, run, compiled, input)).map((task) => task.taskId));
     const { ready, settled, released } = await reset(sql, run, compiled, ids);
     await advance(sql, run, compiled, settled, ready);
     await dispatch(sql, run.workspaceId, released);
@@ -210,6 +262,8 @@ export async function clearTasks(
   await scope.audit("run.clear", input.runId, {
     tasks: cleared.ids,
     downstream: input.downstream,
+    ...(input.upstream ? { upstream: true } : {}),
+    ...(input.onlyFailed ? { onlyFailed: true } : {}),
     ...(input.latestVersion ? { version: cleared.run.dagVersionId } : {}),
   });
   return { cleared: cleared.ids, dagVersionId: cleared.run.dagVersionId };

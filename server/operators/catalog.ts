@@ -16,6 +16,7 @@ import { sqlSensorOperator } from "./definitions/sql-sensor";
 import { testOperator } from "./definitions/test";
 import { timeSensorOperator } from "./definitions/time-sensor";
 import { triggerDagOperator } from "./definitions/trigger-dag";
+import type { OperatorIconName } from "./icons";
 import type { ConnectionType, OperatorDefinition } from "./types";
 
 /** In palette order. */
@@ -46,7 +47,7 @@ export interface OperatorSummary {
   name: string;
   title: string;
   description: string;
-  icon: string;
+  icon: OperatorIconName;
   docs: string;
   templatedFields: string[];
   connectionFields: Record<string, readonly ConnectionType[]>;

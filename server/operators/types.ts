@@ -4,6 +4,7 @@
 // (database, sockets, the sandbox) lazily, inside `execute`.
 import { z } from "zod";
 import type { ExecutionContext, ExecutionResult } from "./execution";
+import type { OperatorIconName } from "./icons";
 
 /** Kinds of stored connection a config field can name. */
 export type ConnectionType = "http" | "postgres" | "smtp" | "slack";
@@ -15,8 +16,8 @@ export interface OperatorDefinition<C = unknown> {
   title: string;
   /** One line: what a task of this kind does. */
   description: string;
-  /** An emoji shown next to the title. */
-  icon: string;
+  /** The icon shown next to the title (an SVG in the web app). */
+  icon: OperatorIconName;
   /** One paragraph for the editor's help panel and docs. */
   docs: string;
   /** Validates a task's `config` and fills its defaults. */

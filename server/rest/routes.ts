@@ -287,7 +287,14 @@ export const restRoutes: RestRoute[] = [
     method: "POST",
     path: "/runs/{runId}/clear",
     procedure: "runs.clear",
-    summary: "Clear tasks (and optionally their downstream) so they run again",
+    summary:
+      "Clear tasks (optionally with their downstream or upstream, or only the failed) so they run again",
+  },
+  {
+    method: "POST",
+    path: "/runs/{runId}/clear/preview",
+    procedure: "runs.clearPreview",
+    summary: "The tasks a clear would reset (a dry run; changes nothing)",
   },
   {
     method: "POST",

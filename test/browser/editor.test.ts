@@ -358,8 +358,12 @@ describe("the weather pipeline", () => {
     await page.getByText("Saved as version 2.").waitFor();
 
     await page.goto(`${ws()}/runs/${runId}?task=transform_weather`);
-    await page.getByLabel("Clear with the DAG's latest version").check();
-    await page.getByRole("button", { name: "Clear with downstream" }).click();
+    await page.getByRole("button", { name: "Clear…" }).click();
+    const clear = page.getByRole("dialog", { name: "Clear transform_weather?" });
+    // The dry run lists the tasks the clear resets: the transform and, downstream, the load.
+    await clear.getByText("Tasks to clear (2)").waitFor();
+    await clear.getByLabel("With the DAG's latest version").check();
+    await clear.getByRole("button", { name: "Clear 2 tasks" }).click();
     await page.getByText("Cleared: transform_weather, load_to_db").waitFor();
     await expect
       .poll(() => taskStates(pipeline), { timeout: 30_000, interval: 200 })

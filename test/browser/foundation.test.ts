@@ -79,6 +79,11 @@ it("sign up, create a workspace, invite, accept, change role", async () => {
   // Alice makes Bob an admin.
   await alice.page.reload();
   await alice.page.getByLabel(`Role for ${bobEmail}`).selectOption("ADMIN");
+  // The change waits for a confirmation that says what it gives.
+  const confirmRole = alice.page.getByRole("dialog", { name: `Make ${bobEmail} an Admin?` });
+  await confirmRole.getByText("Invite, remove and change the role of members").waitFor();
+  await confirmRole.getByRole("button", { name: "Change role" }).click();
+  await confirmRole.waitFor({ state: "detached" });
   await expect
     .poll(
       async () => {

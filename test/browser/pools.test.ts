@@ -87,8 +87,10 @@ it("an owner creates, resizes and deletes a pool; a viewer only reads", async ()
   await reader.page.getByRole("cell", { name: "warehouse", exact: true }).waitFor();
   expect(await reader.page.getByRole("button", { name: /^(New pool|Edit|Delete)/ }).count()).toBe(0);
 
-  admin.page.once("dialog", (confirm) => void confirm.accept());
   await row.getByRole("button", { name: "Delete pool warehouse" }).click();
+  const confirm = admin.page.getByRole("dialog", { name: "Delete pool warehouse?" });
+  await confirm.getByText("Its waiting tasks then run with no pool limit").waitFor();
+  await confirm.getByRole("button", { name: "Delete" }).click();
   await admin.page.getByText("No pools yet").waitFor();
   expect(await db.pool.count({ where: { workspaceId: owner.workspace.id } })).toBe(0);
   // (The refused create logged its 409 in the admin's console, as Chromium does.)

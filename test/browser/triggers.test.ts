@@ -188,7 +188,10 @@ describe("backfills", () => {
     const long = backfills.getByRole("row").filter({ hasText: "six years" });
     await long.getByText("/2192").waitFor(LONG);
     await long.getByRole("button", { name: "Cancel backfill" }).click();
-    await long.getByText("Cancelled").waitFor(LONG);
+    const confirm = page.getByRole("dialog", { name: "Cancel this backfill?" });
+    await confirm.getByRole("button", { name: "Cancel backfill" }).click();
+    await confirm.waitFor({ state: "detached", ...LONG });
+    await long.getByText("Cancelled", { exact: true }).waitFor(LONG);
     const cancelled = await db.backfill.findFirstOrThrow({ where: { note: "six years" } });
     expect(cancelled.state).toBe("cancelled");
     expect(cancelled.created).toBeLessThan(cancelled.total);

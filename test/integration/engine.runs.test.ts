@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DagDocument } from "@/server/dags/definition";
 import { db } from "@/server/db/client";
-import { cancelRun, clearTasks, markTask, retryFailed } from "@/server/engine/operations";
+import { cancelRun, clearTasks, markTask, previewClear, retryFailed } from "@/server/engine/operations";
 import { getRun, readLogs } from "@/server/engine/queries";
 import { triggerRun } from "@/server/engine/runs";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -359,6 +359,65 @@ describe("operations", () => {
       where: { key: "weather_fix", workspaceId: scope.workspace.id },
     });
     expect((await db.dagRun.findUniqueOrThrow({ where: { id } })).dagVersionId).toBe(dag.currentVersionId);
+  });
+
+  it("clear options: the dry run lists what upstream, downstream and only-failed reset, and the clear resets exactly that", async () => {
+    await storeDag(scope, {
+      id: "diamond",
+      tasks: [
+        t("a", { output: 1 }),
+        t("b", { outcome: "fail" }, { dependsOn: ["a"] }),
+        t("c", {}, { dependsOn: ["a"] }),
+        t("d", {}, { dependsOn: ["b", "c"] }),
+      ],
+    });
+    const { id } = await triggerRun(scope, { dagKey: "diamond" });
+    expect(statesOf(await waitForRun(id))).toEqual({
+      a: "success",
+      b: "failed",
+      c: "success",
+      d: "upstream_failed",
+    });
+    const preview = async (options: Partial<Parameters<typeof previewClear>[1]>) =>
+      (await previewClear(scope, { runId: id, taskIds: ["b"], downstream: false, ...options })).tasks;
+
+    expect(await preview({})).toEqual([{ taskId: "b", state: "failed" }]);
+    expect(await preview({ upstream: true })).toEqual([
+      { taskId: "a", state: "success" },
+      { taskId: "b", state: "failed" },
+    ]);
+    expect((await preview({ upstream: true, downstream: true })).map((task) => task.taskId)).toEqual([
+      "a",
+      "b",
+      "d",
+    ]);
+    expect(await preview({ upstream: true, downstream: true, onlyFailed: true })).toEqual([
+      { taskId: "b", state: "failed" },
+      { taskId: "d", state: "upstream_failed" },
+    ]);
+    await expect(
+      previewClear(scope, { runId: id, taskIds: ["c"], downstream: false, onlyFailed: true }),
+    ).rejects.toThrow(/None of these tasks failed/);
+    // The dry run changed nothing.
+    expect(statesOf(await waitForRun(id))).toEqual({
+      a: "success",
+      b: "failed",
+      c: "success",
+      d: "upstream_failed",
+    });
+
+    const { cleared } = await clearTasks(scope, {
+      runId: id,
+      taskIds: ["b"],
+      downstream: true,
+      upstream: true,
+      onlyFailed: true,
+    });
+    expect(cleared.sort()).toEqual(["b", "d"]);
+    const after = await waitForRun(id);
+    const attempts = Object.fromEntries(after.taskInstances.map((ti) => [ti.taskId, ti.attempts.length]));
+    // a and c kept their single attempt; b ran again (and failed again); d never ran.
+    expect(attempts).toEqual({ a: 1, b: 2, c: 1, d: 0 });
   });
 
   it("retry failed clears only the failed tasks", async () => {

@@ -117,6 +117,12 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
     taskIds: [ids.taskId],
     downstream: true,
   }),
+  "runs.clearPreview": (ids) => ({
+    workspace: ids.workspace,
+    runId: ids.runId,
+    taskIds: [ids.taskId],
+    upstream: true,
+  }),
   "runs.mark": (ids) => ({
     workspace: ids.workspace,
     runId: ids.runId,

@@ -10,7 +10,7 @@ export const crashEffectOperator = defineOperator({
   name: "crash_effect",
   title: "Crash effect",
   description: "Records its execution, then waits.",
-  icon: "💥",
+  icon: "flask",
   docs: "Test only.",
   configSchema: z.strictObject({ durationMs: z.int().min(0).default(0) }),
   templatedFields: [],

@@ -5,6 +5,7 @@
 // render at all).
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
 import { memo } from "react";
+import { OperatorIcon } from "../operator-icon";
 import { NODE_HEIGHT, NODE_WIDTH, type XY } from "./layout";
 
 export interface TaskNodeData extends Record<string, unknown> {
@@ -80,9 +81,7 @@ export const TaskNode = memo(function TaskNode({ data, selected, isConnectable }
         className={isConnectable ? handleClass : hiddenHandle}
       />
       <div className="flex min-w-0 items-center gap-1.5">
-        <span aria-hidden="true" className="text-sm">
-          {data.icon}
-        </span>
+        <OperatorIcon name={data.icon} className="size-3.5 text-slate-600" />
         <span className="truncate font-mono text-[13px] font-semibold text-slate-900">{data.title}</span>
       </div>
       <div className="mt-0.5 flex min-w-0 items-center gap-1.5 text-xs text-slate-600">

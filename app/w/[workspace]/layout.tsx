@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
-import { requireUser } from "@/app/_components/require-user";
 import { WorkspaceShell } from "@/app/_components/shell";
+import { pageWorkspace } from "@/app/_lib/page-scope";
 
 interface Props {
   children: ReactNode;
@@ -13,10 +13,11 @@ export async function generateMetadata({ params }: Omit<Props, "children">): Pro
 }
 
 export default async function WorkspaceLayout({ children, params }: Props) {
-  const { workspace } = await params;
-  const user = await requireUser(`/w/${workspace}`);
+  const { workspace: slug } = await params;
+  // A workspace that does not exist, or is not yours, answers 404 (app/not-found.tsx).
+  const { user, workspace } = await pageWorkspace(slug);
   return (
-    <WorkspaceShell slug={workspace} email={user.email}>
+    <WorkspaceShell slug={slug} email={user.email} initial={workspace}>
       {children}
     </WorkspaceShell>
   );

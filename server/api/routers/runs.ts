@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cancelRun, clearTasks, markTask, retryFailed } from "@/server/engine/operations";
+import { cancelRun, clearTasks, markTask, previewClear, retryFailed } from "@/server/engine/operations";
 import { getRun, listRuns, readLogs } from "@/server/engine/queries";
 import { triggerRun } from "@/server/engine/runs";
 import { pageInput } from "@/server/pagination";
@@ -11,6 +11,16 @@ import { router, workspaceProcedure } from "../trpc";
 
 const dagKey = z.string().min(1, "dagId is required").max(63);
 const taskId = z.string().min(1).max(63);
+const clearOptions = z.object({
+  runId: uuid,
+  taskIds: z.array(taskId).min(1).max(10_000),
+  /** With every task downstream of them. */
+  downstream: z.boolean().default(false),
+  /** With every task upstream of them. */
+  upstream: z.boolean().default(false),
+  /** Of those, only the tasks that failed or whose upstream failed. */
+  onlyFailed: z.boolean().default(false),
+});
 
 export const runsRouter = router({
   trigger: workspaceProcedure("runs:operate")
@@ -64,16 +74,17 @@ export const runsRouter = router({
     .mutation(({ ctx, input }) => cancelRun(ctx.scope, input.runId)),
   clear: workspaceProcedure("runs:operate")
     .input(
-      z.object({
-        runId: uuid,
-        taskIds: z.array(taskId).min(1),
-        downstream: z.boolean().default(false),
+      clearOptions.extend({
         /** Move the run to the DAG's current version first (same graph only), so a fix takes effect. */
         latestVersion: z.boolean().default(false),
       }),
     )
     .output(clearedTasks)
     .mutation(({ ctx, input }) => clearTasks(ctx.scope, input)),
+  /** The dry run of `clear`: the tasks it would reset, with their states now. Changes nothing. */
+  clearPreview: workspaceProcedure("workspace:read")
+    .input(clearOptions)
+    .query(({ ctx, input }) => previewClear(ctx.scope, input)),
   mark: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid, taskId, state: z.enum(["success", "failed"]) }))
     .output(nothing)

@@ -85,7 +85,7 @@ export const approvalOperator = defineOperator({
   name: "approval",
   title: "Approval",
   description: "Waits for a person to approve or reject.",
-  icon: "✋",
+  icon: "hand",
   docs:
     "Pauses the branch until `approvers.count` members with at least `approvers.minRole` (and at " +
     "least Operator) approve (the task succeeds) or one rejects (it fails), in the UI or through " +

@@ -65,7 +65,7 @@ export const branchOperator = defineOperator({
   name: "branch",
   title: "Branch",
   description: "Chooses which downstream tasks run; the others are skipped.",
-  icon: "🔀",
+  icon: "split",
   docs:
     "Follows some of the tasks that depend directly on it and skips the rest. With `rules`, the " +
     "first rule whose `when` value matches (`equals`, `notEquals`, `in`, or truthy when none is " +

@@ -72,7 +72,7 @@ export const codeOperator = defineOperator({
   name: "code",
   title: "Code",
   description: "Runs a snippet of JavaScript or TypeScript in a sandbox.",
-  icon: "📜",
+  icon: "file-code",
   docs:
     "Runs `source`, the body of an async function, in a sandbox with memory and CPU limits and no " +
     "network, file system or process access; what it returns becomes the task output. It reads the " +

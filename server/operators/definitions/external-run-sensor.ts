@@ -19,7 +19,7 @@ export const externalRunSensorOperator = defineOperator({
   name: "external_run_sensor",
   title: "External run sensor",
   description: "Waits for a run of another DAG to reach a state.",
-  icon: "🔗",
+  icon: "link",
   docs:
     "Waits until a run of `dagId` (same workspace) reaches `state`. With `match: logical_date` " +
     "(the default) that is the run whose logical date equals this run's logical date plus " +

@@ -39,7 +39,7 @@ export const httpSensorOperator = defineOperator({
   name: "http_sensor",
   title: "HTTP sensor",
   description: "Waits until a URL answers as expected.",
-  icon: "📡",
+  icon: "radio-tower",
   docs:
     "Requests the URL every `pokeIntervalSeconds` until the status is in `expectedStatus` (and " +
     "the body contains `responseContains`, and the JSON value at `jsonPath` is truthy or equals " +

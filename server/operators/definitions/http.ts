@@ -66,7 +66,7 @@ export const httpOperator = defineOperator({
   name: "http",
   title: "HTTP request",
   description: "Calls an HTTP API; the response body becomes the output.",
-  icon: "🌐",
+  icon: "globe",
   docs:
     "Sends one request and succeeds when the status is in `expectedStatus` (any 2xx by default). " +
     "The body is `json` or `text`; the response is parsed as `responseType` and becomes the task " +

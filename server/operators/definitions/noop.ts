@@ -7,7 +7,7 @@ export const noopOperator = defineOperator({
   name: "noop",
   title: "No-op",
   description: "Does nothing and succeeds.",
-  icon: "⚪",
+  icon: "circle",
   docs:
     "A task that succeeds at once without doing anything. Use it to join branches (with a trigger " +
     "rule such as none_failed), to give a group of tasks one name downstream tasks can depend on, " +

@@ -186,7 +186,7 @@ export const notifyOperator = defineOperator({
   name: "notify",
   title: "Notify",
   description: "Sends an e-mail, a Slack message or a webhook.",
-  icon: "📣",
+  icon: "megaphone",
   docs:
     "Sends one notification on `channel`: an e-mail (`to`, `subject`, `text`) through an SMTP " +
     "connection (or the platform's mailer), a Slack message through a Slack connection (`text`), " +

@@ -16,7 +16,7 @@ export const sleepOperator = defineOperator({
   name: "sleep",
   title: "Sleep",
   description: "Waits a number of seconds, then succeeds.",
-  icon: "⏳",
+  icon: "hourglass",
   docs:
     "Waits `seconds` (fractions allowed, at most seven days) and succeeds. The wait does not hold a " +
     "worker slot busy for long waits; it is the simplest way to space two steps apart. To wait for " +

@@ -22,7 +22,7 @@ export const sqlSensorOperator = defineOperator({
   name: "sql_sensor",
   title: "SQL sensor",
   description: "Waits until a query returns a truthy value.",
-  icon: "🔎",
+  icon: "search",
   docs:
     "Runs `statement` every `pokeIntervalSeconds` until the first column of its first row is " +
     "truthy (not null, false, 0 or empty), for example `select count(*) from staging where day = $1`. " +

@@ -167,7 +167,7 @@ export const sqlOperator = defineOperator({
   name: "sql",
   title: "SQL statement",
   description: "Runs a statement on a PostgreSQL connection; rows become the output.",
-  icon: "🗄️",
+  icon: "database",
   docs:
     "Runs `statement` with `parameters` bound to $1, $2… on the connection's database. The output " +
     "is `{ command, rowCount, rows, truncated }` with at most `maxRows` rows as objects. Only " +

@@ -15,7 +15,7 @@ export const testOperator = defineOperator({
   name: "test",
   title: "Test",
   description: "Deterministic outcome, output and duration, for trying out a DAG.",
-  icon: "🧪",
+  icon: "flask",
   docs:
     "Runs for `durationMs`, then ends as `outcome` says: with outcome success it fails its first " +
     "`failTimes` attempts and succeeds after that, returning `output` (templated, so it can echo " +

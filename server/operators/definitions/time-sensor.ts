@@ -34,7 +34,7 @@ export const timeSensorOperator = defineOperator({
   name: "time_sensor",
   title: "Time sensor",
   description: "Waits until a point in time, or for a duration.",
-  icon: "⏰",
+  icon: "alarm-clock",
   docs:
     "Succeeds once `until` has passed, or `forSeconds` after it first ran. Useful to hold a " +
     "branch until data for an interval is complete: `until: '{{ run.data_interval_end }}'`. It " +

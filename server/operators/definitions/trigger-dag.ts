@@ -20,7 +20,7 @@ export const triggerDagOperator = defineOperator({
   name: "trigger_dag",
   title: "Trigger DAG",
   description: "Starts a run of another DAG, optionally waiting for it.",
-  icon: "🚀",
+  icon: "rocket",
   docs:
     "Starts a run of `dagId` in the same workspace with `params` (templated, validated against " +
     "that DAG's params). The output is `{ runId }`. With `waitForCompletion` the task follows the " +

@@ -4,10 +4,8 @@
 // the columns and the dialog; this keeps the behaviour (and its accessibility) the same on all.
 import type { ReactNode } from "react";
 import { useState } from "react";
-import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage } from "@/app/_components/errors";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { useWorkspace } from "@/app/_components/shell";
@@ -29,8 +27,6 @@ export function ConfigList<T>({
   columns,
   emptyHint,
   onDelete,
-  deleting,
-  deleteError,
   dialog,
   writePermission = "config:write",
   readerHint = "Editors can add some.",
@@ -45,17 +41,15 @@ export function ConfigList<T>({
   columns: ConfigColumn<T>[];
   /** What writers could add here, for the empty state. */
   emptyHint: string;
-  onDelete: (item: T) => void;
-  /** The name of the row being deleted, if any. */
-  deleting: string | undefined;
-  deleteError: unknown;
+  /** Deletes the row (a mutation's mutateAsync), after the confirmation. */
+  onDelete: (item: T) => Promise<unknown>;
   /** The create (item undefined) or edit dialog. */
   dialog: (item: T | undefined, close: () => void) => ReactNode;
   /** Who sees New, Edit and Delete (pools: workspace:update). */
   writePermission?: Permission;
   /** The empty state's words for those who cannot add. */
   readerHint?: string;
-  /** The delete confirmation's second sentence (what deleting does). */
+  /** What deleting does, in the delete confirmation. */
   deleteWarning?: string;
 }) {
   const workspace = useWorkspace();
@@ -70,11 +64,6 @@ export function ConfigList<T>({
           <Button onClick={() => setEditing({ item: undefined })}>New {noun}</Button>
         </div>
       )}
-      {deleteError ? (
-        <Alert tone="error" className="mb-3">
-          {errorMessage(deleteError)}
-        </Alert>
-      ) : null}
       <Loaded query={items} label={`${noun}s`}>
         {(list) =>
           list.length === 0 ? (
@@ -97,7 +86,6 @@ export function ConfigList<T>({
                         <RowActions
                           what={`${noun} ${nameOf(item)}`}
                           onEdit={() => setEditing({ item })}
-                          deleting={deleting === nameOf(item)}
                           onDelete={() => onDelete(item)}
                           deleteWarning={deleteWarning}
                         />

@@ -1,20 +1,20 @@
 "use client";
-// Edit and Delete buttons of one row of a configuration table, named for screen readers.
+// Edit and Delete buttons of one row of a configuration table, named for screen readers; Delete
+// asks first, saying what deleting does.
 import { Button } from "@/app/_components/button";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
 
 export function RowActions({
   what,
   onEdit,
   onDelete,
-  deleting,
   deleteWarning = "DAGs that use it will fail until it is back.",
 }: {
   /** e.g. "variable warehouse" */
   what: string;
   onEdit: () => void;
-  onDelete: () => void;
-  deleting: boolean;
-  /** Said after "Delete <what>?" in the confirmation. */
+  onDelete: () => Promise<unknown>;
+  /** What deleting does, in the confirmation. */
   deleteWarning?: string | undefined;
 }) {
   return (
@@ -22,18 +22,18 @@ export function RowActions({
       <Button variant="ghost" size="sm" onClick={onEdit}>
         Edit<span className="sr-only"> {what}</span>
       </Button>
-      <Button
+      <ConfirmButton
         variant="ghost"
         size="sm"
-        pending={deleting}
-        pendingLabel="Deleting…"
-        onClick={() => {
-          if (window.confirm(`Delete ${what}? ${deleteWarning}`)) onDelete();
-        }}
         className="text-red-700 hover:bg-red-50 hover:text-red-800"
+        title={`Delete ${what}?`}
+        description={deleteWarning}
+        confirmLabel="Delete"
+        pendingLabel="Deleting…"
+        onConfirm={onDelete}
       >
         Delete<span className="sr-only"> {what}</span>
-      </Button>
+      </ConfirmButton>
     </div>
   );
 }

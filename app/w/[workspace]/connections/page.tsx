@@ -1,21 +1,20 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { z } from "zod";
 import {
   type ConnectionFieldSpec,
   type ConnectionType,
   connectionTypeNames,
   connectionTypes,
 } from "@/app/_components/connection-types";
-import { formErrors } from "@/app/_components/errors";
-import { CheckboxField, Field, SelectField, TextAreaField } from "@/app/_components/field";
+import { CrudDialog } from "@/app/_components/crud-dialog";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Time } from "@/app/_components/time";
+import { FormCheckbox, FormField, FormSelect, FormTextArea } from "@/app/_components/zod-form";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { ConfigList } from "../_config/config-list";
-import { FormDialog } from "../_config/form-dialog";
 
 interface Connection {
   name: string;
@@ -90,9 +89,7 @@ function ConnectionList() {
         { header: "Updated", cell: (connection) => <Time value={connection.updatedAt} /> },
       ]}
       emptyHint="Add the databases and APIs your tasks talk to; tasks name them instead of holding credentials."
-      onDelete={(connection) => remove.mutate({ workspace: workspace.slug, name: connection.name })}
-      deleting={remove.isPending ? remove.variables.name : undefined}
-      deleteError={remove.error}
+      onDelete={(connection) => remove.mutateAsync({ workspace: workspace.slug, name: connection.name })}
       dialog={(connection, close) => (
         <ConnectionDialog connection={connection} onClose={close} onSaved={refresh} />
       )}
@@ -100,11 +97,11 @@ function ConnectionList() {
   );
 }
 
-/** Reads one field from the form's text; undefined leaves it out (defaults, or the stored secret). */
-function readField(spec: ConnectionFieldSpec, values: Record<string, string>): unknown {
-  const text = values[spec.name];
-  if (spec.kind === "boolean") return text === "on";
-  if (text === undefined || text.trim() === "") return undefined;
+/** The typed text of a field as the API wants it; undefined leaves it out (defaults, or the stored secret). */
+function readField(spec: ConnectionFieldSpec, value: string | boolean | undefined): unknown {
+  if (spec.kind === "boolean") return value === true;
+  const text = typeof value === "string" ? value : "";
+  if (text.trim() === "") return undefined;
   if (spec.kind === "number") return Number(text);
   if (spec.kind === "json") {
     try {
@@ -116,48 +113,59 @@ function readField(spec: ConnectionFieldSpec, values: Record<string, string>): u
   return text;
 }
 
+/** What each field of every type starts with: the stored value (secrets never), else empty. */
+function startingConfig(connection: Connection | undefined): Record<string, string | boolean> {
+  const config: Record<string, string | boolean> = {};
+  for (const type of connectionTypeNames) {
+    for (const spec of connectionTypes[type].fields) {
+      const stored = connection?.type === type ? connection.config[spec.name] : undefined;
+      if (spec.kind === "boolean")
+        config[spec.name] = typeof stored === "boolean" ? stored : spec.name === "ssl";
+      else if (spec.kind === "json")
+        config[spec.name] =
+          stored && typeof stored === "object" && Object.keys(stored).length > 0
+            ? JSON.stringify(stored, null, 2)
+            : "";
+      else config[spec.name] = spec.secret || stored === undefined ? "" : String(stored);
+    }
+  }
+  return config;
+}
+
+const connectionForm = z.object({
+  name: z.string().trim().min(1, "Enter a name"),
+  type: z.enum(connectionTypeNames as [ConnectionType, ...ConnectionType[]]),
+  description: z.string(),
+  config: z.record(z.string(), z.union([z.string(), z.boolean()])),
+});
+
 function ConnectionField({
   spec,
   connection,
-  error,
 }: {
   spec: ConnectionFieldSpec;
   connection: Connection | undefined;
-  error: string | undefined;
 }) {
-  const stored = connection?.config[spec.name];
+  const name = `config.${spec.name}`;
   const label = spec.required && !spec.secret ? `${spec.label} (required)` : spec.label;
-  if (spec.kind === "boolean") {
-    return (
-      <CheckboxField
-        label={spec.label}
-        name={spec.name}
-        defaultChecked={typeof stored === "boolean" ? stored : spec.name === "ssl"}
-        hint={spec.hint}
-        error={error}
-      />
-    );
-  }
+  if (spec.kind === "boolean") return <FormCheckbox label={spec.label} name={name} hint={spec.hint} />;
   if (spec.kind === "json") {
     return (
-      <TextAreaField
+      <FormTextArea
         label={label}
-        name={spec.name}
-        defaultValue={stored && Object.keys(stored).length > 0 ? JSON.stringify(stored, null, 2) : ""}
+        name={name}
         placeholder={spec.placeholder}
         spellCheck={false}
         className="[&_textarea]:font-mono [&_textarea]:text-xs"
-        error={error}
       />
     );
   }
   const isSet = connection?.secretFields[spec.name];
   return (
-    <Field
+    <FormField
       label={spec.secret && spec.required && !connection ? `${spec.label} (required)` : label}
-      name={spec.name}
+      name={name}
       type={spec.secret ? "password" : spec.kind === "number" ? "number" : "text"}
-      defaultValue={spec.secret || stored === undefined ? undefined : String(stored)}
       placeholder={spec.secret && isSet ? "•••••••• (set: leave empty to keep)" : spec.placeholder}
       autoComplete={spec.secret ? "new-password" : "off"}
       spellCheck={false}
@@ -168,7 +176,6 @@ function ConnectionField({
             : "Encrypted; never shown again."
           : spec.hint
       }
-      error={error}
     />
   );
 }
@@ -184,86 +191,68 @@ function ConnectionDialog({
 }) {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
-  const [type, setType] = useState<ConnectionType>((connection?.type as ConnectionType) ?? "postgres");
-  const done = async () => {
-    await onSaved();
-    onClose();
-  };
-  const create = useMutation(trpc.connections.create.mutationOptions({ onSuccess: done }));
-  const update = useMutation(trpc.connections.update.mutationOptions({ onSuccess: done }));
-  const mutation = connection ? update : create;
-  const specs = connectionTypes[type].fields;
-  const errors = formErrors(mutation.error, [
-    "name",
-    "type",
-    "description",
-    ...specs.map((s) => `config.${s.name}`),
-  ]);
-
+  const create = useMutation(trpc.connections.create.mutationOptions({ onSuccess: onSaved }));
+  const update = useMutation(trpc.connections.update.mutationOptions({ onSuccess: onSaved }));
   return (
-    <FormDialog
-      open
+    <CrudDialog
       title={connection ? `Edit ${connection.name}` : "New connection"}
       description={
-        connection ? `${connectionTypes[type].label}. The name and type cannot change.` : undefined
+        connection
+          ? `${connectionTypes[connection.type as ConnectionType]?.label ?? connection.type}. The name and type cannot change.`
+          : undefined
       }
-      onClose={onClose}
-      message={errors.message}
-      pending={mutation.isPending}
+      schema={connectionForm}
+      defaultValues={{
+        name: connection?.name ?? "",
+        type: (connection?.type as ConnectionType) ?? "postgres",
+        description: connection?.description ?? "",
+        config: startingConfig(connection),
+      }}
       submitLabel={connection ? "Save" : "Create connection"}
-      onValues={(values) => {
+      onClose={onClose}
+      onSubmit={({ name, type, description, config: typed }) => {
         const config: Record<string, unknown> = {};
-        for (const spec of specs) {
-          const value = readField(spec, values);
+        for (const spec of connectionTypes[type].fields) {
+          const value = readField(spec, typed[spec.name]);
           if (value !== undefined) config[spec.name] = value;
         }
-        const description = values.description ?? "";
-        if (connection) update.mutate({ workspace: slug, name: connection.name, config, description });
-        else create.mutate({ workspace: slug, name: values.name ?? "", type, config, description });
+        return connection
+          ? update.mutateAsync({ workspace: slug, name, config, description })
+          : create.mutateAsync({ workspace: slug, name, type, config, description });
       }}
     >
-      {!connection && (
-        <>
-          <Field
-            label="Name"
-            name="name"
-            required
-            autoComplete="off"
-            spellCheck={false}
-            className="[&_input]:font-mono"
-            hint="Tasks use it: connection: warehouse."
-            error={errors.fields.name}
-          />
-          <SelectField
-            label="Type"
-            value={type}
-            onChange={(event) => setType(event.target.value as ConnectionType)}
-            error={errors.fields.type}
-          >
-            {connectionTypeNames.map((name) => (
-              <option key={name} value={name}>
-                {connectionTypes[name].label}
-              </option>
-            ))}
-          </SelectField>
-        </>
-      )}
-      <div key={type} className="space-y-4">
-        {specs.map((spec) => (
-          <ConnectionField
-            key={spec.name}
-            spec={spec}
-            connection={connection}
-            error={errors.fields[`config.${spec.name}`]}
-          />
-        ))}
-      </div>
-      <Field
-        label="Description"
-        name="description"
-        defaultValue={connection?.description}
-        error={errors.fields.description}
-      />
-    </FormDialog>
+      {(form) => {
+        const type = form.watch("type");
+        return (
+          <>
+            {!connection && (
+              <>
+                <FormField
+                  label="Name"
+                  name="name"
+                  autoComplete="off"
+                  spellCheck={false}
+                  className="[&_input]:font-mono"
+                  hint="Tasks use it: connection: warehouse."
+                />
+                <FormSelect label="Type" name="type">
+                  {connectionTypeNames.map((name) => (
+                    <option key={name} value={name}>
+                      {connectionTypes[name].label}
+                    </option>
+                  ))}
+                </FormSelect>
+              </>
+            )}
+            <div key={type} className="space-y-4">
+              {connectionTypes[type].fields.map((spec) => (
+                <ConnectionField key={spec.name} spec={spec} connection={connection} />
+              ))}
+            </div>
+            <FormField label="Description" name="description" />
+          </>
+        );
+      }}
+    </CrudDialog>
   );
 }

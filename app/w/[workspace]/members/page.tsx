@@ -1,23 +1,21 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
+import { AffectedList, ConfirmButton, ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
 import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage } from "@/app/_components/errors";
 import { GrantForm } from "@/app/_components/grant-form";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
-import { RoleBadge, RoleOptions } from "@/app/_components/role-badge";
+import { RoleBadge, RoleOptions, roleLabel } from "@/app/_components/role-badge";
 import { useWorkspace } from "@/app/_components/shell";
 import { control } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
-import type { Role } from "@/server/tenancy/roles";
+import { can, type Permission, permissions, type Role } from "@/server/tenancy/roles";
 
 export default function MembersPage() {
   const workspace = useWorkspace();
@@ -60,11 +58,7 @@ function InviteSection() {
         maxRole={role}
         submitLabel="Invite"
         pendingLabel="Inviting…"
-        pending={invite.isPending}
-        error={invite.error}
-        onGrant={(email, role, form) =>
-          invite.mutate({ workspace: slug, email, role }, { onSuccess: () => form.reset() })
-        }
+        onGrant={(email, role) => invite.mutateAsync({ workspace: slug, email, role })}
       />
       {invite.data && (
         <div className="mt-5 border-t border-slate-100 pt-5">
@@ -80,30 +74,45 @@ function InviteSection() {
   );
 }
 
+interface Member {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/** What a role change gives and takes: the permissions only the new role has, and those it loses. */
+function RoleChangePreview({ from, to }: { from: Role; to: Role }) {
+  const all = Object.keys(permissions) as Permission[];
+  const gained = all.filter((p) => can(to, p) && !can(from, p));
+  const lost = all.filter((p) => can(from, p) && !can(to, p));
+  return (
+    <div className="space-y-3">
+      {gained.length > 0 && (
+        <AffectedList label="They will be able to" items={gained.map((p) => permissions[p])} />
+      )}
+      {lost.length > 0 && (
+        <AffectedList label="They will no longer be able to" items={lost.map((p) => permissions[p])} />
+      )}
+    </div>
+  );
+}
+
 function MemberList({ manage }: { manage: boolean }) {
   const workspace = useWorkspace();
   const trpc = useTRPC();
   const refresh = useRefresh();
   const members = usePages((cursor) => trpc.members.list.queryOptions({ workspace: workspace.slug, cursor }));
-  const [failure, setFailure] = useState<unknown>(null);
-  const callbacks = {
-    onMutate: () => setFailure(null),
-    onError: (error: unknown) => setFailure(error),
-    onSuccess: refresh,
-  };
-  const changeRole = useMutation(trpc.members.changeRole.mutationOptions(callbacks));
-  const remove = useMutation(trpc.members.remove.mutationOptions(callbacks));
+  const changeRole = useMutation(trpc.members.changeRole.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess: refresh }));
+  // A role picked in a row's select, waiting for its confirmation.
+  const [roleChange, setRoleChange] = useState<{ member: Member; role: Role } | null>(null);
 
   return (
     <section aria-labelledby="members-heading" className="mb-8">
       <h2 id="members-heading" className="mb-3 text-base font-semibold text-slate-900">
         Members
       </h2>
-      {failure ? (
-        <Alert tone="error" className="mb-3">
-          {errorMessage(failure)}
-        </Alert>
-      ) : null}
       <Loaded query={members} label="members">
         {(list) => (
           <Table
@@ -114,10 +123,6 @@ function MemberList({ manage }: { manage: boolean }) {
               {list.map((member) => {
                 // Only owners may change or remove an owner.
                 const locked = member.role === "OWNER" && workspace.role !== "OWNER";
-                const shownRole =
-                  changeRole.isPending && changeRole.variables.memberId === member.id
-                    ? changeRole.variables.role
-                    : member.role;
                 return (
                   <tr key={member.id}>
                     <Cell className="font-medium text-slate-900">{member.name}</Cell>
@@ -126,15 +131,9 @@ function MemberList({ manage }: { manage: boolean }) {
                       {manage ? (
                         <select
                           aria-label={`Role for ${member.email}`}
-                          value={shownRole}
+                          value={member.role}
                           disabled={locked}
-                          onChange={(event) =>
-                            changeRole.mutate({
-                              workspace: workspace.slug,
-                              memberId: member.id,
-                              role: event.target.value as Role,
-                            })
-                          }
+                          onChange={(event) => setRoleChange({ member, role: event.target.value as Role })}
                           className={`${control} w-36 py-1.5 pr-8`}
                         >
                           <RoleOptions max={locked ? "OWNER" : workspace.role} />
@@ -148,28 +147,25 @@ function MemberList({ manage }: { manage: boolean }) {
                     </Cell>
                     {manage && (
                       <Cell className="text-right">
-                        <Button
+                        <ConfirmButton
                           variant="ghost"
                           size="sm"
                           disabled={locked}
-                          pending={remove.isPending && remove.variables.memberId === member.id}
+                          disabledReason="Only an owner can remove an owner"
+                          title={`Remove ${member.email} from ${workspace.name}?`}
+                          description={`They lose access at once. Runs they started and versions they saved stay.${
+                            member.activeTokens > 0
+                              ? ` The ${member.activeTokens === 1 ? "API token" : `${member.activeTokens} API tokens`} they made here will be revoked too.`
+                              : ""
+                          }`}
+                          confirmLabel="Remove member"
                           pendingLabel="Removing…"
-                          onClick={() => {
-                            if (
-                              window.confirm(
-                                `Remove ${member.email} from ${workspace.name}? They lose access at once.${
-                                  member.activeTokens > 0
-                                    ? ` The ${member.activeTokens === 1 ? "API token" : `${member.activeTokens} API tokens`} they made here will be revoked too.`
-                                    : ""
-                                }`,
-                              )
-                            ) {
-                              remove.mutate({ workspace: workspace.slug, memberId: member.id });
-                            }
-                          }}
+                          onConfirm={() =>
+                            remove.mutateAsync({ workspace: workspace.slug, memberId: member.id })
+                          }
                         >
                           Remove<span className="sr-only"> {member.email}</span>
-                        </Button>
+                        </ConfirmButton>
                       </Cell>
                     )}
                   </tr>
@@ -180,9 +176,30 @@ function MemberList({ manage }: { manage: boolean }) {
         )}
       </Loaded>
       <LoadMore pages={members} noun="members" />
+      {roleChange && (
+        <ConfirmDialog
+          open
+          onClose={() => setRoleChange(null)}
+          title={`Make ${roleChange.member.email} ${article(roleChange.role)} ${roleLabel(roleChange.role)}?`}
+          description={`From ${roleLabel(roleChange.member.role)} to ${roleLabel(roleChange.role)}, from their next request on.`}
+          preview={<RoleChangePreview from={roleChange.member.role} to={roleChange.role} />}
+          confirmLabel="Change role"
+          pendingLabel="Changing…"
+          tone="primary"
+          onConfirm={() =>
+            changeRole.mutateAsync({
+              workspace: workspace.slug,
+              memberId: roleChange.member.id,
+              role: roleChange.role,
+            })
+          }
+        />
+      )}
     </section>
   );
 }
+
+const article = (role: Role) => (/^[AEIOU]/.test(role) ? "an" : "a");
 
 function PendingInvitations() {
   const { slug } = useWorkspace();
@@ -197,11 +214,6 @@ function PendingInvitations() {
       <h2 id="invitations-heading" className="mb-3 text-base font-semibold text-slate-900">
         Pending invitations
       </h2>
-      {revoke.error && (
-        <Alert tone="error" className="mb-3">
-          {errorMessage(revoke.error)}
-        </Alert>
-      )}
       <Loaded query={invitations} label="invitations">
         {(list) =>
           list.length === 0 ? (
@@ -227,23 +239,17 @@ function PendingInvitations() {
                       <Time value={invitation.expiresAt} />
                     </Cell>
                     <Cell className="text-right">
-                      <Button
+                      <ConfirmButton
                         variant="ghost"
                         size="sm"
-                        pending={revoke.isPending && revoke.variables.invitationId === invitation.id}
+                        title={`Revoke the invitation for ${invitation.email}?`}
+                        description="Its link stops working. You can invite them again later."
+                        confirmLabel="Revoke invitation"
                         pendingLabel="Revoking…"
-                        onClick={() => {
-                          if (
-                            window.confirm(
-                              `Revoke the invitation for ${invitation.email}? Its link stops working.`,
-                            )
-                          ) {
-                            revoke.mutate({ workspace: slug, invitationId: invitation.id });
-                          }
-                        }}
+                        onConfirm={() => revoke.mutateAsync({ workspace: slug, invitationId: invitation.id })}
                       >
                         Revoke<span className="sr-only"> invitation for {invitation.email}</span>
-                      </Button>
+                      </ConfirmButton>
                     </Cell>
                   </tr>
                 ))}

@@ -2,15 +2,15 @@
 // Pools: named limits on how many of the workspace's tasks run at once, shared by every DAG whose
 // tasks name the pool. Everyone sees them; admins (workspace:update) create, resize and delete.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { formErrors } from "@/app/_components/errors";
-import { Field } from "@/app/_components/field";
+import { z } from "zod";
+import { CrudDialog } from "@/app/_components/crud-dialog";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
+import { FormField } from "@/app/_components/zod-form";
 import { useTRPC } from "@/app/_lib/trpc";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { ConfigList } from "../_config/config-list";
-import { FormDialog } from "../_config/form-dialog";
 
 interface Pool {
   name: string;
@@ -84,9 +84,7 @@ function PoolList() {
           { header: "Description", cell: (pool) => pool.description, className: "max-w-64 text-xs" },
         ]}
         emptyHint="Add one to cap tasks that share something scarce: a database's connections, an API's rate limit."
-        onDelete={(pool) => remove.mutate({ workspace: workspace.slug, name: pool.name })}
-        deleting={remove.isPending ? remove.variables.name : undefined}
-        deleteError={remove.error}
+        onDelete={(pool) => remove.mutateAsync({ workspace: workspace.slug, name: pool.name })}
         dialog={(pool, close) => (
           <PoolDialog pool={pool} maxSlots={quota?.maxPoolSlots} onClose={close} onSaved={refresh} />
         )}
@@ -120,6 +118,16 @@ function UnlimitedPools({ pools }: { pools: { name: string; queued: number; runn
   );
 }
 
+const poolForm = z.object({
+  name: z.string().trim().min(1, "Enter a name"),
+  slots: z
+    .string()
+    .trim()
+    .min(1, "Enter a number of slots")
+    .pipe(z.coerce.number<string>({ error: "Enter a number of slots" }).int("Slots are a whole number")),
+  description: z.string(),
+});
+
 function PoolDialog({
   pool,
   maxSlots,
@@ -133,57 +141,43 @@ function PoolDialog({
 }) {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
-  const done = async () => {
-    await onSaved();
-    onClose();
-  };
-  const create = useMutation(trpc.pools.create.mutationOptions({ onSuccess: done }));
-  const update = useMutation(trpc.pools.update.mutationOptions({ onSuccess: done }));
-  const mutation = pool ? update : create;
-  const errors = formErrors(mutation.error, ["name", "slots", "description"]);
+  const create = useMutation(trpc.pools.create.mutationOptions({ onSuccess: onSaved }));
+  const update = useMutation(trpc.pools.update.mutationOptions({ onSuccess: onSaved }));
   return (
-    <FormDialog
-      open
+    <CrudDialog
       title={pool ? `Edit pool ${pool.name}` : "New pool"}
-      onClose={onClose}
-      message={errors.message}
-      pending={mutation.isPending}
+      schema={poolForm}
+      defaultValues={{
+        name: pool?.name ?? "",
+        slots: String(pool?.slots ?? 1),
+        description: pool?.description ?? "",
+      }}
       submitLabel={pool ? "Save" : "Create pool"}
-      onValues={({ name = "", slots = "", description = "" }) => {
-        const input = { workspace: slug, slots: Number(slots), description };
-        if (pool) update.mutate({ ...input, name: pool.name });
-        else create.mutate({ ...input, name });
+      onClose={onClose}
+      onSubmit={(values) => {
+        const input = { workspace: slug, ...values };
+        return pool ? update.mutateAsync(input) : create.mutateAsync(input);
       }}
     >
       {!pool && (
-        <Field
+        <FormField
           label="Name"
           name="name"
-          required
           autoComplete="off"
           spellCheck={false}
           className="[&_input]:font-mono"
           hint="What tasks write as their pool: lower-case letters, digits, _ and -, starting with a letter."
-          error={errors.fields.name}
         />
       )}
-      <Field
+      <FormField
         label="Slots"
         name="slots"
         type="number"
-        required
         min={0}
         step={1}
-        defaultValue={pool?.slots ?? 1}
         hint={`Tasks of this pool that may run at once${maxSlots !== undefined ? ` (at most ${maxSlots} on this plan)` : ""}. 0 holds them all; with fewer slots than in use, running tasks still finish.`}
-        error={errors.fields.slots}
       />
-      <Field
-        label="Description"
-        name="description"
-        defaultValue={pool?.description}
-        error={errors.fields.description}
-      />
-    </FormDialog>
+      <FormField label="Description" name="description" />
+    </CrudDialog>
   );
 }

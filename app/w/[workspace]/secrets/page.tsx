@@ -1,14 +1,14 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { formErrors } from "@/app/_components/errors";
-import { Field } from "@/app/_components/field";
+import { z } from "zod";
+import { CrudDialog } from "@/app/_components/crud-dialog";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Time } from "@/app/_components/time";
+import { FormField } from "@/app/_components/zod-form";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { ConfigList } from "../_config/config-list";
-import { FormDialog } from "../_config/form-dialog";
 
 interface Secret {
   name: string;
@@ -63,13 +63,17 @@ function SecretList() {
         { header: "Updated", cell: (secret) => <Time value={secret.updatedAt} /> },
       ]}
       emptyHint="Add API keys and passwords here rather than in DAG documents."
-      onDelete={(secret) => remove.mutate({ workspace: workspace.slug, name: secret.name })}
-      deleting={remove.isPending ? remove.variables.name : undefined}
-      deleteError={remove.error}
+      onDelete={(secret) => remove.mutateAsync({ workspace: workspace.slug, name: secret.name })}
       dialog={(secret, close) => <SecretDialog secret={secret} onClose={close} onSaved={refresh} />}
     />
   );
 }
+
+const secretForm = z.object({
+  name: z.string().trim().min(1, "Enter a name"),
+  value: z.string(),
+  description: z.string(),
+});
 
 function SecretDialog({
   secret,
@@ -82,55 +86,40 @@ function SecretDialog({
 }) {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
-  const done = async () => {
-    await onSaved();
-    onClose();
-  };
-  const create = useMutation(trpc.secrets.create.mutationOptions({ onSuccess: done }));
-  const update = useMutation(trpc.secrets.update.mutationOptions({ onSuccess: done }));
-  const mutation = secret ? update : create;
-  const errors = formErrors(mutation.error, ["name", "value", "description"]);
+  const create = useMutation(trpc.secrets.create.mutationOptions({ onSuccess: onSaved }));
+  const update = useMutation(trpc.secrets.update.mutationOptions({ onSuccess: onSaved }));
   return (
-    <FormDialog
-      open
+    <CrudDialog
       title={secret ? `Edit ${secret.name}` : "New secret"}
-      onClose={onClose}
-      message={errors.message}
-      pending={mutation.isPending}
+      schema={secretForm}
+      defaultValues={{ name: secret?.name ?? "", value: "", description: secret?.description ?? "" }}
       submitLabel={secret ? "Save" : "Create secret"}
-      onValues={({ name = "", value = "", description = "" }) => {
-        if (secret)
-          update.mutate({ workspace: slug, name: secret.name, description, ...(value ? { value } : {}) });
-        else create.mutate({ workspace: slug, name, value, description });
-      }}
+      onClose={onClose}
+      onSubmit={({ name, value, description }) =>
+        secret
+          ? // An empty value keeps the stored one.
+            update.mutateAsync({ workspace: slug, name, description, ...(value ? { value } : {}) })
+          : create.mutateAsync({ workspace: slug, name, value, description })
+      }
     >
       {!secret && (
-        <Field
+        <FormField
           label="Name"
           name="name"
-          required
           autoComplete="off"
           spellCheck={false}
           className="[&_input]:font-mono"
           hint="Letters, digits, _ and -, starting with a letter or _."
-          error={errors.fields.name}
         />
       )}
-      <Field
+      <FormField
         label={secret ? "New value" : "Value"}
         name="value"
         type="password"
-        required={!secret}
         autoComplete="new-password"
         hint={secret ? "Leave empty to keep the current value." : "It cannot be read back once saved."}
-        error={errors.fields.value}
       />
-      <Field
-        label="Description"
-        name="description"
-        defaultValue={secret?.description}
-        error={errors.fields.description}
-      />
-    </FormDialog>
+      <FormField label="Description" name="description" />
+    </CrudDialog>
   );
 }

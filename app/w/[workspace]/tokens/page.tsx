@@ -1,11 +1,9 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
 import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage, formErrors } from "@/app/_components/errors";
-import { SelectField } from "@/app/_components/field";
 import { GrantForm } from "@/app/_components/grant-form";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
@@ -14,6 +12,7 @@ import { RoleBadge } from "@/app/_components/role-badge";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
+import { FormSelect } from "@/app/_components/zod-form";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 
@@ -49,31 +48,22 @@ function Tokens() {
           maxRole={role}
           submitLabel="Create token"
           pendingLabel="Creating…"
-          pending={create.isPending}
-          error={create.error}
+          extraDefaults={{ expiresInDays: "90" }}
           extra={
-            <SelectField
-              label="Expires"
-              name="expiresInDays"
-              defaultValue="90"
-              error={formErrors(create.error, ["expiresInDays"]).fields.expiresInDays}
-            >
+            <FormSelect label="Expires" name="expiresInDays">
               <option value="30">in 30 days</option>
               <option value="90">in 90 days</option>
               <option value="365">in a year</option>
               <option value="never">never</option>
-            </SelectField>
+            </FormSelect>
           }
-          onGrant={(name, role, form, values) =>
-            create.mutate(
-              {
-                workspace: slug,
-                name,
-                role,
-                expiresInDays: values.expiresInDays === "never" ? null : Number(values.expiresInDays),
-              },
-              { onSuccess: () => form.reset() },
-            )
+          onGrant={(name, role, values) =>
+            create.mutateAsync({
+              workspace: slug,
+              name,
+              role,
+              expiresInDays: values.expiresInDays === "never" ? null : Number(values.expiresInDays),
+            })
           }
         />
         {create.data && (
@@ -90,11 +80,6 @@ function Tokens() {
         <h2 id="tokens-heading" className="mb-3 text-base font-semibold text-slate-900">
           Active tokens
         </h2>
-        {revoke.error && (
-          <Alert tone="error" className="mb-3">
-            {errorMessage(revoke.error)}
-          </Alert>
-        )}
         <Loaded query={tokens} label="tokens">
           {(list) =>
             list.length === 0 ? (
@@ -133,23 +118,17 @@ function Tokens() {
                         <Time value={token.expiresAt} fallback="Never" />
                       </Cell>
                       <Cell className="text-right">
-                        <Button
+                        <ConfirmButton
                           variant="ghost"
                           size="sm"
-                          pending={revoke.isPending && revoke.variables.tokenId === token.id}
+                          title={`Revoke the token “${token.name}”?`}
+                          description="Anything using it stops working at once. This cannot be undone."
+                          confirmLabel="Revoke token"
                           pendingLabel="Revoking…"
-                          onClick={() => {
-                            if (
-                              window.confirm(
-                                `Revoke the token “${token.name}”? Anything using it stops working.`,
-                              )
-                            ) {
-                              revoke.mutate({ workspace: slug, tokenId: token.id });
-                            }
-                          }}
+                          onConfirm={() => revoke.mutateAsync({ workspace: slug, tokenId: token.id })}
                         >
                           Revoke<span className="sr-only"> token {token.name}</span>
-                        </Button>
+                        </ConfirmButton>
                       </Cell>
                     </tr>
                   ))}

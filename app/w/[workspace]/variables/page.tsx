@@ -1,14 +1,14 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { formErrors } from "@/app/_components/errors";
-import { Field, TextAreaField } from "@/app/_components/field";
+import { z } from "zod";
+import { CrudDialog } from "@/app/_components/crud-dialog";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Time } from "@/app/_components/time";
+import { FormField, FormTextArea } from "@/app/_components/zod-form";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { ConfigList } from "../_config/config-list";
-import { FormDialog } from "../_config/form-dialog";
 
 /** Text typed as a value: JSON when it reads as JSON, else the text itself. */
 function readValue(text: string): unknown {
@@ -75,13 +75,18 @@ function VariableList() {
         { header: "Updated", cell: (variable) => <Time value={variable.updatedAt} /> },
       ]}
       emptyHint="Add one for settings several DAGs share: a schema name, a batch size, a base URL."
-      onDelete={(variable) => remove.mutate({ workspace: workspace.slug, key: variable.key })}
-      deleting={remove.isPending ? remove.variables.key : undefined}
-      deleteError={remove.error}
+      onDelete={(variable) => remove.mutateAsync({ workspace: workspace.slug, key: variable.key })}
       dialog={(variable, close) => <VariableDialog variable={variable} onClose={close} onSaved={refresh} />}
     />
   );
 }
+
+/** Typed text becomes JSON when it reads as JSON (42, true, {"schema": "analytics"}), else stays text. */
+const variableForm = z.object({
+  key: z.string().trim().min(1, "Enter a key"),
+  value: z.string().transform(readValue),
+  description: z.string(),
+});
 
 function VariableDialog({
   variable,
@@ -94,56 +99,42 @@ function VariableDialog({
 }) {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
-  const done = async () => {
-    await onSaved();
-    onClose();
-  };
-  const create = useMutation(trpc.variables.create.mutationOptions({ onSuccess: done }));
-  const update = useMutation(trpc.variables.update.mutationOptions({ onSuccess: done }));
-  const mutation = variable ? update : create;
-  const errors = formErrors(mutation.error, ["key", "value", "description"]);
+  const create = useMutation(trpc.variables.create.mutationOptions({ onSuccess: onSaved }));
+  const update = useMutation(trpc.variables.update.mutationOptions({ onSuccess: onSaved }));
   return (
-    <FormDialog
-      open
+    <CrudDialog
       title={variable ? `Edit ${variable.key}` : "New variable"}
-      onClose={onClose}
-      message={errors.message}
-      pending={mutation.isPending}
+      schema={variableForm}
+      defaultValues={{
+        key: variable?.key ?? "",
+        value: variable ? valueText(variable.value) : "",
+        description: variable?.description ?? "",
+      }}
       submitLabel={variable ? "Save" : "Create variable"}
-      onValues={({ key = "", value = "", description = "" }) => {
-        const input = { workspace: slug, value: readValue(value) as never, description };
-        if (variable) update.mutate({ ...input, key: variable.key });
-        else create.mutate({ ...input, key });
+      onClose={onClose}
+      onSubmit={({ key, value, description }) => {
+        const input = { workspace: slug, key, value: value as never, description };
+        return variable ? update.mutateAsync(input) : create.mutateAsync(input);
       }}
     >
       {!variable && (
-        <Field
+        <FormField
           label="Key"
           name="key"
-          required
           autoComplete="off"
           spellCheck={false}
           className="[&_input]:font-mono"
           hint="Letters, digits, _ and -, starting with a letter or _."
-          error={errors.fields.key}
         />
       )}
-      <TextAreaField
+      <FormTextArea
         label="Value"
         name="value"
-        required
-        defaultValue={variable ? valueText(variable.value) : ""}
         spellCheck={false}
         className="[&_textarea]:font-mono [&_textarea]:text-xs"
         hint='JSON (42, true, {"schema": "analytics"}) is stored as JSON; anything else as text.'
-        error={errors.fields.value}
       />
-      <Field
-        label="Description"
-        name="description"
-        defaultValue={variable?.description}
-        error={errors.fields.description}
-      />
-    </FormDialog>
+      <FormField label="Description" name="description" />
+    </CrudDialog>
   );
 }

@@ -166,11 +166,8 @@ export function DeliveryLog({ webhookId }: { webhookId: string }) {
                             variant="ghost"
                             size="sm"
                             disabled={delivery.bodyTruncated}
-                            title={
-                              delivery.bodyTruncated
-                                ? "The log kept only part of the body, so it cannot be replayed"
-                                : "Run this delivery again, as a new run"
-                            }
+                            disabledReason="Only part of the body was kept: it cannot be replayed"
+                            title="Run this delivery again, as a new run"
                             pending={replay.isPending && replay.variables.deliveryId === delivery.id}
                             pendingLabel="Replaying…"
                             onClick={() =>

@@ -5,16 +5,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
+import { z } from "zod";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
-import { Dialog, DialogActions } from "@/app/_components/dialog";
+import { CrudDialog } from "@/app/_components/crud-dialog";
 import { errorMessage } from "@/app/_components/errors";
-import { Field, SelectField } from "@/app/_components/field";
-import { Form } from "@/app/_components/form";
 import { Section } from "@/app/_components/page-header";
 import { useWorkspace } from "@/app/_components/shell";
 import { Time } from "@/app/_components/time";
+import { FormField, FormSelect } from "@/app/_components/zod-form";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/api/root";
 import type { ParamSpec } from "@/server/dags/definition";
@@ -137,6 +138,12 @@ function PreviousSecret({ endpoint }: { endpoint: Endpoint }) {
   );
 }
 
+const rotateForm = z.object({
+  source: z.enum(["generate", "paste"]),
+  secret: z.string().trim(),
+  graceSeconds: z.coerce.number<string>(),
+});
+
 function RotateDialog({
   endpoint,
   onClose,
@@ -147,62 +154,51 @@ function RotateDialog({
   onRotated: (rotated: Endpoint & { secret?: string | undefined }) => void;
 }) {
   const { slug } = useWorkspace();
-  const [source, setSource] = useState<"generate" | "paste">("generate");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const rotate = useMutation(
     trpc.webhooks.rotateSecret.mutationOptions({
-      onSuccess: async (rotated) => {
-        await queryClient.invalidateQueries({ queryKey: trpc.webhooks.pathKey() });
-        onRotated(rotated);
-      },
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.webhooks.pathKey() }),
     }),
   );
   return (
-    <Dialog
-      open
-      onClose={onClose}
+    <CrudDialog
       title={`Rotate the secret of ${endpoint.name}`}
       description="A new secret: one Baton makes (shown once), or the sender's new one, pasted. During the grace period both the old and the new secret are accepted, so senders can be switched over without losing deliveries."
+      schema={rotateForm}
+      defaultValues={{ source: "generate", secret: "", graceSeconds: "86400" }}
+      submitLabel="Rotate secret"
+      pendingLabel="Rotating…"
+      onClose={onClose}
+      onSubmit={({ source, secret, graceSeconds }) =>
+        rotate.mutateAsync({
+          workspace: slug,
+          webhookId: endpoint.id,
+          graceSeconds,
+          ...(source === "paste" && secret ? { secret } : {}),
+        })
+      }
+      onSaved={onRotated}
     >
-      <Form
-        onValues={(values) =>
-          rotate.mutate({
-            workspace: slug,
-            webhookId: endpoint.id,
-            graceSeconds: Number(values.grace ?? 0),
-            ...(source === "paste" && values.secret?.trim() ? { secret: values.secret.trim() } : {}),
-          })
-        }
-      >
-        {rotate.error && <Alert tone="error">{errorMessage(rotate.error)}</Alert>}
-        <SelectField
-          label="New secret"
-          name="source"
-          value={source}
-          onChange={(event) => setSource(event.target.value as "generate" | "paste")}
-          hint={presets[endpoint.authMode].secretHint}
-        >
-          <option value="generate">Generate one (shown once)</option>
-          <option value="paste">Paste the sender's new secret</option>
-        </SelectField>
-        {source === "paste" && (
-          <Field label="The sender's new secret" name="secret" type="password" required autoComplete="off" />
-        )}
-        <SelectField label="Grace period for the old secret" name="grace" defaultValue="86400">
-          {graceChoices.map((choice) => (
-            <option key={choice.seconds} value={choice.seconds}>
-              {choice.label}
-            </option>
-          ))}
-        </SelectField>
-        <DialogActions onCancel={onClose}>
-          <Button type="submit" pending={rotate.isPending} pendingLabel="Rotating…">
-            Rotate secret
-          </Button>
-        </DialogActions>
-      </Form>
-    </Dialog>
+      {(form) => (
+        <>
+          <FormSelect label="New secret" name="source" hint={presets[endpoint.authMode].secretHint}>
+            <option value="generate">Generate one (shown once)</option>
+            <option value="paste">Paste the sender's new secret</option>
+          </FormSelect>
+          {form.watch("source") === "paste" && (
+            <FormField label="The sender's new secret" name="secret" type="password" autoComplete="off" />
+          )}
+          <FormSelect label="Grace period for the old secret" name="graceSeconds">
+            {graceChoices.map((choice) => (
+              <option key={choice.seconds} value={choice.seconds}>
+                {choice.label}
+              </option>
+            ))}
+          </FormSelect>
+        </>
+      )}
+    </CrudDialog>
   );
 }
 
@@ -241,7 +237,7 @@ export function EndpointDetail({
   );
   const write = workspace.can("dags:write");
   const mapping = Object.entries(endpoint.paramMapping);
-  const failure = update.error ?? remove.error;
+  const failure = update.error;
 
   return (
     <Section
@@ -276,23 +272,17 @@ export function EndpointDetail({
             <Button variant="secondary" size="sm" onClick={() => setDialog("rotate")}>
               Rotate secret
             </Button>
-            <Button
+            <ConfirmButton
               variant="danger"
               size="sm"
-              pending={remove.isPending}
+              title={`Delete the endpoint “${endpoint.name}”?`}
+              description="Its delivery log goes with it. Senders calling its URL get 404 from now on."
+              confirmLabel="Delete endpoint"
               pendingLabel="Deleting…"
-              onClick={() => {
-                if (
-                  window.confirm(
-                    `Delete the endpoint “${endpoint.name}” and its delivery log? Senders calling its URL get 404 from now on.`,
-                  )
-                ) {
-                  remove.mutate({ workspace: workspace.slug, webhookId: endpoint.id });
-                }
-              }}
+              onConfirm={() => remove.mutateAsync({ workspace: workspace.slug, webhookId: endpoint.id })}
             >
               Delete
-            </Button>
+            </ConfirmButton>
           </div>
         )}
         {failure && <Alert tone="error">{errorMessage(failure)}</Alert>}

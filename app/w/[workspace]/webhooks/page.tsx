@@ -51,7 +51,7 @@ export default function WebhooksPage() {
           write && (
             <Button
               disabled={dags.data !== undefined && dagIds.length === 0}
-              title={dagIds.length === 0 ? "Create a DAG first: an endpoint starts runs of a DAG" : undefined}
+              disabledReason="Create a DAG first: an endpoint starts runs of a DAG"
               onClick={() => setCreating(true)}
             >
               New endpoint

@@ -6,9 +6,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage, formErrors } from "@/app/_components/errors";
+import { formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { Loaded } from "@/app/_components/loaded";
@@ -211,77 +212,65 @@ export function BackfillList({
                 : "Members with the Operator role or above can backfill past logical dates."}
           </EmptyState>
         ) : (
-          <>
-            {cancel.error && (
-              <Alert tone="error" className="mb-3">
-                {errorMessage(cancel.error)}
-              </Alert>
-            )}
-            <Table
-              caption="Backfills"
-              columns={[
-                "Logical dates",
-                "State",
-                "Progress",
-                "Started by",
-                "Note",
-                ...(operate ? ["Actions"] : []),
-              ]}
-            >
-              <Rows>
-                {list.map((backfill) => (
-                  <tr key={backfill.id}>
-                    <Cell className="text-xs">
-                      <span className="block whitespace-nowrap">
-                        {formatInZone(backfill.from, timezone)} –
-                      </span>
-                      <span className="block whitespace-nowrap">{formatInZone(backfill.to, timezone)}</span>
-                      <span className="block text-slate-500">{timezone}</span>
-                    </Cell>
-                    <Cell>
-                      <BackfillState state={backfill.state} />
-                      {backfill.error && (
-                        <span className="mt-1 block text-xs text-amber-800">{backfill.error}</span>
-                      )}
-                    </Cell>
-                    <Cell>
-                      <Progress done={backfill.created} total={backfill.total} />
-                      {backfill.existing > 0 && (
-                        <span className="text-xs text-slate-500">{backfill.existing} already had a run</span>
-                      )}
-                    </Cell>
-                    <Cell className="text-xs">{backfill.createdByLabel}</Cell>
-                    <Cell className="max-w-64 truncate text-xs" title={backfill.note}>
-                      {backfill.note}
-                    </Cell>
-                    {operate && (
-                      <Cell className="text-right">
-                        {backfill.state === "running" && (
-                          <Button
-                            variant="ghost"
-                            size="sm"
-                            pending={cancel.isPending && cancel.variables.backfillId === backfill.id}
-                            pendingLabel="Cancelling…"
-                            onClick={() => {
-                              if (
-                                window.confirm(
-                                  "Cancel this backfill? No more runs are created and its queued runs are cancelled; running ones finish.",
-                                )
-                              ) {
-                                cancel.mutate({ workspace: workspace.slug, backfillId: backfill.id });
-                              }
-                            }}
-                          >
-                            Cancel<span className="sr-only"> backfill</span>
-                          </Button>
-                        )}
-                      </Cell>
+          <Table
+            caption="Backfills"
+            columns={[
+              "Logical dates",
+              "State",
+              "Progress",
+              "Started by",
+              "Note",
+              ...(operate ? ["Actions"] : []),
+            ]}
+          >
+            <Rows>
+              {list.map((backfill) => (
+                <tr key={backfill.id}>
+                  <Cell className="text-xs">
+                    <span className="block whitespace-nowrap">{formatInZone(backfill.from, timezone)} –</span>
+                    <span className="block whitespace-nowrap">{formatInZone(backfill.to, timezone)}</span>
+                    <span className="block text-slate-500">{timezone}</span>
+                  </Cell>
+                  <Cell>
+                    <BackfillState state={backfill.state} />
+                    {backfill.error && (
+                      <span className="mt-1 block text-xs text-amber-800">{backfill.error}</span>
                     )}
-                  </tr>
-                ))}
-              </Rows>
-            </Table>
-          </>
+                  </Cell>
+                  <Cell>
+                    <Progress done={backfill.created} total={backfill.total} />
+                    {backfill.existing > 0 && (
+                      <span className="text-xs text-slate-500">{backfill.existing} already had a run</span>
+                    )}
+                  </Cell>
+                  <Cell className="text-xs">{backfill.createdByLabel}</Cell>
+                  <Cell className="max-w-64 truncate text-xs" title={backfill.note}>
+                    {backfill.note}
+                  </Cell>
+                  {operate && (
+                    <Cell className="text-right">
+                      {backfill.state === "running" && (
+                        <ConfirmButton
+                          variant="ghost"
+                          size="sm"
+                          title="Cancel this backfill?"
+                          description="No more runs are created and its queued runs are cancelled; running ones finish."
+                          preview={`${backfill.created} of ${backfill.total} runs created so far; ${Math.max(0, backfill.total - backfill.created - backfill.existing)} will not be.`}
+                          confirmLabel="Cancel backfill"
+                          pendingLabel="Cancelling…"
+                          onConfirm={() =>
+                            cancel.mutateAsync({ workspace: workspace.slug, backfillId: backfill.id })
+                          }
+                        >
+                          Cancel<span className="sr-only"> backfill</span>
+                        </ConfirmButton>
+                      )}
+                    </Cell>
+                  )}
+                </tr>
+              ))}
+            </Rows>
+          </Table>
         )
       }
     </Loaded>

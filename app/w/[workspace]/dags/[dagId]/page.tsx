@@ -72,9 +72,7 @@ export default function DagPage() {
                     <Button
                       variant="secondary"
                       disabled={!data.schedule}
-                      title={
-                        data.schedule ? undefined : "Backfill needs a schedule: this DAG runs only by hand"
-                      }
+                      disabledReason="Backfill needs a schedule: this DAG runs only by hand"
                       onClick={() => {
                         setBackfillStarted(null);
                         setBackfilling(true);

@@ -4,8 +4,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
-import { errorMessage } from "@/app/_components/errors";
+import { AffectedList, ConfirmButton } from "@/app/_components/confirm-dialog";
 import { SelectField } from "@/app/_components/field";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
@@ -33,7 +32,6 @@ export function Versions({ dagId }: { dagId: string }) {
     <Loaded query={versions} label="versions">
       {(list) => (
         <div className="space-y-6">
-          {restore.error && <Alert tone="error">{errorMessage(restore.error)}</Alert>}
           {restore.data && !restore.data.unchanged && (
             <Alert tone="success">
               Version {restore.data.restoredFrom} restored as version {restore.data.version}.
@@ -64,21 +62,27 @@ export function Versions({ dagId }: { dagId: string }) {
                   {canWrite && (
                     <Cell className="text-right">
                       {!version.current && (
-                        <Button
+                        <ConfirmButton
                           variant="ghost"
                           size="sm"
-                          pending={restore.isPending && restore.variables.number === version.number}
+                          title={`Restore version ${version.number}?`}
+                          description={`Its document is saved as a new version (v${list[0]!.number + 1}); new runs use it. Runs already started keep their version.`}
+                          preview={
+                            <RestorePreview
+                              dagId={dagId}
+                              from={list.find((v) => v.current)!.number}
+                              to={version.number}
+                            />
+                          }
+                          confirmLabel="Restore"
                           pendingLabel="Restoring…"
-                          onClick={() => {
-                            if (
-                              window.confirm(`Save version ${version.number}’s document as a new version?`)
-                            ) {
-                              restore.mutate({ workspace: workspace.slug, dagId, number: version.number });
-                            }
-                          }}
+                          tone="primary"
+                          onConfirm={() =>
+                            restore.mutateAsync({ workspace: workspace.slug, dagId, number: version.number })
+                          }
                         >
                           Restore<span className="sr-only"> version {version.number}</span>
-                        </Button>
+                        </ConfirmButton>
                       )}
                     </Cell>
                   )}
@@ -89,6 +93,31 @@ export function Versions({ dagId }: { dagId: string }) {
           <LoadMore pages={versions} noun="versions" />
           {list.length > 1 && <VersionDiff dagId={dagId} numbers={list.map((v) => v.number)} />}
         </div>
+      )}
+    </Loaded>
+  );
+}
+
+/** What restoring changes: the difference from the current version to the restored one. */
+function RestorePreview({ dagId, from, to }: { dagId: string; from: number; to: number }) {
+  const { slug } = useWorkspace();
+  const trpc = useTRPC();
+  const diff = useQuery(trpc.dags.diff.queryOptions({ workspace: slug, dagId, from, to }));
+  return (
+    <Loaded query={diff} label="the differences">
+      {(data) => (
+        <AffectedList
+          label={`Compared with the current version (v${from})`}
+          items={[
+            ...data.added.map((id) => `+ ${id} (comes back)`),
+            ...data.removed.map((id) => `− ${id} (goes away)`),
+            ...data.changed.map(({ taskId, fields }) => `~ ${taskId}: ${fields.join(", ")}`),
+            ...(data.dagFields.length > 0 ? [`DAG settings: ${data.dagFields.join(", ")}`] : []),
+            ...(data.added.length + data.removed.length + data.changed.length + data.dagFields.length === 0
+              ? ["No differences: nothing would change."]
+              : []),
+          ]}
+        />
       )}
     </Loaded>
   );

@@ -85,7 +85,7 @@ export const EditorCanvas = memo(function EditorCanvas({
             positions.get(drawn.id) ?? { x: 0, y: 0 },
             {
               title: drawn.id,
-              icon: operator?.icon ?? "❔",
+              icon: operator?.icon ?? "unknown",
               subtitle: operator?.title ?? `unknown operator ${String(drawn.task.operator)}`,
               critical: criticalIds.has(drawn.id),
               problems: problems.get(drawn.id) ?? NO_PROBLEMS,

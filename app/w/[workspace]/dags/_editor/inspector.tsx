@@ -1,11 +1,12 @@
 "use client";
-// The side panel of the editor: the selected task's form (common fields, dependencies, the
-// operator's config form) or, with nothing selected, the DAG's own settings. Every change is a new
-// document handed to `onEdit`, with a key so that typing in one field makes one undo step.
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { Field, SelectField } from "@/app/_components/field";
+// The side panel of the editor: the selected task's form (common fields, dependencies, the
+// operator's config form) or, with nothing selected, the DAG's own settings. Every change is a new
+// document handed to `onEdit`, with a key so that typing in one field makes one undo step.
+import { OperatorIcon } from "@/app/_components/operator-icon";
 import { control } from "@/app/_components/styles";
 import type { Problem } from "@/server/dags/validate";
 import type { OperatorSummary } from "@/server/operators/catalog";
@@ -216,7 +217,7 @@ export function TaskInspector({
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
           <h2 className="flex items-center gap-2 text-base font-semibold text-slate-900">
-            <span aria-hidden="true">{operator?.icon ?? "❔"}</span>
+            <OperatorIcon name={operator?.icon} className="size-4 text-slate-600" />
             <span className="truncate font-mono">{task.id}</span>
           </h2>
           <p className="mt-0.5 text-xs text-slate-600">

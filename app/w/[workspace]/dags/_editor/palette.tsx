@@ -1,6 +1,7 @@
 "use client";
 // The operators a task can use. Drag one onto the canvas to place it there, or activate it
 // (click, Enter) to add it next to the selection.
+import { OperatorIcon } from "@/app/_components/operator-icon";
 import { focusRing } from "@/app/_components/styles";
 import type { OperatorSummary } from "@/server/operators/catalog";
 
@@ -37,7 +38,7 @@ export function Palette({
               aria-label={`Add ${operator.title} task`}
               className={`flex cursor-grab items-center gap-1.5 rounded-md border border-slate-200 bg-white px-2 py-1 text-xs font-medium text-slate-800 shadow-xs hover:border-indigo-300 hover:bg-indigo-50 disabled:cursor-not-allowed disabled:opacity-60 ${focusRing}`}
             >
-              <span aria-hidden="true">{operator.icon}</span>
+              <OperatorIcon name={operator.icon} className="size-3.5 text-slate-600" />
               {operator.title}
             </button>
           </li>

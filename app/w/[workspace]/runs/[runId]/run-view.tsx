@@ -5,6 +5,7 @@ import { useParams, usePathname, useRouter, useSearchParams } from "next/navigat
 import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
+import { AffectedList, ConfirmButton } from "@/app/_components/confirm-dialog";
 import { stableList } from "@/app/_components/dag-graph/task-node";
 import { errorCode, errorMessage } from "@/app/_components/errors";
 import { Loaded } from "@/app/_components/loaded";
@@ -22,6 +23,7 @@ import { type GraphTask, RunGraph } from "./run-graph";
 import { TaskDrawer } from "./task-drawer";
 
 const POLL_MS = 1000;
+const terminal = new Set(["success", "failed", "skipped", "upstream_failed", "cancelled"]);
 
 /** `icons`: each operator's icon by name, for the graph. */
 export function RunPage({ icons }: { icons: Record<string, string> }) {
@@ -86,7 +88,7 @@ function RunView({ icons }: { icons: Record<string, string> }) {
       (document?.tasks ?? []).map((task) => ({
         id: task.id,
         dependsOn: task.dependsOn,
-        icon: icons[task.operator] ?? "•",
+        icon: icons[task.operator] ?? "unknown",
       })),
     [document, icons],
   );
@@ -138,7 +140,7 @@ function RunView({ icons }: { icons: Record<string, string> }) {
   const operate = workspace.can("runs:operate");
   const cancel = useMutation(trpc.runs.cancel.mutationOptions({ onSuccess: refresh }));
   const retry = useMutation(trpc.runs.retryFailed.mutationOptions({ onSuccess: refresh }));
-  const failure = cancel.error ?? retry.error;
+  const failure = retry.error;
 
   if (errorCode(run.error) === "NOT_FOUND" || errorCode(run.error) === "BAD_REQUEST") {
     return (
@@ -207,18 +209,24 @@ function RunView({ icons }: { icons: Record<string, string> }) {
                     </Button>
                   )}
                   {!finished && (
-                    <Button
+                    <ConfirmButton
                       variant="danger"
-                      pending={cancel.isPending}
+                      title="Cancel this run?"
+                      description="Running attempts are aborted and no other task starts. Tasks that finished keep their state."
+                      preview={
+                        <AffectedList
+                          label="Unfinished tasks to cancel"
+                          items={instances
+                            .filter((t) => !terminal.has(t.state))
+                            .map((t) => (t.mapIndex >= 0 ? `${t.taskId}[${t.mapIndex}]` : t.taskId))}
+                        />
+                      }
+                      confirmLabel="Cancel run"
                       pendingLabel="Cancelling…"
-                      onClick={() => {
-                        if (window.confirm("Cancel this run? Running attempts are aborted.")) {
-                          cancel.mutate({ workspace: workspace.slug, runId });
-                        }
-                      }}
+                      onConfirm={() => cancel.mutateAsync({ workspace: workspace.slug, runId })}
                     >
                       Cancel run
-                    </Button>
+                    </ConfirmButton>
                   )}
                 </>
               )

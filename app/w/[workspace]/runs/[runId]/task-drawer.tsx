@@ -1,18 +1,16 @@
 "use client";
 // One task of a run: its state, the actions an operator may take, its attempts, its config,
 // output, error and the log of the chosen attempt.
-import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
-import { errorMessage } from "@/app/_components/errors";
 import { SelectField } from "@/app/_components/field";
 import { useWorkspace } from "@/app/_components/shell";
 import { StateBadge } from "@/app/_components/state-badge";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
-import { useTRPC } from "@/app/_lib/trpc";
 import { ApprovalDecision, type PendingApproval } from "./approvals";
 import { LogView } from "./log-view";
+import { TaskActions } from "./task-actions";
 
 export interface DrawerInstance {
   taskId: string;
@@ -87,16 +85,8 @@ export function TaskDrawer({
   onChanged: () => void;
 }) {
   const workspace = useWorkspace();
-  const trpc = useTRPC();
   const [attempt, setAttempt] = useState<number | null>(null);
-  // Clearing re-runs the run's own version unless asked to move it to the DAG's latest one.
-  const [latestVersion, setLatestVersion] = useState(false);
   const shownAttempt = attempt ?? instance.tryNumber;
-  const clear = useMutation(trpc.runs.clear.mutationOptions({ onSuccess: onChanged }));
-  const mark = useMutation(trpc.runs.mark.mutationOptions({ onSuccess: onChanged }));
-  const failure = clear.error ?? mark.error;
-  const busy = clear.isPending || mark.isPending;
-  const base = { workspace: workspace.slug, runId };
   const label = instance.mapIndex >= 0 ? `${instance.taskId}[${instance.mapIndex}]` : instance.taskId;
   const duration = elapsed(instance.startedAt, instance.endedAt);
   // Retention removes the logs of attempts up to then; a task cleared since has new ones.
@@ -130,61 +120,7 @@ export function TaskDrawer({
           </Block>
         )}
         {workspace.can("runs:operate") && instance.mapIndex === -1 && (
-          <div className="space-y-2">
-            <div className="flex flex-wrap gap-2">
-              <Button
-                size="sm"
-                variant="secondary"
-                disabled={busy}
-                onClick={() =>
-                  clear.mutate({ ...base, taskIds: [instance.taskId], downstream: false, latestVersion })
-                }
-              >
-                Clear
-              </Button>
-              <Button
-                size="sm"
-                variant="secondary"
-                disabled={busy}
-                onClick={() =>
-                  clear.mutate({ ...base, taskIds: [instance.taskId], downstream: true, latestVersion })
-                }
-              >
-                Clear with downstream
-              </Button>
-              <Button
-                size="sm"
-                variant="secondary"
-                disabled={busy}
-                onClick={() => mark.mutate({ ...base, taskId: instance.taskId, state: "success" })}
-              >
-                Mark success
-              </Button>
-              <Button
-                size="sm"
-                variant="secondary"
-                disabled={busy}
-                onClick={() => mark.mutate({ ...base, taskId: instance.taskId, state: "failed" })}
-              >
-                Mark failed
-              </Button>
-            </div>
-            <label className="flex items-center gap-2 text-xs text-slate-600">
-              <input
-                type="checkbox"
-                checked={latestVersion}
-                onChange={(event) => setLatestVersion(event.target.checked)}
-                className="size-3.5 rounded border-slate-300"
-              />
-              Clear with the DAG's latest version (to run a fix; the graph must be unchanged)
-            </label>
-            {failure && <Alert tone="error">{errorMessage(failure)}</Alert>}
-            {clear.data && (
-              <p role="status" className="text-xs text-slate-600">
-                Cleared: {clear.data.cleared.join(", ")}
-              </p>
-            )}
-          </div>
+          <TaskActions runId={runId} taskId={instance.taskId} onChanged={onChanged} />
         )}
         {instance.error && (
           <Block title="Error">
