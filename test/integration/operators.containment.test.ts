@@ -20,7 +20,7 @@ const deferOddly = defineOperator({
   name: "defer_oddly",
   title: "Defer oddly",
   description: "Defers with a state holding a NUL character.",
-  icon: "⏸️",
+  icon: "hourglass",
   docs: "Test only.",
   configSchema: z.strictObject({}),
   templatedFields: [],
