@@ -10,6 +10,7 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { requireUser } from "@/app/_components/require-user";
 import { createCaller } from "@/server/api/root";
+import { env } from "@/server/config";
 import { AppError } from "@/server/errors";
 import { clientIp } from "@/server/net/client-ip";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
@@ -34,7 +35,7 @@ export const pageWorkspace = cache(async (slug: string) => {
   const api = createCaller({
     caller: { kind: "user", userId: user.id, email: user.email, ip },
     ip,
-    baseUrl: process.env.NEXTAUTH_URL ?? "",
+    baseUrl: env.NEXTAUTH_URL ?? "",
   });
   const workspace = await api.workspace.get({ workspace: slug }).catch(orNotFound);
   return { user, workspace };
