@@ -1,24 +1,8 @@
-import { type ButtonHTMLAttributes, useId } from "react";
-import { focusRing } from "./styles";
+"use client";
+import { type ButtonHTMLAttributes, useId, useSyncExternalStore } from "react";
+import { type ButtonVariant, buttonClass } from "./styles";
 
-// Disabled buttons look disabled (greyed, no shadow), not just unresponsive.
-const variants = {
-  primary:
-    "bg-indigo-600 text-white shadow-xs hover:bg-indigo-500 disabled:bg-indigo-300 disabled:shadow-none",
-  secondary:
-    "bg-white text-slate-900 shadow-xs ring-1 ring-inset ring-slate-300 hover:bg-slate-50 disabled:bg-slate-100 disabled:text-slate-400 disabled:shadow-none disabled:ring-slate-200",
-  danger: "bg-red-600 text-white shadow-xs hover:bg-red-500 disabled:bg-red-300 disabled:shadow-none",
-  ghost:
-    "text-slate-700 hover:bg-slate-100 hover:text-slate-900 disabled:bg-transparent disabled:text-slate-400",
-} as const;
-
-export type ButtonVariant = keyof typeof variants;
-
-/** The button look, also for links that act as buttons (`<Link className={buttonClass()}>`). */
-export function buttonClass(variant: ButtonVariant = "primary", size: "sm" | "md" = "md") {
-  const sizing = size === "sm" ? "px-2.5 py-1.5 text-xs" : "px-3.5 py-2 text-sm";
-  return `inline-flex items-center justify-center gap-2 rounded-md font-semibold whitespace-nowrap transition-colors disabled:cursor-not-allowed ${sizing} ${variants[variant]} ${focusRing}`;
-}
+export type { ButtonVariant };
 
 interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   variant?: ButtonVariant;
@@ -28,6 +12,21 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   pendingLabel?: string;
   /** Why the button is disabled, shown beside it (a tooltip alone is invisible on touch screens). */
   disabledReason?: string | undefined;
+}
+
+const noSubscription = () => () => {};
+
+/**
+ * False in the server's HTML and until React has hydrated the page. A form submitted before then
+ * would be sent by the browser itself (a GET with every field, the password included, in the URL)
+ * instead of by its handler, so submit buttons wait for it.
+ */
+function useHydrated() {
+  return useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 }
 
 export function Button({
@@ -43,11 +42,12 @@ export function Button({
   ...props
 }: ButtonProps) {
   const reasonId = useId();
+  const hydrated = useHydrated();
   const reason = disabled && disabledReason ? disabledReason : undefined;
   const button = (
     <button
       type={type}
-      disabled={disabled || pending}
+      disabled={disabled || pending || (type === "submit" && !hydrated)}
       aria-busy={pending || undefined}
       aria-describedby={reason ? reasonId : undefined}
       className={`${buttonClass(variant, size)} ${className}`}

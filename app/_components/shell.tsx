@@ -11,12 +11,12 @@ import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/api/root";
 import { type Permission, permissions } from "@/server/tenancy/roles";
 import { Alert } from "./alert";
-import { Button, buttonClass } from "./button";
+import { Button } from "./button";
 import { withCallback } from "./callback-url";
 import { errorCode, errorMessage, formErrors } from "./errors";
 import { NotificationBell } from "./notification-bell";
 import { RoleBadge, roleLabel } from "./role-badge";
-import { control, focusRing } from "./styles";
+import { buttonClass, control, focusRing } from "./styles";
 import { Wordmark } from "./wordmark";
 
 type WorkspaceInfo = inferRouterOutputs<AppRouter>["workspace"]["get"];

@@ -2,7 +2,7 @@
 // with a way on; inside a workspace it sits in the workspace's frame, elsewhere it stands alone.
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { buttonClass } from "./button";
+import { buttonClass } from "./styles";
 import { Wordmark } from "./wordmark";
 
 export function StatusMessage({

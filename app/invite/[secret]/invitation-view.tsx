@@ -5,11 +5,12 @@ import { useRouter } from "next/navigation";
 import { signOut } from "next-auth/react";
 import type { ReactNode } from "react";
 import { Alert } from "@/app/_components/alert";
-import { Button, buttonClass } from "@/app/_components/button";
+import { Button } from "@/app/_components/button";
 import { withCallback } from "@/app/_components/callback-url";
 import { CenteredPage } from "@/app/_components/centered-page";
 import { errorCode, errorMessage } from "@/app/_components/errors";
 import { RoleBadge } from "@/app/_components/role-badge";
+import { buttonClass } from "@/app/_components/styles";
 import { useTRPC } from "@/app/_lib/trpc";
 
 const home = (

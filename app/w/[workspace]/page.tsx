@@ -1,14 +1,13 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { buttonClass } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { RoleBadge } from "@/app/_components/role-badge";
 import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, StateBadge } from "@/app/_components/state-badge";
-import { link } from "@/app/_components/styles";
+import { buttonClass, link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";

@@ -1,8 +1,8 @@
 "use client";
 import Link from "next/link";
-import { buttonClass } from "@/app/_components/button";
 import { useWorkspace } from "@/app/_components/shell";
 import { StatusMessage } from "@/app/_components/status-page";
+import { buttonClass } from "@/app/_components/styles";
 
 const places = {
   page: {

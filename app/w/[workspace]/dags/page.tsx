@@ -2,7 +2,6 @@
 import { useQueries } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState } from "react";
-import { buttonClass } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Field, SelectField } from "@/app/_components/field";
 import { LoadMore } from "@/app/_components/load-more";
@@ -10,7 +9,7 @@ import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished } from "@/app/_components/state-badge";
-import { link } from "@/app/_components/styles";
+import { buttonClass, link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { usePages } from "@/app/_lib/pages";

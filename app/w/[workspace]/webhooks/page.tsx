@@ -5,13 +5,13 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { Button, buttonClass } from "@/app/_components/button";
+import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { useWorkspace } from "@/app/_components/shell";
-import { link } from "@/app/_components/styles";
+import { buttonClass, link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
