@@ -1,13 +1,14 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { Alert } from "@/app/_components/alert";
-import { Button, buttonClass } from "@/app/_components/button";
+import { Button } from "@/app/_components/button";
 import { withCallback } from "@/app/_components/callback-url";
 import { formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { NewPasswordField } from "@/app/_components/new-password-field";
 import { OAuthButtons } from "@/app/_components/oauth-buttons";
+import { buttonClass } from "@/app/_components/styles";
 import { useTRPCClient } from "@/app/_lib/trpc";
 
 interface SignUpInput {
