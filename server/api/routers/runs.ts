@@ -6,7 +6,15 @@ import { pageInput } from "@/server/pagination";
 import { logRetentionDays } from "@/server/retention/purge";
 import { uuid } from "@/server/validation";
 import { nothing } from "../schemas/common";
-import { clearedTasks, runDetail, runPage, runStateSchema, taskLog, triggeredRun } from "../schemas/runs";
+import {
+  clearedTasks,
+  clearPreview,
+  runDetail,
+  runPage,
+  runStateSchema,
+  taskLog,
+  triggeredRun,
+} from "../schemas/runs";
 import { router, workspaceProcedure } from "../trpc";
 
 const dagKey = z.string().min(1, "dagId is required").max(63);
@@ -84,6 +92,7 @@ export const runsRouter = router({
   /** The dry run of `clear`: the tasks it would reset, with their states now. Changes nothing. */
   clearPreview: workspaceProcedure("workspace:read")
     .input(clearOptions)
+    .output(clearPreview)
     .query(({ ctx, input }) => previewClear(ctx.scope, input)),
   mark: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid, taskId, state: z.enum(["success", "failed"]) }))

@@ -82,6 +82,14 @@ export const clearedTasks = z
   })
   .meta({ id: "ClearedTasks" });
 
+export const clearPreview = z
+  .object({
+    tasks: z
+      .array(z.object({ taskId: z.string(), state: taskStateSchema }))
+      .describe("The tasks the clear would reset, in the DAG's order, with their states now"),
+  })
+  .meta({ id: "ClearPreview", description: "The dry run of a clear: what it would reset" });
+
 export const taskLog = z
   .object({
     attempt: z.number().int(),
