@@ -533,8 +533,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Clear tasks (and optionally their downstream) so they run again */
+        /** Clear tasks (optionally with their downstream or upstream, or only the failed) so they run again */
         post: operations["runs.clear"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{runId}/clear/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The tasks a clear would reset (a dry run; changes nothing) */
+        post: operations["runs.clearPreview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2231,6 +2248,14 @@ export interface components {
             /** @description Task ids cleared */
             cleared: string[];
             dagVersionId: string;
+        };
+        /** @description The dry run of a clear: what it would reset */
+        ClearPreview: {
+            /** @description The tasks the clear would reset, in the DAG's order, with their states now */
+            tasks: {
+                taskId: string;
+                state: components["schemas"]["TaskState"];
+            }[];
         };
         /** @description A task attempt's log, or its part after afterId */
         TaskLog: {
@@ -4186,12 +4211,16 @@ export interface operations {
                     /** @default false */
                     downstream?: boolean;
                     /** @default false */
+                    upstream?: boolean;
+                    /** @default false */
+                    onlyFailed?: boolean;
+                    /** @default false */
                     latestVersion?: boolean;
                 };
             };
         };
         responses: {
-            /** @description Clear tasks (and optionally their downstream) so they run again */
+            /** @description Clear tasks (optionally with their downstream or upstream, or only the failed) so they run again */
             200: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -4201,6 +4230,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClearedTasks"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "runs.clearPreview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    taskIds: string[];
+                    /** @default false */
+                    downstream?: boolean;
+                    /** @default false */
+                    upstream?: boolean;
+                    /** @default false */
+                    onlyFailed?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The tasks a clear would reset (a dry run; changes nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearPreview"];
                 };
             };
             400: components["responses"]["BadRequest"];
