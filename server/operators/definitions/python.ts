@@ -33,7 +33,7 @@ export const pythonOperator = defineOperator({
   name: "python",
   title: "Python",
   description: "Runs Python (3.14, standard library) in a sandbox.",
-  icon: "🐍",
+  icon: "terminal",
   docs:
     "Runs `source`, a Python module, in a sandbox (CPython compiled to WebAssembly, a fresh " +
     "interpreter per task) with memory, CPU and recursion limits and no network, file system or " +
