@@ -34,7 +34,7 @@ const failLoudly = defineOperator({
   name: "fail_loudly",
   title: "Fail loudly",
   description: "Fails with a huge error message.",
-  icon: "📢",
+  icon: "megaphone",
   docs: "Test only.",
   configSchema: z.strictObject({}),
   templatedFields: [],
