@@ -1310,7 +1310,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1347,7 +1347,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1395,7 +1395,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1440,7 +1440,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1478,7 +1478,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1525,7 +1525,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1592,7 +1592,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1630,7 +1630,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1693,7 +1693,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1736,7 +1736,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1775,7 +1775,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1825,7 +1825,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1855,7 +1855,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1883,7 +1883,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
@@ -1922,7 +1922,7 @@ export interface components {
                 priorityWeight?: number;
                 pool?: string;
                 map?: {
-                    over: string;
+                    over: string | unknown[];
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;

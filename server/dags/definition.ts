@@ -212,6 +212,9 @@ export function paramsValidator(dag: Pick<DagDefinition, "params">) {
 // ---------------------------------------------------------------------------------------------
 // Tasks
 
+/** The most items a literal `map.over` list may have: as many as a DAG may have tasks. */
+export const maxMapItems = 20_000;
+
 export const triggerRules = [
   "all_success",
   "all_failed",
@@ -284,9 +287,19 @@ export const taskSchema = z.strictObject({
   pool: poolName.optional(),
   /**
    * Run one task instance per element of a list: a path (no braces) to an upstream task's output
-   * or to a param, such as `tasks.list_files.output.files`. Each instance reads `{{ item }}`.
+   * or to a param, such as `tasks.list_files.output.files`, or the list itself (`[1, 2, 3]`, as
+   * Airflow's `expand(x=[1, 2, 3])`). Each instance reads `{{ item }}`.
    */
-  map: z.strictObject({ over: z.string().min(1) }).optional(),
+  map: z
+    .strictObject({
+      over: z.union([
+        z.string().min(1),
+        z.array(z.unknown()).max(maxMapItems, {
+          message: `a literal list has at most ${maxMapItems.toLocaleString("en")} items (the mapped-list limit)`,
+        }),
+      ]),
+    })
+    .optional(),
   /** Config paths templated in addition to the operator's templatedFields. */
   templated: z.array(configPath).optional(),
   /** The author's guess, used for the critical path until runs have measured durations. */

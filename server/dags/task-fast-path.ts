@@ -119,6 +119,7 @@ export function parseTaskFast(input: unknown): TaskDefinition | undefined {
   if (map !== undefined) {
     if (!isPlainObject(map)) return undefined;
     for (const key in map) if (key !== "over") return undefined;
+    // A literal list is left to zod, which copies it.
     if (typeof map.over !== "string" || map.over === "") return undefined;
     task.map = { over: map.over };
     defined++;

@@ -513,7 +513,7 @@ class ReferenceChecker {
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!;
       const map = asRecord(task.record?.map);
-      if (typeof map?.over === "string") this.checkMapSource(map.over, i);
+      if (map?.over !== undefined) this.checkMapSource(map.over, i);
       const operator = task.operator === undefined ? undefined : operatorCatalog.get(task.operator);
       const config = task.record?.config;
       if (!operator || !asRecord(config)) continue;
@@ -585,7 +585,8 @@ class ReferenceChecker {
     return undefined;
   }
 
-  private checkMapSource(over: string, task: number): void {
+  private checkMapSource(over: unknown, task: number): void {
+    if (typeof over !== "string") return; // a literal list: the schema checked it
     const problem = this.mapSourceProblem(over, task);
     if (problem) this.report(["tasks", task, "map", "over"], problem);
   }

@@ -282,8 +282,13 @@ function typeName(value: unknown): string {
   return value === null ? "null" : Array.isArray(value) ? "a list" : typeof value;
 }
 
-/** Reads the list a mapped task iterates: `params.x…` or `tasks.<id>.output…`. */
-async function mapSource(sql: Sql, run: RunRow, over: string): Promise<{ value: unknown; error?: string }> {
+/** Reads the list a mapped task iterates: `params.x…`, `tasks.<id>.output…`, or a literal list. */
+async function mapSource(
+  sql: Sql,
+  run: RunRow,
+  over: string | unknown[],
+): Promise<{ value: unknown; error?: string }> {
+  if (Array.isArray(over)) return { value: over };
   const path = over.replace(/^\{\{\s*|\s*\}\}$/g, "").split(".");
   let value: unknown;
   let rest: string[];

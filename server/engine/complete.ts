@@ -295,13 +295,8 @@ function outcomeParams(completions: Completion[], plans: Plan[]): unknown[] {
     completions.map((c) => (c.outcome.state === "deferred" ? JSON.stringify(c.outcome.deferState) : null)),
     plans.map((p) => p.terminal),
     completions.map((c) => c.attempt.attemptId),
-    completions.map((c) =>
-      c.outcome.state === "deferred"
-        ? "deferred"
-        : c.outcome.state === "skipped"
-          ? "success"
-          : c.outcome.state,
-    ),
+    // The attempt's own state: a skip is recorded as one (not as a success with an error text).
+    completions.map((c) => c.outcome.state),
     completions.map((c) => c.log?.text ?? null),
     completions.map((c) => c.log?.bytes ?? null),
   ];
@@ -333,7 +328,8 @@ async function addRequeueJobs(sql: Sql, items: Array<Completion & { at: Date }>)
 export async function requeue(taskInstanceId: string, workspaceId: string, tryNumber: number): Promise<void> {
   await transaction(async (sql) => {
     const { rowCount } = await sql.query(
-      `UPDATE "TaskInstance" SET state = 'queued', "queuedAt" = now()
+      // queuedAt stays when the instance first became ready: it never comes after its startedAt.
+      `UPDATE "TaskInstance" SET state = 'queued', "queuedAt" = coalesce("queuedAt", now())
        WHERE id = $1 AND "workspaceId" = $2 AND "tryNumber" = $3 AND state IN ('up_for_retry', 'deferred')`,
       [taskInstanceId, workspaceId, tryNumber],
     );

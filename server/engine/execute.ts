@@ -7,7 +7,7 @@ import { withContext } from "@/server/observability/context";
 import { log as processLog } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
 import { operatorCatalog } from "@/server/operators/catalog";
-import { type ExecutionResult, NonRetryableError } from "@/server/operators/execution";
+import { type ExecutionResult, NonRetryableError, TaskSkipped } from "@/server/operators/execution";
 import { SecretMask } from "@/server/secrets/mask";
 import {
   collectTemplatedStrings,
@@ -101,8 +101,13 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const message = storableText(cutText(mask ? mask.text(text) : text, MAX_ERROR_CHARS));
-    log?.error(message);
-    outcome = { state: "failed", error: message, retryable: !(error instanceof NonRetryableError) };
+    if (error instanceof TaskSkipped) {
+      log?.info(`skipped: ${message}`);
+      outcome = { state: "skipped", error: message };
+    } else {
+      log?.error(message);
+      outcome = { state: "failed", error: message, retryable: !(error instanceof NonRetryableError) };
+    }
   } finally {
     untrack(claimed.attemptId, claimed.runId);
   }

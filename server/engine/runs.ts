@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from "node:util";
 import { paramsValidator } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
+import { type DataInterval, manualDataInterval } from "@/server/schedules/timetable";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { meter } from "@/server/usage/meter";
 import { endRunIfDone, type RunRow, startQueuedRuns } from "./advance";
@@ -114,6 +115,14 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
   return { id: runId.id, created: true };
 }
 
+/** A run's data interval: the one given (scheduled runs, backfills), else inferred from its logical date. */
+async function dataIntervalOf(sql: Sql, workspaceId: string, run: NewRun): Promise<DataInterval> {
+  if (run.dataIntervalStart && run.dataIntervalEnd)
+    return { start: run.dataIntervalStart, end: run.dataIntervalEnd };
+  const { dag } = await compiledVersion(sql, run.versionId, workspaceId);
+  return manualDataInterval(dag, run.logicalDate);
+}
+
 /** A run to create, its params already validated against its version. */
 export interface NewRun {
   /** The run's id when the caller chose it (a webhook delivery names its run in its answer). */
@@ -128,6 +137,7 @@ export interface NewRun {
   note: string;
   params: Record<string, unknown>;
   logicalDate: Date;
+  /** Null: inferred from the logical date and the schedule (manualDataInterval). */
   dataIntervalStart: Date | null;
   dataIntervalEnd: Date | null;
 }
@@ -146,6 +156,7 @@ export async function insertRuns(
 ): Promise<{ created: Map<string, string>; started: RunRow[] }> {
   const created = new Map<string, string>();
   if (runs.length === 0) return { created, started: [] };
+  const intervals = await Promise.all(runs.map((run) => dataIntervalOf(sql, workspaceId, run)));
   const { rows } = await sql.query<{ id: string; runKey: string; dagVersionId: string }>(
     `INSERT INTO "DagRun" (id, "workspaceId", "dagId", "dagVersionId", "runKey", state, "triggeredBy", "triggeredByLabel",
        note, params, "logicalDate", "dataIntervalStart", "dataIntervalEnd", "queuedAt")
@@ -167,8 +178,8 @@ export async function insertRuns(
       runs.map((r) => r.note),
       runs.map((r) => JSON.stringify(r.params)),
       runs.map((r) => r.logicalDate),
-      runs.map((r) => r.dataIntervalStart),
-      runs.map((r) => r.dataIntervalEnd),
+      intervals.map((i) => i.start),
+      intervals.map((i) => i.end),
     ],
   );
   if (rows.length === 0) return { created, started: [] };

@@ -35,12 +35,41 @@ export type ExecutionResult =
   | { output?: unknown; follow?: string[] }
   /** Wait without holding a worker or a slot; `execute` runs again at `until` with `deferState`. */
   | { defer: { until: Date; state?: unknown } }
-  /** End as skipped (a sensor's soft fail). */
+  /**
+   * End as skipped, with the reason: a sensor's soft fail, code that called `skip(…)`, a process
+   * that exited with one of its skip codes (exitCodeResult). Downstream tasks see a skip, as after
+   * a branch; an executor may also throw TaskSkipped.
+   */
   | { skip: string };
 
 /** An attempt's failure that should not be retried (bad config, a refused request). */
 export class NonRetryableError extends Error {
   override name = "NonRetryableError";
+}
+
+/**
+ * Ends the attempt as skipped: what `skip(reason)` in a code or python task raises, surfaced by the
+ * sandbox; any executor may throw it instead of returning `{ skip }`.
+ */
+export class TaskSkipped extends Error {
+  override name = "TaskSkipped";
+}
+
+/** The exit code that skips a task by default, as Airflow's BashOperator (`skip_on_exit_code`). */
+export const DEFAULT_SKIP_EXIT_CODES: readonly number[] = [99];
+
+/**
+ * How a process's exit code ends an attempt, for operators that run a process (agent tasks): 0
+ * succeeds with the output, one of `skipOnExitCode` skips, anything else fails.
+ */
+export function exitCodeResult(
+  code: number,
+  output: unknown,
+  skipOnExitCode: readonly number[] = DEFAULT_SKIP_EXIT_CODES,
+): ExecutionResult {
+  if (code === 0) return { output };
+  if (skipOnExitCode.includes(code)) return { skip: `The process exited with code ${code}, a skip code` };
+  throw new Error(`The process exited with code ${code}`);
 }
 
 /** Resolves after `ms`, or rejects when `signal` aborts. */

@@ -4,7 +4,7 @@
 import { guardedFetch } from "@/server/net/guarded-fetch";
 import type { SandboxError, SandboxFetch } from "@/server/sandbox/run-code";
 import { systemScope } from "@/server/tenancy/door";
-import { NonRetryableError, type TaskLogger } from "./execution";
+import { NonRetryableError, type TaskLogger, TaskSkipped } from "./execution";
 
 const MiB = 1024 * 1024;
 
@@ -35,7 +35,8 @@ export function sandboxFetch(signal: AbortSignal, log: TaskLogger): SandboxFetch
 }
 
 /**
- * Fails the attempt as the sandbox's error says: the code's own exceptions may be retried (one
+ * Ends the attempt as the sandbox's error says: skipped when the code called skip(reason); else it
+ * fails: the code's own exceptions may be retried (one
  * may come from a failed fetch, which another attempt can cure); limits, syntax errors and
  * unbounded recursion would only repeat, so they fail without retry. The stack goes to the log.
  */
@@ -46,6 +47,7 @@ export function failWith(
   { message = error.message, repeats = false }: { message?: string; repeats?: boolean } = {},
 ): never {
   if (error.kind === "aborted") throw signal.reason ?? new Error(error.message);
+  if (error.kind === "skipped") throw new TaskSkipped(error.message);
   if (error.stack) log.error(error.stack);
   const retryable =
     error.kind === "runtime" && !repeats && !/^(RangeError: Maximum call stack|RecursionError)/.test(message);

@@ -11,7 +11,7 @@
 // host checks every length again before copying (sandbox-worker.ts): the cuts here only spare it.
 //
 // `install(emitLog, hostFetch, inputsJson, logBytes)` defines the globals `params`, `upstream`,
-// `vars`, `item`, `console` and (when hostFetch is given) `fetch`, then returns the host's helpers:
+// `vars`, `item`, `console`, `skip` and (when hostFetch is given) `fetch`, then returns the host's helpers:
 // - serialize(value): the output as JSON text (`undefined` becomes "null"); may throw.
 // - describe(error): JSON `{ name?, message, stack?, line?, column? }` for any thrown value, each
 //   text cut to a few thousand characters.
@@ -87,6 +87,13 @@ export const PRELUDE_SOURCE = String.raw`(function install(emitLog, hostFetch, i
     });
     return headers;
   }
+
+  // skip(reason) ends the task as skipped: the host reads an error named TaskSkipped that way.
+  class TaskSkipped extends Error {}
+  defineProperty(TaskSkipped.prototype, "name", { value: "TaskSkipped" });
+  globalThis.skip = function skip(reason) {
+    throw new TaskSkipped(reason === undefined ? "skipped by the task" : toText(reason));
+  };
 
   if (hostFetch) {
     globalThis.fetch = async function fetch(url, init) {

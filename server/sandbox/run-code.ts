@@ -86,7 +86,9 @@ export interface RunCodeOptions {
   signal?: AbortSignal;
 }
 
+/** "skipped": the code called skip(reason), so the task ends as skipped; the message is the reason. */
 export type SandboxErrorKind =
+  | "skipped"
   | "syntax"
   | "runtime"
   | "timeout"
@@ -362,6 +364,7 @@ function toSandboxError(
         message: "SyntaxError: the code must be a function body; check for unbalanced braces",
       };
     case "runtime": {
+      if (failure.name === "TaskSkipped") return { kind: "skipped", message: truncate(failure.message) };
       const message = truncate(failure.message);
       const stack = failure.stack ? trimStack(failure.stack) : undefined;
       return {

@@ -238,6 +238,30 @@ export function upcomingIntervals(plan: SchedulePlan, now: Date, count: number):
   return intervals;
 }
 
+/**
+ * The data interval of a run the schedule did not create (by hand, the API, a webhook, a trigger),
+ * inferred from its logical date `at` as Airflow infers a manual run's (`infer_manual_data_interval`):
+ * for a cron schedule, the last complete interval, ending at the last fire time at or before `at`;
+ * for an interval schedule, the `every` before `at`; without a schedule (or `@once`, or when its
+ * fire times cannot be computed), the instant `at` itself. The logical date stays `at`.
+ */
+export function manualDataInterval(spec: ScheduleSpec, at: Date): DataInterval {
+  const exact = { start: at, end: at };
+  const schedule = spec.schedule;
+  if (!schedule || isOnce(schedule)) return exact;
+  try {
+    if (schedule.type === "interval") {
+      return { start: new Date(at.getTime() - parseDuration(schedule.every)! * 1000), end: at };
+    }
+    const tt = timetableOf(schedule);
+    const end = atOrBefore(tt, at);
+    return { start: tt.prev(end), end };
+  } catch (error) {
+    if (error instanceof ScheduleError) return exact;
+    throw error;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dates of the document
 

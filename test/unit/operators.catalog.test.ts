@@ -138,10 +138,15 @@ describe("operator configs", () => {
     expect(configProblems("code", { source: "print(1)", language: "python" })).toHaveLength(1);
   });
 
-  it("branch takes rules or an expression, not both", () => {
+  it("branch takes rules, a fixed default, or an expression", () => {
     expect(configProblems("branch", { rules: [rule("{{ params.x }}", ["a"])], default: ["b"] })).toEqual([]);
     expect(configProblems("branch", { expression: "return 'a';" })).toEqual([]);
-    expect(configProblems("branch", {})).toEqual([": set either rules or expression"]);
+    // A fixed choice: no rules (or none), only the tasks to follow.
+    expect(configProblems("branch", { default: ["a", "b"] })).toEqual([]);
+    expect(configProblems("branch", { rules: [], default: ["a"] })).toEqual([]);
+    expect(configProblems("branch", {})).toEqual([
+      ": set rules (with an optional default), default alone (a fixed choice), or expression",
+    ]);
     expect(configProblems("branch", { expression: "x", rules: [rule("x", ["a"])] })).toHaveLength(1);
     expect(configProblems("branch", { expression: "x", default: ["a"] })).toEqual([
       "default: default goes with rules, not expression",

@@ -30,8 +30,12 @@ const branchRule = z
 
 export const branchConfigSchema = z
   .strictObject({
-    rules: z.array(branchRule).min(1).optional(),
-    /** Tasks to follow when no rule matches; none (all downstream skipped) when empty. */
+    /** Tried in order; the first that matches decides. May be empty or absent: `default` then decides. */
+    rules: z.array(branchRule).optional(),
+    /**
+     * Tasks to follow when no rule matches; none (all downstream skipped) when empty. Alone, without
+     * rules, a fixed choice: these tasks always run, the branch's other downstream tasks never do.
+     */
     default: taskIdList.optional(),
     /**
      * JavaScript run in the code sandbox, with the code operator's globals: an expression such as
@@ -41,8 +45,16 @@ export const branchConfigSchema = z
     expression: z.string().min(1).optional(),
   })
   .superRefine((config, ctx) => {
-    if ((config.rules === undefined) === (config.expression === undefined)) {
-      ctx.addIssue({ code: "custom", path: [], message: "set either rules or expression" });
+    const chooses = config.rules !== undefined || config.default !== undefined;
+    if (config.expression === undefined && !chooses) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "set rules (with an optional default), default alone (a fixed choice), or expression",
+      });
+    }
+    if (config.expression !== undefined && config.rules !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["rules"], message: "set either rules or expression, not both" });
     }
     if (config.expression !== undefined && config.default !== undefined) {
       ctx.addIssue({ code: "custom", path: ["default"], message: "default goes with rules, not expression" });
@@ -69,7 +81,8 @@ export const branchOperator = defineOperator({
   docs:
     "Follows some of the tasks that depend directly on it and skips the rest. With `rules`, the " +
     "first rule whose `when` value matches (`equals`, `notEquals`, `in`, or truthy when none is " +
-    "given) chooses its `then` tasks, and `default` applies when no rule matches. With " +
+    "given) chooses its `then` tasks, and `default` applies when no rule matches; `default` alone " +
+    "is a fixed choice. With " +
     "`expression`, a JavaScript snippet returns the task id or ids to follow. Skips propagate " +
     "downstream under the usual trigger rules; join branches with none_failed_min_one_success.",
   configSchema: branchConfigSchema,

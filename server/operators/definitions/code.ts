@@ -79,7 +79,8 @@ export const codeOperator = defineOperator({
     "globals `params` (the run's params), `upstream` (outputs of the tasks it depends on directly, by " +
     "task id), `vars` (workspace variables), `item` (in a mapped task) and `inputs` (this config's " +
     "`inputs`, templated, e.g. a secret). `source` is not templated: values reach the code as data, " +
-    "never spliced into it. `console.log` writes to the task log. With `fetch: true` the code may " +
+    "never spliced into it. `console.log` writes to the task log; `skip(reason)` ends the task as " +
+    "skipped. With `fetch: true` the code may " +
     "call `fetch`, through the same guard as HTTP tasks. Suited to glue: reshaping JSON, small computations.",
   configSchema: codeConfigSchema,
   templatedFields: ["inputs"],

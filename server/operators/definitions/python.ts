@@ -40,7 +40,8 @@ export const pythonOperator = defineOperator({
     "process access. It reads the globals `params`, `upstream` (outputs of the tasks it depends on " +
     "directly, by task id), `vars`, `item` and `inputs` (this config's `inputs`, templated) as dicts, " +
     "lists, str, int, float, bool and None. Define `main` (its parameters may be any of those five " +
-    "names) and return the output, or set `result`; it must be JSON. `print` and `logging` write to " +
+    "names) and return the output, or set `result`; it must be JSON; `skip(reason)` ends the task as " +
+    "skipped instead. `print` and `logging` write to " +
     "the task log. With `fetch: true`, `fetch(url, method=…, headers=…, json=…)` sends a request " +
     "through the same guard as HTTP tasks. The standard library only: numpy, pandas and other " +
     "packages are not available.",

@@ -155,6 +155,14 @@ def _configure_logging():
 _INPUT_NAMES = ("params", "upstream", "vars", "item", "inputs")
 
 
+class TaskSkipped(Exception):
+    """Raised by skip(reason): the task ends as skipped, not failed."""
+
+
+def skip(reason="skipped by the task"):
+    raise TaskSkipped(str(reason))
+
+
 def _output(namespace):
     main = namespace.get("main")
     if callable(main):
@@ -200,6 +208,8 @@ def run():
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     for name in _INPUT_NAMES:
         namespace[name] = given.get(name)
+    namespace["skip"] = skip
+    namespace["TaskSkipped"] = TaskSkipped
     if limits["fetch"]:
         namespace["fetch"] = fetch
         namespace["FetchError"] = FetchError

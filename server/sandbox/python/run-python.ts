@@ -359,6 +359,8 @@ function toSandboxError(
       return { kind: "syntax", message: `${failure.message}${at}` };
     }
     case "runtime":
+      if (failure.name === "TaskSkipped")
+        return { kind: "skipped", message: failure.message || "skipped by the task" };
       return {
         kind: "runtime",
         message: failure.message ? `${failure.name}: ${failure.message}` : failure.name,

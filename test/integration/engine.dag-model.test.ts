@@ -1,0 +1,160 @@
+// The DAG model's depth through real runs (issue 20): a task skipping itself (code, python, a soft
+// sensor) recorded as a skip, fixed branch choices, literal map lists, and the data interval of
+// runs the schedule did not create.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DagDocument } from "@/server/dags/definition";
+import { triggerRun } from "@/server/engine/runs";
+import type { WorkspaceScope } from "@/server/tenancy/door";
+import {
+  startTestWorker,
+  statesOf,
+  stopTestWorker,
+  storeDag,
+  waitForRun,
+  workspaceScope,
+} from "../support/engine";
+import { createUser } from "../support/factories";
+
+let scope: WorkspaceScope;
+
+beforeAll(async () => {
+  const owner = await createUser("dag-model");
+  scope = await workspaceScope(owner.workspace.id, { maxConcurrentTasks: 20 });
+  await startTestWorker(4);
+});
+afterAll(() => stopTestWorker());
+
+async function run(document: DagDocument, input: { logicalDate?: Date } = {}) {
+  await storeDag(scope, document);
+  const { id } = await triggerRun(scope, { dagKey: document.id, ...input });
+  return waitForRun(id, 60_000);
+}
+
+const byTask = (result: Awaited<ReturnType<typeof run>>) =>
+  Object.fromEntries(result.taskInstances.filter((t) => t.mapIndex === -1).map((t) => [t.taskId, t]));
+
+describe("a task skipping itself", () => {
+  it("code and python tasks call skip(reason): the task and its attempt are skipped, downstream follows its rule", async () => {
+    const result = await run({
+      id: "self_skip",
+      tasks: [
+        {
+          id: "check_js",
+          operator: "code",
+          config: { source: 'if (true) skip("no new rows"); return 1;' },
+        },
+        {
+          id: "check_py",
+          operator: "python",
+          config: { source: 'def main():\n    skip("nothing to load")\n    return 1\n' },
+        },
+        { id: "load", operator: "noop", dependsOn: ["check_js"] },
+        { id: "report", operator: "noop", dependsOn: ["check_js", "check_py"], triggerRule: "none_failed" },
+      ],
+    });
+    const tasks = byTask(result);
+    expect(statesOf(result)).toEqual({
+      check_js: "skipped",
+      check_py: "skipped",
+      load: "skipped",
+      report: "success",
+    });
+    expect(result.state).toBe("success");
+    for (const id of ["check_js", "check_py"]) {
+      expect(tasks[id]!.attempts.map((a) => a.state)).toEqual(["skipped"]);
+    }
+    expect(tasks.check_js!.error).toBe("no new rows");
+    expect(tasks.check_py!.error).toBe("nothing to load");
+  });
+
+  it("a soft-failing sensor's skip is recorded as a skip, with queuedAt never after startedAt", async () => {
+    const result = await run({
+      id: "soft_sensor",
+      tasks: [
+        {
+          id: "wait",
+          operator: "time_sensor",
+          config: { forSeconds: 3600, pokeIntervalSeconds: 1, timeoutSeconds: 1, softFail: true },
+        },
+      ],
+    });
+    const wait = byTask(result).wait!;
+    expect(wait.state).toBe("skipped");
+    expect(wait.attempts.map((a) => a.state)).toEqual(["skipped"]);
+    expect(wait.queuedAt!.getTime()).toBeLessThanOrEqual(wait.startedAt!.getTime());
+    expect(wait.startedAt!.getTime()).toBeLessThanOrEqual(wait.endedAt!.getTime());
+  });
+});
+
+describe("branches and maps", () => {
+  it("a branch with only a default always follows the same tasks", async () => {
+    const result = await run({
+      id: "fixed_branch",
+      tasks: [
+        { id: "choose", operator: "branch", config: { default: ["b"] } },
+        { id: "a", operator: "noop", dependsOn: ["choose"] },
+        { id: "b", operator: "noop", dependsOn: ["choose"] },
+      ],
+    });
+    expect(statesOf(result)).toEqual({ choose: "success", a: "skipped", b: "success" });
+  });
+
+  it("maps over a literal list", async () => {
+    const result = await run({
+      id: "literal_map",
+      tasks: [
+        { id: "square", operator: "test", map: { over: [1, 2, 3] }, config: { output: "{{ item }}" } },
+        {
+          id: "total",
+          operator: "code",
+          dependsOn: ["square"],
+          config: { inputs: { values: "{{ tasks.square.output }}" }, source: "return inputs.values;" },
+        },
+      ],
+    });
+    expect(result.state).toBe("success");
+    expect(result.taskInstances.filter((t) => t.taskId === "square" && t.mapIndex >= 0)).toHaveLength(3);
+    expect(byTask(result).total!.output).toEqual([1, 2, 3]);
+  });
+});
+
+describe("data intervals of runs the schedule did not create", () => {
+  const reader = {
+    id: "read",
+    operator: "test",
+    config: { output: "{{ run.data_interval_start }}/{{ run.data_interval_end }}" },
+  };
+
+  it("an interval schedule: the `every` before the logical date", async () => {
+    const at = new Date("2025-03-10T13:30:00Z");
+    const result = await run(
+      { id: "every_4h", schedule: { type: "interval", every: "4h" }, tasks: [reader] },
+      { logicalDate: at },
+    );
+    expect(result.dataIntervalStart).toEqual(new Date("2025-03-10T09:30:00Z"));
+    expect(result.dataIntervalEnd).toEqual(at);
+    expect(byTask(result).read!.output).toBe("2025-03-10T09:30:00.000Z/2025-03-10T13:30:00.000Z");
+  });
+
+  it("a cron schedule: the last complete interval, in the schedule's time zone", async () => {
+    const result = await run(
+      {
+        id: "daily_paris",
+        schedule: { type: "cron", cron: "0 0 * * *", timezone: "Europe/Paris" },
+        tasks: [reader],
+      },
+      { logicalDate: new Date("2025-03-25T00:00:00Z") }, // 01:00 in Paris on the 25th
+    );
+    expect(result.dataIntervalStart).toEqual(new Date("2025-03-23T23:00:00Z"));
+    expect(result.dataIntervalEnd).toEqual(new Date("2025-03-24T23:00:00Z"));
+    expect(result.logicalDate).toEqual(new Date("2025-03-25T00:00:00Z"));
+  });
+
+  it("no schedule: the logical date itself", async () => {
+    const at = new Date("2025-03-10T13:30:00Z");
+    const result = await run({ id: "manual_only", tasks: [reader] }, { logicalDate: at });
+    expect(result.dataIntervalStart).toEqual(at);
+    expect(result.dataIntervalEnd).toEqual(at);
+    expect(result.state).toBe("success");
+  });
+});
