@@ -98,7 +98,7 @@ export default async function soak() {
     const port = await freePort();
     processes.push({
       name: `worker ${n}`,
-      child: spawn("tsx", ["worker/main.ts"], {
+      child: spawn(process.execPath, ["--import", "tsx", "worker/main.ts"], {
         env: { ...env, BATON_WORKER_HEALTH_PORT: String(port) },
         stdio: ["ignore", "ignore", "inherit"],
       }),

@@ -38,7 +38,8 @@ const workers: ChildProcess[] = [];
 const masterKeys = `1:${generateKey()}`;
 
 function startWorkerProcess(healthPort: number): ChildProcess {
-  const child = spawn("tsx", ["worker/main.ts"], {
+  // The worker itself (not a tsx wrapper), so that a signal, SIGKILL included, reaches it.
+  const child = spawn(process.execPath, ["--import", "tsx", "worker/main.ts"], {
     env: {
       ...process.env,
       DATABASE_URL: process.env.DATABASE_URL,

@@ -20,7 +20,8 @@ let slowCalls = 0;
 
 function startWorkerProcess(): { child: ChildProcess; stderr: () => string } {
   let stderr = "";
-  const child = spawn("tsx", ["worker/main.ts"], {
+  // The worker itself (not a tsx wrapper), so that a signal, SIGKILL included, reaches it.
+  const child = spawn(process.execPath, ["--import", "tsx", "worker/main.ts"], {
     env: {
       ...process.env,
       BATON_HTTP_ALLOW: "127.0.0.1/32",

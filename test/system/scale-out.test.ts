@@ -129,7 +129,8 @@ it("2 webs and 3 workers: a worker SIGKILLed and PostgreSQL restarted mid-run ch
   const workers: { child: ChildProcess; health: string }[] = [];
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
-    const child = spawnProcess("tsx", ["worker/main.ts"], {
+    // The worker itself (not a tsx wrapper), so that SIGKILL kills it.
+    const child = spawnProcess(process.execPath, ["--import", "tsx", "worker/main.ts"], {
       BATON_WORKER_HEALTH_PORT: String(port),
       BATON_WORKER_CONCURRENCY: "4",
       BATON_LOST_ATTEMPT_SECONDS: "5",
