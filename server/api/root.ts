@@ -1,6 +1,7 @@
 // The API the web app speaks. The REST API (server/rest) maps HTTP routes onto these same
 // procedures, so both go through the same door.
 import { accountRouter } from "./routers/account";
+import { alertsRouter, lineageRouter, slasRouter } from "./routers/alerts";
 import { approvalsRouter } from "./routers/approvals";
 import { connectionsRouter, secretsRouter, variablesRouter } from "./routers/config";
 import { dagTriggersRouter } from "./routers/dag-triggers";
@@ -38,6 +39,9 @@ export const appRouter = router({
   pools: poolsRouter,
   usage: usageRouter,
   notifications: notificationsRouter,
+  slas: slasRouter,
+  alerts: alertsRouter,
+  lineage: lineageRouter,
   platform: platformRouter,
 });
 

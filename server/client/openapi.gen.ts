@@ -972,6 +972,146 @@ export interface paths {
         patch: operations["pools.update"];
         trace?: never;
     };
+    "/sla-misses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SLA misses of the workspace (or of dagId, runId), newest deadline first, with how late */
+        get: operations["slas.misses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dags/{dagId}/sla-misses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SLA misses of one DAG, newest deadline first, with how late */
+        get: operations["dagSlaMisses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List alert rules */
+        get: operations["alerts.rules"];
+        put?: never;
+        /** Create an alert rule: what to watch, the channels, the throttle */
+        post: operations["alerts.createRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alert-rules/{ruleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert rule */
+        get: operations["alerts.rule"];
+        put?: never;
+        post?: never;
+        /** Delete an alert rule */
+        delete: operations["alerts.deleteRule"];
+        options?: never;
+        head?: never;
+        /** Change an alert rule (its kind stays) */
+        patch: operations["alerts.updateRule"];
+        trace?: never;
+    };
+    "/alert-rules/{ruleId}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Mute a rule for some minutes: it keeps watching, and what it would send is listed as muted */
+        put: operations["alerts.mute"];
+        post?: never;
+        /** Unmute a rule */
+        delete: operations["alerts.unmute"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts sent (filter by ruleId or dagId), newest first, with what triggered each */
+        get: operations["alerts.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the workspace's DAGs feed each other: DAG triggers, trigger_dag tasks and sensors */
+        get: operations["lineage.graph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dags/{dagId}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A DAG's upstream and downstream links, each with its last event */
+        get: operations["lineage.dag"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1219,6 +1359,11 @@ export interface components {
                 pool?: string;
             };
             runTimeoutSeconds?: number;
+            sla?: {
+                finishBy?: string;
+                maxDurationMinutes?: number;
+                startWithinMinutes?: number;
+            };
             onSuccess?: ({
                 /** @constant */
                 channel: "email";
@@ -1314,6 +1459,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1351,6 +1501,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1399,6 +1554,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1444,6 +1604,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1482,6 +1647,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1529,6 +1699,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1596,6 +1771,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1634,6 +1814,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1697,6 +1882,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1740,6 +1930,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1779,6 +1974,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1829,6 +2029,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1859,6 +2064,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1887,6 +2097,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             } | {
                 id: string;
                 /**
@@ -1926,6 +2141,11 @@ export interface components {
                 };
                 templated?: string[];
                 estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
             })[];
         };
         /** @description Whether a document is valid, with every problem */
@@ -2178,6 +2398,8 @@ export interface components {
             queuedAt: string;
             startedAt: string | null;
             endedAt: string | null;
+            /** @description SLA deadlines the run (or one of its tasks) missed */
+            slaMisses: number;
         };
         /** @description A run with its task instances and their attempts */
         RunDetail: {
@@ -2195,6 +2417,8 @@ export interface components {
             queuedAt: string;
             startedAt: string | null;
             endedAt: string | null;
+            /** @description SLA deadlines the run (or one of its tasks) missed */
+            slaMisses: number;
             /** @description The DAG version the run executes */
             versionNumber: number;
             /** @description Unique per DAG: the scheduled tick, backfill date or idempotency key */
@@ -2546,7 +2770,7 @@ export interface components {
             monthStart: string;
             quotas: {
                 /** @enum {string} */
-                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots";
+                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules";
                 label: string;
                 /** @enum {string} */
                 unit: "count" | "bytes" | "seconds" | "days" | "per-minute";
@@ -2597,6 +2821,184 @@ export interface components {
             /** @description Ready task instances waiting for a slot */
             queued: number;
             description: string;
+        };
+        /** @description A page of SlaMiss items (see Page) */
+        SlaMissPage: {
+            items: components["schemas"]["SlaMiss"][];
+            /** @description Pass as `cursor` to read the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description A deadline of an SLA that a run missed, and how late */
+        SlaMiss: {
+            id: string;
+            /** @description The DAG's id */
+            dagKey: string;
+            runId: string;
+            /** Format: date-time */
+            runLogicalDate: string;
+            /** @description The task whose SLA it is; null for the DAG's own */
+            taskId: string | null;
+            /**
+             * @description finish_by, max_duration or start_within
+             * @enum {string}
+             */
+            kind: "finish_by" | "max_duration" | "start_within";
+            /** Format: date-time */
+            deadline: string;
+            /** Format: date-time */
+            detectedAt: string;
+            /** @description When the run (task) succeeded, or started for start_within; null if not yet */
+            metAt: string | null;
+            /** @description Seconds past the deadline: until metAt, or until now */
+            lateSeconds: number;
+            /** @description The run's (task's) state now */
+            state: string;
+        };
+        /** @description A page of AlertRule items (see Page) */
+        AlertRulePage: {
+            items: components["schemas"]["AlertRule"][];
+            /** @description Pass as `cursor` to read the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description When to alert, whom, and how often at most */
+        AlertRule: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "run_failed" | "sla_miss" | "consecutive_failures" | "task_long_running" | "webhook_refusing";
+            /** @description The DAG it watches; null for every DAG */
+            dagId: string | null;
+            settings: components["schemas"]["AlertRuleSettings"];
+            channels: components["schemas"]["AlertChannel"][];
+            /** @description At most one message per rule and DAG in this many minutes */
+            throttleMinutes: number;
+            enabled: boolean;
+            mutedUntil: string | null;
+            muted: boolean;
+            /** @description DAGs (or endpoints) whose condition holds now */
+            openIncidents: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description The settings of the rule's kind, defaults filled in */
+        AlertRuleSettings: {
+            count?: number;
+            factor?: number;
+            minSamples?: number;
+            refusals?: number;
+            windowMinutes?: number;
+        };
+        /** @description Where an alert rule's messages go: e-mail, Slack, webhook (the notify operator's channels) or in-app */
+        AlertChannel: {
+            /** @constant */
+            channel: "email";
+            to: string[];
+            connection?: string;
+        } | {
+            /** @constant */
+            channel: "slack";
+            connection: string;
+        } | {
+            /** @constant */
+            channel: "webhook";
+            url: string;
+            connection?: string;
+            hmacSecretName?: string;
+        } | {
+            /** @constant */
+            channel: "in_app";
+            roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER")[];
+        };
+        /** @description A page of Alert items (see Page) */
+        AlertPage: {
+            items: components["schemas"]["Alert"][];
+            /** @description Pass as `cursor` to read the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description A message an alert rule sent (or held back while muted) */
+        Alert: {
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            type: "firing" | "reminder" | "resolved";
+            /** @enum {string} */
+            state: "pending" | "sent" | "partial" | "failed" | "muted";
+            /** @description null once the rule is deleted */
+            ruleId: string | null;
+            ruleName: string;
+            /** @enum {string} */
+            ruleKind: "run_failed" | "sla_miss" | "consecutive_failures" | "task_long_running" | "webhook_refusing";
+            dagKey: string | null;
+            runId: string | null;
+            title: string;
+            text: string;
+            /** @description What triggered it: the run and failed tasks, the SLA miss, the tasks, the endpoint */
+            trigger: components["schemas"]["JsonValue"];
+            deliveries: {
+                /** @enum {string} */
+                channel: "email" | "slack" | "webhook" | "in_app";
+                target: string;
+                /** @enum {string} */
+                state: "pending" | "sent" | "failed" | "muted";
+                error: string | null;
+                at: string | null;
+            }[];
+        };
+        /** @description The DAGs of the workspace and how they feed each other */
+        LineageGraph: {
+            nodes: {
+                dagId: string;
+                title: string | null;
+                paused: boolean;
+                archived: boolean;
+                /** @description Named by a link, but no such DAG exists */
+                missing: boolean;
+                lastRun: {
+                    id: string;
+                    state: string;
+                    /** Format: date-time */
+                    queuedAt: string;
+                } | null;
+            }[];
+            edges: components["schemas"]["LineageEdge"][];
+            /** @description DAGs without any link, left out of nodes */
+            unlinked: number;
+        };
+        /** @description A link from one DAG to another */
+        LineageEdge: {
+            id: string;
+            /** @enum {string} */
+            kind: "dag_trigger" | "trigger_dag" | "sensor";
+            /** @description The upstream DAG's id */
+            from: string;
+            /** @description The downstream DAG's id */
+            to: string;
+            /** @description The trigger_dag task (in from) or the sensor task (in to) */
+            taskId: string | null;
+            /** @description The outcomes a trigger follows, or the state a sensor waits for */
+            on: string[];
+            enabled: boolean;
+            lastEvent: components["schemas"]["LineageEvent"] | null;
+        };
+        /** @description The last time a link between two DAGs carried something */
+        LineageEvent: {
+            /** Format: date-time */
+            at: string;
+            upstreamRunId: string | null;
+            downstreamRunId: string | null;
+            state: string | null;
+            error: string | null;
+        };
+        /** @description A DAG's upstream and downstream links */
+        DagLineage: {
+            dagId: string;
+            /** @description Links into the DAG */
+            upstream: components["schemas"]["LineageEdge"][];
+            /** @description Links out of the DAG */
+            downstream: components["schemas"]["LineageEdge"][];
         };
     };
     responses: {
@@ -5392,6 +5794,477 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "slas.misses": {
+        parameters: {
+            query?: {
+                dagId?: string;
+                runId?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SLA misses of the workspace (or of dagId, runId), newest deadline first, with how late */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaMissPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    dagSlaMisses: {
+        parameters: {
+            query?: {
+                runId?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                dagId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SLA misses of one DAG, newest deadline first, with how late */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlaMissPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.rules": {
+        parameters: {
+            query?: {
+                dagId?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List alert rules */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRulePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.createRule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    dagId?: string | null;
+                    settings?: {
+                        /** @description consecutive_failures: failed runs in a row (default 3) */
+                        count?: number;
+                        /** @description task_long_running: alert past this many times the p95 of the task's recent durations (default 2) */
+                        factor?: number;
+                        /** @description task_long_running: successful runs of the task needed before its usual duration counts (default 5) */
+                        minSamples?: number;
+                        /** @description webhook_refusing: refused deliveries within the window (default 5) */
+                        refusals?: number;
+                        /** @description webhook_refusing: the window, in minutes (default 15) */
+                        windowMinutes?: number;
+                    };
+                    channels: ({
+                        /** @constant */
+                        channel: "email";
+                        to: string[];
+                        connection?: string;
+                    } | {
+                        /** @constant */
+                        channel: "slack";
+                        connection: string;
+                    } | {
+                        /** @constant */
+                        channel: "webhook";
+                        url: string;
+                        connection?: string;
+                        hmacSecretName?: string;
+                    } | {
+                        /** @constant */
+                        channel: "in_app";
+                        roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER")[];
+                    })[];
+                    /** @default 60 */
+                    throttleMinutes?: number;
+                    /** @default true */
+                    enabled?: boolean;
+                    /** @enum {string} */
+                    kind: "run_failed" | "sla_miss" | "consecutive_failures" | "task_long_running" | "webhook_refusing";
+                };
+            };
+        };
+        responses: {
+            /** @description Create an alert rule: what to watch, the channels, the throttle */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One alert rule */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.deleteRule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.updateRule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    dagId?: string | null;
+                    settings?: {
+                        /** @description consecutive_failures: failed runs in a row (default 3) */
+                        count?: number;
+                        /** @description task_long_running: alert past this many times the p95 of the task's recent durations (default 2) */
+                        factor?: number;
+                        /** @description task_long_running: successful runs of the task needed before its usual duration counts (default 5) */
+                        minSamples?: number;
+                        /** @description webhook_refusing: refused deliveries within the window (default 5) */
+                        refusals?: number;
+                        /** @description webhook_refusing: the window, in minutes (default 15) */
+                        windowMinutes?: number;
+                    };
+                    channels?: ({
+                        /** @constant */
+                        channel: "email";
+                        to: string[];
+                        connection?: string;
+                    } | {
+                        /** @constant */
+                        channel: "slack";
+                        connection: string;
+                    } | {
+                        /** @constant */
+                        channel: "webhook";
+                        url: string;
+                        connection?: string;
+                        hmacSecretName?: string;
+                    } | {
+                        /** @constant */
+                        channel: "in_app";
+                        roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER")[];
+                    })[];
+                    throttleMinutes?: number;
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Change an alert rule (its kind stays) */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    minutes: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Mute a rule for some minutes: it keeps watching, and what it would send is listed as muted */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.unmute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ruleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unmute a rule */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "alerts.list": {
+        parameters: {
+            query?: {
+                ruleId?: string;
+                dagId?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alerts sent (filter by ruleId or dagId), newest first, with what triggered each */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "lineage.graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How the workspace's DAGs feed each other: DAG triggers, trigger_dag tasks and sensors */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineageGraph"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "lineage.dag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dagId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A DAG's upstream and downstream links, each with its last event */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DagLineage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };

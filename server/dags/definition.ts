@@ -210,6 +210,40 @@ export function paramsValidator(dag: Pick<DagDefinition, "params">) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// SLAs
+
+const slaMinutes = z
+  .int("must be a whole number of minutes")
+  .min(1, "must be at least 1 minute")
+  .max(7 * 24 * 60, "must be at most 10080 minutes (7 days)");
+
+/**
+ * Deadlines of a DAG's runs or of one task in them (server/slas): each one missed is recorded once
+ * per run and alerted through the workspace's sla_miss alert rules. A deadline is met when the
+ * run (task) succeeds, or for startWithinMinutes starts, by then.
+ */
+export const slaSchema = z
+  .strictObject({
+    /**
+     * "HH:MM" (24-hour clock) in the DAG's time zone: succeeded by the first such time after the
+     * run was due (its data interval's end, or its logical date for a run without one).
+     */
+    finishBy: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a time of day "HH:MM" such as "06:30"' })
+      .optional(),
+    /** Succeeded within this many minutes of starting. */
+    maxDurationMinutes: slaMinutes.optional(),
+    /** Started within this many minutes of being due (a run) or ready to run (a task). */
+    startWithinMinutes: slaMinutes.optional(),
+  })
+  .refine((sla) => Object.keys(sla).length > 0, {
+    message: "name at least one deadline: finishBy, maxDurationMinutes or startWithinMinutes",
+  });
+
+export type Sla = z.output<typeof slaSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Tasks
 
 /** The most items a literal `map.over` list may have: as many as a DAG may have tasks. */
@@ -304,6 +338,8 @@ export const taskSchema = z.strictObject({
   templated: z.array(configPath).optional(),
   /** The author's guess, used for the critical path until runs have measured durations. */
   estimatedDurationSeconds: z.number().min(0).optional(),
+  /** Deadlines of this task in each run. */
+  sla: slaSchema.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +380,8 @@ export const dagSchema = z.strictObject({
     .default(() => ({})),
   defaults: taskDefaultsSchema.prefault({}),
   runTimeoutSeconds: timeoutSeconds.optional(),
+  /** Deadlines of each run. */
+  sla: slaSchema.optional(),
   onSuccess: z.array(notifyConfigSchema).optional(),
   onFailure: z.array(notifyConfigSchema).optional(),
   tasks: z.array(taskSchema).max(maxTasks),

@@ -50,7 +50,10 @@ export function parseTaskFast(input: unknown): TaskDefinition | undefined {
     map,
     templated,
     estimatedDurationSeconds,
+    sla,
   } = input;
+  // Tasks with an SLA are few: zod parses them.
+  if (sla !== undefined) return undefined;
   if (typeof id !== "string" || !isSlug(id)) return undefined;
   if (typeof operator !== "string" || operator === "") return undefined;
   if (description !== undefined && typeof description !== "string") return undefined;
@@ -163,6 +166,7 @@ export function isTaskField(key: string): boolean {
     case "map":
     case "templated":
     case "estimatedDurationSeconds":
+    case "sla":
       return true;
     default:
       return false;

@@ -6,7 +6,9 @@
 // Instances found by id or by (run, task) compare their state as text, so that a prepared plan
 // never picks them by state instead (server/db/sql.ts).
 
+import { enqueueRunAlerts } from "@/server/alerts/jobs";
 import { enqueue } from "@/server/jobs/catalog";
+import { armSlaChecks, checksAtRunStart, checksWhenReady, settleSlaChecks } from "@/server/slas/arm";
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { lockRunGate, monthlyQuotaBlock, type QuotaBlock, type RunGate, waitingReasons } from "./run-gate";
@@ -224,6 +226,8 @@ async function makeReady(
       [run.id, plain, run.workspaceId],
     );
     queued.count += rowCount ?? 0;
+    // Tasks' start_within SLAs run from now (server/slas; nothing for DAGs without).
+    await armSlaChecks(sql, run.workspaceId, checksWhenReady(compiled.dag, run.id, plain));
   }
   const finished: Finished[] = [];
   for (const taskId of mapped) finished.push(...(await expand(sql, run, compiled, taskId, queued)));
@@ -376,6 +380,11 @@ export async function endRun(
   }
   // Runs of other DAGs triggered by this outcome (server/triggers), started by a job.
   if (rowCount) await enqueueDagOutcome(sql, run, state);
+  // SLA checks a success or a cancel makes moot go; alert rules watching the outcome get a job.
+  if (rowCount) {
+    await settleSlaChecks(sql, run, compiled.dag, state);
+    await enqueueRunAlerts(sql, run, state);
+  }
   // The DAG's onSuccess / onFailure notifications, sent by a job once this transaction commits.
   const callbacks =
     state === "success" ? compiled.dag.onSuccess : state === "failed" ? compiled.dag.onFailure : [];
@@ -483,6 +492,7 @@ export async function startQueuedRuns(
         { runAt: timeoutAt },
       );
     const compiled = await compiledVersion(sql, run.dagVersionId, run.workspaceId);
+    await armSlaChecks(sql, run.workspaceId, checksAtRunStart(compiled.dag, run.id));
     if (compiled.tasks.size === 0) {
       await endRun(sql, run, compiled);
       continue;

@@ -9,6 +9,7 @@ import { metrics } from "@/server/observability/metrics";
 import { operatorCatalog } from "@/server/operators/catalog";
 import { type ExecutionResult, NonRetryableError, TaskSkipped } from "@/server/operators/execution";
 import { SecretMask } from "@/server/secrets/mask";
+import { armSlaChecks, checksWhenStarted } from "@/server/slas/arm";
 import {
   collectTemplatedStrings,
   findReferences,
@@ -91,6 +92,13 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
   let mask: SecretMask | undefined;
   try {
     if (!task) throw new NonRetryableError(`Task ${claimed.taskId} is not in the run's DAG version`);
+    // A task's maxDurationMinutes SLA runs from its first start: a retry keeps the check's time
+    // (a mapped task's first child arms its parent's).
+    if (claimed.deferState == null && claimed.mapIndex <= 0) {
+      const checks = checksWhenStarted(compiled.dag, claimed.runId, task.def.id);
+      if (checks.length > 0)
+        await untilDatabaseAnswers(() => armSlaChecks(sql, workspaceId, checks, { keepEarlier: true }));
+    }
     const resolved = await untilDatabaseAnswers(() =>
       resolveTemplates(task, claimed, workspaceId, compiled.dag.id),
     );

@@ -10,6 +10,7 @@ export async function getRun(scope: WorkspaceScope, runId: string) {
     include: {
       dag: { select: { key: true } },
       dagVersion: { select: { number: true } },
+      _count: { select: { slaMisses: true } },
       taskInstances: {
         orderBy: [{ taskId: "asc" }, { mapIndex: "asc" }],
         select: {
@@ -42,8 +43,14 @@ export async function getRun(scope: WorkspaceScope, runId: string) {
     },
   });
   if (!run) throw notFound("Run");
-  const { dag, dagVersion, taskInstances, ...rest } = run;
-  return { ...rest, dagKey: dag.key, versionNumber: dagVersion.number, tasks: taskInstances };
+  const { dag, dagVersion, taskInstances, _count, ...rest } = run;
+  return {
+    ...rest,
+    dagKey: dag.key,
+    versionNumber: dagVersion.number,
+    slaMisses: _count.slaMisses,
+    tasks: taskInstances,
+  };
 }
 
 const runsOrder = keyset([
@@ -81,9 +88,10 @@ export async function listRuns(
           startedAt: true,
           endedAt: true,
           dag: { select: { key: true } },
+          _count: { select: { slaMisses: true } },
         },
       }),
-    ({ dag, ...run }) => ({ ...run, dagKey: dag.key }),
+    ({ dag, _count, ...run }) => ({ ...run, dagKey: dag.key, slaMisses: _count.slaMisses }),
   );
 }
 

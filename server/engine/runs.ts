@@ -12,6 +12,7 @@ import { paramsValidator } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { type DataInterval, manualDataInterval } from "@/server/schedules/timetable";
+import { armSlaChecks, checksAtCreation, type SlaCheck } from "@/server/slas/arm";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { meter } from "@/server/usage/meter";
 import { endRunIfDone, type RunRow, startQueuedRuns } from "./advance";
@@ -191,9 +192,14 @@ export async function insertRuns(
     pool: string[];
     upstream: number[];
   } = { runId: [], taskId: [], maxTries: [], priority: [], pool: [], upstream: [] };
+  const byKey = new Map(runs.map((r) => [r.runKey, r]));
+  const slaChecks: SlaCheck[] = [];
   for (const row of rows) {
     created.set(row.runKey, row.id);
-    for (const task of (await compiledVersion(sql, row.dagVersionId, workspaceId)).tasks.values()) {
+    const compiled = await compiledVersion(sql, row.dagVersionId, workspaceId);
+    const run = byKey.get(row.runKey)!;
+    slaChecks.push(...checksAtCreation(compiled.dag, { ...run, id: row.id }));
+    for (const task of compiled.tasks.values()) {
       instances.runId.push(row.id);
       instances.taskId.push(task.def.id);
       instances.maxTries.push(task.settings.retries + 1);
@@ -217,6 +223,8 @@ export async function insertRuns(
       instances.upstream,
     ],
   );
+  // Deadlines known from the start (finishBy, the run's startWithin): checked by jobs at those times.
+  await armSlaChecks(sql, workspaceId, slaChecks);
   const started = await startQueuedRuns(sql, workspaceId, { gate, newRunIds: [...created.values()] });
   await dispatch(sql, workspaceId);
   return { created, started };

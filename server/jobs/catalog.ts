@@ -57,6 +57,23 @@ export const jobCatalog = {
   "maintenance:purge-expired": nothing,
   /** Retention of runs, logs and deliveries; graphile-worker's own tables kept lean. */
   "retention:purge": nothing,
+  /** One SLA of one run at its deadline (server/slas); `sla` is the SLA's key (`dag.finish_by`…). */
+  "sla:check": z.object({ runId: id, workspaceId: id, sla: z.string().min(1).max(200) }),
+  /** A run ended and an alert rule watches its DAG's outcomes (server/alerts/evaluate.ts). */
+  "alerts:run-ended": z.object({ runId: id, workspaceId: id, state: runOutcome }),
+  /** Sends one alert on its channels (server/alerts/deliver.ts). */
+  "alerts:deliver": z.object({
+    alertId: id,
+    workspaceId: id,
+    /** Indexes of the channels still to send (all when absent). */
+    only: z.array(z.int().min(0)).optional(),
+    /** How many times failed channels were tried again. */
+    round: z.int().min(0).default(0),
+  }),
+  /** Every minute: queues `alerts:check` for the workspaces with rules that need looking (server/alerts/sweep.ts). */
+  "alerts:sweep": nothing,
+  /** Tasks running longer than usual and webhook endpoints refusing deliveries, in one workspace. */
+  "alerts:check": z.object({ workspaceId: id }),
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -108,6 +108,12 @@ export const quotaCatalog = {
     kind: "limit",
     bites: "A pool with more slots is refused.",
   },
+  maxAlertRules: {
+    label: "Alert rules",
+    unit: "count",
+    kind: "total",
+    bites: "Creating an alert rule beyond it is refused.",
+  },
 } as const satisfies Record<string, QuotaInfo>;
 
 export type QuotaKey = keyof typeof quotaCatalog;

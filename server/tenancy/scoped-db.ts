@@ -29,6 +29,10 @@ export const tenantModelNames = [
   "UsageDay",
   "Notification",
   "QuotaAlert",
+  "SlaMiss",
+  "AlertRule",
+  "AlertIncident",
+  "Alert",
 ] as const;
 type Delegate<M extends string> = M extends `${infer First}${infer Rest}` ? `${Lowercase<First>}${Rest}` : M;
 type TenantModel = Delegate<(typeof tenantModelNames)[number]>;

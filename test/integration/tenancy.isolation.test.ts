@@ -3,6 +3,7 @@
 // fails the suite, and so does one that answers anything but NOT_FOUND.
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createAlertRule } from "@/server/alerts/rules";
 import { appRouter } from "@/server/api/root";
 import { createConnection } from "@/server/config/connections";
 import { createSecret } from "@/server/config/secrets";
@@ -47,6 +48,8 @@ type Ids = {
   poolName: string;
   /** A notification of the workspace's owner. */
   notificationId: string;
+  /** An alert rule watching dagId. */
+  ruleId: string;
 };
 
 /** A valid document with the given id. */
@@ -190,6 +193,23 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "notifications.unreadCount": (ids) => ({ workspace: ids.workspace }),
   "notifications.markRead": (ids) => ({ workspace: ids.workspace, notificationId: ids.notificationId }),
   "notifications.markAllRead": (ids) => ({ workspace: ids.workspace }),
+  "slas.misses": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, runId: ids.runId }),
+  "alerts.rules": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "alerts.rule": (ids) => ({ workspace: ids.workspace, ruleId: ids.ruleId }),
+  "alerts.createRule": (ids) => ({
+    workspace: ids.workspace,
+    name: "intruder",
+    kind: "run_failed",
+    dagId: ids.dagId,
+    channels: [{ channel: "in_app" }],
+  }),
+  "alerts.updateRule": (ids) => ({ workspace: ids.workspace, ruleId: ids.ruleId, enabled: false }),
+  "alerts.deleteRule": (ids) => ({ workspace: ids.workspace, ruleId: ids.ruleId }),
+  "alerts.mute": (ids) => ({ workspace: ids.workspace, ruleId: ids.ruleId, minutes: 5 }),
+  "alerts.unmute": (ids) => ({ workspace: ids.workspace, ruleId: ids.ruleId }),
+  "alerts.list": (ids) => ({ workspace: ids.workspace, ruleId: ids.ruleId }),
+  "lineage.graph": (ids) => ({ workspace: ids.workspace }),
+  "lineage.dag": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
 };
 
 /**
@@ -271,6 +291,7 @@ const sentinel: Ids = {
   deliveryId: "@deliveryId",
   poolName: "@poolName",
   notificationId: "@notificationId",
+  ruleId: "@ruleId",
 };
 const takesRowIds = Object.keys(fixtures).filter((name) => {
   const input = JSON.stringify(fixtures[name]!(sentinel));
@@ -349,7 +370,16 @@ async function seed(owner: typeof a): Promise<Ids> {
       title: "DAGs: limit reached",
     },
   });
+  const rule = await createAlertRule(scope, {
+    name: "failures",
+    kind: "run_failed",
+    dagId,
+    channels: [{ channel: "in_app" }],
+    throttleMinutes: 60,
+    enabled: true,
+  });
   return {
+    ruleId: rule.id,
     notificationId: notification.id,
     upstreamDagId,
     backfillId: backfill.id,
@@ -391,6 +421,7 @@ async function snapshot(workspaceId: string) {
     dagTriggers,
     notifications,
     pools,
+    alertRules,
   ] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
     db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
@@ -421,6 +452,7 @@ async function snapshot(workspaceId: string) {
     db.dagTrigger.findMany({ where, orderBy: { id: "asc" } }),
     db.notification.findMany({ where, select: { id: true, readAt: true }, orderBy: { id: "asc" } }),
     db.pool.findMany({ where, orderBy: { id: "asc" } }),
+    db.alertRule.findMany({ where, orderBy: { id: "asc" } }),
   ]);
   return {
     workspace,
@@ -440,6 +472,7 @@ async function snapshot(workspaceId: string) {
     dagTriggers,
     notifications,
     pools,
+    alertRules,
   };
 }
 

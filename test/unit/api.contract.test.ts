@@ -88,6 +88,7 @@ describe("the answer checker of the REST tests", () => {
     queuedAt: "2026-01-01T00:00:00.000Z",
     startedAt: null,
     endedAt: null,
+    slaMisses: 0,
   };
 
   it("accepts an answer the document describes", () => {

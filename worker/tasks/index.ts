@@ -3,6 +3,7 @@
 import type { TaskList } from "graphile-worker";
 import { SHARED_POOL } from "@/server/engine/worker-pools";
 import { type JobHandler, type JobName, jobTask, runTaskIdentifier } from "@/server/jobs/catalog";
+import { alertHandlers, alertsCrontab } from "./alerts";
 import { runCallbacks } from "./callbacks";
 import { engineHandlers } from "./engine";
 import { purgeExpired } from "./maintenance";
@@ -15,6 +16,7 @@ export const handlers: { [N in JobName]: JobHandler<N> } = {
   ...triggerHandlers,
   "maintenance:purge-expired": purgeExpired,
   "retention:purge": purgeRetention,
+  ...alertHandlers,
 };
 
 /**
@@ -34,6 +36,9 @@ export function taskListFor(workerPools: readonly string[]): TaskList {
 }
 
 /** Recurring jobs (graphile-worker crontab syntax), run by the shared pool's workers. */
-export const crontab = ["0 * * * * maintenance:purge-expired", ...triggerCrontab, ...retentionCrontab].join(
-  "\n",
-);
+export const crontab = [
+  "0 * * * * maintenance:purge-expired",
+  ...triggerCrontab,
+  ...retentionCrontab,
+  ...alertsCrontab,
+].join("\n");

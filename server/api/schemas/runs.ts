@@ -48,6 +48,7 @@ const runFields = {
   queuedAt: timestamp,
   startedAt: timestamp.nullable(),
   endedAt: timestamp.nullable(),
+  slaMisses: z.number().int().describe("SLA deadlines the run (or one of its tasks) missed"),
 };
 export const runSchema = z.object(runFields).meta({ id: "Run", description: "A run of a DAG" });
 export const runPage = pageOf(runSchema);
