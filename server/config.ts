@@ -292,16 +292,28 @@ export const settings = {
     doc: "port of the embedded PostgreSQL (default: any free port)",
   },
 
-  // The CLI
+  // The CLI. The client commands' settings are read by the CLI itself (server/cli/remote/
+  // connection.ts), so that its one-file build needs nothing of the server; they are declared here
+  // so that the CLI knows them and the README lists them.
   BATON_URL: {
     schema: url(/^https?:$/, "https://baton.example.com"),
     readBy: ["cli"],
-    doc: "the Baton web address `baton dag push --url` and `baton webhook` use",
+    doc: "the Baton the workspace commands talk to (over the saved login; like `--url`)",
   },
   BATON_TOKEN: {
     schema: text(),
     readBy: ["cli"],
-    doc: "API token for `baton dag push` through the REST API",
+    doc: "the API token of the workspace commands (over the saved login; like `--token`)",
+  },
+  BATON_PROFILE: {
+    schema: text(),
+    readBy: ["cli"],
+    doc: "the saved login (`baton login --name`) the workspace commands use (like `--profile`)",
+  },
+  BATON_CONFIG_DIR: {
+    schema: text(),
+    readBy: ["cli"],
+    doc: "where `baton login` saves logins (default `$XDG_CONFIG_HOME/baton`, else `~/.config/baton`)",
   },
   BATON_DEBUG: { schema: flag(), readBy: ["cli"], doc: "print stack traces with CLI errors" },
   BATON_CWD: {

@@ -344,6 +344,14 @@ export const restRoutes: RestRoute[] = [
   },
   {
     method: "POST",
+    path: "/schedules/preview",
+    procedure: "schedules.preview",
+    operationId: "schedules.previewSchedule",
+    summary:
+      "The next runs of a schedule being written: `{ schedule, startDate?, endDate?, count? }` (nothing is stored)",
+  },
+  {
+    method: "POST",
     path: "/dags/{dagId}/backfills",
     procedure: "backfills.create",
     summary: "Backfill: one run per scheduled logical date from `from` to `to` (both included)",

@@ -1,12 +1,11 @@
-// `baton dag validate|push` and `baton keys rotate` against a real database (and the REST API).
+// `baton dag validate|push|pull|list|diff` over the REST API (in-process) and `baton keys rotate`
+// on the database.
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { createSecret } from "@/server/config/secrets";
 import { db } from "@/server/db/client";
-import { handleRest } from "@/server/rest/handler";
 import { generateKey } from "@/server/secrets/crypto";
 import { systemScope } from "@/server/tenancy/door";
 import { baton } from "../support/cli";
@@ -28,31 +27,16 @@ const bad = file(
 );
 
 let owner: Awaited<ReturnType<typeof createUser>>;
-let server: Server;
-let url: string;
+let token: string;
 
 beforeAll(async () => {
   process.env.BATON_MASTER_KEYS = `1:${generateKey()}`;
   owner = await createUser("cli-dags");
-  // The REST API served over HTTP, as a CI job would reach it.
-  server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request = new Request(`http://localhost${req.url}`, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: chunks.length ? Buffer.concat(chunks) : undefined,
-    });
-    const response = await handleRest(request, new URL(request.url).pathname.replace(/^\/api\/v1/, ""));
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(await response.text());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  token = (await owner.api.tokens.create({ workspace: owner.workspace.slug, name: "ci", role: "EDITOR" }))
+    .token;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-it("validates files without a database and lists every problem with its path", async () => {
+it("validates files offline (the repository's CLI) and with the Baton, listing every problem with its path", async () => {
   const ok = await baton(["dag", "validate", good]);
   expect(ok).toMatchObject({ code: 0 });
   expect(ok.stdout).toMatch(/valid DAG "etl" with 2 task/);
@@ -60,31 +44,60 @@ it("validates files without a database and lists every problem with its path", a
   expect(broken.code).toBe(1);
   expect(broken.stdout).toMatch(/tasks\[0\]\.operator/);
   expect(broken.stdout).toMatch(/tasks\[0\]\.dependsOn\[0\]/);
+
+  const remote = await baton(["dag", "validate", good, bad, "--json"], { token });
+  expect(remote.code).toBe(1);
+  expect(JSON.parse(remote.stdout)).toEqual([
+    { file: good, ok: true, dagId: "etl", tasks: 2 },
+    {
+      file: bad,
+      ok: false,
+      problems: expect.arrayContaining([expect.objectContaining({ path: "tasks[0].operator" })]),
+    },
+  ]);
 });
 
-it("pushes straight to a workspace, and through the REST API with a token", async () => {
-  const direct = await baton(["dag", "push", good, "--workspace", owner.workspace.slug, "-m", "first"]);
-  expect(direct.stdout.trim()).toBe("etl: created version 1");
-  const again = await baton(["dag", "push", good, "--workspace", owner.workspace.slug]);
+it("pushes through the REST API with a token, with messages; refusals name each problem", async () => {
+  const first = await baton(["dag", "push", good, "-m", "first"], { token });
+  expect(first.stdout.trim()).toBe("etl: created version 1");
+  const again = await baton(["dag", "push", good], { token });
   expect(again.stdout.trim()).toBe("etl: unchanged (version 1)");
-
-  const { token } = await owner.api.tokens.create({
-    workspace: owner.workspace.slug,
-    name: "ci",
-    role: "EDITOR",
-  });
   const changed = file("etl2.yaml", "id: etl\ntitle: ETL\ntasks:\n  - id: extract\n    operator: noop\n");
-  const remote = await baton(["dag", "push", changed, "--url", url, "--token", token, "-m", "from CI"]);
-  expect(remote.stdout.trim()).toBe("etl: saved version 2");
+  const fromCi = await baton(["dag", "push", changed], { token, env: { GIT_COMMIT: "abc123" } });
+  expect(fromCi.stdout.trim()).toBe("etl: saved version 2");
   const versions = await db.dagVersion.findMany({
     where: { workspaceId: owner.workspace.id },
     orderBy: { number: "asc" },
   });
-  expect(versions.map((v) => v.message)).toEqual(["first", "from CI"]);
+  expect(versions.map((v) => v.message)).toEqual(["first", "abc123"]);
 
-  const refused = await baton(["dag", "push", bad, "--url", url, "--token", token]);
+  const refused = await baton(["dag", "push", bad], { token });
   expect(refused.code).toBe(1);
-  expect(refused.stdout).toMatch(/tasks\[0\]\.operator/);
+  expect(refused.stderr).toMatch(/bad\.json: The DAG document has \d problems/);
+  expect(refused.stderr).toMatch(/\n {2}tasks\[0\]\.operator: /);
+
+  const stale = await baton(["dag", "push", good, "--if-match", versions[0]!.hash], { token });
+  expect(stale.code).toBe(1);
+  expect(stale.stderr).toMatch(/changed since you read it: its current version is 2/);
+});
+
+it("pulls, lists and diffs DAGs", async () => {
+  const pulled = await baton(["dag", "pull", "etl"], { token });
+  expect(pulled.stdout).toMatch(/^id: etl$/m);
+  expect(pulled.stdout).toMatch(/title: ETL/);
+  const old = await baton(["dag", "pull", "etl", "--number", "1", "--format", "json"], { token });
+  expect(JSON.parse(old.stdout)).toMatchObject({ id: "etl", tasks: [{ id: "extract" }, { id: "load" }] });
+
+  const list = await baton(["dag", "list"], { token });
+  expect(list.stdout).toMatch(/^DAG\s+VERSION\s+STATE/);
+  expect(list.stdout).toMatch(/etl\s+2\s+active/);
+
+  const versions = await baton(["dag", "diff", "etl", "--from", "1", "--to", "2"], { token });
+  expect(versions.stdout).toMatch(/^- task load$/m);
+  expect(versions.stdout).toMatch(/^~ title$/m);
+  const fileDiff = await baton(["dag", "diff", good], { token });
+  expect(fileDiff.stdout).toMatch(/^-title: ETL$/m);
+  expect(fileDiff.stdout).toMatch(/^\+ {2}- id: load$/m);
 });
 
 it("re-encrypts secrets under a new key version", async () => {

@@ -396,28 +396,21 @@ describe("baton token", () => {
     expect(event).toMatchObject({ actor: "system" });
   });
 
-  it("lists and revokes tokens", async () => {
+  it("lists and revokes tokens over the API, with a token of the workspace", async () => {
     const owner = await newUser();
     const token = (
       await baton(["token", "create", "--workspace", owner.workspace, "--name", "deploy", "--role", "admin"])
     ).stdout.trim();
     const { tokenId } = await authenticateToken(token);
 
-    const table = await baton(["token", "list", "--workspace", owner.workspace]);
-    expect(table.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+PREFIX\s+LAST USED\s+FROM\s+EXPIRES\s+CREATED\n/);
+    const table = await baton(["token", "list"], { token });
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+PREFIX\s+EXPIRES\s+LAST USED\n/);
     expect(table.stdout).toContain(tokenId);
     expect(table.stdout).not.toContain(token);
-    const json = await baton(["token", "list", "--workspace", owner.workspace, "--json"]);
+    const json = await baton(["token", "list", "--json"], { token });
     expect(JSON.parse(json.stdout)).toEqual([
       expect.objectContaining({ id: tokenId, name: "deploy", role: "ADMIN" }),
     ]);
-
-    const revoke = await baton(["token", "revoke", "--workspace", owner.workspace, "--id", tokenId]);
-    expect(revoke).toMatchObject({ code: 0, stdout: `Revoked token ${tokenId} in ${owner.workspace}.\n` });
-    await expect(authenticateToken(token)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
-    expect((await baton(["token", "list", "--workspace", owner.workspace])).stderr).toBe(
-      "No active tokens.\n",
-    );
 
     const forever = await baton([
       ...["token", "create", "--workspace", owner.workspace, "--name", "forever", "--role", "viewer"],
@@ -437,25 +430,32 @@ describe("baton token", () => {
     ]);
     expect(both.code).toBe(2);
 
-    const twice = await baton(["token", "revoke", "--workspace", owner.workspace, "--id", tokenId]);
+    const revoke = await baton(["token", "revoke", JSON.parse(week.stdout).id], { token });
+    expect(revoke).toMatchObject({ code: 0, stdout: `Revoked token ${JSON.parse(week.stdout).id}.\n` });
+    const twice = await baton(["token", "revoke", JSON.parse(week.stdout).id], { token });
     expect(twice).toMatchObject({ code: 1, stderr: "baton: Token not found\n" });
-    const badId = await baton(["token", "revoke", "--workspace", owner.workspace, "--id", "42"]);
+    const badId = await baton(["token", "revoke", "42"], { token });
     expect(badId).toMatchObject({
       code: 2,
-      stderr: "baton: option '--id <id>' argument '42' is invalid. Not a valid id\n",
+      stderr: "baton: give the token's id (a uuid from `baton token list`)\n",
     });
+    // A token revoking itself: what it asks is done, and it stops working.
+    expect((await baton(["token", "revoke", tokenId], { token })).code).toBe(0);
+    await expect(authenticateToken(token)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 
-  it("cannot reach a token through another workspace's slug", async () => {
+  it("cannot reach another workspace's token", async () => {
     const a = await newUser();
     const b = await newUser();
-    const token = (
-      await baton(["token", "create", "--workspace", a.workspace, "--name", "a", "--role", "viewer"])
-    ).stdout.trim();
-    const { tokenId } = await authenticateToken(token);
-    const result = await baton(["token", "revoke", "--workspace", b.workspace, "--id", tokenId]);
+    const tokenOf = async (workspace: string) =>
+      (
+        await baton(["token", "create", "--workspace", workspace, "--name", "t", "--role", "admin"])
+      ).stdout.trim();
+    const tokenA = await tokenOf(a.workspace);
+    const { tokenId } = await authenticateToken(tokenA);
+    const result = await baton(["token", "revoke", tokenId], { token: await tokenOf(b.workspace) });
     expect(result).toMatchObject({ code: 1, stderr: "baton: Token not found\n" });
-    await expect(authenticateToken(token)).resolves.toMatchObject({ tokenId });
+    await expect(authenticateToken(tokenA)).resolves.toMatchObject({ tokenId });
   });
 
   it("answers NOT_FOUND for an unknown workspace", async () => {
@@ -480,7 +480,7 @@ describe("baton token", () => {
 describe("usage", () => {
   it("exits 2 on unknown commands and options, 0 on --help", async () => {
     expect(await baton(["dance"])).toMatchObject({ code: 2, stderr: "baton: unknown command 'dance'\n" });
-    expect(await baton(["token", "list", "--workspace", "x", "--verbose"])).toMatchObject({
+    expect(await baton(["token", "list", "--verbose"])).toMatchObject({
       code: 2,
       stderr: "baton: unknown option '--verbose'\n",
     });

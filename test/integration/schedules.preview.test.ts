@@ -1,10 +1,9 @@
 // Previewing schedules: tRPC (a stored DAG or a schedule being written), REST and the CLI.
-import { Readable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "@/server/cli/main";
 import { pushDag } from "@/server/dags/service";
 import { openWorkspace } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
+import { baton } from "../support/cli";
 import { createUser } from "../support/factories";
 import { raw } from "../support/rest";
 
@@ -24,17 +23,6 @@ beforeAll(async () => {
     },
   });
 });
-
-async function baton(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: Readable.from([""]),
-  });
-  return { code, stdout, stderr };
-}
 
 describe("schedule preview", () => {
   it("of a stored DAG: its next runs, across the spring change, from its startDate", async () => {
@@ -81,18 +69,21 @@ describe("schedule preview", () => {
   });
 
   it("from the CLI, with wall-clock times in the zone", async () => {
-    const cron = await baton([
-      "schedule",
-      "preview",
-      "--cron",
-      "30 2 * * *",
-      "--timezone",
-      "Europe/Paris",
-      "--start-date",
-      "2030-03-28",
-      "--count",
-      "3",
-    ]);
+    const cron = await baton(
+      [
+        "schedule",
+        "preview",
+        "--cron",
+        "30 2 * * *",
+        "--timezone",
+        "Europe/Paris",
+        "--start-date",
+        "2030-03-28",
+        "--count",
+        "3",
+      ],
+      { token },
+    );
     expect(cron.code, cron.stderr).toBe(0);
     const lines = cron.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^RUNS AT\s+LOCAL \(Europe\/Paris\)\s+LOGICAL DATE$/);
@@ -101,28 +92,24 @@ describe("schedule preview", () => {
       "2030-03-30 02:30:00",
       "2030-03-31 03:30:00", // 02:30 does not exist that day
     ]);
-    const dag = await baton([
-      "schedule",
-      "preview",
-      "--workspace",
-      owner.workspace.slug,
-      "--dag",
-      "paris_morning",
-      "--json",
-    ]);
+    const dag = await baton(["schedule", "preview", "--dag", "paris_morning", "--json"], { token });
     expect(JSON.parse(dag.stdout).runs).toHaveLength(10);
-    const every = await baton(["schedule", "preview", "--every", "1h30m", "--count", "1"]);
+    const every = await baton(["schedule", "preview", "--every", "1h30m", "--count", "1"], { token });
     expect(every.code).toBe(0);
   });
 
-  it("refuses unusable options with exit code 2", async () => {
-    expect((await baton(["schedule", "preview", "--cron", "* * *"])).code).toBe(2);
-    expect((await baton(["schedule", "preview", "--every", "10s"])).code).toBe(2);
-    expect((await baton(["schedule", "preview", "--cron", "@daily", "--every", "1h"])).code).toBe(2);
+  it("refuses unusable options (exit 2) and schedules the Baton refuses (exit 1, naming the field)", async () => {
+    const badCron = await baton(["schedule", "preview", "--cron", "* * *"], { token });
+    expect(badCron.code).toBe(1);
+    expect(badCron.stderr).toMatch(/\n {2}schedule\.cron: has 3 field\(s\)/);
+    expect((await baton(["schedule", "preview", "--every", "10s"], { token })).stderr).toMatch(
+      /schedule\.every: must be at least 1m/,
+    );
+    expect((await baton(["schedule", "preview", "--cron", "@daily", "--every", "1h"], { token })).code).toBe(
+      2,
+    );
     expect((await baton(["schedule", "preview", "--dag", "paris_morning"])).code).toBe(2);
-    expect(
-      (await baton(["schedule", "preview", "--workspace", owner.workspace.slug, "--dag", "nope"])).code,
-    ).toBe(1);
+    expect((await baton(["schedule", "preview", "--dag", "nope"], { token })).code).toBe(1);
   });
 });
 

@@ -25,7 +25,10 @@ export const testOperator = defineOperator({
   templatedFields: ["output"],
   defaults: { outcome: "success" },
   async execute({ config, attempt, signal, log }) {
-    if (config.durationMs > 0) await wait(config.durationMs, signal);
+    if (config.durationMs > 0) {
+      log.info(`the test task runs for ${config.durationMs} ms`);
+      await wait(config.durationMs, signal);
+    }
     if (config.outcome === "fail")
       throw new Error("The test task failed, as its config says (outcome: fail)");
     if (attempt <= config.failTimes) {

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { addMember, changeRole, listMembers } from "@/server/members/service";
 import { allItems, MAX_PAGE_SIZE } from "@/server/pagination";
 import { email, role, workspaceSlug } from "@/server/validation";
-import type { Cli } from "../main";
+import type { InstallationCli as Cli } from "../main";
 
 const roleOption = z.string().trim().toUpperCase().pipe(role);
 

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { db } from "@/server/db/client";
 import { displayName, email } from "@/server/validation";
 import { createWorkspace } from "@/server/workspaces/service";
-import type { Cli } from "../main";
+import type { InstallationCli as Cli } from "../main";
 
 export function registerWorkspaceCommands(program: Command, cli: Cli): void {
   const workspace = program.command("workspace").description("Create and list workspaces");

@@ -2,19 +2,26 @@
 // interval being written, with their logical dates (see docs/schedules.md).
 import type { Command } from "commander";
 import { z } from "zod";
-import { dagIdPattern, scheduleSchema } from "@/server/dags/definition";
-import { previewSchedule, previewSpec } from "@/server/schedules/preview";
-import { offsetMs } from "@/server/schedules/zone";
-import { workspaceSlug } from "@/server/validation";
-import type { Cli } from "../main";
+import { unwrap } from "@/server/client";
+import { type Cli, ExitError, exitCodes } from "../program";
+import { apiFor } from "./connection";
 
 const count = z.coerce.number().int().min(1, "at least 1").max(500, "at most 500");
-const dagId = z.string().regex(dagIdPattern, "not a DAG id");
 
 /** An instant as wall-clock time in a zone, "2025-03-30 03:30:00". */
-function wallClock(instant: Date, timezone: string): string {
-  const local = new Date(instant.getTime() + offsetMs(instant.getTime(), timezone));
-  return local.toISOString().slice(0, 19).replace("T", " ");
+function wallClock(instant: string, timezone: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(instant));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}:${part("second")}`;
 }
 
 export function registerScheduleCommands(program: Command, cli: Cli): void {
@@ -23,8 +30,7 @@ export function registerScheduleCommands(program: Command, cli: Cli): void {
   schedule
     .command("preview")
     .description("The next runs of a DAG's schedule, or of --cron / --every")
-    .option("--workspace <slug>", "the workspace of --dag", cli.parser(workspaceSlug))
-    .option("--dag <dagId>", "a stored DAG: its current schedule, startDate and endDate", cli.parser(dagId))
+    .option("--dag <dagId>", "a stored DAG: its current schedule, startDate and endDate")
     .option("--cron <expression>", 'a cron expression (5 or 6 fields) or preset such as "@daily"')
     .option("--timezone <zone>", "IANA time zone of --cron", "UTC")
     .option("--every <duration>", 'a fixed interval such as "15m" or "1h30m"')
@@ -34,7 +40,6 @@ export function registerScheduleCommands(program: Command, cli: Cli): void {
     .action(
       async (
         options: {
-          workspace?: string;
           dag?: string;
           cron?: string;
           timezone: string;
@@ -46,37 +51,33 @@ export function registerScheduleCommands(program: Command, cli: Cli): void {
         command: Command,
       ) => {
         const given = [options.dag, options.cron, options.every].filter((v) => v !== undefined).length;
-        if (given !== 1)
-          command.error("baton: give exactly one of --dag, --cron or --every", { exitCode: 2 });
-        let preview: Awaited<ReturnType<typeof previewSchedule>>;
-        if (options.dag) {
-          if (!options.workspace) command.error("baton: --dag needs --workspace", { exitCode: 2 });
-          preview = await previewSchedule(await cli.workspace(options.workspace!), {
-            dagId: options.dag,
-            count: options.count,
-          });
-        } else {
-          const parsed = scheduleSchema.safeParse(
-            options.cron
-              ? { type: "cron", cron: options.cron, timezone: options.timezone }
-              : { type: "interval", every: options.every },
-          );
-          if (!parsed.success) {
-            const issue = parsed.error.issues[0]!;
-            command.error(`baton: ${options.cron ? "--cron" : "--every"} ${issue.message}`, { exitCode: 2 });
-          }
-          preview = previewSpec(
-            { schedule: parsed.data, startDate: options.startDate, endDate: options.endDate },
-            options.count,
-          );
-        }
+        if (given !== 1) throw new ExitError(exitCodes.usage, "give exactly one of --dag, --cron or --every");
+        const api = apiFor(cli, command);
+        const preview = options.dag
+          ? await unwrap(
+              api.GET("/dags/{dagId}/schedule/preview", {
+                params: { path: { dagId: options.dag }, query: { count: options.count } },
+              }),
+            )
+          : await unwrap(
+              api.POST("/schedules/preview", {
+                body: {
+                  schedule: options.cron
+                    ? { type: "cron", cron: options.cron, timezone: options.timezone }
+                    : { type: "interval", every: options.every! },
+                  ...(options.startDate ? { startDate: options.startDate } : {}),
+                  ...(options.endDate ? { endDate: options.endDate } : {}),
+                  count: options.count,
+                },
+              }),
+            );
         if (cli.json(command)) return cli.printJson(preview);
         if (preview.paused) cli.note(`${preview.dagId} is paused: these runs happen once it is unpaused.`);
         cli.printTable(
           preview.runs.map((run) => ({
-            runAt: run.runAt,
+            runAt: run.runAt.replace(/\.\d{3}Z$/, "Z"),
             local: wallClock(run.runAt, preview.timezone),
-            logicalDate: run.logicalDate,
+            logicalDate: run.logicalDate.replace(/\.\d{3}Z$/, "Z"),
           })),
           { runAt: "RUNS AT", local: `LOCAL (${preview.timezone})`, logicalDate: "LOGICAL DATE" },
           preview.schedule ? "No more runs: the schedule's endDate has passed." : "This DAG has no schedule.",

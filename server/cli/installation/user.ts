@@ -8,7 +8,7 @@ import { passwordWeakness } from "@/server/auth/password-strength";
 import { env } from "@/server/config";
 import { db } from "@/server/db/client";
 import { displayName, email, password } from "@/server/validation";
-import type { Cli } from "../main";
+import type { InstallationCli as Cli } from "../main";
 
 export function registerUserCommands(program: Command, cli: Cli): void {
   const user = program.command("user").description("Create and list users; reset links");

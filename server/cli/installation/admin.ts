@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { listPlatformAdmins, setPlatformAdmin } from "@/server/platform/admins";
 import { email } from "@/server/validation";
-import type { Cli } from "../main";
+import type { InstallationCli as Cli } from "../main";
 
 export function registerAdminCommands(program: Command, cli: Cli): void {
   const admin = program.command("admin").description("Grant, revoke and list platform administrators");

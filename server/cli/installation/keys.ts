@@ -9,7 +9,7 @@ import { generateKey } from "@/server/secrets/crypto";
 import { processKeyring, rotateKeys } from "@/server/secrets/keyring";
 import { systemScope } from "@/server/tenancy/door";
 import { reencryptWebhookSecrets } from "@/server/webhooks/endpoints";
-import { type Cli, worksWithoutDatabase } from "../main";
+import { type InstallationCli as Cli, worksWithoutDatabase } from "../main";
 
 export function registerKeyCommands(program: Command, cli: Cli): void {
   const keys = program.command("keys").description("Master keys for secrets at rest");
