@@ -1,6 +1,7 @@
 // The public REST API as a client sees it: bearer tokens, JSON in and out, 4xx for every kind of
 // bad input, pages, and the OpenAPI document. Calls go through the generated client (or `raw`
 // for malformed ones); every answer is checked against the document (test/support/rest.ts).
+import SwaggerParser from "@apidevtools/swagger-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { unwrap } from "@/server/client";
 import { db } from "@/server/db/client";
@@ -115,6 +116,12 @@ describe("bad input gets a 4xx naming the problem, never a 500", () => {
 });
 
 describe("OpenAPI", () => {
+  it("serves a document the standard validator accepts, without a token", async () => {
+    const { status, body } = await call("GET", "/openapi.json");
+    expect(status).toBe(200);
+    await expect(SwaggerParser.validate(body)).resolves.toBeDefined();
+  });
+
   it("publishes every route with its input schema, without the workspace field", async () => {
     const { status, body } = await call("GET", "/openapi.json");
     expect(status).toBe(200);

@@ -99,6 +99,7 @@ export function registerConfigCommands(program: Command, cli: Cli): void {
     .description("Delete a variable")
     .action(async (key: string, _options: object, command: Command) => {
       await unwrap(apiFor(cli, command).DELETE("/variables/{key}", { params: { path: { key } } }));
+      if (cli.json(command)) return cli.printJson({ key, deleted: true });
       cli.out(`Deleted variable ${key}.`);
     });
 
@@ -147,6 +148,7 @@ export function registerConfigCommands(program: Command, cli: Cli): void {
     .description("Delete a secret")
     .action(async (name: string, _options: object, command: Command) => {
       await unwrap(apiFor(cli, command).DELETE("/secrets/{name}", { params: { path: { name } } }));
+      if (cli.json(command)) return cli.printJson({ name, deleted: true });
       cli.out(`Deleted secret ${name}.`);
     });
 
@@ -228,6 +230,7 @@ export function registerConfigCommands(program: Command, cli: Cli): void {
     .description("Delete a connection")
     .action(async (name: string, _options: object, command: Command) => {
       await unwrap(apiFor(cli, command).DELETE("/connections/{name}", { params: { path: { name } } }));
+      if (cli.json(command)) return cli.printJson({ name, deleted: true });
       cli.out(`Deleted connection ${name}.`);
     });
 }
