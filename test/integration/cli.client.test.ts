@@ -87,6 +87,10 @@ describe("login", () => {
     const overridden = await cli.run(["whoami", "--json"], { env: { BATON_TOKEN: otherToken } });
     expect(JSON.parse(overridden.stdout)).toMatchObject({ workspace: other.workspace.slug, role: "VIEWER" });
     expect((await cli.run(["whoami", "--profile", "nope"])).code).toBe(2);
+    const logout = await cli.run(["logout", "--profile", "second", "--json"]);
+    expect(JSON.parse(logout.stdout)).toEqual({ profile: "second", forgotten: true });
+    expect((await cli.run(["whoami", "--profile", "second"])).code).toBe(2);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -48,6 +48,7 @@ export function registerLoginCommands(program: Command, cli: Cli): void {
       delete profiles.profiles[name];
       if (profiles.default === name) profiles.default = Object.keys(profiles.profiles)[0];
       writeProfiles(cli.io.env, profiles);
+      if (cli.json(command)) return cli.printJson({ profile: name, forgotten: true });
       cli.out(
         `Forgot profile ${name}. Revoke the token in the web app or with \`baton token revoke\` if it leaked.`,
       );
