@@ -13,7 +13,7 @@
 // (the bench wraps the no-op and test operators). Run times are the runs' own (queued → ended).
 import { performance } from "node:perf_hooks";
 import { Logger, run as runGraphile, type Task } from "graphile-worker";
-import { benchDatabase, fmt, jain, percentile } from "./support";
+import { benchDatabase, benchWorkspace, fmt, jain, percentile } from "./support";
 
 const WORKER_CONCURRENCY = 10;
 const quiet = new Logger(() => () => {});
@@ -174,22 +174,13 @@ async function rawGraphile(connectionString: string) {
 // Baton: the same workloads as DAG runs through the engine.
 
 async function batonFigures() {
-  const { createAccount } = await import("../server/auth/accounts");
   const { db } = await import("../server/db/client");
-  const { systemScope } = await import("../server/tenancy/door");
   const { triggerRun } = await import("../server/engine/runs");
   const { startWorker } = await import("../worker/runner");
   const { storeDag, waitForRun } = await import("../test/support/engine");
 
-  const newWorkspace = async (name: string, maxConcurrentTasks: number) => {
-    const { workspace } = await createAccount({
-      email: `${name}@bench.example`,
-      name,
-      password: "benchmark password",
-    });
-    await db.workspace.update({ where: { id: workspace.id }, data: { maxConcurrentTasks } });
-    return systemScope(workspace.id);
-  };
+  const newWorkspace = (name: string, maxConcurrentTasks: number) =>
+    benchWorkspace(name, { maxConcurrentTasks });
   const timings = await timeOperators(["noop", "test"]);
   const runner = await startWorker({ concurrency: WORKER_CONCURRENCY });
   try {

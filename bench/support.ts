@@ -35,6 +35,28 @@ export function jain(shares: number[]): number {
   return squares === 0 ? 1 : (sum * sum) / (shares.length * squares);
 }
 
+/**
+ * A workspace of its own (an account signed up as a person would), with `settings` on its quota
+ * columns; its scope, as a job would open it. Call once DATABASE_URL points at the bench database.
+ */
+export async function benchWorkspace(
+  name: string,
+  settings: { maxConcurrentTasks: number; shareWeight?: number },
+): Promise<import("../server/tenancy/door").WorkspaceScope> {
+  const [{ createAccount }, { db }, { systemScope }] = await Promise.all([
+    import("../server/auth/accounts"),
+    import("../server/db/client"),
+    import("../server/tenancy/door"),
+  ]);
+  const { workspace } = await createAccount({
+    email: `${name}@bench.example`,
+    name,
+    password: "benchmark password",
+  });
+  await db.workspace.update({ where: { id: workspace.id }, data: settings });
+  return systemScope(workspace.id);
+}
+
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 
 export function table(rows: Array<Record<string, string>>) {

@@ -10,6 +10,7 @@
 // process.env before (or between) uses, as an operator sets the environment before start.
 import { distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { parseWorkerPools } from "@/server/engine/worker-pools";
 import { parseAllowList } from "@/server/net/address-policy";
 import { parseTrustedProxies } from "@/server/net/trusted-proxies";
 import { keyringFromEnv, parseKeyring } from "@/server/secrets/crypto";
@@ -80,6 +81,20 @@ const checkedBy = <T>(parse: (value: string) => T) =>
       }
     })
     .optional();
+
+/** A value turned into what its parser makes of it (`fallback` when unset); the parser's error is the message. */
+const parsedBy = <T>(parse: (value: string) => T, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return parse(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
 
 const databaseUrl = () => url(/^postgres(ql)?:$/, "postgresql://user:password@host:5432/baton");
 
@@ -189,10 +204,20 @@ export const settings = {
     readBy: ["worker", "start"],
     doc: "on SIGTERM, how long running attempts may finish before the rest are handed back to retry elsewhere (default 30)",
   },
-  BATON_LOST_ATTEMPT_SECONDS: {
-    schema: wholeNumber(30, 5),
+  BATON_WORKER_POOLS: {
+    schema: parsedBy(parseWorkerPools, "shared"),
     readBy: ["worker"],
-    doc: "seconds without a heartbeat after which an attempt counts as lost and is retried (default 30)",
+    doc: "the worker pools this worker serves, comma-separated (default `shared`; e.g. `dedicated:acme` or `shared,gpu`); see docs/architecture.md",
+  },
+  BATON_POOL_RESERVE: {
+    schema: wholeNumber(1, 0),
+    readBy: ["worker", "web"],
+    doc: "slots of a shared worker pool no workspace may fill while it already runs tasks there, kept for a newcomer's first task (default 1)",
+  },
+  BATON_LOST_ATTEMPT_SECONDS: {
+    schema: wholeNumber(30, 2),
+    readBy: ["worker", "web"],
+    doc: "seconds without a heartbeat after which a worker counts as gone: its slots stop counting and its attempts are retried (default 30)",
   },
   BATON_REAP_EVERY_MS: {
     schema: wholeNumber(10_000, 100),

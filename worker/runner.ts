@@ -1,35 +1,48 @@
-// Starts graphile-worker on the shared pool with Baton's job catalog, and the heartbeats that
-// tell the reaper this process's attempts are alive.
-import { type Runner, run } from "graphile-worker";
+// Starts graphile-worker on the worker pools this process serves (BATON_WORKER_POOLS) with the
+// handlers of Baton's job catalog, registers the worker (its pools and slots count into their
+// capacity) and keeps its heartbeat.
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { type Runner, run, type WorkerEvents } from "graphile-worker";
 import { env } from "@/server/config";
 import { isDatabaseUnavailable, noteDatabaseTrouble, sinceDatabaseTrouble } from "@/server/db/availability";
-import { pgPool } from "@/server/db/client";
+import { databaseUrl, pgPool } from "@/server/db/client";
+import { connectionFields } from "@/server/db/url";
+import { startWaitingSweep, wakeWaiting } from "@/server/engine/fair-share";
 import { reapLostAttempts, repairRuns } from "@/server/engine/reaper";
 import { startDeliveryPump } from "@/server/engine/webhook-runs";
-import { SHARED_POOL } from "@/server/engine/worker-pools";
 import {
   abortAll,
   attemptsRunning,
-  countingSlot,
-  LOST_AFTER_SECONDS,
-  setWorkerSlots,
-  startHeartbeats,
-  stopTakingWork,
+  lostAfterSeconds,
+  registerWorker,
+  retireWorker,
+  setLockIds,
+  startCancellationChecks,
+  startHeartbeat,
+  unregisterWorker,
 } from "@/server/engine/worker-registry";
 import { graphileLogger, log } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
 import { flushUsage } from "@/server/usage/meter";
 import { crontab, taskListFor } from "./tasks";
 
-export async function startWorker(options: { concurrency?: number } = {}): Promise<Runner> {
+export async function startWorker(options: { concurrency?: number; pools?: string[] } = {}): Promise<Runner> {
   const concurrency = options.concurrency ?? env.BATON_WORKER_CONCURRENCY;
-  setWorkerSlots(concurrency);
-  const taskList = taskListFor([SHARED_POOL]);
+  const pools = options.pools ?? env.BATON_WORKER_POOLS;
+  const { taskList, runsEverything } = taskListFor(pools);
+  await registerWorker({ id: randomUUID(), pools, slots: concurrency });
+  // The id graphile-worker locks this runner's jobs with (its own "worker pool" id), which the
+  // attempts record as their workerId: the reaper tells live workers' attempts by it.
+  const events: WorkerEvents = new EventEmitter();
+  const lockIds: string[] = [];
+  events.on("pool:create", ({ workerPool }) => lockIds.push(workerPool.id));
   const runner = await run({
     pgPool: pgPool(),
-    // Counted, so that a finishing task knows whether another slot is idle (worker-registry.ts).
-    taskList: Object.fromEntries(Object.entries(taskList).map(([name, task]) => [name, countingSlot(task!)])),
-    crontab,
+    taskList,
+    // Recurring jobs are everyone's work: only the shared pool's workers run them.
+    ...(runsEverything ? { crontab } : {}),
+    events,
     concurrency,
     // We stop the runner ourselves on SIGINT/SIGTERM (worker/main.ts, scripts/start.ts).
     noHandleSignals: true,
@@ -53,8 +66,13 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
       },
     },
   });
-  const stopHeartbeats = startHeartbeats();
+  await setLockIds(lockIds);
+  const stopHeartbeat = startHeartbeat(connectionFields(databaseUrl()));
+  const stopCancellationChecks = startCancellationChecks();
   const stopReaping = startReaping();
+  const stopSweeping = startWaitingSweep();
+  // Tasks that waited for these pools (no live worker, or no room) may start now.
+  wakeWaiting(pools);
   // Accepted webhook deliveries become runs here, in batches, as soon as they commit.
   const stopDeliveries = startDeliveryPump();
   const stop = runner.stop.bind(runner);
@@ -62,8 +80,9 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
     // Graceful: no new work; running attempts may finish (still heartbeating) for the grace
     // period; what still runs then ends as a failure and is retried elsewhere, rather than being
     // reaped later.
-    stopTakingWork();
+    await retireWorker().catch((error: Error) => log.warn({ err: error }, "could not retire the worker"));
     stopReaping();
+    stopSweeping();
     await stopDeliveries();
     const grace = env.BATON_SHUTDOWN_GRACE_SECONDS;
     if (attemptsRunning() > 0)
@@ -80,8 +99,12 @@ export async function startWorker(options: { concurrency?: number } = {}): Promi
       await stop();
     } finally {
       clearTimeout(handBack);
-      stopHeartbeats();
+      stopHeartbeat();
+      stopCancellationChecks();
     }
+    await unregisterWorker().catch((error: Error) =>
+      log.warn({ err: error }, "could not unregister the worker"),
+    );
     // Usage counted since the last flush would otherwise be lost with the process.
     await flushUsage().catch((error: Error) => log.warn({ err: error }, "could not write usage"));
   };
@@ -101,7 +124,7 @@ function startReaping(): () => void {
       if (busy) return;
       // After this process lost the database, every worker's heartbeats were late too: wait until
       // they have had time to beat again, so that no live attempt is taken for lost.
-      if (sinceDatabaseTrouble() < LOST_AFTER_SECONDS * 1000) return;
+      if (sinceDatabaseTrouble() < lostAfterSeconds() * 1000) return;
       busy = true;
       try {
         const reaped = await reapLostAttempts();

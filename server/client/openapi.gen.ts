@@ -2465,6 +2465,12 @@ export interface components {
             /** @description What the task returned (null until it succeeds) */
             output: components["schemas"]["JsonValue"];
             error: string | null;
+            /** @description Its pool (named slot limit) */
+            pool: string;
+            /** @description The worker pool it was admitted to (null before) */
+            workerPool: string | null;
+            /** @description For a ready (queued) task: what it waits for, in words (a slot, a live worker of its pool…) */
+            waitingFor: string | null;
             queuedAt: string | null;
             startedAt: string | null;
             endedAt: string | null;
@@ -2787,12 +2793,12 @@ export interface components {
             monthStart: string;
             quotas: {
                 /** @enum {string} */
-                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules";
+                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "shareWeight";
                 label: string;
                 /** @enum {string} */
                 unit: "count" | "bytes" | "seconds" | "days" | "per-minute";
                 /** @enum {string} */
-                kind: "concurrent" | "monthly" | "total" | "limit";
+                kind: "concurrent" | "monthly" | "total" | "limit" | "share";
                 limit: number;
                 /** @description What happens at the limit */
                 bites: string;
@@ -2823,11 +2829,14 @@ export interface components {
                 name: string;
                 queued: number;
                 running: number;
+                workerPool: string;
             }[];
             quota: {
                 maxPools: number;
                 maxPoolSlots: number;
             };
+            /** @description The worker pools the workspace's tasks run in; one without a live worker runs nothing */
+            workerPools: components["schemas"]["WorkerPool"][];
         };
         /** @description A named slot limit shared by the workspace's DAGs */
         Pool: {
@@ -2838,6 +2847,20 @@ export interface components {
             /** @description Ready task instances waiting for a slot */
             queued: number;
             description: string;
+            /** @description The worker pool its tasks run in */
+            workerPool: string;
+        };
+        /** @description A worker pool the workspace's tasks run in, as the workspace sees it */
+        WorkerPool: {
+            name: string;
+            /** @description Live workers serving it (0: its tasks wait) */
+            workers: number;
+            /** @description The slots of its live workers */
+            slots: number;
+            /** @description This workspace's task instances holding one of its slots */
+            running: number;
+            /** @description Ready tasks of this workspace wait for a slot of it */
+            waiting: boolean;
         };
         /** @description A page of SlaMiss items (see Page) */
         SlaMissPage: {

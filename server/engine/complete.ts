@@ -5,16 +5,17 @@
 // Completions arriving together go in one transaction (batch.ts): the outcomes in one statement,
 // each run advanced once, each workspace admitted once. Runs are advanced in id order and
 // workspaces admitted in id order, so two batches never wait on each other in a cycle. A batch
-// that only gives slots back (nothing downstream to advance, a fan-out's tasks) is instead a
-// single database call, baton_finish_attempts, unless work is queued and an admission is due.
+// with nothing downstream to advance (a fan-out's tasks) is instead a single database call,
+// baton_finish_attempts, which records the outcomes, gives the slots back and admits in one go.
 import { retryDelaySeconds } from "@/server/dags/definition";
 import { payloadSql } from "@/server/jobs/catalog";
 import { log } from "@/server/observability/logger";
 import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
 import { batched } from "./batch";
-import { type ClaimedAttempt, type ClaimRequest, claimedFromJson, claimMany } from "./claim";
-import { dispatch } from "./dispatch";
+import { type ClaimedAttempt, claimedFromJson } from "./claim";
+import { admissionSettings, dispatch } from "./dispatch";
+import { wakeWaiting } from "./fair-share";
 import { type CompiledDag, compiledVersion } from "./graph";
 import { type LogChunk, storeLogChunk } from "./logs";
 import { sql as pooled, type Sql, transaction } from "./sql";
@@ -46,14 +47,10 @@ export interface Completion {
   /** The end of the attempt's log, stored with the outcome. */
   log?: LogChunk | null;
   /**
-   * The calling worker slot (its graphile-worker id) runs an instance this completion admits
-   * itself (dispatch.ts): it comes back claimed, and the slot must run it.
-   */
-  handOffTo?: string;
-  /**
-   * The calling slot (its graphile-worker id) will run another task: a completion that finishes
-   * in one call takes the slot's next job from the queue in that call, when it is this
-   * workspace's (baton_finish_attempts); it comes back claimed, like a hand-off.
+   * The calling slot (its graphile-worker id) will run another task: an instance this completion
+   * admits is handed to it (dispatch.ts), or, when the completion finishes in one call, the
+   * slot's next job is taken from the queue in that call if it is this workspace's
+   * (baton_finish_attempts); it comes back claimed, and the slot must run it.
    */
   takeNextAs?: string;
 }
@@ -140,20 +137,17 @@ async function completeMany(all: Completion[]): Promise<Array<ClaimedAttempt | n
       const claimed = new Map<Completion, ClaimedAttempt>();
       for (const workspaceId of [...new Set(applied.map((a) => a.completion.run.workspaceId))].sort()) {
         const ofWorkspace = applied.filter((a) => a.completion.run.workspaceId === workspaceId);
-        const askers = ofWorkspace.filter((a) => a.completion.handOffTo).map((a) => a.completion);
-        const { handedOff } = await dispatch(
+        const askers = ofWorkspace.filter((a) => a.completion.takeNextAs).map((a) => a.completion);
+        const admission = await dispatch(
           sql,
           workspaceId,
           ofWorkspace.map((a) => a.row.pool),
-          { handOff: askers.length, queuedHere: queuedIn.has(workspaceId) },
+          { takers: askers.map((c) => c.takeNextAs!), queuedHere: queuedIn.has(workspaceId) },
         );
-        const requests: ClaimRequest[] = handedOff.map((h, i) => ({
-          taskInstanceId: h.id,
-          workspaceId,
-          workerId: askers[i]!.handOffTo!,
-        }));
-        const attempts = await claimMany(sql, requests);
-        for (const [i, attempt] of attempts.entries()) if (attempt) claimed.set(askers[i]!, attempt);
+        for (const attempt of admission.claimed) {
+          const asker = askers.find((c) => c.takeNextAs === attempt.workerId && !claimed.has(c));
+          if (asker) claimed.set(asker, attempt);
+        }
       }
       return { recorded, claimed };
     }));
@@ -223,49 +217,51 @@ async function checkRunEnd(run: RunRow): Promise<void> {
 
 /**
  * Completions that end their instances with nothing downstream to advance (a fan-out's tasks, a
- * run's last ones) only give slots back: the database function baton_finish_attempts does that
- * in one call, without a transaction of round trips. It declines (changing nothing) when work is
- * queued in one of the workspaces, since an admission is then due; the caller takes the long way,
- * and so does every batch of that workspace for a second after (a busy workspace would decline
- * every time).
+ * run's last ones) need no transaction of round trips: the database function
+ * baton_finish_attempts records them, gives their slots back and admits what waits, in one call.
  */
 function mayFinishAlone(completions: Completion[], plans: Plan[]): boolean {
-  const now = Date.now();
   return completions.every(
     (c, i) =>
       plans[i]!.terminal &&
       c.attempt.mapIndex === -1 &&
-      plans[i]!.compiled.tasks.get(c.attempt.taskId)?.downstream.length === 0 &&
-      (queuedSeenAt.get(c.run.workspaceId) ?? 0) < now - 1_000,
+      plans[i]!.compiled.tasks.get(c.attempt.taskId)?.downstream.length === 0,
   );
 }
 
-const queuedSeenAt = new Map<string, number>();
-
 /**
- * The one call; the slots that asked (`takeNextAs`) may come back with their next task taken from
- * the job queue and claimed (see baton_finish_attempts), as a hand-off does.
+ * The one call; the slots that asked (`takeNextAs`) may come back with their next task, admitted
+ * for them or taken from the job queue, claimed (see baton_finish_attempts). A deadlock (two
+ * calls giving back and then admitting in one workspace) changes nothing: the long way follows.
  */
 async function finishAlone(completions: Completion[], plans: Plan[]) {
   try {
-    const { rows } = await pooled.query<{ outcome: Recorded | null; taken: Record<string, unknown> | null }>(
-      "SELECT * FROM baton_finish_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-      [...outcomeParams(completions, plans), completions.map((c) => c.takeNextAs ?? null)],
+    const { rows } = await pooled.query<{
+      outcome: Recorded | null;
+      taken: Record<string, unknown> | null;
+      wake: string | null;
+    }>(
+      "SELECT * FROM baton_finish_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+      [
+        ...outcomeParams(completions, plans),
+        ...admissionSettings(completions.map((c) => c.takeNextAs ?? null)),
+      ],
     );
     const recorded = new Map<string, Recorded>();
     const claimed = new Map<Completion, ClaimedAttempt>();
-    for (const { outcome, taken } of rows) {
-      if (outcome) recorded.set(outcome.id, outcome);
-      if (!taken) continue;
-      const attempt = claimedFromJson(taken);
+    const wake: string[] = [];
+    for (const row of rows) {
+      if (row.outcome) recorded.set(row.outcome.id, row.outcome);
+      if (row.wake) wake.push(row.wake);
+      if (!row.taken) continue;
+      const attempt = claimedFromJson(row.taken);
       const taker = completions.find((c) => c.takeNextAs === attempt.workerId && !claimed.has(c));
       if (taker) claimed.set(taker, attempt);
     }
+    if (wake.length > 0) wakeWaiting(wake);
     return { recorded, claimed };
   } catch (error) {
-    if ((error as { code?: string }).code !== "BA001") throw error;
-    for (const c of completions) queuedSeenAt.set(c.run.workspaceId, Date.now());
-    if (queuedSeenAt.size > 10_000) queuedSeenAt.clear();
+    if ((error as { code?: string }).code !== "40P01") throw error;
     return null;
   }
 }

@@ -25,7 +25,7 @@ import { AttemptLog } from "./logs";
 import { runSecretMask, secretReach } from "./secrets";
 import { sql } from "./sql";
 import { cutText, isDataException, MAX_ERROR_CHARS, storableText, unstorableJson } from "./storable";
-import { keepAliveUntilCompleted, mayContinue, mayHandOff, track, untrack } from "./worker-registry";
+import { mayContinue, track, untrack } from "./worker-registry";
 
 /**
  * The job handler of `engine:run-task`: claims the instance and runs it, then, as long as its
@@ -127,7 +127,6 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     outcome,
     executedSince,
     log: await log?.rest(),
-    handOffTo: mayHandOff() ? workerId : undefined,
     takeNextAs: mayContinue() ? workerId : undefined,
   };
   return completeOnceWritten(completion).catch((error: unknown) => {
@@ -148,25 +147,19 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
 
 /**
  * Records the outcome, retrying while the database is away (a restart, a failover): the task's
- * effect has happened, and letting the job fail would run it again elsewhere. Meanwhile the attempt
- * keeps heartbeating, so no reaper takes it for lost. Completions are guarded by the attempt
- * number, so one that did commit before its answer was lost changes nothing the second time.
+ * effect has happened, and letting the job fail would run it again elsewhere. Meanwhile this
+ * process keeps heartbeating (worker-registry.ts), so no reaper takes its attempt for lost.
+ * Completions are guarded by the attempt number, so one that did commit before its answer was
+ * lost changes nothing the second time.
  */
-async function completeOnceWritten(completion: Completion): Promise<ClaimedAttempt | null> {
-  let release: (() => void) | undefined;
-  try {
-    return await untilDatabaseAnswers(() => complete(completion), {
-      onWait: (error) => {
-        release = keepAliveUntilCompleted(completion.attempt.attemptId);
-        processLog.warn(
-          { err: error },
-          "the attempt's outcome cannot be written yet (database unavailable); retrying",
-        );
-      },
-    });
-  } finally {
-    release?.();
-  }
+function completeOnceWritten(completion: Completion): Promise<ClaimedAttempt | null> {
+  return untilDatabaseAnswers(() => complete(completion), {
+    onWait: (error) =>
+      processLog.warn(
+        { err: error },
+        "the attempt's outcome cannot be written yet (database unavailable); retrying",
+      ),
+  });
 }
 
 async function execute(

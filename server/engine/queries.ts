@@ -1,7 +1,9 @@
-// Reading runs, task instances, attempts and logs: through the workspace scope, like any read.
+// Reading runs, task instances, attempts and logs: through the workspace scope, like any read
+// (what ready tasks wait for comes from capacity.ts, for this workspace only).
 import { notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { waitingReasons } from "./capacity";
 import type { RunState } from "./states";
 
 export async function getRun(scope: WorkspaceScope, runId: string) {
@@ -19,6 +21,8 @@ export async function getRun(scope: WorkspaceScope, runId: string) {
           mapIndex: true,
           mapCount: true,
           state: true,
+          pool: true,
+          workerPool: true,
           tryNumber: true,
           maxTries: true,
           output: true,
@@ -44,12 +48,18 @@ export async function getRun(scope: WorkspaceScope, runId: string) {
   });
   if (!run) throw notFound("Run");
   const { dag, dagVersion, taskInstances, _count, ...rest } = run;
+  // Ready tasks say what they wait for (a slot, a worker of their pool…).
+  const queuedPools = [...new Set(taskInstances.filter((t) => t.state === "queued").map((t) => t.pool))];
+  const reasons = queuedPools.length > 0 ? await waitingReasons(scope.workspace.id, queuedPools) : new Map();
   return {
     ...rest,
     dagKey: dag.key,
     versionNumber: dagVersion.number,
     slaMisses: _count.slaMisses,
-    tasks: taskInstances,
+    tasks: taskInstances.map((t) => ({
+      ...t,
+      waitingFor: t.state === "queued" ? ((reasons.get(t.pool) as string | null | undefined) ?? null) : null,
+    })),
   };
 }
 

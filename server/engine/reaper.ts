@@ -1,12 +1,21 @@
-// Finding attempts whose worker died: a running attempt without a heartbeat for
-// LOST_AFTER_SECONDS is failed as lost (and retried if it has tries left), and the graphile-worker
-// jobs its worker had locked are unlocked so they run elsewhere.
+// Finding attempts whose worker died: a running attempt whose worker (worker-registry.ts) has sent
+// no heartbeat for BATON_LOST_ATTEMPT_SECONDS (longer for a worker whose heartbeats came late) is
+// failed as lost (and retried if it has tries left), and the graphile-worker jobs its worker had
+// locked are unlocked so they run elsewhere. Workers gone for an hour leave the registry.
 import { endRunIfDone, type RunRow, unfinished } from "./advance";
 import { complete } from "./complete";
 import { kickWorkspace } from "./operations";
 import { monthStart } from "./run-gate";
 import { sql } from "./sql";
-import { LOST_AFTER_SECONDS } from "./worker-registry";
+import { lostAfterSeconds } from "./worker-registry";
+
+/**
+ * An attempt's worker counts as alive: a registered worker holding its slot is live, or (a worker
+ * of the version before the registry) the attempt's own heartbeat is recent.
+ */
+const attemptAlive = (attempt: string) => `(${attempt}."heartbeatAt" >= now() - make_interval(secs => $1)
+  OR EXISTS (SELECT 1 FROM "Worker" k WHERE ${attempt}."workerId" = ANY(k."lockIds")
+             AND baton_worker_live(k."heartbeatAt", k."lagMs", $1::int)))`;
 
 export async function reapLostAttempts(): Promise<number> {
   const { rows } = await sql.query<{
@@ -27,9 +36,9 @@ export async function reapLostAttempts(): Promise<number> {
      FROM "TaskAttempt" a
      JOIN "TaskInstance" t ON t.id = a."taskInstanceId" AND t."tryNumber" = a.number AND t.state = 'running'
      JOIN "DagRun" r ON r.id = t."runId"
-     WHERE a.state = 'running' AND a."heartbeatAt" < now() - make_interval(secs => $1)
+     WHERE a.state = 'running' AND NOT ${attemptAlive("a")}
      LIMIT 500`,
-    [LOST_AFTER_SECONDS],
+    [lostAfterSeconds()],
   );
   for (const lost of rows) {
     const run = {
@@ -45,19 +54,22 @@ export async function reapLostAttempts(): Promise<number> {
       outcome: {
         state: "failed",
         retryable: true,
-        error: `Lost: the worker running this attempt stopped sending heartbeats for ${LOST_AFTER_SECONDS} s`,
+        error: `Lost: the worker running this attempt stopped sending heartbeats for ${lostAfterSeconds()} s`,
       },
     });
   }
-  // Jobs locked by workers that no longer heartbeat any attempt: free them for live workers.
+  // Jobs locked by workers that are gone: free them for live workers.
   await sql.query(
     `SELECT graphile_worker.force_unlock_workers(ARRAY(
        SELECT DISTINCT j.locked_by FROM graphile_worker.jobs j
        WHERE j.locked_at < now() - make_interval(secs => $1) AND j.locked_by IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM "Worker" k WHERE j.locked_by = ANY(k."lockIds")
+                         AND baton_worker_live(k."heartbeatAt", k."lagMs", $1::int))
          AND NOT EXISTS (SELECT 1 FROM "TaskAttempt" a WHERE a."workerId" = j.locked_by
                          AND a."heartbeatAt" > now() - make_interval(secs => $1))))`,
-    [LOST_AFTER_SECONDS],
+    [lostAfterSeconds()],
   );
+  await sql.query(`DELETE FROM "Worker" WHERE "heartbeatAt" < now() - interval '1 hour'`);
   return rows.length;
 }
 
@@ -74,7 +86,7 @@ export async function repairRuns(): Promise<number> {
        AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."runId" = r.id AND t."mapIndex" = -1
                        AND t.state IN ${unfinished})
      LIMIT 100`,
-    [LOST_AFTER_SECONDS],
+    [lostAfterSeconds()],
   );
   for (const run of finished) await endRunIfDone(run);
   // Workspaces where a run queued a while ago could start now: not suspended, its DAG and the
@@ -93,7 +105,7 @@ export async function repairRuns(): Promise<number> {
              SELECT 1 FROM "UsageDay" u WHERE u."workspaceId" = w.id AND u.day >= $2::date
              HAVING sum(u."taskRuns") >= w."maxTaskRunsPerMonth" OR sum(u."taskSeconds") >= w."maxTaskSecondsPerMonth"))
      LIMIT 100`,
-    [LOST_AFTER_SECONDS, monthStart(new Date())],
+    [lostAfterSeconds(), monthStart(new Date())],
   );
   for (const { workspaceId } of waiting) await kickWorkspace(workspaceId);
   return finished.length + waiting.length;

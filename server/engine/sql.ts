@@ -11,12 +11,34 @@ import { poolSql, runTransaction, type Sql } from "@/server/db/sql";
 
 export type { Sql };
 
+/** Work to do once a transaction has committed, per transaction (see `afterCommit`). */
+const commitHooks = new WeakMap<Sql, Array<() => void>>();
+
+/**
+ * Runs `hook` once the transaction `sql` belongs to has committed (not at all if it rolls back);
+ * outside a transaction, right away. For what must see the commit: waking another workspace for a
+ * slot this transaction freed, say.
+ */
+export function afterCommit(sql: Sql, hook: () => void): void {
+  const hooks = commitHooks.get(sql);
+  if (hooks) hooks.push(hook);
+  else queueMicrotask(hook);
+}
+
 /**
  * Runs `fn` in a transaction on one pooled connection, again (up to 5 times) when PostgreSQL
- * aborts it as a deadlock victim: completions of a wide fan-in update the same counters.
+ * aborts it as a deadlock victim: completions of a wide fan-in update the same counters. Then
+ * what the successful try left for after the commit (`afterCommit`).
  */
-export function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
-  return runTransaction(pgPool(), "BEGIN", fn);
+export async function transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  let hooks: Array<() => void> = [];
+  const result = await runTransaction(pgPool(), "BEGIN", (tx) => {
+    hooks = [];
+    commitHooks.set(tx, hooks);
+    return fn(tx);
+  });
+  for (const hook of hooks) hook();
+  return result;
 }
 
 /** A statement outside any transaction. */

@@ -15,3 +15,14 @@ export const workerPoolName = z
     /^[a-z][a-z0-9_-]{0,62}(:[a-z0-9][a-z0-9_-]{0,62})?$/,
     'Must be a worker pool name: lower-case letters, digits, _ or -, with an optional ":" part (like "gpu" or "dedicated:acme")',
   );
+
+/** BATON_WORKER_POOLS: `shared` (the default), `dedicated:acme`, `shared,gpu`. */
+export function parseWorkerPools(value: string): string[] {
+  const pools = [...new Set(value.split(",").map((pool) => pool.trim()))].filter(Boolean);
+  if (pools.length === 0) throw new Error("must name at least one worker pool");
+  for (const pool of pools) {
+    const parsed = workerPoolName.safeParse(pool);
+    if (!parsed.success) throw new Error(`"${pool}": ${parsed.error.issues[0]!.message}`);
+  }
+  return pools;
+}

@@ -3,7 +3,13 @@
 // quota, so the console can show it next to the right input.
 import type { z } from "zod";
 import { AppError, type Problem } from "@/server/errors";
-import { type Quotas, quotaCatalog, quotaOverridesSchema, quotasSchema } from "@/server/quotas/catalog";
+import {
+  type QuotaInfo,
+  type Quotas,
+  quotaCatalog,
+  quotaOverridesSchema,
+  quotasSchema,
+} from "@/server/quotas/catalog";
 
 const MAX = 2_147_483_647;
 
@@ -25,10 +31,10 @@ function problemsOf(issues: z.core.$ZodIssue[], field: string): Problem[] {
       problems.push({ path: field, message: issue.message });
       continue;
     }
-    const { label } = quotaCatalog[key];
+    const { label, min = 0 } = quotaCatalog[key] as QuotaInfo;
     problems.push({
       path: `${field}.${key}`,
-      message: `${label} (${key}) must be a whole number from 0 to ${MAX}`,
+      message: `${label} (${key}) must be a whole number from ${min} to ${MAX}`,
     });
   }
   return problems;

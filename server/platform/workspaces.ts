@@ -84,6 +84,7 @@ export async function getWorkspace(slug: string) {
       where: { id },
       include: {
         plan: true,
+        pools: { select: { name: true, slots: true, workerPool: true }, orderBy: { name: "asc" } },
         _count: { select: { memberships: true, pools: true, dags: { where: { archivedAt: null } } } },
       },
     }),
@@ -117,6 +118,9 @@ export async function getWorkspace(slug: string) {
     dags: _count.dags,
     members: _count.memberships,
     pools: _count.pools,
+    /** The worker pool its tasks run in (null: `shared`), and its named pools' own assignments. */
+    workerPool: workspace.workerPool,
+    namedPools: workspace.pools,
     ...activity.get(id)!,
     owners: owners.map((o) => o.user.email),
     events: events.map((e) => ({ ...e, id: e.id.toString() })),

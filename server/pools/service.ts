@@ -8,7 +8,12 @@
 // those have all finished, the pool can run a few more than its slots. Create pools before use.
 //
 // Quotas: at most Workspace.maxPools pools, each with at most Workspace.maxPoolSlots slots.
+//
+// Tasks run on a worker pool (server/engine/worker-pools.ts): the workspace's, or the one the
+// platform console assigned a pool to. The list shows each pool's, and the worker pools' state as
+// the workspace sees it (how many slots, whether any worker serves them, what its tasks hold).
 import { z } from "zod";
+import { type WorkspaceWorkerPool, workspaceWorkerPools } from "@/server/engine/capacity";
 import { kickWorkspace } from "@/server/engine/operations";
 import { AppError, notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
@@ -38,6 +43,8 @@ export interface PoolView {
   /** Instances of the pool ready and waiting for a slot (or for the workspace's quota). */
   queued: number;
   description: string;
+  /** The worker pool its tasks run in. */
+  workerPool: string;
 }
 
 /** A pool name tasks use that has no row: its tasks are limited only by the workspace's quota. */
@@ -45,6 +52,8 @@ export interface UnlimitedPoolView {
   name: string;
   queued: number;
   running: number;
+  /** The worker pool its tasks run in (the workspace's). */
+  workerPool: string;
 }
 
 const slotStates = ["scheduled", "running"] as const;
@@ -62,7 +71,7 @@ const poolsOrder = keyset([["name", "asc"]]);
 
 /** The pools (a page, by name), the pool names tasks use without a row, and the plan's pool quotas. */
 export async function listPools(scope: WorkspaceScope, input: PageInput) {
-  const [page, counts, quotas] = await Promise.all([
+  const [page, counts, quotas, capacity] = await Promise.all([
     poolsOrder.page(input, (query) =>
       scope.db.pool.findMany({
         ...query,
@@ -75,7 +84,9 @@ export async function listPools(scope: WorkspaceScope, input: PageInput) {
       _count: { _all: true },
     }),
     quotasOf(scope.workspace.id),
+    workspaceWorkerPools(scope.workspace.id),
   ]);
+  const workerPoolOf = (name: string) => capacity.byNamedPool.get(name) ?? capacity.home;
   const byName = new Map<string, { queued: number; running: number }>();
   for (const row of counts) {
     const entry = byName.get(row.pool) ?? { queued: 0, running: 0 };
@@ -89,13 +100,17 @@ export async function listPools(scope: WorkspaceScope, input: PageInput) {
     ).map((p) => p.name),
   );
   return {
-    items: page.items.map((p): PoolView => ({ ...p, queued: byName.get(p.name)?.queued ?? 0 })),
+    items: page.items.map(
+      (p): PoolView => ({ ...p, queued: byName.get(p.name)?.queued ?? 0, workerPool: workerPoolOf(p.name) }),
+    ),
     nextCursor: page.nextCursor,
     unlimited: [...byName]
       .filter(([name]) => !known.has(name))
-      .map(([name, c]): UnlimitedPoolView => ({ name, ...c }))
+      .map(([name, c]): UnlimitedPoolView => ({ name, ...c, workerPool: capacity.home }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     quota: { maxPools: quotas.maxPools, maxPoolSlots: quotas.maxPoolSlots },
+    /** The worker pools the workspace's tasks run in; one without a live worker runs nothing. */
+    workerPools: capacity.pools satisfies WorkspaceWorkerPool[],
   };
 }
 
@@ -105,8 +120,11 @@ async function getPool(scope: WorkspaceScope, name: string): Promise<PoolView> {
     select: { name: true, slots: true, admitted: true, description: true },
   });
   if (!pool) throw notFound("Pool");
-  const queued = await scope.db.taskInstance.count({ where: { state: "queued", pool: name } });
-  return { ...pool, queued };
+  const [queued, capacity] = await Promise.all([
+    scope.db.taskInstance.count({ where: { state: "queued", pool: name } }),
+    workspaceWorkerPools(scope.workspace.id),
+  ]);
+  return { ...pool, queued, workerPool: capacity.byNamedPool.get(name) ?? capacity.home };
 }
 
 /**

@@ -9,9 +9,10 @@ export type QuotaUnit = "count" | "bytes" | "seconds" | "days" | "per-minute";
  * - `concurrent`: how many at once (compared with what is running now);
  * - `monthly`: a budget per calendar month (UTC), compared with metered usage;
  * - `total`: how many may exist;
- * - `limit`: a cap on one thing (one output, one attempt's log, a retention period, a rate).
+ * - `limit`: a cap on one thing (one output, one attempt's log, a retention period, a rate);
+ * - `share`: a weight in the fair share of what workspaces compete for (a worker pool's slots).
  */
-export type QuotaKind = "concurrent" | "monthly" | "total" | "limit";
+export type QuotaKind = "concurrent" | "monthly" | "total" | "limit" | "share";
 
 export interface QuotaInfo {
   label: string;
@@ -19,6 +20,8 @@ export interface QuotaInfo {
   kind: QuotaKind;
   /** Where the quota is enforced, for the docs and the usage page. */
   bites: string;
+  /** The smallest value it may have (0 unless set). */
+  min?: number;
 }
 
 export const quotaCatalog = {
@@ -114,6 +117,14 @@ export const quotaCatalog = {
     kind: "total",
     bites: "Creating an alert rule beyond it is refused.",
   },
+  shareWeight: {
+    label: "Share weight (priority)",
+    unit: "count",
+    kind: "share",
+    min: 1,
+    bites:
+      "While workspaces wait for a worker pool's slots, each gets a share of them in proportion to its weight.",
+  },
 } as const satisfies Record<string, QuotaInfo>;
 
 export type QuotaKey = keyof typeof quotaCatalog;
@@ -122,11 +133,19 @@ export const quotaKeys = Object.keys(quotaCatalog) as QuotaKey[];
 export type Quotas = Record<QuotaKey, number>;
 export type OverQuotaPolicy = "refuse" | "queue";
 
-const quotaValue = z.number().int().min(0).max(2_147_483_647);
+const quotaValue = (key: QuotaKey) =>
+  z
+    .number()
+    .int()
+    .min((quotaCatalog[key] as QuotaInfo).min ?? 0)
+    .max(2_147_483_647);
 
 /** A complete set of quotas (a plan). */
 export const quotasSchema = z.object(
-  Object.fromEntries(quotaKeys.map((key) => [key, quotaValue])) as Record<QuotaKey, typeof quotaValue>,
+  Object.fromEntries(quotaKeys.map((key) => [key, quotaValue(key)])) as Record<
+    QuotaKey,
+    ReturnType<typeof quotaValue>
+  >,
 );
 
 /** Some quotas (a workspace's overrides); unknown names are refused. */

@@ -22,6 +22,7 @@ export const tenantModelNames = [
   "TaskLog",
   "Pool",
   "WorkspaceDispatch",
+  "PoolWait",
   "WebhookEndpoint",
   "WebhookDelivery",
   "Backfill",

@@ -145,3 +145,59 @@ it("an administrator changes a workspace's plan and suspends it; its member sees
 
   expect([...boss.consoleErrors, ...them.consoleErrors]).toEqual([]);
 });
+
+it("an administrator gives a workspace a dedicated worker pool; without a worker, both sides see its tasks wait", async () => {
+  const tenant = await createUser("tenant");
+  const slug = tenant.workspace.slug;
+  const boss = await newPerson(browser, app);
+  await boss.page.setViewportSize({ width: 1440, height: 960 });
+  await signIn(boss.page, admin);
+  await boss.page.goto(`/admin/workspaces/${slug}`);
+
+  const field = boss.page.getByLabel("Worker pool of the workspace");
+  await field.fill("Not A Pool");
+  await boss.page.getByRole("button", { name: "Assign" }).click();
+  await boss.page
+    .getByText(/Must be a worker pool name/)
+    .first()
+    .waitFor();
+  await field.fill(`dedicated:${slug}`);
+  await boss.page.getByRole("button", { name: "Assign" }).click();
+  await boss.page
+    .getByRole("table", { name: "Recent audit events" })
+    .getByText("platform.workspace.worker_pool")
+    .waitFor();
+  expect((await db.workspace.findUniqueOrThrow({ where: { slug } })).workerPool).toBe(`dedicated:${slug}`);
+  await screenshot(boss.page, "platform-workspace-worker-pool");
+
+  await boss.page.getByRole("link", { name: "Worker pools" }).click();
+  const row = boss.page
+    .getByRole("table", { name: "Worker pools" })
+    .getByRole("row")
+    .filter({
+      hasText: `dedicated:${slug}`,
+    });
+  await row.getByText("No live worker: its tasks wait").waitFor();
+  expect(await row.getByRole("link", { name: slug }).isVisible()).toBe(true);
+  await screenshot(boss.page, "platform-worker-pools");
+
+  // The workspace's own Pools page says where its tasks run, and that nothing serves it yet.
+  const them = await newPerson(browser, app);
+  await them.page.setViewportSize({ width: 1440, height: 960 });
+  await signIn(them.page, tenant);
+  await them.page.goto(`/w/${slug}/pools`);
+  const pool = them.page
+    .getByRole("table", { name: "Worker pools" })
+    .getByRole("row")
+    .filter({
+      hasText: `dedicated:${slug}`,
+    });
+  await pool.getByText("No live worker: its tasks wait").waitFor();
+  await screenshot(them.page, "pools-worker-pools");
+
+  // The refused name was the only failed request.
+  expect(boss.consoleErrors).toEqual([
+    "Failed to load resource: the server responded with a status of 400 (Bad Request)",
+  ]);
+  expect(them.consoleErrors).toEqual([]);
+});

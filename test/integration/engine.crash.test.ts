@@ -1,34 +1,29 @@
-// Workers killed with SIGKILL at random while 200 runs of a 20-task DAG execute: every run still
-// completes, and each task's side effect is recorded exactly once for its successful attempt (an
-// attempt that died may have left an effect, but never a second one for the same attempt, and
-// never a success without one).
-import type { ChildProcess } from "node:child_process";
+// Workers killed with SIGKILL at random while 200 runs of a 20-task DAG execute, with every core
+// spun by a CPU hog beside them: every run still completes, and each task's side effect is
+// recorded exactly once for its successful attempt (an attempt that died may have left an effect,
+// but never a second one for the same attempt, and never a success without one).
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { startCpuHog } from "../support/cpu-hog";
 import { registerCrashOperator } from "../support/crash-operator";
 import { storeDag, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
-import { startWorkerProcess } from "../support/worker-processes";
+import { killWorkerProcesses, startWorkerProcess, workerProcesses } from "../support/worker-processes";
 
 const RUNS = Number(process.env.CRASH_TEST_RUNS ?? 200);
 const TASKS = 20;
 const WORKERS = 2;
 
 let scope: WorkspaceScope;
-const workers = new Set<ChildProcess>();
-
-async function startWorker(): Promise<ChildProcess> {
-  const child = await startWorkerProcess({
+/** A worker that reaps dead workers' attempts quickly. */
+const startWorker = () =>
+  startWorkerProcess({
     WORKER_CONCURRENCY: "4",
     BATON_LOST_ATTEMPT_SECONDS: "5", // the least the configuration allows: heartbeats come every 2 s
     BATON_REAP_EVERY_MS: "500",
   });
-  workers.add(child);
-  child.on("exit", () => workers.delete(child));
-  return child;
-}
 
 beforeAll(async () => {
   registerCrashOperator();
@@ -49,12 +44,15 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => {
-  for (const child of workers) child.kill("SIGKILL");
+let stopHog: (() => Promise<void>) | undefined;
+afterAll(async () => {
+  killWorkerProcesses();
+  await stopHog?.();
 });
 
 it("completes every run with exactly one effect per successful attempt while workers are killed", async () => {
   for (let i = 0; i < WORKERS; i++) await startWorker();
+  stopHog = startCpuHog();
   const runIds: string[] = [];
   for (let i = 0; i < RUNS; i++) runIds.push((await triggerRun(scope, { dagKey: "crashy" })).id);
 
@@ -76,8 +74,8 @@ it("completes every run with exactly one effect per successful attempt while wor
     }
     // Kill a random worker now and then, and start a replacement.
     if (Math.random() < 0.5 && kills < 40) {
-      const victim = [...workers][Math.floor(Math.random() * workers.size)];
-      victim?.kill("SIGKILL");
+      const workers = workerProcesses();
+      workers[Math.floor(Math.random() * workers.length)]?.kill("SIGKILL");
       kills++;
       await startWorker();
     }

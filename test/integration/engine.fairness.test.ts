@@ -1,10 +1,12 @@
 // Fair dispatch, asserted by order rather than time: a quiet workspace's task starts long before
 // a noisy neighbour's backlog of thousands drains, and no workspace ever runs more tasks at once
-// than its quota allows.
+// than its quota allows. With every core spun by a CPU hog beside it: the heartbeats hold, so no
+// healthy attempt is taken for lost, and every run ends.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { startCpuHog } from "../support/cpu-hog";
 import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 
@@ -12,6 +14,7 @@ const NOISY_QUOTA = 3;
 const BACKLOG = 2_000;
 
 let noisy: WorkspaceScope;
+let stopHog: () => Promise<void>;
 let quiet: WorkspaceScope;
 
 beforeAll(async () => {
@@ -27,8 +30,12 @@ beforeAll(async () => {
   });
   await storeDag(quiet, { id: "small", tasks: [{ id: "only", operator: "noop" }] });
   await startTestWorker(4);
+  stopHog = startCpuHog();
 });
-afterAll(() => stopTestWorker());
+afterAll(async () => {
+  await stopHog();
+  await stopTestWorker();
+});
 
 /** The most attempts of a workspace that overlapped in time. */
 async function maxConcurrency(workspaceId: string): Promise<number> {
@@ -73,7 +80,10 @@ it("starts a quiet workspace's task before a noisy backlog drains, within quotas
   // Most of the backlog had not started when the quiet task did.
   expect(stillWaiting).toBeGreaterThan(BACKLOG / 2);
 
-  await waitForRun(backlogRun.id, 240_000);
+  const backlog = await waitForRun(backlogRun.id, 240_000);
+  expect(backlog.state).toBe("success");
+  // No attempt was given up as lost: every task ran once.
+  expect(backlog.taskInstances.filter((t) => t.attempts.length !== 1).map((t) => t.attempts)).toEqual([]);
   expect(await maxConcurrency(noisy.workspace.id)).toBeLessThanOrEqual(NOISY_QUOTA);
   // Slots are counted from the instances holding them (dispatch.ts): none is left holding one.
   expect(

@@ -1,8 +1,9 @@
-// The engine's hot path (server/engine/complete.ts, migration 20261122063000_engine_hot_path):
-// completions with nothing downstream finish in one database call (baton_finish_attempts), which
-// declines when work is queued in the workspace so that the long way admits it; either way every
-// slot, of the workspace and of its pools, is given back and no quota is passed. In that call a
-// slot takes its next task from the job queue while the first job in line is its workspace's.
+// The engine's hot path (server/engine/complete.ts, migrations 20261122063000_engine_hot_path and
+// 20261207150000_fair_share): completions with nothing downstream finish in one database call
+// (baton_finish_attempts), which records them, gives every slot back (of the workspace and of its
+// pools) and admits what is queued without passing a quota, handing the admitted tasks to the
+// finishing slots. A slot that got none takes its next task from the job queue while the first
+// job in line is its workspace's.
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db/client";
@@ -114,7 +115,7 @@ describe("completions with nothing downstream", () => {
     expect(await heldSlots(workspace.id)).toBe(0);
   });
 
-  it("take the long way when work is queued, admitting it without passing the quota", async () => {
+  it("admit queued work in that call too, without passing the quota", async () => {
     const { workspace } = await createUser("hot-capped");
     const scope = await workspaceScope(workspace.id, { maxConcurrentTasks: 1 });
     await storeDag(scope, { id: "capped", tasks: independent(4) });
@@ -122,15 +123,15 @@ describe("completions with nothing downstream", () => {
     const run = await waitForRun((await triggerRun(scope, { dagKey: "capped" })).id);
     expect(run.state).toBe("success");
     expect(run.taskInstances.every((ti) => ti.state === "success")).toBe(true);
-    // The first completion tried the one call, which declined (work was queued); the long way
-    // recorded it and admitted the next task.
-    expect(calls.finish).toBeGreaterThan(0);
-    expect(calls.record).toBeGreaterThan(0);
+    // Each completion admitted the next task in its one call, and its slot ran it.
+    expect(calls.finish).toBeGreaterThanOrEqual(4);
+    expect(calls.record).toBe(0);
+    expect(calls.claim).toBe(1);
     expect(mostAtOnce(run)).toBe(1);
     expect(await heldSlots(workspace.id)).toBe(0);
   });
 
-  it("give their pool's slots back, in the one call and the long way", async () => {
+  it("give their pool's slots back and admit what waits for them, in the one call", async () => {
     const { workspace } = await createUser("hot-pool");
     const scope = await workspaceScope(workspace.id, { maxConcurrentTasks: 50 });
     await createPool(scope, { name: "wide", slots: 6 });
@@ -142,9 +143,9 @@ describe("completions with nothing downstream", () => {
     const wide = await waitForRun((await triggerRun(scope, { dagKey: "wide" })).id);
     expect(calls.finish).toBeGreaterThan(0);
     expect(calls.record).toBe(0);
-    // Tasks wait for the narrow one: the long way admits them two at a time.
+    // Tasks wait for the narrow one: each finishing call admits the next, two at a time.
     const narrow = await waitForRun((await triggerRun(scope, { dagKey: "narrow" })).id);
-    expect(calls.record).toBeGreaterThan(0);
+    expect(calls.record).toBe(0);
     expect([wide.state, narrow.state]).toEqual(["success", "success"]);
     expect(mostAtOnce(narrow)).toBeLessThanOrEqual(2);
     const pools = await db.pool.findMany({

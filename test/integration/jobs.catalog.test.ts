@@ -3,12 +3,13 @@
 // handlers will parse them; `enqueue` refuses a payload its schema refuses; and jobs queued with
 // the short field names of before are rewritten by the catalog's migration.
 import { readFileSync } from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunRow } from "@/server/engine/advance";
 import { claim } from "@/server/engine/claim";
 import { complete } from "@/server/engine/complete";
 import { triggerRun } from "@/server/engine/runs";
 import { sql } from "@/server/engine/sql";
+import { registerWorker, unregisterWorker } from "@/server/engine/worker-registry";
 import { enqueue, jobCatalog, jobNameOf } from "@/server/jobs/catalog";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { createDagTrigger } from "@/server/triggers/dag-triggers";
@@ -42,7 +43,11 @@ let scope: WorkspaceScope;
 
 beforeAll(async () => {
   scope = await workspaceScope((await createUser("jobs")).workspace.id);
+  // A worker registered for the shared pool, so that admission has slots to admit to; none runs
+  // the jobs: the test reads them.
+  await registerWorker({ id: crypto.randomUUID(), pools: ["shared"], slots: 4 });
 });
+afterAll(() => unregisterWorker());
 
 describe("payloads built in SQL", () => {
   /** Claims the run's instance of `taskId` as a worker would, and records `outcome` for it. */

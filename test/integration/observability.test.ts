@@ -2,6 +2,7 @@
 // metrics parsed with a Prometheus text parser after real work (runs, a webhook delivery, a
 // scheduled run, API requests), the metrics token, and structured logs carrying the ids of the
 // request, workspace, run, task instance and attempt they are about.
+import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { GET as metricsRoute } from "@/app/api/metrics/route";
 import { GET as ready } from "@/app/api/ready/route";
 import { GET as rest } from "@/app/api/v1/[...path]/route";
 import { triggerRun } from "@/server/engine/runs";
+import { registerWorker, unregisterWorker } from "@/server/engine/worker-registry";
 import { logTo } from "@/server/observability/logger";
 import { createTickRuns } from "@/server/schedules/scheduler";
 import { generateKey } from "@/server/secrets/crypto";
@@ -117,8 +119,10 @@ describe("health", () => {
 describe("metrics", () => {
   it("has every named series after a run, in Prometheus text format", async () => {
     expect((await restGet("runs")).status).toBe(200);
-    // Work that waits: with no worker left, a new run's first task is admitted and stays there.
+    // Work that waits: a worker registered (its slots count) but running nothing, so a new run's
+    // first task is admitted and stays there.
     await stopTestWorker();
+    await registerWorker({ id: randomUUID(), pools: ["shared"], slots: 2 });
     await triggerRun(await workspaceScope(owner.workspace.id), { dagKey: "observed", triggeredBy: "manual" });
     const answer = await metricsRoute(new Request("http://localhost/api/metrics"));
     expect(answer.status).toBe(200);
@@ -176,6 +180,7 @@ describe("metrics", () => {
     const waiting = { workspace: owner.workspace.slug, pool: "default" };
     expect(value("baton_ready_tasks", waiting)).toBeGreaterThanOrEqual(1);
     expect(value("baton_held_slots", waiting)).toBeGreaterThanOrEqual(1);
+    await unregisterWorker();
   });
 
   it("asks for the bearer token when BATON_METRICS_TOKEN is set", async () => {

@@ -362,6 +362,8 @@ describe("everyone but platform administrators", () => {
     "platform.plans": () => undefined,
     "platform.createPlan": () => planInput("sneaky"),
     "platform.updatePlan": () => planInput("free", { maxDags: 100_000 }),
+    "platform.workerPools": () => undefined,
+    "platform.assignWorkerPool": () => ({ workspace: owner.workspace.slug, workerPool: "dedicated:sneaky" }),
   };
   const platformProcedures = Object.keys(appRouter._def.procedures).filter((name) =>
     name.startsWith("platform."),

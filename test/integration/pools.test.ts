@@ -46,7 +46,14 @@ describe("managing pools", () => {
       slots: 2,
       description: "DW",
     });
-    expect(created).toEqual({ name: "warehouse", slots: 2, admitted: 0, queued: 0, description: "DW" });
+    expect(created).toEqual({
+      name: "warehouse",
+      slots: 2,
+      admitted: 0,
+      queued: 0,
+      description: "DW",
+      workerPool: "shared",
+    });
     const viewer = await join("VIEWER");
     const editor = await join("EDITOR");
     const admin = await join("ADMIN");
@@ -54,6 +61,10 @@ describe("managing pools", () => {
     const listed = await viewer.api.pools.list({ workspace });
     expect(listed.items).toEqual([created]);
     expect(listed.quota).toEqual({ maxPools: 10, maxPoolSlots: 64 });
+    // No worker runs in this file yet: the shared pool has no live worker, and the list says so.
+    expect(listed.workerPools).toEqual([
+      { name: "shared", workers: 0, slots: 0, running: 0, waiting: false },
+    ]);
     for (const user of [viewer, editor]) {
       expect(await codeOf(user.api.pools.create({ workspace, name: "mine", slots: 1 }))).toBe("FORBIDDEN");
       expect(await codeOf(user.api.pools.update({ workspace, name: "warehouse", slots: 9 }))).toBe(
@@ -209,7 +220,7 @@ describe("pools and the dispatcher", () => {
     const instance = await db.taskInstance.findFirstOrThrow({ where: { runId: gated.id, taskId: "after" } });
     await db.taskInstance.update({ where: { id: instance.id }, data: { state: "queued" } });
     expect((await owner.api.pools.list({ workspace })).unlimited).toEqual([
-      { name: "unmanaged", queued: 1, running: 0 },
+      { name: "unmanaged", queued: 1, running: 0, workerPool: "shared" },
     ]);
     await db.taskInstance.update({ where: { id: instance.id }, data: { state: "none" } });
     await owner.api.pools.update({ workspace, name: "gate", slots: 1 });

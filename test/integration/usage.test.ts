@@ -3,6 +3,7 @@
 // to Owners and Admins only, in the app and by e-mail; notifications read by their own member only.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
+import { cancelRun } from "@/server/engine/operations";
 import { triggerRun } from "@/server/engine/runs";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 import { quotaCatalog, quotaKeys } from "@/server/quotas/catalog";
@@ -117,20 +118,23 @@ describe("usage summary", () => {
   });
 
   it("counts running runs and their admitted tasks", async () => {
-    await stopTestWorker(); // nothing runs the admitted task: it stays scheduled
     const scope = await workspaceScope(owner.workspace.id);
     await storeDag(scope, {
       id: "waiting",
       tasks: [
-        { id: "a", operator: "test" },
-        { id: "b", operator: "test" },
+        { id: "a", operator: "test", config: { durationMs: 60_000 } },
+        { id: "b", operator: "test", config: { durationMs: 60_000 } },
       ],
     });
-    await triggerRun(scope, { dagKey: "waiting" });
+    const run = await triggerRun(scope, { dagKey: "waiting" });
+    await expect
+      .poll(() => db.taskInstance.count({ where: { runId: run.id, state: "running" } }), { timeout: 10_000 })
+      .toBe(2);
     const summary = await owner.api.usage.summary({ workspace: owner.workspace.slug });
     const used = Object.fromEntries(summary.quotas.map((q) => [q.key, q.used]));
     expect(used.maxConcurrentRuns).toBe(1);
     expect(used.maxConcurrentTasks).toBe(2);
+    await cancelRun(scope, run.id);
   });
 });
 

@@ -10,8 +10,12 @@ import { expect, it } from "vitest";
 const platformStatements = [
   // the reaper unlocks the jobs of dead workers, whichever workspaces they served
   /^SELECT graphile_worker\.force_unlock_workers/,
-  // a worker's heartbeat covers the attempts it runs, of any workspace
-  /^UPDATE "TaskAttempt" SET "heartbeatAt" = now\(\) WHERE id = ANY/,
+  // a worker looks for cancellations of the attempts it runs, of any workspace
+  /^SELECT id FROM "TaskAttempt" WHERE id = ANY/,
+  // the worker registry is the installation's: a worker's own row, and the rows of gone workers
+  /^(INSERT INTO|UPDATE|DELETE FROM) "Worker"/,
+  // the worker pools the installation knows (the platform console's list)
+  /^SELECT \$1::text AS name UNION SELECT unnest\(pools\) FROM "Worker"/,
   // retries are added as jobs whose payloads carry their workspace
   /^SELECT graphile_worker\.add_jobs/,
   // a web process tells the workers a workspace has pending webhook deliveries (the payload is its id)

@@ -21,18 +21,23 @@ export const handlers: { [N in JobName]: JobHandler<N> } = {
 
 /**
  * The graphile-worker task list of a worker serving `workerPools`: the task instances of those
- * pools, and, on workers of the shared pool, every other job (schedules, callbacks, housekeeping:
- * work of every tenant, which a worker dedicated to one tenant must not run).
+ * pools, and, on workers of the shared pool (`runsEverything`), every other job (schedules,
+ * callbacks, housekeeping: work of every tenant, which a worker dedicated to one tenant must not
+ * run).
  */
-export function taskListFor(workerPools: readonly string[]): TaskList {
-  const list: TaskList = {};
-  for (const pool of workerPools)
-    list[runTaskIdentifier(pool)] = jobTask("engine:run-task", handlers["engine:run-task"]);
-  if (!workerPools.includes(SHARED_POOL)) return list;
-  for (const name of Object.keys(handlers) as JobName[]) {
-    if (name !== "engine:run-task") list[name] = jobTask(name, handlers[name] as JobHandler<typeof name>);
+export function taskListFor(workerPools: readonly string[]): { taskList: TaskList; runsEverything: boolean } {
+  const taskList: TaskList = {};
+  for (const pool of workerPools) {
+    taskList[runTaskIdentifier(pool)] = jobTask("engine:run-task", handlers["engine:run-task"]);
   }
-  return list;
+  const runsEverything = workerPools.includes(SHARED_POOL);
+  if (runsEverything) {
+    for (const name of Object.keys(handlers) as JobName[]) {
+      if (name !== "engine:run-task")
+        taskList[name] = jobTask(name, handlers[name] as JobHandler<typeof name>);
+    }
+  }
+  return { taskList, runsEverything };
 }
 
 /** Recurring jobs (graphile-worker crontab syntax), run by the shared pool's workers. */

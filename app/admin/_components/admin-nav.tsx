@@ -9,6 +9,11 @@ const sections = [
     current: (path: string) => path === "/admin" || path.startsWith("/admin/workspaces"),
   },
   { label: "Plans", href: "/admin/plans", current: (path: string) => path.startsWith("/admin/plans") },
+  {
+    label: "Worker pools",
+    href: "/admin/worker-pools",
+    current: (path: string) => path.startsWith("/admin/worker-pools"),
+  },
 ];
 
 export function AdminNav() {

@@ -3,6 +3,7 @@
 // and not on the REST API: API tokens belong to one workspace and are never administrators.
 import { z } from "zod";
 import { createPlan, listPlans, updatePlan } from "@/server/platform/plans";
+import { assignWorkerPool, listWorkerPools } from "@/server/platform/worker-pools";
 import {
   changePlan,
   getWorkspace,
@@ -11,6 +12,7 @@ import {
   setOverrides,
   suspend,
 } from "@/server/platform/workspaces";
+import { poolName } from "@/server/pools/service";
 import { overQuotaPolicySchema } from "@/server/quotas/catalog";
 import { displayName, workspaceSlug } from "@/server/validation";
 import { platformAdminProcedure, router } from "../trpc";
@@ -66,6 +68,18 @@ export const platformRouter = router({
   resume: platformAdminProcedure
     .input(z.object({ workspace: workspaceSlug }))
     .mutation(({ ctx, input }) => resume(ctx.admin, input)),
+  workerPools: platformAdminProcedure.query(() => listWorkerPools()),
+  assignWorkerPool: platformAdminProcedure
+    .input(
+      z.object({
+        workspace: workspaceSlug,
+        /** One of the workspace's named pools; the whole workspace when absent. */
+        pool: poolName.optional(),
+        /** Checked by the service (the name rules are the worker pools'); null for the default. */
+        workerPool: z.string().trim().max(127).nullable(),
+      }),
+    )
+    .mutation(({ ctx, input }) => assignWorkerPool(ctx.admin, input)),
   plans: platformAdminProcedure.query(() => listPlans()),
   createPlan: platformAdminProcedure
     .input(planInput)

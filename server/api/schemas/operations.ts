@@ -51,13 +51,36 @@ export const poolSchema = z
     admitted: z.number().int().describe("Task instances of the pool holding a slot now"),
     queued: z.number().int().describe("Ready task instances waiting for a slot"),
     description: z.string(),
+    workerPool: z.string().describe("The worker pool its tasks run in"),
   })
   .meta({ id: "Pool", description: "A named slot limit shared by the workspace's DAGs" });
+export const workspaceWorkerPoolSchema = z
+  .object({
+    name: z.string(),
+    workers: z.number().int().describe("Live workers serving it (0: its tasks wait)"),
+    slots: z.number().int().describe("The slots of its live workers"),
+    running: z.number().int().describe("This workspace's task instances holding one of its slots"),
+    waiting: z.boolean().describe("Ready tasks of this workspace wait for a slot of it"),
+  })
+  .meta({
+    id: "WorkerPool",
+    description: "A worker pool the workspace's tasks run in, as the workspace sees it",
+  });
 export const poolPage = pageOf(poolSchema, {
   unlimited: z
-    .array(z.object({ name: z.string(), queued: z.number().int(), running: z.number().int() }))
+    .array(
+      z.object({
+        name: z.string(),
+        queued: z.number().int(),
+        running: z.number().int(),
+        workerPool: z.string(),
+      }),
+    )
     .describe("Pool names tasks use that have no pool: limited only by the workspace's quota"),
   quota: z.object({ maxPools: z.number().int(), maxPoolSlots: z.number().int() }),
+  workerPools: z
+    .array(workspaceWorkerPoolSchema)
+    .describe("The worker pools the workspace's tasks run in; one without a live worker runs nothing"),
 });
 
 const quotaKey = z.enum(quotaKeys as [string, ...string[]]);
@@ -71,7 +94,7 @@ export const usageSummary = z
         key: quotaKey,
         label: z.string(),
         unit: z.enum(["count", "bytes", "seconds", "days", "per-minute"]),
-        kind: z.enum(["concurrent", "monthly", "total", "limit"]),
+        kind: z.enum(["concurrent", "monthly", "total", "limit", "share"]),
         limit: z.number(),
         bites: z.string().describe("What happens at the limit"),
         used: z.number().nullable(),

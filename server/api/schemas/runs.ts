@@ -30,6 +30,14 @@ export const taskInstanceSchema = z
     maxTries: z.number().int(),
     output: storedJson.describe("What the task returned (null until it succeeds)"),
     error: z.string().nullable(),
+    pool: z.string().describe("Its pool (named slot limit)"),
+    workerPool: z.string().nullable().describe("The worker pool it was admitted to (null before)"),
+    waitingFor: z
+      .string()
+      .nullable()
+      .describe(
+        "For a ready (queued) task: what it waits for, in words (a slot, a live worker of its pool…)",
+      ),
     queuedAt: timestamp.nullable(),
     startedAt: timestamp.nullable(),
     endedAt: timestamp.nullable(),

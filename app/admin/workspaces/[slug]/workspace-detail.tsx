@@ -1,6 +1,6 @@
 "use client";
 // One workspace in the platform console: its use this month, its plan and overrides (with the
-// effective quotas the engine enforces), suspension, and its recent audit events.
+// effective quotas the engine enforces), its worker pool, suspension, and its recent audit events.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
@@ -24,6 +24,7 @@ import { formatQuantity } from "@/server/usage/format";
 import { typedValue, unitWords } from "../../_components/quota-input";
 import { StatusBadge } from "../../_components/status-badge";
 import { Used } from "../../_components/used";
+import { WorkerPoolSection } from "./worker-pool-section";
 
 type Workspace = inferRouterOutputs<AppRouter>["platform"]["workspace"];
 
@@ -69,6 +70,7 @@ export function WorkspaceDetail({ slug }: { slug: string }) {
           <UseSection workspace={workspace} />
           <PlanSection workspace={workspace} />
           <QuotasSection workspace={workspace} />
+          <WorkerPoolSection workspace={workspace} />
           <SuspensionSection workspace={workspace} />
           <EventsSection workspace={workspace} />
         </>

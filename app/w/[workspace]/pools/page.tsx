@@ -18,6 +18,15 @@ interface Pool {
   admitted: number;
   queued: number;
   description: string;
+  workerPool: string;
+}
+
+interface WorkerPool {
+  name: string;
+  workers: number;
+  slots: number;
+  running: number;
+  waiting: boolean;
 }
 
 export default function PoolsPage() {
@@ -81,6 +90,7 @@ function PoolList() {
             ),
           },
           { header: "Queued tasks", cell: (pool) => pool.queued },
+          { header: "Runs on", cell: (pool) => pool.workerPool, className: "font-mono text-xs" },
           { header: "Description", cell: (pool) => pool.description, className: "max-w-64 text-xs" },
         ]}
         emptyHint="Add one to cap tasks that share something scarce: a database's connections, an API's rate limit."
@@ -90,7 +100,48 @@ function PoolList() {
         )}
       />
       {list.data && list.data.unlimited.length > 0 && <UnlimitedPools pools={list.data.unlimited} />}
+      {list.data && <WorkerPools pools={list.data.workerPools} />}
     </>
+  );
+}
+
+/**
+ * The worker pools the workspace's tasks run in: `shared` unless the platform's administrators
+ * gave it (or one of its pools) a pool of its own. Without a live worker, its tasks wait.
+ */
+function WorkerPools({ pools }: { pools: WorkerPool[] }) {
+  return (
+    <div className="mt-8">
+      <h2 className="text-sm font-semibold text-slate-900">Worker pools</h2>
+      <p className="mt-1 mb-3 text-sm text-slate-600">
+        The machines your tasks run on. While other workspaces wait for a pool, each gets a share of its slots
+        in proportion to its plan's weight.
+      </p>
+      <Table
+        caption="Worker pools"
+        columns={["Worker pool", "Live workers", "Slots", "Your running tasks", "State"]}
+      >
+        <Rows>
+          {pools.map((pool) => (
+            <tr key={pool.name}>
+              <Cell className="font-mono text-slate-900">{pool.name}</Cell>
+              <Cell>{pool.workers}</Cell>
+              <Cell>{pool.slots}</Cell>
+              <Cell>{pool.running}</Cell>
+              <Cell>
+                {pool.workers === 0 ? (
+                  <span className="font-medium text-red-700">No live worker: its tasks wait</span>
+                ) : pool.waiting ? (
+                  <span className="font-medium text-amber-700">Busy: tasks wait for a slot</span>
+                ) : (
+                  "Serving"
+                )}
+              </Cell>
+            </tr>
+          ))}
+        </Rows>
+      </Table>
+    </div>
   );
 }
 

@@ -20,6 +20,8 @@ export interface DrawerInstance {
   maxTries: number;
   output: unknown;
   error: string | null;
+  /** What a ready (queued) task waits for, in words. */
+  waitingFor: string | null;
   startedAt: Date | null;
   endedAt: Date | null;
   attempts: Array<{
@@ -121,6 +123,11 @@ export function TaskDrawer({
         )}
         {workspace.can("runs:operate") && instance.mapIndex === -1 && (
           <TaskActions runId={runId} taskId={instance.taskId} onChanged={onChanged} />
+        )}
+        {instance.waitingFor && (
+          <Alert tone="warning" title="Waiting">
+            Ready, but waiting: {instance.waitingFor}.
+          </Alert>
         )}
         {instance.error && (
           <Block title="Error">
