@@ -167,6 +167,8 @@ const sections: { label: string; path: string; permission: Permission; also?: st
   { label: "Secrets", path: "/secrets", permission: "config:read" },
   { label: "Connections", path: "/connections", permission: "config:read" },
   { label: "Webhooks", path: "/webhooks", permission: "workspace:read" },
+  { label: "Alerts", path: "/alerts", permission: "workspace:read" },
+  { label: "Lineage", path: "/lineage", permission: "workspace:read" },
   { label: "Pools", path: "/pools", permission: "workspace:read" },
   { label: "Usage", path: "/usage", permission: "workspace:read" },
   { label: "Members", path: "/members", permission: "members:read" },

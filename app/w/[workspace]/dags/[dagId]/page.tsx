@@ -13,6 +13,8 @@ import { buttonClass, link } from "@/app/_components/styles";
 import { formatDuration } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { ParamSpec } from "@/server/dags/definition";
+import { DagLineage } from "../../_alerts/lineage-links";
+import { SlaMissTable } from "../../_alerts/sla-misses";
 import { PauseSwitch } from "../_components/pause-switch";
 import { describeSchedule, scheduleTimezone } from "../_components/schedule";
 import { BackfillDialog, BackfillList } from "./backfills";
@@ -101,6 +103,15 @@ export default function DagPage() {
           </Section>
           <Section title="Runs">
             <RunList dagId={dagId} />
+          </Section>
+          <Section
+            title="SLA misses"
+            description="Deadlines of this DAG's sla (and its tasks') that runs missed, newest first."
+          >
+            <SlaMissTable dagId={dagId} />
+          </Section>
+          <Section title="Lineage" description="The DAGs this one follows and those that follow it.">
+            <DagLineage dagId={dagId} />
           </Section>
           <Section
             title="Backfills"

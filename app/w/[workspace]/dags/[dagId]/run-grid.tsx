@@ -18,6 +18,8 @@ interface GridRun {
   id: string;
   state: string;
   when: string;
+  /** SLA deadlines the run missed (the column header gets a red ring). */
+  slaMisses: number;
   /** Task id → state, for the run's task instances (mapped children left out). */
   states: ReadonlyMap<string, string> | undefined;
 }
@@ -63,6 +65,10 @@ const Row = memo(
   (a, b) => a.task === b.task && a.signature === b.signature && a.workspace === b.workspace,
 );
 
+/** ", missed its SLA" for a run that missed a deadline (a red ring on its column). */
+const missed = (run: GridRun) =>
+  run.slaMisses > 0 ? `, missed ${run.slaMisses === 1 ? "an SLA" : `${run.slaMisses} SLA deadlines`}` : "";
+
 function signature(task: string, runs: GridRun[]) {
   return runs.map((run) => `${run.id}:${run.states?.get(task) ?? ""}`).join(",");
 }
@@ -90,6 +96,7 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
       id: run.id,
       state: data?.state ?? run.state,
       when: format.format(run.queuedAt),
+      slaMisses: data?.slaMisses ?? run.slaMisses,
       states: data
         ? new Map(data.tasks.filter((t) => t.mapIndex === -1).map((t) => [t.taskId, t.state]))
         : undefined,
@@ -131,9 +138,11 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
                       <th key={run.id} scope="col" className="sticky top-0 bg-white px-0.5 pb-1">
                         <Link
                           href={`/w/${slug}/runs/${run.id}`}
-                          title={`Run of ${run.when}: ${stateLabel(run.state)}`}
-                          aria-label={`Run of ${run.when}: ${stateLabel(run.state)}`}
-                          className={`block h-8 w-4 rounded-sm ${stateLook(run.state).fill} ${focusRing}`}
+                          title={`Run of ${run.when}: ${stateLabel(run.state)}${missed(run)}`}
+                          aria-label={`Run of ${run.when}: ${stateLabel(run.state)}${missed(run)}`}
+                          className={`block h-8 w-4 rounded-sm ${stateLook(run.state).fill} ${
+                            run.slaMisses > 0 ? "ring-2 ring-red-600 ring-offset-1" : ""
+                          } ${focusRing}`}
                         />
                       </th>
                     ))}
@@ -152,8 +161,14 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
                 </tbody>
               </table>
             </div>
-            <div className="mt-3">
+            <div className="mt-3 flex flex-wrap items-center gap-x-4 gap-y-2">
               <StateLegend />
+              {grid.some((run) => run.slaMisses > 0) && (
+                <span className="flex items-center gap-1.5 text-xs text-slate-600">
+                  <span aria-hidden="true" className="block size-3 rounded-sm ring-2 ring-red-600" />
+                  Missed an SLA
+                </span>
+              )}
             </div>
           </div>
         )

@@ -17,6 +17,7 @@ import { elapsed, formatDuration, Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DagDefinition } from "@/server/dags/definition";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
+import { SlaMissBanner } from "../../_alerts/sla-misses";
 import { ApprovalBanner } from "./approvals";
 import { Gantt, type GanttRow } from "./gantt";
 import { type GraphTask, RunGraph } from "./run-graph";
@@ -238,6 +239,7 @@ function RunView({ icons }: { icons: Record<string, string> }) {
             </Alert>
           )}
           <RunParams values={data.params} />
+          <SlaMissBanner runId={runId} count={data.slaMisses} />
           <ApprovalBanner runId={runId} pending={pending} onOpen={select} />
           <div className={`mb-6 grid gap-4 ${selectedInstance ? "lg:grid-cols-[minmax(0,1fr)_26rem]" : ""}`}>
             <div className="flex h-[30rem] flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
