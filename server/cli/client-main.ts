@@ -5,7 +5,7 @@
 import { type CliIo, createCli, ExitError, exitCodes, isEntryPoint, runProgram } from "./program";
 import { registerRemoteCommands } from "./remote/index";
 
-const installationCommands = ["user", "workspace", "member", "keys", "admin"];
+const installationCommands = ["user", "workspace", "member", "keys", "admin", "status"];
 
 export async function runClient(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
   const cli = createCli({

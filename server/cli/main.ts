@@ -4,7 +4,7 @@
 //    and a token — the same commands the client build (client-main.ts) carries;
 //  - the installation commands (./installation): what the operator of an installation does on its
 //    database (in the manner of `airflow users create`): users, workspaces, members, a workspace's
-//    first token, platform administrators, master keys. They act as the operator, not as a user:
+//    first token, platform administrators, master keys, the status of its workers and queues. They act as the operator, not as a user:
 //    account services are called directly and workspace services through `systemScope`, so their
 //    audit events read "system". The database is opened only for them.
 //
@@ -19,6 +19,7 @@ import { type CliDatabase, openDatabase } from "./database";
 import { registerAdminCommands } from "./installation/admin";
 import { registerKeyCommands } from "./installation/keys";
 import { registerMemberCommands } from "./installation/member";
+import { registerStatusCommand } from "./installation/status";
 import { registerTokenCreateCommand } from "./installation/token";
 import { registerUserCommands } from "./installation/user";
 import { registerWorkspaceCommands } from "./installation/workspace";
@@ -46,6 +47,7 @@ const installationGroups = [
   registerTokenCreateCommand,
   registerKeyCommands,
   registerAdminCommands,
+  registerStatusCommand,
 ];
 
 /** Offline `baton dag validate` (no Baton given): the validator this repository carries. */
@@ -94,7 +96,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   try {
     return await runProgram(argv, cli, {
       description:
-        "Use a Baton from a terminal or CI (over its REST API: `baton login` first), and operate a Baton installation (user, workspace, member, token create, keys, admin: on its database).",
+        "Use a Baton from a terminal or CI (over its REST API: `baton login` first), and operate a Baton installation (user, workspace, member, token create, keys, admin, status: on its database).",
       groups: [
         (program) => {
           for (const register of installationGroups) register(program, cli);
