@@ -229,6 +229,11 @@ export const settings = {
     readBy: ["worker", "web"],
     doc: "engine claim/completion batches sent at once per process (group commit; default 2)",
   },
+  BATON_DAG_CACHE_MB: {
+    schema: wholeNumber(64, 1),
+    readBy: ["worker", "web"],
+    doc: "memory for compiled DAG versions per process, in MiB, least recently used evicted first (default 64)",
+  },
   BATON_USAGE_FLUSH_MS: {
     schema: wholeNumber(1000, 10),
     readBy: ["worker", "web"],
