@@ -1,9 +1,7 @@
 // Backfills and the scheduler's own job on a real worker: progress and cancel, maxActiveRuns
 // respected, dates that already have a run, the REST routes and the CLI; and `schedule:tick`
 // creating runs as time passes.
-import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "@/server/cli/main";
 import type { DagDocument } from "@/server/dags/definition";
 import { pushDag, setPaused } from "@/server/dags/service";
 import { db } from "@/server/db/client";
@@ -12,6 +10,7 @@ import { enqueue } from "@/server/jobs/catalog";
 import { cancelBackfill, createBackfill, getBackfill } from "@/server/schedules/backfill";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
+import { baton } from "../support/cli";
 import { startTestWorker, stopTestWorker } from "../support/engine";
 import { createUser } from "../support/factories";
 import { jsonCaller } from "../support/rest";
@@ -194,25 +193,9 @@ describe("backfill", () => {
 
   it("works from the CLI: `baton backfill <dagId> --from --to` prints the backfill id", async () => {
     await dailyDag("cli_report");
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(
-      [
-        "backfill",
-        "cli_report",
-        "--workspace",
-        owner.workspace.slug,
-        "--from",
-        "2025-04-01",
-        "--to",
-        "2025-04-03",
-        "--wait",
-      ],
-      {
-        stdout: { write: (text: string) => (stdout += text) },
-        stderr: { write: (text: string) => (stderr += text) },
-        stdin: Readable.from([""]),
-      },
+    const { code, stdout, stderr } = await baton(
+      ["backfill", "cli_report", "--from", "2025-04-01", "--to", "2025-04-03", "--wait"],
+      { token },
     );
     expect(code, stderr).toBe(0);
     const id = stdout.trim();
