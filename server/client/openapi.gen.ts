@@ -497,8 +497,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A run: state, and each task instance with state, attempts, timings and output */
+        /** A run: state, and each task with state, attempts, timings and output (a mapped task once, its elements counted by state) */
         get: operations["runs.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{runId}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's task instances with mapped elements, a page at a time (filter by taskId, state; mapped=true for elements only) */
+        get: operations["runs.tasks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2418,7 +2435,7 @@ export interface components {
             /** @description SLA deadlines the run (or one of its tasks) missed */
             slaMisses: number;
         };
-        /** @description A run with its task instances and their attempts */
+        /** @description A run with its tasks (mapped tasks summarised) and their attempts */
         RunDetail: {
             id: string;
             /** @description The DAG's id */
@@ -2449,6 +2466,7 @@ export interface components {
             logsPurgedAt: string | null;
             /** @description Set when retention removed the run's logs */
             logRetentionDays: number | null;
+            /** @description One instance per task of the DAG; a mapped task appears once, as its parent with mapStates (its elements: GET /runs/{runId}/tasks) */
             tasks: components["schemas"]["TaskInstance"][];
         };
         /** @description One task of a run (one per element for a mapped task) */
@@ -2471,6 +2489,10 @@ export interface components {
             workerPool: string | null;
             /** @description For a ready (queued) task: what it waits for, in words (a slot, a live worker of its pool…) */
             waitingFor: string | null;
+            /** @description For a mapped task's parent: how many of its elements are in each state (the elements: GET /runs/{runId}/tasks?taskId=…) */
+            mapStates: {
+                [key: string]: number;
+            } | null;
             queuedAt: string | null;
             startedAt: string | null;
             endedAt: string | null;
@@ -2490,6 +2512,12 @@ export interface components {
             startedAt: string;
             endedAt: string | null;
             workerId: string;
+        };
+        /** @description A page of TaskInstance items (see Page) */
+        TaskInstancePage: {
+            items: components["schemas"]["TaskInstance"][];
+            /** @description Pass as `cursor` to read the next page; null on the last page */
+            nextCursor: string | null;
         };
         ClearedTasks: {
             /** @description Task ids cleared */
@@ -2793,7 +2821,7 @@ export interface components {
             monthStart: string;
             quotas: {
                 /** @enum {string} */
-                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "shareWeight";
+                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "maxMapInstancesPerTask" | "maxMapInstancesPerRun" | "shareWeight";
                 label: string;
                 /** @enum {string} */
                 unit: "count" | "bytes" | "seconds" | "days" | "per-minute";
@@ -4587,7 +4615,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A run: state, and each task instance with state, attempts, timings and output */
+            /** @description A run: state, and each task with state, attempts, timings and output (a mapped task once, its elements counted by state) */
             200: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -4597,6 +4625,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "runs.tasks": {
+        parameters: {
+            query?: {
+                taskId?: string;
+                state?: components["schemas"]["TaskState"];
+                mapped?: boolean | string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A run's task instances with mapped elements, a page at a time (filter by taskId, state; mapped=true for elements only) */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskInstancePage"];
                 };
             };
             400: components["responses"]["BadRequest"];

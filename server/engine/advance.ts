@@ -250,16 +250,21 @@ async function expand(
   );
   const parent = rows[0];
   if (!parent) return [];
-  if (!Array.isArray(source.value)) {
-    const error =
-      source.error ?? `map.over "${task.def.map!.over}" is not a list (got ${typeName(source.value)})`;
+  const fail = async (error: string): Promise<Finished[]> => {
     await sql.query(
       `UPDATE "TaskInstance" SET state = 'failed', error = $2, "endedAt" = now() WHERE id = $1 AND "workspaceId" = $3`,
       [parent.id, error, run.workspaceId],
     );
     return [{ id: parent.id, taskId, mapIndex: -1, state: "failed" }];
+  };
+  if (!Array.isArray(source.value)) {
+    return fail(
+      source.error ?? `map.over "${task.def.map!.over}" is not a list (got ${typeName(source.value)})`,
+    );
   }
   const items = source.value;
+  const overQuota = await mappedOverQuota(sql, run, parent.id, items.length);
+  if (overQuota) return fail(overQuota);
   if (items.length === 0) {
     await sql.query(
       `UPDATE "TaskInstance" SET state = 'skipped', "mapCount" = 0, output = '[]', "endedAt" = now()
@@ -280,6 +285,42 @@ async function expand(
   );
   queued.count += items.length;
   return [];
+}
+
+/**
+ * Why expanding `count` elements would break the workspace's mapped-instance quotas, or null.
+ * A hostile list (a param, an upstream output) must not become any number of rows: the task
+ * fails before any element exists. The run's count is its other mapped tasks' elements.
+ */
+async function mappedOverQuota(
+  sql: Sql,
+  run: RunRow,
+  parentId: string,
+  count: number,
+): Promise<string | null> {
+  const { rows } = await sql.query<{ perTask: number; perRun: number; used: number }>(
+    `SELECT w."maxMapInstancesPerTask" AS "perTask", w."maxMapInstancesPerRun" AS "perRun",
+            (SELECT COALESCE(sum(t."mapCount"), 0)::int FROM "TaskInstance" t
+              WHERE t."runId" = $1 AND t."workspaceId" = w.id AND t."mapIndex" = -1 AND t.id <> $3
+                AND t."mapCount" IS NOT NULL) AS used
+       FROM "Workspace" w WHERE w.id = $2`,
+    [run.id, run.workspaceId, parentId],
+  );
+  const { perTask, perRun, used } = rows[0]!;
+  if (count > perTask) {
+    return (
+      `The list has ${count.toLocaleString("en")} items, above this workspace's limit of ` +
+      `${perTask.toLocaleString("en")} mapped instances per task (quota maxMapInstancesPerTask)`
+    );
+  }
+  if (used + count > perRun) {
+    return (
+      `The list has ${count.toLocaleString("en")} items and the run's other mapped tasks ` +
+      `${used.toLocaleString("en")}, above this workspace's limit of ${perRun.toLocaleString("en")} ` +
+      "mapped instances per run (quota maxMapInstancesPerRun)"
+    );
+  }
+  return null;
 }
 
 function typeName(value: unknown): string {

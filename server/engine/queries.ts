@@ -4,8 +4,83 @@ import { notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { waitingReasons } from "./capacity";
-import type { RunState } from "./states";
+import type { RunState, TaskState } from "./states";
 
+/** What every read of task instances selects (the run page, its drawer, the CLI). */
+const instanceSelect = {
+  id: true,
+  taskId: true,
+  mapIndex: true,
+  mapCount: true,
+  state: true,
+  pool: true,
+  workerPool: true,
+  tryNumber: true,
+  maxTries: true,
+  output: true,
+  error: true,
+  queuedAt: true,
+  startedAt: true,
+  endedAt: true,
+  attempts: {
+    orderBy: { number: "asc" },
+    select: {
+      id: true,
+      number: true,
+      state: true,
+      error: true,
+      startedAt: true,
+      endedAt: true,
+      workerId: true,
+    },
+  },
+} as const;
+
+type InstanceRow = {
+  taskId: string;
+  mapIndex: number;
+  mapCount: number | null;
+  state: string;
+  pool: string;
+};
+
+/**
+ * Adds what a task instance's row does not hold: what a ready one waits for (a slot, a worker of
+ * its pool…) and, for a mapped task's parent, how many of its elements are in each state.
+ */
+async function described<T extends InstanceRow>(scope: WorkspaceScope, runId: string, rows: T[]) {
+  const queuedPools = [...new Set(rows.filter((t) => t.state === "queued").map((t) => t.pool))];
+  const parents = rows.filter((t) => t.mapIndex === -1 && t.mapCount !== null).map((t) => t.taskId);
+  const [reasons, counts] = await Promise.all([
+    queuedPools.length > 0
+      ? waitingReasons(scope.workspace.id, queuedPools)
+      : new Map<string, string | null>(),
+    parents.length > 0
+      ? scope.db.taskInstance.groupBy({
+          by: ["taskId", "state"],
+          where: { runId, taskId: { in: parents }, mapIndex: { gte: 0 } },
+          _count: { _all: true },
+        })
+      : [],
+  ]);
+  const mapStates = new Map<string, Record<string, number>>();
+  for (const row of counts) {
+    const states = mapStates.get(row.taskId) ?? {};
+    states[row.state] = row._count._all;
+    mapStates.set(row.taskId, states);
+  }
+  return rows.map((t) => ({
+    ...t,
+    waitingFor: t.state === "queued" ? ((reasons.get(t.pool) as string | null | undefined) ?? null) : null,
+    mapStates: t.mapIndex === -1 && t.mapCount !== null ? (mapStates.get(t.taskId) ?? {}) : null,
+  }));
+}
+
+/**
+ * A run with one instance per task of its DAG: a mapped task appears once, as its parent with
+ * its elements counted by state, so the answer stays small however long a mapped list is (the
+ * elements themselves are read a page at a time with listTaskInstances).
+ */
 export async function getRun(scope: WorkspaceScope, runId: string) {
   const run = await scope.db.dagRun.findUnique({
     where: { id: runId },
@@ -14,53 +89,57 @@ export async function getRun(scope: WorkspaceScope, runId: string) {
       dagVersion: { select: { number: true } },
       _count: { select: { slaMisses: true } },
       taskInstances: {
-        orderBy: [{ taskId: "asc" }, { mapIndex: "asc" }],
-        select: {
-          id: true,
-          taskId: true,
-          mapIndex: true,
-          mapCount: true,
-          state: true,
-          pool: true,
-          workerPool: true,
-          tryNumber: true,
-          maxTries: true,
-          output: true,
-          error: true,
-          queuedAt: true,
-          startedAt: true,
-          endedAt: true,
-          attempts: {
-            orderBy: { number: "asc" },
-            select: {
-              id: true,
-              number: true,
-              state: true,
-              error: true,
-              startedAt: true,
-              endedAt: true,
-              workerId: true,
-            },
-          },
-        },
+        where: { mapIndex: -1 },
+        orderBy: [{ taskId: "asc" }],
+        select: instanceSelect,
       },
     },
   });
   if (!run) throw notFound("Run");
   const { dag, dagVersion, taskInstances, _count, ...rest } = run;
-  // Ready tasks say what they wait for (a slot, a worker of their pool…).
-  const queuedPools = [...new Set(taskInstances.filter((t) => t.state === "queued").map((t) => t.pool))];
-  const reasons = queuedPools.length > 0 ? await waitingReasons(scope.workspace.id, queuedPools) : new Map();
   return {
     ...rest,
     dagKey: dag.key,
     versionNumber: dagVersion.number,
     slaMisses: _count.slaMisses,
-    tasks: taskInstances.map((t) => ({
-      ...t,
-      waitingFor: t.state === "queued" ? ((reasons.get(t.pool) as string | null | undefined) ?? null) : null,
-    })),
+    tasks: await described(scope, run.id, taskInstances),
   };
+}
+
+const instancesOrder = keyset([
+  ["taskId", "asc"],
+  ["mapIndex", "asc", "int"],
+]);
+
+/**
+ * A run's task instances, mapped elements included, in task then element order: a page at a time
+ * (filter by taskId, state; `mapped` keeps only the elements of mapped tasks).
+ */
+export async function listTaskInstances(
+  scope: WorkspaceScope,
+  input: PageInput & {
+    runId: string;
+    taskId?: string | undefined;
+    state?: TaskState | undefined;
+    mapped?: boolean | undefined;
+  },
+) {
+  const run = await scope.db.dagRun.findUnique({ where: { id: input.runId }, select: { id: true } });
+  if (!run) throw notFound("Run");
+  const page = await instancesOrder.page(input, ({ where, ...query }) =>
+    scope.db.taskInstance.findMany({
+      ...query,
+      where: {
+        runId: run.id,
+        ...(input.taskId ? { taskId: input.taskId } : {}),
+        ...(input.state ? { state: input.state } : {}),
+        ...(input.mapped ? { mapIndex: { gte: 0 } } : {}),
+        ...where,
+      },
+      select: instanceSelect,
+    }),
+  );
+  return { ...page, items: await described(scope, run.id, page.items) };
 }
 
 const runsOrder = keyset([

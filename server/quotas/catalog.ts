@@ -117,6 +117,19 @@ export const quotaCatalog = {
     kind: "total",
     bites: "Creating an alert rule beyond it is refused.",
   },
+  maxMapInstancesPerTask: {
+    label: "Mapped instances per task",
+    unit: "count",
+    kind: "limit",
+    bites: "A mapped task whose list is longer fails without starting any element, naming the quota.",
+  },
+  maxMapInstancesPerRun: {
+    label: "Mapped instances per run",
+    unit: "count",
+    kind: "limit",
+    bites:
+      "A mapped task that would take the run's mapped instances (all its mapped tasks together) beyond it fails without starting any element, naming the quota.",
+  },
   shareWeight: {
     label: "Share weight (priority)",
     unit: "count",

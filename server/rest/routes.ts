@@ -275,7 +275,15 @@ export const restRoutes: RestRoute[] = [
     method: "GET",
     path: "/runs/{runId}",
     procedure: "runs.get",
-    summary: "A run: state, and each task instance with state, attempts, timings and output",
+    summary:
+      "A run: state, and each task with state, attempts, timings and output (a mapped task once, its elements counted by state)",
+  },
+  {
+    method: "GET",
+    path: "/runs/{runId}/tasks",
+    procedure: "runs.tasks",
+    summary:
+      "A run's task instances with mapped elements, a page at a time (filter by taskId, state; mapped=true for elements only)",
   },
   {
     method: "POST",

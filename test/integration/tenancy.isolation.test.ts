@@ -113,6 +113,7 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "runs.trigger": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
   "runs.list": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
   "runs.get": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
+  "runs.tasks": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
   "runs.cancel": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
   "runs.clear": (ids) => ({
     workspace: ids.workspace,

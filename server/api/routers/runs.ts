@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { cancelRun, clearTasks, markTask, previewClear, retryFailed } from "@/server/engine/operations";
-import { getRun, listRuns, readLogs } from "@/server/engine/queries";
+import { getRun, listRuns, listTaskInstances, readLogs } from "@/server/engine/queries";
 import { triggerRun } from "@/server/engine/runs";
 import { pageInput } from "@/server/pagination";
 import { logRetentionDays } from "@/server/retention/purge";
@@ -12,7 +12,9 @@ import {
   runDetail,
   runPage,
   runStateSchema,
+  taskInstancePage,
   taskLog,
+  taskStateSchema,
   triggeredRun,
 } from "../schemas/runs";
 import { router, workspaceProcedure } from "../trpc";
@@ -76,6 +78,20 @@ export const runsRouter = router({
       // A run whose logs retention removed (logsPurgedAt): the page says under which retention.
       return { ...run, logRetentionDays: run.logsPurgedAt ? await logRetentionDays(ctx.scope) : null };
     }),
+  /** The run's task instances with mapped elements, a page at a time (runs.get summarises them). */
+  tasks: workspaceProcedure("workspace:read")
+    .input(
+      z.object({
+        runId: uuid,
+        taskId: taskId.optional(),
+        state: taskStateSchema.optional(),
+        /** Only the elements of mapped tasks. */
+        mapped: z.union([z.boolean(), z.stringbool()]).optional(),
+        ...pageInput,
+      }),
+    )
+    .output(taskInstancePage)
+    .query(({ ctx, input }) => listTaskInstances(ctx.scope, input)),
   cancel: workspaceProcedure("runs:operate")
     .input(z.object({ runId: uuid }))
     .output(nothing)

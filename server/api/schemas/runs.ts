@@ -38,6 +38,12 @@ export const taskInstanceSchema = z
       .describe(
         "For a ready (queued) task: what it waits for, in words (a slot, a live worker of its pool…)",
       ),
+    mapStates: z
+      .record(z.string(), z.number().int())
+      .nullable()
+      .describe(
+        "For a mapped task's parent: how many of its elements are in each state (the elements: GET /runs/{runId}/tasks?taskId=…)",
+      ),
     queuedAt: timestamp.nullable(),
     startedAt: timestamp.nullable(),
     endedAt: timestamp.nullable(),
@@ -73,9 +79,18 @@ export const runDetail = z
     stateReason: z.string().nullable().describe("Why a run waits or ended as it did"),
     logsPurgedAt: timestamp.nullable(),
     logRetentionDays: z.number().int().nullable().describe("Set when retention removed the run's logs"),
-    tasks: z.array(taskInstanceSchema),
+    tasks: z
+      .array(taskInstanceSchema)
+      .describe(
+        "One instance per task of the DAG; a mapped task appears once, as its parent with mapStates (its elements: GET /runs/{runId}/tasks)",
+      ),
   })
-  .meta({ id: "RunDetail", description: "A run with its task instances and their attempts" });
+  .meta({
+    id: "RunDetail",
+    description: "A run with its tasks (mapped tasks summarised) and their attempts",
+  });
+
+export const taskInstancePage = pageOf(taskInstanceSchema);
 
 export const triggeredRun = z
   .object({

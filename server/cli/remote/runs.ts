@@ -55,6 +55,27 @@ export async function waitForRun(api: BatonClient, runId: string, onChange: (sta
 }
 
 const taskLabel = (t: Schemas["TaskInstance"]) => (t.mapIndex >= 0 ? `${t.taskId}[${t.mapIndex}]` : t.taskId);
+/** A mapped parent's state with its elements by state: "running (3 success, 1 running)". */
+const taskState = (t: Schemas["TaskInstance"]) =>
+  t.mapStates
+    ? `${t.state} (${
+        Object.entries(t.mapStates)
+          .map(([state, count]) => `${count} ${state}`)
+          .join(", ") || "no elements"
+      })`
+    : t.state;
+const taskStates = [
+  "none",
+  "queued",
+  "scheduled",
+  "running",
+  "deferred",
+  "up_for_retry",
+  "success",
+  "failed",
+  "skipped",
+  "upstream_failed",
+] as const satisfies readonly Schemas["TaskState"][];
 
 export function registerRunCommands(program: Command, cli: Cli): void {
   const run = program.command("run").description("Trigger, watch and operate DAG runs");
@@ -115,7 +136,7 @@ export function registerRunCommands(program: Command, cli: Cli): void {
 
   run
     .command("status")
-    .description("A run's state and its task instances")
+    .description("A run's state and its tasks (a mapped task once, its elements counted by state)")
     .argument("<runId>", "the run's id", cli.parser(uuid))
     .action(async (runId: string, _options: object, command: Command) => {
       const found = await unwrap(apiFor(cli, command).GET("/runs/{runId}", { params: { path: { runId } } }));
@@ -124,7 +145,7 @@ export function registerRunCommands(program: Command, cli: Cli): void {
       cli.printTable(
         found.tasks.map((t) => ({
           task: taskLabel(t),
-          state: t.state,
+          state: taskState(t),
           tries: `${t.tryNumber}/${t.maxTries}`,
           started: t.startedAt ?? "",
           ended: t.endedAt ?? "",
@@ -134,6 +155,57 @@ export function registerRunCommands(program: Command, cli: Cli): void {
         "No tasks.",
       );
     });
+
+  run
+    .command("tasks")
+    .description("A run's task instances with the elements of mapped tasks")
+    .argument("<runId>", "the run's id", cli.parser(uuid))
+    .option("--task <taskId>", "only this task's")
+    .option("--state <state>", taskStates.join("|"), cli.parser(z.enum(taskStates)))
+    .action(
+      async (
+        runId: string,
+        options: { task?: string; state?: (typeof taskStates)[number] },
+        command: Command,
+      ) => {
+        const api = apiFor(cli, command);
+        const instances = await allItems(async (cursor) =>
+          unwrap(
+            api.GET("/runs/{runId}/tasks", {
+              params: {
+                path: { runId },
+                query: {
+                  cursor,
+                  limit: MAX_PAGE_SIZE,
+                  ...(options.task ? { taskId: options.task } : {}),
+                  ...(options.state ? { state: options.state } : {}),
+                },
+              },
+            }),
+          ),
+        );
+        if (cli.json(command)) return cli.printJson(instances);
+        cli.printTable(
+          instances.map((t) => ({
+            task: taskLabel(t),
+            state: taskState(t),
+            tries: `${t.tryNumber}/${t.maxTries}`,
+            started: t.startedAt ?? "",
+            ended: t.endedAt ?? "",
+            error: t.error ?? "",
+          })),
+          {
+            task: "TASK",
+            state: "STATE",
+            tries: "TRIES",
+            started: "STARTED",
+            ended: "ENDED",
+            error: "ERROR",
+          },
+          "No task instances.",
+        );
+      },
+    );
 
   run
     .command("list")

@@ -1,6 +1,7 @@
 "use client";
 // One task of a run: its state, the actions an operator may take, its attempts, its config,
-// output, error and the log of the chosen attempt.
+// output, error and the log of the chosen attempt; for a mapped task, its elements, each of
+// which opens in the same panel.
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
@@ -8,13 +9,19 @@ import { SelectField } from "@/app/_components/field";
 import { useWorkspace } from "@/app/_components/shell";
 import { StateBadge } from "@/app/_components/state-badge";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
+import { usePages } from "@/app/_lib/pages";
+import { useTRPC } from "@/app/_lib/trpc";
 import { ApprovalDecision, type PendingApproval } from "./approvals";
 import { LogView } from "./log-view";
+import { MappedElements } from "./mapped-elements";
 import { TaskActions } from "./task-actions";
 
 export interface DrawerInstance {
   taskId: string;
   mapIndex: number;
+  /** For a mapped task's parent: how many elements, and how many are in each state. */
+  mapCount: number | null;
+  mapStates: Record<string, number> | null;
   state: string;
   tryNumber: number;
   maxTries: number;
@@ -67,15 +74,9 @@ function Block({ title, children }: { title: string; children: React.ReactNode }
 const pre =
   "max-h-60 overflow-auto rounded-md bg-slate-50 p-2.5 font-mono text-xs text-slate-800 ring-1 ring-slate-200";
 
-export function TaskDrawer({
-  runId,
-  instance,
-  config,
-  approval,
-  logsPurged,
-  onClose,
-  onChanged,
-}: {
+const POLL_MS = 1000;
+
+interface DrawerProps {
   runId: string;
   instance: DrawerInstance;
   config: unknown;
@@ -85,6 +86,64 @@ export function TaskDrawer({
   logsPurged?: { at: Date; retentionDays: number } | undefined;
   onClose: () => void;
   onChanged: () => void;
+}
+
+export function TaskDrawer(props: DrawerProps) {
+  const { runId, instance } = props;
+  const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const mapped = instance.mapIndex === -1 && instance.mapStates !== null;
+  const elements = usePages((cursor) =>
+    trpc.runs.tasks.queryOptions(
+      { workspace: workspace.slug, runId, taskId: instance.taskId, mapped: true, cursor },
+      { enabled: mapped, refetchInterval: mapped && activeStates.has(instance.state) ? POLL_MS : false },
+    ),
+  );
+  const [element, setElement] = useState<number | null>(null);
+  const opened = element === null ? undefined : elements.data?.find((e) => e.mapIndex === element);
+  if (opened) {
+    return (
+      <InstancePanel
+        {...props}
+        key={`${opened.taskId}[${opened.mapIndex}]`}
+        instance={opened}
+        approval={undefined}
+        closeLabel={`Back to ${instance.taskId}`}
+        onClose={() => setElement(null)}
+      />
+    );
+  }
+  return (
+    <InstancePanel
+      {...props}
+      elements={
+        mapped ? (
+          <MappedElements
+            taskId={instance.taskId}
+            states={instance.mapStates ?? {}}
+            pages={elements}
+            onOpen={setElement}
+          />
+        ) : undefined
+      }
+    />
+  );
+}
+
+function InstancePanel({
+  runId,
+  instance,
+  config,
+  approval,
+  logsPurged,
+  onClose,
+  onChanged,
+  elements,
+  closeLabel = "Close",
+}: DrawerProps & {
+  /** A mapped task's list of elements. */
+  elements?: React.ReactNode;
+  closeLabel?: string;
 }) {
   const workspace = useWorkspace();
   const [attempt, setAttempt] = useState<number | null>(null);
@@ -111,8 +170,13 @@ export function TaskDrawer({
             {duration !== undefined && <span>{formatDuration(duration)}</span>}
           </p>
         </div>
-        <Button variant="ghost" size="sm" onClick={onClose} aria-label="Close the task panel">
-          Close
+        <Button
+          variant="ghost"
+          size="sm"
+          onClick={onClose}
+          aria-label={closeLabel === "Close" ? "Close the task panel" : closeLabel}
+        >
+          {closeLabel === "Close" ? "Close" : "Back"}
         </Button>
       </div>
       <div className="min-h-0 flex-1 space-y-5 overflow-y-auto p-4">
@@ -136,9 +200,14 @@ export function TaskDrawer({
             </pre>
           </Block>
         )}
+        {elements && <Block title={`Elements (${instance.mapCount ?? 0})`}>{elements}</Block>}
         <Block title="Attempts">
           {instance.attempts.length === 0 ? (
-            <p className="text-sm text-slate-500">Not started yet.</p>
+            <p className="text-sm text-slate-500">
+              {elements
+                ? "A mapped task runs as its elements: open one for its attempts and log."
+                : "Not started yet."}
+            </p>
           ) : (
             <ol className="space-y-1 text-xs">
               {instance.attempts.map((a) => (

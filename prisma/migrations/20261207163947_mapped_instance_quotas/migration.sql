@@ -1,0 +1,8 @@
+-- AlterTable
+ALTER TABLE "Workspace" ADD COLUMN     "maxMapInstancesPerRun" INTEGER NOT NULL DEFAULT 50000,
+ADD COLUMN     "maxMapInstancesPerTask" INTEGER NOT NULL DEFAULT 20000;
+
+-- AlterTable
+ALTER TABLE "Plan" ADD COLUMN     "maxMapInstancesPerRun" INTEGER NOT NULL DEFAULT 50000,
+ADD COLUMN     "maxMapInstancesPerTask" INTEGER NOT NULL DEFAULT 20000;
+
