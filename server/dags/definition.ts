@@ -206,7 +206,15 @@ function paramValidator(spec: ParamSpec): z.ZodType<unknown> {
 export function paramsValidator(dag: Pick<DagDefinition, "params">) {
   const shape: Record<string, z.ZodType<unknown>> = {};
   for (const [name, spec] of Object.entries(dag.params)) shape[name] = paramValidator(spec);
-  return z.strictObject(shape);
+  // Read as own properties only: a param named `constructor` or `toString` that a run leaves out
+  // would otherwise find Object.prototype's function, and fail every run that omits it.
+  return z.preprocess(ownPropertiesOnly, z.strictObject(shape));
+}
+
+function ownPropertiesOnly(value: unknown): unknown {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? Object.assign(Object.create(null), value)
+    : value;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-// Mapped fan-out under a hostile list: the plan's quotas on mapped instances per task and per
-// run refuse a longer list before any element exists, naming the quota; a run's answer counts
-// its elements by state and GET /runs/{id}/tasks pages through them.
+// A run's limits under hostile input (issue 15, point 8). Mapped fan-out: the plan's quotas on
+// mapped instances per task and per run refuse a longer list before any element exists, naming
+// the quota; a run's answer counts its elements by state and GET /runs/{id}/tasks pages through
+// them. Params: read as own properties, so a param named like an Object method behaves as any.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unwrap } from "@/server/client";
 import type { DagDocument } from "@/server/dags/definition";
@@ -137,5 +138,35 @@ describe("a run with mapped tasks, read over the REST API", () => {
     });
     expect(bad.response.status).toBe(400);
     await waitForRun(id);
+  });
+});
+
+describe("params named like Object's own methods", () => {
+  it("are pushed, defaulted and passed like any other, and refused by type like any other", async () => {
+    const document: DagDocument = {
+      id: "object_words",
+      params: {
+        constructor: { type: "string", default: "fallback" },
+        toString: { type: "number", default: 7 },
+      },
+      tasks: [{ id: "echo", operator: "test", config: { output: "{{ params.toString }}" } }],
+    };
+    await storeDag(scope, document);
+    const defaulted = await waitForRun((await triggerRun(scope, { dagKey: document.id })).id);
+    expect(defaulted.state).toBe("success");
+    expect(defaulted.params).toEqual({ constructor: "fallback", toString: 7 });
+    expect(defaulted.taskInstances[0]!.output).toBe(7);
+
+    const given = await waitForRun(
+      (await triggerRun(scope, { dagKey: document.id, params: { constructor: "given", toString: 2 } })).id,
+    );
+    expect(given.params).toEqual({ constructor: "given", toString: 2 });
+    expect(given.taskInstances[0]!.output).toBe(2);
+
+    await expect(
+      triggerRun(scope, { dagKey: document.id, params: { toString: "two" } }),
+    ).rejects.toMatchObject({
+      problems: [{ path: "params.toString" }],
+    });
   });
 });
