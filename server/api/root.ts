@@ -6,6 +6,7 @@ import { approvalsRouter } from "./routers/approvals";
 import { connectionsRouter, secretsRouter, variablesRouter } from "./routers/config";
 import { dagTriggersRouter } from "./routers/dag-triggers";
 import { dagsRouter } from "./routers/dags";
+import { groupsRouter } from "./routers/groups";
 import { notificationsRouter } from "./routers/notifications";
 import { operatorsRouter } from "./routers/operators";
 import { platformRouter } from "./routers/platform";
@@ -23,6 +24,7 @@ export const appRouter = router({
   twoFactor: twoFactorRouter,
   workspace: workspaceRouter,
   members: membersRouter,
+  groups: groupsRouter,
   tokens: tokensRouter,
   audit: auditRouter,
   dags: dagsRouter,

@@ -8,7 +8,7 @@ import { sendMail } from "@/server/mail/send";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 import { keyset, type PageInput } from "@/server/pagination";
 import { quotaReached } from "@/server/quotas/limits";
-import { lockWorkspaceQuotas, type WorkspaceScope } from "@/server/tenancy/door";
+import { effectiveRole, lockWorkspaceQuotas, type WorkspaceScope } from "@/server/tenancy/door";
 import type { Role } from "@/server/tenancy/roles";
 
 const INVITATION_DAYS = 7;
@@ -29,6 +29,7 @@ export async function listMembers(scope: WorkspaceScope, input: PageInput) {
         role: true,
         createdAt: true,
         user: { select: { id: true, email: true, name: true } },
+        groups: { select: { group: { select: { id: true, name: true, role: true } } } },
       },
     }),
   );
@@ -44,16 +45,23 @@ export async function listMembers(scope: WorkspaceScope, input: PageInput) {
   const tokenCount = new Map(tokens.map((t) => [t.createdById, t._count._all]));
   return {
     ...page,
-    items: page.items.map((m) => ({
-      id: m.id,
-      role: m.role,
-      joinedAt: m.createdAt,
-      userId: m.user.id,
-      email: m.user.email,
-      name: m.user.name,
-      /** Working API tokens they made here: removing them revokes these. */
-      activeTokens: tokenCount.get(m.user.id) ?? 0,
-    })),
+    items: page.items.map((m) => {
+      const groups = m.groups.map((g) => g.group).sort((x, y) => x.name.localeCompare(y.name));
+      const effective = effectiveRole(m.role, groups);
+      return {
+        id: m.id,
+        role: m.role,
+        effectiveRole: effective.role,
+        effectiveVia: effective.via,
+        groups,
+        joinedAt: m.createdAt,
+        userId: m.user.id,
+        email: m.user.email,
+        name: m.user.name,
+        /** Working API tokens they made here: removing them revokes these. */
+        activeTokens: tokenCount.get(m.user.id) ?? 0,
+      };
+    }),
   };
 }
 

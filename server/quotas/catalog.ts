@@ -130,6 +130,12 @@ export const quotaCatalog = {
     bites:
       "A mapped task that would take the run's mapped instances (all its mapped tasks together) beyond it fails without starting any element, naming the quota.",
   },
+  maxGroups: {
+    label: "Groups",
+    unit: "count",
+    kind: "total",
+    bites: "Creating a group beyond it is refused.",
+  },
   shareWeight: {
     label: "Share weight (priority)",
     unit: "count",

@@ -76,6 +76,33 @@ export const restRoutes: RestRoute[] = [
     procedure: "members.revokeInvitation",
     summary: "Revoke an invitation",
   },
+  {
+    method: "GET",
+    path: "/groups",
+    procedure: "groups.list",
+    summary: "List groups, their roles and members",
+  },
+  { method: "POST", path: "/groups", procedure: "groups.create", summary: "Create a group", status: 201 },
+  { method: "GET", path: "/groups/{groupId}", procedure: "groups.get", summary: "A group and its members" },
+  {
+    method: "PATCH",
+    path: "/groups/{groupId}",
+    procedure: "groups.update",
+    summary: "Rename a group or change the role it grants",
+  },
+  { method: "DELETE", path: "/groups/{groupId}", procedure: "groups.delete", summary: "Delete a group" },
+  {
+    method: "PUT",
+    path: "/groups/{groupId}/members/{memberId}",
+    procedure: "groups.addMember",
+    summary: "Add a member to a group",
+  },
+  {
+    method: "DELETE",
+    path: "/groups/{groupId}/members/{memberId}",
+    procedure: "groups.removeMember",
+    summary: "Remove a member from a group",
+  },
   { method: "GET", path: "/tokens", procedure: "tokens.list", summary: "List API tokens" },
   {
     method: "POST",

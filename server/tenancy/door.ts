@@ -9,7 +9,7 @@ import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
 import { addToContext } from "@/server/observability/context";
 import { type Quotas, quotaKeys } from "@/server/quotas/catalog";
-import { can, type Permission, type Role } from "./roles";
+import { can, higherRole, type Permission, type Role } from "./roles";
 import { type ScopedDb, type ScopedTx, scopedDb } from "./scoped-db";
 
 export type { ScopedTx };
@@ -66,13 +66,7 @@ export async function openWorkspace(
   let actor: Actor;
   if (caller.kind === "user") {
     actor = { kind: "user", userId: caller.userId, label: caller.email };
-    if (workspace) {
-      const membership = await db.membership.findUnique({
-        where: { workspaceId_userId: { workspaceId: workspace.id, userId: caller.userId } },
-        select: { role: true },
-      });
-      role = membership?.role;
-    }
+    if (workspace) role = (await memberRole(workspace.id, caller.userId))?.role;
   } else {
     actor = {
       kind: "token",
@@ -96,6 +90,39 @@ export async function openWorkspace(
     throw new AppError("FORBIDDEN", `Your role (${role.toLowerCase()}) does not allow this: ${permission}`);
   }
   return buildScope(workspace, role, actor, caller.ip);
+}
+
+/**
+ * What a member may do in a workspace: the highest of their own role and the roles granted to their
+ * groups, with where it comes from (`via`: the group that lifts it, null when it is their own).
+ * Null for someone who is not a member. Tokens act with the lower of their role and this.
+ */
+export async function memberRole(
+  workspaceId: string,
+  userId: string,
+): Promise<{ role: Role; via: string | null } | null> {
+  const membership = await db.membership.findUnique({
+    where: { workspaceId_userId: { workspaceId, userId } },
+    select: { role: true, groups: { select: { group: { select: { name: true, role: true } } } } },
+  });
+  if (!membership) return null;
+  return effectiveRole(
+    membership.role,
+    membership.groups.map((g) => g.group),
+  );
+}
+
+/** The highest of a member's own role and their groups' roles, and the group it comes from. */
+export function effectiveRole(
+  own: Role,
+  groups: { name: string; role: Role | null }[],
+): { role: Role; via: string | null } {
+  let best: { role: Role; via: string | null } = { role: own, via: null };
+  for (const group of groups) {
+    if (group.role && higherRole(group.role, best.role) !== best.role)
+      best = { role: group.role, via: group.name };
+  }
+  return best;
 }
 
 /** For background jobs: the payload names the workspace; the job acts as the system. */

@@ -42,6 +42,11 @@ export function can(role: Role, permission: Permission): boolean {
 /** Higher number, more power. Admins may not grant, change or remove the Owner role. */
 export const roleRank: Record<Role, number> = { OWNER: 4, ADMIN: 3, EDITOR: 2, OPERATOR: 1, VIEWER: 0 };
 
+/** The more powerful of two roles (a member acts with the highest of their own and their groups'). */
+export function higherRole(a: Role, b: Role): Role {
+  return roleRank[a] >= roleRank[b] ? a : b;
+}
+
 /** The less powerful of two roles (a token acts with the lower of its own and its creator's). */
 export function lowerRole(a: Role, b: Role): Role {
   return roleRank[a] <= roleRank[b] ? a : b;

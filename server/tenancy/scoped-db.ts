@@ -8,6 +8,8 @@ import { enterWorkspace } from "./workspace-sql";
 /** Models that carry `workspaceId` (a unit test checks this list against schema.prisma). */
 export const tenantModelNames = [
   "Membership",
+  "Group",
+  "GroupMember",
   "Invitation",
   "ApiToken",
   "AuditEvent",

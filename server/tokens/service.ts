@@ -7,7 +7,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
-import type { Actor, Caller, WorkspaceScope } from "@/server/tenancy/door";
+import {
+  type Actor,
+  type Caller,
+  effectiveRole,
+  memberRole,
+  type WorkspaceScope,
+} from "@/server/tenancy/door";
 import { lowerRole, type Role, roleRank } from "@/server/tenancy/roles";
 
 const PREFIX = "baton_";
@@ -79,13 +85,22 @@ export async function listTokens(scope: WorkspaceScope, input: PageInput) {
             select: {
               email: true,
               name: true,
-              memberships: { where: { workspaceId: scope.workspace.id }, select: { role: true } },
+              memberships: {
+                where: { workspaceId: scope.workspace.id },
+                select: { role: true, groups: { select: { group: { select: { name: true, role: true } } } } },
+              },
             },
           },
         },
       }),
     ({ createdBy, ...token }) => {
-      const creatorRole = createdBy?.memberships[0]?.role;
+      const membership = createdBy?.memberships[0];
+      const creatorRole =
+        membership &&
+        effectiveRole(
+          membership.role,
+          membership.groups.map((g) => g.group),
+        ).role;
       return {
         ...token,
         /** What the token can do now: its role, lowered to its creator's current one. */
@@ -133,10 +148,7 @@ export async function authenticateToken(raw: string, ip?: string): Promise<Calle
   if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= new Date())) throw invalid();
   let role = token.role;
   if (token.createdById) {
-    const membership = await db.membership.findUnique({
-      where: { workspaceId_userId: { workspaceId: token.workspaceId, userId: token.createdById } },
-      select: { role: true },
-    });
+    const membership = await memberRole(token.workspaceId, token.createdById);
     // Its creator left the workspace: removal revokes their tokens, and this holds meanwhile.
     if (!membership) throw invalid();
     role = lowerRole(token.role, membership.role);

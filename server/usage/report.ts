@@ -72,6 +72,7 @@ export const alertableQuotas = [
   "maxMembers",
   "maxPools",
   "maxAlertRules",
+  "maxGroups",
 ] as const satisfies readonly QuotaKey[];
 export type AlertableQuota = (typeof alertableQuotas)[number];
 
@@ -87,7 +88,7 @@ export function monthStartOf(at: Date = new Date()): string {
 
 /**
  * Monthly task runs and task-seconds, non-archived DAGs, members (pending invitations count, as
- * they do when inviting), pools and alert rules of each workspace, with its limits: one statement for any
+ * they do when inviting), pools, alert rules and groups of each workspace, with its limits: one statement for any
  * number of workspaces, because the alert check runs after every usage flush.
  */
 export async function alertableUsage(
@@ -98,7 +99,7 @@ export async function alertableUsage(
   // Any number of workspaces at once (the alert check after a flush): across tenants.
   const { rows } = await crossTenantSql.query<Record<string, string | number>>(
     `SELECT w.id,
-            w."maxTaskRunsPerMonth", w."maxTaskSecondsPerMonth", w."maxDags", w."maxMembers", w."maxPools", w."maxAlertRules",
+            w."maxTaskRunsPerMonth", w."maxTaskSecondsPerMonth", w."maxDags", w."maxMembers", w."maxPools", w."maxAlertRules", w."maxGroups",
             COALESCE(u."taskRuns", 0)::float8 AS "taskRuns",
             COALESCE(u."taskSeconds", 0)::float8 AS "taskSeconds",
             (SELECT count(*) FROM "Dag" d WHERE d."workspaceId" = w.id AND d."archivedAt" IS NULL)::int AS dags,
@@ -107,7 +108,8 @@ export async function alertableUsage(
                  WHERE i."workspaceId" = w.id AND i."acceptedAt" IS NULL AND i."revokedAt" IS NULL
                    AND i."expiresAt" > now()))::int AS members,
             (SELECT count(*) FROM "Pool" p WHERE p."workspaceId" = w.id)::int AS pools,
-            (SELECT count(*) FROM "AlertRule" a WHERE a."workspaceId" = w.id)::int AS "alertRules"
+            (SELECT count(*) FROM "AlertRule" a WHERE a."workspaceId" = w.id)::int AS "alertRules",
+            (SELECT count(*) FROM "Group" g WHERE g."workspaceId" = w.id)::int AS groups
        FROM "Workspace" w
        LEFT JOIN LATERAL (
          SELECT sum("taskRuns") AS "taskRuns", sum("taskSeconds") AS "taskSeconds"
@@ -125,6 +127,7 @@ export async function alertableUsage(
       maxMembers: Number(row.members),
       maxPools: Number(row.pools),
       maxAlertRules: Number(row.alertRules),
+      maxGroups: Number(row.groups),
     },
     limits: Object.fromEntries(alertableQuotas.map((key) => [key, Number(row[key])])) as Record<
       AlertableQuota,

@@ -11,6 +11,7 @@ import { createVariable } from "@/server/config/variables";
 import { pushDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
+import { addGroupMember, createGroup } from "@/server/groups/service";
 import { inviteMember } from "@/server/members/service";
 import { createPool } from "@/server/pools/service";
 import { type RestRoute, restRoutes } from "@/server/rest/routes";
@@ -50,6 +51,8 @@ type Ids = {
   notificationId: string;
   /** An alert rule watching dagId. */
   ruleId: string;
+  /** A group holding memberId. */
+  groupId: string;
 };
 
 /** A valid document with the given id. */
@@ -67,6 +70,17 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "members.revokeInvitation": (ids) => ({ workspace: ids.workspace, invitationId: ids.invitationId }),
   "members.changeRole": (ids) => ({ workspace: ids.workspace, memberId: ids.memberId, role: "VIEWER" }),
   "members.remove": (ids) => ({ workspace: ids.workspace, memberId: ids.memberId }),
+  "groups.list": (ids) => ({ workspace: ids.workspace }),
+  "groups.get": (ids) => ({ workspace: ids.workspace, groupId: ids.groupId }),
+  "groups.create": (ids) => ({ workspace: ids.workspace, name: "intruders", role: "ADMIN" }),
+  "groups.update": (ids) => ({ workspace: ids.workspace, groupId: ids.groupId, role: "ADMIN" }),
+  "groups.delete": (ids) => ({ workspace: ids.workspace, groupId: ids.groupId }),
+  "groups.addMember": (ids) => ({ workspace: ids.workspace, groupId: ids.groupId, memberId: ids.memberId }),
+  "groups.removeMember": (ids) => ({
+    workspace: ids.workspace,
+    groupId: ids.groupId,
+    memberId: ids.memberId,
+  }),
   "tokens.list": (ids) => ({ workspace: ids.workspace }),
   "tokens.create": (ids) => ({ workspace: ids.workspace, name: "stolen", role: "OWNER" }),
   "tokens.revoke": (ids) => ({ workspace: ids.workspace, tokenId: ids.tokenId }),
@@ -293,6 +307,7 @@ const sentinel: Ids = {
   poolName: "@poolName",
   notificationId: "@notificationId",
   ruleId: "@ruleId",
+  groupId: "@groupId",
 };
 const takesRowIds = Object.keys(fixtures).filter((name) => {
   const input = JSON.stringify(fixtures[name]!(sentinel));
@@ -379,7 +394,10 @@ async function seed(owner: typeof a): Promise<Ids> {
     throttleMinutes: 60,
     enabled: true,
   });
+  const group = await createGroup(scope, { name: "on-call", role: "OPERATOR" });
+  await addGroupMember(scope, { groupId: group.id, memberId: member.id });
   return {
+    groupId: group.id,
     ruleId: rule.id,
     notificationId: notification.id,
     upstreamDagId,
@@ -423,6 +441,8 @@ async function snapshot(workspaceId: string) {
     notifications,
     pools,
     alertRules,
+    groups,
+    groupMembers,
   ] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
     db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
@@ -454,6 +474,8 @@ async function snapshot(workspaceId: string) {
     db.notification.findMany({ where, select: { id: true, readAt: true }, orderBy: { id: "asc" } }),
     db.pool.findMany({ where, orderBy: { id: "asc" } }),
     db.alertRule.findMany({ where, orderBy: { id: "asc" } }),
+    db.group.findMany({ where, orderBy: { id: "asc" } }),
+    db.groupMember.findMany({ where, orderBy: { id: "asc" } }),
   ]);
   return {
     workspace,
@@ -474,6 +496,8 @@ async function snapshot(workspaceId: string) {
     notifications,
     pools,
     alertRules,
+    groups,
+    groupMembers,
   };
 }
 

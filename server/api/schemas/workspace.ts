@@ -26,7 +26,10 @@ export const renamedWorkspace = z.object({ id: z.string(), slug: z.string(), nam
 export const memberSchema = z
   .object({
     id: z.string(),
-    role: roleSchema,
+    role: roleSchema.describe("Their own role"),
+    effectiveRole: roleSchema.describe("What they act with: the highest of their own role and their groups'"),
+    effectiveVia: z.string().nullable().describe("The group that gives the effective role (null: their own)"),
+    groups: z.array(z.object({ id: z.string(), name: z.string(), role: roleSchema.nullable() })),
     joinedAt: timestamp,
     userId: z.string(),
     email: z.string(),
@@ -98,3 +101,22 @@ export const auditEventSchema = z
   })
   .meta({ id: "AuditEvent" });
 export const auditEventPage = pageOf(auditEventSchema);
+
+export const groupSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    role: roleSchema.nullable().describe("The workspace role its members get (null: none beyond their own)"),
+    createdAt: timestamp,
+    members: z.array(
+      z.object({
+        memberId: z.string(),
+        userId: z.string(),
+        email: z.string(),
+        name: z.string(),
+        role: roleSchema.describe("The member's own role"),
+      }),
+    ),
+  })
+  .meta({ id: "Group" });
