@@ -146,8 +146,8 @@ describe("params named like Object's own methods", () => {
     const document: DagDocument = {
       id: "object_words",
       params: {
-        constructor: { type: "string", default: "fallback" },
-        toString: { type: "number", default: 7 },
+        constructor: { type: "string" as const, default: "fallback" },
+        toString: { type: "number" as const, default: 7 },
       },
       tasks: [{ id: "echo", operator: "test", config: { output: "{{ params.toString }}" } }],
     };
