@@ -9,6 +9,7 @@ import { checkConfig, env } from "@/server/config";
 import { isDatabaseUnavailable } from "@/server/db/availability";
 import { closeDb, pgPool } from "@/server/db/client";
 import { log } from "@/server/observability/logger";
+import { autovacuumProblems } from "./autovacuum-check";
 import { startHealthServer } from "./health";
 import { startWorker } from "./runner";
 
@@ -54,9 +55,23 @@ async function databaseAnswers(): Promise<void> {
   }
 }
 
+/** Says in the log when the database would let the engine's dead rows pile up (autovacuum-check.ts). */
+async function warnOfLazyAutovacuum(): Promise<void> {
+  const problems = await autovacuumProblems(pgPool()).catch((error: Error) => {
+    log.warn({ err: error }, "could not read the database's autovacuum settings");
+    return [];
+  });
+  for (const problem of problems)
+    log.warn(
+      { problem },
+      "the engine's tables may not be vacuumed in time (docs/operations.md, PostgreSQL settings)",
+    );
+}
+
 for (let restarts = 0; !stopping; restarts++) {
   await databaseAnswers();
   if (stopping) break;
+  if (restarts === 0) await warnOfLazyAutovacuum();
   try {
     runner = await startWorker();
     log.info(restarts ? { restarts } : {}, "baton worker running");
