@@ -18,6 +18,17 @@ beforeAll(async () => {
       { id: "wait", operator: "test", config: { durationMs: 20_000 }, dependsOn: ["hello"] },
     ],
   });
+  await storeDag(scope, {
+    id: "regions",
+    tasks: [
+      {
+        id: "export",
+        operator: "test",
+        map: { over: ["eu", "us", "apac"] },
+        config: { output: "{{ item }}" },
+      },
+    ],
+  });
   await startTestWorker(4);
 });
 afterAll(() => stopTestWorker());
@@ -59,4 +70,23 @@ it("names the field of bad input", async () => {
   const wrongParam = await baton(["run", "trigger", "greet", "--params", '{"name": 42}'], { token });
   expect(wrongParam.code).toBe(1);
   expect(wrongParam.stderr).toMatch(/\n {2}params\.name: /);
+});
+
+it("shows a mapped task once in the status, and every element with run tasks", async () => {
+  const triggered = await baton(["run", "trigger", "regions", "--wait"], { token });
+  expect(triggered.code).toBe(0);
+  const runId = triggered.stdout.split(" ")[0]!;
+  const status = await baton(["run", "status", runId], { token });
+  expect(status.stdout).toMatch(/export\s+success \(3 success\)/);
+  expect(status.stdout).not.toContain("export[0]");
+
+  const tasks = await baton(["run", "tasks", runId, "--task", "export"], { token });
+  expect(tasks.stdout.match(/^export\S*/gm)).toEqual(["export", "export[0]", "export[1]", "export[2]"]);
+  const json = await baton(["run", "tasks", runId, "--state", "success", "--json"], { token });
+  expect(JSON.parse(json.stdout).map((t: { output: unknown }) => t.output)).toEqual([
+    ["eu", "us", "apac"],
+    "eu",
+    "us",
+    "apac",
+  ]);
 });
