@@ -1,7 +1,12 @@
 // Fair dispatch, asserted by order rather than time: a quiet workspace's task starts long before
-// a noisy neighbour's backlog of thousands drains, and no workspace ever runs more tasks at once
+// a noisy neighbour's backlog of hundreds drains, and no workspace ever runs more tasks at once
 // than its quota allows. With every core spun by a CPU hog beside it: the heartbeats hold, so no
 // healthy attempt is taken for lost, and every run ends.
+//
+// Nothing here is timed: the waits are bounds against a hang only, far above what a machine shared
+// with the whole suite and the hog needs (a 2,000-task backlog under a 240 s bound failed in CI
+// under load). The backlog is as large as the proof needs: the quiet task must start while more
+// than half of it still waits, whatever the machine's speed.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
@@ -11,7 +16,9 @@ import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope }
 import { createUser } from "../support/factories";
 
 const NOISY_QUOTA = 3;
-const BACKLOG = 2_000;
+const BACKLOG = 500;
+/** A bound against a hang, not an expectation (see above); the test's own is three of them. */
+const HANG_MS = 300_000;
 
 let noisy: WorkspaceScope;
 let stopHog: () => Promise<void>;
@@ -63,11 +70,11 @@ it("starts a quiet workspace's task before a noisy backlog drains, within quotas
   // Let the backlog get going, then submit the quiet workspace's run.
   await expect
     .poll(() => db.taskInstance.count({ where: { runId: backlogRun.id, state: "success" } }), {
-      timeout: 20_000,
+      timeout: HANG_MS,
     })
     .toBeGreaterThan(20);
   const quietRun = await triggerRun(quiet, { dagKey: "small" });
-  const done = await waitForRun(quietRun.id, 30_000);
+  const done = await waitForRun(quietRun.id, HANG_MS);
   expect(done.state).toBe("success");
   const quietStart = done.taskInstances[0]!.attempts[0]!.startedAt;
 
@@ -80,7 +87,7 @@ it("starts a quiet workspace's task before a noisy backlog drains, within quotas
   // Most of the backlog had not started when the quiet task did.
   expect(stillWaiting).toBeGreaterThan(BACKLOG / 2);
 
-  const backlog = await waitForRun(backlogRun.id, 240_000);
+  const backlog = await waitForRun(backlogRun.id, HANG_MS);
   expect(backlog.state).toBe("success");
   // No attempt was given up as lost: every task ran once.
   expect(backlog.taskInstances.filter((t) => t.attempts.length !== 1).map((t) => t.attempts)).toEqual([]);
@@ -91,4 +98,4 @@ it("starts a quiet workspace's task before a noisy backlog drains, within quotas
       where: { workspaceId: noisy.workspace.id, state: { in: ["scheduled", "running"] } },
     }),
   ).toBe(0);
-}, 300_000);
+}, 900_000);
