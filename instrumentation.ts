@@ -11,4 +11,7 @@ export async function register() {
   refuseForbiddenMethods();
   const { checkConfig } = await import("@/server/config");
   checkConfig("web", { production: process.env.NODE_ENV === "production" });
+  // OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (server/observability/tracing.ts).
+  const { startTracing } = await import("@/server/observability/tracing");
+  await startTracing("web");
 }

@@ -10,6 +10,12 @@ const config: NextConfig = {
     "pino",
     "pino-pretty",
     "prom-client",
+    // The optional OpenTelemetry SDK, loaded only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    "@opentelemetry/sdk-trace",
+    "@opentelemetry/exporter-trace-otlp-http",
+    "@opentelemetry/resources",
+    "@opentelemetry/context-async-hooks",
+    "@opentelemetry/core",
   ],
   typedRoutes: false,
   poweredByHeader: false,

@@ -304,6 +304,21 @@ export const settings = {
     readBy: ["web", "worker"],
     doc: "bearer token Prometheus must send for /api/metrics and the worker's /metrics (unset: open; restrict by network)",
   },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: url(/^https?:$/, "http://otel-collector:4318"),
+    readBy: ["web", "worker"],
+    doc: "OpenTelemetry collector (OTLP/HTTP, JSON; spans go to its /v1/traces): traces of requests, runs and attempts (unset: no tracing)",
+  },
+  OTEL_EXPORTER_OTLP_HEADERS: {
+    schema: text(),
+    readBy: ["web", "worker"],
+    doc: "headers sent with each export, `key=value` pairs separated by commas (a collector's API key)",
+  },
+  OTEL_SERVICE_NAME: {
+    schema: text(),
+    readBy: ["web", "worker"],
+    doc: "the service name traces carry (default `baton-web`, `baton-worker`)",
+  },
 
   // Local installation (`npm start`, `npm run dev`, the CLI without DATABASE_URL)
   PORT: {

@@ -9,6 +9,7 @@ import { checkConfig, env } from "@/server/config";
 import { isDatabaseUnavailable } from "@/server/db/availability";
 import { closeDb, pgPool } from "@/server/db/client";
 import { log } from "@/server/observability/logger";
+import { stopTracing } from "@/server/observability/tracing";
 import { autovacuumProblems } from "./autovacuum-check";
 import { startHealthServer } from "./health";
 import { startWorker } from "./runner";
@@ -29,6 +30,7 @@ async function stop(signal: string) {
   log.info({ signal }, "stopping: no new work; running attempts may finish");
   await runner?.stop().catch((error: Error) => log.warn({ err: error }, "the runner stopped with an error"));
   await health?.close();
+  await stopTracing();
   await closeDb();
   log.info("stopped");
   process.exit(0);

@@ -24,6 +24,7 @@ import {
 } from "@/server/engine/worker-registry";
 import { graphileLogger, log } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
+import { startTracing } from "@/server/observability/tracing";
 import { flushUsage } from "@/server/usage/meter";
 import { crontab, taskListFor } from "./tasks";
 
@@ -31,6 +32,7 @@ export async function startWorker(options: { concurrency?: number; pools?: strin
   const concurrency = options.concurrency ?? env.BATON_WORKER_CONCURRENCY;
   const pools = options.pools ?? env.BATON_WORKER_POOLS;
   const { taskList, runsEverything } = taskListFor(pools);
+  await startTracing("worker");
   await registerWorker({ id: randomUUID(), pools, slots: concurrency });
   // The id graphile-worker locks this runner's jobs with (its own "worker pool" id), which the
   // attempts record as their workerId: the reaper tells live workers' attempts by it.

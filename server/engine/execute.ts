@@ -25,6 +25,7 @@ import { AttemptLog } from "./logs";
 import { runSecretMask, secretReach } from "./secrets";
 import { sql } from "./sql";
 import { cutText, isDataException, MAX_ERROR_CHARS, storableText, unstorableJson } from "./storable";
+import { inAttemptSpan } from "./traces";
 import { mayContinue, track, untrack } from "./worker-registry";
 
 /**
@@ -56,7 +57,7 @@ export async function runTask(
         taskInstanceId: claimed.id,
         attemptId: claimed.attemptId,
       },
-      () => runAttempt(claimed, workerId),
+      () => inAttemptSpan(sql, claimed, (ended) => runAttempt(claimed, workerId, ended)),
     );
     // Handed to this slot in the completion: the hop is the completion itself.
     if (next) metrics.hopLatency.observe((Date.now() - finishedAt) / 1000);
@@ -64,7 +65,12 @@ export async function runTask(
 }
 
 /** Runs one claimed attempt; returns the instance handed to this slot next, already claimed. */
-async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<ClaimedAttempt | null> {
+async function runAttempt(
+  claimed: ClaimedAttempt,
+  workerId: string,
+  /** Tells the attempt's span (traces.ts) how it ended. */
+  ended: (outcome: { operator: string; state: string; error?: string | undefined }) => void = () => {},
+): Promise<ClaimedAttempt | null> {
   const { workspaceId } = claimed;
   // For the usage meter: an attempt that starts here is measured by its own record (complete.ts);
   // one resumed after a deferral only from now (its waits held no worker).
@@ -120,6 +126,7 @@ async function runAttempt(claimed: ClaimedAttempt, workerId: string): Promise<Cl
     untrack(claimed.attemptId, claimed.runId);
   }
   metrics.attemptsEnded.inc({ operator, outcome: outcome.state });
+  ended({ operator, state: outcome.state, error: "error" in outcome ? outcome.error : undefined });
   processLog.debug({ operator, outcome: outcome.state }, "attempt ended");
   const completion: Completion = {
     run,

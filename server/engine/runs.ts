@@ -20,6 +20,7 @@ import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
 import { lockRunGate, type RunGate } from "./run-gate";
 import { sql as pooled, type Sql, transaction } from "./sql";
+import { traceNewRuns } from "./traces";
 
 export interface TriggerRunInput {
   dagKey: string;
@@ -184,6 +185,16 @@ export async function insertRuns(
     ],
   );
   if (rows.length === 0) return { created, started: [] };
+  const byKey = new Map(runs.map((r) => [r.runKey, r]));
+  await traceNewRuns(
+    sql,
+    workspaceId,
+    rows.map((row) => ({
+      id: row.id,
+      dagId: byKey.get(row.runKey)!.dagId,
+      triggeredBy: byKey.get(row.runKey)!.triggeredBy,
+    })),
+  );
   const instances: {
     runId: string[];
     taskId: string[];
@@ -192,7 +203,6 @@ export async function insertRuns(
     pool: string[];
     upstream: number[];
   } = { runId: [], taskId: [], maxTries: [], priority: [], pool: [], upstream: [] };
-  const byKey = new Map(runs.map((r) => [r.runKey, r]));
   const slaChecks: SlaCheck[] = [];
   for (const row of rows) {
     created.set(row.runKey, row.id);

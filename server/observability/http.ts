@@ -6,6 +6,7 @@ import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "@/server/db/availabi
 import { currentContext, requestIdOf, withContext } from "./context";
 import { log } from "./logger";
 import { metrics } from "./metrics";
+import { inRequestSpan } from "./tracing";
 
 export function observed<Rest extends unknown[]>(
   route: string,
@@ -14,23 +15,25 @@ export function observed<Rest extends unknown[]>(
   return (request, ...rest) => {
     const requestId = requestIdOf(request.headers);
     const started = performance.now();
-    return withContext({ requestId, route }, async () => {
-      let response: Response;
-      try {
-        response = await handler(request, ...rest);
-      } catch (error) {
-        response = internalError(error);
-      }
-      const seconds = (performance.now() - started) / 1000;
-      metrics.httpDuration.observe(
-        { route, method: request.method, status: String(response.status) },
-        seconds,
-      );
-      const line = { method: request.method, status: response.status, ms: Math.round(seconds * 1000) };
-      if (response.status >= 500) log.warn(line, "request answered with an error");
-      else log.info(line, "request");
-      return withRequestId(response, requestId);
-    });
+    return withContext({ requestId, route }, () =>
+      inRequestSpan(request, route, async () => {
+        let response: Response;
+        try {
+          response = await handler(request, ...rest);
+        } catch (error) {
+          response = internalError(error);
+        }
+        const seconds = (performance.now() - started) / 1000;
+        metrics.httpDuration.observe(
+          { route, method: request.method, status: String(response.status) },
+          seconds,
+        );
+        const line = { method: request.method, status: response.status, ms: Math.round(seconds * 1000) };
+        if (response.status >= 500) log.warn(line, "request answered with an error");
+        else log.info(line, "request");
+        return withRequestId(response, requestId);
+      }),
+    );
   };
 }
 

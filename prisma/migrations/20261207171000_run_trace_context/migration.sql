@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "DagRun" ADD COLUMN     "traceContext" TEXT;
+
