@@ -31,12 +31,19 @@ interface Provider {
   shutdown(): Promise<void>;
 }
 
-let starting: Promise<Provider | undefined> | undefined;
-let provider: Provider | undefined;
+/**
+ * This process's tracing, on globalThis: Next.js loads instrumentation.ts (which starts it) and
+ * each route in bundles of their own, each with its own copy of this module.
+ */
+const state = globalThis as typeof globalThis & {
+  __batonTracing?: { starting?: Promise<Provider | undefined>; provider?: Provider };
+};
+state.__batonTracing ??= {};
+const tracing = state.__batonTracing;
 
 /** Whether this process records spans (tracing started with an endpoint set). */
 export function tracingEnabled(): boolean {
-  return provider !== undefined;
+  return tracing.provider !== undefined;
 }
 
 /**
@@ -44,8 +51,8 @@ export function tracingEnabled(): boolean {
  * wait for the first). Without the optional SDK packages it says so in one line and stays off.
  */
 export function startTracing(kind: "web" | "worker"): Promise<void> {
-  starting ??= start(kind);
-  return starting.then(() => {});
+  tracing.starting ??= start(kind);
+  return tracing.starting.then(() => {});
 }
 
 async function start(kind: "web" | "worker"): Promise<Provider | undefined> {
@@ -88,7 +95,7 @@ async function start(kind: "web" | "worker"): Promise<Provider | undefined> {
   context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(started);
-  provider = started;
+  tracing.provider = started;
   log.info({ endpoint }, "OpenTelemetry tracing on");
   return started;
 }
@@ -106,14 +113,14 @@ export function parseHeaders(value: string | undefined): Record<string, string> 
 
 /** Sends the spans recorded so far (a test, or a process about to exit). */
 export async function flushTracing(): Promise<void> {
-  await provider?.forceFlush();
+  await tracing.provider?.forceFlush();
 }
 
 /** Sends what is left and stops recording (a process stopping). */
 export async function stopTracing(): Promise<void> {
-  const stopping = provider;
-  provider = undefined;
-  starting = undefined;
+  const stopping = tracing.provider;
+  tracing.provider = undefined;
+  tracing.starting = undefined;
   await stopping
     ?.shutdown()
     .catch((error: Error) => log.warn({ err: error }, "could not send the last spans"));
@@ -140,7 +147,7 @@ export function inSpan<T>(
   options: SpanOptions & { parent?: Context },
   fn: (span: Span | undefined) => Promise<T>,
 ): Promise<T> {
-  if (!provider) return fn(undefined);
+  if (!tracing.provider) return fn(undefined);
   const { parent, ...spanOptions } = options;
   return tracer.startActiveSpan(name, spanOptions, parent ?? context.active(), async (span) => {
     try {
@@ -161,13 +168,18 @@ export function inRequestSpan(
   route: string,
   fn: () => Promise<Response>,
 ): Promise<Response> {
-  if (!provider) return fn();
-  const parent = propagation.extract(context.active(), {
-    traceparent: request.headers.get("traceparent") ?? undefined,
-    tracestate: request.headers.get("tracestate") ?? undefined,
-  });
+  if (!tracing.provider) return fn();
+  // Under `next start`, Next.js's own span of the request is already active (SERVER, continuing
+  // the caller's traceparent): ours is its child. Elsewhere ours is the request's SERVER span.
+  const served = trace.getActiveSpan() !== undefined;
+  const parent = served
+    ? context.active()
+    : propagation.extract(context.active(), {
+        traceparent: request.headers.get("traceparent") ?? undefined,
+        tracestate: request.headers.get("tracestate") ?? undefined,
+      });
   const options = {
-    kind: SpanKind.SERVER,
+    kind: served ? SpanKind.INTERNAL : SpanKind.SERVER,
     parent,
     attributes: {
       "http.request.method": request.method,
