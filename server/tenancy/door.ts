@@ -27,6 +27,8 @@ export interface WorkspaceScope {
   can(permission: Permission): boolean;
   /** Records an audit event in this workspace, attributed to the actor. */
   audit(action: string, target?: string | null, metadata?: Record<string, unknown>): Promise<void>;
+  /** The caller's address, recorded with its audit events (none for jobs and the system). */
+  ip?: string;
 }
 
 export type Caller =
@@ -149,6 +151,7 @@ function buildScope(
     actor,
     role,
     db: scoped,
+    ip,
     can: (permission) => can(role, permission),
     audit: async (action, target, metadata = {}) => {
       await scoped.auditEvent.create({
