@@ -33,7 +33,7 @@ const signedIn = cache(async (slug: string) => {
 export const pageWorkspace = cache(async (slug: string) => {
   const { user, ip } = await signedIn(slug);
   const api = createCaller({
-    caller: { kind: "user", userId: user.id, email: user.email, ip },
+    caller: { kind: "user", userId: user.id, email: user.email, sessionMethod: user.method, ip },
     ip,
     baseUrl: env.NEXTAUTH_URL ?? "",
   });
@@ -45,7 +45,7 @@ export const pageWorkspace = cache(async (slug: string) => {
 const pageScope = cache(async (slug: string): Promise<WorkspaceScope> => {
   const { user, ip } = await signedIn(slug);
   return openWorkspace(
-    { kind: "user", userId: user.id, email: user.email, ip },
+    { kind: "user", userId: user.id, email: user.email, sessionMethod: user.method, ip },
     slug,
     "workspace:read",
   ).catch(orNotFound);

@@ -27,7 +27,14 @@ export async function contextFromRequest(
     };
   }
   const caller = session
-    ? { kind: "user" as const, userId: session.id, email: session.email, sessionId: session.sessionId, ip }
+    ? {
+        kind: "user" as const,
+        userId: session.id,
+        email: session.email,
+        sessionId: session.sessionId,
+        sessionMethod: session.method,
+        ip,
+      }
     : null;
   return { caller, ip, baseUrl };
 }

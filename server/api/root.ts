@@ -13,6 +13,7 @@ import { platformRouter } from "./routers/platform";
 import { poolsRouter } from "./routers/pools";
 import { runsRouter } from "./routers/runs";
 import { backfillsRouter, schedulesRouter } from "./routers/schedules";
+import { ssoRouter } from "./routers/sso";
 import { twoFactorRouter } from "./routers/two-factor";
 import { usageRouter } from "./routers/usage";
 import { webhooksRouter } from "./routers/webhooks";
@@ -25,6 +26,7 @@ export const appRouter = router({
   workspace: workspaceRouter,
   members: membersRouter,
   groups: groupsRouter,
+  sso: ssoRouter,
   tokens: tokensRouter,
   audit: auditRouter,
   dags: dagsRouter,

@@ -10,6 +10,8 @@ import GoogleProvider from "next-auth/providers/google";
 import { env } from "@/server/config";
 import { AppError } from "@/server/errors";
 import { clientIp } from "@/server/net/client-ip";
+import { ssoMethod } from "@/server/sso/settings";
+import { redeemSsoTicket } from "@/server/sso/sign-in";
 import { authenticate, finishSignUp, upsertOAuthUser } from "./accounts";
 import { verifyPasskey } from "./passkeys";
 import { checkSession, endSession, SESSION_IDLE_SECONDS, SessionEnded, startSession } from "./sessions";
@@ -38,6 +40,8 @@ function oauthProviders() {
 
 /** Ways of signing in that need no second factor after them: a passkey, a new account's link. */
 const SELF_SUFFICIENT = new Set(["passkey", "signup-link"]);
+/** A workspace's identity provider asks for its own factors: Baton asks for none after it. */
+const selfSufficient = (method: string) => SELF_SUFFICIENT.has(method) || method.startsWith("sso:");
 
 /** The installation's public URL: NEXTAUTH_URL, else the origin the request names. */
 export function publicBaseUrl(headers?: Record<string, string> | Headers): string {
@@ -117,6 +121,18 @@ export const authOptions: NextAuthOptions = {
         );
       },
     }),
+    // A workspace's single sign-on ends here: its callback (app/api/sso) hands the browser a
+    // single-use ticket for the account its provider vouched for.
+    CredentialsProvider({
+      id: "sso",
+      name: "Single sign-on",
+      credentials: { ticket: { label: "Ticket", type: "text" } },
+      async authorize(credentials) {
+        if (!credentials?.ticket) return null;
+        const ticket = credentials.ticket;
+        return readable(() => redeemSsoTicket(ticket));
+      },
+    }),
     ...oauthProviders(),
   ],
   events: {
@@ -157,12 +173,15 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.uid = user.id;
         token.email = user.email;
-        const method = account?.provider ?? "credentials";
+        const ssoWorkspaceId = (user as { ssoWorkspaceId?: string }).ssoWorkspaceId;
+        // A single sign-on session is bound to its workspace (the door reads sso:<workspaceId>).
+        const method = ssoWorkspaceId ? ssoMethod(ssoWorkspaceId) : (account?.provider ?? "credentials");
+        token.method = method;
         token.sid = await startSession({
           userId: user.id,
           method,
           // A password or a provider is one factor; an account with a second one gives it next.
-          pendingSecondFactor: !SELF_SUFFICIENT.has(method) && (await hasSecondFactor(user.id)),
+          pendingSecondFactor: !selfSufficient(method) && (await hasSecondFactor(user.id)),
           ...(await requestInfo()),
         });
         return token;
@@ -178,6 +197,7 @@ export const authOptions: NextAuthOptions = {
       user.email = token.email as string;
       user.sessionId = token.sid as string;
       user.pendingSecondFactor = token.pending === true;
+      user.method = typeof token.method === "string" ? token.method : "credentials";
       return session;
     },
   },
@@ -190,4 +210,6 @@ export interface SessionUserFields {
   name?: string | null;
   sessionId: string;
   pendingSecondFactor: boolean;
+  /** How the session signed in: credentials, github, google, passkey, sso:<workspaceId>… */
+  method: string;
 }

@@ -9,6 +9,8 @@ export interface CurrentSession {
   sessionId: string;
   /** Signed in with a password (or OAuth) but not yet with the account's second factor. */
   pendingSecondFactor: boolean;
+  /** How it signed in (sso:<workspaceId>: through that workspace's single sign-on). */
+  method: string;
 }
 
 export async function currentSession(): Promise<CurrentSession | null> {
@@ -20,6 +22,7 @@ export async function currentSession(): Promise<CurrentSession | null> {
     email: user.email,
     sessionId: user.sessionId,
     pendingSecondFactor: user.pendingSecondFactor === true,
+    method: user.method ?? "credentials",
   };
 }
 

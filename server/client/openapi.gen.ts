@@ -144,6 +144,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's single sign-on settings (null: none) */
+        get: operations["sso.get"];
+        /** Set up or change single sign-on */
+        put: operations["sso.configure"];
+        post?: never;
+        /** Turn single sign-on off */
+        delete: operations["sso.remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sso/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reach the identity provider with the settings */
+        post: operations["sso.test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tokens": {
         parameters: {
             query?: never;
@@ -1307,6 +1343,8 @@ export interface components {
             description: string;
             /** @description The workspace role its members get (null: none beyond their own) */
             role: components["schemas"]["Role"] | null;
+            /** @description The single sign-on group (a value of the groups claim) whose members it holds */
+            idpGroup: string | null;
             /** Format: date-time */
             createdAt: string;
             members: {
@@ -1317,6 +1355,20 @@ export interface components {
                 /** @description The member's own role */
                 role: components["schemas"]["Role"];
             }[];
+        };
+        SsoSettings: {
+            issuer: string;
+            clientId: string;
+            allowedDomains: string[];
+            requireSso: boolean;
+            jitRole: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+            groupsClaim: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Register this redirect URI at the identity provider */
+            redirectUri: string;
+            /** @description Where members start signing in */
+            signInUrl: string;
         };
         /** @description A page of Token items (see Page) */
         TokenPage: {
@@ -3544,6 +3596,7 @@ export interface operations {
                     name: string;
                     description?: string;
                     role?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+                    idpGroup?: string | null;
                 };
             };
         };
@@ -3645,6 +3698,7 @@ export interface operations {
                     name?: string;
                     description?: string;
                     role?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+                    idpGroup?: string | null;
                 };
             };
         };
@@ -3734,6 +3788,144 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "sso.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workspace's single sign-on settings (null: none) */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"] | null;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "sso.configure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    issuer: string;
+                    clientId: string;
+                    clientSecret?: string;
+                    /** @default [] */
+                    allowedDomains?: string[];
+                    /** @default false */
+                    requireSso?: boolean;
+                    /** @default null */
+                    jitRole?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+                    /** @default groups */
+                    groupsClaim?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Set up or change single sign-on */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "sso.remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "sso.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reach the identity provider with the settings */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        message: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -16,6 +16,7 @@ const groupSelect = {
   name: true,
   description: true,
   role: true,
+  idpGroup: true,
   createdAt: true,
   members: {
     select: {
@@ -35,6 +36,7 @@ function present(group: GroupRow) {
     name: group.name,
     description: group.description,
     role: group.role,
+    idpGroup: group.idpGroup,
     createdAt: group.createdAt,
     members: group.members.map(({ membership }) => ({
       memberId: membership.id,
@@ -77,7 +79,7 @@ function assertGroupRole(role: Role | null | undefined) {
 
 export async function createGroup(
   scope: WorkspaceScope,
-  input: { name: string; description?: string; role?: GroupRole | null },
+  input: { name: string; description?: string; role?: GroupRole | null; idpGroup?: string | null },
 ) {
   assertGroupRole(input.role);
   try {
@@ -97,6 +99,7 @@ export async function createGroup(
           name: input.name,
           description: input.description ?? "",
           role: input.role ?? null,
+          idpGroup: input.idpGroup ?? null,
         },
         select: groupSelect,
       });
@@ -111,18 +114,25 @@ export async function createGroup(
 
 export async function updateGroup(
   scope: WorkspaceScope,
-  input: { groupId: string; name?: string; description?: string; role?: GroupRole | null },
+  input: {
+    groupId: string;
+    name?: string;
+    description?: string;
+    role?: GroupRole | null;
+    idpGroup?: string | null;
+  },
 ) {
   assertGroupRole(input.role);
   const before = await scope.db.group.findUnique({
     where: { id: input.groupId },
-    select: { name: true, description: true, role: true },
+    select: { name: true, description: true, role: true, idpGroup: true },
   });
   if (!before) throw notFound("Group");
   const data = {
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.role !== undefined ? { role: input.role } : {}),
+    ...(input.idpGroup !== undefined ? { idpGroup: input.idpGroup } : {}),
   };
   let group: GroupRow;
   try {

@@ -103,6 +103,20 @@ export const restRoutes: RestRoute[] = [
     procedure: "groups.removeMember",
     summary: "Remove a member from a group",
   },
+  {
+    method: "GET",
+    path: "/sso",
+    procedure: "sso.get",
+    summary: "The workspace's single sign-on settings (null: none)",
+  },
+  { method: "PUT", path: "/sso", procedure: "sso.configure", summary: "Set up or change single sign-on" },
+  { method: "DELETE", path: "/sso", procedure: "sso.remove", summary: "Turn single sign-on off" },
+  {
+    method: "POST",
+    path: "/sso/test",
+    procedure: "sso.test",
+    summary: "Reach the identity provider with the settings",
+  },
   { method: "GET", path: "/tokens", procedure: "tokens.list", summary: "List API tokens" },
   {
     method: "POST",

@@ -10,6 +10,7 @@ import type { WorkspaceScope } from "@/server/tenancy/door";
 import { type Keyring, keyringFromEnv, reencrypt } from "./crypto";
 
 export const secretAad = (workspaceId: string, name: string) => `${workspaceId}:secret:${name}`;
+export const ssoSecretAad = (workspaceId: string) => `${workspaceId}:sso:client-secret`;
 export const connectionAad = (workspaceId: string, name: string) => `${workspaceId}:connection:${name}`;
 
 /** Thrown when a secret is read or written and no master key is configured. */
@@ -60,7 +61,9 @@ export interface RotationResult {
   secrets: RotationCounts;
   connections: RotationCounts;
   /** What failed, by name; never a value. */
-  failures: Array<{ kind: "secret" | "connection"; name: string; error: string }>;
+  /** The single sign-on client secret (at most one row). */
+  sso: RotationCounts;
+  failures: Array<{ kind: "secret" | "connection" | "sso client secret"; name: string; error: string }>;
 }
 
 export interface RotateOptions {
@@ -88,6 +91,7 @@ export async function rotateKeys(
     currentVersion: keyring.currentVersion,
     secrets: { found: 0, rotated: 0, failed: 0 },
     connections: { found: 0, rotated: 0, failed: 0 },
+    sso: { found: 0, rotated: 0, failed: 0 },
     failures: [],
   };
 
@@ -146,11 +150,31 @@ export async function rotateKeys(
     after = batch.at(-1)!.id;
   }
 
-  if (result.secrets.found + result.connections.found > 0) {
+  const sso = await scope.db.workspaceSso.findUnique({
+    where: { workspaceId },
+    select: { clientSecret: true },
+  });
+  if (sso && !sso.clientSecret.startsWith(current)) {
+    result.sso.found++;
+    try {
+      const clientSecret = reencrypt(keyring, sso.clientSecret, ssoSecretAad(workspaceId));
+      const { count } = await scope.db.workspaceSso.updateMany({
+        where: { workspaceId, clientSecret: sso.clientSecret },
+        data: { clientSecret },
+      });
+      result.sso.rotated += count;
+    } catch (error) {
+      result.sso.failed++;
+      result.failures.push({ kind: "sso client secret", name: "sso", error: (error as Error).message });
+    }
+  }
+
+  if (result.secrets.found + result.connections.found + result.sso.found > 0) {
     await scope.audit("keys.rotate", null, {
       currentVersion: result.currentVersion,
       secrets: result.secrets,
       connections: result.connections,
+      sso: result.sso,
     });
   }
   return result;

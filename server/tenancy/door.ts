@@ -38,6 +38,8 @@ export type Caller =
       email: string;
       ip?: string /** the browser session */;
       sessionId?: string;
+      /** How the session signed in (sso:<workspaceId> for a workspace's single sign-on). */
+      sessionMethod?: string;
     }
   | {
       kind: "token";
@@ -61,7 +63,13 @@ export async function openWorkspace(
 ): Promise<WorkspaceScope> {
   const found = await db.workspace.findUnique({
     where: { slug },
-    select: { id: true, slug: true, name: true, requireTwoFactor: true },
+    select: {
+      id: true,
+      slug: true,
+      name: true,
+      requireTwoFactor: true,
+      sso: { select: { requireSso: true } },
+    },
   });
   const workspace = found && { id: found.id, slug: found.slug, name: found.name };
   let role: Role | undefined;
@@ -79,6 +87,16 @@ export async function openWorkspace(
     if (workspace?.id === caller.workspaceId) role = caller.role;
   }
   if (!workspace || !role) throw notFound("Workspace");
+  // A session from a workspace's single sign-on is that provider's word only: it enters that
+  // workspace and no other (server/sso/sign-in.ts).
+  const ssoSession = caller.kind === "user" ? caller.sessionMethod?.match(/^sso:(.+)$/)?.[1] : undefined;
+  if (ssoSession && ssoSession !== workspace.id) throw notFound("Workspace");
+  // Tokens are exempt, as from two factors: they act for their creator, who had to enter to make them.
+  if (found?.sso?.requireSso && caller.kind === "user" && ssoSession !== workspace.id) {
+    throw new AppError("FORBIDDEN", "This workspace asks its members to sign in through its single sign-on", [
+      { path: "sso", message: `Sign in at /api/sso/${workspace.slug}` },
+    ]);
+  }
   // Tokens are exempt: they act for their creator, who had to enter to make them.
   if (found?.requireTwoFactor && caller.kind === "user" && !(await hasSecondFactor(caller.userId))) {
     throw new AppError("FORBIDDEN", "This workspace asks its members to sign in with two factors", [

@@ -10,6 +10,8 @@ export const tenantModelNames = [
   "Membership",
   "Group",
   "GroupMember",
+  "WorkspaceSso",
+  "SsoLogin",
   "Invitation",
   "ApiToken",
   "AuditEvent",

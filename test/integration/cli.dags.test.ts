@@ -107,7 +107,7 @@ it("re-encrypts secrets under a new key version", async () => {
   process.env.BATON_MASTER_KEYS = `2:${generateKey()},${v1}`;
   const rotated = await baton(["keys", "rotate"]);
   expect(rotated.stdout).toMatch(
-    /Re-encrypted 1 secret\(s\), 0 connection\(s\), 0 webhook secret\(s\) and 0 authenticator secret\(s\) under key version 2/,
+    /Re-encrypted 1 secret\(s\), 0 connection\(s\), 0 webhook secret\(s\), 0 single sign-on client secret\(s\) and 0 authenticator secret\(s\) under key version 2/,
   );
   const stored = await db.secret.findFirstOrThrow({ where: { workspaceId: owner.workspace.id } });
   expect(stored.ciphertext.startsWith("v2:")).toBe(true);

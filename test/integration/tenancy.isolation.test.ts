@@ -17,6 +17,7 @@ import { createPool } from "@/server/pools/service";
 import { type RestRoute, restRoutes } from "@/server/rest/routes";
 import { createBackfill } from "@/server/schedules/backfill";
 import { generateKey } from "@/server/secrets/crypto";
+import { configureSso } from "@/server/sso/settings";
 import { openWorkspace } from "@/server/tenancy/door";
 import { createToken } from "@/server/tokens/service";
 import { createDagTrigger } from "@/server/triggers/dag-triggers";
@@ -81,6 +82,15 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
     groupId: ids.groupId,
     memberId: ids.memberId,
   }),
+  "sso.get": (ids) => ({ workspace: ids.workspace }),
+  "sso.configure": (ids) => ({
+    workspace: ids.workspace,
+    issuer: "https://evil.example.com",
+    clientId: "stolen",
+    clientSecret: "stolen",
+  }),
+  "sso.remove": (ids) => ({ workspace: ids.workspace }),
+  "sso.test": (ids) => ({ workspace: ids.workspace }),
   "tokens.list": (ids) => ({ workspace: ids.workspace }),
   "tokens.create": (ids) => ({ workspace: ids.workspace, name: "stolen", role: "OWNER" }),
   "tokens.revoke": (ids) => ({ workspace: ids.workspace, tokenId: ids.tokenId }),
@@ -394,6 +404,20 @@ async function seed(owner: typeof a): Promise<Ids> {
     throttleMinutes: 60,
     enabled: true,
   });
+  await configureSso(
+    scope,
+    owner.caller,
+    {
+      issuer: "https://idp.example.com",
+      clientId: "baton",
+      clientSecret: "idp-secret",
+      allowedDomains: [],
+      requireSso: false,
+      jitRole: null,
+      groupsClaim: "groups",
+    },
+    "http://x",
+  );
   const group = await createGroup(scope, { name: "on-call", role: "OPERATOR" });
   await addGroupMember(scope, { groupId: group.id, memberId: member.id });
   return {
@@ -443,6 +467,7 @@ async function snapshot(workspaceId: string) {
     alertRules,
     groups,
     groupMembers,
+    sso,
   ] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
     db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
@@ -476,6 +501,7 @@ async function snapshot(workspaceId: string) {
     db.alertRule.findMany({ where, orderBy: { id: "asc" } }),
     db.group.findMany({ where, orderBy: { id: "asc" } }),
     db.groupMember.findMany({ where, orderBy: { id: "asc" } }),
+    db.workspaceSso.findMany({ where }),
   ]);
   return {
     workspace,
@@ -498,6 +524,7 @@ async function snapshot(workspaceId: string) {
     alertRules,
     groups,
     groupMembers,
+    sso,
   };
 }
 

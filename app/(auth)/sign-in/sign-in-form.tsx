@@ -50,6 +50,38 @@ function PasskeySignIn({ callbackUrl }: { callbackUrl?: string }) {
   );
 }
 
+/** A workspace's own identity provider: the browser goes to app/api/sso/<workspace>. */
+function SsoSignIn() {
+  return (
+    <form
+      className="mt-4 flex gap-2"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const slug = String(new FormData(event.currentTarget).get("workspace") ?? "")
+          .trim()
+          .toLowerCase();
+        if (/^[a-z0-9][a-z0-9-]*$/.test(slug)) window.location.assign(`/api/sso/${slug}`);
+      }}
+    >
+      <label className="sr-only" htmlFor="sso-workspace">
+        Workspace
+      </label>
+      <input
+        id="sso-workspace"
+        name="workspace"
+        placeholder="your-workspace"
+        pattern="[a-z0-9][a-z0-9\-]*"
+        title="The workspace's address: lowercase letters, digits and dashes"
+        required
+        className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2 text-sm"
+      />
+      <Button type="submit" variant="secondary">
+        Single sign-on
+      </Button>
+    </form>
+  );
+}
+
 export function SignInForm({ callbackUrl, notice }: { callbackUrl?: string; notice?: string }) {
   const router = useRouter();
   const signIn = useMutation({
@@ -82,6 +114,7 @@ export function SignInForm({ callbackUrl, notice }: { callbackUrl?: string; noti
         </Button>
       </Form>
       <PasskeySignIn callbackUrl={callbackUrl} />
+      <SsoSignIn />
       <OAuthButtons callbackUrl={callbackUrl ?? "/"} />
     </>
   );

@@ -14,6 +14,8 @@ import { nothing } from "../schemas/common";
 import { groupSchema } from "../schemas/workspace";
 import { router, workspaceProcedure } from "../trpc";
 
+/** The identity provider's group name kept in step at single sign-on, or null. */
+const idpGroup = z.string().trim().min(1, "Enter the provider's group name, or null").max(200).nullable();
 const description = z.string().trim().max(500, "Descriptions are at most 500 characters");
 /** A group's role: any workspace role but Owner (refused with a reason), or null for none. */
 const groupRole = role
@@ -31,7 +33,14 @@ export const groupsRouter = router({
     .output(groupSchema)
     .query(({ ctx, input }) => getGroup(ctx.scope, input.groupId)),
   create: workspaceProcedure("members:manage")
-    .input(z.object({ name: displayName, description: description.optional(), role: groupRole.optional() }))
+    .input(
+      z.object({
+        name: displayName,
+        description: description.optional(),
+        role: groupRole.optional(),
+        idpGroup: idpGroup.optional(),
+      }),
+    )
     .output(groupSchema)
     .mutation(({ ctx, input }) => createGroup(ctx.scope, input)),
   update: workspaceProcedure("members:manage")
@@ -41,6 +50,7 @@ export const groupsRouter = router({
         name: displayName.optional(),
         description: description.optional(),
         role: groupRole.optional(),
+        idpGroup: idpGroup.optional(),
       }),
     )
     .output(groupSchema)

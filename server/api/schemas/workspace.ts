@@ -108,6 +108,10 @@ export const groupSchema = z
     name: z.string(),
     description: z.string(),
     role: roleSchema.nullable().describe("The workspace role its members get (null: none beyond their own)"),
+    idpGroup: z
+      .string()
+      .nullable()
+      .describe("The single sign-on group (a value of the groups claim) whose members it holds"),
     createdAt: timestamp,
     members: z.array(
       z.object({

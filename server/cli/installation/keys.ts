@@ -31,15 +31,17 @@ export function registerKeyCommands(program: Command, cli: Cli): void {
         select: { id: true, slug: true },
         orderBy: { createdAt: "asc" },
       });
-      const totals = { secrets: 0, connections: 0, webhooks: 0, failed: 0 };
+      const totals = { secrets: 0, connections: 0, webhooks: 0, sso: 0, failed: 0 };
       for (const workspace of workspaces) {
         const scope = await systemScope(workspace.id);
         const result = await rotateKeys(scope, { keyring });
         const webhooks = await reencryptWebhookSecrets(scope, keyring);
         totals.secrets += result.secrets.rotated;
         totals.connections += result.connections.rotated;
+        totals.sso += result.sso.rotated;
         totals.webhooks += webhooks.rotated;
-        totals.failed += result.secrets.failed + result.connections.failed + webhooks.failed;
+        totals.failed +=
+          result.secrets.failed + result.connections.failed + result.sso.failed + webhooks.failed;
         for (const failure of result.failures) {
           cli.note(
             `${workspace.slug}: ${failure.kind} ${failure.name} could not be re-encrypted: ${failure.error}`,
@@ -58,7 +60,7 @@ export function registerKeyCommands(program: Command, cli: Cli): void {
         });
       } else {
         cli.out(
-          `Re-encrypted ${totals.secrets} secret(s), ${totals.connections} connection(s), ${totals.webhooks} webhook secret(s) and ${authenticators.rotated} authenticator secret(s) under key version ${keyring.currentVersion}` +
+          `Re-encrypted ${totals.secrets} secret(s), ${totals.connections} connection(s), ${totals.webhooks} webhook secret(s), ${totals.sso} single sign-on client secret(s) and ${authenticators.rotated} authenticator secret(s) under key version ${keyring.currentVersion}` +
             (totals.failed ? `; ${totals.failed} failed (see above)` : "."),
         );
       }
