@@ -117,7 +117,12 @@ export default async function soak() {
 
   let hookMs: number[] = [];
   let apiMs: number[] = [];
-  let failures = 0;
+  // Answers other than the expected one, by request and status ("error": no answer at all).
+  let failures = new Map<string, number>();
+  const failed = (what: string, status: number | undefined) => {
+    const key = `${what} ${status ?? "error"}`;
+    failures.set(key, (failures.get(key) ?? 0) + 1);
+  };
   const deliver = async () => {
     const body = JSON.stringify({ ref: "refs/heads/main", id: randomUUID() });
     const started = performance.now();
@@ -126,7 +131,7 @@ export default async function soak() {
       headers: { "content-type": "application/json", "x-baton-signature": signBody(hook.secret!, body) },
       body,
     }).catch(() => undefined);
-    if (response?.status !== 202) failures++;
+    if (response?.status !== 202) failed("webhook", response?.status);
     await response?.arrayBuffer();
     hookMs.push(performance.now() - started);
   };
@@ -136,16 +141,18 @@ export default async function soak() {
     const list = await fetch(`${base}/api/v1/runs?limit=20`, {
       headers: { authorization: `Bearer ${token}` },
     }).catch(() => undefined);
-    if (list?.status !== 200) failures++;
+    if (list?.status !== 200) failed("run list", list?.status);
     const runs = ((await list?.json().catch(() => null)) as { items?: { id: string }[] } | null)?.items;
     lastRun = runs?.[0]?.id ?? lastRun;
     apiMs.push(performance.now() - started);
     if (lastRun) {
       const one = performance.now();
+      // A request in flight when the web stops at the end fails here, as any other would.
       const answer = await fetch(`${base}/api/v1/runs/${lastRun}`, {
         headers: { authorization: `Bearer ${token}` },
-      });
-      await answer.arrayBuffer();
+      }).catch(() => undefined);
+      if (answer?.status !== 200) failed("run", answer?.status);
+      await answer?.arrayBuffer().catch(() => undefined);
       apiMs.push(performance.now() - one);
     }
   };
@@ -174,13 +181,13 @@ export default async function soak() {
       "tasks/s": fmt(attempts / 60),
       "webhook p99 ms": fmt(percentile(hookMs, 99)),
       "API p99 ms": fmt(percentile(apiMs, 99)),
-      failures: String(failures),
+      failures: [...failures].map(([what, count]) => `${what}: ${count}`).join(", ") || "0",
       ...Object.fromEntries(processes.map((p, i) => [`${p.name} RSS MB`, fmt(sizes[i]! / 2 ** 20)])),
     });
     console.log(Object.values(rows.at(-1)!).join("  "));
     hookMs = [];
     apiMs = [];
-    failures = 0;
+    failures = new Map();
   }
   for (const timer of timers) clearInterval(timer);
   table(rows);
