@@ -1,4 +1,4 @@
-// Workers killed with SIGKILL at random while 200 runs of a 20-task DAG execute, with every core
+// Workers killed with SIGKILL at random while 100 runs of a 20-task DAG execute, with every core
 // spun by a CPU hog beside them: every run still completes, and each task's side effect is
 // recorded exactly once for its successful attempt (an attempt that died may have left an effect,
 // but never a second one for the same attempt, and never a success without one).
@@ -12,7 +12,7 @@ import { storeDag, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 import { killWorkerProcesses, startWorkerProcess, workerProcesses } from "../support/worker-processes";
 
-const RUNS = Number(process.env.CRASH_TEST_RUNS ?? 200);
+const RUNS = Number(process.env.CRASH_TEST_RUNS ?? 100);
 const TASKS = 20;
 const WORKERS = 2;
 const MAX_KILLS = 20;
