@@ -2,6 +2,8 @@
 // The elements of a mapped task, in the task panel: counted by state (from the run's answer),
 // then listed a page at a time, each opening in the panel. The run's answer holds a mapped task
 // once however long its list is, so the elements are read only here, and only when asked for.
+import { Alert } from "@/app/_components/alert";
+import { errorMessage } from "@/app/_components/errors";
 import { LoadMore } from "@/app/_components/load-more";
 import { StateBadge } from "@/app/_components/state-badge";
 import type { Pages } from "@/app/_lib/pages";
@@ -35,6 +37,11 @@ export function MappedElements({
               </span>
             ))}
       </p>
+      {pages.error ? (
+        <Alert tone="error" title="Could not load the elements">
+          {errorMessage(pages.error)}
+        </Alert>
+      ) : null}
       {pages.data && pages.data.length > 0 && (
         <ul
           className="grid max-h-48 grid-cols-2 gap-1 overflow-y-auto text-xs"
