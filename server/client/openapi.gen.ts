@@ -1097,6 +1097,58 @@ export interface paths {
         patch: operations["pools.update"];
         trace?: never;
     };
+    "/pools/{name}/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agent pool's agents: online or not, last seen, version, labels, what they run */
+        get: operations["pools.agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{name}/agents/{agentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an agent: it stops within seconds and its running attempts are retried */
+        delete: operations["pools.revokeAgent"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pools/{name}/join-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new join token for an agent pool (shown once; the old one stops working) */
+        post: operations["pools.rotateJoinToken"];
+        /** Revoke an agent pool's join token (registered agents go on) */
+        delete: operations["pools.revokeJoinToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sla-misses": {
         parameters: {
             query?: never;
@@ -1231,6 +1283,108 @@ export interface paths {
         get: operations["lineage.dag"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register an agent in the pool whose join token is the bearer token; answers the agent's own token (shown once) */
+        post: operations["agent.register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Claim up to `max` attempts of the agent's pool, waiting up to `waitSeconds` for one (a long poll) */
+        post: operations["agent.claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The agent lives; answers which of its running attempts to stop (cancelled, or no longer its own) */
+        post: operations["agent.heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent/attempts/{attemptId}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Append lines to the log of an attempt the agent claimed (masked, capped at maxLogBytesPerAttempt) */
+        post: operations["agent.attempts.log"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent/attempts/{attemptId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report the outcome of an attempt the agent claimed (fenced: once per attempt) */
+        post: operations["agent.attempts.complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The agent stopped cleanly (drained): its slots leave the pool at once */
+        post: operations["agent.stop"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1752,6 +1906,110 @@ export interface components {
                         /** @default 1000 */
                         recursionLimit?: number;
                     };
+                };
+                /** @default [] */
+                dependsOn?: string[];
+                /**
+                 * @default all_success
+                 * @enum {string}
+                 */
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                retries?: number;
+                retryDelaySeconds?: number;
+                retryExponentialBackoff?: boolean;
+                maxRetryDelaySeconds?: number;
+                timeoutSeconds?: number;
+                priorityWeight?: number;
+                pool?: string;
+                map?: {
+                    over: string | unknown[];
+                };
+                templated?: string[];
+                estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
+            } | {
+                id: string;
+                /**
+                 * @description Runs a command on an agent (the workspace's own machine).
+                 * @constant
+                 */
+                operator: "shell";
+                description?: string;
+                config: {
+                    command: string;
+                    /** @default {} */
+                    env?: {
+                        [key: string]: string;
+                    };
+                    cwd?: string;
+                    /**
+                     * @default [
+                     *       99
+                     *     ]
+                     */
+                    skipOnExitCode?: number[];
+                    /**
+                     * @default last_line
+                     * @enum {string}
+                     */
+                    output?: "last_line" | "none";
+                };
+                /** @default [] */
+                dependsOn?: string[];
+                /**
+                 * @default all_success
+                 * @enum {string}
+                 */
+                triggerRule?: "all_success" | "all_failed" | "all_done" | "one_success" | "one_failed" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+                retries?: number;
+                retryDelaySeconds?: number;
+                retryExponentialBackoff?: boolean;
+                maxRetryDelaySeconds?: number;
+                timeoutSeconds?: number;
+                priorityWeight?: number;
+                pool?: string;
+                map?: {
+                    over: string | unknown[];
+                };
+                templated?: string[];
+                estimatedDurationSeconds?: number;
+                sla?: {
+                    finishBy?: string;
+                    maxDurationMinutes?: number;
+                    startWithinMinutes?: number;
+                };
+            } | {
+                id: string;
+                /**
+                 * @description Runs a Python script with the agent machine's own interpreter and packages.
+                 * @constant
+                 */
+                operator: "python_script";
+                description?: string;
+                config: {
+                    script: string;
+                    /** @default python3 */
+                    python?: string;
+                    /** @default {} */
+                    env?: {
+                        [key: string]: string;
+                    };
+                    cwd?: string;
+                    /**
+                     * @default [
+                     *       99
+                     *     ]
+                     */
+                    skipOnExitCode?: number[];
+                    /**
+                     * @default last_line
+                     * @enum {string}
+                     */
+                    output?: "last_line" | "none";
                 };
                 /** @default [] */
                 dependsOn?: string[];
@@ -2955,7 +3213,7 @@ export interface components {
             monthStart: string;
             quotas: {
                 /** @enum {string} */
-                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "maxMapInstancesPerTask" | "maxMapInstancesPerRun" | "maxGroups" | "shareWeight";
+                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "maxMapInstancesPerTask" | "maxMapInstancesPerRun" | "maxGroups" | "maxAgents" | "shareWeight";
                 label: string;
                 /** @enum {string} */
                 unit: "count" | "bytes" | "seconds" | "days" | "per-minute";
@@ -3011,6 +3269,8 @@ export interface components {
             description: string;
             /** @description The worker pool its tasks run in */
             workerPool: string;
+            /** @description An agent pool: its tasks run on the workspace's own agents */
+            agents: boolean;
         };
         /** @description A worker pool the workspace's tasks run in, as the workspace sees it */
         WorkerPool: {
@@ -3023,6 +3283,55 @@ export interface components {
             running: number;
             /** @description Ready tasks of this workspace wait for a slot of it */
             waiting: boolean;
+        };
+        /** @description A pool just created (an agent pool's join token with it) */
+        CreatedPool: {
+            name: string;
+            slots: number;
+            /** @description Task instances of the pool holding a slot now */
+            admitted: number;
+            /** @description Ready task instances waiting for a slot */
+            queued: number;
+            description: string;
+            /** @description The worker pool its tasks run in */
+            workerPool: string;
+            /** @description An agent pool: its tasks run on the workspace's own agents */
+            agents: boolean;
+            /** @description An agent pool's join token, shown this once: `baton agent --token` registers agents with it */
+            joinToken?: string;
+        };
+        /** @description An agent pool's agents (the last 100 registered), newest first */
+        AgentList: {
+            pool: string;
+            /** @description Whether agents can join with the pool's join token */
+            joinTokenActive: boolean;
+            agents: {
+                id: string;
+                name: string;
+                version: string;
+                labels: string[];
+                concurrency: number;
+                online: boolean;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** Format: date-time */
+                registeredAt: string;
+                revokedAt: string | null;
+                stoppedAt: string | null;
+                running: {
+                    attemptId: string;
+                    runId: string;
+                    taskId: string;
+                    /** Format: date-time */
+                    startedAt: string;
+                }[];
+            }[];
+        };
+        /** @description An agent pool's new join token */
+        JoinToken: {
+            pool: string;
+            /** @description Shown this once */
+            joinToken: string;
         };
         /** @description A page of SlaMiss items (see Page) */
         SlaMissPage: {
@@ -6366,6 +6675,8 @@ export interface operations {
                     name: string;
                     slots: number;
                     description?: string;
+                    /** @description An agent pool: its tasks run on the workspace's own agents; answers its join token once */
+                    agents?: boolean;
                 };
             };
         };
@@ -6379,7 +6690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Pool"];
+                    "application/json": components["schemas"]["CreatedPool"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6458,6 +6769,130 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "pools.agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An agent pool's agents: online or not, last seen, version, labels, what they run */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "pools.revokeAgent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                agentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "pools.rotateJoinToken": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new join token for an agent pool (shown once; the old one stops working) */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinToken"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "pools.revokeJoinToken": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -6930,6 +7365,337 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "agent.register": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The agent protocol the agent speaks; another than the server's is refused (426) */
+                "Baton-Agent-Protocol": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default vm */
+                    name?: string;
+                    version: string;
+                    concurrency: number;
+                    /** @default [] */
+                    labels?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Register an agent in the pool whose join token is the bearer token; answers the agent's own token (shown once) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agentId: string;
+                        workspaceId: string;
+                        pool: string;
+                        /** @description The agent's own token: every other agent endpoint takes it */
+                        token: string;
+                        protocol: number;
+                        heartbeatSeconds: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            /** @description The agent speaks another protocol than this server: install the matching agent */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "agent.claim": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The agent protocol the agent speaks; another than the server's is refused (426) */
+                "Baton-Agent-Protocol": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 1 */
+                    max?: number;
+                    /** @default 20 */
+                    waitSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Claim up to `max` attempts of the agent's pool, waiting up to `waitSeconds` for one (a long poll) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempts: {
+                            attemptId: string;
+                            tryNumber: number;
+                            maxTries: number;
+                            runId: string;
+                            dagId: string;
+                            taskId: string;
+                            mapIndex: number;
+                            /** @description shell or python_script */
+                            operator: string;
+                            /** @description The task's config, rendered, with its defaults */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Kill the process group after this long */
+                            timeoutSeconds: number | null;
+                            /** @description What a python_script reads on stdin */
+                            inputs: {
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                upstream: {
+                                    [key: string]: unknown;
+                                };
+                                item: unknown;
+                                run: {
+                                    id: string;
+                                    logical_date: string;
+                                };
+                            };
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            /** @description The agent speaks another protocol than this server: install the matching agent */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "agent.heartbeat": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The agent protocol the agent speaks; another than the server's is refused (426) */
+                "Baton-Agent-Protocol": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default [] */
+                    running?: string[];
+                    draining?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The agent lives; answers which of its running attempts to stop (cancelled, or no longer its own) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cancel: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            /** @description The agent speaks another protocol than this server: install the matching agent */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "agent.attempts.log": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The agent protocol the agent speaks; another than the server's is refused (426) */
+                "Baton-Agent-Protocol": "1";
+            };
+            path: {
+                attemptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    lines: {
+                        /** @enum {string} */
+                        stream: "stdout" | "stderr" | "agent";
+                        text: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Append lines to the log of an attempt the agent claimed (masked, capped at maxLogBytesPerAttempt) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description false: the attempt ended (cancelled): kill its process */
+                        running: boolean;
+                        /** @description The log reached its limit: later lines are dropped */
+                        capped: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            /** @description The agent speaks another protocol than this server: install the matching agent */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "agent.attempts.complete": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The agent protocol the agent speaks; another than the server's is refused (426) */
+                "Baton-Agent-Protocol": "1";
+            };
+            path: {
+                attemptId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    state: "success";
+                    output?: unknown;
+                } | {
+                    /** @constant */
+                    state: "failed";
+                    error: string;
+                    retryable?: boolean;
+                } | {
+                    /** @constant */
+                    state: "skipped";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Report the outcome of an attempt the agent claimed (fenced: once per attempt) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description false: the attempt had already ended */
+                        recorded: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            /** @description The agent speaks another protocol than this server: install the matching agent */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "agent.stop": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The agent protocol the agent speaks; another than the server's is refused (426) */
+                "Baton-Agent-Protocol": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The agent stopped cleanly (drained): its slots leave the pool at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stopped: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            /** @description The agent speaks another protocol than this server: install the matching agent */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -169,10 +169,14 @@ export async function waitingReasons(
           : row.slots !== null && (row.admitted ?? 0) >= row.slots
             ? `pool ${row.named} has all its ${row.slots} slots in use`
             : !pool || pool.workers === 0
-              ? `no live worker serves worker pool ${poolName}`
-              : pool.waiting
-                ? `worker pool ${poolName} has no slot free for this workspace (${pool.slots} slots, ${pool.running} running its tasks); it gets the next its fair share allows`
-                : null,
+              ? poolName.startsWith("agent:")
+                ? `no agent online in pool '${row.named}'`
+                : `no live worker serves worker pool ${poolName}`
+              : pool.waiting && poolName.startsWith("agent:")
+                ? `every agent online in pool '${row.named}' is busy (${pool.slots} slots)`
+                : pool.waiting
+                  ? `worker pool ${poolName} has no slot free for this workspace (${pool.slots} slots, ${pool.running} running its tasks); it gets the next its fair share allows`
+                  : null,
     );
   }
   return reasons;

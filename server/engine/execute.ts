@@ -8,6 +8,7 @@ import { log as processLog } from "@/server/observability/logger";
 import { metrics } from "@/server/observability/metrics";
 import { operatorCatalog } from "@/server/operators/catalog";
 import { type ExecutionResult, NonRetryableError, TaskSkipped } from "@/server/operators/execution";
+import type { OperatorDefinition } from "@/server/operators/types";
 import { SecretMask } from "@/server/secrets/mask";
 import { armSlaChecks, checksWhenStarted } from "@/server/slas/arm";
 import {
@@ -20,7 +21,7 @@ import {
 import { systemScope } from "@/server/tenancy/door";
 import { type ClaimedAttempt, claim } from "./claim";
 import { type Completion, complete, type Outcome } from "./complete";
-import { type CompiledTask, compiledVersion } from "./graph";
+import { type CompiledDag, type CompiledTask, compiledVersion } from "./graph";
 import { AttemptLog } from "./logs";
 import { runSecretMask, secretReach } from "./secrets";
 import { sql } from "./sql";
@@ -98,19 +99,10 @@ async function runAttempt(
   let mask: SecretMask | undefined;
   try {
     if (!task) throw new NonRetryableError(`Task ${claimed.taskId} is not in the run's DAG version`);
-    // A task's maxDurationMinutes SLA runs from its first start: a retry keeps the check's time
-    // (a mapped task's first child arms its parent's).
-    if (claimed.deferState == null && claimed.mapIndex <= 0) {
-      const checks = checksWhenStarted(compiled.dag, claimed.runId, task.def.id);
-      if (checks.length > 0)
-        await untilDatabaseAnswers(() => armSlaChecks(sql, workspaceId, checks, { keepEarlier: true }));
-    }
-    const resolved = await untilDatabaseAnswers(() =>
-      resolveTemplates(task, claimed, workspaceId, compiled.dag.id),
-    );
-    mask = await untilDatabaseAnswers(() => attemptMask(workspaceId, compiled.dag, resolved.secretValues));
+    const prepared = await prepareAttempt(claimed, compiled, task);
+    mask = prepared.mask;
     log = new AttemptLog(workspaceId, claimed.attemptId, claimed.maxLogBytesPerAttempt, mask);
-    const result = await execute(task, claimed, workspaceId, resolved.context, controller, log);
+    const result = await execute(task, claimed, workspaceId, prepared.context, controller, log);
     outcome = toOutcome(maskResult(result, mask), claimed.maxOutputBytes, log);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
@@ -169,17 +161,31 @@ function completeOnceWritten(completion: Completion): Promise<ClaimedAttempt | n
   });
 }
 
-async function execute(
-  task: CompiledTask,
-  claimed: ClaimedAttempt,
-  workspaceId: string,
-  context: TemplateContext,
-  controller: AbortController,
-  log: AttemptLog,
-): Promise<ExecutionResult> {
-  const operator = operatorCatalog.get(task.def.operator);
-  if (!operator?.execute)
-    throw new NonRetryableError(`Operator "${task.def.operator}" cannot run on this installation`);
+/**
+ * What an attempt reads before its task runs, on a worker or for an agent (agents.ts): its
+ * maxDurationMinutes SLA armed, its templates' context, and the mask of every secret it can reach.
+ * Waits out a database restart: that is not the task's failure.
+ */
+export async function prepareAttempt(claimed: ClaimedAttempt, compiled: CompiledDag, task: CompiledTask) {
+  const { workspaceId } = claimed;
+  // A task's maxDurationMinutes SLA runs from its first start: a retry keeps the check's time
+  // (a mapped task's first child arms its parent's).
+  if (claimed.deferState == null && claimed.mapIndex <= 0) {
+    const checks = checksWhenStarted(compiled.dag, claimed.runId, task.def.id);
+    if (checks.length > 0)
+      await untilDatabaseAnswers(() => armSlaChecks(sql, workspaceId, checks, { keepEarlier: true }));
+  }
+  const resolved = await untilDatabaseAnswers(() =>
+    resolveTemplates(task, claimed, workspaceId, compiled.dag.id),
+  );
+  const mask = await untilDatabaseAnswers(() =>
+    attemptMask(workspaceId, compiled.dag, resolved.secretValues),
+  );
+  return { context: resolved.context, mask };
+}
+
+/** The task's config rendered with its templates and checked by its operator's schema. */
+export function renderTaskConfig(task: CompiledTask, operator: OperatorDefinition, context: TemplateContext) {
   let config: unknown;
   try {
     config = renderConfig(task.def.config, task.templatedFields, context);
@@ -191,6 +197,25 @@ async function execute(
     const problems = parsed.error.issues.map((i) => `${["config", ...i.path].join(".")}: ${i.message}`);
     throw new NonRetryableError(`The rendered config is invalid: ${problems.join("; ")}`);
   }
+  return parsed.data;
+}
+
+async function execute(
+  task: CompiledTask,
+  claimed: ClaimedAttempt,
+  workspaceId: string,
+  context: TemplateContext,
+  controller: AbortController,
+  log: AttemptLog,
+): Promise<ExecutionResult> {
+  const operator = operatorCatalog.get(task.def.operator);
+  if (operator?.runsOn === "agent")
+    throw new NonRetryableError(
+      `The ${operator.name} operator runs only on agents: give the task an agent pool (\`pool: <agent pool>\`)`,
+    );
+  if (!operator?.execute)
+    throw new NonRetryableError(`Operator "${task.def.operator}" cannot run on this installation`);
+  const config = renderTaskConfig(task, operator, context);
   const timeoutSeconds = task.settings.timeoutSeconds;
   const timer = timeoutSeconds
     ? setTimeout(
@@ -209,7 +234,7 @@ async function execute(
     });
     return await Promise.race([
       operator.execute({
-        config: parsed.data,
+        config,
         attempt: claimed.tryNumber,
         maxTries: claimed.maxTries,
         signal: controller.signal,
@@ -231,7 +256,7 @@ async function execute(
 const noSecrets = new SecretMask([]);
 
 /** The mask of an attempt: the run's reachable secrets, and those the task's templates resolved. */
-async function attemptMask(
+export async function attemptMask(
   workspaceId: string,
   dag: Parameters<typeof secretReach>[0],
   resolved: readonly string[],
@@ -242,7 +267,7 @@ async function attemptMask(
 }
 
 /** What the executor answered, with the secrets masked out of everything that is stored. */
-function maskResult(result: ExecutionResult, mask: SecretMask): ExecutionResult {
+export function maskResult(result: ExecutionResult, mask: SecretMask): ExecutionResult {
   if (mask.empty) return result;
   if ("defer" in result) return { defer: { ...result.defer, state: mask.value(result.defer.state) } };
   if ("skip" in result) return { skip: mask.text(result.skip) };
@@ -250,7 +275,7 @@ function maskResult(result: ExecutionResult, mask: SecretMask): ExecutionResult 
 }
 
 /** Outputs of the task's direct upstream tasks (a mapped one's is its children's list), in one query. */
-async function upstreamOutputs(
+export async function upstreamOutputs(
   task: CompiledTask,
   claimed: ClaimedAttempt,
   workspaceId: string,
@@ -264,7 +289,11 @@ async function upstreamOutputs(
   return Object.fromEntries(rows.map((r) => [r.taskId, r.output]));
 }
 
-function toOutcome(result: ExecutionResult, maxOutputBytes: number, log: AttemptLog): Outcome {
+export function toOutcome(
+  result: ExecutionResult,
+  maxOutputBytes: number,
+  log: { warn(line: string): void },
+): Outcome {
   if ("defer" in result)
     return { state: "deferred", until: result.defer.until, deferState: result.defer.state ?? {} };
   if ("skip" in result) return { state: "skipped", error: storableText(result.skip) };

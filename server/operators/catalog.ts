@@ -10,6 +10,7 @@ import { httpSensorOperator } from "./definitions/http-sensor";
 import { noopOperator } from "./definitions/noop";
 import { notifyOperator } from "./definitions/notify";
 import { pythonOperator } from "./definitions/python";
+import { pythonScriptOperator, shellOperator } from "./definitions/shell";
 import { sleepOperator } from "./definitions/sleep";
 import { sqlOperator } from "./definitions/sql";
 import { sqlSensorOperator } from "./definitions/sql-sensor";
@@ -25,6 +26,8 @@ const operators: OperatorDefinition[] = [
   sqlOperator,
   codeOperator,
   pythonOperator,
+  shellOperator,
+  pythonScriptOperator,
   branchOperator,
   notifyOperator,
   approvalOperator,

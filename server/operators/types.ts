@@ -37,6 +37,11 @@ export interface OperatorDefinition<C = unknown> {
    */
   needsUpstream?: boolean;
   /**
+   * `agent`: only the workspace's agents run it (server/agents), on their own machines, when the
+   * task's pool is an agent pool; shared workers refuse it. Such operators have no `execute`.
+   */
+  runsOn?: "agent";
+  /**
    * Runs one attempt (server/operators/execution.ts). Declared with method syntax so that a
    * definition of a specific config type stays assignable to OperatorDefinition<unknown>.
    * Operators without one validate but cannot run yet.

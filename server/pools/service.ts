@@ -9,10 +9,17 @@
 //
 // Quotas: at most Workspace.maxPools pools, each with at most Workspace.maxPoolSlots slots.
 //
+// An agent pool (`agents: true`) is served by the workspace's own agents (server/agents) instead:
+// its worker pool is `agent:<its id>`, which only its agents serve, and its join token (shown once
+// at creation, stored as a sha256) registers them.
+//
 // Tasks run on a worker pool (server/engine/worker-pools.ts): the workspace's, or the one the
 // platform console assigned a pool to. The list shows each pool's, and the worker pools' state as
 // the workspace sees it (how many slots, whether any worker serves them, what its tasks hold).
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { forgetPoolAgents } from "@/server/agents/service";
+import { agentPoolWorkerPool, newJoinToken } from "@/server/agents/tokens";
 import { type WorkspaceWorkerPool, workspaceWorkerPools } from "@/server/engine/capacity";
 import { kickWorkspace } from "@/server/engine/operations";
 import { AppError, notFound } from "@/server/errors";
@@ -45,6 +52,8 @@ export interface PoolView {
   description: string;
   /** The worker pool its tasks run in. */
   workerPool: string;
+  /** An agent pool: its tasks run on the workspace's own agents. */
+  agents: boolean;
 }
 
 /** A pool name tasks use that has no row: its tasks are limited only by the workspace's quota. */
@@ -75,7 +84,7 @@ export async function listPools(scope: WorkspaceScope, input: PageInput) {
     poolsOrder.page(input, (query) =>
       scope.db.pool.findMany({
         ...query,
-        select: { name: true, slots: true, admitted: true, description: true },
+        select: { name: true, slots: true, admitted: true, description: true, agents: true },
       }),
     ),
     scope.db.taskInstance.groupBy({
@@ -117,7 +126,7 @@ export async function listPools(scope: WorkspaceScope, input: PageInput) {
 async function getPool(scope: WorkspaceScope, name: string): Promise<PoolView> {
   const pool = await scope.db.pool.findFirst({
     where: { name },
-    select: { name: true, slots: true, admitted: true, description: true },
+    select: { name: true, slots: true, admitted: true, description: true, agents: true },
   });
   if (!pool) throw notFound("Pool");
   const [queued, capacity] = await Promise.all([
@@ -133,8 +142,10 @@ async function getPool(scope: WorkspaceScope, name: string): Promise<PoolView> {
  */
 export async function createPool(
   scope: WorkspaceScope,
-  input: { name: string; slots: number; description?: string | undefined },
-): Promise<PoolView> {
+  input: { name: string; slots: number; description?: string | undefined; agents?: boolean | undefined },
+): Promise<PoolView & { joinToken?: string }> {
+  const id = randomUUID();
+  const join = input.agents ? newJoinToken() : undefined;
   await scope.db.$transaction(async (tx) => {
     const quota = await lockWorkspaceQuotas(tx, scope.workspace.id);
     const existing = await tx.pool.findMany({ select: { name: true } });
@@ -153,16 +164,21 @@ export async function createPool(
     if (input.slots > quota.maxPoolSlots) throw quotaExceeded("maxPoolSlots", "slots", quota.maxPoolSlots);
     await tx.pool.create({
       data: {
+        id,
         workspaceId: scope.workspace.id,
         name: input.name,
         slots: input.slots,
         description: input.description ?? "",
+        ...(join ? { agents: true, workerPool: agentPoolWorkerPool(id), joinTokenHash: join.hash } : {}),
       },
     });
   });
-  await scope.audit("pool.create", input.name, { slots: input.slots });
-  // Tasks of that name already waiting in `queued` are unaffected (they were not held by a pool).
-  return getPool(scope, input.name);
+  await scope.audit("pool.create", input.name, { slots: input.slots, agents: input.agents ?? false });
+  // Tasks of that name already waiting in `queued` are unaffected (they were not held by a pool);
+  // those of a new agent pool wait for its agents (server/agents/protocol.ts admits them).
+  if (join) await admitWaiting(scope.workspace.id);
+  const pool = await getPool(scope, input.name);
+  return join ? { ...pool, joinToken: join.token } : pool;
 }
 
 /**
@@ -212,6 +228,7 @@ export async function deletePool(scope: WorkspaceScope, name: string): Promise<v
       `Pool "${name}" has ${inUse} task instance${inUse === 1 ? "" : "s"} running; delete it once they finish (set its slots to 0 to admit no more meanwhile)`,
     );
   }
+  await forgetPoolAgents(scope, pool.id);
   await scope.db.pool.deleteMany({ where: { id: pool.id } });
   await scope.audit("pool.delete", name);
   await admitWaiting(scope.workspace.id);

@@ -136,6 +136,12 @@ export const quotaCatalog = {
     kind: "total",
     bites: "Creating a group beyond it is refused.",
   },
+  maxAgents: {
+    label: "Agents online",
+    unit: "count",
+    kind: "concurrent",
+    bites: "An agent registering beyond it (across the workspace's agent pools) is refused.",
+  },
   shareWeight: {
     label: "Share weight (priority)",
     unit: "count",

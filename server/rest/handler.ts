@@ -5,6 +5,7 @@
 // `{ error: { code, message, problems } }`; only our own bugs are 500s.
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { agentEndpoint, checkProtocol } from "@/server/agents/http";
 import { contextFromRequest } from "@/server/api/context";
 import { createCaller } from "@/server/api/root";
 import { problemsOf } from "@/server/api/trpc";
@@ -128,6 +129,15 @@ export async function handleRest(request: Request, path: string): Promise<Respon
 
 async function answer(request: Request, path: string, state: { budget?: RateAnswer }): Promise<Response> {
   try {
+    // Agents (server/agents/http.ts): their own tokens, no tRPC procedure behind them.
+    if (path.startsWith("/agent/")) {
+      const refused = checkProtocol(request);
+      if (refused) return refused;
+      return json(
+        200,
+        await agentEndpoint(request, path.slice("/agent".length), await readJsonBody(request)),
+      );
+    }
     const document = documents.get(path);
     if (document && request.method === "GET") return json(200, document());
     const matched = matchRoute(request.method, path);

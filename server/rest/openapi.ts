@@ -6,6 +6,7 @@
 // validate every answer against it (test/support/rest-client.ts).
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
+import { agentEndpointDocs } from "@/server/agents/http";
 import { appRouter } from "@/server/api/root";
 import { errorBody, trustedComponent } from "@/server/api/schemas/common";
 import { dagDocumentSchema } from "@/server/dags/json-schema";
@@ -61,6 +62,9 @@ function build() {
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = operation(route, components);
   }
+  for (const endpoint of agentEndpointDocs) {
+    paths[`/agent${endpoint.path}`] = { post: agentOperation(endpoint, components) };
+  }
   return {
     openapi: "3.1.0",
     info: {
@@ -71,10 +75,18 @@ function build() {
     },
     servers: [{ url: "/api/v1" }],
     security: [{ bearer: [] }],
-    tags: [...new Set(restRoutes.map(tagOf))].map((name) => ({ name })),
+    tags: [...new Set([...restRoutes.map(tagOf), "agent"])].map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token: baton_…" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "An API token: baton_…" },
+        joinToken: {
+          type: "http",
+          scheme: "bearer",
+          description: "An agent pool's join token: baton_join_…",
+        },
+        agentToken: { type: "http", scheme: "bearer", description: "An agent's own token: baton_agent_…" },
+      },
       schemas: components.schemas,
       headers: Object.fromEntries(
         Object.entries(rateLimitHeaders).map(([name, description]) => [
@@ -102,6 +114,52 @@ function build() {
 }
 
 const tagOf = (route: RestRoute) => route.path.split("/")[1]!;
+
+/** An agent endpoint (server/agents/http.ts): POST, its own tokens, the protocol header. */
+function agentOperation(endpoint: (typeof agentEndpointDocs)[number], components: Components) {
+  const pathParams = [...endpoint.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  return {
+    operationId: `agent.${endpoint.path
+      .split("/")
+      .filter((p) => p && !p.startsWith("{"))
+      .join(".")}`,
+    summary: endpoint.summary,
+    tags: ["agent"],
+    security: ["joinToken" in endpoint ? { joinToken: [] } : { agentToken: [] }],
+    parameters: [
+      ...pathParams.map((name) => ({
+        name,
+        in: "path",
+        required: true,
+        schema: { type: "string", format: "uuid" },
+      })),
+      {
+        name: "Baton-Agent-Protocol",
+        in: "header",
+        required: true,
+        description: "The agent protocol the agent speaks; another than the server's is refused (426)",
+        schema: { type: "string", const: "1" },
+      },
+    ],
+    requestBody: {
+      required: true,
+      content: { "application/json": { schema: components.convert(endpoint.body, "input") } },
+    },
+    responses: {
+      200: {
+        description: endpoint.summary,
+        content: { "application/json": { schema: components.convert(endpoint.answer, "output") } },
+      },
+      ...Object.fromEntries(
+        ([400, 401, 404, 413, 422, 429] as const).map((status) => [
+          status,
+          { $ref: `#/components/responses/${errorAnswers[status][0]}` },
+        ]),
+      ),
+      426: { description: "The agent speaks another protocol than this server: install the matching agent" },
+    },
+  };
+}
 
 /** The zod schemas of a procedure: its merged input object and its output. */
 function procedureSchemas(path: string) {

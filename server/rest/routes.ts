@@ -526,6 +526,30 @@ export const restRoutes: RestRoute[] = [
     summary: "Change a pool's slots or description",
   },
   { method: "DELETE", path: "/pools/{name}", procedure: "pools.delete", summary: "Delete a pool" },
+  {
+    method: "GET",
+    path: "/pools/{name}/agents",
+    procedure: "pools.agents",
+    summary: "An agent pool's agents: online or not, last seen, version, labels, what they run",
+  },
+  {
+    method: "DELETE",
+    path: "/pools/{name}/agents/{agentId}",
+    procedure: "pools.revokeAgent",
+    summary: "Revoke an agent: it stops within seconds and its running attempts are retried",
+  },
+  {
+    method: "POST",
+    path: "/pools/{name}/join-token",
+    procedure: "pools.rotateJoinToken",
+    summary: "A new join token for an agent pool (shown once; the old one stops working)",
+  },
+  {
+    method: "DELETE",
+    path: "/pools/{name}/join-token",
+    procedure: "pools.revokeJoinToken",
+    summary: "Revoke an agent pool's join token (registered agents go on)",
+  },
 
   {
     method: "GET",

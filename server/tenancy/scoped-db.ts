@@ -25,6 +25,7 @@ export const tenantModelNames = [
   "TaskAttempt",
   "TaskLog",
   "Pool",
+  "Agent",
   "WorkspaceDispatch",
   "PoolWait",
   "WebhookEndpoint",

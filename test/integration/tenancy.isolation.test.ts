@@ -48,6 +48,9 @@ type Ids = {
   deliveryId: string;
   /** A pool (by name). */
   poolName: string;
+  /** An agent pool (by name) and an agent registered in it. */
+  agentPoolName: string;
+  agentId: string;
   /** A notification of the workspace's owner. */
   notificationId: string;
   /** An alert rule watching dagId. */
@@ -212,6 +215,10 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "pools.create": (ids) => ({ workspace: ids.workspace, name: ids.poolName, slots: 1 }),
   "pools.update": (ids) => ({ workspace: ids.workspace, name: ids.poolName, slots: 0 }),
   "pools.delete": (ids) => ({ workspace: ids.workspace, name: ids.poolName }),
+  "pools.agents": (ids) => ({ workspace: ids.workspace, name: ids.agentPoolName }),
+  "pools.rotateJoinToken": (ids) => ({ workspace: ids.workspace, name: ids.agentPoolName }),
+  "pools.revokeJoinToken": (ids) => ({ workspace: ids.workspace, name: ids.agentPoolName }),
+  "pools.revokeAgent": (ids) => ({ workspace: ids.workspace, name: ids.agentPoolName, agentId: ids.agentId }),
   "usage.summary": (ids) => ({ workspace: ids.workspace }),
   "usage.history": (ids) => ({ workspace: ids.workspace }),
   "notifications.list": (ids) => ({ workspace: ids.workspace }),
@@ -315,6 +322,8 @@ const sentinel: Ids = {
   webhookId: "@webhookId",
   deliveryId: "@deliveryId",
   poolName: "@poolName",
+  agentPoolName: "@agentPoolName",
+  agentId: "@agentId",
   notificationId: "@notificationId",
   ruleId: "@ruleId",
   groupId: "@groupId",
@@ -388,6 +397,19 @@ async function seed(owner: typeof a): Promise<Ids> {
   );
   const { deliveryId } = (await delivered.json()) as { deliveryId: string };
   const pool = await createPool(scope, { name: `pool_${suffix}`, slots: 2 });
+  const agentPool = await createPool(scope, { name: `agents_${suffix}`, slots: 2, agents: true });
+  const agent = await db.agent.create({
+    data: {
+      workspaceId: owner.workspace.id,
+      poolId: (
+        await db.pool.findFirstOrThrow({ where: { workspaceId: owner.workspace.id, name: agentPool.name } })
+      ).id,
+      name: "box",
+      version: "test",
+      concurrency: 1,
+      tokenHash: randomBytes(32).toString("hex"),
+    },
+  });
   const notification = await db.notification.create({
     data: {
       workspaceId: owner.workspace.id,
@@ -430,6 +452,8 @@ async function seed(owner: typeof a): Promise<Ids> {
     webhookId: webhook.id,
     deliveryId,
     poolName: pool.name,
+    agentPoolName: agentPool.name,
+    agentId: agent.id,
     runId: run.id,
     taskId: "t",
     workspace: owner.workspace.slug,
@@ -468,6 +492,7 @@ async function snapshot(workspaceId: string) {
     groups,
     groupMembers,
     sso,
+    agents,
   ] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
     db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
@@ -502,6 +527,7 @@ async function snapshot(workspaceId: string) {
     db.group.findMany({ where, orderBy: { id: "asc" } }),
     db.groupMember.findMany({ where, orderBy: { id: "asc" } }),
     db.workspaceSso.findMany({ where }),
+    db.agent.findMany({ where, orderBy: { id: "asc" } }),
   ]);
   return {
     workspace,
@@ -525,6 +551,7 @@ async function snapshot(workspaceId: string) {
     groups,
     groupMembers,
     sso,
+    agents,
   };
 }
 

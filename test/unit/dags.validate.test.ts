@@ -593,7 +593,7 @@ describe("dagJsonSchema", () => {
     expect(schema.required).toEqual(expect.arrayContaining(["id", "tasks"]));
     expect(schema.required).not.toContain("catchup");
     const variants = schema.properties.tasks.items.oneOf ?? schema.properties.tasks.items.anyOf;
-    expect(variants).toHaveLength(15);
+    expect(variants).toHaveLength(17);
     expect(JSON.stringify(schema)).toContain('"const":"http_sensor"');
   });
 });

@@ -18,6 +18,8 @@ const names = [
   "sql_sensor",
   "time_sensor",
   "external_run_sensor",
+  "shell",
+  "python_script",
 ];
 
 /** A branch rule as written in a document: `then` holds task ids, so it is never a thenable. */

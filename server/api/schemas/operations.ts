@@ -52,8 +52,45 @@ export const poolSchema = z
     queued: z.number().int().describe("Ready task instances waiting for a slot"),
     description: z.string(),
     workerPool: z.string().describe("The worker pool its tasks run in"),
+    agents: z.boolean().describe("An agent pool: its tasks run on the workspace's own agents"),
   })
   .meta({ id: "Pool", description: "A named slot limit shared by the workspace's DAGs" });
+export const createdPoolSchema = poolSchema
+  .extend({
+    joinToken: z
+      .string()
+      .optional()
+      .describe(
+        "An agent pool's join token, shown this once: `baton agent --token` registers agents with it",
+      ),
+  })
+  .meta({ id: "CreatedPool", description: "A pool just created (an agent pool's join token with it)" });
+export const joinTokenSchema = z
+  .object({ pool: z.string(), joinToken: z.string().describe("Shown this once") })
+  .meta({ id: "JoinToken", description: "An agent pool's new join token" });
+export const agentListSchema = z
+  .object({
+    pool: z.string(),
+    joinTokenActive: z.boolean().describe("Whether agents can join with the pool's join token"),
+    agents: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        version: z.string(),
+        labels: z.array(z.string()),
+        concurrency: z.number().int(),
+        online: z.boolean(),
+        lastSeenAt: z.date(),
+        registeredAt: z.date(),
+        revokedAt: z.date().nullable(),
+        stoppedAt: z.date().nullable(),
+        running: z.array(
+          z.object({ attemptId: z.string(), runId: z.string(), taskId: z.string(), startedAt: z.date() }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: "AgentList", description: "An agent pool's agents (the last 100 registered), newest first" });
 export const workspaceWorkerPoolSchema = z
   .object({
     name: z.string(),

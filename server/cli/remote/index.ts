@@ -4,6 +4,7 @@
 // but shared shapes, so the client build (`npm run build:cli`) carries no database driver.
 import type { Command } from "commander";
 import type { Cli } from "../program";
+import { registerAgentCommand } from "./agent";
 import { registerConfigCommands } from "./config";
 import { type LocalValidator, registerDagCommands } from "./dags";
 import { registerLoginCommands } from "./login";
@@ -26,4 +27,5 @@ export function registerRemoteCommands(
   registerWebhookCommands(program, cli);
   registerConfigCommands(program, cli);
   registerTokenCommands(program, cli);
+  registerAgentCommand(program, cli);
 }
