@@ -4,6 +4,7 @@
 import { db } from "@/server/db/client";
 import { crossTenantSql } from "@/server/db/cross-tenant";
 import { slotHoldingStates } from "@/server/engine/states";
+import { lostAfterSeconds } from "@/server/engine/worker-registry";
 import {
   type QuotaKey,
   type QuotaKind,
@@ -150,21 +151,29 @@ export async function usageSummary(scope: WorkspaceScope): Promise<UsageSummary>
     where: { id: workspaceId },
     select: { ...quotaSelect, plan: { select: { key: true, name: true } } },
   });
-  const [alertable, tasksNow, runsNow, pools, deliveries, apiRequests, storage] = await Promise.all([
-    alertableUsage([workspaceId]),
-    scope.db.taskInstance.count({ where: { state: { in: [...slotHoldingStates] } } }),
-    scope.db.dagRun.count({ where: { state: "running" } }),
-    scope.db.pool.aggregate({ _max: { slots: true } }),
-    usedOfBudget("webhook", workspaceId, workspace.webhookRateLimitPerMinute),
-    usedOfBudget("api", workspaceId, workspace.apiRateLimitPerMinute),
-    // A day's row exists from its first metered event, before the retention job measures storage
-    // (0 until then): the last measurement is the latest non-zero one.
-    scope.db.usageDay.findFirst({
-      where: { storageBytes: { gt: 0 } },
-      orderBy: { day: "desc" },
-      select: { day: true, storageBytes: true },
-    }),
-  ]);
+  const [alertable, tasksNow, runsNow, pools, deliveries, apiRequests, storage, agentsOnline] =
+    await Promise.all([
+      alertableUsage([workspaceId]),
+      scope.db.taskInstance.count({ where: { state: { in: [...slotHoldingStates] } } }),
+      scope.db.dagRun.count({ where: { state: "running" } }),
+      scope.db.pool.aggregate({ _max: { slots: true } }),
+      usedOfBudget("webhook", workspaceId, workspace.webhookRateLimitPerMinute),
+      usedOfBudget("api", workspaceId, workspace.apiRateLimitPerMinute),
+      // A day's row exists from its first metered event, before the retention job measures storage
+      // (0 until then): the last measurement is the latest non-zero one.
+      scope.db.usageDay.findFirst({
+        where: { storageBytes: { gt: 0 } },
+        orderBy: { day: "desc" },
+        select: { day: true, storageBytes: true },
+      }),
+      scope.db.agent.count({
+        where: {
+          revokedAt: null,
+          stoppedAt: null,
+          lastSeenAt: { gt: new Date(Date.now() - lostAfterSeconds() * 1000) },
+        },
+      }),
+    ]);
   const used: Partial<Record<QuotaKey, number>> = {
     ...alertable[0]?.used,
     maxConcurrentTasks: tasksNow,
@@ -172,6 +181,7 @@ export async function usageSummary(scope: WorkspaceScope): Promise<UsageSummary>
     maxPoolSlots: pools._max.slots ?? 0,
     webhookRateLimitPerMinute: deliveries,
     apiRateLimitPerMinute: apiRequests,
+    maxAgents: agentsOnline,
   };
   const notes: Partial<Record<QuotaKey, string>> = {
     maxMembers: "members and pending invitations",
@@ -179,6 +189,7 @@ export async function usageSummary(scope: WorkspaceScope): Promise<UsageSummary>
     maxPoolSlots: "the largest pool",
     webhookRateLimitPerMinute: "in the current minute",
     apiRateLimitPerMinute: "in the current minute",
+    maxAgents: "online now",
   };
   return {
     plan: workspace.plan,

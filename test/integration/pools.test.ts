@@ -53,6 +53,7 @@ describe("managing pools", () => {
       queued: 0,
       description: "DW",
       workerPool: "shared",
+      agents: false,
     });
     const viewer = await join("VIEWER");
     const editor = await join("EDITOR");
