@@ -2826,6 +2826,8 @@ export interface components {
             endedAt: string | null;
             /** @description SLA deadlines the run (or one of its tasks) missed */
             slaMisses: number;
+            /** @description Why a queued run waits (a quota, a suspension, its DAG's maxActiveRuns) or why a run ended without starting */
+            stateReason: string | null;
         };
         /** @description A run with its tasks (mapped tasks summarised) and their attempts */
         RunDetail: {
@@ -2845,6 +2847,8 @@ export interface components {
             endedAt: string | null;
             /** @description SLA deadlines the run (or one of its tasks) missed */
             slaMisses: number;
+            /** @description Why a queued run waits (a quota, a suspension, its DAG's maxActiveRuns) or why a run ended without starting */
+            stateReason: string | null;
             /** @description The DAG version the run executes */
             versionNumber: number;
             /** @description Unique per DAG: the scheduled tick, backfill date or idempotency key */
@@ -2853,8 +2857,6 @@ export interface components {
             dataIntervalStart: string | null;
             dataIntervalEnd: string | null;
             timeoutAt: string | null;
-            /** @description Why a run waits or ended as it did */
-            stateReason: string | null;
             logsPurgedAt: string | null;
             /** @description Set when retention removed the run's logs */
             logRetentionDays: number | null;

@@ -11,7 +11,14 @@ import { enqueue } from "@/server/jobs/catalog";
 import { armSlaChecks, checksAtRunStart, checksWhenReady, settleSlaChecks } from "@/server/slas/arm";
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
-import { lockRunGate, monthlyQuotaBlock, type QuotaBlock, type RunGate, waitingReasons } from "./run-gate";
+import {
+  lockRunGate,
+  type MonthlyUse,
+  monthlyQuotaBlock,
+  monthlyUse,
+  type RunGate,
+  waitingReasons,
+} from "./run-gate";
 import { sql as pooled, type Sql, transaction } from "./sql";
 import type { TaskState } from "./states";
 import { decide } from "./trigger-rules";
@@ -496,8 +503,8 @@ export async function startQueuedRuns(
   );
   const dagRunning = new Map(queued.map((r) => [r.dagId, r.dagRunning]));
   let running = gate.running;
-  let quota: QuotaBlock | null | undefined; // read once, when a run is about to start
-  const refused: string[] = [];
+  let use: MonthlyUse | undefined; // read once, when a run is about to start, then kept up to date
+  const refused = new Map<string, string>(); // run id → why
   const started: RunRow[] = [];
   for (const run of queued) {
     const ofDag = dagRunning.get(run.dagId) ?? 0;
@@ -509,9 +516,10 @@ export async function startQueuedRuns(
       reasons.set(run.id, waitingReasons.workspaceFull(gate));
       continue;
     }
-    if (quota === undefined) quota = await monthlyQuotaBlock(sql, workspaceId, gate);
+    use ??= await monthlyUse(sql, workspaceId);
+    const quota = monthlyQuotaBlock(gate, use);
     if (quota) {
-      if (gate.overQuotaPolicy === "refuse") refused.push(run.id);
+      if (gate.overQuotaPolicy === "refuse") refused.set(run.id, quota.refused);
       else reasons.set(run.id, quota.queued);
       continue;
     }
@@ -533,6 +541,9 @@ export async function startQueuedRuns(
         { runAt: timeoutAt },
       );
     const compiled = await compiledVersion(sql, run.dagVersionId, run.workspaceId);
+    // Its task runs are reserved now (monthlyUse counts them from here on), so the next run
+    // looked at in this loop, or by the next start, sees them.
+    use.reservedTaskRuns += compiled.tasks.size;
     await armSlaChecks(sql, run.workspaceId, checksAtRunStart(compiled.dag, run.id));
     if (compiled.tasks.size === 0) {
       await endRun(sql, run, compiled);
@@ -543,11 +554,12 @@ export async function startQueuedRuns(
       .map((t) => t.def.id);
     await advance(sql, run, compiled, [], roots);
   }
-  if (refused.length > 0 && quota) {
+  if (refused.size > 0) {
     await sql.query(
-      `UPDATE "DagRun" SET state = 'failed', "endedAt" = now(), "stateReason" = $2
-       WHERE id = ANY($1::uuid[]) AND "workspaceId" = $3 AND state = 'queued'`,
-      [refused, quota.refused, workspaceId],
+      `UPDATE "DagRun" r SET state = 'failed', "endedAt" = now(), "stateReason" = x.reason
+       FROM unnest($1::uuid[], $2::text[]) AS x(id, reason)
+       WHERE r.id = x.id AND r."workspaceId" = $3 AND r.state = 'queued'`,
+      [[...refused.keys()], [...refused.values()], workspaceId],
     );
   }
   for (const run of queued) if (reasons.get(run.id) === run.stateReason) reasons.delete(run.id);

@@ -176,6 +176,7 @@ export async function listRuns(
           queuedAt: true,
           startedAt: true,
           endedAt: true,
+          stateReason: true,
           dag: { select: { key: true } },
           _count: { select: { slaMisses: true } },
         },

@@ -55,32 +55,61 @@ export interface QuotaBlock {
 }
 
 /**
- * Whether the workspace used up a monthly quota, from its flushed usage (UsageDay). Counts a
- * process has not flushed yet (a second or so) are not seen; the next run start sees them.
+ * The month's use of the monthly quotas as admission sees it: what the meter flushed (UsageDay),
+ * and the task runs reserved by the workspace's running runs (each reserves one per task of its
+ * DAG version when it starts, and holds it until that task finishes). Reserving at the start is
+ * what keeps concurrent starts from overshooting: the usage of a run that just started is counted
+ * before the next start looks. Counts a process has not flushed yet (a second or so, after a task
+ * finished) are the only ones not seen.
  */
-export async function monthlyQuotaBlock(
-  sql: Sql,
-  workspaceId: string,
-  gate: RunGate,
-  now = new Date(),
-): Promise<QuotaBlock | null> {
-  const { rows } = await sql.query<{ taskRuns: number; taskSeconds: number }>(
-    `SELECT coalesce(sum("taskRuns"), 0)::int AS "taskRuns", coalesce(sum("taskSeconds"), 0)::float8 AS "taskSeconds"
-     FROM "UsageDay" WHERE "workspaceId" = $1 AND day >= $2::date`,
+export interface MonthlyUse {
+  taskRuns: number;
+  taskSeconds: number;
+  /** Task runs reserved by running runs and not yet done. */
+  reservedTaskRuns: number;
+}
+
+/** Reads the month's use. Call it under the run-gate lock (lockRunGate), so no start races it. */
+export async function monthlyUse(sql: Sql, workspaceId: string, now = new Date()): Promise<MonthlyUse> {
+  const { rows } = await sql.query<MonthlyUse>(
+    `SELECT coalesce((SELECT sum("taskRuns") FROM "UsageDay" WHERE "workspaceId" = $1 AND day >= $2::date), 0)::int AS "taskRuns",
+            coalesce((SELECT sum("taskSeconds") FROM "UsageDay" WHERE "workspaceId" = $1 AND day >= $2::date), 0)::float8 AS "taskSeconds",
+            coalesce((SELECT sum(greatest(0, jsonb_array_length(v.definition->'tasks') - (
+                        SELECT count(*) FROM "TaskInstance" t
+                        WHERE t."runId" = r.id AND t."workspaceId" = $1 AND t."mapIndex" = -1
+                          AND t.state IN ('success', 'failed', 'skipped', 'upstream_failed', 'cancelled'))))
+                      FROM "Dag" d
+                      JOIN "DagRun" r ON r."dagId" = d.id AND r.state = 'running'
+                      JOIN "DagVersion" v ON v.id = r."dagVersionId" AND v."workspaceId" = $1
+                      WHERE d."workspaceId" = $1), 0)::int AS "reservedTaskRuns"`,
     [workspaceId, monthStart(now)],
   );
-  const used = rows[0] ?? { taskRuns: 0, taskSeconds: 0 };
+  return rows[0] ?? { taskRuns: 0, taskSeconds: 0, reservedTaskRuns: 0 };
+}
+
+const raise = "a platform administrator can raise the quota or move the workspace to a larger plan";
+
+/**
+ * Whether the workspace used up a monthly quota (task runs used or reserved, task-seconds used),
+ * with the reasons a refused or queued run shows.
+ */
+export function monthlyQuotaBlock(gate: RunGate, use: MonthlyUse, now = new Date()): QuotaBlock | null {
   const month = monthName(now);
+  const taskRuns = use.taskRuns + use.reservedTaskRuns;
   let what: string | null = null;
-  if (used.taskRuns >= gate.maxTaskRunsPerMonth) {
-    what = `${count(used.taskRuns)} of its ${count(gate.maxTaskRunsPerMonth)} task runs for ${month} (plan quota maxTaskRunsPerMonth)`;
-  } else if (used.taskSeconds >= gate.maxTaskSecondsPerMonth) {
-    what = `${count(used.taskSeconds)} of its ${count(gate.maxTaskSecondsPerMonth)} task-seconds for ${month} (plan quota maxTaskSecondsPerMonth)`;
+  if (taskRuns >= gate.maxTaskRunsPerMonth) {
+    const reserved =
+      use.reservedTaskRuns > 0
+        ? ` (${count(use.reservedTaskRuns)} of them reserved by runs in progress)`
+        : "";
+    what = `${count(taskRuns)} of its ${count(gate.maxTaskRunsPerMonth)} task runs for ${month}${reserved} (plan quota maxTaskRunsPerMonth)`;
+  } else if (use.taskSeconds >= gate.maxTaskSecondsPerMonth) {
+    what = `${count(use.taskSeconds)} of its ${count(gate.maxTaskSecondsPerMonth)} task-seconds for ${month} (plan quota maxTaskSecondsPerMonth)`;
   }
   if (!what) return null;
   return {
-    refused: `Refused: this workspace used ${what}`,
-    queued: `Queued: this workspace used ${what}; the run starts when the month turns or the quota is raised`,
+    refused: `Refused: this workspace used ${what}; ${raise}`,
+    queued: `Queued: this workspace used ${what}; the run starts when the month turns or the quota is raised (${raise})`,
   };
 }
 

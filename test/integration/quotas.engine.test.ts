@@ -92,9 +92,17 @@ describe("monthly quotas", () => {
 
       await setUsage(scope, { [c.usage]: c.limit });
       const refused = await triggerRun(scope, { dagKey: "work" });
+      // The allowed run, if still running, holds a reservation of one task run.
+      const used = c.quota === "maxTaskRunsPerMonth" ? `(${c.shown}|${c.limit + 1})` : c.shown;
+      const reserved =
+        c.quota === "maxTaskRunsPerMonth" ? String.raw`( \(1 of them reserved by runs in progress\))?` : "";
       expect(await runOf(refused.id)).toMatchObject({
         state: "failed",
-        stateReason: `Refused: this workspace used ${c.shown} of its ${c.shown} ${c.unit} for ${month} (plan quota ${c.quota})`,
+        stateReason: expect.stringMatching(
+          new RegExp(
+            `^Refused: this workspace used ${used} of its ${c.shown} ${c.unit} for ${month}${reserved} \\(plan quota ${c.quota}\\); a platform administrator can raise the quota or move the workspace to a larger plan$`,
+          ),
+        ),
       });
       expect((await runOf(refused.id)).endedAt).not.toBeNull();
       // Its tasks never ran.
@@ -114,7 +122,7 @@ describe("monthly quotas", () => {
       const held = await triggerRun(scope, { dagKey: "work" });
       expect(await runOf(held.id)).toMatchObject({
         state: "queued",
-        stateReason: `Queued: this workspace used ${c.shown} of its ${c.shown} ${c.unit} for ${month} (plan quota ${c.quota}); the run starts when the month turns or the quota is raised`,
+        stateReason: `Queued: this workspace used ${c.shown} of its ${c.shown} ${c.unit} for ${month} (plan quota ${c.quota}); the run starts when the month turns or the quota is raised (a platform administrator can raise the quota or move the workspace to a larger plan)`,
       });
       // Another run's end looks again, and still holds it.
       await kickWorkspace(scope.workspace.id);

@@ -63,6 +63,12 @@ const runFields = {
   startedAt: timestamp.nullable(),
   endedAt: timestamp.nullable(),
   slaMisses: z.number().int().describe("SLA deadlines the run (or one of its tasks) missed"),
+  stateReason: z
+    .string()
+    .nullable()
+    .describe(
+      "Why a queued run waits (a quota, a suspension, its DAG's maxActiveRuns) or why a run ended without starting",
+    ),
 };
 export const runSchema = z.object(runFields).meta({ id: "Run", description: "A run of a DAG" });
 export const runPage = pageOf(runSchema);
@@ -76,7 +82,6 @@ export const runDetail = z
     dataIntervalStart: timestamp.nullable(),
     dataIntervalEnd: timestamp.nullable(),
     timeoutAt: timestamp.nullable(),
-    stateReason: z.string().nullable().describe("Why a run waits or ended as it did"),
     logsPurgedAt: timestamp.nullable(),
     logRetentionDays: z.number().int().nullable().describe("Set when retention removed the run's logs"),
     tasks: z

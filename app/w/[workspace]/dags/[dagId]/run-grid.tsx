@@ -6,6 +6,7 @@ import Link from "next/link";
 import { memo, useMemo } from "react";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Loaded } from "@/app/_components/loaded";
+import { runReason } from "@/app/_components/run-reason";
 import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, StateLegend, stateLabel, stateLook } from "@/app/_components/state-badge";
 import { focusRing } from "@/app/_components/styles";
@@ -20,6 +21,8 @@ interface GridRun {
   when: string;
   /** SLA deadlines the run missed (the column header gets a red ring). */
   slaMisses: number;
+  /** Why it waits or never started (the API's stateReason), for its column's tooltip. */
+  reason: string | null;
   /** Task id → state, for the run's task instances (mapped children left out). */
   states: ReadonlyMap<string, string> | undefined;
 }
@@ -69,6 +72,9 @@ const Row = memo(
 const missed = (run: GridRun) =>
   run.slaMisses > 0 ? `, missed ${run.slaMisses === 1 ? "an SLA" : `${run.slaMisses} SLA deadlines`}` : "";
 
+/** ". Queued: this workspace …" for a run that waits or never started. */
+const why = (run: GridRun) => (run.reason ? `. ${run.reason}` : "");
+
 function signature(task: string, runs: GridRun[]) {
   return runs.map((run) => `${run.id}:${run.states?.get(task) ?? ""}`).join(",");
 }
@@ -97,6 +103,7 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
       state: data?.state ?? run.state,
       when: format.format(run.queuedAt),
       slaMisses: data?.slaMisses ?? run.slaMisses,
+      reason: runReason(data ?? run),
       states: data
         ? new Map(data.tasks.filter((t) => t.mapIndex === -1).map((t) => [t.taskId, t.state]))
         : undefined,
@@ -138,8 +145,8 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
                       <th key={run.id} scope="col" className="sticky top-0 bg-white px-0.5 pb-1">
                         <Link
                           href={`/w/${slug}/runs/${run.id}`}
-                          title={`Run of ${run.when}: ${stateLabel(run.state)}${missed(run)}`}
-                          aria-label={`Run of ${run.when}: ${stateLabel(run.state)}${missed(run)}`}
+                          title={`Run of ${run.when}: ${stateLabel(run.state)}${missed(run)}${why(run)}`}
+                          aria-label={`Run of ${run.when}: ${stateLabel(run.state)}${missed(run)}${why(run)}`}
                           className={`block h-8 w-4 rounded-sm ${stateLook(run.state).fill} ${
                             run.slaMisses > 0 ? "ring-2 ring-red-600 ring-offset-1" : ""
                           } ${focusRing}`}

@@ -6,6 +6,7 @@ import { EmptyState } from "@/app/_components/empty-state";
 import { SelectField } from "@/app/_components/field";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
+import { runReason } from "@/app/_components/run-reason";
 import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, runStates, StateBadge, stateLabel } from "@/app/_components/state-badge";
 import { link } from "@/app/_components/styles";
@@ -62,6 +63,9 @@ export function RunList({ dagId }: { dagId: string }) {
                     </Cell>
                     <Cell>
                       <StateBadge state={run.state} />
+                      {runReason(run) && (
+                        <p className="mt-1 max-w-xs text-xs text-slate-600">{runReason(run)}</p>
+                      )}
                     </Cell>
                     <Cell className="text-xs">
                       {run.triggeredBy}

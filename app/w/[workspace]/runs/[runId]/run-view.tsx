@@ -10,6 +10,7 @@ import { stableList } from "@/app/_components/dag-graph/task-node";
 import { errorCode, errorMessage } from "@/app/_components/errors";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
+import { RunReasonBanner } from "@/app/_components/run-reason";
 import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, StateBadge, StateLegend } from "@/app/_components/state-badge";
 import { link } from "@/app/_components/styles";
@@ -238,6 +239,8 @@ function RunView({ icons }: { icons: Record<string, string> }) {
               {errorMessage(failure)}
             </Alert>
           )}
+          <RunReasonBanner run={data} />
+          <WaitingTasks tasks={instances} onOpen={select} />
           <RunParams values={data.params} />
           <SlaMissBanner runId={runId} count={data.slaMisses} />
           <ApprovalBanner runId={runId} pending={pending} onOpen={select} />
@@ -281,6 +284,43 @@ function RunView({ icons }: { icons: Record<string, string> }) {
         </>
       )}
     </Loaded>
+  );
+}
+
+/** Ready tasks held back (a quota, a pool, no worker), each with what it waits for. */
+function WaitingTasks({
+  tasks,
+  onOpen,
+}: {
+  tasks: { taskId: string; mapIndex: number; waitingFor: string | null }[];
+  onOpen: (taskId: string) => void;
+}) {
+  const waiting = tasks.filter((t) => t.waitingFor);
+  if (waiting.length === 0) return null;
+  // One line per distinct reason: a wide map waiting on one quota is one line, not thousands.
+  const byReason = new Map<string, { taskId: string; label: string }[]>();
+  for (const t of waiting) {
+    const label = t.mapIndex >= 0 ? `${t.taskId}[${t.mapIndex}]` : t.taskId;
+    byReason.set(t.waitingFor!, [...(byReason.get(t.waitingFor!) ?? []), { taskId: t.taskId, label }]);
+  }
+  return (
+    <Alert tone="warning" title="Tasks ready but waiting" className="mb-4">
+      <ul className="space-y-1">
+        {[...byReason].map(([reason, labels]) => (
+          <li key={reason}>
+            {labels.slice(0, 5).map(({ taskId, label }, i) => (
+              <span key={label}>
+                {i > 0 && ", "}
+                <button type="button" className={`font-mono ${link}`} onClick={() => onOpen(taskId)}>
+                  {label}
+                </button>
+              </span>
+            ))}
+            {labels.length > 5 && ` and ${labels.length - 5} more`}: <span data-task-reason>{reason}</span>
+          </li>
+        ))}
+      </ul>
+    </Alert>
   );
 }
 
