@@ -1,7 +1,9 @@
-// Platform changes in the audit log: written under the administrator's name, in the target
-// workspace's log (or with no workspace for installation-wide changes such as a new plan), in the
-// transaction that makes the change.
+// Platform changes in the audit log, in the transaction that makes the change: once in the
+// installation's log (no workspace) under the administrator's name and address, and once in each
+// target workspace's log under "Platform administrator" (members see the role, not the person's
+// e-mail or IP).
 import type { Prisma } from "@/prisma/generated/client";
+import { PLATFORM_ACTOR_LABEL } from "@/server/quotas/errors";
 
 /** The administrator acting, as the platform router hands it over. */
 export interface PlatformAdmin {
@@ -22,15 +24,27 @@ export async function recordPlatformEvent(
     metadata?: Record<string, unknown>;
   },
 ) {
+  const metadata = (event.metadata ?? {}) as Prisma.InputJsonObject;
+  const workspaceIds = event.workspaceIds.filter((id): id is string => id !== null);
   await tx.auditEvent.createMany({
-    data: event.workspaceIds.map((workspaceId) => ({
-      workspaceId,
-      actor: admin.userId,
-      actorLabel: admin.email,
-      action: event.action,
-      target: event.target,
-      metadata: (event.metadata ?? {}) as Prisma.InputJsonObject,
-      ip: admin.ip ?? null,
-    })),
+    data: [
+      {
+        workspaceId: null,
+        actor: admin.userId,
+        actorLabel: admin.email,
+        action: event.action,
+        target: event.target,
+        metadata: workspaceIds.length === 1 ? { ...metadata, workspaceId: workspaceIds[0]! } : metadata,
+        ip: admin.ip ?? null,
+      },
+      ...workspaceIds.map((workspaceId) => ({
+        workspaceId,
+        actor: "platform",
+        actorLabel: PLATFORM_ACTOR_LABEL,
+        action: event.action,
+        target: event.target,
+        metadata,
+      })),
+    ],
   });
 }

@@ -172,14 +172,42 @@ export async function setOverrides(admin: PlatformAdmin, input: { workspace: str
 
 export async function suspend(admin: PlatformAdmin, input: { workspace: string; reason: string }) {
   const { id, slug } = await findWorkspace(input.workspace);
-  await suspendWorkspace({ workspaceId: id, reason: input.reason, actor: actorOf(admin) });
+  const { suspendedReason } = await suspendWorkspace({
+    workspaceId: id,
+    reason: input.reason,
+    actor: actorOf(admin),
+  });
+  // The workspace's own log has the event (as "Platform administrator"); this one says who.
+  await recordInstallationEvent(admin, id, "platform.workspace.suspend", slug, { reason: suspendedReason });
   return getWorkspace(slug);
 }
 
 export async function resume(admin: PlatformAdmin, input: { workspace: string }) {
   const { id, slug } = await findWorkspace(input.workspace);
   await resumeWorkspace({ workspaceId: id, actor: actorOf(admin) });
+  await recordInstallationEvent(admin, id, "platform.workspace.resume", slug, {});
   return getWorkspace(slug);
+}
+
+/** The installation log's copy of a change whose workspace event the tenant side wrote. */
+async function recordInstallationEvent(
+  admin: PlatformAdmin,
+  workspaceId: string,
+  action: string,
+  target: string,
+  metadata: Record<string, unknown>,
+) {
+  await db.auditEvent.create({
+    data: {
+      workspaceId: null,
+      actor: admin.userId,
+      actorLabel: admin.email,
+      action,
+      target,
+      metadata: { ...metadata, workspaceId } as Prisma.InputJsonObject,
+      ip: admin.ip ?? null,
+    },
+  });
 }
 
 function actorOf(admin: PlatformAdmin) {

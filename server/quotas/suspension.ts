@@ -9,22 +9,57 @@
 // administrator's name, so its members see who did it and why.
 import { kickWorkspace } from "@/server/engine/operations";
 import { AppError, notFound } from "@/server/errors";
+import { mailEnabled, sendMail } from "@/server/mail/send";
+import { log } from "@/server/observability/logger";
 import { resumeBackfills } from "@/server/schedules/backfill";
-import { type Actor, actorId } from "@/server/tenancy/door";
+import type { Actor } from "@/server/tenancy/door";
 import { type Sql, workspaceSql } from "@/server/tenancy/workspace-sql";
-import { suspendedWaitingReason } from "./errors";
+import { PLATFORM_ACTOR_LABEL, suspendedWaitingReason } from "./errors";
 
 export interface Suspension {
   suspendedAt: Date | null;
   suspendedReason: string | null;
 }
 
-async function audit(sql: Sql, workspaceId: string, actor: Actor, action: string, metadata: object) {
+/**
+ * The event in the workspace's own log names "Platform administrator": members see the role, not
+ * an operator's e-mail or address. The installation's log (server/platform/audit.ts) keeps who.
+ */
+async function audit(sql: Sql, workspaceId: string, action: string, metadata: object) {
   await sql.query(
     `INSERT INTO "AuditEvent" ("workspaceId", actor, "actorLabel", action, target, metadata)
-     SELECT id, $2, $3, $4, slug, $5::jsonb FROM "Workspace" WHERE id = $1`,
-    [workspaceId, actorId(actor), actor.label, action, JSON.stringify(metadata)],
+     SELECT id, 'platform', $2, $3, slug, $4::jsonb FROM "Workspace" WHERE id = $1`,
+    [workspaceId, PLATFORM_ACTOR_LABEL, action, JSON.stringify(metadata)],
   );
+}
+
+/**
+ * Tells the workspace's Owners, in the app (and by e-mail when SMTP is configured, after the
+ * commit), that it was suspended or resumed and what that means for them.
+ */
+async function notifyOwners(sql: Sql, workspaceId: string, title: string, body: string): Promise<string[]> {
+  const { rows } = await sql.query<{ email: string }>(
+    `WITH owners AS (
+       SELECT m."userId", u.email FROM "Membership" m JOIN "User" u ON u.id = m."userId"
+       WHERE m."workspaceId" = $1 AND m.role = 'OWNER'),
+     sent AS (
+       INSERT INTO "Notification" (id, "workspaceId", "userId", kind, title, body, link)
+       SELECT gen_random_uuid(), $1, o."userId", 'workspace_suspension', $2, $3, '/w/' || w.slug
+       FROM owners o CROSS JOIN "Workspace" w WHERE w.id = $1)
+     SELECT email FROM owners`,
+    [workspaceId, title, body],
+  );
+  return rows.map((r) => r.email);
+}
+
+async function mailOwners(emails: string[], title: string, body: string) {
+  if (!mailEnabled()) return;
+  for (const to of emails) {
+    // A mail server that is down must not undo the suspension (the in-app notices are written).
+    await sendMail({ to, subject: `[Baton] ${title}`, text: body }).catch((error: Error) =>
+      log.warn({ err: error, to }, "suspension mail failed"),
+    );
+  }
 }
 
 /**
@@ -44,10 +79,10 @@ export async function suspendWorkspace(input: {
       { path: "reason", message: "must not be empty" },
     ]);
   }
-  return workspaceSql(input.workspaceId).transaction(async (sql) => {
-    const { rows } = await sql.query<Suspension>(
+  const done = await workspaceSql(input.workspaceId).transaction(async (sql) => {
+    const { rows } = await sql.query<Suspension & { name: string }>(
       `UPDATE "Workspace" SET "suspendedAt" = coalesce("suspendedAt", now()), "suspendedReason" = $2
-       WHERE id = $1 RETURNING "suspendedAt", "suspendedReason"`,
+       WHERE id = $1 RETURNING "suspendedAt", "suspendedReason", name`,
       [input.workspaceId, reason],
     );
     if (!rows[0]) throw notFound("Workspace");
@@ -56,9 +91,15 @@ export async function suspendWorkspace(input: {
       input.workspaceId,
       suspendedWaitingReason(reason),
     ]);
-    await audit(sql, input.workspaceId, input.actor, "platform.workspace.suspend", { reason });
-    return rows[0];
+    await audit(sql, input.workspaceId, "platform.workspace.suspend", { reason });
+    const { name, ...suspension } = rows[0];
+    const title = `${name} is suspended`;
+    const body = `A platform administrator suspended ${name}: ${reason.replace(/[.!]+$/, "")}. No new runs start, schedules wait, webhook senders are asked to retry later and API tokens can only read until it is resumed; tasks already running finish.`;
+    const emails = await notifyOwners(sql, input.workspaceId, title, body);
+    return { suspension, title, body, emails };
   });
+  await mailOwners(done.emails, done.title, done.body);
+  return done.suspension;
 }
 
 /**
@@ -69,10 +110,13 @@ export async function suspendWorkspace(input: {
  */
 export async function resumeWorkspace(input: { workspaceId: string; actor: Actor }): Promise<Suspension> {
   const resumed = await workspaceSql(input.workspaceId).transaction(async (sql) => {
-    const { rows } = await sql.query<{ suspendedAt: Date | null; suspendedReason: string | null }>(
-      `SELECT "suspendedAt", "suspendedReason" FROM "Workspace" WHERE id = $1 FOR NO KEY UPDATE`,
-      [input.workspaceId],
-    );
+    const { rows } = await sql.query<{
+      suspendedAt: Date | null;
+      suspendedReason: string | null;
+      name: string;
+    }>(`SELECT "suspendedAt", "suspendedReason", name FROM "Workspace" WHERE id = $1 FOR NO KEY UPDATE`, [
+      input.workspaceId,
+    ]);
     const before = rows[0];
     if (!before) throw notFound("Workspace");
     if (!before.suspendedAt) throw new AppError("CONFLICT", "The workspace is not suspended");
@@ -85,12 +129,16 @@ export async function resumeWorkspace(input: { workspaceId: string; actor: Actor
       [input.workspaceId],
     );
     await resumeBackfills(sql, input.workspaceId);
-    await audit(sql, input.workspaceId, input.actor, "platform.workspace.resume", {
+    await audit(sql, input.workspaceId, "platform.workspace.resume", {
       suspendedAt: before.suspendedAt.toISOString(),
       reason: before.suspendedReason,
     });
-    return { suspendedAt: null, suspendedReason: null };
+    const title = `${before.name} is resumed`;
+    const body = `A platform administrator resumed ${before.name}: runs, schedules, webhooks and API tokens work again.`;
+    const emails = await notifyOwners(sql, input.workspaceId, title, body);
+    return { title, body, emails };
   });
   await kickWorkspace(input.workspaceId);
-  return resumed;
+  await mailOwners(resumed.emails, resumed.title, resumed.body);
+  return { suspendedAt: null, suspendedReason: null };
 }

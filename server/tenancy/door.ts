@@ -9,6 +9,7 @@ import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
 import { addToContext } from "@/server/observability/context";
 import { type Quotas, quotaKeys } from "@/server/quotas/catalog";
+import { suspendedTokenMessage } from "@/server/quotas/errors";
 import { can, higherRole, type Permission, type Role } from "./roles";
 import { type ScopedDb, type ScopedTx, scopedDb } from "./scoped-db";
 
@@ -55,6 +56,14 @@ export type Caller =
       ip?: string;
     };
 
+/** Permissions that change nothing: what an API token keeps while its workspace is suspended. */
+const readPermissions: ReadonlySet<Permission> = new Set<Permission>([
+  "workspace:read",
+  "members:read",
+  "config:read",
+  "audit:read",
+]);
+
 /** Opens `slug` for `caller`, requiring `permission`. */
 export async function openWorkspace(
   caller: Caller,
@@ -69,6 +78,8 @@ export async function openWorkspace(
       name: true,
       requireTwoFactor: true,
       sso: { select: { requireSso: true } },
+      suspendedAt: true,
+      suspendedReason: true,
     },
   });
   const workspace = found && { id: found.id, slug: found.slug, name: found.name };
@@ -108,6 +119,10 @@ export async function openWorkspace(
   }
   if (!can(role, permission)) {
     throw new AppError("FORBIDDEN", `Your role (${role.toLowerCase()}) does not allow this: ${permission}`);
+  }
+  // A suspended workspace is read-only to scripts: no DAG pushes, variables or runs by token.
+  if (caller.kind === "token" && found?.suspendedAt && !readPermissions.has(permission)) {
+    throw new AppError("FORBIDDEN", suspendedTokenMessage(found.suspendedReason));
   }
   return buildScope(workspace, role, actor, caller.ip);
 }

@@ -5,7 +5,7 @@
 //   bad credentials (the endpoint's provider preset, server/webhooks/providers) → 401, generic
 //   (the reason goes to the delivery log only);
 //   workspace over its delivery rate → 429 with Retry-After;
-//   workspace suspended → 403 saying so (and why), in the delivery log too;
+//   workspace suspended → 503 with Retry-After (providers retry), the reason in the delivery log only;
 //   a provider's handshake (Slack's url_verification) → 200 with its answer, no run;
 //   payload mapped to params that do not validate → 422 naming each param;
 //   otherwise accepted: one insert, 202 with the id and status URL of the run the engine creates
@@ -25,7 +25,11 @@ import { compiledVersion } from "@/server/engine/graph";
 import { runSecretMask, secretReach } from "@/server/engine/secrets";
 import { AppError, httpStatus } from "@/server/errors";
 import { internalError } from "@/server/observability/http";
-import { suspendedMessage } from "@/server/quotas/errors";
+import {
+  SUSPENDED_RETRY_AFTER_SECONDS,
+  SUSPENDED_WEBHOOK_MESSAGE,
+  suspendedMessage,
+} from "@/server/quotas/errors";
 import { decryptSecret } from "@/server/secrets/crypto";
 import { processKeyring } from "@/server/secrets/keyring";
 import { SecretMask } from "@/server/secrets/mask";
@@ -235,10 +239,15 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
     }
 
     // After the credentials (a stranger learns nothing) and the rate (it bounds the log's writes).
+    // 503 with Retry-After, not a refusal: providers retry such answers, so deliveries sent
+    // during a suspension arrive after it. The sender learns nothing of why; the log says.
     if (endpoint.suspended) {
       const message = suspendedMessage(endpoint.suspendedReason);
-      await logDelivery(workspaceId, endpoint.id, logged, { statusCode: 403, result: "suspended", message });
-      return respond(errorAnswer(403, "FORBIDDEN", message));
+      await logDelivery(workspaceId, endpoint.id, logged, { statusCode: 503, result: "suspended", message });
+      return respond({
+        ...errorAnswer(503, "SERVICE_UNAVAILABLE", SUSPENDED_WEBHOOK_MESSAGE),
+        headers: { "retry-after": String(SUSPENDED_RETRY_AFTER_SECONDS) },
+      });
     }
 
     let document: unknown;

@@ -189,7 +189,12 @@ describe("plans and overrides", () => {
       { from: "tiny", to: "roomy" },
     ]);
     const [event] = await eventsOf(person.workspace.id, "platform.workspace.plan");
-    expect(event).toMatchObject({ actor: admin.user.id, actorLabel: admin.email, target: slug });
+    // Members read the role; the installation's log keeps who it was.
+    expect(event).toMatchObject({ actor: "platform", actorLabel: "Platform administrator", target: slug });
+    const installation = await db.auditEvent.findFirst({
+      where: { workspaceId: null, action: "platform.workspace.plan", target: slug },
+    });
+    expect(installation).toMatchObject({ actor: admin.user.id, actorLabel: admin.email, target: slug });
   });
 
   it("refuses a plan that does not exist, naming the field", async () => {
@@ -340,8 +345,8 @@ describe("suspension", () => {
       orderBy: { id: "asc" },
     });
     expect(events.map((e) => [e.action, e.actor, e.actorLabel])).toEqual([
-      ["platform.workspace.suspend", admin.user.id, admin.email],
-      ["platform.workspace.resume", admin.user.id, admin.email],
+      ["platform.workspace.suspend", "platform", "Platform administrator"],
+      ["platform.workspace.resume", "platform", "Platform administrator"],
     ]);
     const detail = await admin.api.platform.workspace({ workspace: slug });
     expect(detail.events.map((e) => e.action)).toEqual(
