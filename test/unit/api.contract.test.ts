@@ -89,6 +89,7 @@ describe("the answer checker of the REST tests", () => {
     startedAt: null,
     endedAt: null,
     slaMisses: 0,
+    stateReason: null,
   };
 
   it("accepts an answer the document describes", () => {
