@@ -64,7 +64,9 @@ it("completes every run with exactly one effect per successful attempt while wor
   let open = RUNS;
   let progressAt = Date.now();
   while (Date.now() - progressAt < STALL_SECONDS * 1000) {
-    const now = await db.dagRun.count({ where: { id: { in: runIds }, state: { in: ["queued", "running"] } } });
+    const now = await db.dagRun.count({
+      where: { id: { in: runIds }, state: { in: ["queued", "running"] } },
+    });
     if (now < open) progressAt = Date.now();
     open = now;
     if (open === 0) break;
