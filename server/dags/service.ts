@@ -159,7 +159,41 @@ export async function validateForWorkspace(
     };
     return { ok: false, problems: [mismatch, ...(result.ok ? [] : result.problems)] };
   }
+  if (result.ok) {
+    const problems = await literalListProblems(scope, result.dag);
+    if (problems.length > 0) return { ok: false, problems };
+  }
   return result;
+}
+
+/**
+ * Literal mapped lists (`map.over: [...]`) beyond the workspace's mapped-instance quotas: known at
+ * push, so refused there, naming the quota, rather than failing every run. (Lists known only at
+ * run time are checked when the task expands: server/engine/advance.ts.)
+ */
+async function literalListProblems(scope: WorkspaceScope, dag: DagDefinition): Promise<Problem[]> {
+  const literal = dag.tasks.flatMap((task, index) =>
+    Array.isArray(task.map?.over) ? [{ index, count: task.map.over.length }] : [],
+  );
+  if (literal.length === 0) return [];
+  const quotas = await scope.db.$transaction((tx) => lockWorkspaceQuotas(tx, scope.workspace.id));
+  const problems: Problem[] = [];
+  for (const { index, count } of literal) {
+    if (count > quotas.maxMapInstancesPerTask) {
+      problems.push({
+        path: `tasks[${index}].map.over`,
+        message: `has ${count} items; this workspace's plan allows at most ${quotas.maxMapInstancesPerTask} mapped instances per task (quota maxMapInstancesPerTask)`,
+      });
+    }
+  }
+  const total = literal.reduce((sum, { count }) => sum + count, 0);
+  if (total > quotas.maxMapInstancesPerRun) {
+    problems.push({
+      path: "tasks",
+      message: `the literal mapped lists have ${total} items together; this workspace's plan allows at most ${quotas.maxMapInstancesPerRun} mapped instances per run (quota maxMapInstancesPerRun)`,
+    });
+  }
+  return problems;
 }
 
 /** What the editor asks as the author types: problems, or the normalised document and its analysis. */

@@ -21,9 +21,10 @@ import { restClient } from "../support/rest";
 
 let scope: WorkspaceScope;
 let token: string;
+let owner: Awaited<ReturnType<typeof createUser>>;
 
 beforeAll(async () => {
-  const owner = await createUser("mapped");
+  owner = await createUser("mapped");
   await db.workspace.update({
     where: { id: owner.workspace.id },
     data: { maxMapInstancesPerTask: 5, maxMapInstancesPerRun: 8 },
@@ -84,6 +85,38 @@ describe("mapped instance quotas", () => {
       "The list has 4 items and the run's other mapped tasks 5, above this workspace's limit of 8 mapped instances per run (quota maxMapInstancesPerRun)",
     );
     expect(result.taskInstances.filter((t) => t.taskId === "second" && t.mapIndex >= 0)).toEqual([]);
+  });
+});
+
+describe("literal mapped lists", () => {
+  const literal = (id: string, ...lengths: number[]): DagDocument => ({
+    id,
+    tasks: lengths.map((n, i) => ({ id: `t${i}`, operator: "test", map: { over: items(n) } })),
+  });
+
+  it("are refused at push beyond the quotas, naming the list and the quota", async () => {
+    const push = (document: DagDocument) =>
+      owner.api.dags.push({ workspace: owner.workspace.slug, document, message: "" });
+    await expect(push(literal("too_long", 6))).rejects.toMatchObject({
+      code: "UNPROCESSABLE_CONTENT",
+      cause: {
+        problems: [
+          {
+            path: "tasks[0].map.over",
+            message:
+              "has 6 items; this workspace's plan allows at most 5 mapped instances per task (quota maxMapInstancesPerTask)",
+          },
+        ],
+      },
+    });
+    await expect(push(literal("too_many", 5, 4))).rejects.toMatchObject({
+      cause: {
+        problems: [
+          { path: "tasks", message: expect.stringMatching(/9 items together.*maxMapInstancesPerRun/) },
+        ],
+      },
+    });
+    await expect(push(literal("within", 5, 3))).resolves.toMatchObject({ created: true });
   });
 });
 
