@@ -3,7 +3,8 @@
 // with a 5,000-task backlog and a quota above the pool's size, holds no more than the pool's
 // slots less its reserve, and a quiet workspace's task starts while every hostile task still
 // runs; backlogged workspaces hold slots in proportion to their plans' weights; a slot freed by a
-// workspace over its share goes to the waiting one.
+// workspace over its share goes to the waiting one; shares add up to the slots shared.
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { cancelRun } from "@/server/engine/operations";
@@ -153,4 +154,43 @@ describe("backlogged workspaces", () => {
     const heavyStarted = await db.taskAttempt.count({ where: { taskInstance: { runId: second.id } } });
     expect(heavyStarted).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe("shares", () => {
+  it("add up to the slots shared: weights 1, 1, 2, 2, 4 on 9 slots get 1, 1, 2, 2, 3", async () => {
+    // Rounded up, these shares were 1, 1, 2, 2, 4: one slot more than there is, so one workspace
+    // stayed short while the others re-took the slots they freed.
+    const weights = [1, 1, 2, 2, 4];
+    const scopes: WorkspaceScope[] = [];
+    for (const [i, weight] of weights.entries()) {
+      scopes.push(await newWorkspace(`sharer${i}`, { maxConcurrentTasks: 100, shareWeight: weight }));
+    }
+    // A pool of its own (10 slots, reserve 1) where all five wait, in a transaction that is rolled
+    // back: no worker's sweep sees the waits. Holding no slot yet, each one's allowance is its share.
+    const pool = "apportioned";
+    const rollback = new Error("rollback");
+    const shares: number[] = [];
+    await db
+      .$transaction(
+        async (tx) => {
+          await tx.worker.create({
+            data: { id: randomUUID(), name: "test:apportioned", pools: [pool], slots: 10, lockIds: [] },
+          });
+          await tx.poolWait.createMany({
+            data: scopes.map((scope) => ({ workerPool: pool, workspaceId: scope.workspace.id })),
+          });
+          for (const [i, scope] of scopes.entries()) {
+            const [row] = await tx.$queryRaw<Array<{ allowance: number }>>`
+              SELECT baton_allowance(${scope.workspace.id}::uuid, ${weights[i]}::int, ${pool}, ${RESERVE}::int, 60) AS allowance`;
+            shares.push(row!.allowance);
+          }
+          throw rollback;
+        },
+        { timeout: 60_000 },
+      )
+      .catch((error: unknown) => {
+        if (error !== rollback) throw error;
+      });
+    expect(shares).toEqual([1, 1, 2, 2, 3]);
+  });
 });
