@@ -58,22 +58,31 @@ export function compileDag(versionId: string, dag: DagDefinition): CompiledDag {
  * recently used goes first, so the versions being run stay. Concurrent misses of one version share
  * one read and one compile (lru-cache's fetch).
  */
-const cache = new LRUCache<string, CompiledDag, { sql: Sql; versionId: string; workspaceId: string }>({
+interface VersionRead {
+  sql: Sql;
+  versionId: string;
+  workspaceId: string;
+}
+
+const cache = new LRUCache<string, CompiledDag, VersionRead>({
   maxSize: env.BATON_DAG_CACHE_MB * 1024 * 1024,
   sizeCalculation: (compiled) => compiledBytes.get(compiled) ?? 1,
-  fetchMethod: async (_key, _stale, { context: { sql, versionId, workspaceId } }) => {
-    dagCacheStats.reads++;
-    const { rows } = await sql.query<{ definition: DagDefinition; bytes: number }>(
-      `SELECT definition, octet_length(definition::text) AS bytes
-       FROM "DagVersion" WHERE id = $1 AND "workspaceId" = $2`,
-      [versionId, workspaceId],
-    );
-    if (!rows[0]) throw new Error(`DAG version ${versionId} not found in workspace ${workspaceId}`);
-    const compiled = compileDag(versionId, rows[0].definition);
-    compiledBytes.set(compiled, HEAP_BYTES_PER_JSON_BYTE * rows[0].bytes);
-    return compiled;
-  },
+  fetchMethod: (_key, _stale, { context }) => readAndCompile(context),
 });
+
+/** One read of the version and its compile (a cache miss). */
+async function readAndCompile({ sql, versionId, workspaceId }: VersionRead): Promise<CompiledDag> {
+  dagCacheStats.reads++;
+  const { rows } = await sql.query<{ definition: DagDefinition; bytes: number }>(
+    `SELECT definition, octet_length(definition::text) AS bytes
+     FROM "DagVersion" WHERE id = $1 AND "workspaceId" = $2`,
+    [versionId, workspaceId],
+  );
+  if (!rows[0]) throw new Error(`DAG version ${versionId} not found in workspace ${workspaceId}`);
+  const compiled = compileDag(versionId, rows[0].definition);
+  compiledBytes.set(compiled, HEAP_BYTES_PER_JSON_BYTE * rows[0].bytes);
+  return compiled;
+}
 
 /**
  * What a compiled version holds in the heap per byte of its definition's JSON text: the parsed
@@ -102,8 +111,15 @@ export async function compiledVersion(
 ): Promise<CompiledDag> {
   // The workspace is part of the key: another workspace's id for a cached version misses, and its
   // read finds nothing.
-  const compiled = await cache.fetch(`${workspaceId}:${versionId}`, {
-    context: { sql, versionId, workspaceId },
-  });
-  return compiled!;
+  const key = `${workspaceId}:${versionId}`;
+  const context = { sql, versionId, workspaceId };
+  try {
+    return (await cache.fetch(key, { context }))!;
+  } catch {
+    // A concurrent miss shares the first caller's read, on the first caller's connection: when that
+    // read failed (its transaction aborted, say), this caller reads once more, on its own.
+    const compiled = await readAndCompile(context);
+    cache.set(key, compiled);
+    return compiled;
+  }
 }

@@ -13,7 +13,7 @@ import type { DagDocument } from "@/server/dags/definition";
 import { validateDag } from "@/server/dags/validate";
 import { db } from "@/server/db/client";
 import { compiledVersion, dagCacheStats, dagCacheUsage } from "@/server/engine/graph";
-import { sql } from "@/server/engine/sql";
+import { sql, transaction } from "@/server/engine/sql";
 import { createUser } from "../support/factories";
 
 let workspaceId: string;
@@ -112,6 +112,19 @@ describe("compiled-DAG cache", () => {
       Promise.all(Array.from({ length: 20 }, () => compiledVersion(sql, id!, workspaceId))),
     );
     expect(reads).toBe(1);
+  });
+
+  it("reads again on the caller's own connection when the shared read failed on another's", async () => {
+    const [id] = await storeVersions([chain("shared-read", 4)]);
+    const outcome = await transaction(async (tx) => {
+      // This transaction is aborted: every statement on it fails until it ends.
+      await tx.query("SELECT 1 / 0").catch(() => {});
+      const onAborted = compiledVersion(tx, id!, workspaceId);
+      const onPool = compiledVersion(sql, id!, workspaceId); // joins the read in flight
+      const [aborted, pooled] = await Promise.allSettled([onAborted, onPool]);
+      return { aborted: aborted.status, pooled: pooled.status === "fulfilled" ? pooled.value.tasks.size : 0 };
+    }).catch((error: Error) => error);
+    expect(outcome).toMatchObject({ aborted: "rejected", pooled: 4 });
   });
 
   it("does not find another workspace's version, cached or not", async () => {
