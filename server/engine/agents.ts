@@ -184,6 +184,7 @@ export async function agentHeartbeat(
   input: { running: string[]; draining?: boolean | undefined },
 ): Promise<{ cancel: string[] }> {
   await touch(agent, input.draining ? 0 : undefined);
+  await releaseUnknown(agent, input.running);
   if (input.running.length === 0) return { cancel: [] };
   const { rows } = await sql.query<{ id: string }>(
     `SELECT id FROM "TaskAttempt" WHERE id = ANY($1::uuid[]) AND "workspaceId" = $2 AND "workerId" = $3
@@ -192,6 +193,31 @@ export async function agentHeartbeat(
   );
   const live = new Set(rows.map((r) => r.id));
   return { cancel: input.running.filter((id) => !live.has(id)) };
+}
+
+/**
+ * Attempts claimed for the agent that it does not say it runs, a while after their claim: the
+ * claim's answer never reached it (the connection dropped as it was sent). They would otherwise
+ * stay `running` for as long as the agent lives; they fail as lost and retry per their retries.
+ */
+async function releaseUnknown(agent: AgentCaller, running: string[]): Promise<void> {
+  const { rows } = await sql.query<ReturnType<typeof attemptRef>>(
+    `SELECT a.id AS "attemptId", t.id, t."taskId", a.number AS "tryNumber", t."maxTries", t."mapIndex",
+            r.id AS "runId", r."workspaceId", r."dagId", r."dagVersionId", r.params
+     FROM "TaskAttempt" a
+     JOIN "TaskInstance" t ON t.id = a."taskInstanceId" AND t."tryNumber" = a.number AND t.state = 'running'
+     JOIN "DagRun" r ON r.id = t."runId"
+     WHERE a."workspaceId" = $1 AND a."workerId" = $2 AND a.state = 'running'
+       AND NOT a.id = ANY($3::uuid[]) AND a."startedAt" < now() - make_interval(secs => $4)`,
+    [agent.workspaceId, agentWorkerId(agent.id), running, lostAfterSeconds()],
+  );
+  for (const attempt of rows) {
+    await finish(agent.workspaceId, attempt, {
+      state: "failed",
+      retryable: true,
+      error: "Lost: the agent never received this attempt (the answer to its claim was lost on the way)",
+    });
+  }
 }
 
 /** An agent stopping cleanly (drained): its slots leave the pool at once. */

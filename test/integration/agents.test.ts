@@ -4,6 +4,7 @@
 // workspace's agents never see them; a SIGKILLed agent's attempt is retried on another agent; a
 // revoked agent stops.
 import type { ChildProcess } from "node:child_process";
+import { connect, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSecret } from "@/server/config/secrets";
 import { db } from "@/server/db/client";
@@ -233,11 +234,11 @@ describe("agents of two workspaces", () => {
       waitForRun(theirs.id, 90_000),
     ]);
     const story = () =>
-      JSON.stringify(
+      `${JSON.stringify(
         [mineEnded, theirsEnded].map((run) =>
           run.taskInstances.map((t) => t.attempts.map((a) => [t.taskId, a.state, a.workerId, a.error])),
         ),
-      ) + `\nacme agent:\n${acmeAgent.stderr()}\nother agent:\n${otherAgent.stderr()}`;
+      )}\nacme agent:\n${acmeAgent.stderr()}\nother agent:\n${otherAgent.stderr()}`;
     expect(mineEnded.state, story()).toBe("success");
     expect(theirsEnded.state, story()).toBe("success");
     expect(new Set(mineEnded.taskInstances.map((t) => t.attempts[0]!.workerId))).toEqual(
@@ -339,4 +340,81 @@ describe("an agent that dies or is revoked", () => {
     const refused = await agentCall("/register", joinToken, { version: "test", concurrency: 1 });
     expect(refused.status).toBe(401);
   }, 240_000);
+});
+
+/** A TCP proxy to the test server that can drop every connection and refuse new ones for a while. */
+async function flakyProxy(target: string) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let down = false;
+  const proxy = createServer((client) => {
+    if (down) return client.destroy();
+    const upstream = connect(Number(port), hostname);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", close).on("close", close);
+    upstream.on("error", close).on("close", close);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+  };
+}
+
+describe("an agent whose network drops for a few seconds", () => {
+  it("resumes: the task's log is whole, its outcome recorded once, no retry", async () => {
+    const joinToken = await createAgentPool(acme, "flaky");
+    const proxy = await flakyProxy(server.url);
+    await storeDag(acmeScope, {
+      id: "blip",
+      tasks: [
+        {
+          id: "steady",
+          operator: "shell",
+          pool: "flaky",
+          retries: 2,
+          config: { command: 'for i in 1 2 3 4 5 6 7 8; do echo "tick $i"; sleep 0.5; done; echo 42' },
+        },
+      ],
+    } as never);
+    const child = cli.spawn(["agent", "--url", proxy.url, "--token", joinToken]);
+    started.push(child);
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => (stderr += chunk));
+    const agent = { child, stderr: () => stderr, exited: new Promise<number | null>(() => {}) };
+    const agentId = await agentIdOf(agent);
+    const run = await triggerRun(acmeScope, { dagKey: "blip" });
+    await until("the task to start", async () =>
+      (await db.taskAttempt.findFirst({ where: { workerId: `agent:${agentId}`, state: "running" } }))
+        ? true
+        : undefined,
+    );
+    // Cut for 3 s (well within the 10 s the engine waits before giving an agent up).
+    proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    proxy.restore();
+    const ended = await waitForRun(run.id, 90_000);
+    const task = ended.taskInstances[0]!;
+    expect(task.state, stderr).toBe("success");
+    expect(task.output).toBe(42);
+    expect(task.attempts).toHaveLength(1);
+    const log = await logOf(task.attempts[0]!.id);
+    for (let i = 1; i <= 8; i++) expect(log).toContain(`tick ${i}`);
+    child.kill("SIGTERM");
+    await proxy.close();
+  }, 180_000);
 });

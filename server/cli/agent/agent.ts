@@ -62,7 +62,7 @@ export class Refused extends Error {
   }
 }
 
-const LOG_FLUSH_MS = 200;
+const LOG_FLUSH_MS = 500;
 /** Lines longer than this are cut (a log is for reading). */
 const MAX_LINE_CHARS = 16_384;
 /** One log request carries at most this much, well under the API's body limit. */
