@@ -172,6 +172,7 @@ const sections: { label: string; path: string; permission: Permission; also?: st
   { label: "Pools", path: "/pools", permission: "workspace:read" },
   { label: "Usage", path: "/usage", permission: "workspace:read" },
   { label: "Members", path: "/members", permission: "members:read" },
+  { label: "Groups", path: "/groups", permission: "members:read" },
   { label: "API tokens", path: "/tokens", permission: "tokens:manage" },
   { label: "Audit log", path: "/audit", permission: "audit:read" },
   { label: "Settings", path: "/settings", permission: "workspace:update" },

@@ -117,7 +117,7 @@ function MemberList({ manage }: { manage: boolean }) {
         {(list) => (
           <Table
             caption="Members"
-            columns={["Name", "E-mail", "Role", "Joined", ...(manage ? ["Actions"] : [])]}
+            columns={["Name", "E-mail", "Role", "Groups", "Joined", ...(manage ? ["Actions"] : [])]}
           >
             <Rows>
               {list.map((member) => {
@@ -140,6 +140,19 @@ function MemberList({ manage }: { manage: boolean }) {
                         </select>
                       ) : (
                         <RoleBadge role={member.role} />
+                      )}
+                      {member.effectiveRole !== member.role && (
+                        <p className="mt-1 text-xs text-slate-600">
+                          Acts as {roleLabel(member.effectiveRole)}
+                          {member.effectiveVia ? ` via group ${member.effectiveVia}` : ""}
+                        </p>
+                      )}
+                    </Cell>
+                    <Cell>
+                      {member.groups.length === 0 ? (
+                        <span className="text-slate-400">—</span>
+                      ) : (
+                        member.groups.map((g) => g.name).join(", ")
                       )}
                     </Cell>
                     <Cell>

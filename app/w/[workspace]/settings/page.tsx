@@ -1,12 +1,14 @@
 "use client";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
+import { CopyField } from "@/app/_components/copy-field";
 import { formErrors } from "@/app/_components/errors";
-import { CheckboxField, Field } from "@/app/_components/field";
+import { CheckboxField, Field, SelectField } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { PageHeader, Section } from "@/app/_components/page-header";
+import { roleLabel } from "@/app/_components/role-badge";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { WorkspaceNameForm } from "@/app/_components/workspace-name-form";
 import { useTRPC } from "@/app/_lib/trpc";
@@ -19,6 +21,7 @@ export default function SettingsPage() {
       <RequirePermission permission="workspace:update">
         <RenameSection />
         <TwoFactorSection />
+        <SsoSection />
         {workspace.can("workspace:delete") && <DangerZone />}
       </RequirePermission>
     </>
@@ -82,6 +85,152 @@ function TwoFactorSection() {
         disabled={change.isPending}
         onChange={(event) => change.mutate({ workspace: slug, required: event.currentTarget.checked })}
       />
+    </Section>
+  );
+}
+
+const ssoFields = [
+  "issuer",
+  "clientId",
+  "clientSecret",
+  "allowedDomains",
+  "jitRole",
+  "requireSso",
+  "groupsClaim",
+] as const;
+const jitRoles = ["ADMIN", "EDITOR", "OPERATOR", "VIEWER"] as const;
+
+/** The workspace's own OpenID Connect provider (docs/permissions.md, "Single sign-on"). */
+function SsoSection() {
+  const { slug } = useWorkspace();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const settings = useQuery(trpc.sso.get.queryOptions({ workspace: slug }));
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.sso.pathKey() });
+  const save = useMutation(trpc.sso.configure.mutationOptions({ onSuccess: refresh }));
+  const test = useMutation(trpc.sso.test.mutationOptions());
+  const remove = useMutation(trpc.sso.remove.mutationOptions({ onSuccess: refresh }));
+  const errors = formErrors(save.error, ssoFields);
+  const current = settings.data ?? null;
+  if (settings.isPending) return null;
+  return (
+    <Section
+      title="Single sign-on"
+      description="Your own identity provider (OpenID Connect): members sign in through it, new people join with the role you choose, and its groups claim keeps groups with an SSO group in step."
+    >
+      <Form
+        key={current?.updatedAt.toString() ?? "new"}
+        className="grid gap-4 sm:grid-cols-2"
+        onValues={(values) =>
+          save.mutate({
+            workspace: slug,
+            issuer: values.issuer ?? "",
+            clientId: values.clientId ?? "",
+            ...(values.clientSecret ? { clientSecret: values.clientSecret } : {}),
+            allowedDomains: (values.allowedDomains ?? "").split(/[\s,]+/).filter(Boolean),
+            jitRole: (values.jitRole || null) as (typeof jitRoles)[number] | null,
+            requireSso: values.requireSso === "on",
+            groupsClaim: values.groupsClaim || "groups",
+          })
+        }
+      >
+        {errors.message && (
+          <Alert tone="error" className="sm:col-span-2">
+            {errors.message}
+          </Alert>
+        )}
+        <Field
+          label="Issuer URL"
+          name="issuer"
+          defaultValue={current?.issuer ?? ""}
+          placeholder="https://acme.okta.com"
+          error={errors.fields.issuer}
+        />
+        <Field
+          label="Client id"
+          name="clientId"
+          defaultValue={current?.clientId ?? ""}
+          error={errors.fields.clientId}
+        />
+        <Field
+          label="Client secret"
+          name="clientSecret"
+          type="password"
+          autoComplete="off"
+          placeholder={current ? "Unchanged" : ""}
+          error={errors.fields.clientSecret}
+        />
+        <Field
+          label="Allowed e-mail domains"
+          name="allowedDomains"
+          defaultValue={current?.allowedDomains.join(", ") ?? ""}
+          placeholder="acme.com, acme.co.uk"
+          hint="Empty: any address the provider vouches for"
+          error={errors.fields.allowedDomains}
+        />
+        <SelectField
+          label="New people join as"
+          name="jitRole"
+          defaultValue={current?.jitRole ?? ""}
+          error={errors.fields.jitRole}
+        >
+          <option value="">Nobody: members only</option>
+          {jitRoles.map((role) => (
+            <option key={role} value={role}>
+              {roleLabel(role)}
+            </option>
+          ))}
+        </SelectField>
+        <Field
+          label="Groups claim"
+          name="groupsClaim"
+          defaultValue={current?.groupsClaim ?? "groups"}
+          error={errors.fields.groupsClaim}
+        />
+        <CheckboxField
+          label="Members must sign in through it (API tokens keep working)"
+          name="requireSso"
+          defaultChecked={current?.requireSso ?? false}
+          error={errors.fields.requireSso}
+          className="sm:col-span-2"
+        />
+        <div className="flex flex-wrap gap-2 sm:col-span-2">
+          <Button type="submit" pending={save.isPending} pendingLabel="Saving…">
+            {current ? "Save" : "Set up single sign-on"}
+          </Button>
+          {current && (
+            <>
+              <Button
+                variant="secondary"
+                pending={test.isPending}
+                pendingLabel="Testing…"
+                onClick={() => test.mutate({ workspace: slug })}
+              >
+                Test
+              </Button>
+              <Button
+                variant="ghost"
+                pending={remove.isPending}
+                pendingLabel="Turning off…"
+                onClick={() => remove.mutate({ workspace: slug })}
+              >
+                Turn off
+              </Button>
+            </>
+          )}
+        </div>
+      </Form>
+      {test.data && (
+        <Alert tone={test.data.ok ? "success" : "error"} className="mt-4">
+          {test.data.message}
+        </Alert>
+      )}
+      {current && (
+        <div className="mt-4 space-y-2">
+          <CopyField label="Redirect URI (register it at the provider)" value={current.redirectUri} />
+          <CopyField label="Sign-in address" value={current.signInUrl} />
+        </div>
+      )}
     </Section>
   );
 }
