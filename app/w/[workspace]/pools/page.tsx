@@ -2,15 +2,17 @@
 // Pools: named limits on how many of the workspace's tasks run at once, shared by every DAG whose
 // tasks name the pool. Everyone sees them; admins (workspace:update) create, resize and delete.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { z } from "zod";
 import { CrudDialog } from "@/app/_components/crud-dialog";
 import { PageHeader } from "@/app/_components/page-header";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
-import { FormField } from "@/app/_components/zod-form";
+import { FormCheckbox, FormField } from "@/app/_components/zod-form";
 import { useTRPC } from "@/app/_lib/trpc";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { ConfigList } from "../_config/config-list";
+import { AgentPools, JoinTokenNotice } from "./agent-pools";
 
 interface Pool {
   name: string;
@@ -19,6 +21,7 @@ interface Pool {
   queued: number;
   description: string;
   workerPool: string;
+  agents: boolean;
 }
 
 interface WorkerPool {
@@ -63,6 +66,8 @@ function PoolList() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pools.pathKey() });
   const remove = useMutation(trpc.pools.delete.mutationOptions({ onSuccess: refresh }));
   const quota = list.data?.quota;
+  // An agent pool's join token, shown once after creating it.
+  const [created, setCreated] = useState<{ pool: string; joinToken: string }>();
   return (
     <>
       {quota && list.data && (
@@ -90,17 +95,30 @@ function PoolList() {
             ),
           },
           { header: "Queued tasks", cell: (pool) => pool.queued },
-          { header: "Runs on", cell: (pool) => pool.workerPool, className: "font-mono text-xs" },
+          {
+            header: "Runs on",
+            cell: (pool) => (pool.agents ? "your agents" : pool.workerPool),
+            className: "font-mono text-xs",
+          },
           { header: "Description", cell: (pool) => pool.description, className: "max-w-64 text-xs" },
         ]}
         emptyHint="Add one to cap tasks that share something scarce: a database's connections, an API's rate limit."
         onDelete={(pool) => remove.mutateAsync({ workspace: workspace.slug, name: pool.name })}
         dialog={(pool, close) => (
-          <PoolDialog pool={pool} maxSlots={quota?.maxPoolSlots} onClose={close} onSaved={refresh} />
+          <PoolDialog
+            pool={pool}
+            maxSlots={quota?.maxPoolSlots}
+            onClose={close}
+            onSaved={refresh}
+            onJoinToken={(pool, joinToken) => setCreated({ pool, joinToken })}
+          />
         )}
       />
+      {created && <JoinTokenNotice pool={created.pool} joinToken={created.joinToken} />}
+      {list.data && <AgentPools pools={list.data.items.filter((p) => p.agents).map((p) => p.name)} />}
       {list.data && list.data.unlimited.length > 0 && <UnlimitedPools pools={list.data.unlimited} />}
-      {list.data && <WorkerPools pools={list.data.workerPools} />}
+      {/* Agent pools' own worker pools are listed with their agents above. */}
+      {list.data && <WorkerPools pools={list.data.workerPools.filter((p) => !p.name.startsWith("agent:"))} />}
     </>
   );
 }
@@ -177,6 +195,7 @@ const poolForm = z.object({
     .min(1, "Enter a number of slots")
     .pipe(z.coerce.number<string>({ error: "Enter a number of slots" }).int("Slots are a whole number")),
   description: z.string(),
+  agents: z.boolean(),
 });
 
 function PoolDialog({
@@ -184,11 +203,13 @@ function PoolDialog({
   maxSlots,
   onClose,
   onSaved,
+  onJoinToken,
 }: {
   pool: Pool | undefined;
   maxSlots: number | undefined;
   onClose: () => void;
   onSaved: () => Promise<unknown>;
+  onJoinToken: (pool: string, joinToken: string) => void;
 }) {
   const { slug } = useWorkspace();
   const trpc = useTRPC();
@@ -202,12 +223,16 @@ function PoolDialog({
         name: pool?.name ?? "",
         slots: String(pool?.slots ?? 1),
         description: pool?.description ?? "",
+        agents: pool?.agents ?? false,
       }}
       submitLabel={pool ? "Save" : "Create pool"}
       onClose={onClose}
-      onSubmit={(values) => {
+      onSubmit={async ({ agents, ...values }) => {
         const input = { workspace: slug, ...values };
-        return pool ? update.mutateAsync(input) : create.mutateAsync(input);
+        if (pool) return update.mutateAsync(input);
+        const created = await create.mutateAsync({ ...input, agents });
+        if (created.joinToken) onJoinToken(created.name, created.joinToken);
+        return created;
       }}
     >
       {!pool && (
@@ -229,6 +254,13 @@ function PoolDialog({
         hint={`Tasks of this pool that may run at once${maxSlots !== undefined ? ` (at most ${maxSlots} on this plan)` : ""}. 0 holds them all; with fewer slots than in use, running tasks still finish.`}
       />
       <FormField label="Description" name="description" />
+      {!pool && (
+        <FormCheckbox
+          label="Agent pool"
+          name="agents"
+          hint="Its tasks run on your own machines, on agents started with its join token (shown once). Needed for shell and python_script tasks."
+        />
+      )}
     </CrudDialog>
   );
 }
