@@ -1,5 +1,5 @@
-// OpenTelemetry traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set; off by default. Off, the SDK (an
-// optional dependency) is never loaded and every span below is the API's no-op. On, one trace
+// OpenTelemetry traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set; off by default. Off, the SDK (imported
+// lazily) is never loaded and every span below is the API's no-op. On, one trace
 // follows the work a request started across processes:
 //
 //   web request (`POST /api/v1/[...path]`, observed() in http.ts, SERVER)
@@ -48,7 +48,7 @@ export function tracingEnabled(): boolean {
 
 /**
  * Starts tracing for this process when OTEL_EXPORTER_OTLP_ENDPOINT is set (once; later calls
- * wait for the first). Without the optional SDK packages it says so in one line and stays off.
+ * wait for the first). Should the SDK packages be missing, it says so in one line and stays off.
  */
 export function startTracing(kind: "web" | "worker"): Promise<void> {
   tracing.starting ??= start(kind);
@@ -76,7 +76,7 @@ async function start(kind: "web" | "worker"): Promise<Provider | undefined> {
   } catch (error) {
     log.warn(
       { err: error },
-      "OTEL_EXPORTER_OTLP_ENDPOINT is set but the OpenTelemetry SDK (optional dependencies) is not installed: no traces; install with `npm install --include=optional`",
+      "OTEL_EXPORTER_OTLP_ENDPOINT is set but the OpenTelemetry SDK is not installed: no traces; run `npm install`",
     );
     return undefined;
   }
