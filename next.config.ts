@@ -18,6 +18,9 @@ const config: NextConfig = {
     "@opentelemetry/core",
   ],
   typedRoutes: false,
+  // forbidden() (next/navigation): the platform console answers HTTP 403 to signed-in
+  // non-administrators, with app/forbidden.tsx as the page.
+  experimental: { authInterrupts: true },
   poweredByHeader: false,
 };
 

@@ -239,6 +239,11 @@ export const settings = {
     readBy: ["worker", "web"],
     doc: "how long usage counts wait in memory before they are written, in ms (default 1000)",
   },
+  BATON_DELETE_GRACE_DAYS: {
+    schema: wholeNumber(30, 0),
+    readBy: ["worker", "web"],
+    doc: "days a deleted workspace is kept (restorable from the platform console) before the retention job purges it (default 30)",
+  },
   BATON_RETENTION_BATCH: {
     schema: wholeNumber(500, 1),
     readBy: ["worker"],

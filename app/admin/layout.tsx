@@ -1,9 +1,13 @@
-// The platform console's frame. Only platform administrators get past it; everyone else is told
-// why they see nothing (the console's API refuses them anyway: server/api/trpc.ts).
+// The platform console's frame. Only platform administrators get past it: a signed-out visitor is
+// sent to sign in and brought back to the page they asked for, anyone else gets HTTP 403 with
+// app/forbidden.tsx (the console's API refuses them anyway: server/api/trpc.ts).
 import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { forbidden } from "next/navigation";
 import type { ReactNode } from "react";
 import { requireUser } from "@/app/_components/require-user";
 import { TopBar, WorkspaceSwitcher } from "@/app/_components/shell";
+import { REQUEST_PATH_HEADER, requestedPathUnder } from "@/server/http/request-path";
 import { isPlatformAdmin } from "@/server/platform/admins";
 import { AdminNav } from "./_components/admin-nav";
 
@@ -12,30 +16,20 @@ export const metadata: Metadata = {
 };
 
 export default async function AdminLayout({ children }: { children: ReactNode }) {
-  const user = await requireUser("/admin");
-  const admin = await isPlatformAdmin(user.id);
+  const asked = (await headers()).get(REQUEST_PATH_HEADER);
+  const user = await requireUser(requestedPathUnder(asked, "/admin"));
+  if (!(await isPlatformAdmin(user.id))) forbidden();
   return (
     <div className="min-h-screen">
       <TopBar email={user.email}>
         <WorkspaceSwitcher />
       </TopBar>
-      {admin ? (
-        <div className="mx-auto flex max-w-7xl flex-col md:flex-row">
-          <AdminNav />
-          <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 md:py-8">
-            {children}
-          </main>
-        </div>
-      ) : (
-        <main id="main" className="mx-auto max-w-lg px-4 py-16 text-center">
-          <h1 className="text-2xl font-semibold tracking-tight text-slate-900">Not authorised</h1>
-          <p className="mt-2 text-sm text-slate-600">
-            The platform console is for the administrators of this Baton installation, and your account (
-            {user.email}) is not one of them. An operator grants the role on the server with{" "}
-            <code className="font-mono text-xs">baton admin grant &lt;email&gt;</code>.
-          </p>
+      <div className="mx-auto flex max-w-7xl flex-col md:flex-row">
+        <AdminNav />
+        <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 md:py-8">
+          {children}
         </main>
-      )}
+      </div>
     </div>
   );
 }

@@ -3,6 +3,7 @@
 // is recorded in the target workspace's audit log under the administrator's name, then the
 // engine is nudged so that raised quotas admit waiting work at once.
 import type { Prisma } from "@/prisma/generated/client";
+import { env } from "@/server/config";
 import { db } from "@/server/db/client";
 import { kickWorkspace } from "@/server/engine/operations";
 import { AppError } from "@/server/errors";
@@ -22,6 +23,7 @@ const listSelect = {
   plan: { select: { name: true } },
   suspendedAt: true,
   suspendedReason: true,
+  deletedAt: true,
   maxTaskRunsPerMonth: true,
   maxTaskSecondsPerMonth: true,
   maxDags: true,
@@ -54,7 +56,8 @@ export async function listWorkspaces(input: { search?: string; limit: number }) 
     workspaces: page.map(({ _count, plan, ...w }) => ({
       ...w,
       planName: plan.name,
-      status: w.suspendedAt ? ("suspended" as const) : ("active" as const),
+      status: statusOf(w),
+      purgeAfter: purgeAfterOf(w.deletedAt),
       dags: _count.dags,
       members: _count.memberships,
       ...activity.get(w.id)!,
@@ -68,6 +71,45 @@ async function findWorkspace(slug: string) {
   const workspace = await db.workspace.findUnique({ where: { slug }, select: { id: true, slug: true } });
   if (!workspace) throw new AppError("NOT_FOUND", `Workspace "${slug}" not found`);
   return workspace;
+}
+
+/** deleted (in its grace period, restorable), suspended, or active. */
+function statusOf(w: { deletedAt: Date | null; suspendedAt: Date | null }) {
+  return w.deletedAt ? ("deleted" as const) : w.suspendedAt ? ("suspended" as const) : ("active" as const);
+}
+
+function purgeAfterOf(deletedAt: Date | null): Date | null {
+  return deletedAt && new Date(deletedAt.getTime() + env.BATON_DELETE_GRACE_DAYS * 86_400_000);
+}
+
+/**
+ * Restores a workspace deleted by its Owner, within the grace period: its members see it again and
+ * its work goes on (the suspension its deletion set is lifted; one set by an administrator stays).
+ * CONFLICT when it is not deleted.
+ */
+export async function restore(admin: PlatformAdmin, input: { workspace: string }) {
+  const { id, slug } = await findWorkspace(input.workspace);
+  await db.$transaction(async (tx) => {
+    const row = await tx.workspace.findUniqueOrThrow({
+      where: { id },
+      select: { deletedAt: true, suspendedAt: true },
+    });
+    if (!row.deletedAt) throw new AppError("CONFLICT", `Workspace "${slug}" is not deleted`);
+    const liftSuspension = row.suspendedAt?.getTime() === row.deletedAt.getTime();
+    await tx.workspace.update({
+      where: { id },
+      data: { deletedAt: null, ...(liftSuspension ? { suspendedAt: null, suspendedReason: null } : {}) },
+    });
+    await tx.dagRun.updateMany({ where: { workspaceId: id, state: "queued" }, data: { stateReason: null } });
+    await recordPlatformEvent(tx, admin, {
+      workspaceIds: [id],
+      action: "platform.workspace.restore",
+      target: slug,
+      metadata: { deletedAt: row.deletedAt.toISOString() },
+    });
+  });
+  await kickWorkspace(id);
+  return getWorkspace(slug);
 }
 
 /** The stored overrides; unreadable ones count as none, as they do for applyPlan. */
@@ -107,7 +149,10 @@ export async function getWorkspace(slug: string) {
     slug: workspace.slug,
     name: workspace.name,
     createdAt: workspace.createdAt,
-    status: workspace.suspendedAt ? ("suspended" as const) : ("active" as const),
+    status: statusOf(workspace),
+    deletedAt: workspace.deletedAt,
+    /** When the retention job purges a deleted workspace (null: not deleted). */
+    purgeAfter: purgeAfterOf(workspace.deletedAt),
     suspendedAt: workspace.suspendedAt,
     suspendedReason: workspace.suspendedReason,
     plan: { key: plan.key, name: plan.name, overQuotaPolicy: plan.overQuotaPolicy, quotas: quotasOf(plan) },

@@ -80,6 +80,7 @@ export async function openWorkspace(
       sso: { select: { requireSso: true } },
       suspendedAt: true,
       suspendedReason: true,
+      deletedAt: true,
     },
   });
   const workspace = found && { id: found.id, slug: found.slug, name: found.name };
@@ -97,7 +98,8 @@ export async function openWorkspace(
     };
     if (workspace?.id === caller.workspaceId) role = caller.role;
   }
-  if (!workspace || !role) throw notFound("Workspace");
+  // A deleted workspace (in its grace period) is gone for everyone but the platform console.
+  if (!workspace || !role || found?.deletedAt) throw notFound("Workspace");
   // A session from a workspace's single sign-on is that provider's word only: it enters that
   // workspace and no other (server/sso/sign-in.ts).
   const ssoSession = caller.kind === "user" ? caller.sessionMethod?.match(/^sso:(.+)$/)?.[1] : undefined;

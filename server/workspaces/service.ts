@@ -1,6 +1,7 @@
 // Workspaces: the tenants. Creation and listing act for a user; everything else goes through a
 // scope opened by the door.
 import { hasSecondFactor } from "@/server/auth/factors";
+import { env } from "@/server/config";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -36,7 +37,8 @@ export async function createWorkspace(options: { userId: string; name: string; i
 
 export async function listWorkspacesForUser(userId: string) {
   const memberships = await db.membership.findMany({
-    where: { userId },
+    // A deleted workspace (in its grace period) is hidden from its members.
+    where: { userId, workspace: { deletedAt: null } },
     select: { role: true, workspace: { select: { id: true, slug: true, name: true } } },
     orderBy: { createdAt: "asc" },
   });
@@ -87,24 +89,109 @@ export async function setTwoFactorRule(scope: WorkspaceScope, required: boolean)
   return { requireTwoFactor: required };
 }
 
+/**
+ * Deletes the workspace, softly: it disappears for its members at once and stops (no run starts,
+ * no task is admitted, webhooks ask senders to retry later) but is kept for the grace period
+ * (BATON_DELETE_GRACE_DAYS, 30 by default), during which a platform administrator can
+ * restore it from the console; the retention job purges it afterwards (purgeDeletedWorkspaces).
+ * Refused (CONFLICT) while the workspace is suspended: what an investigation needs must not go
+ * with it.
+ */
 export async function deleteWorkspace(scope: WorkspaceScope, confirmSlug: string) {
   if (confirmSlug !== scope.workspace.slug) {
     throw new AppError("BAD_REQUEST", "Type the workspace's URL name to confirm deletion", [
       { path: "confirm", message: `Type "${scope.workspace.slug}" to confirm` },
     ]);
   }
-  await db.$transaction([
-    db.workspace.delete({ where: { id: scope.workspace.id } }),
-    // Kept outside the workspace (whose events cascade away) so the deletion stays on record.
-    db.auditEvent.create({
+  const now = new Date();
+  const purgeAfter = new Date(now.getTime() + env.BATON_DELETE_GRACE_DAYS * 86_400_000);
+  const day = purgeAfter.toISOString().slice(0, 10);
+  await db.$transaction(async (tx) => {
+    // Suspended at the same instant: the engine, the scheduler and the webhooks stop for it as
+    // they do for any suspension, and restoring lifts exactly this one (suspendedAt = deletedAt).
+    const { count } = await tx.workspace.updateMany({
+      where: { id: scope.workspace.id, suspendedAt: null, deletedAt: null },
       data: {
-        workspaceId: null,
-        actor: scope.actor.kind === "user" ? scope.actor.userId : scope.actor.label,
-        actorLabel: scope.actor.label,
-        action: "workspace.delete",
-        target: scope.workspace.slug,
-        metadata: { workspaceId: scope.workspace.id, name: scope.workspace.name },
+        deletedAt: now,
+        suspendedAt: now,
+        suspendedReason: `Deleted by an Owner; purged on ${day} unless a platform administrator restores it`,
       },
-    }),
-  ]);
+    });
+    if (count === 0) {
+      const row = await tx.workspace.findUniqueOrThrow({
+        where: { id: scope.workspace.id },
+        select: { suspendedReason: true },
+      });
+      throw new AppError(
+        "CONFLICT",
+        `This workspace is suspended${row.suspendedReason ? ` (${row.suspendedReason})` : ""}: it cannot be deleted until a platform administrator resumes it`,
+      );
+    }
+    const metadata = {
+      workspaceId: scope.workspace.id,
+      name: scope.workspace.name,
+      purgeAfter: purgeAfter.toISOString(),
+    };
+    const actor = scope.actor.kind === "user" ? scope.actor.userId : scope.actor.label;
+    await tx.auditEvent.createMany({
+      data: [
+        // In the workspace's own log (restored with it), and in the installation's.
+        {
+          workspaceId: scope.workspace.id,
+          actor,
+          actorLabel: scope.actor.label,
+          action: "workspace.delete",
+          target: scope.workspace.slug,
+          metadata,
+        },
+        {
+          workspaceId: null,
+          actor,
+          actorLabel: scope.actor.label,
+          action: "workspace.delete",
+          target: scope.workspace.slug,
+          metadata,
+        },
+      ],
+    });
+  });
+}
+
+/**
+ * Purges the workspaces deleted longer ago than the grace period, with everything in them (the
+ * rows cascade); the installation's log keeps one `workspace.purge` event each. Run by the
+ * retention job. Returns the slugs purged.
+ */
+export async function purgeDeletedWorkspaces(now = new Date()): Promise<string[]> {
+  const before = new Date(now.getTime() - env.BATON_DELETE_GRACE_DAYS * 86_400_000);
+  const due = await db.workspace.findMany({
+    where: { deletedAt: { lt: before } },
+    select: { id: true, slug: true, name: true, deletedAt: true },
+  });
+  const purged: string[] = [];
+  for (const workspace of due) {
+    await db.$transaction(async (tx) => {
+      // Restored meanwhile: nothing to do.
+      const { count } = await tx.workspace.deleteMany({
+        where: { id: workspace.id, deletedAt: { lt: before } },
+      });
+      if (count === 0) return;
+      await tx.auditEvent.create({
+        data: {
+          workspaceId: null,
+          actor: "system",
+          actorLabel: "system",
+          action: "workspace.purge",
+          target: workspace.slug,
+          metadata: {
+            workspaceId: workspace.id,
+            name: workspace.name,
+            deletedAt: workspace.deletedAt!.toISOString(),
+          },
+        },
+      });
+      purged.push(workspace.slug);
+    });
+  }
+  return purged;
 }

@@ -364,6 +364,7 @@ describe("everyone but platform administrators", () => {
     "platform.setOverrides": () => ({ workspace: owner.workspace.slug, overrides: { maxDags: 1000 } }),
     "platform.suspend": () => ({ workspace: owner.workspace.slug, reason: "takeover" }),
     "platform.resume": () => ({ workspace: owner.workspace.slug }),
+    "platform.restore": () => ({ workspace: owner.workspace.slug }),
     "platform.plans": () => undefined,
     "platform.createPlan": () => planInput("sneaky"),
     "platform.updatePlan": () => planInput("free", { maxDags: 100_000 }),

@@ -1,14 +1,18 @@
 // `retention:purge` (hourly): every workspace's run, log and webhook-delivery retention, its
-// storage measured into today's usage, and graphile-worker's own tables kept lean
-// (server/retention).
+// storage measured into today's usage, graphile-worker's own tables kept lean (server/retention),
+// and workspaces deleted longer ago than their grace period purged (server/workspaces).
 import { crossTenantSql } from "@/server/db/cross-tenant";
 import { type JobHandler, jobNames } from "@/server/jobs/catalog";
 import { applyRetention } from "@/server/retention/purge";
 import { cleanWorkerTables } from "@/server/retention/worker-tables";
+import { purgeDeletedWorkspaces } from "@/server/workspaces/service";
 
 export const purgeRetention: JobHandler<"retention:purge"> = async (_payload, helpers) => {
   const report = await applyRetention({ log: (line) => helpers.logger.info(line) });
   await cleanWorkerTables(await handledIdentifiers());
+  // Workspaces deleted longer ago than the grace period go, with everything in them.
+  const purged = await purgeDeletedWorkspaces();
+  if (purged.length > 0) helpers.logger.info(`retention: purged deleted workspace(s) ${purged.join(", ")}`);
   const total = (key: "runs" | "logRuns" | "deliveries") =>
     report.workspaces.reduce((sum, w) => sum + w[key], 0);
   helpers.logger.info(

@@ -8,6 +8,7 @@ import {
   changePlan,
   getWorkspace,
   listWorkspaces,
+  restore,
   resume,
   setOverrides,
   suspend,
@@ -68,6 +69,10 @@ export const platformRouter = router({
   resume: platformAdminProcedure
     .input(z.object({ workspace: workspaceSlug }))
     .mutation(({ ctx, input }) => resume(ctx.admin, input)),
+  /** Brings back a workspace its Owner deleted, within the grace period. */
+  restore: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug }))
+    .mutation(({ ctx, input }) => restore(ctx.admin, input)),
   workerPools: platformAdminProcedure.query(() => listWorkerPools()),
   assignWorkerPool: platformAdminProcedure
     .input(

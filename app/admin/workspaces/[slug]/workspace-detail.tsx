@@ -8,8 +8,9 @@ import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { AuditTable } from "@/app/_components/audit-table";
 import { Button } from "@/app/_components/button";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { Dialog, DialogActions } from "@/app/_components/dialog";
-import { errorCode, formErrors } from "@/app/_components/errors";
+import { errorCode, errorMessage, formErrors } from "@/app/_components/errors";
 import { SelectField, TextAreaField } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { Loaded } from "@/app/_components/loaded";
@@ -62,7 +63,8 @@ export function WorkspaceDetail({ slug }: { slug: string }) {
               </Link>
             }
           />
-          {workspace.suspendedAt && (
+          {workspace.deletedAt && <DeletedSection workspace={workspace} />}
+          {workspace.suspendedAt && !workspace.deletedAt && (
             <Alert tone="warning" title="Suspended" className="mb-6">
               Since <Time value={workspace.suspendedAt} />: {workspace.suspendedReason}
             </Alert>
@@ -272,6 +274,33 @@ function QuotasSection({ workspace }: { workspace: Workspace }) {
         </div>
       </Form>
     </Section>
+  );
+}
+
+/** A workspace its Owner deleted: when it goes for good, and bringing it back before that. */
+function DeletedSection({ workspace }: { workspace: Workspace }) {
+  const trpc = useTRPC();
+  const saved = useSaved();
+  const restore = useMutation(trpc.platform.restore.mutationOptions({ onSuccess: saved }));
+  return (
+    <Alert tone="warning" title="Deleted by its Owner" className="mb-6">
+      <p>
+        Deleted <Time value={workspace.deletedAt} />; its members no longer see it and nothing runs. It is
+        purged with everything in it on <Time value={workspace.purgeAfter} /> unless it is restored.
+      </p>
+      {restore.error && <p className="mt-2 text-red-800">{errorMessage(restore.error)}</p>}
+      <ConfirmButton
+        className="mt-3"
+        variant="secondary"
+        title={`Restore ${workspace.name}?`}
+        description="Its members see it again, and its schedules, webhooks and queued work go on."
+        confirmLabel="Restore workspace"
+        pendingLabel="Restoring…"
+        onConfirm={() => restore.mutateAsync({ workspace: workspace.slug })}
+      >
+        Restore workspace
+      </ConfirmButton>
+    </Alert>
   );
 }
 
