@@ -38,7 +38,7 @@ export default function WorkspacesPage() {
           type="search"
           value={search}
           onChange={(event) => setSearch(event.target.value)}
-          placeholder="Name, slug or plan"
+          placeholder="Name, slug, plan or owner e-mail"
           className={`${control} mt-1.5 block w-full py-2`}
         />
       </div>

@@ -32,7 +32,7 @@ const listSelect = {
   _count: { select: { memberships: true, dags: { where: { archivedAt: null } } } },
 } satisfies Prisma.WorkspaceSelect;
 
-/** Workspaces whose name, slug or plan contains `search`, by name; at most `limit` of them. */
+/** Workspaces whose name, slug, plan or an Owner's e-mail contains `search`, by name; at most `limit` of them. */
 export async function listWorkspaces(input: { search?: string; limit: number }) {
   const search = input.search?.trim();
   const where: Prisma.WorkspaceWhereInput = search
@@ -41,6 +41,12 @@ export async function listWorkspaces(input: { search?: string; limit: number }) 
           { name: { contains: search, mode: "insensitive" } },
           { slug: { contains: search, mode: "insensitive" } },
           { planKey: { contains: search, mode: "insensitive" } },
+          // An operator answering a ticket knows the customer's e-mail, not the workspace's slug.
+          {
+            memberships: {
+              some: { role: "OWNER", user: { email: { contains: search, mode: "insensitive" } } },
+            },
+          },
         ],
       }
     : {};

@@ -144,6 +144,18 @@ describe("the workspace list", () => {
     );
   });
 
+  it("finds a workspace by an Owner's e-mail, not by another member's", async () => {
+    const customer = await createUser("customer");
+    const editor = await createUser("helper");
+    await db.membership.create({
+      data: { workspaceId: customer.workspace.id, userId: editor.user.id, role: "EDITOR" },
+    });
+    const byOwner = await admin.api.platform.workspaces({ search: customer.email.toUpperCase() });
+    expect(byOwner.workspaces.map((w) => w.slug)).toEqual([customer.workspace.slug]);
+    const byEditor = await admin.api.platform.workspaces({ search: editor.email });
+    expect(byEditor.workspaces.map((w) => w.slug)).toEqual([editor.workspace.slug]);
+  });
+
   it("answers NOT_FOUND for an unknown workspace", async () => {
     expect(await codeOf(admin.api.platform.workspace({ workspace: "no-such-workspace" }))).toBe("NOT_FOUND");
   });
