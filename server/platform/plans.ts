@@ -66,18 +66,23 @@ export async function updatePlan(admin: PlatformAdmin, input: PlanInput) {
       data: { name, description, overQuotaPolicy, ...quotas },
     });
     await applyPlanToItsWorkspaces(tx, input.key);
-    const changes = changedFields(
+    // What the workspaces feel (quotas, policy), and what only the console shows (name, description).
+    const felt = changedFields(
       { ...quotasOf(before), overQuotaPolicy: before.overQuotaPolicy },
-      {
-        ...quotas,
-        overQuotaPolicy,
-      },
+      { ...quotas, overQuotaPolicy },
     );
+    const shown = changedFields(
+      { name: before.name, description: before.description },
+      { name, description },
+    );
+    const changes = { ...shown, ...felt };
+    // A save that changes nothing records nothing.
+    if (Object.keys(changes).length === 0) return [];
     const onPlan = await tx.workspace.findMany({ where: { planKey: input.key }, select: { id: true } });
-    // Recorded for the installation and in each workspace on the plan, whose members can then
-    // see in their own audit log why their quotas changed.
+    // Recorded for the installation and, when their quotas changed, in each workspace on the plan,
+    // whose members can then see in their own audit log why.
     await recordPlatformEvent(tx, admin, {
-      workspaceIds: [null, ...onPlan.map((w) => w.id)],
+      workspaceIds: [null, ...(Object.keys(felt).length > 0 ? onPlan.map((w) => w.id) : [])],
       action: "platform.plan.update",
       target: input.key,
       metadata: { changes, workspaces: onPlan.length },

@@ -253,6 +253,24 @@ describe("plans and overrides", () => {
       },
     ]);
 
+    // A save that changes nothing records nothing; a rename says so, for the installation only.
+    const plan = planInput("one-run", { maxTaskRunsPerMonth: 2, maxPools: 1 });
+    const installationUpdates = () =>
+      db.auditEvent.findMany({
+        where: { workspaceId: null, action: "platform.plan.update", target: "one-run" },
+        orderBy: { id: "asc" },
+      });
+    const before = (await installationUpdates()).length;
+    await admin.api.platform.updatePlan(plan);
+    expect(await installationUpdates()).toHaveLength(before);
+    await admin.api.platform.updatePlan({ ...plan, name: "One run" });
+    const renamed = (await installationUpdates()).at(-1)!;
+    expect(renamed.metadata).toEqual({
+      changes: { name: { from: "Plan one-run", to: "One run" } },
+      workspaces: 1,
+    });
+    expect(await eventsOf(person.workspace.id, "platform.plan.update")).toHaveLength(1);
+
     // Clearing them brings back the plan's values.
     const cleared = await admin.api.platform.setOverrides({ workspace: slug, overrides: {} });
     expect(cleared.effective).toEqual({ ...freeQuotas, maxTaskRunsPerMonth: 2, maxPools: 1 });
