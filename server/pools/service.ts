@@ -192,7 +192,13 @@ export async function updatePool(
 ): Promise<PoolView> {
   if (input.slots !== undefined) {
     const { maxPoolSlots } = await quotasOf(scope.workspace.id);
-    if (input.slots > maxPoolSlots) throw quotaExceeded("maxPoolSlots", "slots", maxPoolSlots);
+    if (input.slots > maxPoolSlots) {
+      // A pool left above a lowered quota may come down step by step (4 → 3 under a limit of 2);
+      // it may not grow.
+      const current = await scope.db.pool.findFirst({ where: { name: input.name }, select: { slots: true } });
+      if (!current) throw notFound("Pool");
+      if (input.slots > current.slots) throw quotaExceeded("maxPoolSlots", "slots", maxPoolSlots);
+    }
   }
   const { count } = await scope.db.pool.updateMany({
     where: { name: input.name },

@@ -109,7 +109,8 @@ export const quotaCatalog = {
     label: "Slots per pool",
     unit: "count",
     kind: "limit",
-    bites: "A pool with more slots is refused.",
+    bites:
+      "Creating a pool with more slots, or growing one past it, is refused; a pool left above a lowered quota can still be reduced step by step.",
   },
   maxAlertRules: {
     label: "Alert rules",

@@ -97,6 +97,19 @@ describe("managing pools", () => {
     ]);
   });
 
+  it("lets a pool above a lowered maxPoolSlots come down step by step, never grow", async () => {
+    await owner.api.pools.create({ workspace, name: "legacy", slots: 4 });
+    await db.workspace.update({ where: { slug: workspace }, data: { maxPoolSlots: 2 } });
+    expect((await owner.api.pools.update({ workspace, name: "legacy", slots: 3 })).slots).toBe(3);
+    await expect(owner.api.pools.update({ workspace, name: "legacy", slots: 4 })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("quota maxPoolSlots"),
+    });
+    expect((await owner.api.pools.update({ workspace, name: "legacy", slots: 2 })).slots).toBe(2);
+    await db.workspace.update({ where: { slug: workspace }, data: { maxPoolSlots: 64 } });
+    await owner.api.pools.delete({ workspace, name: "legacy" });
+  });
+
   it("names the field of bad input, and refuses a taken name", async () => {
     expect(await problemsOf(owner.api.pools.create({ workspace, name: "Not A Name", slots: 1 }))).toEqual([
       "name",
