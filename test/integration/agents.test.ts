@@ -418,3 +418,28 @@ describe("an agent whose network drops for a few seconds", () => {
     await proxy.close();
   }, 180_000);
 });
+
+describe("the CLI", () => {
+  it("creates an agent pool (join token alone on stdout), lists its agents and revokes one", async () => {
+    const { token } = await acme.api.tokens.create({
+      workspace: acme.workspace.slug,
+      name: "cli",
+      role: "ADMIN",
+    });
+    const env = { BATON_URL: server.url, BATON_TOKEN: token };
+    const created = await cli.run(["pool", "create", "from_cli", "--slots", "2", "--agents"], { env });
+    expect(created.code, created.stderr).toBe(0);
+    const joinToken = created.stdout.trim();
+    expect(joinToken).toMatch(/^baton_join_[\w-]+$/);
+    const agent = startAgent(joinToken, "--labels", "cli");
+    const agentId = await agentIdOf(agent);
+    const listed = await cli.run(["pool", "agents", "from_cli", "--json"], { env });
+    expect(JSON.parse(listed.stdout).agents).toEqual([
+      expect.objectContaining({ id: agentId, online: true, labels: ["cli"] }),
+    ]);
+    expect((await cli.run(["pool", "list"], { env })).stdout).toMatch(/^from_cli\s+agents\s+0 of 2/m);
+    const revoked = await cli.run(["pool", "revoke-agent", "from_cli", agentId], { env });
+    expect(revoked).toMatchObject({ code: 0, stdout: `Revoked agent ${agentId}.\n` });
+    expect(await agent.exited).toBe(1);
+  }, 120_000);
+});

@@ -8,6 +8,7 @@ import { registerAgentCommand } from "./agent";
 import { registerConfigCommands } from "./config";
 import { type LocalValidator, registerDagCommands } from "./dags";
 import { registerLoginCommands } from "./login";
+import { registerPoolCommands } from "./pools";
 import { registerRunCommands } from "./runs";
 import { registerScheduleCommands } from "./schedule";
 import { registerSyncCommand } from "./sync";
@@ -27,5 +28,6 @@ export function registerRemoteCommands(
   registerWebhookCommands(program, cli);
   registerConfigCommands(program, cli);
   registerTokenCommands(program, cli);
+  registerPoolCommands(program, cli);
   registerAgentCommand(program, cli);
 }
