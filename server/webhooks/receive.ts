@@ -233,7 +233,11 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
         message: `over ${endpoint.rateLimitPerMinute} deliveries a minute for the workspace`,
       });
       return respond({
-        ...errorAnswer(429, "TOO_MANY_REQUESTS", "Too many webhook deliveries; retry later"),
+        ...errorAnswer(
+          429,
+          "TOO_MANY_REQUESTS",
+          `Too many webhook deliveries: this workspace's plan accepts ${endpoint.rateLimitPerMinute} a minute (quota webhookRateLimitPerMinute); retry after the Retry-After seconds, or ask for a larger plan`,
+        ),
         headers: { "retry-after": String(allowed.retryAfter) },
       });
     }

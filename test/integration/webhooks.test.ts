@@ -277,6 +277,8 @@ describe("mapping and limits", () => {
       statuses.push(last.status);
     }
     expect(statuses).toEqual([202, 202, 202, 429, 429]);
+    // The answer names the quota and its value, so the sender's owner knows what to raise.
+    expect(last!.body.error.message).toContain("accepts 3 a minute (quota webhookRateLimitPerMinute)");
     const retryAfter = Number(last!.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
