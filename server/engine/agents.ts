@@ -437,7 +437,7 @@ export async function appendAgentLog(
     const size = Buffer.byteLength(entry);
     if (held.logBytes + bytes + size > cap) {
       capped = true;
-      const marker = `… log cut: this attempt reached its limit of ${cap} bytes\n`;
+      const marker = `… log cut: this attempt reached its limit of ${cap} bytes (plan quota maxLogBytesPerAttempt); later lines were dropped\n`;
       text += marker;
       bytes += Buffer.byteLength(marker);
       break;

@@ -42,7 +42,9 @@ export class AttemptLog implements TaskLogger {
     const bytes = Buffer.byteLength(text);
     if (this.written + this.bufferedBytes + bytes > this.capBytes) {
       this.capped = true;
-      this.buffer.push(`… log cut: this attempt reached its limit of ${this.capBytes} bytes\n`);
+      this.buffer.push(
+        `… log cut: this attempt reached its limit of ${this.capBytes} bytes (plan quota maxLogBytesPerAttempt); later lines were dropped\n`,
+      );
     } else {
       this.buffer.push(text);
       this.bufferedBytes += bytes;

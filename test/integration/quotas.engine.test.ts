@@ -16,6 +16,7 @@ import type { WorkspaceScope } from "@/server/tenancy/door";
 import { flushUsage } from "@/server/usage/meter";
 import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
+import { logOf } from "../support/operators";
 
 beforeAll(() => startTestWorker(10));
 afterAll(() => stopTestWorker());
@@ -152,6 +153,19 @@ describe("monthly quotas", () => {
     await db.usageDay.updateMany({ where: { workspaceId: scope.workspace.id }, data: { day: lastMonth } });
     await repairRuns();
     expect((await waitForRun(held.id)).state).toBe("success");
+  });
+});
+
+describe("the log cap", () => {
+  it("cuts an attempt's log at maxLogBytesPerAttempt with a marker naming the quota", async () => {
+    const scope = await newWorkspace("logs", { maxLogBytesPerAttempt: 10 });
+    await storeDag(scope, { id: "chatty", tasks: [task("t", { durationMs: 1 })] });
+    const run = await triggerRun(scope, { dagKey: "chatty" });
+    expect((await waitForRun(run.id)).state).toBe("success");
+    const log = await logOf(scope, run.id, "t");
+    expect(log).toBe(
+      "… log cut: this attempt reached its limit of 10 bytes (plan quota maxLogBytesPerAttempt); later lines were dropped\n",
+    );
   });
 });
 
