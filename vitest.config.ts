@@ -11,7 +11,8 @@ export default defineConfig({
   resolve: { alias: { "@": root } },
   test: {
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      // A few unit tests start a program (tsx, biome): seconds on a loaded machine.
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000 } },
       {
         extends: true,
         test: {
