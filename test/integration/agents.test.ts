@@ -443,3 +443,52 @@ describe("the CLI", () => {
     expect(await agent.exited).toBe(1);
   }, 120_000);
 });
+
+describe("cancelling a run", () => {
+  it("kills the agent's process group, and its slot takes the next task", async () => {
+    const joinToken = await createAgentPool(acme, "cancels");
+    const marker = `baton-cancel-${Date.now()}`;
+    await storeDag(acmeScope, {
+      id: "cancelled",
+      tasks: [
+        // A child of the shell that would outlive a kill of the shell alone.
+        {
+          id: "long",
+          operator: "shell",
+          pool: "cancels",
+          config: { command: `python3 -c "import time; time.sleep(300)" ${marker} & wait` },
+        },
+      ],
+    } as never);
+    await storeDag(acmeScope, {
+      id: "after",
+      tasks: [{ id: "next", operator: "shell", pool: "cancels", config: { command: "echo done" } }],
+    } as never);
+    const agent = startAgent(joinToken); // one slot
+    const agentId = await agentIdOf(agent);
+    const run = await triggerRun(acmeScope, { dagKey: "cancelled" });
+    await until("the task to start", async () =>
+      (await db.taskAttempt.findFirst({ where: { workerId: `agent:${agentId}`, state: "running" } }))
+        ? true
+        : undefined,
+    );
+    await acme.api.runs.cancel({ workspace: acme.workspace.slug, runId: run.id });
+    expect((await waitForRun(run.id, 60_000)).state).toBe("cancelled");
+    // The only slot is free again: the next task runs on the same agent.
+    const after = await waitForRun((await triggerRun(acmeScope, { dagKey: "after" })).id, 60_000);
+    expect(after.taskInstances[0]!.attempts[0]!.workerId).toBe(`agent:${agentId}`);
+    expect(after.state).toBe("success");
+    // No process of the cancelled task is left (the whole group was killed).
+    const { execFileSync } = await import("node:child_process");
+    await until("the task's processes to be gone", () => {
+      try {
+        execFileSync("pgrep", ["-f", marker]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    agent.child.kill("SIGTERM");
+    await agent.exited;
+  }, 120_000);
+});
