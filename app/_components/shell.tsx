@@ -82,12 +82,12 @@ export function TopBar({
       <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3 sm:px-6">
         <Wordmark />
         <div className="min-w-0 flex-1">{children}</div>
-        <div className="flex items-center gap-2 text-sm">
+        <div className="flex min-w-0 items-center gap-2 text-sm">
           {actions}
           <PlatformConsoleLink />
           <Link
             href="/account"
-            className={`max-w-64 truncate rounded-sm text-slate-700 hover:text-slate-900 hover:underline ${focusRing}`}
+            className={`max-w-40 truncate rounded-sm text-slate-700 sm:max-w-64 hover:text-slate-900 hover:underline ${focusRing}`}
             title="Your account"
           >
             {email}

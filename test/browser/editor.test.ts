@@ -445,8 +445,10 @@ describe("the editor", () => {
     // Canvas → code.
     await page.getByRole("tab", { name: "Code" }).click();
     const code = page.getByLabel("DAG document (YAML)");
-    expect(await code.inputValue()).toContain("operator: test");
-    expect(await code.inputValue()).toContain("id: sync_demo");
+    // biome-ignore lint/performance/useDomNodeTextContent: CodeMirror's lines are elements; innerText puts the newlines between them
+    const codeText = () => code.innerText();
+    await expect.poll(codeText).toContain("operator: test");
+    expect(await codeText()).toContain("id: sync_demo");
 
     // Code → canvas.
     await code.fill(
@@ -476,7 +478,7 @@ describe("the editor", () => {
     await page.getByLabel("Task id").press("Enter");
     await node("summary").waitFor();
     await page.getByRole("tab", { name: "Code" }).click();
-    const text = await code.inputValue();
+    const text = await codeText();
     expect(text).toContain("id: summary");
     expect(text).toMatch(/dependsOn:\s+- extract/);
 

@@ -85,3 +85,24 @@ export async function screenshot(page: Page, name: string) {
   mkdirSync("test-results/screenshots", { recursive: true });
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 }
+
+/**
+ * How far the page is wider than the screen, and the elements sticking out (those not inside a
+ * box of their own that scrolls or clips), to say which.
+ */
+export function overflowing(page: Page) {
+  // Text, not a function: the test's compiler would wrap a function in helpers the page lacks.
+  return page.evaluate(`(() => {
+    const width = document.documentElement.clientWidth;
+    const clipped = (el) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+        if (getComputedStyle(p).overflowX !== "visible") return true;
+      return false;
+    };
+    const elements = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > width + 1 && !clipped(el))
+      .slice(0, 8)
+      .map((el) => el.tagName.toLowerCase() + " " + String(el.className).slice(0, 80));
+    return { overflow: document.documentElement.scrollWidth - width, elements };
+  })()`) as Promise<{ overflow: number; elements: string[] }>;
+}

@@ -1,11 +1,12 @@
 "use client";
 // Version history, and a visual diff between any two versions: tasks added, removed and changed,
-// each changed field shown before and after.
+// each changed field as a line diff (a one-line edit of a task's code shows as that line).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { AffectedList, ConfirmButton } from "@/app/_components/confirm-dialog";
 import { SelectField } from "@/app/_components/field";
+import { LineDiff } from "@/app/_components/line-diff";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { useWorkspace } from "@/app/_components/shell";
@@ -193,21 +194,39 @@ interface Diff {
   dagFields: string[];
 }
 
-const json = (value: unknown) => (value === undefined ? "(not set)" : JSON.stringify(value, null, 2));
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
+/**
+ * A changed field as line diffs; a mapping (a task's `config`) as one diff per changed key, so that
+ * a task's code is compared as the lines it is written in.
+ */
 function Change({ field, before, after }: { field: string; before: unknown; after: unknown }) {
+  if (isRecord(before) && isRecord(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+      (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]),
+    );
+    return (
+      <>
+        {keys.map((key) => (
+          <Change key={key} field={`${field}.${key}`} before={before[key]} after={after[key]} />
+        ))}
+      </>
+    );
+  }
   return (
-    <div className="mt-2">
-      <p className="font-mono text-xs font-semibold text-slate-700">{field}</p>
-      <div className="mt-1 grid gap-2 md:grid-cols-2">
-        <pre className="max-h-48 overflow-auto rounded bg-red-50 p-2 text-xs text-red-900">
-          <span className="sr-only">Before: </span>
-          {json(before)}
-        </pre>
-        <pre className="max-h-48 overflow-auto rounded bg-emerald-50 p-2 text-xs text-emerald-900">
-          <span className="sr-only">After: </span>
-          {json(after)}
-        </pre>
+    <div className="mt-2 min-w-0">
+      <p className="font-mono text-xs font-semibold text-slate-700">
+        {field}
+        {before === undefined && (
+          <span className="ml-2 font-sans font-normal text-slate-500">(was not set)</span>
+        )}
+        {after === undefined && (
+          <span className="ml-2 font-sans font-normal text-slate-500">(no longer set)</span>
+        )}
+      </p>
+      <div className="mt-1">
+        <LineDiff label={`Changes to ${field}`} before={before} after={after} />
       </div>
     </div>
   );
@@ -245,7 +264,7 @@ function DiffView({ diff, before, after }: { diff: Diff; before?: DagDefinition;
         {diff.changed.map(({ taskId, fields }) => (
           <li
             key={`~${taskId}`}
-            className="rounded-md border-l-4 border-amber-500 bg-amber-50/50 px-3 py-2 text-sm"
+            className="min-w-0 rounded-md border-l-4 border-amber-500 bg-amber-50/50 px-3 py-2 text-sm"
           >
             <span className="font-semibold text-amber-800">Changed</span>{" "}
             <span className="font-mono">{taskId}</span>{" "}

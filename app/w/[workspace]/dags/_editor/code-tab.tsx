@@ -2,15 +2,22 @@
 // The document as text, editable, in step with the canvas both ways: the text is regenerated when
 // the document changes elsewhere (canvas, form, undo); typing is parsed shortly after each pause
 // and, when it reads as a document the canvas can draw, becomes the document. Syntax errors leave
-// the document as it was; validation problems show below either way.
+// the document as it was; validation problems show inline and beside the text either way.
+import dynamic from "next/dynamic";
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { Alert } from "@/app/_components/alert";
-import { control } from "@/app/_components/styles";
 import type { Problem } from "@/server/dags/validate";
 import { asEditorDocument, type EditorDocument } from "./document";
 import { documentText, parseText, type TextFormat } from "./text";
 
 const PARSE_DELAY_MS = 250;
+
+// CodeMirror and its languages load with the tab, not with the editor page (the canvas is the
+// first view, and must stay quick to open at 500 tasks).
+const DocumentEditor = dynamic(() => import("./document-editor").then((m) => m.DocumentEditor), {
+  ssr: false,
+  loading: () => <p className="p-3 text-sm text-slate-500">Loading the code editor…</p>,
+});
 
 export function CodeTab({
   document,
@@ -59,6 +66,16 @@ export function CodeTab({
     onDocument(next);
     return next;
   }, [format, onDocument]);
+  const onText = useCallback(
+    (next: string) => {
+      setText(next);
+      pendingText.current = next;
+      clearTimeout(timer.current);
+      timer.current = setTimeout(parse, PARSE_DELAY_MS);
+    },
+    [parse],
+  );
+  const onBlur = useCallback(() => parse(), [parse]);
   // Typing then leaving the tab at once must not lose the last keystrokes.
   const flush = useRef(parse);
   flush.current = parse;
@@ -73,9 +90,7 @@ export function CodeTab({
     <div className="grid h-full min-h-0 gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
       <div className="flex min-h-0 flex-col">
         <div className="mb-2 flex items-center justify-between gap-3">
-          <label htmlFor={id} className="text-sm font-medium text-slate-800">
-            DAG document ({format.toUpperCase()})
-          </label>
+          <span className="text-sm font-medium text-slate-800">DAG document ({format.toUpperCase()})</span>
           <fieldset className="flex items-center gap-3 text-sm">
             <legend className="sr-only">Format</legend>
             {(["yaml", "json"] as const).map((option) => (
@@ -97,22 +112,15 @@ export function CodeTab({
             ))}
           </fieldset>
         </div>
-        <textarea
+        <DocumentEditor
           id={id}
-          value={text}
-          spellCheck={false}
-          autoCapitalize="off"
-          autoComplete="off"
-          aria-invalid={syntax.length > 0 || undefined}
-          aria-describedby={`${id}-status`}
-          onChange={(event) => {
-            setText(event.target.value);
-            pendingText.current = event.target.value;
-            clearTimeout(timer.current);
-            timer.current = setTimeout(parse, PARSE_DELAY_MS);
-          }}
-          onBlur={() => parse()}
-          className={`${control} min-h-0 w-full flex-1 resize-none py-2 font-mono text-xs leading-5`}
+          label={`DAG document (${format.toUpperCase()})`}
+          text={text}
+          format={format}
+          problems={problems}
+          describedBy={`${id}-status`}
+          onChange={onText}
+          onBlur={onBlur}
         />
       </div>
       <div id={`${id}-status`} aria-live="polite" className="min-h-0 space-y-3 overflow-y-auto">
