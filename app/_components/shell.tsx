@@ -162,7 +162,8 @@ export function WorkspaceSwitcher({ current }: { current?: string }) {
 /** `also`: another path prefix under which the section counts as the current one. */
 const sections: { label: string; path: string; permission: Permission; also?: string }[] = [
   { label: "Overview", path: "", permission: "workspace:read" },
-  { label: "DAGs", path: "/dags", permission: "workspace:read", also: "/runs" },
+  { label: "DAGs", path: "/dags", permission: "workspace:read" },
+  { label: "Runs", path: "/runs", permission: "workspace:read" },
   { label: "Variables", path: "/variables", permission: "config:read" },
   { label: "Secrets", path: "/secrets", permission: "config:read" },
   { label: "Connections", path: "/connections", permission: "config:read" },

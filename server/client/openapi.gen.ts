@@ -5396,6 +5396,9 @@ export interface operations {
             query?: {
                 dagId?: string;
                 state?: components["schemas"]["RunState"];
+                triggeredBy?: "manual" | "schedule" | "backfill" | "webhook" | "api" | "dag";
+                logicalDateFrom?: string;
+                logicalDateBefore?: string;
                 cursor?: string;
                 limit?: number;
             };

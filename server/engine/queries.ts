@@ -4,6 +4,7 @@ import { notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
 import type { WorkspaceScope } from "@/server/tenancy/door";
 import { waitingReasons } from "./capacity";
+import type { RunTrigger } from "./run-triggers";
 import type { RunState, TaskState } from "./states";
 
 /** What every read of task instances selects (the run page, its drawer, the CLI). */
@@ -147,10 +148,18 @@ const runsOrder = keyset([
   ["id", "desc"],
 ]);
 
-/** Runs, newest first. */
+/** Runs, newest first, filtered by DAG, state, trigger and logical date. */
 export async function listRuns(
   scope: WorkspaceScope,
-  input: PageInput & { dagKey?: string | undefined; state?: RunState | undefined },
+  input: PageInput & {
+    dagKey?: string | undefined;
+    state?: RunState | undefined;
+    triggeredBy?: RunTrigger | undefined;
+    /** Runs whose logical date is at or after this… */
+    logicalDateFrom?: Date | undefined;
+    /** …and before this. */
+    logicalDateBefore?: Date | undefined;
+  },
 ) {
   if (input.dagKey) {
     const dag = await scope.db.dag.findFirst({ where: { key: input.dagKey }, select: { id: true } });
@@ -164,6 +173,10 @@ export async function listRuns(
         where: {
           ...(input.dagKey ? { dag: { key: input.dagKey } } : {}),
           ...(input.state ? { state: input.state } : {}),
+          ...(input.triggeredBy ? { triggeredBy: input.triggeredBy } : {}),
+          ...(input.logicalDateFrom || input.logicalDateBefore
+            ? { logicalDate: { gte: input.logicalDateFrom, lt: input.logicalDateBefore } }
+            : {}),
           ...where,
         },
         select: {

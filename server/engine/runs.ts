@@ -19,6 +19,7 @@ import { endRunIfDone, type RunRow, startQueuedRuns } from "./advance";
 import { dispatch } from "./dispatch";
 import { compiledVersion } from "./graph";
 import { lockRunGate, type RunGate } from "./run-gate";
+import type { RunTrigger } from "./run-triggers";
 import { sql as pooled, type Sql, transaction } from "./sql";
 import { traceNewRuns } from "./traces";
 
@@ -30,7 +31,7 @@ export interface TriggerRunInput {
   dataIntervalStart?: Date;
   dataIntervalEnd?: Date;
   note?: string;
-  triggeredBy?: "manual" | "schedule" | "backfill" | "webhook" | "api" | "dag";
+  triggeredBy?: RunTrigger;
   /** Unique per DAG; scheduled runs pass one derived from the logical date so a tick runs once. */
   runKey?: string;
   /**

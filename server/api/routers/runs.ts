@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cancelRun, clearTasks, markTask, previewClear, retryFailed } from "@/server/engine/operations";
 import { getRun, listRuns, listTaskInstances, readLogs } from "@/server/engine/queries";
+import { runTriggers } from "@/server/engine/run-triggers";
 import { triggerRun } from "@/server/engine/runs";
 import { pageInput } from "@/server/pagination";
 import { logRetentionDays } from "@/server/retention/purge";
@@ -65,6 +66,15 @@ export const runsRouter = router({
       z.object({
         dagId: dagKey.optional(),
         state: runStateSchema.optional(),
+        triggeredBy: z.enum(runTriggers).optional(),
+        logicalDateFrom: z.coerce
+          .date({ error: "logicalDateFrom must be an ISO date-time" })
+          .optional()
+          .describe("Runs whose logical date is at or after this"),
+        logicalDateBefore: z.coerce
+          .date({ error: "logicalDateBefore must be an ISO date-time" })
+          .optional()
+          .describe("Runs whose logical date is before this"),
         ...pageInput,
       }),
     )
