@@ -121,6 +121,19 @@ describe("the version diff", () => {
   });
 });
 
+describe("the run page on a phone", () => {
+  it("keeps a task's long code inside its box: the page is as wide as the screen", async () => {
+    const { id } = await owner.api.runs.trigger({ workspace: owner.workspace.slug, dagId: "averages" });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${ws()}/runs/${id}?task=average`);
+    const panel = page.getByRole("complementary", { name: "Task average" });
+    await panel.getByText("total += row.temperature_min", { exact: false }).waitFor();
+    expect(await overflowing(page)).toEqual({ overflow: 0, elements: [] });
+    await screenshot(page, "run-page-phone");
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
 describe("the code editor", () => {
   const code = () => page.getByLabel("DAG document (YAML)");
   /** Puts `lines` in the editor, as typed text replaces a selection. */

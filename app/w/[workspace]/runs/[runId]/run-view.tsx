@@ -244,7 +244,9 @@ function RunView({ icons }: { icons: Record<string, string> }) {
           <RunParams values={data.params} />
           <SlaMissBanner runId={runId} count={data.slaMisses} />
           <ApprovalBanner runId={runId} pending={pending} onOpen={select} />
-          <div className={`mb-6 grid gap-4 ${selectedInstance ? "lg:grid-cols-[minmax(0,1fr)_26rem]" : ""}`}>
+          <div
+            className={`mb-6 grid grid-cols-[minmax(0,1fr)] gap-4 ${selectedInstance ? "lg:grid-cols-[minmax(0,1fr)_26rem]" : ""}`}
+          >
             <div className="flex h-[30rem] flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
               <div className="min-h-0 flex-1">
                 {document ? (

@@ -1,7 +1,7 @@
 "use client";
-// One task of a run: its state, the actions an operator may take, its attempts, its config,
-// output, error and the log of the chosen attempt; for a mapped task, its elements, each of
-// which opens in the same panel.
+// One task of a run: its state, the actions an operator may take, its attempts, output, error,
+// the log of the chosen attempt, and last its config (long code would push the log out of
+// sight); for a mapped task, its elements, each of which opens in the same panel.
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
@@ -231,13 +231,6 @@ function InstancePanel({
             <pre className={pre}>{JSON.stringify(instance.output, null, 2)}</pre>
           </Block>
         )}
-        <Block title="Config">
-          <p className="text-xs text-slate-500">
-            As written in the DAG version; templates are rendered only inside the worker, and secret values
-            are never shown.
-          </p>
-          <pre className={pre}>{JSON.stringify(maskSecrets(config ?? {}), null, 2)}</pre>
-        </Block>
         {shownAttempt >= 1 && (
           <Block title="Log">
             {instance.attempts.length > 1 && (
@@ -270,6 +263,13 @@ function InstancePanel({
             )}
           </Block>
         )}
+        <Block title="Config">
+          <p className="text-xs text-slate-500">
+            As written in the DAG version; templates are rendered only inside the worker, and secret values
+            are never shown.
+          </p>
+          <pre className={pre}>{JSON.stringify(maskSecrets(config ?? {}), null, 2)}</pre>
+        </Block>
       </div>
     </aside>
   );
