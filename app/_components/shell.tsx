@@ -17,6 +17,7 @@ import { errorCode, errorMessage, formErrors } from "./errors";
 import { NotificationBell } from "./notification-bell";
 import { RoleBadge, roleLabel } from "./role-badge";
 import { buttonClass, control, focusRing } from "./styles";
+import { ThemeSwitch } from "./theme-switch";
 import { Wordmark } from "./wordmark";
 
 type WorkspaceInfo = inferRouterOutputs<AppRouter>["workspace"]["get"];
@@ -85,6 +86,7 @@ export function TopBar({
         <div className="flex min-w-0 items-center gap-2 text-sm">
           {actions}
           <PlatformConsoleLink />
+          <ThemeSwitch />
           <Link
             href="/account"
             className={`max-w-40 truncate rounded-sm text-slate-700 sm:max-w-64 hover:text-slate-900 hover:underline ${focusRing}`}

@@ -93,8 +93,15 @@ describe("the runs page", () => {
     await page.getByText("No runs match these filters").waitFor();
 
     await page.goto(`${ws()}/runs`);
+    await table().waitFor();
     await page.getByLabel("State").selectOption("cancelled");
-    await expect.poll(dagsShown).toEqual(["beta"]);
+    // With what the page says, should it show something else.
+    await expect
+      .poll(async () => ({
+        dags: await dagsShown(),
+        page: (await page.locator("main").textContent())?.slice(0, 600),
+      }))
+      .toMatchObject({ dags: ["beta"] });
     await table()
       .getByRole("link", { name: cancelled.slice(0, 8) })
       .click();
@@ -108,5 +115,47 @@ describe("the runs page", () => {
     await table().waitFor();
     expect(await overflowing(page)).toEqual({ overflow: 0, elements: [] });
     await screenshot(page, "runs-page-phone");
+  });
+});
+
+/** How light the page's background is, 0 (black) to 1 (white), from its computed colour. */
+async function backgroundLightness() {
+  const color = await page.evaluate("getComputedStyle(document.body).backgroundColor");
+  const text = String(color);
+  const oklch = /^oklch\(([\d.]+)(%?)/.exec(text);
+  if (oklch) return Number(oklch[1]) / (oklch[2] ? 100 : 1);
+  const [r, g, b] = (text.match(/[\d.]+/g) ?? []).map(Number);
+  return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+}
+
+describe("dark mode", () => {
+  it("follows the system setting, and a choice in the header overrides it and stays", async () => {
+    await page.setViewportSize({ width: 1440, height: 960 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(`${ws()}/runs`);
+    await table().waitFor();
+    expect(await backgroundLightness()).toBeLessThan(0.3);
+    await screenshot(page, "runs-page-dark");
+
+    const theme = page.getByLabel("Theme");
+    await theme.selectOption("light");
+    expect(await backgroundLightness()).toBeGreaterThan(0.9);
+    await page.reload();
+    await table().waitFor();
+    expect(await backgroundLightness()).toBeGreaterThan(0.9);
+    await expect.poll(() => theme.inputValue()).toBe("light");
+
+    await page.emulateMedia({ colorScheme: "light" });
+    await theme.selectOption("dark");
+    expect(await backgroundLightness()).toBeLessThan(0.3);
+    await page.reload();
+    await table().waitFor();
+    expect(await backgroundLightness()).toBeLessThan(0.3);
+    // Hydrated: the switch shows the choice the page arrived with.
+    await expect.poll(() => theme.inputValue()).toBe("dark");
+
+    await theme.selectOption("system");
+    expect(await backgroundLightness()).toBeGreaterThan(0.9);
+    expect(consoleErrors).toEqual([]);
   });
 });
