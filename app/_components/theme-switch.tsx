@@ -11,8 +11,11 @@ const labels: Record<Theme, string> = { system: "System theme", light: "Light", 
 export function ThemeSwitch() {
   const id = useId();
   const [theme, setTheme] = useState<Theme>("system");
+  // Disabled until hydrated: a choice made before would change nothing.
+  const [ready, setReady] = useState(false);
   // What the server rendered (the root's class), once in the browser.
   useEffect(() => {
+    setReady(true);
     setTheme(themeClass(document.documentElement.className.match(/\b(light|dark)\b/)?.[1]) ?? "system");
   }, []);
   function choose(next: Theme) {
@@ -31,6 +34,7 @@ export function ThemeSwitch() {
       <select
         id={id}
         value={theme}
+        disabled={!ready}
         onChange={(event) => choose(event.target.value as Theme)}
         className={`${control} w-auto py-1 pr-7 text-xs`}
       >
