@@ -122,8 +122,11 @@ describe("the runs page", () => {
 async function backgroundLightness() {
   const color = await page.evaluate("getComputedStyle(document.body).backgroundColor");
   const text = String(color);
+  // Chrome answers oklch() or lab() for these colours (lightness 0–1 or 0–100), else rgb().
   const oklch = /^oklch\(([\d.]+)(%?)/.exec(text);
   if (oklch) return Number(oklch[1]) / (oklch[2] ? 100 : 1);
+  const lab = /^lab\(([\d.]+)/.exec(text);
+  if (lab) return Number(lab[1]) / 100;
   const [r, g, b] = (text.match(/[\d.]+/g) ?? []).map(Number);
   return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
 }
