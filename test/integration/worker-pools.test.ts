@@ -61,10 +61,18 @@ describe("a workspace assigned to a dedicated pool", () => {
       workspace: acme.workspace.slug,
       workerPool: "dedicated:acme",
     });
+    // The workspace's log names the role; the installation's log names the administrator.
     const [event] = await db.auditEvent.findMany({
       where: { workspaceId: acme.workspace.id, action: "platform.workspace.worker_pool" },
     });
-    expect(event).toMatchObject({ actorLabel: admin.email, metadata: { from: null, to: "dedicated:acme" } });
+    expect(event).toMatchObject({
+      actorLabel: "Platform administrator",
+      metadata: { from: null, to: "dedicated:acme" },
+    });
+    const [installation] = await db.auditEvent.findMany({
+      where: { workspaceId: null, action: "platform.workspace.worker_pool" },
+    });
+    expect(installation).toMatchObject({ actorLabel: admin.email, metadata: { to: "dedicated:acme" } });
 
     await storeDag(acmeScope, wide("fan", 12));
     await storeDag(otherScope, wide("fan", 12));
