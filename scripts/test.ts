@@ -5,7 +5,7 @@
 //  3. a Chromium for the browser suite, and a production build of the web app;
 //  4. Vitest; then one line `N passed, N failed` over all suites.
 // Arguments go to Vitest, e.g. `npm test -- --project unit` or `npm test -- test/unit/roles`.
-import { spawnSync } from "node:child_process";
+import { type SpawnOptions, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -69,11 +69,11 @@ if (wants("browser") || wants("system")) {
   // The browser and system suites serve the build in .next: runs of them on one checkout take turns.
   await acquireBuildLock();
   say("building the web app for the browser and system suites…");
-  const build = spawnSync("next", ["build"], {
+  const built = await runToEnd("next", ["build"], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...env, NODE_ENV: "production" },
   });
-  if (build.status !== 0) {
+  if (built !== 0) {
     say("next build failed");
     process.exitCode = 1;
   }
@@ -82,13 +82,10 @@ if (wants("browser") || wants("system")) {
 mkdirSync("test-results", { recursive: true });
 const report = `test-results/vitest-${process.pid}.json`;
 rmSync(report, { force: true });
-const vitest = spawnSync(
+const vitest = await runToEnd(
   "vitest",
   ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args],
-  {
-    stdio: "inherit",
-    env,
-  },
+  { stdio: "inherit", env },
 );
 
 let passed = 0;
@@ -119,7 +116,20 @@ rmSync(report, { force: true });
 releaseBuildLock();
 
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(vitest.status === 0 && failed === 0 && !process.exitCode ? 0 : 1);
+process.exit(vitest === 0 && failed === 0 && !process.exitCode ? 0 : 1);
+
+/**
+ * Runs a program to its end without blocking this process: the embedded PostgreSQL's output is
+ * read by this process, and while a synchronous spawn held it, the server's backends blocked
+ * writing their log lines once the pipe filled (tests timed out, databases could not be dropped).
+ */
+function runToEnd(command: string, args: string[], options: SpawnOptions): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    spawn(command, args, options)
+      .on("error", reject)
+      .on("exit", (code) => resolve(code));
+  });
+}
 
 function lockHolder(): number | undefined {
   try {
