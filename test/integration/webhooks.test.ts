@@ -737,7 +737,8 @@ describe("provider presets, freshly signed deliveries through the route", () => 
     ).rejects.toMatchObject({
       cause: { problems: [{ path: "authOptions.algorithm" }] },
     });
-    const h = await hook({ authMode: "github" });
+    // A pasted secret that is not base64 (a generated one is base64url: a quarter of them fit).
+    const h = await hook({ authMode: "github", secret: "gh-pasted*secret" });
     await expect(
       owner.api.webhooks.update({ workspace: ws, webhookId: h.id, authMode: "standard" }),
     ).rejects.toMatchObject({
