@@ -401,7 +401,7 @@ describe("the weather pipeline", () => {
     await page.getByLabel("What changed?").fill("Retry the fetch");
     await page.getByRole("button", { name: "Save version" }).click();
     await page.getByText("Saved as version 3.").waitFor();
-    await page.getByRole("link", { name: "Runs" }).click();
+    await page.getByRole("toolbar", { name: "Editor" }).getByRole("link", { name: "Runs" }).click();
     await page.waitForURL(/\/dags\/weather_daily$/);
     const changes = page.getByRole("list", { name: "Changed tasks" });
     await expect.poll(() => changes.textContent()).toContain("Changed fetch_weather (retries)");
