@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { CenteredPage } from "@/app/_components/centered-page";
-import { FinishSso } from "./finish-sso";
+import { FinishSignIn } from "../../finish-sign-in";
 
 export const metadata: Metadata = { title: "Single sign-on" };
 
@@ -18,7 +18,14 @@ export default async function SsoFinishPage({
       : null;
   return (
     <CenteredPage title="Single sign-on" description="Your identity provider vouched for you.">
-      <FinishSso ticket={ticket} callbackUrl={workspace ? `/w/${workspace}` : "/"} />
+      <FinishSignIn
+        provider="sso"
+        credentials={{ ticket }}
+        callbackUrl={workspace ? `/w/${workspace}` : "/"}
+        label="Continue to Baton"
+        pendingLabel="Signing in…"
+        failure="Signing in did not work. Start again."
+      />
     </CenteredPage>
   );
 }

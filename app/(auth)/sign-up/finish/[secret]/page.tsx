@@ -5,8 +5,8 @@ import { CenteredPage } from "@/app/_components/centered-page";
 import { link } from "@/app/_components/styles";
 import { describeSignUpLink } from "@/server/auth/accounts";
 import { AppError } from "@/server/errors";
+import { FinishSignIn } from "../../../finish-sign-in";
 import { LinkProblem } from "../../../link-problem";
-import { FinishSignUp } from "./finish-sign-up";
 
 export const metadata: Metadata = { title: "Finish signing up" };
 
@@ -45,7 +45,14 @@ export default async function FinishSignUpPage({
   }
   return (
     <CenteredPage title="Finish signing up" description={`Create the Baton account for ${pending.email}.`}>
-      <FinishSignUp secret={secret} callbackUrl={safeCallbackUrl(query.callbackUrl)} />
+      <FinishSignIn
+        provider="signup-link"
+        credentials={{ secret }}
+        callbackUrl={safeCallbackUrl(query.callbackUrl) ?? "/"}
+        label="Create my account"
+        pendingLabel="Creating your account…"
+        failure="Signing up did not work. Try again."
+      />
     </CenteredPage>
   );
 }
