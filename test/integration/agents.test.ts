@@ -77,8 +77,9 @@ function agentCall(path: string, token: string, body: unknown, protocol = "1") {
 
 beforeAll(async () => {
   process.env.BATON_MASTER_KEYS = `1:${generateKey()}`;
-  // Agents and workers count as gone after 10 s without heartbeats (a loaded machine gets that long).
-  process.env.BATON_LOST_ATTEMPT_SECONDS = "10";
+  // Agents and workers count as gone after 20 s without heartbeats: a loaded machine gets 10 s
+  // silences, and the network-drop test adds 3 s of outage and the agent's backoff to them.
+  process.env.BATON_LOST_ATTEMPT_SECONDS = "20";
   process.env.BATON_REAP_EVERY_MS = "500";
   acme = await createUser("agents-acme");
   other = await createUser("agents-other");
@@ -403,7 +404,7 @@ describe("an agent whose network drops for a few seconds", () => {
         ? true
         : undefined,
     );
-    // Cut for 3 s (well within the 10 s the engine waits before giving an agent up).
+    // Cut for 3 s (well within the 20 s the engine waits before giving an agent up).
     proxy.cut();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     proxy.restore();
