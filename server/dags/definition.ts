@@ -10,8 +10,18 @@ import { z } from "zod";
 import { notifyConfigSchema } from "../operators/definitions/notify";
 import { zoneProblem } from "../schedules/zone";
 
-/** DAG ids (and task ids): lower-case slugs, usable in URLs and in template paths. */
+/** DAG ids: lower-case slugs, usable in URLs and in template paths. */
 export const dagIdPattern = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/** The longest task id: WfCommons workflows name tasks with up to 91 characters. */
+export const maxTaskIdLength = 128;
+
+/**
+ * Task ids: letters (either case), digits, _ and -, in dot-separated parts (`extract.load`, as
+ * Airflow's task groups name their tasks), each part starting with a letter or _ so that
+ * `{{ tasks.extract.load.output }}` reads as a path; at most maxTaskIdLength characters.
+ */
+export const taskIdPattern = /^(?=.{1,128}$)[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*$/;
 
 const slug = (what: string) =>
   z.string().regex(dagIdPattern, {
@@ -313,7 +323,9 @@ const configPath = z
   });
 
 export const taskSchema = z.strictObject({
-  id: slug("A task id"),
+  id: z.string().regex(taskIdPattern, {
+    message: `A task id must start with a letter and use letters, digits, _ and -, in parts joined by dots that each start with a letter or _ (at most ${maxTaskIdLength} characters)`,
+  }),
   operator: z.string().min(1),
   description: z.string().optional(),
   /** Checked against the operator's config schema by validateDag. */

@@ -11,6 +11,7 @@
 import {
   configPathPattern,
   forbiddenConfigPathPattern,
+  maxTaskIdLength,
   poolNamePattern,
   type TaskDefinition,
   triggerRules,
@@ -54,7 +55,7 @@ export function parseTaskFast(input: unknown): TaskDefinition | undefined {
   } = input;
   // Tasks with an SLA are few: zod parses them.
   if (sla !== undefined) return undefined;
-  if (typeof id !== "string" || !isSlug(id)) return undefined;
+  if (typeof id !== "string" || !isTaskId(id)) return undefined;
   if (typeof operator !== "string" || operator === "") return undefined;
   if (description !== undefined && typeof description !== "string") return undefined;
   const parsedConfig = config === undefined ? {} : copyRecord(config);
@@ -174,18 +175,26 @@ export function isTaskField(key: string): boolean {
 }
 
 /**
- * What dagIdPattern accepts, checked by hand: a lower-case letter, then up to 62 of a-z, 0-9, _
- * and -. Calling the regular expression costs more than the rest of the task's checks.
+ * What taskIdPattern accepts, checked by hand: parts joined by dots, each a letter or _ (the
+ * first part a letter) then letters, digits, _ and -; at most maxTaskIdLength characters. Calling
+ * the regular expression costs more than the rest of the task's checks.
  */
-export function isSlug(text: string): boolean {
-  if (text.length === 0 || text.length > 63) return false;
-  const first = text.charCodeAt(0);
-  if (first < 97 || first > 122) return false;
+export function isTaskId(text: string): boolean {
+  if (text.length === 0 || text.length > maxTaskIdLength) return false;
+  if (!isLetter(text.charCodeAt(0))) return false;
   for (let i = 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45)) return false;
+    if (c === 46) {
+      // A dot starts a part: a letter or _ must follow.
+      const next = text.charCodeAt(++i);
+      if (!(isLetter(next) || next === 95)) return false;
+    } else if (!(isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 45)) return false;
   }
   return true;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 
 /** A finite number in [min, max] (z.number() refuses NaN and the infinities). */

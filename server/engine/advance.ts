@@ -9,6 +9,7 @@
 import { enqueueRunAlerts } from "@/server/alerts/jobs";
 import { enqueue } from "@/server/jobs/catalog";
 import { armSlaChecks, checksAtRunStart, checksWhenReady, settleSlaChecks } from "@/server/slas/arm";
+import { parseReference } from "@/server/templating/template";
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
 import { type CompiledDag, compiledVersion } from "./graph";
 import {
@@ -341,19 +342,21 @@ async function mapSource(
   over: string | unknown[],
 ): Promise<{ value: unknown; error?: string }> {
   if (Array.isArray(over)) return { value: over };
-  const path = over.replace(/^\{\{\s*|\s*\}\}$/g, "").split(".");
+  // The template parser reads the path as validation did: brackets, and dotted task ids.
+  const parsed = parseReference(over.replace(/^\{\{\s*|\s*\}\}$/g, ""));
+  const ref = "ref" in parsed ? parsed.ref : undefined;
   let value: unknown;
   let rest: string[];
-  if (path[0] === "params") {
+  if (ref?.root === "params") {
     value = run.params;
-    rest = path.slice(1);
-  } else if (path[0] === "tasks" && path[2] === "output") {
+    rest = ref.path;
+  } else if (ref?.root === "tasks") {
     const { rows } = await sql.query<{ output: unknown }>(
       `SELECT output FROM "TaskInstance" WHERE "runId" = $1 AND "workspaceId" = $3 AND "taskId" = $2 AND "mapIndex" = -1`,
-      [run.id, path[1], run.workspaceId],
+      [run.id, ref.path[0], run.workspaceId],
     );
     value = rows[0]?.output;
-    rest = path.slice(3);
+    rest = ref.path.slice(2);
   } else {
     return { value: undefined, error: `map.over "${over}" must start with params. or tasks.<id>.output` };
   }

@@ -8,6 +8,8 @@
 //   template   = { text | "\{{" | "{{" expression "}}" }
 //   expression = path { "|" filter }
 //   path       = root { "." name | "[" integer "]" | "[" string "]" }
+//                (under `tasks`, the names before the first `.output` make one task id:
+//                `tasks.group.task.output` reads task `group.task`)
 //   filter     = name [ "(" [ literal { "," literal } ] ")" ]
 //   literal    = string | number | true | false | null
 //
@@ -324,7 +326,7 @@ class ExpressionParser {
     // the name, a new string each time, and large DAGs have expressions by the ten thousand.
     const root = ROOTS.find((known) => known === name);
     if (root === undefined) this.fail(`unknown root "${name}"; use ${ROOTS.join(", ")}`);
-    const path = this.pathSegments();
+    const path = root === "tasks" ? joinTaskId(this.pathSegments()) : this.pathSegments();
     const shapeError = ROOT_RULES[root](path);
     if (shapeError) this.fail(shapeError);
     let filters = NO_FILTERS;
@@ -438,6 +440,16 @@ class ExpressionParser {
     }
     this.fail("expected a string, number, true, false or null");
   }
+}
+
+/**
+ * `tasks.extract.load.output` names the task `extract.load`: a task id may hold dots (a task
+ * group's tasks), so the id is every name up to the first `output`. The path comes back as
+ * `[id, "output", …]`, what every reader of a tasks reference expects.
+ */
+function joinTaskId(path: string[]): string[] {
+  const output = path.indexOf("output", 1);
+  return output > 1 ? [path.slice(0, output).join("."), ...path.slice(output)] : path;
 }
 
 function isNameStart(c: number): boolean {

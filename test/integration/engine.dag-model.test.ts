@@ -14,11 +14,13 @@ import {
   workspaceScope,
 } from "../support/engine";
 import { createUser } from "../support/factories";
+import { jsonCaller } from "../support/rest";
 
 let scope: WorkspaceScope;
+let owner: Awaited<ReturnType<typeof createUser>>;
 
 beforeAll(async () => {
-  const owner = await createUser("dag-model");
+  owner = await createUser("dag-model");
   scope = await workspaceScope(owner.workspace.id, { maxConcurrentTasks: 20 });
   await startTestWorker(4);
 });
@@ -83,6 +85,66 @@ describe("a task skipping itself", () => {
     expect(wait.attempts.map((a) => a.state)).toEqual(["skipped"]);
     expect(wait.queuedAt!.getTime()).toBeLessThanOrEqual(wait.startedAt!.getTime());
     expect(wait.startedAt!.getTime()).toBeLessThanOrEqual(wait.endedAt!.getTime());
+  });
+});
+
+describe("task ids with upper case and dots", () => {
+  it("runs them, reads their outputs in templates and maps, and serves their logs by URL", async () => {
+    // WfCommons names tasks like this one, 91 characters; the limit is 128.
+    const longId = `individuals_merge_ID0000001_${"x".repeat(128 - 28)}`;
+    const result = await run({
+      id: "group_ids",
+      tasks: [
+        {
+          id: "extract.List_Files",
+          operator: "code",
+          config: { source: 'console.log("listing"); return ["a", "b"];' },
+        },
+        {
+          id: "extract.count",
+          operator: "code",
+          dependsOn: ["extract.List_Files"],
+          config: {
+            inputs: { files: "{{ tasks.extract.List_Files.output }}" },
+            source: "return inputs.files.length;",
+          },
+        },
+        {
+          id: "load.each",
+          operator: "test",
+          dependsOn: ["extract.List_Files"],
+          map: { over: "tasks.extract.List_Files.output" },
+          config: { output: "{{ item }}" },
+        },
+        {
+          id: longId,
+          operator: "code",
+          dependsOn: ["extract.count", "load.each"],
+          config: {
+            inputs: { count: '{{ tasks["extract.count"].output }}', each: "{{ tasks.load.each.output }}" },
+            source: "return [inputs.count, inputs.each];",
+          },
+        },
+      ],
+    });
+    expect(result.state).toBe("success");
+    const tasks = byTask(result);
+    expect(tasks["extract.count"]!.output).toBe(2);
+    expect(tasks[longId]!.output).toEqual([2, ["a", "b"]]);
+
+    const { token } = await owner.api.tokens.create({
+      workspace: owner.workspace.slug,
+      name: "logs",
+      role: "VIEWER",
+    });
+    const logs = await jsonCaller(token)(
+      "GET",
+      `/runs/${result.id}/tasks/${encodeURIComponent("extract.List_Files")}/logs`,
+    );
+    expect(logs.status).toBe(200);
+    expect(JSON.stringify(logs.body)).toContain("listing");
+    const long = await jsonCaller(token)("GET", `/runs/${result.id}/tasks/${longId}/logs`);
+    expect(long.status).toBe(200);
   });
 });
 

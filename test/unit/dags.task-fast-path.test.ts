@@ -4,8 +4,8 @@
 // the schema alone answers.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dagIdPattern, dagSchema, taskSchema } from "@/server/dags/definition";
-import { isSlug, isTaskField, parseTaskFast } from "@/server/dags/task-fast-path";
+import { dagSchema, taskIdPattern, taskSchema } from "@/server/dags/definition";
+import { isTaskField, isTaskId, parseTaskFast } from "@/server/dags/task-fast-path";
 import { validateDag } from "@/server/dags/validate";
 import { operatorCatalog } from "@/server/operators/catalog";
 
@@ -197,16 +197,17 @@ describe("parseTaskFast", () => {
     }
   });
 
-  it("checks ids as dagIdPattern does", () => {
+  it("checks ids as taskIdPattern does", () => {
     fc.assert(
       fc.property(
         fc.oneof(
-          fc.string({ maxLength: 70 }),
-          fc.stringMatching(/^[a-z][a-z0-9_-]{0,70}$/),
+          fc.string({ maxLength: 140 }),
+          fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,140}$/),
+          fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,60}(\.[A-Za-z_0-9.][A-Za-z0-9_-]{0,40}){0,3}$/),
           fc.stringMatching(/^[ -~]{0,8}$/),
         ),
         (text) => {
-          expect(isSlug(text)).toBe(dagIdPattern.test(text));
+          expect(isTaskId(text)).toBe(taskIdPattern.test(text));
         },
       ),
       { numRuns: 2000 },

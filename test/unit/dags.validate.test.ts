@@ -129,6 +129,46 @@ describe("validateDag: problems", () => {
     );
   });
 
+  it("takes task ids with upper case and dotted parts, up to 128 characters", () => {
+    const long = `ID${"0".repeat(126)}`;
+    const dag = valid({
+      id: "groups",
+      tasks: [
+        { id: "Extract.List_Files", operator: "noop" },
+        { id: "extract._private-2", operator: "noop", dependsOn: ["Extract.List_Files"] },
+        {
+          id: long,
+          operator: "test",
+          dependsOn: ["extract._private-2"],
+          map: { over: "tasks.Extract.List_Files.output" },
+          config: {
+            output: "{{ tasks.extract._private-2.output }} {{ tasks['Extract.List_Files'].output }}",
+          },
+        },
+      ],
+    });
+    expect(dag.tasks.map((t) => t.id)).toEqual(["Extract.List_Files", "extract._private-2", long]);
+  });
+
+  it("refuses task ids that are too long or whose parts a template could not read", () => {
+    const ids = [`ID${"0".repeat(127)}`, "a..b", "a.1b", "1a", ".a", "a.", "a b", "a/b"];
+    const problems = problemsOf({ id: "bad_ids", tasks: ids.map((id) => ({ id, operator: "noop" })) });
+    expect(problems.map((p) => p.path)).toEqual(ids.map((_, i) => `tasks[${i}].id`));
+    expect(problems[0]!.message).toContain("at most 128 characters");
+  });
+
+  it("reads a dotted task id in a template up to the first .output", () => {
+    expect(
+      problemsOf({
+        id: "refs",
+        tasks: [
+          { id: "g.a", operator: "noop" },
+          { id: "b", operator: "test", config: { output: "{{ tasks.g.b.output }}" }, dependsOn: ["g.a"] },
+        ],
+      }),
+    ).toEqual([{ path: "tasks[1].config.output", message: expect.stringContaining('unknown task "g.b"') }]);
+  });
+
   it("reports a duplicate task id on the second occurrence", () => {
     const doc = weather();
     doc.tasks.push({ id: "transform_weather", operator: "noop" });

@@ -82,7 +82,9 @@ export const TaskNode = memo(function TaskNode({ data, selected, isConnectable }
       />
       <div className="flex min-w-0 items-center gap-1.5">
         <OperatorIcon name={data.icon} className="size-3.5 text-slate-600" />
-        <span className="truncate font-mono text-[13px] font-semibold text-slate-900">{data.title}</span>
+        <span className="truncate font-mono text-[13px] font-semibold text-slate-900" title={data.title}>
+          {data.title}
+        </span>
       </div>
       <div className="mt-0.5 flex min-w-0 items-center gap-1.5 text-xs text-slate-600">
         <span className="truncate">{data.subtitle}</span>

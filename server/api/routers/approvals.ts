@@ -2,12 +2,13 @@
 // task's minimum role). Signed links decide without a session: app/api/approvals/[token].
 import { z } from "zod";
 import { decide, pendingApprovals } from "@/server/approvals/service";
+import { maxTaskIdLength } from "@/server/dags/definition";
 import { pageInput } from "@/server/pagination";
 import { uuid } from "@/server/validation";
 import { approvalDecided, pendingApprovalPage } from "../schemas/operations";
 import { router, workspaceProcedure } from "../trpc";
 
-const taskId = z.string().min(1).max(63);
+const taskId = z.string().min(1).max(maxTaskIdLength);
 
 export const approvalsRouter = router({
   pending: workspaceProcedure("workspace:read")

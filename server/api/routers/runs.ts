@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { maxTaskIdLength } from "@/server/dags/definition";
 import { cancelRun, clearTasks, markTask, previewClear, retryFailed } from "@/server/engine/operations";
 import { getRun, listRuns, listTaskInstances, readLogs } from "@/server/engine/queries";
 import { runTriggers } from "@/server/engine/run-triggers";
@@ -21,7 +22,7 @@ import {
 import { router, workspaceProcedure } from "../trpc";
 
 const dagKey = z.string().min(1, "dagId is required").max(63);
-const taskId = z.string().min(1).max(63);
+const taskId = z.string().min(1).max(maxTaskIdLength);
 const clearOptions = z.object({
   runId: uuid,
   taskIds: z.array(taskId).min(1).max(10_000),
