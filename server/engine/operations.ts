@@ -25,13 +25,19 @@ async function lockRun(sql: Sql, workspaceId: string, runId: string): Promise<Lo
   return rows[0];
 }
 
-/** Ends every unfinished instance of the run, giving back the slots of those holding one. */
+/**
+ * Ends every unfinished instance of the run, giving back the slots of those holding one. Locks
+ * them in task id order, the order completions lock the downstream instances they count down
+ * (advance.ts): in the table's order, a cancel of a wide run held some of those while waiting for
+ * others, and deadlocked with them.
+ */
 async function stopInstances(sql: Sql, run: RunRow, state: "cancelled" | "failed", error: string) {
   const { rows } = await sql.query<{ id: string; state: TaskState; pool: string }>(
     `WITH old AS (
        SELECT id, state, pool FROM "TaskInstance"
        WHERE "runId" = $1 AND "workspaceId" = $4
-         AND state NOT IN ('success', 'failed', 'skipped', 'upstream_failed', 'cancelled') FOR UPDATE),
+         AND state NOT IN ('success', 'failed', 'skipped', 'upstream_failed', 'cancelled')
+       ORDER BY "taskId", "mapIndex" FOR UPDATE),
      changed AS (
        UPDATE "TaskInstance" t SET state = $2::"TaskState", error = $3, "endedAt" = now() FROM old WHERE t.id = old.id)
      SELECT * FROM old`,
@@ -159,7 +165,7 @@ export async function previewClear(scope: WorkspaceScope, input: ClearOptions & 
 async function reset(sql: Sql, run: LockedRun, compiled: CompiledDag, taskIds: Set<string>) {
   const { rows: all } = await sql.query<{ id: string; taskId: string; state: TaskState; pool: string }>(
     `SELECT id, "taskId", state, pool FROM "TaskInstance"
-     WHERE "runId" = $1 AND "workspaceId" = $2 AND "mapIndex" = -1 FOR UPDATE`,
+     WHERE "runId" = $1 AND "workspaceId" = $2 AND "mapIndex" = -1 ORDER BY "taskId" FOR UPDATE`,
     [run.id, run.workspaceId],
   );
   const stateOf = new Map(all.map((t) => [t.taskId, t.state]));
