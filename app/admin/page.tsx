@@ -9,17 +9,32 @@ import { PageHeader } from "@/app/_components/page-header";
 import { control, link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { useTRPC } from "@/app/_lib/trpc";
+import { type Direction, Pager, SortControls } from "./_components/list-controls";
 import { StatusBadge } from "./_components/status-badge";
 import { Used } from "./_components/used";
+
+type Sort = "name" | "created" | "plan" | "members" | "dags";
+const sorts: Record<Sort, string> = {
+  name: "Name",
+  created: "Created",
+  plan: "Plan",
+  members: "Members",
+  dags: "DAGs",
+};
 
 export default function WorkspacesPage() {
   const trpc = useTRPC();
   const searchId = useId();
   const [search, setSearch] = useState("");
+  const [order, setOrder] = useState<{ sort: Sort; direction: Direction }>({
+    sort: "name",
+    direction: "asc",
+  });
+  const [page, setPage] = useState(1);
   // Typing stays responsive; the list follows the last settled search.
   const deferred = useDeferredValue(search.trim());
   const query = useQuery({
-    ...trpc.platform.workspaces.queryOptions({ search: deferred || undefined }),
+    ...trpc.platform.workspaces.queryOptions({ search: deferred || undefined, ...order, page }),
     placeholderData: keepPreviousData,
   });
 
@@ -37,13 +52,27 @@ export default function WorkspacesPage() {
           id={searchId}
           type="search"
           value={search}
-          onChange={(event) => setSearch(event.target.value)}
+          onChange={(event) => {
+            setSearch(event.target.value);
+            setPage(1);
+          }}
           placeholder="Name, slug, plan or owner e-mail"
           className={`${control} mt-1.5 block w-full py-2`}
         />
       </div>
+      <div className="mb-4">
+        <SortControls
+          sorts={sorts}
+          sort={order.sort}
+          direction={order.direction}
+          onChange={(sort, direction) => {
+            setOrder({ sort, direction });
+            setPage(1);
+          }}
+        />
+      </div>
       <Loaded query={query} label="workspaces">
-        {({ workspaces, more }) =>
+        {({ workspaces, total, pageSize }) =>
           workspaces.length === 0 ? (
             <EmptyState title={deferred ? `No workspace matches “${deferred}”` : "No workspaces yet"} />
           ) : (
@@ -91,11 +120,7 @@ export default function WorkspacesPage() {
                   ))}
                 </Rows>
               </Table>
-              {more && (
-                <p className="mt-3 text-sm text-slate-600">
-                  Showing the first {workspaces.length} workspaces by name; search to find others.
-                </p>
-              )}
+              <Pager page={page} pageSize={pageSize} total={total} noun="workspaces" onPage={setPage} />
             </>
           )
         }

@@ -10,7 +10,7 @@ import { consumeLink, issueLink, linkUrl, readLink } from "./email-links";
 import { takeMailAllowance } from "./mail-limits";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./password";
 import { assertStrongPassword } from "./password-strength";
-import { endSessions } from "./sessions";
+import { accountDisabled, endSessions } from "./sessions";
 
 export interface SessionUser {
   id: string;
@@ -143,6 +143,8 @@ export async function authenticate(input: {
     throw new AppError("UNAUTHORIZED", "Wrong e-mail or password");
   }
   await recordSuccessfulSignIn(email, input.ip);
+  // Only after the password proved right, so that the answer tells a stranger nothing.
+  if (user.disabledAt) throw accountDisabled();
   return { id: user.id, email: user.email, name: user.name };
 }
 

@@ -18,6 +18,14 @@ export class SessionEnded extends Error {
   }
 }
 
+/** What someone signing in to an account a platform administrator disabled is told. */
+export function accountDisabled() {
+  return new AppError(
+    "FORBIDDEN",
+    "This account is disabled; contact the administrator of this Baton installation",
+  );
+}
+
 export interface ActiveSession {
   id: string;
   userId: string;
@@ -32,6 +40,9 @@ export async function startSession(input: {
   ip?: string;
   userAgent?: string;
 }): Promise<string> {
+  // Every way of signing in ends here, so a disabled account gets no session whatever it used.
+  const user = await db.user.findUnique({ where: { id: input.userId }, select: { disabledAt: true } });
+  if (user?.disabledAt) throw accountDisabled();
   const session = await db.session.create({
     data: {
       userId: input.userId,
@@ -60,10 +71,10 @@ export async function checkSession(id: unknown, seen: { ip?: string } = {}): Pro
       endedAt: true,
       lastSeenAt: true,
       ip: true,
-      user: { select: { email: true } },
+      user: { select: { email: true, disabledAt: true } },
     },
   });
-  if (!session || session.endedAt) throw new SessionEnded();
+  if (!session || session.endedAt || session.user.disabledAt) throw new SessionEnded();
   const idle = Date.now() - session.lastSeenAt.getTime();
   if (idle > SESSION_IDLE_SECONDS * 1000) throw new SessionEnded();
   const moved = seen.ip !== undefined && seen.ip !== "unknown" && seen.ip !== session.ip;

@@ -32,8 +32,39 @@ const listSelect = {
   _count: { select: { memberships: true, dags: { where: { archivedAt: null } } } },
 } satisfies Prisma.WorkspaceSelect;
 
-/** Workspaces whose name, slug, plan or an Owner's e-mail contains `search`, by name; at most `limit` of them. */
-export async function listWorkspaces(input: { search?: string; limit: number }) {
+/** The columns the console's list sorts by, server-side, so that every page is a slice of one order. */
+export const workspaceSorts = ["name", "created", "plan", "members", "dags"] as const;
+export type WorkspaceSort = (typeof workspaceSorts)[number];
+
+function workspaceOrder(
+  sort: WorkspaceSort,
+  direction: Prisma.SortOrder,
+): Prisma.WorkspaceOrderByWithRelationInput[] {
+  const primary: Prisma.WorkspaceOrderByWithRelationInput =
+    sort === "created"
+      ? { createdAt: direction }
+      : sort === "plan"
+        ? { plan: { name: direction } }
+        : sort === "members"
+          ? { memberships: { _count: direction } }
+          : sort === "dags"
+            ? { dags: { _count: direction } }
+            : { name: direction };
+  // The slug is unique: rows that tie keep one order from page to page.
+  return [primary, { name: "asc" }, { slug: "asc" }];
+}
+
+/**
+ * One page of the workspaces whose name, slug, plan or an Owner's e-mail contains `search`, in
+ * the order asked for, with how many match in all.
+ */
+export async function listWorkspaces(input: {
+  search?: string;
+  sort: WorkspaceSort;
+  direction: Prisma.SortOrder;
+  page: number;
+  pageSize: number;
+}) {
   const search = input.search?.trim();
   const where: Prisma.WorkspaceWhereInput = search
     ? {
@@ -50,16 +81,19 @@ export async function listWorkspaces(input: { search?: string; limit: number }) 
         ],
       }
     : {};
-  const rows = await db.workspace.findMany({
-    where,
-    select: listSelect,
-    orderBy: [{ name: "asc" }, { slug: "asc" }],
-    take: input.limit + 1,
-  });
-  const page = rows.slice(0, input.limit);
-  const activity = await activityOf(page.map((w) => w.id));
+  const [total, rows] = await Promise.all([
+    db.workspace.count({ where }),
+    db.workspace.findMany({
+      where,
+      select: listSelect,
+      orderBy: workspaceOrder(input.sort, input.direction),
+      skip: (input.page - 1) * input.pageSize,
+      take: input.pageSize,
+    }),
+  ]);
+  const activity = await activityOf(rows.map((w) => w.id));
   return {
-    workspaces: page.map(({ _count, plan, ...w }) => ({
+    workspaces: rows.map(({ _count, plan, ...w }) => ({
       ...w,
       planName: plan.name,
       status: statusOf(w),
@@ -68,8 +102,10 @@ export async function listWorkspaces(input: { search?: string; limit: number }) 
       members: _count.memberships,
       ...activity.get(w.id)!,
     })),
-    /** More workspaces match than were returned: narrow the search. */
-    more: rows.length > input.limit,
+    /** Workspaces matching the search, on every page. */
+    total,
+    page: input.page,
+    pageSize: input.pageSize,
   };
 }
 

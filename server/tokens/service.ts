@@ -141,11 +141,14 @@ export async function authenticateToken(raw: string, ip?: string): Promise<Calle
           lastUsedAt: true,
           lastUsedIp: true,
           createdById: true,
+          createdBy: { select: { disabledAt: true } },
           workspace: { select: { slug: true, apiRateLimitPerMinute: true } },
         },
       })
     : null;
   if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= new Date())) throw invalid();
+  // A disabled account's tokens stop with it (they work again if it is enabled).
+  if (token.createdBy?.disabledAt) throw invalid();
   let role = token.role;
   if (token.createdById) {
     const membership = await memberRole(token.workspaceId, token.createdById);

@@ -118,8 +118,8 @@ describe("the workspace list", () => {
     meter(workspace.id, { taskRuns: 100 }, lastMonth);
     await flushUsage();
 
-    const { workspaces, more } = await admin.api.platform.workspaces({ search: workspace.slug });
-    expect(more).toBe(false);
+    const { workspaces, total } = await admin.api.platform.workspaces({ search: workspace.slug });
+    expect(total).toBe(1);
     expect(workspaces).toEqual([
       expect.objectContaining({
         slug: workspace.slug,
@@ -395,6 +395,11 @@ describe("everyone but platform administrators", () => {
     "platform.suspend": () => ({ workspace: owner.workspace.slug, reason: "takeover" }),
     "platform.resume": () => ({ workspace: owner.workspace.slug }),
     "platform.restore": () => ({ workspace: owner.workspace.slug }),
+    "platform.users": () => ({}),
+    "platform.disableUser": () => ({ userId: admin.user.id, reason: "takeover" }),
+    "platform.enableUser": () => ({ userId: admin.user.id }),
+    "platform.revokeUserSessions": () => ({ userId: admin.user.id }),
+    "platform.resetUserPassword": () => ({ userId: admin.user.id }),
     "platform.plans": () => undefined,
     "platform.createPlan": () => planInput("sneaky"),
     "platform.updatePlan": () => planInput("free", { maxDags: 100_000 }),

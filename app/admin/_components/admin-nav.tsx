@@ -8,6 +8,7 @@ const sections = [
     href: "/admin",
     current: (path: string) => path === "/admin" || path.startsWith("/admin/workspaces"),
   },
+  { label: "Users", href: "/admin/users", current: (path: string) => path.startsWith("/admin/users") },
   { label: "Plans", href: "/admin/plans", current: (path: string) => path.startsWith("/admin/plans") },
   {
     label: "Worker pools",

@@ -3,6 +3,14 @@
 // and not on the REST API: API tokens belong to one workspace and are never administrators.
 import { z } from "zod";
 import { createPlan, listPlans, updatePlan } from "@/server/platform/plans";
+import {
+  disableUser,
+  enableUser,
+  listUsers,
+  resetUserPassword,
+  revokeUserSessions,
+  userSorts,
+} from "@/server/platform/users";
 import { assignWorkerPool, listWorkerPools } from "@/server/platform/worker-pools";
 import {
   changePlan,
@@ -12,6 +20,7 @@ import {
   resume,
   setOverrides,
   suspend,
+  workspaceSorts,
 } from "@/server/platform/workspaces";
 import { poolName } from "@/server/pools/service";
 import { overQuotaPolicySchema } from "@/server/quotas/catalog";
@@ -24,6 +33,17 @@ const planKey = z
   .min(1, "Enter a key")
   .max(40, "Plan keys are at most 40 characters")
   .regex(/^[a-z0-9][a-z0-9-]*$/, "Plan keys are lowercase letters, digits and dashes");
+
+const sortDirection = z.enum(["asc", "desc"]).default("asc");
+const pageNumber = z.number().int("Pages are whole numbers").min(1, "Pages start at 1").default(1);
+const pageSize = z
+  .number()
+  .int("Page sizes are whole numbers")
+  .min(1, "A page shows at least 1 row")
+  .max(200, "A page shows at most 200 rows")
+  .default(50);
+
+const userId = z.uuid("userId must be a user's id");
 
 /** Quota values are checked by the service, so that each problem names its quota. */
 const quotaValues = z.record(z.string(), z.unknown());
@@ -40,8 +60,11 @@ export const platformRouter = router({
   workspaces: platformAdminProcedure
     .input(
       z.object({
-        search: z.string().max(100).optional(),
-        limit: z.number().int().min(1).max(500).default(200),
+        search: z.string().max(100, "Searches are at most 100 characters").optional(),
+        sort: z.enum(workspaceSorts).default("name"),
+        direction: sortDirection,
+        page: pageNumber,
+        pageSize: pageSize,
       }),
     )
     .query(({ input }) => listWorkspaces(input)),
@@ -85,6 +108,38 @@ export const platformRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => assignWorkerPool(ctx.admin, input)),
+  users: platformAdminProcedure
+    .input(
+      z.object({
+        search: z.string().max(100, "Searches are at most 100 characters").optional(),
+        sort: z.enum(userSorts).default("email"),
+        direction: sortDirection,
+        page: pageNumber,
+        pageSize: pageSize,
+      }),
+    )
+    .query(({ input }) => listUsers(input)),
+  disableUser: platformAdminProcedure
+    .input(
+      z.object({
+        userId,
+        reason: z
+          .string()
+          .trim()
+          .min(1, "Give the reason (it is kept in the audit log)")
+          .max(500, "Reasons are at most 500 characters"),
+      }),
+    )
+    .mutation(({ ctx, input }) => disableUser(ctx.admin, input)),
+  enableUser: platformAdminProcedure
+    .input(z.object({ userId }))
+    .mutation(({ ctx, input }) => enableUser(ctx.admin, input)),
+  revokeUserSessions: platformAdminProcedure
+    .input(z.object({ userId }))
+    .mutation(({ ctx, input }) => revokeUserSessions(ctx.admin, input)),
+  resetUserPassword: platformAdminProcedure
+    .input(z.object({ userId }))
+    .mutation(({ ctx, input }) => resetUserPassword(ctx.admin, input, ctx.baseUrl)),
   plans: platformAdminProcedure.query(() => listPlans()),
   createPlan: platformAdminProcedure
     .input(planInput)

@@ -1,0 +1,92 @@
+"use client";
+// Sorting and paging for the console's long lists (workspaces, users). The server sorts and cuts
+// the pages, so every page is a slice of one order, however many rows there are.
+import { useId } from "react";
+import { Button } from "@/app/_components/button";
+import { control } from "@/app/_components/styles";
+
+export type Direction = "asc" | "desc";
+
+export function SortControls<Sort extends string>({
+  sorts,
+  sort,
+  direction,
+  onChange,
+}: {
+  /** Each sort key with its label. */
+  sorts: Record<Sort, string>;
+  sort: Sort;
+  direction: Direction;
+  onChange: (sort: Sort, direction: Direction) => void;
+}) {
+  const sortId = useId();
+  const directionId = useId();
+  return (
+    <div className="flex items-end gap-2">
+      <div>
+        <label htmlFor={sortId} className="block text-sm font-medium text-slate-800">
+          Sort by
+        </label>
+        <select
+          id={sortId}
+          value={sort}
+          onChange={(event) => onChange(event.target.value as Sort, direction)}
+          className={`${control} mt-1.5 block py-2`}
+        >
+          {(Object.entries(sorts) as [Sort, string][]).map(([key, label]) => (
+            <option key={key} value={key}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label htmlFor={directionId} className="block text-sm font-medium text-slate-800">
+          Order
+        </label>
+        <select
+          id={directionId}
+          value={direction}
+          onChange={(event) => onChange(sort, event.target.value as Direction)}
+          className={`${control} mt-1.5 block py-2`}
+        >
+          <option value="asc">Ascending</option>
+          <option value="desc">Descending</option>
+        </select>
+      </div>
+    </div>
+  );
+}
+
+export function Pager({
+  page,
+  pageSize,
+  total,
+  noun,
+  onPage,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  noun: string;
+  onPage: (page: number) => void;
+}) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
+  const last = Math.min(total, page * pageSize);
+  return (
+    <nav aria-label={`Pages of ${noun}`} className="mt-3 flex items-center justify-between gap-4 text-sm">
+      <p className="text-slate-600">
+        {first}–{last} of {total} {noun} · page {page} of {pages}
+      </p>
+      <div className="flex gap-2">
+        <Button variant="secondary" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+          Previous
+        </Button>
+        <Button variant="secondary" disabled={page >= pages} onClick={() => onPage(page + 1)}>
+          Next
+        </Button>
+      </div>
+    </nav>
+  );
+}
