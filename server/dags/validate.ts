@@ -293,42 +293,67 @@ function depths(upstream: Adjacency, downstream: Adjacency): Float64Array {
   return depth;
 }
 
-/** Reports one cycle per strongly connected component, as task ids in dependency order. */
+/** The most cycles one validation reports; past it, one more problem says that there are more. */
+const maxCyclesReported = 100;
+
+/**
+ * Reports every cycle a user must break, as task ids in dependency order, each on the dependsOn
+ * entry that closes it. The simple cycles of a graph can be exponentially many, so "every" means:
+ * each dependency inside a strongly connected component lies on a reported cycle (the shortest one
+ * through it), walking dependencies in document order and skipping those an earlier cycle already
+ * went through. `a → b → c → a` plus `c → c` is two cycles; a ring of 10,000 tasks is one.
+ */
 function checkCycles(graph: Graph, report: Report): void {
   if (!graph.depth.includes(Number.POSITIVE_INFINITY)) return; // every task got a depth: no cycle
-  for (const component of stronglyConnectedComponents(graph.downstream)) {
-    const start = component.reduce((a, b) => Math.min(a, b));
-    const selfLoop = dependsDirectly(graph, start, start);
-    if (component.length === 1 && !selfLoop) continue;
-    const cycle = selfLoop ? [start] : shortestCycle(start, new Set(component), graph.downstream);
-    const last = cycle[cycle.length - 1]!;
-    const ids = cycle.map((i) => graph.tasks[i]!.id);
-    // The edge that closes the cycle: the start task depends on the last one.
-    const k = graph.tasks[start]!.dependsOn.indexOf(graph.tasks[last]!.id);
-    report(["tasks", start, "dependsOn", k], `cycle: ${[...ids, ids[0]].join(" → ")}`);
+  const n = graph.tasks.length;
+  const componentOf = new Int32Array(n);
+  const components = stronglyConnectedComponents(graph.downstream);
+  components.forEach((members, c) => {
+    for (const task of members) componentOf[task] = c;
+  });
+  // Dependencies already on a reported cycle, as task × n + dependency.
+  const covered = new Set<number>();
+  let reported = 0;
+  for (let task = 0; task < n; task++) {
+    const { dependsOn } = graph.tasks[task]!;
+    for (let k = 0; k < dependsOn.length; k++) {
+      const dependency = graph.indexById.get(dependsOn[k] as string);
+      if (dependency === undefined || componentOf[dependency] !== componentOf[task]) continue;
+      if (covered.has(task * n + dependency) || dependsOn.indexOf(dependsOn[k]) < k) continue;
+      if (reported === maxCyclesReported) {
+        report(["tasks", task, "dependsOn", k], `more cycles; the first ${maxCyclesReported} are listed`);
+        return;
+      }
+      // The cycle runs from the task down to its dependency, which closes it.
+      const cycle =
+        dependency === task ? [task] : shortestPath(task, dependency, componentOf, graph.downstream);
+      for (let i = 0; i < cycle.length; i++) covered.add(cycle[(i + 1) % cycle.length]! * n + cycle[i]!);
+      const ids = cycle.map((i) => graph.tasks[i]!.id);
+      report(["tasks", task, "dependsOn", k], `cycle: ${[...ids, ids[0]].join(" → ")}`);
+      reported++;
+    }
   }
 }
 
-/** Breadth-first from start inside its component, back to start: the shortest loop through it. */
-function shortestCycle(start: number, members: Set<number>, downstream: Adjacency): number[] {
-  const parent = new Map<number, number>([[start, -1]]);
-  const queue = [start];
+/** Breadth-first from `from` to `to` inside their component: the shortest chain of dependents. */
+function shortestPath(from: number, to: number, componentOf: Int32Array, downstream: Adjacency): number[] {
+  const parent = new Map<number, number>([[from, -1]]);
+  const queue = [from];
   for (let head = 0; head < queue.length; head++) {
     const u = queue[head]!;
     for (let e = downstream.start[u]!; e < downstream.start[u + 1]!; e++) {
       const v = downstream.list[e]!;
-      if (v === start) {
+      if (componentOf[v] !== componentOf[from] || parent.has(v)) continue;
+      parent.set(v, u);
+      if (v === to) {
         const path: number[] = [];
-        for (let at = u; at !== -1; at = parent.get(at)!) path.push(at);
+        for (let at = v; at !== -1; at = parent.get(at)!) path.push(at);
         return path.reverse();
       }
-      if (members.has(v) && !parent.has(v)) {
-        parent.set(v, u);
-        queue.push(v);
-      }
+      queue.push(v);
     }
   }
-  return [start];
+  return [from, to]; // unreachable: the two share a component
 }
 
 /** Tarjan's algorithm, iterative so that a 10,000-task chain cannot overflow the stack. */

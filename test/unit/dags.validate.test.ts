@@ -222,6 +222,38 @@ describe("validateDag: problems", () => {
     ]);
   });
 
+  it("reports every cycle of a tangle, each on the dependency that closes it", () => {
+    const doc = {
+      id: "tangle",
+      tasks: [
+        { id: "a", operator: "noop", dependsOn: ["c"] },
+        { id: "b", operator: "noop", dependsOn: ["a", "d"] },
+        { id: "c", operator: "noop", dependsOn: ["b", "c"] },
+        { id: "d", operator: "noop", dependsOn: ["b"] },
+      ],
+    };
+    expect(problemsOf(doc)).toEqual([
+      { path: "tasks[0].dependsOn[0]", message: "cycle: a → b → c → a" },
+      { path: "tasks[1].dependsOn[1]", message: "cycle: b → d → b" },
+      { path: "tasks[2].dependsOn[1]", message: "cycle: c → c" },
+    ]);
+  });
+
+  it("lists the first 100 cycles and says that there are more", () => {
+    const tasks = Array.from({ length: 150 }, (_, i) => ({
+      id: `t${i}`,
+      operator: "noop",
+      dependsOn: [`t${i}`],
+    }));
+    const problems = problemsOf({ id: "loops", tasks });
+    expect(problems).toHaveLength(101);
+    expect(problems[99]).toEqual({ path: "tasks[99].dependsOn[0]", message: "cycle: t99 → t99" });
+    expect(problems[100]).toEqual({
+      path: "tasks[100].dependsOn[0]",
+      message: "more cycles; the first 100 are listed",
+    });
+  });
+
   it("handles a 10,000-task chain closed into a cycle without overflowing the stack", () => {
     const n = 10_000;
     const tasks = Array.from({ length: n }, (_, i) => ({
