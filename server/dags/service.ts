@@ -16,6 +16,7 @@ import { keyset, type Page, type PageInput } from "@/server/pagination";
 import { quotaReached } from "@/server/quotas/limits";
 import { refreshNextRunAt } from "@/server/schedules/next-run";
 import { actorId, lockWorkspaceQuotas, type ScopedTx, type WorkspaceScope } from "@/server/tenancy/door";
+import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
 import { analyzeDag, type DagAnalysis } from "./analyze";
 import type { DagDefinition, Schedule } from "./definition";
 import { type DagDiff, diffDags } from "./diff";
@@ -236,6 +237,8 @@ export async function pushDag(
   const result = await validateForWorkspace(scope, input);
   if (!result.ok) throw invalidDocument(result.problems);
   const pushed = await saveVersion(scope, result.dag, input.message ?? "", input);
+  // Webhook deliveries map their params by the new version from now on (this process's copy).
+  if (!pushed.unchanged) forgetWebhookEndpoints(scope.workspace.id);
   if (!pushed.unchanged) {
     await refreshNextRunAt(scope, pushed.dagId);
     await scope.audit("dag.push", pushed.dagId, {
@@ -567,6 +570,7 @@ export async function restoreVersion(
   if (!result.ok) throw invalidDocument(result.problems);
   const message = input.message || `Restore version ${old.number}`;
   const pushed = await saveVersion(scope, result.dag, message);
+  if (!pushed.unchanged) forgetWebhookEndpoints(scope.workspace.id);
   if (!pushed.unchanged) {
     await refreshNextRunAt(scope, pushed.dagId);
     await scope.audit("dag.restore", row.key, { version: pushed.version, restoredFrom: old.number, message });
@@ -577,6 +581,7 @@ export async function restoreVersion(
 async function updateDag(scope: WorkspaceScope, dagId: string, data: Prisma.DagUpdateManyMutationInput) {
   const row = await findDag(scope, dagId);
   const updated = await scope.db.dag.update({ where: { id: row.id }, data, select: dagSelect });
+  forgetWebhookEndpoints(scope.workspace.id); // archived or not: webhook deliveries answer it at once
   // Pause, unpause, archive, unarchive: the scheduler's next run follows.
   Object.assign(updated, await refreshNextRunAt(scope, updated.key));
   const current = updated.currentVersionId ? await currentVersionOf(scope, updated) : null;

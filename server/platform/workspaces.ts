@@ -10,6 +10,7 @@ import { AppError } from "@/server/errors";
 import { type Quotas, quotaOverridesSchema, quotasOf } from "@/server/quotas/catalog";
 import { applyPlan } from "@/server/quotas/plans";
 import { resumeWorkspace, suspendWorkspace } from "@/server/quotas/suspension";
+import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
 import { activityOf } from "./activity";
 import { type PlatformAdmin, recordPlatformEvent } from "./audit";
 import { parseOverrides } from "./quota-input";
@@ -150,6 +151,7 @@ export async function restore(admin: PlatformAdmin, input: { workspace: string }
       metadata: { deletedAt: row.deletedAt.toISOString() },
     });
   });
+  forgetWebhookEndpoints(id);
   await kickWorkspace(id);
   return getWorkspace(slug);
 }

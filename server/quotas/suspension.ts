@@ -14,6 +14,7 @@ import { log } from "@/server/observability/logger";
 import { resumeBackfills } from "@/server/schedules/backfill";
 import type { Actor } from "@/server/tenancy/door";
 import { type Sql, workspaceSql } from "@/server/tenancy/workspace-sql";
+import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
 import { PLATFORM_ACTOR_LABEL, suspendedWaitingReason } from "./errors";
 
 export interface Suspension {
@@ -98,6 +99,8 @@ export async function suspendWorkspace(input: {
     const emails = await notifyOwners(sql, input.workspaceId, title, body);
     return { suspension, title, body, emails };
   });
+  // This process's webhook route answers 503 from its next delivery (others within a second).
+  forgetWebhookEndpoints(input.workspaceId);
   await mailOwners(done.emails, done.title, done.body);
   return done.suspension;
 }
@@ -138,6 +141,7 @@ export async function resumeWorkspace(input: { workspaceId: string; actor: Actor
     const emails = await notifyOwners(sql, input.workspaceId, title, body);
     return { title, body, emails };
   });
+  forgetWebhookEndpoints(input.workspaceId);
   await kickWorkspace(input.workspaceId);
   await mailOwners(resumed.emails, resumed.title, resumed.body);
   return { suspendedAt: null, suspendedReason: null };

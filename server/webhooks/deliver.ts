@@ -14,7 +14,7 @@
 // (delivery-log.ts, plain SQL like the engine's: it runs on every delivery).
 import { randomUUID } from "node:crypto";
 import { paramsValidator } from "@/server/dags/definition";
-import { compiledVersion } from "@/server/engine/graph";
+import { type CompiledDag, compiledVersion } from "@/server/engine/graph";
 import { acceptPending, type PendingDelivery } from "@/server/engine/webhook-runs";
 import { AppError, type Problem } from "@/server/errors";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
@@ -180,7 +180,7 @@ export async function acceptDelivery(
   const compiled = await compiledVersion(workspaceSql(workspaceId), endpoint.currentVersionId, workspaceId);
   const params = mapParams(endpoint.paramMapping, input.document, input.headers, compiled.dag.params);
   // Checked before the key is taken: an invalid delivery holds nothing, and says what is wrong.
-  const checked = paramsValidator(compiled.dag).safeParse(params);
+  const checked = validatorOf(compiled.dag).safeParse(params);
   // Text PostgreSQL cannot store (NUL, lone surrogates), or nesting past the input limit, is refused
   // like any invalid param, naming it.
   const unacceptable = checked.success ? unacceptableInput({ params: checked.data }) : undefined;
@@ -231,6 +231,17 @@ export async function acceptDelivery(
     body: { ...accepted.body, state: ended.state, outputs: ended.outputs },
     headers: { location: url },
   };
+}
+
+/** Each cached DAG version's params schema, built once (a zod schema per delivery costs more than its insert). */
+const validators = new WeakMap<CompiledDag["dag"], ReturnType<typeof paramsValidator>>();
+function validatorOf(dag: CompiledDag["dag"]) {
+  let validator = validators.get(dag);
+  if (!validator) {
+    validator = paramsValidator(dag);
+    validators.set(dag, validator);
+  }
+  return validator;
 }
 
 const ended = new Set(["success", "failed", "cancelled"]);

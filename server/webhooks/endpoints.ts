@@ -27,6 +27,7 @@ import {
   undeclaredParams,
 } from "@/server/triggers/mapping";
 import { acceptDelivery, parseDocument, statusUrl } from "./deliver";
+import { forgetWebhookEndpoints } from "./endpoint-cache";
 import { type AuthMode, authModes, presets, providerOf } from "./signature";
 
 export const webhookAad = (workspaceId: string, endpointId: string) => `${workspaceId}:webhook:${endpointId}`;
@@ -294,6 +295,7 @@ export async function updateWebhook(
   }
   try {
     const row = await scope.db.webhookEndpoint.update({ where: { id: found.id }, data, select });
+    forgetWebhookEndpoints(scope.workspace.id);
     await scope.audit("webhook.update", found.dag.key, {
       webhookId: found.id,
       fields: Object.keys(data)
@@ -309,6 +311,7 @@ export async function updateWebhook(
 export async function deleteWebhook(scope: WorkspaceScope, webhookId: string) {
   const found = await findEndpoint(scope, webhookId);
   await scope.db.webhookEndpoint.delete({ where: { id: found.id } });
+  forgetWebhookEndpoints(scope.workspace.id);
   await scope.audit("webhook.delete", found.dag.key, { webhookId: found.id, name: found.name });
 }
 
@@ -337,6 +340,7 @@ export async function rotateWebhookSecret(
     },
     select,
   });
+  forgetWebhookEndpoints(scope.workspace.id);
   await scope.audit("webhook.rotate_secret", found.dag.key, {
     webhookId: found.id,
     graceSeconds: grace,

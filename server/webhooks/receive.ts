@@ -46,6 +46,7 @@ import {
   logDelivery,
   parseDocument,
 } from "./deliver";
+import { cachedEndpoint } from "./endpoint-cache";
 import { webhookAad, webhookUrl } from "./endpoints";
 import { loggedBodyBytes, maxBodyBytes, mayLogUnverified, takeDelivery } from "./limits";
 import { type AuthMode, providerOf, redactHeaders, type SignedRequest, verifyDelivery } from "./signature";
@@ -106,8 +107,21 @@ interface Endpoint {
   suspendedReason: string | null;
 }
 
-/** The endpoint with its DAG and its workspace's rate, in one statement (this runs on every delivery). */
-async function lookupEndpoint(id: string): Promise<Endpoint | undefined> {
+/** An endpoint as deliveries use it, kept per process for a second (endpoint-cache.ts). */
+interface KnownEndpoint extends Endpoint {
+  secret: string;
+  previousSecret: string | null;
+  /** Masks both secrets wherever a sender put them in what the log keeps. */
+  mask: SecretMask;
+}
+
+/** The endpoint with its DAG and its workspace's rate and state (this runs on every delivery). */
+function lookupEndpoint(id: string): Promise<KnownEndpoint | undefined> {
+  return cachedEndpoint(id, readEndpoint);
+}
+
+/** One statement for the endpoint, its DAG and workspace, then its secrets decrypted once. */
+async function readEndpoint(id: string): Promise<KnownEndpoint | undefined> {
   // Across workspaces: the endpoint's id is all a delivery carries until this answers.
   const { rows } = await crossTenantSql.query<Endpoint>(
     `SELECT e.id, e."workspaceId", e.name, e."authMode", e."authOptions", e."secretCiphertext", e."previousSecretCiphertext",
@@ -120,7 +134,15 @@ async function lookupEndpoint(id: string): Promise<Endpoint | undefined> {
      WHERE e.id = $1`,
     [id],
   );
-  return rows[0];
+  const endpoint = rows[0];
+  if (!endpoint) return undefined;
+  const keyring = processKeyring();
+  const aad = webhookAad(endpoint.workspaceId, endpoint.id);
+  const secret = decryptSecret(keyring, endpoint.secretCiphertext, aad);
+  const previousSecret =
+    endpoint.previousSecretCiphertext && decryptSecret(keyring, endpoint.previousSecretCiphertext, aad);
+  const mask = new SecretMask(previousSecret ? [secret, previousSecret] : [secret]);
+  return { ...endpoint, secret, previousSecret, mask };
 }
 
 /** Sets the logged body, and masks it and the logged headers. */
@@ -129,14 +151,12 @@ function maskLogged(logged: LoggedRequest, mask: SecretMask, body: string): void
   logged.headers = mask.value(logged.headers);
 }
 
-function secretsOf(endpoint: Endpoint, now: number): string[] {
-  const keyring = processKeyring();
-  const aad = webhookAad(endpoint.workspaceId, endpoint.id);
-  const secrets = [decryptSecret(keyring, endpoint.secretCiphertext, aad)];
-  if (endpoint.previousSecretCiphertext && (endpoint.previousSecretExpiresAt?.getTime() ?? 0) > now) {
-    secrets.push(decryptSecret(keyring, endpoint.previousSecretCiphertext, aad));
-  }
-  return secrets;
+/** The secrets a delivery may be signed with: the endpoint's, and the previous one until it expires. */
+function secretsOf(endpoint: KnownEndpoint, now: number): string[] {
+  const previousValid = (endpoint.previousSecretExpiresAt?.getTime() ?? 0) > now;
+  return endpoint.previousSecret && previousValid
+    ? [endpoint.secret, endpoint.previousSecret]
+    : [endpoint.secret];
 }
 
 /**
@@ -196,7 +216,7 @@ export async function receiveWebhook(request: Request, endpointId: string): Prom
     const cap = loggedBodyBytes();
     const endpointSecrets = secretsOf(endpoint, Date.now());
     // The log never shows the endpoint's own secret, wherever a sender put it.
-    maskLogged(logged, new SecretMask(endpointSecrets), body.subarray(0, cap).toString("utf8"));
+    maskLogged(logged, endpoint.mask, body.subarray(0, cap).toString("utf8"));
     logged.bodyBytes = body.length;
     logged.bodyTruncated = body.length > cap;
 

@@ -5,6 +5,7 @@ import { env } from "@/server/config";
 import { db } from "@/server/db/client";
 import { AppError } from "@/server/errors";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
 import { slugify } from "./slug";
 
 export async function createWorkspace(options: { userId: string; name: string; ip?: string }) {
@@ -155,6 +156,7 @@ export async function deleteWorkspace(scope: WorkspaceScope, confirmSlug: string
       ],
     });
   });
+  forgetWebhookEndpoints(scope.workspace.id);
 }
 
 /**

@@ -8,6 +8,7 @@ import { POST } from "@/app/api/hooks/[endpointId]/route";
 import { archiveDag, pushDag, unarchiveDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
 import { startAllDeliveryRuns } from "@/server/engine/webhook-runs";
+import { resumeWorkspace, suspendWorkspace } from "@/server/quotas/suspension";
 import { handleRest } from "@/server/rest/handler";
 import { generateKey } from "@/server/secrets/crypto";
 import { openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
@@ -158,6 +159,36 @@ describe("accepting", () => {
     expect(again.body.duplicate).toBe(false);
     await startAllDeliveryRuns();
     expect((await runsOf(h.name)).map((r) => r.id)).toEqual([again.body.runId]);
+  });
+});
+
+describe("the endpoints a process keeps (endpoint-cache.ts)", () => {
+  it("answers a change made in this process at its next delivery", async () => {
+    const h = await hook();
+    const status = async (secret = h.secret) => (await deliver({ ...h, secret }, "main")).status;
+    expect(await status()).toBe(202); // the endpoint is now kept for a second
+    await owner.api.webhooks.update({ workspace: ws, webhookId: h.id, enabled: false });
+    expect(await status()).toBe(404);
+    await owner.api.webhooks.update({ workspace: ws, webhookId: h.id, enabled: true });
+    expect(await status()).toBe(202);
+    const rotated = await owner.api.webhooks.rotateSecret({ workspace: ws, webhookId: h.id });
+    expect(await status()).toBe(401);
+    expect(await status(rotated.secret!)).toBe(202);
+    await archiveDag(scope, "ingest");
+    try {
+      expect(await status(rotated.secret!)).toBe(409);
+    } finally {
+      await unarchiveDag(scope, "ingest");
+    }
+    expect(await status(rotated.secret!)).toBe(202);
+    const actor = { kind: "system" as const, label: "test" };
+    await suspendWorkspace({ workspaceId: owner.workspace.id, reason: "checking the cache", actor });
+    try {
+      expect(await status(rotated.secret!)).toBe(503);
+    } finally {
+      await resumeWorkspace({ workspaceId: owner.workspace.id, actor });
+    }
+    expect(await status(rotated.secret!)).toBe(202);
   });
 });
 
