@@ -1,12 +1,13 @@
 // `npm start` (and `npm run dev` with --dev): the whole product on one machine. Starts the
 // embedded PostgreSQL unless DATABASE_URL is set, applies migrations, builds the web app if
 // needed, then runs the web server and a worker until Ctrl-C stops them all.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { checkConfig, env as settings } from "@/server/config";
 import { freePort } from "@/server/db/embedded";
 import { migrateAll } from "@/server/db/migrate-all";
 import { dataDir, embeddedDataDir, localDatabase, localEnvironment } from "./local-env";
+import { runToEnd } from "./run-to-end";
 
 checkConfig("start");
 const dev = process.argv.includes("--dev");
@@ -29,10 +30,11 @@ const env = localEnvironment(database.url, port);
 
 if (!dev && !existsSync(".next/BUILD_ID")) {
   say("building the web app (first start only; takes a minute or two)…");
-  const build = spawnSync("next", ["build"], { stdio: "inherit", env });
-  if (build.status !== 0) {
+  // Asynchronously: this process reads the embedded PostgreSQL's output while the build runs.
+  const status = await runToEnd("next", ["build"], { stdio: "inherit", env });
+  if (status !== 0) {
     await database.embedded?.stop();
-    process.exit(build.status ?? 1);
+    process.exit(status ?? 1);
   }
 }
 

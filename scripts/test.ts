@@ -5,7 +5,6 @@
 //  3. a Chromium for the browser suite, and a production build of the web app;
 //  4. Vitest; then one line `N passed, N failed` over all suites.
 // Arguments go to Vitest, e.g. `npm test -- --project unit` or `npm test -- test/unit/roles`.
-import { type SpawnOptions, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +14,7 @@ import { startEmbeddedPostgres } from "@/server/db/embedded";
 import { migrateAll } from "@/server/db/migrate-all";
 import { connectionFields, withDatabase } from "@/server/db/url";
 import { findBrowser } from "./find-browser";
+import { runToEnd } from "./run-to-end";
 
 checkConfig("test");
 const say = (line: string) => console.log(`[test] ${line}`);
@@ -117,19 +117,6 @@ releaseBuildLock();
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(vitest === 0 && failed === 0 && !process.exitCode ? 0 : 1);
-
-/**
- * Runs a program to its end without blocking this process: the embedded PostgreSQL's output is
- * read by this process, and while a synchronous spawn held it, the server's backends blocked
- * writing their log lines once the pipe filled (tests timed out, databases could not be dropped).
- */
-function runToEnd(command: string, args: string[], options: SpawnOptions): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    spawn(command, args, options)
-      .on("error", reject)
-      .on("exit", (code) => resolve(code));
-  });
-}
 
 function lockHolder(): number | undefined {
   try {

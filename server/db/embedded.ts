@@ -162,6 +162,8 @@ export function reachableDataDir(preferred: string): { dir: string; moved: boole
   return { dir, moved: true };
 }
 
+const OUTPUT_TAIL_CHARS = 8192;
+
 function run(
   file: string,
   args: string[],
@@ -175,11 +177,13 @@ function run(
     // English messages: we wait for one of them.
     env: { ...process.env, LC_MESSAGES: "C", LC_ALL: "C" },
   });
+  // Only the tail: the server runs for days and its output goes by; the tail names why it stopped
+  // and catches a ready line split across two chunks.
   let output = "";
   const settled = new Promise<void>((resolve, reject) => {
     const collect = (chunk: Buffer) => {
       const text = chunk.toString();
-      output += text;
+      output = (output + text).slice(-OUTPUT_TAIL_CHARS);
       for (const line of text.split("\n")) if (line.trim()) onLine(line.trimEnd());
       if (readyWhen && output.includes(readyWhen)) resolve();
     };
