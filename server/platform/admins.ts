@@ -10,11 +10,20 @@ export async function isPlatformAdmin(userId: string): Promise<boolean> {
   return user?.platformAdmin === true;
 }
 
+/** Who ran a `baton admin` command: the name given with `--as`, else the server's login name. */
+export function cliActor(name: string) {
+  return { actor: `cli:${name}`, label: `${name} (command line)` };
+}
+
 /**
- * Grants or revokes the role; recorded as an installation-wide audit event (no workspace).
- * `by` names who did it: the CLI acts as "system".
+ * Grants or revokes the role; recorded as an installation-wide audit event (no workspace) under
+ * `by`, so the installation's audit page says who did it (the CLI names its operator).
  */
-export async function setPlatformAdmin(options: { email: string; platformAdmin: boolean; by: string }) {
+export async function setPlatformAdmin(options: {
+  email: string;
+  platformAdmin: boolean;
+  by: { actor: string; label: string };
+}) {
   const { email, platformAdmin, by } = options;
   return db.$transaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { email }, select: { id: true, platformAdmin: true } });
@@ -30,8 +39,8 @@ export async function setPlatformAdmin(options: { email: string; platformAdmin: 
       await tx.auditEvent.create({
         data: {
           workspaceId: null,
-          actor: by,
-          actorLabel: by,
+          actor: by.actor,
+          actorLabel: by.label,
           action: platformAdmin ? "platform.admin.grant" : "platform.admin.revoke",
           target: email,
           metadata: { userId: user.id },

@@ -86,9 +86,10 @@ describe("baton admin", () => {
       where: { workspaceId: null, target: person.email, action: { startsWith: "platform.admin." } },
       orderBy: { id: "asc" },
     });
-    expect(events.map((e) => [e.action, e.actorLabel])).toEqual([
-      ["platform.admin.grant", "system"],
-      ["platform.admin.revoke", "system"],
+    // The CLI names its operator (their login name on the server, unless --as says otherwise).
+    expect(events.map((e) => [e.action, e.actor, e.actorLabel])).toEqual([
+      ["platform.admin.grant", expect.stringMatching(/^cli:./), expect.stringMatching(/\(command line\)$/)],
+      ["platform.admin.revoke", expect.stringMatching(/^cli:./), expect.stringMatching(/\(command line\)$/)],
     ]);
   });
 
@@ -400,6 +401,8 @@ describe("everyone but platform administrators", () => {
     "platform.enableUser": () => ({ userId: admin.user.id }),
     "platform.revokeUserSessions": () => ({ userId: admin.user.id }),
     "platform.resetUserPassword": () => ({ userId: admin.user.id }),
+    "platform.auditEvents": () => ({}),
+    "platform.exportAuditEvents": () => ({ format: "json" }),
     "platform.plans": () => undefined,
     "platform.createPlan": () => planInput("sneaky"),
     "platform.updatePlan": () => planInput("free", { maxDags: 100_000 }),

@@ -10,6 +10,7 @@ const sections = [
   },
   { label: "Users", href: "/admin/users", current: (path: string) => path.startsWith("/admin/users") },
   { label: "Plans", href: "/admin/plans", current: (path: string) => path.startsWith("/admin/plans") },
+  { label: "Audit log", href: "/admin/audit", current: (path: string) => path.startsWith("/admin/audit") },
   {
     label: "Worker pools",
     href: "/admin/worker-pools",

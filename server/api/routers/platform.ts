@@ -2,6 +2,8 @@
 // only. Not workspace-scoped (an administrator need not be a member of the workspaces they steer),
 // and not on the REST API: API tokens belong to one workspace and are never administrators.
 import { z } from "zod";
+import { pageInput } from "@/server/pagination";
+import { exportPlatformEvents, listPlatformEvents } from "@/server/platform/audit-log";
 import { createPlan, listPlans, updatePlan } from "@/server/platform/plans";
 import {
   disableUser,
@@ -42,6 +44,17 @@ const pageSize = z
   .min(1, "A page shows at least 1 row")
   .max(200, "A page shows at most 200 rows")
   .default(50);
+
+const auditFilter = {
+  action: z
+    .string()
+    .max(100, "Actions are at most 100 characters")
+    .regex(/^[a-z_.]*$/, "Actions are lowercase letters, dots and underscores, e.g. platform.plan.")
+    .optional(),
+  search: z.string().max(100, "Searches are at most 100 characters").optional(),
+  from: z.coerce.date("from must be a date, e.g. 2026-12-01").optional(),
+  to: z.coerce.date("to must be a date, e.g. 2027-01-01").optional(),
+};
 
 const userId = z.uuid("userId must be a user's id");
 
@@ -140,6 +153,18 @@ export const platformRouter = router({
   resetUserPassword: platformAdminProcedure
     .input(z.object({ userId }))
     .mutation(({ ctx, input }) => resetUserPassword(ctx.admin, input, ctx.baseUrl)),
+  /** The installation's audit log (platform changes, workspaces created, deleted, purged), newest first. */
+  auditEvents: platformAdminProcedure
+    .input(z.object({ ...pageInput, ...auditFilter }))
+    .query(({ input }) => listPlatformEvents(input)),
+  /** The same events as one CSV or JSON file (the newest 100,000). */
+  exportAuditEvents: platformAdminProcedure
+    .input(z.object({ ...auditFilter, format: z.enum(["csv", "json"], "format must be csv or json") }))
+    .query(async ({ input }) => {
+      const { body, contentType } = await exportPlatformEvents(input, input.format);
+      const day = new Date().toISOString().slice(0, 10);
+      return { filename: `baton-audit-${day}.${input.format}`, contentType, body };
+    }),
   plans: platformAdminProcedure.query(() => listPlans()),
   createPlan: platformAdminProcedure
     .input(planInput)

@@ -1,9 +1,19 @@
 // `baton admin …`: platform administrators, who use the platform console (/admin) to see and
 // steer every workspace. Only the operator grants the role, from here: no web request can.
+import os from "node:os";
 import type { Command } from "commander";
-import { listPlatformAdmins, setPlatformAdmin } from "@/server/platform/admins";
+import { cliActor, listPlatformAdmins, setPlatformAdmin } from "@/server/platform/admins";
 import { email } from "@/server/validation";
 import type { InstallationCli as Cli } from "../main";
+
+/** The operator's login name on the server (a container without a passwd entry has none). */
+function loginName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER || process.env.LOGNAME || "operator";
+  }
+}
 
 export function registerAdminCommands(program: Command, cli: Cli): void {
   const admin = program.command("admin").description("Grant, revoke and list platform administrators");
@@ -20,8 +30,10 @@ export function registerAdminCommands(program: Command, cli: Cli): void {
           : "Take the platform administrator role away from a user; their next request is refused",
       )
       .argument("<email>", "the user's e-mail address", cli.parser(email))
-      .action(async (address: string, _options: unknown, command: Command) => {
-        const result = await setPlatformAdmin({ email: address, platformAdmin, by: "system" });
+      .option("--as <name>", "who is doing it, for the installation's audit log (default: your login name)")
+      .action(async (address: string, options: { as?: string }, command: Command) => {
+        const name = options.as?.trim().slice(0, 200) || loginName();
+        const result = await setPlatformAdmin({ email: address, platformAdmin, by: cliActor(name) });
         if (cli.json(command)) return cli.printJson(result);
         const [changed, unchanged] = platformAdmin
           ? ["is now a platform administrator", "is already a platform administrator"]
