@@ -1,5 +1,5 @@
-// `npm run bench -- webhooks`: webhook ingest through the public route handler (receiveWebhook,
-// as app/api/hooks/[endpointId] calls it), with a worker in the same process turning accepted
+// `npm run bench -- webhooks`: webhook ingest through the public route handler
+// (app/api/hooks/[endpointId]'s POST, as `next start` calls it), with a worker in the same process turning accepted
 // deliveries into runs and running them (issue 17, point 2). Printed side by side, one run:
 //
 //  - floor: a bare route on the same server and pool that reads the body, checks an HMAC
@@ -42,7 +42,8 @@ export default async function webhooksBench() {
   const { systemScope } = await import("../server/tenancy/door");
   const { pushDag } = await import("../server/dags/service");
   const { createWebhook } = await import("../server/webhooks/endpoints");
-  const { receiveWebhook } = await import("../server/webhooks/receive");
+  // The route handler itself (request id, metrics, its log line), as `next start` calls it.
+  const { POST: hookRoute } = await import("../app/api/hooks/[endpointId]/route");
   const { signBody } = await import("../server/webhooks/signature");
   const { startWorker } = await import("../worker/runner");
 
@@ -123,7 +124,9 @@ export default async function webhooksBench() {
     const at = Date.now();
     const started = performance.now();
     const response =
-      route === "floor" ? await floorRoute(request, hook.id) : await receiveWebhook(request, hook.id);
+      route === "floor"
+        ? await floorRoute(request, hook.id)
+        : await hookRoute(request, { params: Promise.resolve({ endpointId: hook.id }) });
     const answered = performance.now() - started;
     const answer = (await response.json()) as { runId?: string };
     if (response.status !== 202)

@@ -11,7 +11,16 @@ import { inRequestSpan } from "./tracing";
 export function observed<Rest extends unknown[]>(
   route: string,
   handler: (request: Request, ...rest: Rest) => Promise<Response> | Response,
+  options: {
+    /**
+     * The level of the line an answer below 500 is logged with ("info"). A route whose requests
+     * keep a log of their own (webhook deliveries) says "debug": at thousands a second the lines
+     * would cost more than the requests.
+     */
+    answeredLevel?: "info" | "debug";
+  } = {},
 ): (request: Request, ...rest: Rest) => Promise<Response> {
+  const answeredLevel = options.answeredLevel ?? "info";
   return (request, ...rest) => {
     const requestId = requestIdOf(request.headers);
     const started = performance.now();
@@ -30,7 +39,7 @@ export function observed<Rest extends unknown[]>(
         );
         const line = { method: request.method, status: response.status, ms: Math.round(seconds * 1000) };
         if (response.status >= 500) log.warn(line, "request answered with an error");
-        else log.info(line, "request");
+        else log[answeredLevel](line, "request");
         return withRequestId(response, requestId);
       }),
     );

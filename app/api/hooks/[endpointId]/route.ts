@@ -7,12 +7,17 @@ import { receiveWebhook } from "@/server/webhooks/receive";
 type Params = { params: Promise<{ endpointId: string }> };
 
 // Next answers other methods with 405 itself.
-export const POST = observed("/api/hooks/[endpointId]", async (request: Request, { params }: Params) => {
-  const { endpointId } = await params;
-  const response = await receiveWebhook(request, endpointId);
-  metrics.webhookDeliveries.inc({ result: deliveryResult(response.status) });
-  return response;
-});
+// Each delivery is in the endpoint's delivery log: its request line is only logged at debug.
+export const POST = observed(
+  "/api/hooks/[endpointId]",
+  async (request: Request, { params }: Params) => {
+    const { endpointId } = await params;
+    const response = await receiveWebhook(request, endpointId);
+    metrics.webhookDeliveries.inc({ result: deliveryResult(response.status) });
+    return response;
+  },
+  { answeredLevel: "debug" },
+);
 
 /** A bounded name for a delivery's answer. */
 function deliveryResult(status: number): string {
