@@ -137,7 +137,7 @@ describe("maxPools and maxPoolSlots", () => {
     await setQuotas(owner, { maxPoolSlots: 8 });
     expect(await owner.api.pools.create({ workspace, name: "wide", slots: 8 })).toMatchObject({ slots: 8 });
     const expected =
-      "slots must be at most 8: the limit of slots per pool set by this workspace's plan (quota maxPoolSlots)";
+      "slots must be at most 8: the limit of slots per pool set by this workspace's plan (quota maxPoolSlots); a platform administrator can raise it or move the workspace to a larger plan";
     expect(await refusal(owner.api.pools.create({ workspace, name: "wider", slots: 9 }))).toBe(expected);
     expect(await refusal(owner.api.pools.update({ workspace, name: "wide", slots: 9 }))).toBe(expected);
     expect(await owner.api.pools.update({ workspace, name: "wide", slots: 7 })).toMatchObject({ slots: 7 });

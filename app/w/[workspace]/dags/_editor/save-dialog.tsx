@@ -12,6 +12,18 @@ interface ServerProblem {
   message: string;
 }
 
+/**
+ * What the dialog shows of a refused save: a title and the document's problems, each once. A refusal
+ * without problems (the DAG quota, a conflict) is its message alone, as the title, not repeated
+ * under it.
+ */
+export function saveFailure(error: unknown): { title: string; problems: ServerProblem[] } {
+  const problems = ((error as { data?: { problems?: ServerProblem[] } } | null)?.data?.problems ??
+    []) as ServerProblem[];
+  if (problems.length > 0) return { title: (error as Error).message || "Saving failed", problems };
+  return { title: errorMessage(error) || "Saving failed", problems: [] };
+}
+
 export function SaveDialog({
   open,
   onClose,
@@ -28,8 +40,7 @@ export function SaveDialog({
   /** Problems the editor already knows of: saving would be refused. */
   localProblems: number;
 }) {
-  const problems = ((error as { data?: { problems?: ServerProblem[] } } | null)?.data?.problems ??
-    []) as ServerProblem[];
+  const failure = error ? saveFailure(error) : null;
   return (
     <Dialog
       open={open}
@@ -44,19 +55,17 @@ export function SaveDialog({
             until they are fixed.
           </Alert>
         )}
-        {error ? (
-          <Alert tone="error" title={(error as Error).message || "Saving failed"}>
-            {problems.length > 0 ? (
+        {failure ? (
+          <Alert tone="error" title={failure.title}>
+            {failure.problems.length > 0 ? (
               <ul className="space-y-1">
-                {problems.map((problem) => (
+                {failure.problems.map((problem) => (
                   <li key={`${problem.path}:${problem.message}`}>
                     <code className="font-mono text-xs">{problem.path || "document"}</code> {problem.message}
                   </li>
                 ))}
               </ul>
-            ) : (
-              errorMessage(error)
-            )}
+            ) : null}
           </Alert>
         ) : null}
         <Field
