@@ -106,3 +106,12 @@ export function overflowing(page: Page) {
     return { overflow: document.documentElement.scrollWidth - width, elements };
   })()`) as Promise<{ overflow: number; elements: string[] }>;
 }
+
+/** Signs `person` in on the sign-in page and waits for their workspace to open. */
+export async function signIn(page: Page, person: { email: string; password: string }) {
+  await page.goto("/sign-in");
+  await page.getByLabel("E-mail").fill(person.email);
+  await page.getByLabel("Password").fill(person.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/w\//);
+}

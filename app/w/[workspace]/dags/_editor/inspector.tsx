@@ -8,6 +8,7 @@ import { Field, SelectField } from "@/app/_components/field";
 // document handed to `onEdit`, with a key so that typing in one field makes one undo step.
 import { OperatorIcon } from "@/app/_components/operator-icon";
 import { control } from "@/app/_components/styles";
+import { TimeZoneField } from "@/app/_components/time-zone-field";
 import type { Problem } from "@/server/dags/validate";
 import type { OperatorSummary } from "@/server/operators/catalog";
 import { configKeyOf, type EditorDocument, type EditorTask, updateTask, withField } from "./document";
@@ -376,14 +377,10 @@ function ScheduleFields({
             className="[&_input]:font-mono"
             onChange={(event) => onChange({ ...schedule, cron: event.target.value })}
           />
-          <Field
-            label="Time zone"
+          <TimeZoneField
             value={typeof schedule?.timezone === "string" ? schedule.timezone : ""}
             error={problemAt("schedule.timezone")}
-            placeholder="UTC"
-            onChange={(event) =>
-              onChange(withField(schedule ?? {}, "timezone", event.target.value || undefined))
-            }
+            onChange={(zone) => onChange(withField(schedule ?? {}, "timezone", zone || undefined))}
           />
         </>
       )}
