@@ -222,8 +222,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the audit log, newest first */
+        /** Read the audit log, newest first (filters actor, action, from, before) */
         get: operations["audit.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The actors and actions the audit log holds, to filter by */
+        get: operations["audit.filters"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1570,6 +1587,8 @@ export interface components {
         };
         AuditEvent: {
             id: string;
+            /** @description Who acted: a user id, "token:<id>" or "system" (the `actor` filter) */
+            actor: string;
             actorLabel: string;
             action: string;
             target: string | null;
@@ -1580,6 +1599,13 @@ export interface components {
         };
         /** @description Any JSON value */
         JsonValue: JsonValue;
+        AuditFilterChoices: {
+            actors: {
+                actor: string;
+                label: string;
+            }[];
+            actions: string[];
+        };
         /** @description A page of Dag items (see Page) */
         DagPage: {
             items: components["schemas"]["Dag"][];
@@ -4345,6 +4371,10 @@ export interface operations {
     "audit.list": {
         parameters: {
             query?: {
+                actor?: string;
+                action?: string;
+                from?: string;
+                before?: string;
                 cursor?: string;
                 limit?: number;
             };
@@ -4354,7 +4384,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Read the audit log, newest first */
+            /** @description Read the audit log, newest first (filters actor, action, from, before) */
             200: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
@@ -4364,6 +4394,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "audit.filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The actors and actions the audit log holds, to filter by */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditFilterChoices"];
                 };
             };
             400: components["responses"]["BadRequest"];

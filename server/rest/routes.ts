@@ -126,7 +126,18 @@ export const restRoutes: RestRoute[] = [
     status: 201,
   },
   { method: "DELETE", path: "/tokens/{tokenId}", procedure: "tokens.revoke", summary: "Revoke an API token" },
-  { method: "GET", path: "/audit", procedure: "audit.list", summary: "Read the audit log, newest first" },
+  {
+    method: "GET",
+    path: "/audit",
+    procedure: "audit.list",
+    summary: "Read the audit log, newest first (filters actor, action, from, before)",
+  },
+  {
+    method: "GET",
+    path: "/audit/filters",
+    procedure: "audit.filters",
+    summary: "The actors and actions the audit log holds, to filter by",
+  },
 
   {
     method: "GET",

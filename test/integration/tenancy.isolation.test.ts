@@ -98,6 +98,7 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "tokens.create": (ids) => ({ workspace: ids.workspace, name: "stolen", role: "OWNER" }),
   "tokens.revoke": (ids) => ({ workspace: ids.workspace, tokenId: ids.tokenId }),
   "audit.list": (ids) => ({ workspace: ids.workspace }),
+  "audit.filters": (ids) => ({ workspace: ids.workspace }),
   "dags.list": (ids) => ({ workspace: ids.workspace, includeArchived: true }),
   "dags.get": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
   "dags.push": (ids) => ({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listAuditEvents } from "@/server/audit/service";
+import { auditFilterChoices, listAuditEvents } from "@/server/audit/service";
 import {
   changeRole,
   inviteMember,
@@ -22,6 +22,7 @@ import {
 import { nothing } from "../schemas/common";
 import {
   auditEventPage,
+  auditFilterChoices as auditFilterChoicesSchema,
   createdToken,
   invitationPage,
   memberPage,
@@ -103,7 +104,29 @@ export const tokensRouter = router({
 
 export const auditRouter = router({
   list: workspaceProcedure("audit:read")
-    .input(z.object(pageInput))
+    .input(
+      z.object({
+        actor: z.string().min(1).max(200).optional().describe("Events by this actor (an event's `actor`)"),
+        action: z
+          .string()
+          .regex(/^[a-z_]+(\.[a-z_]+)*$/, "action must look like member.invite or member")
+          .max(100)
+          .optional()
+          .describe("Events of this action (member.invite), or of every action on it (member)"),
+        from: z.coerce
+          .date({ error: "from must be an ISO date-time" })
+          .optional()
+          .describe("Events at or after this"),
+        before: z.coerce
+          .date({ error: "before must be an ISO date-time" })
+          .optional()
+          .describe("Events before this"),
+        ...pageInput,
+      }),
+    )
     .output(auditEventPage)
     .query(({ ctx, input }) => listAuditEvents(ctx.scope, input)),
+  filters: workspaceProcedure("audit:read")
+    .output(auditFilterChoicesSchema)
+    .query(({ ctx }) => auditFilterChoices(ctx.scope)),
 });

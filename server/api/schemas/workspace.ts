@@ -92,6 +92,7 @@ export const createdToken = z
 export const auditEventSchema = z
   .object({
     id: z.string(),
+    actor: z.string().describe('Who acted: a user id, "token:<id>" or "system" (the `actor` filter)'),
     actorLabel: z.string(),
     action: z.string(),
     target: z.string().nullable(),
@@ -101,6 +102,13 @@ export const auditEventSchema = z
   })
   .meta({ id: "AuditEvent" });
 export const auditEventPage = pageOf(auditEventSchema);
+
+export const auditFilterChoices = z
+  .object({
+    actors: z.array(z.object({ actor: z.string(), label: z.string() })),
+    actions: z.array(z.string()),
+  })
+  .meta({ id: "AuditFilterChoices" });
 
 export const groupSchema = z
   .object({
