@@ -273,6 +273,11 @@ export const settings = {
     readBy: ["web"],
     doc: "largest REST API request body (default 1 MiB)",
   },
+  BATON_API_MAX_DAG_BODY_BYTES: {
+    schema: wholeNumber(16_777_216, 1024),
+    readBy: ["web"],
+    doc: "largest DAG document sent to the REST API (push, validate), after gzip decoding (default 16 MiB: room for the 20,000-task limit)",
+  },
   BATON_WEBHOOK_MAX_BODY_BYTES: {
     schema: wholeNumber(1_048_576, 1024),
     readBy: ["web"],

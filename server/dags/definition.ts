@@ -404,7 +404,9 @@ export const dagSchema = z.strictObject({
   sla: slaSchema.optional(),
   onSuccess: z.array(notifyConfigSchema).optional(),
   onFailure: z.array(notifyConfigSchema).optional(),
-  tasks: z.array(taskSchema).max(maxTasks),
+  tasks: z.array(taskSchema).max(maxTasks, {
+    message: `a DAG has at most ${maxTasks} tasks (the installation's limit); split it into DAGs that trigger one another`,
+  }),
 });
 
 export type DagDefinition = z.output<typeof dagSchema>;

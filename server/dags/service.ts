@@ -313,68 +313,73 @@ async function saveVersion(
   // unique key; the loser retries against the winner's state.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await scope.db.$transaction(async (tx) => {
-        const existing = await tx.dag.findFirst({
-          where: { key: dag.id },
-          select: { id: true, archivedAt: true, currentVersionId: true },
-        });
-        if (existing?.archivedAt) {
-          throw new AppError(
-            "CONFLICT",
-            `DAG "${dag.id}" is archived; unarchive it before saving a new version`,
-            [{ path: "id", message: "names an archived DAG" }],
-          );
-        }
-        const current = existing?.currentVersionId
-          ? await tx.dagVersion.findFirst({
-              where: { id: existing.currentVersionId },
-              select: { number: true, hash: true },
-            })
-          : null;
-        // Checked against what this transaction read: a push racing in between makes the same
-        // version number, so this one collides, retries and checks again against the winner's.
-        checkPrecondition(dag.id, precondition, current);
-        if (current?.hash === hash) {
-          return { dagId: dag.id, version: current.number, hash, created: false, unchanged: true };
-        }
-        const fields = {
-          title: dag.title ?? null,
-          description: dag.description ?? null,
-          tags: dag.tags,
-          owner: dag.owner ?? null,
-          schedule: dag.schedule ? (dag.schedule as Prisma.InputJsonObject) : Prisma.DbNull,
-        };
-        if (!existing) await assertRoomForDag(scope, tx);
-        const dagRowId =
-          existing?.id ??
-          (
-            await tx.dag.create({
-              data: { workspaceId: scope.workspace.id, key: dag.id, ...fields },
-              select: { id: true },
-            })
-          ).id;
-        const last = await tx.dagVersion.findFirst({
-          where: { dagId: dagRowId },
-          orderBy: { number: "desc" },
-          select: { number: true },
-        });
-        const number = (last?.number ?? 0) + 1;
-        const version = await tx.dagVersion.create({
-          data: {
-            workspaceId: scope.workspace.id,
-            dagId: dagRowId,
-            number,
-            definition,
-            hash,
-            message,
-            authorId: actorId(scope.actor),
-            authorLabel: scope.actor.label,
-          },
-          select: { id: true },
-        });
-        await tx.dag.update({ where: { id: dagRowId }, data: { ...fields, currentVersionId: version.id } });
-        return { dagId: dag.id, version: number, hash, created: !existing, unchanged: false };
-      });
+      return await scope.db.$transaction(
+        async (tx) => {
+          const existing = await tx.dag.findFirst({
+            where: { key: dag.id },
+            select: { id: true, archivedAt: true, currentVersionId: true },
+          });
+          if (existing?.archivedAt) {
+            throw new AppError(
+              "CONFLICT",
+              `DAG "${dag.id}" is archived; unarchive it before saving a new version`,
+              [{ path: "id", message: "names an archived DAG" }],
+            );
+          }
+          const current = existing?.currentVersionId
+            ? await tx.dagVersion.findFirst({
+                where: { id: existing.currentVersionId },
+                select: { number: true, hash: true },
+              })
+            : null;
+          // Checked against what this transaction read: a push racing in between makes the same
+          // version number, so this one collides, retries and checks again against the winner's.
+          checkPrecondition(dag.id, precondition, current);
+          if (current?.hash === hash) {
+            return { dagId: dag.id, version: current.number, hash, created: false, unchanged: true };
+          }
+          const fields = {
+            title: dag.title ?? null,
+            description: dag.description ?? null,
+            tags: dag.tags,
+            owner: dag.owner ?? null,
+            schedule: dag.schedule ? (dag.schedule as Prisma.InputJsonObject) : Prisma.DbNull,
+          };
+          if (!existing) await assertRoomForDag(scope, tx);
+          const dagRowId =
+            existing?.id ??
+            (
+              await tx.dag.create({
+                data: { workspaceId: scope.workspace.id, key: dag.id, ...fields },
+                select: { id: true },
+              })
+            ).id;
+          const last = await tx.dagVersion.findFirst({
+            where: { dagId: dagRowId },
+            orderBy: { number: "desc" },
+            select: { number: true },
+          });
+          const number = (last?.number ?? 0) + 1;
+          const version = await tx.dagVersion.create({
+            data: {
+              workspaceId: scope.workspace.id,
+              dagId: dagRowId,
+              number,
+              definition,
+              hash,
+              message,
+              authorId: actorId(scope.actor),
+              authorLabel: scope.actor.label,
+            },
+            select: { id: true },
+          });
+          await tx.dag.update({ where: { id: dagRowId }, data: { ...fields, currentVersionId: version.id } });
+          return { dagId: dag.id, version: number, hash, created: !existing, unchanged: false };
+          // A 20,000-task version is megabytes of JSON: writing it takes seconds on a busy machine,
+          // past Prisma's default of 5 s for an interactive transaction.
+        },
+        { timeout: 120_000 },
+      );
     } catch (error) {
       const collided = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
       if (!collided || attempt >= 20) throw error;

@@ -3,6 +3,8 @@
 // Retry-After beyond it), matches a route, calls its procedure through the same router (and so the
 // same workspace door) as the web app, and answers JSON. Every failure is a 4xx with
 // `{ error: { code, message, problems } }`; only our own bugs are 500s.
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { agentEndpoint, checkProtocol } from "@/server/agents/http";
@@ -18,7 +20,11 @@ import { type RateAnswer, takeFromBudget } from "@/server/quotas/rate-limits";
 import { openApiDocument } from "./openapi";
 import { type RestRoute, restRoutes } from "./routes";
 
-const MAX_BODY_BYTES = env.BATON_API_MAX_BODY_BYTES;
+/** Body limits: a DAG document may hold up to 20,000 tasks, far beyond any other request. */
+const bodyLimits = {
+  request: { bytes: env.BATON_API_MAX_BODY_BYTES, setting: "BATON_API_MAX_BODY_BYTES" },
+  dagDocument: { bytes: env.BATON_API_MAX_DAG_BODY_BYTES, setting: "BATON_API_MAX_DAG_BODY_BYTES" },
+};
 
 /** Extra documents served beside the API (JSON Schemas and the like), by path under /api/v1. */
 const documents = new Map<string, () => unknown>([
@@ -86,16 +92,47 @@ function decodePathParam(name: string, raw: string): string {
   }
 }
 
-async function readBodyText(request: Request): Promise<string> {
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * The request body as text, at most `limit` bytes (BATON_API_MAX_BODY_BYTES, or
+ * BATON_API_MAX_DAG_BODY_BYTES for DAG documents), read as it arrives so that a body without a
+ * Content-Length is refused at the limit rather than held whole. `Content-Encoding: gzip` is
+ * decoded, and the limit holds for the decoded text too (a small gzip can inflate a thousandfold).
+ */
+async function readBodyText(
+  request: Request,
+  { bytes: limit, setting } = bodyLimits.request,
+): Promise<string> {
+  const tooLarge = () =>
+    new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${limit} bytes (${setting})`);
+  const encoding = request.headers.get("content-encoding")?.trim().toLowerCase() || "identity";
+  if (!["identity", "gzip", "x-gzip"].includes(encoding)) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `Content-Encoding ${encoding} is not supported; send gzip or no encoding`,
+      [{ path: "Content-Encoding", message: "must be gzip or absent" }],
+    );
+  }
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${MAX_BODY_BYTES} bytes`);
+  if (declared > limit) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooLarge();
+      chunks.push(chunk);
+    }
   }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `Request body is over ${MAX_BODY_BYTES} bytes`);
+  const bytes = Buffer.concat(chunks, size);
+  if (encoding === "identity") return bytes.toString("utf8");
+  try {
+    return (await gunzipAsync(bytes, { maxOutputLength: limit })).toString("utf8");
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge();
+    throw new AppError("BAD_REQUEST", `Request body is not valid gzip: ${(error as Error).message}`);
   }
-  return text;
 }
 
 /** The format a content type names, for routes taking a document as the body. */
@@ -169,7 +206,7 @@ async function answer(request: Request, path: string, state: { budget?: RateAnsw
       body = {
         ...query,
         ...(formatField && format ? { [formatField]: format } : {}),
-        [field]: await readBodyText(request),
+        [field]: await readBodyText(request, bodyLimits.dagDocument),
       };
     } else body = await readJsonBody(request);
     if (typeof body !== "object" || body === null || Array.isArray(body)) {

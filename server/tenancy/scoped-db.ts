@@ -106,11 +106,11 @@ export function scopedDb(workspaceId: string): ScopedDb {
       },
     },
   });
-  const transaction: ScopedDb["$transaction"] = (fn) =>
+  const transaction: ScopedDb["$transaction"] = (fn, options) =>
     filtered.$transaction(async (tx) => {
       await tx.$executeRawUnsafe(enter);
       return fn(tx as unknown as ScopedTx);
-    });
+    }, options);
   return new Proxy(entered, {
     get: (target, key) => (key === "$transaction" ? transaction : Reflect.get(target, key)),
   }) as unknown as ScopedDb;
@@ -121,5 +121,6 @@ type Extended = ReturnType<typeof db.$extends>;
 export type ScopedTx = Pick<typeof db, TenantModel>;
 /** Tenant models and transactions only: no raw SQL, no users, no other workspaces. */
 export type ScopedDb = ScopedTx & {
-  $transaction: <T>(fn: (tx: ScopedTx) => Promise<T>) => Promise<T>;
+  /** `options.timeout`: Prisma's limit for the whole transaction (default 5 s). */
+  $transaction: <T>(fn: (tx: ScopedTx) => Promise<T>, options?: { timeout?: number }) => Promise<T>;
 } & Partial<Pick<Extended, never>>;
