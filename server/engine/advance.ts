@@ -552,10 +552,7 @@ export async function startQueuedRuns(
       await endRun(sql, run, compiled);
       continue;
     }
-    const roots = [...compiled.tasks.values()]
-      .filter((t) => t.upstream.length === 0 || t.def.triggerRule === "always")
-      .map((t) => t.def.id);
-    await advance(sql, run, compiled, [], roots);
+    await advance(sql, run, compiled, [], rootsOf(compiled));
   }
   if (refused.size > 0) {
     await sql.query(
@@ -569,6 +566,12 @@ export async function startQueuedRuns(
   await setReasons(sql, workspaceId, reasons);
   return started;
 }
+
+/** The tasks a run queues when it starts: those without upstream tasks, and those that always run. */
+export const rootsOf = (compiled: CompiledDag): string[] =>
+  [...compiled.tasks.values()]
+    .filter((t) => t.upstream.length === 0 || t.def.triggerRule === "always")
+    .map((t) => t.def.id);
 
 /** Writes why queued runs wait (run id → reason). */
 async function setReasons(sql: Sql, workspaceId: string, reasons: Map<string, string>): Promise<void> {

@@ -78,11 +78,13 @@ export async function timeoutRun(runId: string, workspaceId: string) {
 /**
  * Starts the workspace's queued runs that may start now and admits its queued task instances.
  * The `engine:start-runs` job (after a run ends) and the reaper call it, and so does whatever may
- * have let waiting work through: a plan change or a raised quota, a resume after a suspension.
+ * have let waiting work through: a plan change or a raised quota, a resume after a suspension;
+ * and a trigger whose run could not start in its own call (`newRunIds`: that run, told why it waits
+ * if it cannot start).
  */
-export async function kickWorkspace(workspaceId: string): Promise<void> {
+export async function kickWorkspace(workspaceId: string, newRunIds?: string[]): Promise<void> {
   const started = await transaction(async (sql) => {
-    const runs = await startQueuedRuns(sql, workspaceId);
+    const runs = await startQueuedRuns(sql, workspaceId, { newRunIds });
     await dispatch(sql, workspaceId);
     return runs;
   });

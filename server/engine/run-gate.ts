@@ -69,21 +69,15 @@ export interface MonthlyUse {
   reservedTaskRuns: number;
 }
 
-/** Reads the month's use. Call it under the run-gate lock (lockRunGate), so no start races it. */
+/**
+ * Reads the month's use (the database function baton_monthly_use, which the trigger's own start
+ * shares). Call it under the run-gate lock (lockRunGate), so no start races it.
+ */
 export async function monthlyUse(sql: Sql, workspaceId: string, now = new Date()): Promise<MonthlyUse> {
-  const { rows } = await sql.query<MonthlyUse>(
-    `SELECT coalesce((SELECT sum("taskRuns") FROM "UsageDay" WHERE "workspaceId" = $1 AND day >= $2::date), 0)::int AS "taskRuns",
-            coalesce((SELECT sum("taskSeconds") FROM "UsageDay" WHERE "workspaceId" = $1 AND day >= $2::date), 0)::float8 AS "taskSeconds",
-            coalesce((SELECT sum(greatest(0, jsonb_array_length(v.definition->'tasks') - (
-                        SELECT count(*) FROM "TaskInstance" t
-                        WHERE t."runId" = r.id AND t."workspaceId" = $1 AND t."mapIndex" = -1
-                          AND t.state IN ('success', 'failed', 'skipped', 'upstream_failed', 'cancelled'))))
-                      FROM "Dag" d
-                      JOIN "DagRun" r ON r."dagId" = d.id AND r.state = 'running'
-                      JOIN "DagVersion" v ON v.id = r."dagVersionId" AND v."workspaceId" = $1
-                      WHERE d."workspaceId" = $1), 0)::int AS "reservedTaskRuns"`,
-    [workspaceId, monthStart(now)],
-  );
+  const { rows } = await sql.query<MonthlyUse>("SELECT * FROM baton_monthly_use($1, $2::date)", [
+    workspaceId,
+    monthStart(now),
+  ]);
   return rows[0] ?? { taskRuns: 0, taskSeconds: 0, reservedTaskRuns: 0 };
 }
 

@@ -3,22 +3,35 @@
 // the workspace's maxConcurrentRuns or monthly quotas: advance.ts startQueuedRuns). A suspended
 // workspace gets no new run at all, whatever its source.
 //
-// triggerRun creates one run in a transaction of its own; insertRuns creates many in the caller's
-// transaction (webhook deliveries, server/engine/webhook-runs.ts), under one hold of the run gate: a
-// burst of runs pays for the gate, the admission and the commit once, not once per run.
-import { randomBytes } from "node:crypto";
+// triggerRun creates one run in one database call (baton_trigger_run): the run, its instances and
+// its audit event, and its start with its first tasks admitted when nothing but the counts decides
+// it; two round trips in all with the DAG's lookup, where a transaction of statements cost about
+// twenty. Runs whose creation arms deadlines (SLAs) or records a trace span take a transaction.
+// insertRuns creates many in the caller's transaction (webhook deliveries,
+// server/engine/webhook-runs.ts), under one hold of the run gate: a burst of runs pays for the
+// gate, the admission and the commit once, not once per run.
+import { randomBytes, randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { paramsValidator } from "@/server/dags/definition";
 import { AppError, notFound } from "@/server/errors";
+import { tracingEnabled } from "@/server/observability/tracing";
 import { WorkspaceSuspendedError } from "@/server/quotas/errors";
 import { type DataInterval, manualDataInterval } from "@/server/schedules/timetable";
-import { armSlaChecks, checksAtCreation, type SlaCheck } from "@/server/slas/arm";
+import {
+  armSlaChecks,
+  checksAtCreation,
+  checksAtRunStart,
+  checksWhenReady,
+  type SlaCheck,
+} from "@/server/slas/arm";
 import { actorId, type WorkspaceScope } from "@/server/tenancy/door";
 import { meter } from "@/server/usage/meter";
-import { endRunIfDone, type RunRow, startQueuedRuns } from "./advance";
-import { dispatch } from "./dispatch";
-import { compiledVersion } from "./graph";
-import { lockRunGate, type RunGate } from "./run-gate";
+import { endRunIfDone, type RunRow, rootsOf, startQueuedRuns } from "./advance";
+import { admissionSettings, dispatch } from "./dispatch";
+import { wakeWaiting } from "./fair-share";
+import { type CompiledDag, compiledVersion } from "./graph";
+import { kickWorkspace } from "./operations";
+import { lockRunGate, monthStart, type RunGate } from "./run-gate";
 import type { RunTrigger } from "./run-triggers";
 import { sql as pooled, type Sql, transaction } from "./sql";
 import { traceNewRuns } from "./traces";
@@ -80,29 +93,137 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
     (input.idempotencyKey !== undefined
       ? `idempotency__${input.idempotencyKey}`
       : `${triggeredBy}__${logicalDate.toISOString()}__${randomBytes(3).toString("hex")}`);
+  const id = randomUUID();
+  const run: NewRun = {
+    id,
+    dagId: dag.id,
+    versionId,
+    runKey,
+    triggeredBy,
+    label: scope.actor.label,
+    note: input.note ?? "",
+    params: parsed.data,
+    logicalDate,
+    dataIntervalStart: input.dataIntervalStart ?? null,
+    dataIntervalEnd: input.dataIntervalEnd ?? null,
+  };
+  const created = inOneCall(compiled, run)
+    ? await createInOneCall(scope, compiled, { ...run, id }, input.dagKey)
+    : await createInTransaction(scope, run, input.dagKey);
+  if (created) return { id, created: true };
 
-  const runId = await transaction(async (sql) => {
+  const existing = await scope.db.dagRun.findUnique({
+    where: { dagId_runKey: { dagId: dag.id, runKey } },
+    select: { id: true, params: true },
+  });
+  // Params as stored (JSON, keys in any order) against this request's.
+  const sameParams = isDeepStrictEqual(existing!.params, JSON.parse(JSON.stringify(parsed.data)));
+  if (input.idempotencyKey !== undefined && !sameParams) {
+    throw new AppError("CONFLICT", "This Idempotency-Key was used for a run with other params", [
+      {
+        path: "idempotencyKey",
+        message: `already used by run ${existing!.id}; use a new key for new params`,
+      },
+    ]);
+  }
+  return { id: existing!.id, created: false };
+}
+
+/**
+ * Whether the run can be created by the one call (baton_trigger_run): everything it needs at
+ * creation is rows. Deadlines armed at creation (SLA jobs) and a trace span take the transaction.
+ */
+function inOneCall(compiled: CompiledDag, run: NewRun): boolean {
+  return !tracingEnabled() && checksAtCreation(compiled.dag, { ...run, id: run.id ?? "" }).length === 0;
+}
+
+/**
+ * The roots the run queues if it starts within the one call, or null when its start needs more
+ * (a run timeout's job, deadlines armed at the start, mapped roots to expand): startQueuedRuns.
+ */
+function rootsToQueue(compiled: CompiledDag, runId: string): string[] | null {
+  const roots = rootsOf(compiled);
+  const plain =
+    !compiled.dag.runTimeoutSeconds &&
+    checksAtRunStart(compiled.dag, runId).length === 0 &&
+    checksWhenReady(compiled.dag, runId, roots).length === 0 &&
+    roots.every((id) => !compiled.tasks.get(id)?.def.map);
+  return plain ? roots : null;
+}
+
+/**
+ * One round trip (migration 20261207203000_trigger_run_function): the run, its instances and its
+ * audit event in one statement's transaction, and its start with its roots admitted when nothing
+ * else decides it; otherwise the run waits queued and kickWorkspace starts it the general way.
+ * Answers whether it created the run (false: its run key was used already).
+ */
+async function createInOneCall(
+  scope: WorkspaceScope,
+  compiled: CompiledDag,
+  run: NewRun & { id: string },
+  dagKey: string,
+): Promise<boolean> {
+  const workspaceId = scope.workspace.id;
+  const interval = await dataIntervalOf(pooled, workspaceId, run);
+  const tasks = [...compiled.tasks.values()];
+  const { rows } = await pooled.query<{
+    outcome: string;
+    suspendedReason: string | null;
+    wake: string | null;
+  }>(
+    `SELECT * FROM baton_trigger_run($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17,
+       $18, $19, $20::date, $21, $22, $23, $24, $25, $26, $27)`,
+    [
+      workspaceId,
+      run.id,
+      run.dagId,
+      run.versionId,
+      run.runKey,
+      run.triggeredBy,
+      run.label,
+      run.note,
+      JSON.stringify(run.params),
+      run.logicalDate,
+      interval.start,
+      interval.end,
+      tasks.map((t) => t.def.id),
+      tasks.map((t) => t.settings.retries + 1),
+      tasks.map((t) => t.priority),
+      tasks.map((t) => t.settings.pool),
+      tasks.map((t) => t.upstream.length),
+      rootsToQueue(compiled, run.id),
+      compiled.dag.maxActiveRuns ?? null,
+      monthStart(new Date()),
+      actorId(scope.actor),
+      dagKey,
+      scope.ip ?? null,
+      ...admissionSettings([]),
+    ],
+  );
+  const outcome = rows[0]?.outcome;
+  if (outcome === "missing") throw notFound("Workspace");
+  if (outcome === "suspended") throw new WorkspaceSuspendedError(rows[0]!.suspendedReason);
+  if (outcome === "exists") return false;
+  if (outcome === "started") {
+    meter(workspaceId, { runs: 1 });
+    const wake = rows.flatMap((r) => (r.wake ? [r.wake] : []));
+    if (wake.length > 0) wakeWaiting(wake);
+  } else {
+    await kickWorkspace(workspaceId, [run.id]);
+  }
+  return true;
+}
+
+/** The general way: insertRuns in a transaction, with the audit event. */
+async function createInTransaction(scope: WorkspaceScope, run: NewRun, dagKey: string): Promise<boolean> {
+  const result = await transaction(async (sql) => {
     // The workspace's run-gate lock first (run-gate.ts): it serialises the workspace's run starts,
     // and it sees a suspension committed by now.
     const gate = await lockRunGate(sql, scope.workspace.id);
     if (!gate) throw notFound("Workspace");
     if (gate.suspended) throw new WorkspaceSuspendedError(gate.suspendedReason);
-    const { created, started } = await insertRuns(sql, scope.workspace.id, gate, [
-      {
-        dagId: dag.id,
-        versionId,
-        runKey,
-        triggeredBy,
-        label: scope.actor.label,
-        note: input.note ?? "",
-        params: parsed.data,
-        logicalDate,
-        dataIntervalStart: input.dataIntervalStart ?? null,
-        dataIntervalEnd: input.dataIntervalEnd ?? null,
-      },
-    ]);
-    const [id] = created.values();
-    if (!id) return null;
+    const { created, started } = await insertRuns(sql, scope.workspace.id, gate, [run]);
+    if (created.size === 0) return null;
     // The audit event commits with the run it records.
     await sql.query(
       `INSERT INTO "AuditEvent" ("workspaceId", actor, "actorLabel", action, target, metadata, ip)
@@ -111,33 +232,17 @@ export async function triggerRun(scope: WorkspaceScope, input: TriggerRunInput) 
         scope.workspace.id,
         actorId(scope.actor),
         scope.actor.label,
-        input.dagKey,
-        JSON.stringify({ runId: id, triggeredBy }),
+        dagKey,
+        JSON.stringify({ runId: run.id, triggeredBy: run.triggeredBy }),
         scope.ip ?? null,
       ],
     );
-    return { id, started };
+    return { started };
   });
-  if (runId?.started.length) meter(scope.workspace.id, { runs: runId.started.length });
-  for (const started of runId?.started ?? []) await endRunIfDone(started);
-  if (!runId) {
-    const existing = await scope.db.dagRun.findUnique({
-      where: { dagId_runKey: { dagId: dag.id, runKey } },
-      select: { id: true, params: true },
-    });
-    // Params as stored (JSON, keys in any order) against this request's.
-    const sameParams = isDeepStrictEqual(existing!.params, JSON.parse(JSON.stringify(parsed.data)));
-    if (input.idempotencyKey !== undefined && !sameParams) {
-      throw new AppError("CONFLICT", "This Idempotency-Key was used for a run with other params", [
-        {
-          path: "idempotencyKey",
-          message: `already used by run ${existing!.id}; use a new key for new params`,
-        },
-      ]);
-    }
-    return { id: existing!.id, created: false };
-  }
-  return { id: runId.id, created: true };
+  if (!result) return false;
+  if (result.started.length) meter(scope.workspace.id, { runs: result.started.length });
+  for (const started of result.started) await endRunIfDone(started);
+  return true;
 }
 
 /** A run's data interval: the one given (scheduled runs, backfills), else inferred from its logical date. */
