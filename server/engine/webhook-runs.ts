@@ -63,38 +63,64 @@ export async function acceptPending(
     delivery.key,
     delivery.params,
   );
-  const { rowCount } = await sql.query(
-    `${insert.text} ON CONFLICT ("endpointId", "idempotencyKey") DO NOTHING`,
-    insert.values,
-  );
-  if (rowCount !== 1) return false;
-  nudgeEngine(workspaceId);
-  return true;
+  const accepting = `${insert.text} ON CONFLICT ("endpointId", "idempotencyKey") DO NOTHING`;
+  const nudge = takeNudge(workspaceId);
+  if (!nudge) {
+    const { rowCount } = await sql.query(accepting, insert.values);
+    if (rowCount !== 1) return false;
+    nudgeEngine(workspaceId); // committed: the nudge in flight, or one more after it, tells of it
+    return true;
+  }
+  // No nudge in flight: this insert notifies the workers itself, at its commit (no second round
+  // trip before they hear of it: an idle system's delivery → first task start).
+  try {
+    const { rowCount } = await sql.query(
+      `WITH accepted AS (${accepting} RETURNING id)
+       SELECT pg_notify('${PENDING_CHANNEL}', $${insert.values.length + 1}) FROM accepted`,
+      [...insert.values, workspaceId],
+    );
+    return rowCount === 1;
+  } finally {
+    nudge.done();
+  }
 }
 
 /**
- * Tells the workers that a workspace's deliveries are pending: one NOTIFY at a time per process and
- * workspace, and one more after it for whatever was accepted meanwhile. Not in the accepting
- * statement: PostgreSQL commits notifying transactions one after another (a global lock held
+ * Tells the workers that a workspace's deliveries are pending: one notification in flight at a
+ * time per process and workspace (an accepting insert that notifies itself, or a pg_notify), and
+ * one more after it for whatever was accepted meanwhile. Every other accepting statement is a
+ * plain insert: PostgreSQL commits notifying transactions one after another (a global lock held
  * through the commit's flush), which would queue every delivery behind the one before. A lost
  * nudge costs at most the workers' one-second poll.
  */
 const nudging = new Map<string, { again: boolean }>();
+
+/** Claims the workspace's nudge when none is in flight; `done` then sends one more if asked meanwhile. */
+function takeNudge(workspaceId: string): { done: () => void } | null {
+  if (nudging.has(workspaceId)) return null;
+  const state = { again: false };
+  nudging.set(workspaceId, state);
+  return { done: () => void sendAgain(workspaceId, state) };
+}
+
+/** After a delivery committed: asks the nudge in flight for one more, or sends one. */
 function nudgeEngine(workspaceId: string): void {
   const inFlight = nudging.get(workspaceId);
   if (inFlight) {
     inFlight.again = true;
     return;
   }
-  const state = { again: false };
+  const state = { again: true };
   nudging.set(workspaceId, state);
-  void (async () => {
-    do {
-      state.again = false;
-      await sql.query(`SELECT pg_notify('${PENDING_CHANNEL}', $1)`, [workspaceId]).catch(() => {});
-    } while (state.again);
-    nudging.delete(workspaceId);
-  })();
+  void sendAgain(workspaceId, state);
+}
+
+async function sendAgain(workspaceId: string, state: { again: boolean }): Promise<void> {
+  while (state.again) {
+    state.again = false;
+    await sql.query(`SELECT pg_notify('${PENDING_CHANNEL}', $1)`, [workspaceId]).catch(() => {});
+  }
+  nudging.delete(workspaceId);
 }
 
 /** Deliveries turned into runs per transaction. */
