@@ -30,7 +30,44 @@ export async function listPlans() {
     overQuotaPolicy: plan.overQuotaPolicy,
     quotas: quotasOf(plan),
     workspaces: _count.workspaces,
+    /** Archived: no workspace can be moved onto it (those on it stay). */
+    archivedAt: plan.archivedAt,
   }));
+}
+
+/** The plan every new workspace starts on (the Workspace.planKey column's default). */
+export const DEFAULT_PLAN_KEY = "free";
+
+/**
+ * Archives a plan (no workspace can be moved onto it any more; those on it keep it and its
+ * quotas until moved) or brings it back. The plan new workspaces start on cannot be archived.
+ * Doing it twice changes and records nothing the second time.
+ */
+export async function setPlanArchived(admin: PlatformAdmin, input: { key: string; archived: boolean }) {
+  await db.$transaction(async (tx) => {
+    const plan = await tx.plan.findUnique({ where: { key: input.key }, select: { archivedAt: true } });
+    if (!plan) throw new AppError("NOT_FOUND", `Plan "${input.key}" not found`);
+    if (input.archived && input.key === DEFAULT_PLAN_KEY) {
+      throw new AppError(
+        "CONFLICT",
+        `The plan "${input.key}" cannot be archived: every new workspace starts on it`,
+        [{ path: "key", message: "New workspaces start on this plan" }],
+      );
+    }
+    if ((plan.archivedAt !== null) === input.archived) return;
+    const onPlan = await tx.workspace.count({ where: { planKey: input.key } });
+    await tx.plan.update({
+      where: { key: input.key },
+      data: { archivedAt: input.archived ? new Date() : null },
+    });
+    await recordPlatformEvent(tx, admin, {
+      workspaceIds: [null],
+      action: input.archived ? "platform.plan.archive" : "platform.plan.unarchive",
+      target: input.key,
+      metadata: { workspaces: onPlan },
+    });
+  });
+  return (await listPlans()).find((plan) => plan.key === input.key)!;
 }
 
 export async function createPlan(admin: PlatformAdmin, input: PlanInput) {

@@ -10,6 +10,7 @@ import { AppError } from "@/server/errors";
 import { type Quotas, quotaOverridesSchema, quotasOf } from "@/server/quotas/catalog";
 import { applyPlan } from "@/server/quotas/plans";
 import { resumeWorkspace, suspendWorkspace } from "@/server/quotas/suspension";
+import { applyRetention } from "@/server/retention/purge";
 import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
 import { activityOf } from "./activity";
 import { type PlatformAdmin, recordPlatformEvent } from "./audit";
@@ -156,6 +157,34 @@ export async function restore(admin: PlatformAdmin, input: { workspace: string }
   return getWorkspace(slug);
 }
 
+/**
+ * Applies the workspace's run, log and delivery retention now instead of at the next hourly job
+ * (after its plan's retention was lowered, or to free its storage), and measures its storage.
+ * Answers what was removed; recorded in both logs.
+ */
+export async function runRetentionNow(admin: PlatformAdmin, input: { workspace: string }) {
+  const { id, slug } = await findWorkspace(input.workspace);
+  const report = await applyRetention({ workspaceId: id });
+  const removed = report.workspaces[0] ?? {
+    runs: 0,
+    taskInstances: 0,
+    logRuns: 0,
+    logChunks: 0,
+    deliveries: 0,
+  };
+  const { runs, taskInstances, logRuns, logChunks, deliveries } = removed;
+  const summary = { runs, taskInstances, logRuns, logChunks, deliveries };
+  await db.$transaction((tx) =>
+    recordPlatformEvent(tx, admin, {
+      workspaceIds: [id],
+      action: "platform.workspace.retention",
+      target: slug,
+      metadata: summary,
+    }),
+  );
+  return summary;
+}
+
 /** The stored overrides; unreadable ones count as none, as they do for applyPlan. */
 function storedOverrides(value: unknown): Partial<Quotas> {
   const parsed = quotaOverridesSchema.safeParse(value);
@@ -220,11 +249,18 @@ export async function getWorkspace(slug: string) {
 export async function changePlan(admin: PlatformAdmin, input: { workspace: string; planKey: string }) {
   const { id, slug } = await findWorkspace(input.workspace);
   await db.$transaction(async (tx) => {
-    const plan = await tx.plan.findUnique({ where: { key: input.planKey }, select: { key: true } });
+    const plan = await tx.plan.findUnique({
+      where: { key: input.planKey },
+      select: { key: true, archivedAt: true },
+    });
     if (!plan) {
       throw new AppError("BAD_REQUEST", `There is no plan "${input.planKey}"`, [
         { path: "planKey", message: `There is no plan "${input.planKey}"` },
       ]);
+    }
+    if (plan.archivedAt) {
+      const message = `The plan "${plan.key}" is archived: no workspace can be moved onto it; unarchive it on the Plans page first`;
+      throw new AppError("BAD_REQUEST", message, [{ path: "planKey", message }]);
     }
     const before = await tx.workspace.findUniqueOrThrow({ where: { id }, select: { planKey: true } });
     await tx.workspace.update({ where: { id }, data: { planKey: plan.key } });

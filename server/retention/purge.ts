@@ -34,6 +34,8 @@ export interface RetentionOptions {
   pauseMs?: number;
   /** Told what was deleted, one line per workspace with anything deleted. */
   log?: (line: string) => void;
+  /** Only this workspace (the console's "Run retention now"); every workspace when absent. */
+  workspaceId?: string;
 }
 
 export interface WorkspacePurge {
@@ -86,7 +88,11 @@ export async function applyRetention(options: RetentionOptions = {}): Promise<Re
     id: string;
     runRetentionDays: number;
     logRetentionDays: number;
-  }>(`SELECT id, "runRetentionDays", "logRetentionDays" FROM "Workspace" ORDER BY id`);
+  }>(
+    `SELECT id, "runRetentionDays", "logRetentionDays" FROM "Workspace"
+     WHERE $1::uuid IS NULL OR id = $1::uuid ORDER BY id`,
+    [options.workspaceId ?? null],
+  );
   const report: RetentionReport = { workspaces: [], statements: 0, measured: 0 };
   for (const workspace of workspaces) {
     const purged = await purgeWorkspace(ctx, workspace, now);
@@ -99,7 +105,7 @@ export async function applyRetention(options: RetentionOptions = {}): Promise<Re
       );
     }
   }
-  report.measured = await measureStorage(now);
+  report.measured = await measureStorage(now, options.workspaceId);
   report.statements = ctx.statements;
   return report;
 }
@@ -225,7 +231,8 @@ async function inBatches(
  * per workspace (TaskLog has no workspace index, and needs none for anything else); reading takes
  * no locks, and the upsert afterwards is one short statement.
  */
-async function measureStorage(now: Date): Promise<number> {
+/** Measures every workspace's storage, or only `workspaceId`'s. */
+async function measureStorage(now: Date, workspaceId?: string): Promise<number> {
   const { rows } = await crossTenantSql.query<{ workspaceId: string; bytes: string }>(
     `SELECT w.id AS "workspaceId",
             (COALESCE(l.bytes, 0) + COALESCE(o.bytes, 0) + COALESCE(d.bytes, 0))::text AS bytes
@@ -236,7 +243,9 @@ async function measureStorage(now: Date): Promise<number> {
                 WHERE output IS NOT NULL GROUP BY 1) o
        ON o."workspaceId" = w.id
      LEFT JOIN (SELECT "workspaceId", sum(octet_length(body)) AS bytes FROM "WebhookDelivery" GROUP BY 1) d
-       ON d."workspaceId" = w.id`,
+       ON d."workspaceId" = w.id
+     WHERE $1::uuid IS NULL OR w.id = $1::uuid`,
+    [workspaceId ?? null],
   );
   if (rows.length === 0) return 0;
   await crossTenantSql.query(

@@ -8,6 +8,7 @@ const sections = [
     href: "/admin",
     current: (path: string) => path === "/admin" || path.startsWith("/admin/workspaces"),
   },
+  { label: "Alerts", href: "/admin/alerts", current: (path: string) => path.startsWith("/admin/alerts") },
   { label: "Users", href: "/admin/users", current: (path: string) => path.startsWith("/admin/users") },
   { label: "Plans", href: "/admin/plans", current: (path: string) => path.startsWith("/admin/plans") },
   { label: "Audit log", href: "/admin/audit", current: (path: string) => path.startsWith("/admin/audit") },

@@ -5,6 +5,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { formErrors } from "@/app/_components/errors";
 import { Field, SelectField, TextAreaField } from "@/app/_components/field";
@@ -66,16 +67,20 @@ export default function PlansPage() {
                     <p className="mt-1 text-xs text-slate-500">
                       {policyLabels[plan.overQuotaPolicy]} · {plan.workspaces}{" "}
                       {plan.workspaces === 1 ? "workspace" : "workspaces"}
+                      {plan.archivedAt && " · archived: no workspace can be moved onto it"}
                     </p>
                   </div>
-                  <Button
-                    variant="secondary"
-                    size="sm"
-                    aria-label={`Edit ${plan.name}`}
-                    onClick={() => setEditing({ mode: "edit", plan })}
-                  >
-                    Edit
-                  </Button>
+                  <div className="flex gap-2">
+                    <ArchiveButton plan={plan} />
+                    <Button
+                      variant="secondary"
+                      size="sm"
+                      aria-label={`Edit ${plan.name}`}
+                      onClick={() => setEditing({ mode: "edit", plan })}
+                    >
+                      Edit
+                    </Button>
+                  </div>
                 </div>
                 <dl className="mt-4 grid grid-cols-2 gap-x-6 gap-y-3 sm:grid-cols-3 lg:grid-cols-4">
                   {quotaKeys.map((key) => (
@@ -234,5 +239,34 @@ function PlanDialog({
         </DialogActions>
       </Form>
     </Dialog>
+  );
+}
+
+/** Archiving keeps a plan for the workspaces on it but offers it to no other; unarchiving undoes it. */
+function ArchiveButton({ plan }: { plan: Plan }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const archive = useMutation(
+    trpc.platform.archivePlan.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.platform.plans.queryKey() }),
+    }),
+  );
+  const archived = plan.archivedAt !== null;
+  return (
+    <ConfirmButton
+      size="sm"
+      tone="primary"
+      title={archived ? `Unarchive ${plan.name}?` : `Archive ${plan.name}?`}
+      description={
+        archived
+          ? "Workspaces can be moved onto it again."
+          : `No workspace can be moved onto it any more. The ${plan.workspaces} on it keep it, and its quotas, until moved.`
+      }
+      confirmLabel={archived ? "Unarchive" : "Archive"}
+      pendingLabel="Saving…"
+      onConfirm={() => archive.mutateAsync({ key: plan.key, archived: !archived })}
+    >
+      {archived ? "Unarchive" : "Archive"}
+    </ConfirmButton>
   );
 }

@@ -3,8 +3,9 @@
 // and not on the REST API: API tokens belong to one workspace and are never administrators.
 import { z } from "zod";
 import { pageInput } from "@/server/pagination";
+import { operatorAlerts } from "@/server/platform/alerts";
 import { exportPlatformEvents, listPlatformEvents } from "@/server/platform/audit-log";
-import { createPlan, listPlans, updatePlan } from "@/server/platform/plans";
+import { createPlan, listPlans, setPlanArchived, updatePlan } from "@/server/platform/plans";
 import {
   disableUser,
   enableUser,
@@ -20,6 +21,7 @@ import {
   listWorkspaces,
   restore,
   resume,
+  runRetentionNow,
   setOverrides,
   suspend,
   workspaceSorts,
@@ -109,6 +111,12 @@ export const platformRouter = router({
   restore: platformAdminProcedure
     .input(z.object({ workspace: workspaceSlug }))
     .mutation(({ ctx, input }) => restore(ctx.admin, input)),
+  /** Applies the workspace's retention now (not at the next hourly job); answers what went. */
+  runRetention: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug }))
+    .mutation(({ ctx, input }) => runRetentionNow(ctx.admin, input)),
+  /** What needs an operator's attention now: tenants at or near a quota, tenants whose webhooks fail. */
+  alerts: platformAdminProcedure.query(() => operatorAlerts()),
   workerPools: platformAdminProcedure.query(() => listWorkerPools()),
   assignWorkerPool: platformAdminProcedure
     .input(
@@ -172,4 +180,8 @@ export const platformRouter = router({
   updatePlan: platformAdminProcedure
     .input(planInput)
     .mutation(({ ctx, input }) => updatePlan(ctx.admin, input)),
+  /** Archived plans cannot be chosen for a workspace; those on one keep it. */
+  archivePlan: platformAdminProcedure
+    .input(z.object({ key: planKey, archived: z.boolean("archived must be true or false") }))
+    .mutation(({ ctx, input }) => setPlanArchived(ctx.admin, input)),
 });

@@ -73,6 +73,7 @@ export function WorkspaceDetail({ slug }: { slug: string }) {
           <PlanSection workspace={workspace} />
           <QuotasSection workspace={workspace} />
           <WorkerPoolSection workspace={workspace} />
+          <RetentionSection workspace={workspace} />
           <SuspensionSection workspace={workspace} />
           <EventsSection workspace={workspace} />
         </>
@@ -163,11 +164,14 @@ function PlanSection({ workspace }: { workspace: Workspace }) {
               error={errors.fields.planKey}
               className="w-64"
             >
-              {plans.map((plan) => (
-                <option key={plan.key} value={plan.key}>
-                  {plan.name} ({plan.key})
-                </option>
-              ))}
+              {/* An archived plan cannot be chosen; the workspace's own stays listed as it is. */}
+              {plans
+                .filter((plan) => !plan.archivedAt || plan.key === workspace.plan.key)
+                .map((plan) => (
+                  <option key={plan.key} value={plan.key}>
+                    {plan.name} ({plan.key}){plan.archivedAt ? " · archived" : ""}
+                  </option>
+                ))}
             </SelectField>
             <Button type="submit" pending={change.isPending} pendingLabel="Changing…">
               Change plan
@@ -403,6 +407,44 @@ function EventsSection({ workspace }: { workspace: Workspace }) {
         <p className="text-sm text-slate-500">No events yet.</p>
       ) : (
         <AuditTable caption="Recent audit events" events={workspace.events} />
+      )}
+    </Section>
+  );
+}
+
+/** Retention now rather than at the next hourly job: after lowering it, or to free storage at once. */
+function RetentionSection({ workspace }: { workspace: Workspace }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const run = useMutation(
+    trpc.platform.runRetention.mutationOptions({
+      onSuccess: () =>
+        queryClient.invalidateQueries({
+          queryKey: trpc.platform.workspace.queryKey({ workspace: workspace.slug }),
+        }),
+    }),
+  );
+  const { runRetentionDays, logRetentionDays } = workspace.effective;
+  return (
+    <Section
+      title="Retention"
+      description={`Runs and webhook deliveries are kept ${runRetentionDays} days, logs ${logRetentionDays} days; the hourly retention job removes what is older.`}
+    >
+      <ConfirmButton
+        title={`Apply ${workspace.name}'s retention now?`}
+        description={`Runs that ended more than ${runRetentionDays} days ago (with their tasks and outputs), webhook deliveries older than that, and the logs of runs that ended more than ${logRetentionDays} days ago are deleted now. This cannot be undone.`}
+        confirmLabel="Run retention"
+        pendingLabel="Removing…"
+        onConfirm={() => run.mutateAsync({ workspace: workspace.slug })}
+      >
+        Run retention now
+      </ConfirmButton>
+      {run.data && (
+        <Alert tone="success" title="Retention applied" className="mt-4">
+          Removed {run.data.runs} run(s) with {run.data.taskInstances} task instance(s), the logs of{" "}
+          {run.data.logRuns} run(s) ({run.data.logChunks} chunk(s)) and {run.data.deliveries} webhook
+          deliveries.
+        </Alert>
       )}
     </Section>
   );
