@@ -23,8 +23,8 @@ export const workspaceSlug = z
   .min(1, "Workspace is required")
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, "Workspace slugs are lowercase letters, digits and dashes");
-export const role = z.enum(["OWNER", "ADMIN", "EDITOR", "OPERATOR", "VIEWER"], {
-  error: "Role must be one of OWNER, ADMIN, EDITOR, OPERATOR, VIEWER",
+export const role = z.enum(["OWNER", "ADMIN", "EDITOR", "OPERATOR", "VIEWER", "GUEST"], {
+  error: "Role must be one of OWNER, ADMIN, EDITOR, OPERATOR, VIEWER, GUEST",
 });
 export const uuid = z.uuid({ error: "Not a valid id" });
 /** Days until an API token expires; null for none (explicitly); 90 when left out. */

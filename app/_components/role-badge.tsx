@@ -8,6 +8,7 @@ const styles: Record<Role, string> = {
   EDITOR: "bg-slate-100 text-slate-800 ring-1 ring-inset ring-slate-300",
   OPERATOR: "bg-slate-100 text-slate-700 ring-1 ring-inset ring-slate-200",
   VIEWER: "bg-white text-slate-600 ring-1 ring-inset ring-slate-200",
+  GUEST: "bg-white text-slate-500 ring-1 ring-inset ring-dashed ring-slate-200",
 };
 
 export function RoleBadge({ role }: { role: Role }) {

@@ -6,6 +6,7 @@ import { approvalsRouter } from "./routers/approvals";
 import { connectionsRouter, secretsRouter, variablesRouter } from "./routers/config";
 import { dagTriggersRouter } from "./routers/dag-triggers";
 import { dagsRouter } from "./routers/dags";
+import { foldersRouter } from "./routers/folders";
 import { groupsRouter } from "./routers/groups";
 import { notificationsRouter } from "./routers/notifications";
 import { operatorsRouter } from "./routers/operators";
@@ -26,6 +27,7 @@ export const appRouter = router({
   workspace: workspaceRouter,
   members: membersRouter,
   groups: groupsRouter,
+  folders: foldersRouter,
   sso: ssoRouter,
   tokens: tokensRouter,
   audit: auditRouter,

@@ -5,10 +5,10 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import { isDataException } from "@/server/engine/storable";
-import { AppError, type Problem } from "@/server/errors";
+import { AppError, notFound, type Problem } from "@/server/errors";
 import { currentContext } from "@/server/observability/context";
 import { isPlatformAdmin } from "@/server/platform/admins";
-import { type Caller, openWorkspace } from "@/server/tenancy/door";
+import { type Caller, openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import type { Permission } from "@/server/tenancy/roles";
 import { unacceptableInput, workspaceSlug } from "@/server/validation";
 
@@ -26,7 +26,19 @@ export interface ProcedureMeta {
   permission?: Permission;
   /** Exposed on the REST API as METHOD /api/v1/path (see server/rest/routes.ts). */
   description?: string;
+  /** Whether folder grants can give the permission, and how (FolderUse). */
+  folders?: FolderUse;
 }
+
+/**
+ * How a procedure serves a member acting through folder grants (tenancy/folders.ts). "scoped": all
+ * it reads and writes goes through the scoped client, which keeps to the caller's folders (lists,
+ * creates, lookups). A target ("dag", "run", …): it names one object by its input (`dagId`,
+ * `runId`, `key`, `name`), which the door finds among the caller's folders before the handler runs
+ * (NOT_FOUND otherwise), for handlers that reach it by plain SQL. "none": it reads no folder data.
+ * Procedures without it keep to the workspace role.
+ */
+export type FolderUse = "scoped" | "none" | "dag" | "run" | "variable" | "secret" | "connection";
 
 const t = initTRPC
   .context<Context>()
@@ -147,14 +159,48 @@ export const platformAdminProcedure = publicProcedure.use(async ({ ctx, next }) 
   return next({ ctx: { ...ctx, admin: { userId: ctx.caller.userId, email: ctx.caller.email, ip: ctx.ip } } });
 });
 
-/** A procedure acting inside one workspace, for members holding `permission` (or tokens with it). */
-export function workspaceProcedure(permission: Permission) {
+/**
+ * A procedure acting inside one workspace, for members holding `permission` (or tokens with it),
+ * or, with `folders`, holding it through folder grants on the folders they may then reach.
+ */
+export function workspaceProcedure(permission: Permission, folders?: FolderUse) {
   return publicProcedure
-    .meta({ permission })
+    .meta({ permission, folders })
     .input(z.object({ workspace: workspaceSlug }))
-    .use(async ({ ctx, input, next }) => {
+    .use(async ({ ctx, input, getRawInput, next }) => {
       if (!ctx.caller) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
-      const scope = await openWorkspace(ctx.caller, input.workspace, permission);
+      const scope = await openWorkspace(ctx.caller, input.workspace, permission, {
+        folderGrants: folders !== undefined,
+      });
+      if (scope.folders && folders) await findTarget(scope, folders, await getRawInput());
       return next({ ctx: { ...ctx, scope } });
     });
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * For a folder-restricted scope: the object the input names must be in one of its folders (its
+ * scoped client finds only those). Input not yet validated is left to the procedure's schema.
+ */
+async function findTarget(scope: WorkspaceScope, use: FolderUse, raw: unknown): Promise<void> {
+  const input = (raw ?? {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  let found: unknown = true;
+  if (use === "dag" && text("dagId")) {
+    found = await scope.db.dag.findFirst({ where: { key: text("dagId") }, select: { id: true } });
+    if (!found) throw notFound("DAG");
+  } else if (use === "run" && text("runId") && uuidPattern.test(text("runId")!)) {
+    found = await scope.db.dagRun.findFirst({ where: { id: text("runId") }, select: { id: true } });
+    if (!found) throw notFound("Run");
+  } else if (use === "variable" && text("key")) {
+    found = await scope.db.variable.findFirst({ where: { key: text("key") }, select: { id: true } });
+    if (!found) throw notFound("Variable");
+  } else if (use === "secret" && text("name")) {
+    found = await scope.db.secret.findFirst({ where: { name: text("name") }, select: { id: true } });
+    if (!found) throw notFound("Secret");
+  } else if (use === "connection" && text("name")) {
+    found = await scope.db.connection.findFirst({ where: { name: text("name") }, select: { id: true } });
+    if (!found) throw notFound("Connection");
+  }
 }

@@ -9,9 +9,11 @@
 //
 // Updates are patches: plain fields sent replace the stored ones (null removes an optional one),
 // secret fields sent replace theirs (null removes an optional one), and everything left out is kept.
+
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound, type Problem } from "@/server/errors";
+import { inFolder } from "@/server/folders/service";
 import type { ConnectionType } from "@/server/operators/types";
 import { resourceName } from "@/server/operators/types";
 import { keyset, type PageInput } from "@/server/pagination";
@@ -222,7 +224,13 @@ function storedConfig(plain: Record<string, unknown>, secretFields: string[]): P
 
 export async function createConnection(
   scope: WorkspaceScope,
-  input: { name: string; type: ConnectionType; config: FieldsInput; description?: string | undefined },
+  input: {
+    name: string;
+    type: ConnectionType;
+    config: FieldsInput;
+    description?: string | undefined;
+    folder?: string | undefined;
+  },
 ) {
   const { plain, secretChanges } = checkConfig(input.type, input.config);
   const secrets = Object.fromEntries(Object.entries(secretChanges).filter(([, v]) => v !== null)) as Record<
@@ -242,6 +250,7 @@ export async function createConnection(
     const created = await scope.db.connection.create({
       data: {
         workspaceId: scope.workspace.id,
+        ...(await inFolder(scope, input.folder)),
         name: input.name,
         type: input.type,
         config: storedConfig(plain, secretFields),

@@ -17,13 +17,18 @@ export interface ResolvedConfig {
 
 /**
  * Resolves the references of one task (findReferences' `refs`, over all its templated strings).
- * Names that do not exist are left out, so the template's own rules apply (an error, unless the
+ * Names that do not exist (or, for `dag`'s task, are kept in another folder) are left out, so the template's own rules apply (an error, unless the
  * expression has a `| default(…)`).
  */
 export async function resolveForExecution(
   scope: WorkspaceScope,
   refs: Iterable<Pick<TemplateReference, "root" | "path">>,
+  /** The DAG it runs for: secrets and connections of another folder are out of its reach. */
+  dag?: { folderId: string | null },
 ): Promise<ResolvedConfig> {
+  const usable = dag
+    ? { OR: [{ folderId: null }, ...(dag.folderId ? [{ folderId: dag.folderId }] : [])] }
+    : {};
   const varKeys = new Set<string>();
   const secretNames = new Set<string>();
   const connFields = new Map<string, Set<string>>();
@@ -48,13 +53,13 @@ export async function resolveForExecution(
       : [],
     secretNames.size > 0
       ? scope.db.secret.findMany({
-          where: { name: { in: [...secretNames] } },
+          where: { name: { in: [...secretNames] }, ...usable },
           select: { name: true, ciphertext: true },
         })
       : [],
     connFields.size > 0
       ? scope.db.connection.findMany({
-          where: { name: { in: [...connFields.keys()] } },
+          where: { name: { in: [...connFields.keys()] }, ...usable },
           select: { name: true, config: true, secretCiphertext: true },
         })
       : [],

@@ -2,9 +2,11 @@
 // Stored AES-256-GCM encrypted (server/secrets), bound to `${workspaceId}:secret:${name}`. No
 // function here returns a value: lists show the name, description, dates and a fixed mask, and
 // audit events name the secret only. Decryption for execution lives in resolve.ts.
+
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
+import { inFolder } from "@/server/folders/service";
 import { resourceName } from "@/server/operators/types";
 import { keyset, type PageInput } from "@/server/pagination";
 import { encryptSecret } from "@/server/secrets/crypto";
@@ -46,13 +48,14 @@ export function listSecrets(scope: WorkspaceScope, input: PageInput) {
 
 export async function createSecret(
   scope: WorkspaceScope,
-  input: { name: string; value: string; description?: string | undefined },
+  input: { name: string; value: string; description?: string | undefined; folder?: string | undefined },
 ) {
   const ciphertext = encryptSecret(processKeyring(), input.value, secretAad(scope.workspace.id, input.name));
   try {
     const created = await scope.db.secret.create({
       data: {
         workspaceId: scope.workspace.id,
+        ...(await inFolder(scope, input.folder)),
         name: input.name,
         ciphertext,
         description: input.description ?? "",

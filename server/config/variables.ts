@@ -1,9 +1,11 @@
 // Workspace variables: key → JSON value, read by templates as {{ vars.key }} and by DAG validation
 // (a template naming an unknown variable is a problem). Not secret: values are shown to readers.
 // Audit events name the key, never the value.
+
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
+import { inFolder } from "@/server/folders/service";
 import { resourceName } from "@/server/operators/types";
 import { keyset, type PageInput } from "@/server/pagination";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -36,12 +38,18 @@ export async function getVariable(scope: WorkspaceScope, key: string) {
 
 export async function createVariable(
   scope: WorkspaceScope,
-  input: { key: string; value: Prisma.InputJsonValue; description?: string | undefined },
+  input: {
+    key: string;
+    value: Prisma.InputJsonValue;
+    description?: string | undefined;
+    folder?: string | undefined;
+  },
 ) {
   try {
     const created = await scope.db.variable.create({
       data: {
         workspaceId: scope.workspace.id,
+        ...(await inFolder(scope, input.folder)),
         key: input.key,
         value: input.value,
         description: input.description ?? "",

@@ -8,9 +8,11 @@
 // Archived DAGs: hidden from the list unless asked for, still readable by id, paused on archive
 // (so nothing schedules them), and refused as push or restore targets until unarchived: pushing a
 // file to an archived id is more likely a mistake than an intent to bring it back.
+
 import { createHash } from "node:crypto";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
+import { folderByName, inFolder } from "@/server/folders/service";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 import { keyset, type Page, type PageInput } from "@/server/pagination";
 import { quotaReached } from "@/server/quotas/limits";
@@ -48,6 +50,8 @@ export interface DagSummary {
   scheduleError: string | null;
   /** Number of the current version (null only for a DAG whose first push is in flight). */
   currentVersion: number | null;
+  /** The folder holding it (null: the workspace root). */
+  folder: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -90,6 +94,7 @@ const dagSelect = {
   nextRunAt: true,
   scheduleError: true,
   currentVersionId: true,
+  folder: { select: { name: true } },
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -110,6 +115,7 @@ function summary(row: DagRow, currentVersion: number | null): DagSummary {
     nextRunAt: row.nextRunAt,
     scheduleError: row.scheduleError,
     currentVersion,
+    folder: row.folder?.name ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -232,11 +238,16 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  */
 export async function pushDag(
   scope: WorkspaceScope,
-  input: DocumentInput & { message?: string | undefined } & Precondition,
+  input: DocumentInput & {
+    message?: string | undefined;
+    /** The folder a new DAG goes in (left out: the workspace root); an existing DAG stays where it is. */
+    folder?: string | undefined;
+  } & Precondition,
 ): Promise<PushResult> {
   const result = await validateForWorkspace(scope, input);
   if (!result.ok) throw invalidDocument(result.problems);
-  const pushed = await saveVersion(scope, result.dag, input.message ?? "", input);
+  const folder = await inFolder(scope, input.folder);
+  const pushed = await saveVersion(scope, result.dag, input.message ?? "", input, folder);
   // Webhook deliveries map their params by the new version from now on (this process's copy).
   if (!pushed.unchanged) forgetWebhookEndpoints(scope.workspace.id);
   if (!pushed.unchanged) {
@@ -305,6 +316,7 @@ async function saveVersion(
   dag: DagDefinition,
   message: string,
   precondition: Precondition = {},
+  folder: { folderId?: string } = {},
 ): Promise<PushResult> {
   // Through JSON once, so that what is hashed is exactly what is stored (no undefined keys).
   const definition = JSON.parse(JSON.stringify(dag)) as Prisma.InputJsonObject;
@@ -350,7 +362,7 @@ async function saveVersion(
             existing?.id ??
             (
               await tx.dag.create({
-                data: { workspaceId: scope.workspace.id, key: dag.id, ...fields },
+                data: { workspaceId: scope.workspace.id, key: dag.id, ...folder, ...fields },
                 select: { id: true },
               })
             ).id;
@@ -382,6 +394,13 @@ async function saveVersion(
       );
     } catch (error) {
       const collided = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+      // A member acting through folder grants cannot see a DAG outside their folders: its id,
+      // taken there, collides every time (a race would have let them see it on the retry).
+      if (collided && scope.folders && attempt >= 2) {
+        throw new AppError("CONFLICT", `The DAG id "${dag.id}" is taken outside your folders`, [
+          { path: "id", message: "Choose another DAG id" },
+        ]);
+      }
       if (!collided || attempt >= 20) throw error;
       // Spread the retries of many racing pushes apart.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
@@ -455,14 +474,24 @@ const dagsOrder = keyset([["key", "asc"]]);
 /** DAGs by id. */
 export async function listDags(
   scope: WorkspaceScope,
-  input: PageInput & { includeArchived?: boolean; tag?: string | undefined },
+  input: PageInput & {
+    includeArchived?: boolean;
+    tag?: string | undefined;
+    /** Only the DAGs of this folder (by name; null: those at the workspace root). */
+    folder?: string | null | undefined;
+  },
 ): Promise<Page<DagSummary>> {
+  const folder =
+    input.folder === undefined
+      ? {}
+      : { folderId: input.folder === null ? null : (await folderByName(scope, input.folder)).id };
   const page = await dagsOrder.page(input, ({ where, ...query }) =>
     scope.db.dag.findMany({
       ...query,
       where: {
         ...(input.includeArchived ? {} : { archivedAt: null }),
         ...(input.tag ? { tags: { has: input.tag } } : {}),
+        ...folder,
         ...where,
       },
       select: dagSelect,

@@ -391,7 +391,15 @@ async function resolveTemplates(
     context.tasks = Object.fromEntries(rows.map((r) => [r.taskId, { output: r.output }]));
   }
   if (refs.some((r) => r.root === "vars" || r.root === "secrets" || r.root === "conn")) {
-    const resolved = await resolveForExecution(await systemScope(workspaceId), refs);
+    // Secrets and connections kept in a folder serve only that folder's DAGs (docs/permissions.md).
+    const { rows: folder } = await sql.query<{ folderId: string | null }>(
+      `SELECT d."folderId" FROM "DagRun" r JOIN "Dag" d ON d.id = r."dagId"
+        WHERE r.id = $1 AND r."workspaceId" = $2`,
+      [claimed.runId, workspaceId],
+    );
+    const resolved = await resolveForExecution(await systemScope(workspaceId), refs, {
+      folderId: folder[0]?.folderId ?? null,
+    });
     context.vars = resolved.vars;
     context.secrets = resolved.secrets;
     context.conn = resolved.conn;

@@ -137,6 +137,12 @@ export const quotaCatalog = {
     kind: "total",
     bites: "Creating a group beyond it is refused.",
   },
+  maxFolders: {
+    label: "Folders",
+    unit: "count",
+    kind: "total",
+    bites: "Creating a folder beyond it is refused.",
+  },
   maxAgents: {
     label: "Agents online",
     unit: "count",

@@ -13,7 +13,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { generators } from "openid-client";
 import { db } from "@/server/db/client";
 import { AppError, notFound } from "@/server/errors";
-import { lockWorkspaceQuotas } from "@/server/tenancy/door";
+import { lockWorkspaceQuotas, systemScope } from "@/server/tenancy/door";
 import { providerClient, redirectUriFor } from "./provider";
 import { decryptStoredSecret, ssoMethod } from "./settings";
 
@@ -226,10 +226,15 @@ async function membershipFor(
   });
 }
 
-/** Puts the member in the groups mapped to their provider groups and takes them out of the others. */
+/**
+ * Puts the member in the groups mapped to their provider groups and takes them out of the others.
+ * Group rows are tenant data: reached through the workspace's system scope (the door), so the
+ * scoped client and row-level security keep this inside the workspace like any handler.
+ */
 async function syncGroups(workspaceId: string, membershipId: string, email: string, idpGroups: string[]) {
-  const mapped = await db.group.findMany({
-    where: { workspaceId, idpGroup: { not: null } },
+  const scope = await systemScope(workspaceId);
+  const mapped = await scope.db.group.findMany({
+    where: { idpGroup: { not: null } },
     select: {
       id: true,
       name: true,
@@ -241,7 +246,7 @@ async function syncGroups(workspaceId: string, membershipId: string, email: stri
     const belongs = group.members.length > 0;
     const should = idpGroups.includes(group.idpGroup!);
     if (should && !belongs) {
-      await db.groupMember.createMany({
+      await scope.db.groupMember.createMany({
         data: [{ workspaceId, groupId: group.id, membershipId }],
         skipDuplicates: true,
       });
@@ -251,7 +256,7 @@ async function syncGroups(workspaceId: string, membershipId: string, email: stri
         via: "sso",
       });
     } else if (!should && belongs) {
-      await db.groupMember.deleteMany({ where: { groupId: group.id, membershipId } });
+      await scope.db.groupMember.deleteMany({ where: { groupId: group.id, membershipId } });
       await audit(workspaceId, email, "group.member_remove", {
         groupId: group.id,
         group: group.name,

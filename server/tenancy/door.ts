@@ -10,7 +10,8 @@ import { AppError, notFound } from "@/server/errors";
 import { addToContext } from "@/server/observability/context";
 import { type Quotas, quotaKeys } from "@/server/quotas/catalog";
 import { suspendedTokenMessage } from "@/server/quotas/errors";
-import { can, higherRole, type Permission, type Role } from "./roles";
+import { folderRolesOf, foldersAllowing } from "./folders";
+import { can, folderPermissions, higherRole, type Permission, type Role } from "./roles";
 import { type ScopedDb, type ScopedTx, scopedDb } from "./scoped-db";
 
 export type { ScopedTx };
@@ -25,6 +26,11 @@ export interface WorkspaceScope {
   actor: Actor;
   role: Role;
   db: ScopedDb;
+  /**
+   * Null when the workspace role allows the procedure's permission (everything in the workspace is
+   * in reach); otherwise the folders whose grants allow it, the only ones `db` reaches (folders.ts).
+   */
+  folders: readonly string[] | null;
   can(permission: Permission): boolean;
   /** Records an audit event in this workspace, attributed to the actor. */
   audit(action: string, target?: string | null, metadata?: Record<string, unknown>): Promise<void>;
@@ -64,11 +70,16 @@ const readPermissions: ReadonlySet<Permission> = new Set<Permission>([
   "audit:read",
 ]);
 
-/** Opens `slug` for `caller`, requiring `permission`. */
+/**
+ * Opens `slug` for `caller`, requiring `permission`. With `folderGrants`, a member whose workspace
+ * role lacks the permission may still enter through their folder grants: the scope then reaches
+ * only the folders whose grants allow it (procedures built for that say so: trpc.ts).
+ */
 export async function openWorkspace(
   caller: Caller,
   slug: string,
   permission: Permission,
+  options: { folderGrants?: boolean } = {},
 ): Promise<WorkspaceScope> {
   const found = await db.workspace.findUnique({
     where: { slug },
@@ -119,14 +130,21 @@ export async function openWorkspace(
       },
     ]);
   }
+  let folders: string[] | null = null;
   if (!can(role, permission)) {
-    throw new AppError("FORBIDDEN", `Your role (${role.toLowerCase()}) does not allow this: ${permission}`);
+    // Folder grants are a member's (tokens carry a workspace role only) and reach folder contents only.
+    if (options.folderGrants && caller.kind === "user" && folderPermissions.has(permission)) {
+      folders = foldersAllowing(await folderRolesOf(workspace.id, caller.userId), permission);
+    }
+    if (!folders?.length) {
+      throw new AppError("FORBIDDEN", `Your role (${role.toLowerCase()}) does not allow this: ${permission}`);
+    }
   }
   // A suspended workspace is read-only to scripts: no DAG pushes, variables or runs by token.
   if (caller.kind === "token" && found?.suspendedAt && !readPermissions.has(permission)) {
     throw new AppError("FORBIDDEN", suspendedTokenMessage(found.suspendedReason));
   }
-  return buildScope(workspace, role, actor, caller.ip);
+  return buildScope(workspace, role, actor, caller.ip, folders);
 }
 
 /**
@@ -177,8 +195,9 @@ function buildScope(
   role: Role,
   actor: Actor,
   ip?: string,
+  folders: readonly string[] | null = null,
 ): WorkspaceScope {
-  const scoped = scopedDb(workspace.id);
+  const scoped = scopedDb(workspace.id, folders);
   // Whatever the request or job logs from here on names the workspace.
   addToContext({ workspaceId: workspace.id });
   return {
@@ -186,6 +205,7 @@ function buildScope(
     actor,
     role,
     db: scoped,
+    folders,
     ip,
     can: (permission) => can(role, permission),
     audit: async (action, target, metadata = {}) => {

@@ -3,7 +3,14 @@
 import type { Role } from "@/prisma/generated/enums";
 
 export type { Role };
-export const roles = ["OWNER", "ADMIN", "EDITOR", "OPERATOR", "VIEWER"] as const satisfies readonly Role[];
+export const roles = [
+  "OWNER",
+  "ADMIN",
+  "EDITOR",
+  "OPERATOR",
+  "VIEWER",
+  "GUEST",
+] as const satisfies readonly Role[];
 
 export const permissions = {
   "workspace:read": "See the workspace, its DAGs, runs and logs",
@@ -21,6 +28,8 @@ export const permissions = {
 
 export type Permission = keyof typeof permissions;
 
+/** A guest holds nothing workspace-wide: what they see comes from folder grants (folders.ts). */
+const guest: Permission[] = [];
 const viewer: Permission[] = ["workspace:read", "members:read", "config:read"];
 const operator: Permission[] = [...viewer, "runs:operate"];
 const editor: Permission[] = [...operator, "dags:write", "config:write"];
@@ -33,6 +42,7 @@ export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
   EDITOR: new Set(editor),
   OPERATOR: new Set(operator),
   VIEWER: new Set(viewer),
+  GUEST: new Set(guest),
 };
 
 export function can(role: Role, permission: Permission): boolean {
@@ -40,7 +50,31 @@ export function can(role: Role, permission: Permission): boolean {
 }
 
 /** Higher number, more power. Admins may not grant, change or remove the Owner role. */
-export const roleRank: Record<Role, number> = { OWNER: 4, ADMIN: 3, EDITOR: 2, OPERATOR: 1, VIEWER: 0 };
+export const roleRank: Record<Role, number> = {
+  OWNER: 4,
+  ADMIN: 3,
+  EDITOR: 2,
+  OPERATOR: 1,
+  VIEWER: 0,
+  GUEST: -1,
+};
+
+/**
+ * The permissions a folder grant can give: those about what a folder holds (DAGs, their runs and
+ * logs, variables, secrets, connections). Members, tokens, settings and the audit log stay
+ * workspace-wide, so a folder grant never reaches them.
+ */
+export const folderPermissions = new Set<Permission>([
+  "workspace:read",
+  "dags:write",
+  "runs:operate",
+  "config:read",
+  "config:write",
+]);
+
+/** The roles a folder may be granted: those whose permissions are all folder permissions. */
+export const folderRoles = ["EDITOR", "OPERATOR", "VIEWER"] as const satisfies readonly Role[];
+export type FolderRole = (typeof folderRoles)[number];
 
 /** The more powerful of two roles (a member acts with the highest of their own and their groups'). */
 export function higherRole(a: Role, b: Role): Role {

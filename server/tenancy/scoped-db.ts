@@ -3,6 +3,8 @@
 // client cannot read or write another tenant's rows, however its query is written; and every
 // query runs inside the workspace under row-level security, which catches what the filter misses.
 import { db } from "@/server/db/client";
+import { AppError } from "@/server/errors";
+import { folderFilter, folderHeldModels } from "./folders";
 import { enterWorkspace } from "./workspace-sql";
 
 /** Models that carry `workspaceId` (a unit test checks this list against schema.prisma). */
@@ -10,6 +12,8 @@ export const tenantModelNames = [
   "Membership",
   "Group",
   "GroupMember",
+  "Folder",
+  "FolderGrant",
   "WorkspaceSso",
   "SsoLogin",
   "Invitation",
@@ -73,14 +77,60 @@ function scopeArgs(operation: string, args: Args, workspaceId: string): Args {
   return scoped;
 }
 
+/** Writes that name a folder (`folderId` in created or changed rows). */
+function namedFolders(operation: string, args: Args): unknown[] {
+  const rows = (data: unknown) => (Array.isArray(data) ? data : data === undefined ? [] : [data]);
+  const written =
+    operation === "upsert"
+      ? [...rows(args.create), ...rows((args as { update?: unknown }).update)]
+      : rows(args.data);
+  return written
+    .filter((row): row is { folderId?: unknown } => Boolean(row) && typeof row === "object")
+    .map((row) => row.folderId);
+}
+
+const creates = new Set(["create", "createMany", "createManyAndReturn", "upsert"]);
+
+/**
+ * A folder-restricted scope's filter (folders.ts): reads, changes and deletes of folder-held rows
+ * reach only `folderIds`' rows; a new row or a move must name one of them; the other tenant models
+ * are out of reach, but for the audit events the scope records.
+ */
+function restrictToFolders(model: string, operation: string, args: Args, folderIds: readonly string[]): Args {
+  const filter = folderFilter(model, folderIds);
+  if (!filter) {
+    if (model === "AuditEvent" && operation === "create") return args;
+    throw new Error(`${model} is not reachable from a folder-restricted scope`);
+  }
+  if (folderHeldModels.has(model)) {
+    const named = namedFolders(operation, args);
+    const outside = named.some(
+      (folderId) => folderId !== undefined && !folderIds.includes(folderId as string),
+    );
+    const rootCreate = creates.has(operation) && named.some((folderId) => folderId === undefined);
+    if (outside || rootCreate) {
+      throw new AppError("FORBIDDEN", "Your folder grants do not allow this outside your folders", [
+        { path: "folder", message: "Name one of the folders you may change" },
+      ]);
+    }
+  }
+  if (operation === "create" || operation === "createMany" || operation === "createManyAndReturn")
+    return args;
+  // Beside the unique fields (findUnique, update and delete need them at the top), in AND.
+  const where = (args.where ?? {}) as { AND?: object | object[] };
+  const and = where.AND === undefined ? [] : Array.isArray(where.AND) ? where.AND : [where.AND];
+  return { ...args, where: { ...where, AND: [...and, filter] } };
+}
+
 /**
  * The scoped client of one workspace. Two layers: the filter above (every query names the
  * workspace), and row-level security under it: each query runs in a transaction that has entered
  * the workspace (the tenant role and `app.workspace_id`, workspace-sql.ts), so the database itself
  * refuses other workspaces' rows, nested reads and writes included. `$transaction(fn)` enters once
- * for the whole transaction.
+ * for the whole transaction. With `folderIds` (a member acting through folder grants, door.ts), a
+ * third layer keeps it to those folders' contents.
  */
-export function scopedDb(workspaceId: string): ScopedDb {
+export function scopedDb(workspaceId: string, folderIds: readonly string[] | null = null): ScopedDb {
   const enter = enterWorkspace(workspaceId);
   const filtered = db.$extends({
     name: "workspace-scope",
@@ -90,7 +140,8 @@ export function scopedDb(workspaceId: string): ScopedDb {
           if (!isTenantModel.has(model)) {
             throw new Error(`${model} is not a tenant model; it cannot be reached through a workspace scope`);
           }
-          return query(scopeArgs(operation, args as Args, workspaceId));
+          const scoped = scopeArgs(operation, args as Args, workspaceId);
+          return query(folderIds ? restrictToFolders(model, operation, scoped, folderIds) : scoped);
         },
       },
     },

@@ -1,6 +1,9 @@
 // Tenant isolation, enumerated from the router itself: every procedure is called by a member of
 // workspace A with workspace B's slug and B's ids. A procedure added later without a fixture here
-// fails the suite, and so does one that answers anything but NOT_FOUND.
+// fails the suite, and so does one that answers anything but NOT_FOUND. The folder dimension: a
+// guest of workspace A holding a grant on another folder calls every procedure with A's ids (whose
+// objects sit in A's folder "platform" or at its root) and gets NOT_FOUND or FORBIDDEN, or, from a
+// list, nothing of A's; A stays unchanged either way.
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createAlertRule } from "@/server/alerts/rules";
@@ -11,6 +14,7 @@ import { createVariable } from "@/server/config/variables";
 import { pushDag } from "@/server/dags/service";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
+import { createFolder, grantFolderRole } from "@/server/folders/service";
 import { addGroupMember, createGroup } from "@/server/groups/service";
 import { inviteMember } from "@/server/members/service";
 import { createPool } from "@/server/pools/service";
@@ -57,6 +61,9 @@ type Ids = {
   ruleId: string;
   /** A group holding memberId. */
   groupId: string;
+  /** The folder holding dagId, the variable, the secret and the connection, and a grant on it. */
+  folderId: string;
+  grantId: string;
 };
 
 /** A valid document with the given id. */
@@ -85,6 +92,20 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
     groupId: ids.groupId,
     memberId: ids.memberId,
   }),
+  "folders.list": (ids) => ({ workspace: ids.workspace }),
+  "folders.get": (ids) => ({ workspace: ids.workspace, folderId: ids.folderId }),
+  "folders.access": (ids) => ({ workspace: ids.workspace, folderId: ids.folderId }),
+  "folders.create": (ids) => ({ workspace: ids.workspace, name: "intruders" }),
+  "folders.update": (ids) => ({ workspace: ids.workspace, folderId: ids.folderId, name: "hijacked" }),
+  "folders.delete": (ids) => ({ workspace: ids.workspace, folderId: ids.folderId }),
+  "folders.grant": (ids) => ({
+    workspace: ids.workspace,
+    folderId: ids.folderId,
+    memberId: ids.memberId,
+    role: "EDITOR",
+  }),
+  "folders.revoke": (ids) => ({ workspace: ids.workspace, folderId: ids.folderId, grantId: ids.grantId }),
+  "folders.moveDag": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId, folder: null }),
   "sso.get": (ids) => ({ workspace: ids.workspace }),
   "sso.configure": (ids) => ({
     workspace: ids.workspace,
@@ -328,6 +349,8 @@ const sentinel: Ids = {
   notificationId: "@notificationId",
   ruleId: "@ruleId",
   groupId: "@groupId",
+  folderId: "@folderId",
+  grantId: "@grantId",
 };
 const takesRowIds = Object.keys(fixtures).filter((name) => {
   const input = JSON.stringify(fixtures[name]!(sentinel));
@@ -362,14 +385,16 @@ async function seed(owner: typeof a): Promise<Ids> {
   // Names differ per workspace, so that one workspace's names are unknown in the other.
   const suffix = randomBytes(3).toString("hex");
   const dagId = `pipeline_${suffix}`;
-  await createVariable(scope, { key: `region_${suffix}`, value: "eu" });
-  await pushDag(scope, { document: { ...dagDocument(dagId), title: "v1" } });
+  const folder = await createFolder(scope, { name: "platform" });
+  await createVariable(scope, { key: `region_${suffix}`, value: "eu", folder: "platform" });
+  await pushDag(scope, { document: { ...dagDocument(dagId), title: "v1" }, folder: "platform" });
   await pushDag(scope, { document: { ...dagDocument(dagId), title: "v2" } });
-  await createSecret(scope, { name: `TOKEN_${suffix}`, value: `secret-${suffix}` });
+  await createSecret(scope, { name: `TOKEN_${suffix}`, value: `secret-${suffix}`, folder: "platform" });
   await createConnection(scope, {
     name: `warehouse_${suffix}`,
     type: "postgres",
     config: { host: "db.example.com", database: "dw", user: "loader", password: `pw-${suffix}` },
+    folder: "platform",
   });
   const run = await triggerRun(scope, { dagKey: dagId });
   const upstreamDagId = `source_${suffix}`;
@@ -443,7 +468,10 @@ async function seed(owner: typeof a): Promise<Ids> {
   );
   const group = await createGroup(scope, { name: "on-call", role: "OPERATOR" });
   await addGroupMember(scope, { groupId: group.id, memberId: member.id });
+  const access = await grantFolderRole(scope, { folderId: folder.id, groupId: group.id, role: "OPERATOR" });
   return {
+    folderId: folder.id,
+    grantId: access.grants[0]!.id,
     groupId: group.id,
     ruleId: rule.id,
     notificationId: notification.id,
@@ -494,6 +522,8 @@ async function snapshot(workspaceId: string) {
     groupMembers,
     sso,
     agents,
+    folders,
+    folderGrants,
   ] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId }, select: { name: true } }),
     db.membership.findMany({ where, select: { id: true, role: true }, orderBy: { id: "asc" } }),
@@ -529,6 +559,8 @@ async function snapshot(workspaceId: string) {
     db.groupMember.findMany({ where, orderBy: { id: "asc" } }),
     db.workspaceSso.findMany({ where }),
     db.agent.findMany({ where, orderBy: { id: "asc" } }),
+    db.folder.findMany({ where, orderBy: { id: "asc" } }),
+    db.folderGrant.findMany({ where, orderBy: { id: "asc" } }),
   ]);
   return {
     workspace,
@@ -553,6 +585,8 @@ async function snapshot(workspaceId: string) {
     groupMembers,
     sso,
     agents,
+    folders,
+    folderGrants,
   };
 }
 
@@ -622,6 +656,68 @@ describe("another workspace's names, used to create inside one's own workspace, 
       await call({ ...fixtures[name]!(idsB), workspace: idsA.workspace });
       expect(await snapshot(b.workspace.id)).toEqual(before);
       await forgetNamesOf(idsB, a.workspace.id);
+    });
+  }
+});
+
+describe("folder access: a guest granted another folder reaches none of A's objects", () => {
+  let contractor: Awaited<ReturnType<typeof createUser>>;
+  beforeAll(async () => {
+    contractor = await createUser("contractor");
+    await db.membership.create({
+      data: { workspaceId: a.workspace.id, userId: contractor.user.id, role: "GUEST" },
+    });
+    const scope = await openWorkspace(a.caller, a.workspace.slug, "members:manage");
+    const own = await createFolder(scope, { name: "contractors" });
+    const member = await db.membership.findFirstOrThrow({
+      where: { workspaceId: a.workspace.id, userId: contractor.user.id },
+    });
+    await grantFolderRole(scope, { folderId: own.id, memberId: member.id, role: "EDITOR" });
+  });
+
+  /** What of A's must never show in an answer to the contractor. */
+  const secretsOfA = () =>
+    [
+      idsA.dagId,
+      idsA.upstreamDagId,
+      idsA.variableKey,
+      idsA.secretName,
+      idsA.connectionName,
+      idsA.runId,
+      idsA.webhookId,
+      idsA.folderId,
+      "platform",
+    ].filter(Boolean);
+
+  for (const name of Object.keys(fixtures)) {
+    it(name, async () => {
+      const before = await snapshot(a.workspace.id);
+      const call = name
+        .split(".")
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], contractor.api) as (
+        input: unknown,
+      ) => Promise<unknown>;
+      const input = fixtures[name]!(idsA);
+      let answer: unknown;
+      let code = "OK";
+      try {
+        answer = await call(input);
+      } catch (error) {
+        code = (error as { code?: string }).code ?? String(error);
+      }
+      if (takesRowIds.includes(name)) {
+        expect(["NOT_FOUND", "FORBIDDEN"], `${name} answered ${code}`).toContain(code);
+      } else if (code === "OK") {
+        // What the input named may come back (validate echoes the document); nothing else of A's.
+        const [text, asked] = [JSON.stringify(answer), JSON.stringify(input)];
+        for (const hidden of secretsOfA().filter((value) => !asked.includes(value))) {
+          expect(text, `${name} shows ${hidden}`).not.toContain(hidden);
+        }
+      } else {
+        // Creating under a name taken in a folder out of reach is refused, never a takeover.
+        expect(["NOT_FOUND", "FORBIDDEN", "CONFLICT"], `${name} answered ${code}`).toContain(code);
+      }
+      expect(await snapshot(a.workspace.id)).toEqual(before);
     });
   }
 });

@@ -20,6 +20,7 @@ const expected: Record<Role, Permission[]> = {
   EDITOR: ["workspace:read", "members:read", "dags:write", "runs:operate", "config:read", "config:write"],
   OPERATOR: ["workspace:read", "members:read", "runs:operate", "config:read"],
   VIEWER: ["workspace:read", "members:read", "config:read"],
+  GUEST: [],
 };
 
 describe("role × permission matrix", () => {
@@ -39,7 +40,7 @@ describe("role × permission matrix", () => {
       expect(row, `docs/permissions.md has a row for ${permission}`).toBeDefined();
       const cells = row!
         .split("|")
-        .slice(3, 8)
+        .slice(3, 9)
         .map((cell) => cell.trim() === "✓");
       expect(cells).toEqual(roles.map((role) => expected[role].includes(permission)));
     }

@@ -40,47 +40,52 @@ import {
   variablePage,
   variableSchema,
 } from "../schemas/config";
+import { folderName } from "../schemas/folders";
 import { router, workspaceProcedure } from "../trpc";
 
 const value = variableValue as unknown as z.ZodType<Prisma.InputJsonValue>;
 /** A connection's fields; checked against its type by the service (errors name `config.<field>`). */
 const fields = z.record(z.string(), z.unknown());
+/** The folder to create it in (left out: the workspace root). */
+const folder = folderName.optional();
 
 export const variablesRouter = router({
-  list: workspaceProcedure("config:read")
+  list: workspaceProcedure("config:read", "scoped")
     .input(z.object(pageInput))
     .output(variablePage)
     .query(({ ctx, input }) => listVariables(ctx.scope, input)),
-  get: workspaceProcedure("config:read")
+  get: workspaceProcedure("config:read", "variable")
     .input(z.object({ key: variableKey }))
     .output(variableSchema)
     .query(({ ctx, input }) => getVariable(ctx.scope, input.key)),
-  create: workspaceProcedure("config:write")
-    .input(z.object({ key: variableKey, value, description: variableDescription.optional() }))
+  create: workspaceProcedure("config:write", "scoped")
+    .input(z.object({ key: variableKey, value, description: variableDescription.optional(), folder }))
     .output(variableSchema)
     .mutation(({ ctx, input }) => createVariable(ctx.scope, input)),
-  update: workspaceProcedure("config:write")
+  update: workspaceProcedure("config:write", "variable")
     .input(
       z.object({ key: variableKey, value: value.optional(), description: variableDescription.optional() }),
     )
     .output(variableSchema)
     .mutation(({ ctx, input }) => updateVariable(ctx.scope, input)),
-  delete: workspaceProcedure("config:write")
+  delete: workspaceProcedure("config:write", "variable")
     .input(z.object({ key: variableKey }))
     .output(nothing)
     .mutation(({ ctx, input }) => deleteVariable(ctx.scope, input.key)),
 });
 
 export const secretsRouter = router({
-  list: workspaceProcedure("config:read")
+  list: workspaceProcedure("config:read", "scoped")
     .input(z.object(pageInput))
     .output(secretPage)
     .query(({ ctx, input }) => listSecrets(ctx.scope, input)),
-  create: workspaceProcedure("config:write")
-    .input(z.object({ name: secretName, value: secretValue, description: variableDescription.optional() }))
+  create: workspaceProcedure("config:write", "scoped")
+    .input(
+      z.object({ name: secretName, value: secretValue, description: variableDescription.optional(), folder }),
+    )
     .output(secretSchema)
     .mutation(({ ctx, input }) => createSecret(ctx.scope, input)),
-  update: workspaceProcedure("config:write")
+  update: workspaceProcedure("config:write", "secret")
     .input(
       z.object({
         name: secretName,
@@ -90,33 +95,34 @@ export const secretsRouter = router({
     )
     .output(secretSchema)
     .mutation(({ ctx, input }) => updateSecret(ctx.scope, input)),
-  delete: workspaceProcedure("config:write")
+  delete: workspaceProcedure("config:write", "secret")
     .input(z.object({ name: secretName }))
     .output(nothing)
     .mutation(({ ctx, input }) => deleteSecret(ctx.scope, input.name)),
 });
 
 export const connectionsRouter = router({
-  list: workspaceProcedure("config:read")
+  list: workspaceProcedure("config:read", "scoped")
     .input(z.object({ type: z.enum(connectionTypes).optional(), ...pageInput }))
     .output(connectionPage)
     .query(({ ctx, input }) => listConnections(ctx.scope, input)),
-  get: workspaceProcedure("config:read")
+  get: workspaceProcedure("config:read", "connection")
     .input(z.object({ name: connectionName }))
     .output(connectionSchema)
     .query(({ ctx, input }) => getConnection(ctx.scope, input.name)),
-  create: workspaceProcedure("config:write")
+  create: workspaceProcedure("config:write", "scoped")
     .input(
       z.object({
         name: connectionName,
         type: z.enum(connectionTypes, { error: `Type must be one of ${connectionTypes.join(", ")}` }),
         config: fields,
         description: connectionDescription.optional(),
+        folder,
       }),
     )
     .output(connectionSchema)
     .mutation(({ ctx, input }) => createConnection(ctx.scope, input)),
-  update: workspaceProcedure("config:write")
+  update: workspaceProcedure("config:write", "connection")
     .input(
       z.object({
         name: connectionName,
@@ -126,7 +132,7 @@ export const connectionsRouter = router({
     )
     .output(connectionSchema)
     .mutation(({ ctx, input }) => updateConnection(ctx.scope, input)),
-  delete: workspaceProcedure("config:write")
+  delete: workspaceProcedure("config:write", "connection")
     .input(z.object({ name: connectionName }))
     .output(nothing)
     .mutation(({ ctx, input }) => deleteConnection(ctx.scope, input.name)),

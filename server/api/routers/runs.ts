@@ -35,7 +35,7 @@ const clearOptions = z.object({
 });
 
 export const runsRouter = router({
-  trigger: workspaceProcedure("runs:operate")
+  trigger: workspaceProcedure("runs:operate", "dag")
     .input(
       z.object({
         dagId: dagKey,
@@ -62,7 +62,7 @@ export const runsRouter = router({
         triggeredBy: ctx.caller?.kind === "token" ? "api" : "manual",
       }),
     ),
-  list: workspaceProcedure("workspace:read")
+  list: workspaceProcedure("workspace:read", "dag")
     .input(
       z.object({
         dagId: dagKey.optional(),
@@ -81,7 +81,7 @@ export const runsRouter = router({
     )
     .output(runPage)
     .query(({ ctx, input }) => listRuns(ctx.scope, { ...input, dagKey: input.dagId })),
-  get: workspaceProcedure("workspace:read")
+  get: workspaceProcedure("workspace:read", "run")
     .input(z.object({ runId: uuid }))
     .output(runDetail)
     .query(async ({ ctx, input }) => {
@@ -90,7 +90,7 @@ export const runsRouter = router({
       return { ...run, logRetentionDays: run.logsPurgedAt ? await logRetentionDays(ctx.scope) : null };
     }),
   /** The run's task instances with mapped elements, a page at a time (runs.get summarises them). */
-  tasks: workspaceProcedure("workspace:read")
+  tasks: workspaceProcedure("workspace:read", "run")
     .input(
       z.object({
         runId: uuid,
@@ -103,11 +103,11 @@ export const runsRouter = router({
     )
     .output(taskInstancePage)
     .query(({ ctx, input }) => listTaskInstances(ctx.scope, input)),
-  cancel: workspaceProcedure("runs:operate")
+  cancel: workspaceProcedure("runs:operate", "run")
     .input(z.object({ runId: uuid }))
     .output(nothing)
     .mutation(({ ctx, input }) => cancelRun(ctx.scope, input.runId)),
-  clear: workspaceProcedure("runs:operate")
+  clear: workspaceProcedure("runs:operate", "run")
     .input(
       clearOptions.extend({
         /** Move the run to the DAG's current version first (same graph only), so a fix takes effect. */
@@ -117,19 +117,19 @@ export const runsRouter = router({
     .output(clearedTasks)
     .mutation(({ ctx, input }) => clearTasks(ctx.scope, input)),
   /** The dry run of `clear`: the tasks it would reset, with their states now. Changes nothing. */
-  clearPreview: workspaceProcedure("workspace:read")
+  clearPreview: workspaceProcedure("workspace:read", "run")
     .input(clearOptions)
     .output(clearPreview)
     .query(({ ctx, input }) => previewClear(ctx.scope, input)),
-  mark: workspaceProcedure("runs:operate")
+  mark: workspaceProcedure("runs:operate", "run")
     .input(z.object({ runId: uuid, taskId, state: z.enum(["success", "failed"]) }))
     .output(nothing)
     .mutation(({ ctx, input }) => markTask(ctx.scope, input)),
-  retryFailed: workspaceProcedure("runs:operate")
+  retryFailed: workspaceProcedure("runs:operate", "run")
     .input(z.object({ runId: uuid }))
     .output(clearedTasks)
     .mutation(({ ctx, input }) => retryFailed(ctx.scope, input.runId)),
-  logs: workspaceProcedure("workspace:read")
+  logs: workspaceProcedure("workspace:read", "run")
     .input(
       z.object({
         runId: uuid,

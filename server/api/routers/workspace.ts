@@ -35,7 +35,7 @@ import {
 import { router, workspaceProcedure } from "../trpc";
 
 export const workspaceRouter = router({
-  get: workspaceProcedure("workspace:read")
+  get: workspaceProcedure("workspace:read", "none")
     .output(workspaceSchema)
     .query(async ({ ctx }) => ({
       ...ctx.scope.workspace,

@@ -37,6 +37,7 @@ export const dagSchema = z
       .int()
       .nullable()
       .describe("Number of the current version (null only while the first push is in flight)"),
+    folder: z.string().nullable().describe("The folder holding it (null: the workspace root)"),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
