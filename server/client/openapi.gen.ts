@@ -144,6 +144,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the folders you can reach */
+        get: operations["folders.list"];
+        put?: never;
+        /** Create a folder */
+        post: operations["folders.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A folder and what it holds */
+        get: operations["folders.get"];
+        put?: never;
+        post?: never;
+        /** Delete an empty folder (409 listing what it holds otherwise) */
+        delete: operations["folders.delete"];
+        options?: never;
+        head?: never;
+        /** Rename a folder or change its description */
+        patch: operations["folders.update"];
+        trace?: never;
+    };
+    "/folders/{folderId}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who has access to a folder, with each member's effective role and why */
+        get: operations["folders.access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folderId}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Grant a role on a folder to a member or a group */
+        post: operations["folders.grant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/folders/{folderId}/grants/{grantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a folder grant */
+        delete: operations["folders.revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dags/{dagId}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move a DAG to a folder (null: the workspace root), keeping its history */
+        post: operations["folders.moveDag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sso": {
         parameters: {
             query?: never;
@@ -1451,7 +1556,7 @@ export interface components {
          * @description A member's or token's role
          * @enum {string}
          */
-        Role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER";
+        Role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST";
         /** @description A page of Member items (see Page) */
         MemberPage: {
             items: components["schemas"]["Member"][];
@@ -1527,12 +1632,54 @@ export interface components {
                 role: components["schemas"]["Role"];
             }[];
         };
+        Folder: {
+            id: string;
+            name: string;
+            description: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description How many of each it holds */
+            contents: {
+                dags: number;
+                variables: number;
+                secrets: number;
+                connections: number;
+            };
+        };
+        FolderAccess: {
+            folder: {
+                id: string;
+                name: string;
+            };
+            grants: {
+                id: string;
+                role: components["schemas"]["Role"];
+                memberId: string | null;
+                groupId: string | null;
+                /** @description The member's address, or `group <name>` */
+                grantee: string;
+            }[];
+            /** @description Every member who reaches the folder */
+            access: {
+                memberId: string;
+                email: string;
+                name: string;
+                /** @description What they may do in the folder: the highest of their workspace role and its grants */
+                role: components["schemas"]["Role"];
+                /** @description Where that comes from, e.g. `folder grant via group on-call` */
+                via: string;
+            }[];
+        };
+        MovedDag: {
+            dagId: string;
+            folder: string | null;
+        };
         SsoSettings: {
             issuer: string;
             clientId: string;
             allowedDomains: string[];
             requireSso: boolean;
-            jitRole: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+            jitRole: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST") | null;
             groupsClaim: string;
             /** Format: date-time */
             updatedAt: string;
@@ -1630,6 +1777,8 @@ export interface components {
             nextRunAt: string | null;
             /** @description Number of the current version (null only while the first push is in flight) */
             currentVersion: number | null;
+            /** @description The folder holding it (null: the workspace root) */
+            folder: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2666,6 +2815,8 @@ export interface components {
             nextRunAt: string | null;
             /** @description Number of the current version (null only while the first push is in flight) */
             currentVersion: number | null;
+            /** @description The folder holding it (null: the workspace root) */
+            folder: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3241,7 +3392,7 @@ export interface components {
             monthStart: string;
             quotas: {
                 /** @enum {string} */
-                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "maxMapInstancesPerTask" | "maxMapInstancesPerRun" | "maxGroups" | "maxAgents" | "shareWeight";
+                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "maxMapInstancesPerTask" | "maxMapInstancesPerRun" | "maxGroups" | "maxFolders" | "maxAgents" | "shareWeight";
                 label: string;
                 /** @enum {string} */
                 unit: "count" | "bytes" | "seconds" | "days" | "per-minute";
@@ -3448,7 +3599,7 @@ export interface components {
         } | {
             /** @constant */
             channel: "in_app";
-            roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER")[];
+            roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST")[];
         };
         /** @description A page of Alert items (see Page) */
         AlertPage: {
@@ -3765,7 +3916,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @enum {string} */
-                    role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER";
+                    role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST";
                 };
             };
         };
@@ -3835,7 +3986,7 @@ export interface operations {
                 "application/json": {
                     email: string;
                     /** @enum {string} */
-                    role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER";
+                    role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST";
                 };
             };
         };
@@ -3932,7 +4083,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     description?: string;
-                    role?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+                    role?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST") | null;
                     idpGroup?: string | null;
                 };
             };
@@ -4034,7 +4185,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
-                    role?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+                    role?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST") | null;
                     idpGroup?: string | null;
                 };
             };
@@ -4129,6 +4280,318 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    "folders.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List the folders you can reach */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Create a folder */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A folder and what it holds */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Rename a folder or change its description */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Folder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Who has access to a folder, with each member's effective role and why */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderAccess"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.grant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    memberId?: string;
+                    /** Format: uuid */
+                    groupId?: string;
+                    /** @enum {string} */
+                    role: "EDITOR" | "OPERATOR" | "VIEWER";
+                };
+            };
+        };
+        responses: {
+            /** @description Grant a role on a folder to a member or a group */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderAccess"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                folderId: string;
+                grantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoke a folder grant */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FolderAccess"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "folders.moveDag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dagId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    folder: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Move a DAG to a folder (null: the workspace root), keeping its history */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovedDag"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     "sso.get": {
         parameters: {
             query?: never;
@@ -4176,7 +4639,7 @@ export interface operations {
                     /** @default false */
                     requireSso?: boolean;
                     /** @default null */
-                    jitRole?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER") | null;
+                    jitRole?: ("ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST") | null;
                     /** @default groups */
                     groupsClaim?: string;
                 };
@@ -4310,7 +4773,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     /** @enum {string} */
-                    role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER";
+                    role: "OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST";
                     expiresInDays?: number | null;
                 };
             };
@@ -4436,6 +4899,7 @@ export interface operations {
             query?: {
                 includeArchived?: boolean | string;
                 tag?: string;
+                folder?: string | null;
                 cursor?: string;
                 limit?: number;
             };
@@ -4538,6 +5002,7 @@ export interface operations {
         parameters: {
             query?: {
                 message?: string;
+                folder?: string;
             };
             header?: {
                 /** @description The ETag of the version the change was made on: the push is refused (412) if another version became current meanwhile */
@@ -4942,6 +5407,7 @@ export interface operations {
                     /** @description Any JSON value */
                     value: components["schemas"]["JsonValue"];
                     description?: string;
+                    folder?: string;
                 };
             };
         };
@@ -5113,6 +5579,7 @@ export interface operations {
                     name: string;
                     value: string;
                     description?: string;
+                    folder?: string;
                 };
             };
         };
@@ -5258,6 +5725,7 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     description?: string;
+                    folder?: string;
                 };
             };
         };
@@ -7101,7 +7569,7 @@ export interface operations {
                     } | {
                         /** @constant */
                         channel: "in_app";
-                        roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER")[];
+                        roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST")[];
                     })[];
                     /** @default 60 */
                     throttleMinutes?: number;
@@ -7239,7 +7707,7 @@ export interface operations {
                     } | {
                         /** @constant */
                         channel: "in_app";
-                        roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER")[];
+                        roles?: ("OWNER" | "ADMIN" | "EDITOR" | "OPERATOR" | "VIEWER" | "GUEST")[];
                     })[];
                     throttleMinutes?: number;
                     enabled?: boolean;

@@ -362,7 +362,7 @@ describe("documents", () => {
     });
     expect(
       paths["/dags/{dagId}"].put.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`),
-    ).toEqual(["path:dagId", "query:message", "header:If-Match", "header:If-None-Match"]);
+    ).toEqual(["path:dagId", "query:message", "query:folder", "header:If-Match", "header:If-None-Match"]);
     expect(paths["/dags/{dagId}/diff"].get.parameters.map((p: { name: string }) => p.name)).toEqual([
       "dagId",
       "from",
