@@ -73,12 +73,12 @@ describe("a contractor (guest) with a grant on one folder", () => {
     // Another folder's run, by id: NOT_FOUND, also to the plain-SQL operations (cancel, clear).
     const other = await owner.api.runs.trigger({ workspace: slug, dagId: "ingest" });
     for (const call of [
-      api.runs.get({ workspace: slug, runId: other.id }),
-      api.runs.cancel({ workspace: slug, runId: other.id }),
-      api.runs.clear({ workspace: slug, runId: other.id, taskIds: ["t"] }),
-      api.runs.logs({ workspace: slug, runId: other.id, taskId: "t" }),
+      () => api.runs.get({ workspace: slug, runId: other.id }),
+      () => api.runs.cancel({ workspace: slug, runId: other.id }),
+      () => api.runs.clear({ workspace: slug, runId: other.id, taskIds: ["t"] }),
+      () => api.runs.logs({ workspace: slug, runId: other.id, taskId: "t" }),
     ]) {
-      expect(await codeOf(call)).toBe("NOT_FOUND");
+      expect(await codeOf(call())).toBe("NOT_FOUND");
     }
     // Creating at the root or in a folder not granted is refused; a taken id is not overwritten.
     expect(await codeOf(api.dags.push({ workspace: slug, document: doc("loose") }))).toBe("FORBIDDEN");
@@ -94,12 +94,12 @@ describe("a contractor (guest) with a grant on one folder", () => {
     expect(await db.dagVersion.count({ where: { dagId: ingest.id } })).toBe(1);
     // Workspace-wide things stay out of reach.
     for (const call of [
-      api.members.list({ workspace: slug }),
-      api.pools.list({ workspace: slug }),
-      api.audit.list({ workspace: slug }),
-      api.groups.list({ workspace: slug }),
+      () => api.members.list({ workspace: slug }),
+      () => api.pools.list({ workspace: slug }),
+      () => api.audit.list({ workspace: slug }),
+      () => api.groups.list({ workspace: slug }),
     ]) {
-      expect(await codeOf(call)).toBe("FORBIDDEN");
+      expect(await codeOf(call())).toBe("FORBIDDEN");
     }
     expect((await api.workspace.get({ workspace: slug })).role).toBe("GUEST");
   });
