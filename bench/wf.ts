@@ -75,19 +75,25 @@ export function readWorkflow(file: string): Workflow {
 /** Critical path and total work of a DAG (tasks in any order) with the given durations. */
 export function lowerBound(tasks: Workflow["tasks"], durationMs: (index: number) => number) {
   const index = new Map(tasks.map((t, i) => [t.id, i]));
-  const finish = new Float64Array(tasks.length).fill(-1);
-  const visit = (i: number): number => {
-    if (finish[i]! >= 0) return finish[i]!;
-    let start = 0;
-    for (const p of tasks[i]!.parents) start = Math.max(start, visit(index.get(p)!));
-    finish[i] = start + durationMs(i);
-    return finish[i]!;
-  };
+  const children: number[][] = tasks.map(() => []);
+  const waiting = tasks.map((t) => t.parents.length);
+  tasks.forEach((t, i) => {
+    for (const p of t.parents) children[index.get(p)!]!.push(i);
+  });
+  // Kahn's order: each task starts when its last parent finishes.
+  const start = new Float64Array(tasks.length);
+  const ready = tasks.flatMap((_, i) => (waiting[i] === 0 ? [i] : []));
   let criticalPath = 0;
   let work = 0;
-  for (let i = 0; i < tasks.length; i++) {
-    criticalPath = Math.max(criticalPath, visit(i));
+  while (ready.length > 0) {
+    const i = ready.pop()!;
+    const finish = start[i]! + durationMs(i);
+    criticalPath = Math.max(criticalPath, finish);
     work += durationMs(i);
+    for (const c of children[i]!) {
+      start[c] = Math.max(start[c]!, finish);
+      if (--waiting[c]! === 0) ready.push(c);
+    }
   }
   return { criticalPath, work };
 }
