@@ -91,6 +91,13 @@ export async function bullmqFigures(concurrency: number): Promise<QueueFigures |
     probe.disconnect();
   }
   const connection = new Redis(url, { maxRetriesPerRequest: null });
+  // A worker given a connection leaves it open when it closes: each is disconnected here.
+  const workerConnections: InstanceType<typeof Redis>[] = [];
+  const workerConnection = () => {
+    const c = new Redis(url, { maxRetriesPerRequest: null });
+    workerConnections.push(c);
+    return c;
+  };
   const prefix = `baton-bench-${process.pid}`;
   const jobs = new Queue("jobs", { connection, prefix });
   let worker: InstanceType<typeof Worker> | undefined;
@@ -102,12 +109,13 @@ export async function bullmqFigures(concurrency: number): Promise<QueueFigures |
           "jobs",
           async (job) =>
             job.name === "chain" ? handlers.chain((job.data as { i: number }).i) : handlers.noop(),
-          { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix, concurrency },
+          { connection: workerConnection(), prefix, concurrency },
         );
         await worker.waitUntilReady();
       },
       async stop() {
         await worker?.close();
+        for (const c of workerConnections.splice(0)) c.disconnect();
       },
       async enqueueChain(i) {
         await jobs.add("chain", { i }, { removeOnComplete: true });
