@@ -2,8 +2,9 @@
 // process: each binds the server modules to its own database) and writes their figures into
 // docs/benchmarks.md, between the report markers, with SVG charts under docs/benchmarks/ (issue 24,
 // point 6). `--from <dir>` reads engine.json and wf.json saved by an earlier run instead of
-// measuring again. Charts are Apache ECharts rendered to SVG strings in Node (its server-side
-// renderer: no DOM, no canvas, no native dependency).
+// measuring again (`--load "<text>"` then says what the load was). Charts are Apache ECharts
+// rendered to SVG strings in Node (its server-side renderer: no DOM, no canvas, no native
+// dependency).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -35,7 +36,9 @@ export default async function report(args: string[] = []) {
     load:
       fromIndex < 0
         ? `${loadAverage(loadBefore)} before, ${loadAverage(os.loadavg())} after`
-        : "see the run's own notes",
+        : args.includes("--load")
+          ? args[args.indexOf("--load") + 1]!
+          : "not recorded",
   };
   mkdirSync(CHARTS, { recursive: true });
   const charts = {
