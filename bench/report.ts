@@ -92,12 +92,18 @@ function systems(engine: EngineFigures, pick: (f: Queue) => number): Array<[stri
   return rows;
 }
 
-function render(option: echarts.EChartsOption, width = 760, height = 420): string {
+/** The chart as an SVG document, titled (for screen readers) with its title's text. */
+function render(
+  option: echarts.EChartsOption & { title: { text: string } },
+  width = 760,
+  height = 420,
+): string {
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height });
   chart.setOption({ animation: false, backgroundColor: "#ffffff", ...option });
   const svg = chart.renderToSVGString();
   chart.dispose();
-  return `${svg}\n`;
+  const title = option.title.text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  return `${svg.replace(/^<svg[^>]*>/, (open) => `${open}\n<title>${title}</title>`)}\n`;
 }
 
 /** Each system's hop latencies as a cumulative distribution on a log scale. */
