@@ -3,6 +3,7 @@
 import { parseDocument, stringify } from "yaml";
 import type { DagDefinition } from "./definition";
 import { type Problem, type ValidateOptions, type ValidationResult, validateDag } from "./validate";
+import { loadYamlFast } from "./yaml-fast-path";
 
 export type DagFormat = "json" | "yaml";
 
@@ -67,6 +68,8 @@ function parseJson(text: string): ParseResult {
 }
 
 function parseYaml(text: string): ParseResult {
+  const fast = loadYamlFast(text);
+  if (fast) return { ok: true, format: "yaml", document: fast.document };
   // Warnings (an unknown tag, say) leave a usable document; keep them off stderr.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: "error" });
   if (doc.errors.length > 0) {

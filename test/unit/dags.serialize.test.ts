@@ -1,6 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parse as parseYamlLibrary, stringify as stringifyYaml } from "yaml";
 import { parseAndValidateDag, parseDagText, toJson, toYaml } from "@/server/dags/serialize";
 import { validateDag } from "@/server/dags/validate";
+import { loadYamlFast } from "@/server/dags/yaml-fast-path";
 
 const yamlText = `
 id: weather
@@ -161,5 +164,93 @@ describe("toYaml and toJson", () => {
     const tags = ["x"];
     const yaml = toYaml({ ...result.dag, tags, tasks: [{ ...result.dag.tasks[0]!, dependsOn: tags }] });
     expect(yaml).not.toMatch(/[&*]a\d/);
+  });
+});
+
+describe("the YAML fast path", () => {
+  /** What the `yaml` library reads: the reference the fast path must equal. */
+  const reference = (text: string) => parseYamlLibrary(text, { uniqueKeys: true, logLevel: "error" });
+
+  const scalars = [
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "0",
+    "-0",
+    "+12",
+    "012",
+    "0o17",
+    "0o8",
+    "0x1F",
+    "0x",
+    "-0x1",
+    "0b101",
+    "1_000",
+    "12345678901234567890",
+    "1.5",
+    "1.50",
+    "-.5",
+    ".5",
+    "+.5",
+    "1.",
+    "1e3",
+    "1.2E-3",
+    ".inf",
+    "-.Inf",
+    "+.INF",
+    ".nan",
+    ".NaN",
+    "2025-01-31",
+    "2025-01-31T06:00:00Z",
+    "12:30",
+    "1:2:3",
+    "0.1.2",
+    "=",
+    "<<",
+    "!",
+    "a: b",
+    "#x",
+  ];
+
+  it.each(scalars)("reads the plain scalar %j as the yaml library does", (scalar) => {
+    const text = `value: ${scalar}\nlist: [${scalar || "''"}]\nkey${scalar}: 1\n`;
+    let expected: unknown;
+    try {
+      expected = reference(text);
+    } catch {
+      return; // not YAML at all: the library reports it
+    }
+    const fast = loadYamlFast(text);
+    if (fast) expect(fast.document).toEqual(expected);
+  });
+
+  it("reads generated documents as the yaml library does, and leaves anchors and odd keys to it", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = stringifyYaml({ value }, { aliasDuplicateObjects: false, lineWidth: 0 });
+        const fast = loadYamlFast(text);
+        if (fast) expect(fast.document).toEqual(reference(text));
+      }),
+      { numRuns: 500 },
+    );
+    expect(loadYamlFast("a: &x [1]\nb: *x\n")).toBeUndefined();
+    expect(loadYamlFast("~: 1\n")).toBeUndefined();
+    expect(loadYamlFast("[a]: 1\n")).toBeUndefined();
+    expect(loadYamlFast("a: 1\na: 2\n")).toBeUndefined();
+    expect(loadYamlFast("a: !!timestamp 2025-01-01\n")).toBeUndefined();
+    expect(loadYamlFast("id: x\ntasks:\n  - id: a\n    operator: noop\n")).toEqual({
+      document: { id: "x", tasks: [{ id: "a", operator: "noop" }] },
+    });
   });
 });
