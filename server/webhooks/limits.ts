@@ -4,10 +4,10 @@
 //  - deliveries: per workspace, `Workspace.webhookRateLimitPerMinute` authenticated deliveries a
 //    minute across all its endpoints; beyond that 429 with Retry-After. Under high limits a
 //    process takes the workspace's points from the shared counter in leases of 0.1% of the limit
-//    (up to 100) and spends them without a round trip, so a burst does not queue every delivery
-//    on the counter's row; the last points of a minute may go unspent (at most a lease per
-//    process), and the usage page counts leased points. Limits under 2,000 a minute take points
-//    one at a time, exactly;
+//    (up to 100) and spends them without a round trip, taking the next lease when half is spent,
+//    so a burst does not queue every delivery on the counter's row; the last points of a minute
+//    may go unspent (at most two leases per process), and the usage page counts leased points.
+//    Limits under 2,000 a minute take points one at a time, exactly;
 //  - unverified: per endpoint, how many failed deliveries (bad signature, too large, disabled) a
 //    minute are written to the delivery log, so that junk sent to a public URL cannot flood it.
 //    The sender still gets its 401/413 either way.
@@ -78,12 +78,19 @@ function limiterFor(perMinute: number): RateLimiterPostgres {
   return limiter;
 }
 
+/** Points a lease takes at a time: 0.1% of the limit, up to 100; 1 (exact) under 2,000 a minute. */
+const leasePoints = (perMinute: number) => Math.min(100, Math.max(1, Math.floor(perMinute / 1000)));
+
 async function refill(workspaceId: string, lease: Lease): Promise<Taken> {
-  const points = Math.min(100, Math.max(1, Math.floor(lease.perMinute / 1000)));
+  const points = leasePoints(lease.perMinute);
   try {
     const taken = await limiterFor(lease.perMinute).consume(workspaceId, points);
-    lease.left = points;
-    lease.until = Date.now() + taken.msBeforeNext;
+    const now = Date.now();
+    const until = now + taken.msBeforeNext;
+    // Points left of the same window add up; a new window's lease replaces the last one's.
+    const sameWindow = now < lease.until && until <= lease.until + 1_000;
+    lease.left = (sameWindow ? lease.left : 0) + points;
+    lease.until = until;
     return { ok: true };
   } catch (error) {
     if (error instanceof RateLimiterRes)
@@ -103,15 +110,23 @@ export async function takeDelivery(workspaceId: string, perMinute: number): Prom
     }
     if (lease.left > 0 && Date.now() < lease.until) {
       lease.left--;
+      // Half spent: the next lease is taken now, so that no delivery waits for it (a busy
+      // workspace's deliveries would otherwise queue behind every refill's round trip). Only for
+      // leases of several points: a limit taken one point at a time stays exact.
+      if (lease.left * 2 < leasePoints(perMinute) && perMinute >= 2_000) void startRefill(workspaceId, lease);
       return { ok: true };
     }
-    const current = lease;
-    current.refilling ??= refill(workspaceId, current).finally(() => {
-      current.refilling = undefined;
-    });
-    const taken = await current.refilling;
+    const taken = await startRefill(workspaceId, lease);
     if (!taken.ok) return taken;
   }
+}
+
+/** The lease's refill in flight, or a new one. */
+function startRefill(workspaceId: string, lease: Lease): Promise<Taken> {
+  lease.refilling ??= refill(workspaceId, lease).finally(() => {
+    lease.refilling = undefined;
+  });
+  return lease.refilling;
 }
 
 /** Whether one more failed delivery of this endpoint may be written to its log this minute. */
