@@ -2,12 +2,13 @@
 // workspace role; a member without access to an object's folder gets NOT_FOUND for it, as for
 // another tenant's; moving a DAG is audited and keeps its history; a folder holding anything is not
 // deleted; the access page explains each member's effective permission; the plan's maxFolders
-// bounds them.
+// bounds them; a secret kept in a folder serves only that folder's DAGs at run time.
 import type { TRPCError } from "@trpc/server";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { problemsOf } from "@/server/api/trpc";
 import { db } from "@/server/db/client";
 import { generateKey } from "@/server/secrets/crypto";
+import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { codeOf, createUser } from "../support/factories";
 
 type User = Awaited<ReturnType<typeof createUser>>;
@@ -269,5 +270,47 @@ describe("moving and deleting", () => {
     await expect(owner.api.folders.create({ workspace: slug, name: "two" })).rejects.toThrow(
       /quota maxFolders/,
     );
+  });
+});
+
+describe("secrets and connections kept in a folder", () => {
+  afterAll(() => stopTestWorker());
+
+  it("serve that folder's DAGs at run time and no other folder's", async () => {
+    await startTestWorker();
+    await twoFolders();
+    await owner.api.secrets.create({
+      workspace: slug,
+      name: "FIN_TOKEN",
+      value: "fin-value",
+      folder: "finance",
+    });
+    await owner.api.secrets.create({ workspace: slug, name: "SHARED", value: "shared-value" });
+    const uses = (id: string, secret: string) => ({
+      id,
+      tasks: [{ id: "t", operator: "test", config: { output: `{{ secrets.${secret} }}` } }],
+    });
+    await owner.api.dags.push({ workspace: slug, document: uses("fin_job", "FIN_TOKEN"), folder: "finance" });
+    await owner.api.dags.push({
+      workspace: slug,
+      document: uses("plat_job", "FIN_TOKEN"),
+      folder: "platform",
+    });
+    await owner.api.dags.push({
+      workspace: slug,
+      document: uses("plat_shared", "SHARED"),
+      folder: "platform",
+    });
+    const stateOf = async (dagId: string) => {
+      const { id } = await owner.api.runs.trigger({ workspace: slug, dagId });
+      const run = await waitForRun(id, 60_000);
+      return run.taskInstances.find((ti) => ti.taskId === "t")!;
+    };
+    expect((await stateOf("fin_job")).state).toBe("success");
+    const refused = await stateOf("plat_job");
+    expect(refused.state).toBe("failed");
+    expect(refused.error).toMatch(/FIN_TOKEN/);
+    // A secret at the workspace root serves every folder.
+    expect((await stateOf("plat_shared")).state).toBe("success");
   });
 });
