@@ -1,14 +1,18 @@
 "use client";
 // Every workspace of the installation: plan, status and this month's activity against its quotas.
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useId, useState } from "react";
+import { Alert } from "@/app/_components/alert";
+import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
+import { errorMessage } from "@/app/_components/errors";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { control, link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { useTRPC } from "@/app/_lib/trpc";
+import { downloadFile } from "./_components/download";
 import { type Direction, Pager, SortControls } from "./_components/list-controls";
 import { StatusBadge } from "./_components/status-badge";
 import { Used } from "./_components/used";
@@ -44,6 +48,7 @@ export default function WorkspacesPage() {
         title="Workspaces"
         description="Every workspace of this installation, with its plan and this month's use."
       />
+      <UsageExport />
       <div className="mb-4 max-w-sm">
         <label htmlFor={searchId} className="block text-sm font-medium text-slate-800">
           Search
@@ -126,5 +131,70 @@ export default function WorkspacesPage() {
         }
       </Loaded>
     </>
+  );
+}
+
+/** Every workspace's metered use of one month, as a file for billing. */
+function UsageExport() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const monthId = useId();
+  const [month, setMonth] = useState(() => new Date().toISOString().slice(0, 7));
+  const [pending, setPending] = useState<"csv" | "json" | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function download(format: "csv" | "json") {
+    setPending(format);
+    setError(null);
+    try {
+      downloadFile(
+        await queryClient.fetchQuery({
+          ...trpc.platform.exportUsage.queryOptions({ month, format }),
+          staleTime: 0,
+        }),
+      );
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setPending(null);
+    }
+  }
+  return (
+    <div className="mb-6 rounded-lg border border-slate-200 bg-white p-4 shadow-xs">
+      <div className="flex flex-wrap items-end gap-3">
+        <div>
+          <label htmlFor={monthId} className="block text-sm font-medium text-slate-800">
+            Usage of the month (UTC), for billing
+          </label>
+          <input
+            id={monthId}
+            type="month"
+            value={month}
+            onChange={(event) => setMonth(event.target.value)}
+            className={`${control} mt-1.5 block py-2`}
+          />
+        </div>
+        <Button
+          variant="secondary"
+          pending={pending === "csv"}
+          pendingLabel="Exporting…"
+          onClick={() => download("csv")}
+        >
+          Export CSV
+        </Button>
+        <Button
+          variant="secondary"
+          pending={pending === "json"}
+          pendingLabel="Exporting…"
+          onClick={() => download("json")}
+        >
+          Export JSON
+        </Button>
+      </div>
+      {error ? (
+        <Alert tone="error" title="Could not export" className="mt-3">
+          {errorMessage(error)}
+        </Alert>
+      ) : null}
+    </div>
   );
 }

@@ -15,6 +15,7 @@ import { PageHeader } from "@/app/_components/page-header";
 import { control } from "@/app/_components/styles";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
+import { downloadFile } from "../_components/download";
 
 const kinds = {
   "": "Every event",
@@ -46,12 +47,7 @@ export default function InstallationAuditPage() {
         ...trpc.platform.exportAuditEvents.queryOptions({ ...filter, format }),
         staleTime: 0,
       });
-      const url = URL.createObjectURL(new Blob([file.body], { type: file.contentType }));
-      const anchor = document.createElement("a");
-      anchor.href = url;
-      anchor.download = file.filename;
-      anchor.click();
-      URL.revokeObjectURL(url);
+      downloadFile(file);
     } catch (error) {
       setExportError(error);
     } finally {

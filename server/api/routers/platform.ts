@@ -6,6 +6,7 @@ import { pageInput } from "@/server/pagination";
 import { operatorAlerts } from "@/server/platform/alerts";
 import { exportPlatformEvents, listPlatformEvents } from "@/server/platform/audit-log";
 import { createPlan, listPlans, setPlanArchived, updatePlan } from "@/server/platform/plans";
+import { exportMonthlyUsage, workspaceUsage } from "@/server/platform/usage";
 import {
   disableUser,
   enableUser,
@@ -115,6 +116,19 @@ export const platformRouter = router({
   runRetention: platformAdminProcedure
     .input(z.object({ workspace: workspaceSlug }))
     .mutation(({ ctx, input }) => runRetentionNow(ctx.admin, input)),
+  /** One tenant's use: quotas now, 30 days of history with storage, work queued and running now. */
+  workspaceUsage: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug }))
+    .query(({ input }) => workspaceUsage(input)),
+  /** Every workspace's metered use of one UTC month, as CSV or JSON, for billing. */
+  exportUsage: platformAdminProcedure
+    .input(
+      z.object({
+        month: z.string().max(7, "month is a month as YYYY-MM, e.g. 2026-12"),
+        format: z.enum(["csv", "json"], "format must be csv or json"),
+      }),
+    )
+    .query(({ input }) => exportMonthlyUsage(input.month, input.format)),
   /** What needs an operator's attention now: tenants at or near a quota, tenants whose webhooks fail. */
   alerts: platformAdminProcedure.query(() => operatorAlerts()),
   workerPools: platformAdminProcedure.query(() => listWorkerPools()),

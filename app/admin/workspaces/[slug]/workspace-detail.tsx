@@ -19,9 +19,10 @@ import { buttonClass, control } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
+import { DailyBarChart } from "@/app/w/[workspace]/usage/_components/daily-bar-chart";
 import type { AppRouter } from "@/server/api/root";
 import { type QuotaKey, type QuotaUnit, quotaCatalog, quotaKeys } from "@/server/quotas/catalog";
-import { formatQuantity } from "@/server/usage/format";
+import { formatBytes, formatQuantity, formatSeconds } from "@/server/usage/format";
 import { typedValue, unitWords } from "../../_components/quota-input";
 import { StatusBadge } from "../../_components/status-badge";
 import { Used } from "../../_components/used";
@@ -70,6 +71,7 @@ export function WorkspaceDetail({ slug }: { slug: string }) {
             </Alert>
           )}
           <UseSection workspace={workspace} />
+          <UsageHistorySection workspace={workspace} />
           <PlanSection workspace={workspace} />
           <QuotasSection workspace={workspace} />
           <WorkerPoolSection workspace={workspace} />
@@ -446,6 +448,64 @@ function RetentionSection({ workspace }: { workspace: Workspace }) {
           deliveries.
         </Alert>
       )}
+    </Section>
+  );
+}
+
+/** What it has been doing: live figures (refreshed every 10 seconds) and the last 30 days. */
+function UsageHistorySection({ workspace }: { workspace: Workspace }) {
+  const trpc = useTRPC();
+  const usage = useQuery({
+    ...trpc.platform.workspaceUsage.queryOptions({ workspace: workspace.slug }),
+    refetchInterval: 10_000,
+  });
+  const whole = (v: number) => new Intl.NumberFormat("en").format(v);
+  return (
+    <Section title="Activity" description="Work waiting and running now, and the last 30 days (UTC).">
+      <Loaded query={usage} label="usage">
+        {({ live, days }) => (
+          <>
+            <dl className="mb-6 grid grid-cols-2 gap-4 sm:grid-cols-4">
+              {(
+                [
+                  ["Queued tasks", live.queuedTasks],
+                  ["Running tasks", live.runningTasks],
+                  ["Queued runs", live.queuedRuns],
+                  ["Running runs", live.runningRuns],
+                ] as const
+              ).map(([label, value]) => (
+                <div key={label}>
+                  <dt className="text-xs font-medium text-slate-500">{label}</dt>
+                  <dd className="text-lg font-semibold text-slate-900 tabular-nums">{whole(value)}</dd>
+                </div>
+              ))}
+            </dl>
+            <div className="grid gap-6 lg:grid-cols-2">
+              <DailyBarChart
+                title="Task runs"
+                values={days.map((d) => ({ day: d.day, value: d.taskRuns }))}
+                format={(v) => `${whole(v)} task ${v === 1 ? "run" : "runs"}`}
+              />
+              <DailyBarChart
+                title="Task-seconds"
+                values={days.map((d) => ({ day: d.day, value: d.taskSeconds }))}
+                format={formatSeconds}
+              />
+              <DailyBarChart
+                title="Runs started"
+                values={days.map((d) => ({ day: d.day, value: d.runs }))}
+                format={(v) => `${whole(v)} ${v === 1 ? "run" : "runs"}`}
+              />
+              <DailyBarChart
+                title="Storage"
+                level
+                values={days.map((d) => ({ day: d.day, value: d.storageBytes }))}
+                format={formatBytes}
+              />
+            </div>
+          </>
+        )}
+      </Loaded>
     </Section>
   );
 }

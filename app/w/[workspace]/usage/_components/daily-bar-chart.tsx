@@ -18,27 +18,37 @@ export function DailyBarChart({
   title,
   values,
   format,
+  level = false,
 }: {
   title: string;
   values: DailyValue[];
   /** The value for people, in the chart's unit. */
   format: (value: number) => string;
+  /** Each day's value is a level (storage kept), not an amount: summed, it means nothing. */
+  level?: boolean;
 }) {
   const max = Math.max(0, ...values.map((v) => v.value));
   const total = values.reduce((sum, v) => sum + v.value, 0);
+  const latest = values.at(-1)?.value ?? 0;
   const busiest = values.find((v) => v.value === max);
   const slot = WIDTH / Math.max(1, values.length);
   const summary =
     max === 0
       ? `${title}: nothing in the last ${values.length} days`
-      : `${title}: ${format(total)} over the last ${values.length} days; the busiest day was ${formatDay(busiest!.day)} with ${format(max)}`;
+      : level
+        ? `${title}: ${format(latest)} now; the highest in the last ${values.length} days was ${format(max)} on ${formatDay(busiest!.day)}`
+        : `${title}: ${format(total)} over the last ${values.length} days; the busiest day was ${formatDay(busiest!.day)} with ${format(max)}`;
 
   return (
     <figure className="min-w-0">
       <figcaption className="mb-2 flex items-baseline justify-between gap-4 text-sm">
         <span className="font-medium text-slate-900">{title}</span>
         <span className="text-xs text-slate-500">
-          {max > 0 ? `Highest ${format(max)} · total ${format(total)}` : "Nothing yet"}
+          {max === 0
+            ? "Nothing yet"
+            : level
+              ? `Now ${format(latest)} · highest ${format(max)}`
+              : `Highest ${format(max)} · total ${format(total)}`}
         </span>
       </figcaption>
       <svg
