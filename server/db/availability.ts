@@ -26,8 +26,11 @@ const UNAVAILABLE_CODES = new Set([
   "P1017", // Prisma: the server closed the connection
 ]);
 
+// "Unable to start a transaction in the given time" is Prisma's P2028 when no pooled connection came
+// free in time (a saturated database, as node-postgres's "timeout exceeded when trying to connect"):
+// nothing ran, so trying again later is right. Not its other P2028s (an expired transaction).
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i;
+  /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Cannot use a pool after calling end|terminating connection due to administrator command|the database system is (starting up|shutting down|in recovery mode)/i;
 
 /** Whether `error` (or any error it wraps) says the database is unavailable. */
 export function isDatabaseUnavailable(error: unknown): boolean {
