@@ -6,6 +6,7 @@ import { pageInput } from "@/server/pagination";
 import { operatorAlerts } from "@/server/platform/alerts";
 import { exportPlatformEvents, listPlatformEvents } from "@/server/platform/audit-log";
 import { createPlan, listPlans, setPlanArchived, updatePlan } from "@/server/platform/plans";
+import { eraseWorkspace, exportTenantData } from "@/server/platform/tenant-data";
 import { exportMonthlyUsage, workspaceUsage } from "@/server/platform/usage";
 import {
   disableUser,
@@ -129,6 +130,14 @@ export const platformRouter = router({
       }),
     )
     .query(({ input }) => exportMonthlyUsage(input.month, input.format)),
+  /** A ZIP archive of the workspace's DAGs, versions, runs' metadata, variables and secret names. */
+  exportWorkspaceData: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug }))
+    .mutation(({ ctx, input }) => exportTenantData(ctx.admin, input)),
+  /** Deletes the workspace and everything in it now (no grace period); `confirm` repeats its slug. */
+  eraseWorkspace: platformAdminProcedure
+    .input(z.object({ workspace: workspaceSlug, confirm: z.string().max(100) }))
+    .mutation(({ ctx, input }) => eraseWorkspace(ctx.admin, input)),
   /** What needs an operator's attention now: tenants at or near a quota, tenants whose webhooks fail. */
   alerts: platformAdminProcedure.query(() => operatorAlerts()),
   workerPools: platformAdminProcedure.query(() => listWorkerPools()),

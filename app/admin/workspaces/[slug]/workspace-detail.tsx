@@ -11,7 +11,7 @@ import { Button } from "@/app/_components/button";
 import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { Dialog, DialogActions } from "@/app/_components/dialog";
 import { errorCode, errorMessage, formErrors } from "@/app/_components/errors";
-import { SelectField, TextAreaField } from "@/app/_components/field";
+import { Field, SelectField, TextAreaField } from "@/app/_components/field";
 import { Form } from "@/app/_components/form";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
@@ -76,6 +76,7 @@ export function WorkspaceDetail({ slug }: { slug: string }) {
           <QuotasSection workspace={workspace} />
           <WorkerPoolSection workspace={workspace} />
           <RetentionSection workspace={workspace} />
+          <DataSection workspace={workspace} />
           <SuspensionSection workspace={workspace} />
           <EventsSection workspace={workspace} />
         </>
@@ -506,6 +507,75 @@ function UsageHistorySection({ workspace }: { workspace: Workspace }) {
           </>
         )}
       </Loaded>
+    </Section>
+  );
+}
+
+/** The tenant's data on request: a downloadable archive, or erasure now. */
+function DataSection({ workspace }: { workspace: Workspace }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [confirm, setConfirm] = useState("");
+  const exportData = useMutation(
+    trpc.platform.exportWorkspaceData.mutationOptions({
+      onSuccess: (file) => {
+        const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+        const url = URL.createObjectURL(new Blob([bytes], { type: file.contentType }));
+        const anchor = document.createElement("a");
+        anchor.href = url;
+        anchor.download = file.filename;
+        anchor.click();
+        URL.revokeObjectURL(url);
+      },
+    }),
+  );
+  const erase = useMutation(
+    trpc.platform.eraseWorkspace.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries({ queryKey: trpc.platform.workspaces.queryKey() });
+        window.location.assign("/admin");
+      },
+    }),
+  );
+  return (
+    <Section
+      title="Data"
+      description="Export: a ZIP of its DAGs with every version, its runs' metadata, its variables, and its secrets by name (never their values). Erase: everything in it deleted now, without the grace period."
+    >
+      <div className="flex flex-wrap gap-3">
+        <Button
+          variant="secondary"
+          pending={exportData.isPending}
+          pendingLabel="Exporting…"
+          onClick={() => exportData.mutate({ workspace: workspace.slug })}
+        >
+          Export data
+        </Button>
+        <ConfirmButton
+          variant="danger"
+          title={`Erase ${workspace.name}?`}
+          description="The workspace and everything in it (DAGs, runs, logs, variables, secrets, its members' access and its audit log) are deleted now. This cannot be undone; the installation's audit log keeps that you did it."
+          preview={
+            <Field
+              label={`Type ${workspace.slug} to confirm`}
+              value={confirm}
+              onChange={(event) => setConfirm(event.target.value)}
+              autoComplete="off"
+            />
+          }
+          blocked={confirm !== workspace.slug}
+          confirmLabel="Erase"
+          pendingLabel="Erasing…"
+          onConfirm={() => erase.mutateAsync({ workspace: workspace.slug, confirm })}
+        >
+          Erase workspace
+        </ConfirmButton>
+      </div>
+      {exportData.error && (
+        <Alert tone="error" className="mt-4" title="Could not export">
+          {errorMessage(exportData.error)}
+        </Alert>
+      )}
     </Section>
   );
 }
