@@ -3037,8 +3037,12 @@ export interface components {
             logsPurgedAt: string | null;
             /** @description Set when retention removed the run's logs */
             logRetentionDays: number | null;
-            /** @description One instance per task of the DAG; a mapped task appears once, as its parent with mapStates (its elements: GET /runs/{runId}/tasks) */
+            /** @description The run's tasks (a mapped task counted once) */
+            taskCount: number;
+            /** @description One instance per task of the DAG in task id order, taskLimit of them (default 1000) from taskCursor; a mapped task appears once, as its parent with mapStates (its elements: GET /runs/{runId}/tasks) */
             tasks: components["schemas"]["TaskInstance"][];
+            /** @description Pass as taskCursor to read the next tasks; null when these are the last */
+            tasksNextCursor: string | null;
         };
         /** @description One task of a run (one per element for a mapped task) */
         TaskInstance: {
@@ -5955,7 +5959,10 @@ export interface operations {
     };
     "runs.get": {
         parameters: {
-            query?: never;
+            query?: {
+                taskLimit?: number;
+                taskCursor?: string;
+            };
             header?: never;
             path: {
                 runId: string;

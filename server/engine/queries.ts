@@ -1,5 +1,6 @@
 // Reading runs, task instances, attempts and logs: through the workspace scope, like any read
 // (what ready tasks wait for comes from capacity.ts, for this workspace only).
+import { maxTasks } from "@/server/dags/definition";
 import { notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -82,28 +83,43 @@ async function described<T extends InstanceRow>(scope: WorkspaceScope, runId: st
  * its elements counted by state, so the answer stays small however long a mapped list is (the
  * elements themselves are read a page at a time with listTaskInstances).
  */
-export async function getRun(scope: WorkspaceScope, runId: string) {
+/**
+ * A run with its tasks (mapped tasks once, as their parent), `taskLimit` of them at a time in task
+ * id order from `taskCursor`: a 20,000-task run is megabytes of JSON, so the API answers it in
+ * pages (`tasksNextCursor`, null on the last); by default, and on the run page, every task at once.
+ */
+export async function getRun(
+  scope: WorkspaceScope,
+  runId: string,
+  tasksPage: { taskLimit?: number | undefined; taskCursor?: string | undefined } = {},
+) {
   const run = await scope.db.dagRun.findUnique({
     where: { id: runId },
     include: {
       dag: { select: { key: true } },
       dagVersion: { select: { number: true } },
-      _count: { select: { slaMisses: true } },
-      taskInstances: {
-        where: { mapIndex: -1 },
-        orderBy: [{ taskId: "asc" }],
-        select: instanceSelect,
-      },
+      _count: { select: { slaMisses: true, taskInstances: { where: { mapIndex: -1 } } } },
     },
   });
   if (!run) throw notFound("Run");
-  const { dag, dagVersion, taskInstances, _count, ...rest } = run;
+  const page = await instancesOrder.page(
+    { cursor: tasksPage.taskCursor, limit: tasksPage.taskLimit ?? maxTasks },
+    ({ where, ...query }) =>
+      scope.db.taskInstance.findMany({
+        ...query,
+        where: { runId: run.id, mapIndex: -1, ...where },
+        select: instanceSelect,
+      }),
+  );
+  const { dag, dagVersion, _count, ...rest } = run;
   return {
     ...rest,
     dagKey: dag.key,
     versionNumber: dagVersion.number,
     slaMisses: _count.slaMisses,
-    tasks: await described(scope, run.id, taskInstances),
+    taskCount: _count.taskInstances,
+    tasks: await described(scope, run.id, page.items),
+    tasksNextCursor: page.nextCursor,
   };
 }
 

@@ -148,6 +148,38 @@ describe("task ids with upper case and dots", () => {
   });
 });
 
+describe("a run's tasks over REST", () => {
+  it("GET /runs/{runId} answers its tasks a page at a time (taskLimit, taskCursor), with their count", async () => {
+    const result = await run({
+      id: "paged_tasks",
+      tasks: ["e", "a", "d", "b", "c"].map((id) => ({ id, operator: "noop" })),
+    });
+    const { token } = await owner.api.tokens.create({
+      workspace: owner.workspace.slug,
+      name: "pages",
+      role: "VIEWER",
+    });
+    const get = jsonCaller(token);
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `taskLimit=2${cursor ? `&taskCursor=${encodeURIComponent(cursor)}` : ""}`;
+      const answer = await get("GET", `/runs/${result.id}?${query}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.taskCount).toBe(5);
+      pages.push(answer.body.tasks.map((t: { taskId: string }) => t.taskId));
+      cursor = answer.body.tasksNextCursor;
+    } while (cursor);
+    expect(pages).toEqual([["a", "b"], ["c", "d"], ["e"]]);
+    const all = await get("GET", `/runs/${result.id}`);
+    expect(all.body.tasks).toHaveLength(5);
+    expect(all.body.tasksNextCursor).toBeNull();
+    const bad = await get("GET", `/runs/${result.id}?taskLimit=0`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("taskLimit");
+  });
+});
+
 describe("branches and maps", () => {
   it("a branch with only a default always follows the same tasks", async () => {
     const result = await run({

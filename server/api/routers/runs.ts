@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { maxTaskIdLength } from "@/server/dags/definition";
+import { maxTaskIdLength, maxTasks } from "@/server/dags/definition";
 import { cancelRun, clearTasks, markTask, previewClear, retryFailed } from "@/server/engine/operations";
 import { getRun, listRuns, listTaskInstances, readLogs } from "@/server/engine/queries";
 import { runTriggers } from "@/server/engine/run-triggers";
@@ -82,10 +82,22 @@ export const runsRouter = router({
     .output(runPage)
     .query(({ ctx, input }) => listRuns(ctx.scope, { ...input, dagKey: input.dagId })),
   get: workspaceProcedure("workspace:read", "run")
-    .input(z.object({ runId: uuid }))
+    .input(
+      z.object({
+        runId: uuid,
+        /** Tasks in one answer: a 20,000-task run is megabytes; the run page asks for them all. */
+        taskLimit: z.coerce
+          .number()
+          .int("Must be a whole number")
+          .min(1, "At least 1")
+          .max(maxTasks, `At most ${maxTasks}`)
+          .default(1000),
+        taskCursor: z.string().min(1).max(1000).optional(),
+      }),
+    )
     .output(runDetail)
     .query(async ({ ctx, input }) => {
-      const run = await getRun(ctx.scope, input.runId);
+      const run = await getRun(ctx.scope, input.runId, input);
       // A run whose logs retention removed (logsPurgedAt): the page says under which retention.
       return { ...run, logRetentionDays: run.logsPurgedAt ? await logRetentionDays(ctx.scope) : null };
     }),

@@ -84,11 +84,16 @@ export const runDetail = z
     timeoutAt: timestamp.nullable(),
     logsPurgedAt: timestamp.nullable(),
     logRetentionDays: z.number().int().nullable().describe("Set when retention removed the run's logs"),
+    taskCount: z.number().int().describe("The run's tasks (a mapped task counted once)"),
     tasks: z
       .array(taskInstanceSchema)
       .describe(
-        "One instance per task of the DAG; a mapped task appears once, as its parent with mapStates (its elements: GET /runs/{runId}/tasks)",
+        "One instance per task of the DAG in task id order, taskLimit of them (default 1000) from taskCursor; a mapped task appears once, as its parent with mapStates (its elements: GET /runs/{runId}/tasks)",
       ),
+    tasksNextCursor: z
+      .string()
+      .nullable()
+      .describe("Pass as taskCursor to read the next tasks; null when these are the last"),
   })
   .meta({
     id: "RunDetail",

@@ -11,6 +11,7 @@ import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, StateLegend, stateLabel, stateLook } from "@/app/_components/state-badge";
 import { focusRing } from "@/app/_components/styles";
 import { useTRPC } from "@/app/_lib/trpc";
+import { maxTasks } from "@/server/dags/definition";
 
 const GRID_RUNS = 14;
 const format = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
@@ -91,7 +92,7 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
   const runs = useMemo(() => [...(list.data ?? [])].reverse(), [list.data]);
   const details = useQueries({
     queries: runs.map((run) => ({
-      ...trpc.runs.get.queryOptions({ workspace: slug, runId: run.id }),
+      ...trpc.runs.get.queryOptions({ workspace: slug, runId: run.id, taskLimit: maxTasks }),
       staleTime: isRunFinished(run.state) ? 60_000 : 0,
       refetchInterval: isRunFinished(run.state) ? (false as const) : 2000,
     })),

@@ -17,6 +17,7 @@ import { link } from "@/app/_components/styles";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DagDefinition } from "@/server/dags/definition";
+import { maxTasks } from "@/server/dags/definition";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { SlaMissBanner } from "../../_alerts/sla-misses";
 import { ApprovalBanner } from "./approvals";
@@ -58,7 +59,7 @@ function RunView({ icons }: { icons: Record<string, string> }) {
   const selected = search.get("task") ?? undefined;
 
   const run = useQuery({
-    ...trpc.runs.get.queryOptions({ workspace: workspace.slug, runId }),
+    ...trpc.runs.get.queryOptions({ workspace: workspace.slug, runId, taskLimit: maxTasks }),
     refetchInterval: (query) => (query.state.data && isRunFinished(query.state.data.state) ? false : POLL_MS),
   });
   const version = useQuery(
