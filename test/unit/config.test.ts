@@ -98,8 +98,16 @@ describe("one configuration module", () => {
   const sources = ["app", "server", "worker", "scripts", "instrumentation.ts"].flatMap((dir) => files(dir));
 
   it("is the only reader of Baton's variables", () => {
-    // Other programs' variables (Next.js, npm, Playwright); writes (children's environments) are fine.
-    const framework = new Set(["NODE_ENV", "NEXT_RUNTIME", "INIT_CWD", "PLAYWRIGHT_BROWSERS_PATH"]);
+    // Other programs' variables (Next.js, npm, Playwright, the login's USER/LOGNAME); writes
+    // (children's environments) are fine.
+    const framework = new Set([
+      "NODE_ENV",
+      "NEXT_RUNTIME",
+      "INIT_CWD",
+      "PLAYWRIGHT_BROWSERS_PATH",
+      "USER",
+      "LOGNAME",
+    ]);
     const readers = sources.flatMap((file) => {
       // scripts/baton.mjs runs before tsx (it launches it), so it cannot import the module.
       if (file === "server/config.ts" || file === "scripts/baton.mjs") return [];
