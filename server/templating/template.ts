@@ -15,6 +15,7 @@
 //
 // Roots: params, vars, secrets, conn, tasks, run, dag, task, item (see ROOT_RULES below).
 
+import { instantOf, wallOf, zoneProblem } from "@/server/schedules/zone";
 import { SecretMask } from "@/server/secrets/mask";
 
 export type TemplateRoot = "params" | "vars" | "secrets" | "conn" | "tasks" | "run" | "dag" | "task" | "item";
@@ -102,7 +103,16 @@ const ROOT_RULES: Record<TemplateRoot, (path: string[]) => string | undefined> =
   item: () => undefined,
 };
 
-type FilterName = "json" | "default" | "upper" | "lower" | "date" | "urlencode";
+type FilterName =
+  | "json"
+  | "default"
+  | "upper"
+  | "lower"
+  | "date"
+  | "urlencode"
+  | "add_days"
+  | "start_of"
+  | "end_of";
 
 /** Filters and how many arguments each takes: [min, max]. */
 const FILTER_ARITY: Record<FilterName, [number, number]> = {
@@ -110,8 +120,11 @@ const FILTER_ARITY: Record<FilterName, [number, number]> = {
   default: [1, 1],
   upper: [0, 0],
   lower: [0, 0],
-  date: [0, 1],
+  date: [0, 2],
   urlencode: [0, 0],
+  add_days: [1, 2],
+  start_of: [1, 2],
+  end_of: [1, 2],
 };
 
 /** True when the string contains something the renderer would act on. */
@@ -508,17 +521,76 @@ function applyFilter({ name, args }: Filter, value: unknown, ref: TemplateRefere
       return interpolate(value).toLowerCase();
     case "urlencode":
       return encodeURIComponent(interpolate(value));
-    case "date": {
-      const date = value instanceof Date ? value : new Date(value as string | number);
-      if (typeof value === "boolean" || Number.isNaN(date.getTime())) {
-        throw new TemplateError(`{{ ${ref.raw} }}: ${JSON.stringify(value)} is not a date`);
+    case "date":
+      return formatDate(wallOfValue(value, zoneArg(args[1], ref), ref), stringArg(args[0]) ?? "YYYY-MM-DD");
+    case "add_days": {
+      // Calendar days in the zone, as Airflow's ds_add: a day across a clock change is 23 or 25 h.
+      const days = args[0];
+      if (typeof days !== "number" || !Number.isInteger(days)) {
+        throw new TemplateError(`{{ ${ref.raw} }}: add_days takes a whole number of days`);
       }
-      return formatDate(date, typeof args[0] === "string" ? args[0] : "YYYY-MM-DD");
+      const zone = zoneArg(args[1], ref);
+      return new Date(
+        instantOf(wallOfValue(value, zone, ref).getTime() + days * 86_400_000, zone),
+      ).toISOString();
+    }
+    case "start_of":
+    case "end_of": {
+      const zone = zoneArg(args[1], ref);
+      const unit = args[0];
+      if (unit !== "day" && unit !== "week" && unit !== "month" && unit !== "year") {
+        throw new TemplateError(`{{ ${ref.raw} }}: ${name} takes "day", "week", "month" or "year"`);
+      }
+      const start = startOfPeriod(wallOfValue(value, zone, ref), unit);
+      if (name === "start_of") return new Date(instantOf(start.getTime(), zone)).toISOString();
+      // The period's last millisecond: the next period's start, less one.
+      return new Date(instantOf(nextPeriod(start, unit).getTime(), zone) - 1).toISOString();
     }
   }
 }
 
-/** Formats in UTC with the tokens YYYY, MM, DD, HH, mm, ss; everything else is kept as is. */
+const stringArg = (arg: Literal | undefined) => (typeof arg === "string" ? arg : undefined);
+
+/** The time zone argument of a date filter (UTC when absent), checked. */
+function zoneArg(arg: Literal | undefined, ref: TemplateReference): string {
+  if (arg === undefined) return "UTC";
+  const problem = typeof arg === "string" ? zoneProblem(arg) : "is not a time zone";
+  if (problem) throw new TemplateError(`{{ ${ref.raw} }}: ${JSON.stringify(arg)} ${problem}`);
+  return arg as string;
+}
+
+/** A date value as the zone's wall clock shows it, held in a Date read with its UTC getters. */
+function wallOfValue(value: unknown, zone: string, ref: TemplateReference): Date {
+  const date = value instanceof Date ? value : new Date(value as string | number);
+  if (typeof value === "boolean" || Number.isNaN(date.getTime())) {
+    throw new TemplateError(`{{ ${ref.raw} }}: ${JSON.stringify(value)} is not a date`);
+  }
+  return new Date(wallOf(date.getTime(), zone));
+}
+
+type Period = "day" | "week" | "month" | "year";
+
+/** The wall time a period starts at (weeks start on Monday, as ISO 8601's). */
+function startOfPeriod(wall: Date, unit: Period): Date {
+  const y = wall.getUTCFullYear();
+  const m = wall.getUTCMonth();
+  const d = wall.getUTCDate();
+  if (unit === "year") return new Date(Date.UTC(y, 0, 1));
+  if (unit === "month") return new Date(Date.UTC(y, m, 1));
+  const back = unit === "week" ? (wall.getUTCDay() + 6) % 7 : 0;
+  return new Date(Date.UTC(y, m, d - back));
+}
+
+function nextPeriod(start: Date, unit: Period): Date {
+  const y = start.getUTCFullYear();
+  const m = start.getUTCMonth();
+  const d = start.getUTCDate();
+  if (unit === "year") return new Date(Date.UTC(y + 1, 0, 1));
+  if (unit === "month") return new Date(Date.UTC(y, m + 1, 1));
+  return new Date(Date.UTC(y, m, d + (unit === "week" ? 7 : 1)));
+}
+
+/** Formats a wall time (read with UTC getters) with the tokens YYYY, MM, DD, HH, mm, ss; everything else is kept. */
 function formatDate(date: Date, format: string): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   const tokens: Record<string, string> = {

@@ -255,3 +255,49 @@ describe("paths and masking", () => {
     expect(maskSecrets("nothing", [])).toBe("nothing");
   });
 });
+
+describe("date filters", () => {
+  const at = (logical: string) => ({ run: { logical_date: logical } });
+  const render = (text: string, logical = "2025-03-30T00:30:00.000Z") =>
+    renderTemplateString(text, at(logical));
+
+  it("formats and shifts dates as Airflow's ds, ds_nodash and ds_add do", () => {
+    expect(render("{{ run.logical_date | date }}")).toBe("2025-03-30");
+    expect(render('{{ run.logical_date | date("YYYYMMDD") }}')).toBe("20250330");
+    expect(render("{{ run.logical_date | add_days(-1) | date }}")).toBe("2025-03-29");
+    expect(render("{{ run.logical_date | add_days(3) }}")).toBe("2025-04-02T00:30:00.000Z");
+  });
+
+  it("reads the date in a time zone, across its clock change", () => {
+    // 00:30 UTC is 01:30 in Paris on the day clocks go forward (02:00 → 03:00).
+    expect(render('{{ run.logical_date | date("YYYY-MM-DD HH:mm", "Europe/Paris") }}')).toBe(
+      "2025-03-30 01:30",
+    );
+    // A calendar day later is 01:30 CEST, 23 hours later.
+    expect(render('{{ run.logical_date | add_days(1, "Europe/Paris") }}')).toBe("2025-03-30T23:30:00.000Z");
+    expect(render('{{ run.logical_date | start_of("day", "Europe/Paris") }}')).toBe(
+      "2025-03-29T23:00:00.000Z",
+    );
+    expect(render('{{ run.logical_date | end_of("day", "Europe/Paris") }}')).toBe("2025-03-30T21:59:59.999Z");
+  });
+
+  it("finds the start and end of weeks (from Monday), months and years", () => {
+    expect(render('{{ run.logical_date | start_of("week") | date }}')).toBe("2025-03-24");
+    expect(render('{{ run.logical_date | end_of("week") }}')).toBe("2025-03-30T23:59:59.999Z");
+    expect(render('{{ run.logical_date | start_of("month") }}')).toBe("2025-03-01T00:00:00.000Z");
+    expect(render('{{ run.logical_date | end_of("month") | date }}')).toBe("2025-03-31");
+    expect(render('{{ run.logical_date | start_of("year") | date }}', "2024-02-29T12:00:00Z")).toBe(
+      "2024-01-01",
+    );
+    expect(render('{{ run.logical_date | end_of("month") | date }}', "2024-02-10T12:00:00Z")).toBe(
+      "2024-02-29",
+    );
+  });
+
+  it("refuses bad arguments with the expression named", () => {
+    expect(() => render("{{ run.logical_date | add_days(1.5) }}")).toThrow(/add_days takes a whole number/);
+    expect(() => render('{{ run.logical_date | start_of("fortnight") }}')).toThrow(/"day", "week"/);
+    expect(() => render('{{ run.logical_date | date("YYYY", "Mars/Base") }}')).toThrow(/Mars\/Base/);
+    expect(() => render("{{ run.logical_date | add_days }}")).toThrow(/takes 1 to 2 argument/);
+  });
+});
