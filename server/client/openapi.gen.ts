@@ -703,6 +703,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs per UTC day of a month (month=yyyy-mm), counted by state (filter by dagId, triggeredBy) */
+        get: operations["runs.calendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{runId}": {
         parameters: {
             query?: never;
@@ -3005,6 +3022,20 @@ export interface components {
             slaMisses: number;
             /** @description Why a queued run waits (a quota, a suspension, its DAG's maxActiveRuns) or why a run ended without starting */
             stateReason: string | null;
+        };
+        RunCalendar: {
+            /** @description yyyy-mm */
+            month: string;
+            /** @description The month's days that have runs, in order */
+            days: {
+                /** @description yyyy-mm-dd, a UTC day of the runs' logical date */
+                day: string;
+                runs: number;
+                states: {
+                    state: components["schemas"]["RunState"];
+                    count: number;
+                }[];
+            }[];
         };
         /** @description A run with its tasks (mapped tasks summarised) and their attempts */
         RunDetail: {
@@ -5948,6 +5979,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "runs.calendar": {
+        parameters: {
+            query: {
+                month: string;
+                dagId?: string;
+                triggeredBy?: "manual" | "schedule" | "backfill" | "webhook" | "api" | "dag";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs per UTC day of a month (month=yyyy-mm), counted by state (filter by dagId, triggeredBy) */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunCalendar"];
                 };
             };
             400: components["responses"]["BadRequest"];

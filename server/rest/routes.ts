@@ -369,6 +369,12 @@ export const restRoutes: RestRoute[] = [
   },
   {
     method: "GET",
+    path: "/runs/calendar",
+    procedure: "runs.calendar",
+    summary: "Runs per UTC day of a month (month=yyyy-mm), counted by state (filter by dagId, triggeredBy)",
+  },
+  {
+    method: "GET",
     path: "/runs/{runId}",
     procedure: "runs.get",
     summary:

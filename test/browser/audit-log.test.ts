@@ -7,6 +7,9 @@ import { db } from "@/server/db/client";
 import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { createUser } from "../support/factories";
 
+/** Generous: two cores shared with other suites. */
+const LONG = { timeout: 60_000 };
+
 let app: App;
 let browser: Browser;
 let page: Page;
@@ -65,12 +68,12 @@ describe("the audit log", () => {
   it("pages through every event and shows their details in words", async () => {
     await page.goto(`/w/${owner.workspace.slug}/audit`);
     await table().waitFor();
-    await expect.poll(actionsShown).toHaveLength(50);
+    await expect.poll(actionsShown, LONG).toHaveLength(50);
     await page.getByRole("button", { name: "Load more" }).click();
     // 52 variables and an update, the rename, the token, the bot's variable and the account's own.
     const all = await db.auditEvent.count({ where: { workspaceId: owner.workspace.id } });
     expect(all).toBeGreaterThanOrEqual(VARIABLES + 4);
-    await expect.poll(actionsShown).toHaveLength(all);
+    await expect.poll(actionsShown, LONG).toHaveLength(all);
     const rename = table().getByRole("row").filter({ hasText: "workspace.rename" });
     expect(await rename.textContent()).toContain("→ Renamed Works");
     expect(await table().textContent()).not.toContain('{"');
@@ -78,30 +81,30 @@ describe("the audit log", () => {
 
   it("filters by actor, action and day", async () => {
     await filters().getByLabel("Actor").selectOption({ label: "token deploy-bot" });
-    await expect.poll(actionsShown).toEqual(["variable.create"]);
+    await expect.poll(actionsShown, LONG).toEqual(["variable.create"]);
     expect(await table().textContent()).toContain("from_bot");
 
     await filters().getByLabel("Actor").selectOption({ label: owner.email });
     await filters().getByLabel("Action").selectOption("token.create");
-    await expect.poll(actionsShown).toEqual(["token.create"]);
+    await expect.poll(actionsShown, LONG).toEqual(["token.create"]);
     // Everything the owner did to variables: 52 made and one changed.
     await filters().getByLabel("Action").selectOption({ label: "Every variable action" });
-    await expect.poll(async () => (await actionsShown()).length).toBe(50);
+    await expect.poll(async () => (await actionsShown()).length, LONG).toBe(50);
     await page.getByRole("button", { name: "Load more" }).click();
-    await expect.poll(async () => (await actionsShown()).length).toBe(VARIABLES + 1);
+    await expect.poll(async () => (await actionsShown()).length, LONG).toBe(VARIABLES + 1);
     expect((await actionsShown())[0]).toBe("variable.update");
 
     await filters().getByLabel("Action").selectOption("variable.create");
     // The owner's variables made before 2026: only the one moved to 2025.
     await filters().getByLabel("To (UTC)").fill("2025-12-31");
-    await expect.poll(actionsShown).toEqual(["variable.create"]);
+    await expect.poll(actionsShown, LONG).toEqual(["variable.create"]);
     expect(await table().textContent()).toContain("v0");
     await filters().getByLabel("To (UTC)").fill("");
     await filters().getByLabel("From (UTC)").fill("2026-01-01");
-    await expect.poll(async () => (await actionsShown()).length).toBe(50);
+    await expect.poll(async () => (await actionsShown()).length, LONG).toBe(50);
     await page.getByRole("button", { name: "Load more" }).click();
     // Every variable the owner made this year: all but the one moved back.
-    await expect.poll(async () => (await actionsShown()).length).toBe(VARIABLES - 1);
+    await expect.poll(async () => (await actionsShown()).length, LONG).toBe(VARIABLES - 1);
     await screenshot(page, "audit-log-filtered");
     expect(consoleErrors).toEqual([]);
   });

@@ -74,7 +74,7 @@ describe("the runs page", () => {
     // Newest first: beta's three runs were triggered last.
     expect((await dagsShown()).slice(0, 3)).toEqual(["beta", "beta", "beta"]);
     await page.getByRole("button", { name: "Load more" }).click();
-    await expect.poll(dagsShown).toHaveLength(ALPHA_RUNS + 3);
+    await expect.poll(dagsShown, { timeout: 60_000 }).toHaveLength(ALPHA_RUNS + 3);
     await screenshot(page, "runs-page");
   });
 

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { createUser } from "../support/factories";
 
+/** Generous: two cores shared with other suites. */
+const LONG = { timeout: 60_000 };
+
 let app: App;
 let browser: Browser;
 let page: Page;
@@ -52,10 +55,10 @@ describe("the time zone picker", () => {
 
     await zone.selectOption("America/New_York");
     const preview = page.getByRole("region", { name: "Next runs" });
-    await expect.poll(async () => preview.textContent(), { timeout: 60_000 }).toContain("America/New_York");
+    await expect.poll(async () => preview.textContent(), LONG).toContain("America/New_York");
     await page.getByRole("tab", { name: "Code" }).click();
     await expect
-      .poll(async () => page.locator(".cm-content").textContent(), { timeout: 60_000 })
+      .poll(async () => page.locator(".cm-content").textContent(), LONG)
       .toContain("America/New_York");
     await screenshot(page, "time-zone-picker");
   });
@@ -63,7 +66,7 @@ describe("the time zone picker", () => {
   it("keeps a zone written in the code that the list does not hold", async () => {
     await page.goto(`/w/${owner.workspace.slug}/dags/aliased/edit`);
     const zone = page.getByLabel("Time zone");
-    await expect.poll(() => zone.inputValue(), { timeout: 60_000 }).toBe("US/Eastern");
+    await expect.poll(() => zone.inputValue(), LONG).toBe("US/Eastern");
     expect(consoleErrors).toEqual([]);
   });
 });

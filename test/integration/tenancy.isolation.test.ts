@@ -161,6 +161,7 @@ const fixtures: Record<string, (ids: Ids) => Record<string, unknown>> = {
   "connections.delete": (ids) => ({ workspace: ids.workspace, name: ids.connectionName }),
   "runs.trigger": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
   "runs.list": (ids) => ({ workspace: ids.workspace, dagId: ids.dagId }),
+  "runs.calendar": (ids) => ({ workspace: ids.workspace, month: "2026-01", dagId: ids.dagId }),
   "runs.get": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
   "runs.tasks": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),
   "runs.cancel": (ids) => ({ workspace: ids.workspace, runId: ids.runId }),

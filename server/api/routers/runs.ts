@@ -2,6 +2,7 @@ import { z } from "zod";
 import { maxTaskIdLength, maxTasks } from "@/server/dags/definition";
 import { cancelRun, clearTasks, markTask, previewClear, retryFailed } from "@/server/engine/operations";
 import { getRun, listRuns, listTaskInstances, readLogs } from "@/server/engine/queries";
+import { runCalendar } from "@/server/engine/run-calendar";
 import { runTriggers } from "@/server/engine/run-triggers";
 import { triggerRun } from "@/server/engine/runs";
 import { pageInput } from "@/server/pagination";
@@ -11,6 +12,7 @@ import { nothing } from "../schemas/common";
 import {
   clearedTasks,
   clearPreview,
+  runCalendarSchema,
   runDetail,
   runPage,
   runStateSchema,
@@ -81,6 +83,19 @@ export const runsRouter = router({
     )
     .output(runPage)
     .query(({ ctx, input }) => listRuns(ctx.scope, { ...input, dagKey: input.dagId })),
+  calendar: workspaceProcedure("workspace:read")
+    .input(
+      z.object({
+        month: z
+          .string()
+          .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "month must be yyyy-mm, e.g. 2026-12")
+          .describe("The month (yyyy-mm, UTC) whose days to count"),
+        dagId: dagKey.optional(),
+        triggeredBy: z.enum(runTriggers).optional(),
+      }),
+    )
+    .output(runCalendarSchema)
+    .query(({ ctx, input }) => runCalendar(ctx.scope, { ...input, dagKey: input.dagId })),
   get: workspaceProcedure("workspace:read", "run")
     .input(
       z.object({

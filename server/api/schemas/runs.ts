@@ -73,6 +73,21 @@ const runFields = {
 export const runSchema = z.object(runFields).meta({ id: "Run", description: "A run of a DAG" });
 export const runPage = pageOf(runSchema);
 
+export const runCalendarSchema = z
+  .object({
+    month: z.string().describe("yyyy-mm"),
+    days: z
+      .array(
+        z.object({
+          day: z.string().describe("yyyy-mm-dd, a UTC day of the runs' logical date"),
+          runs: z.number().int(),
+          states: z.array(z.object({ state: runStateSchema, count: z.number().int() })),
+        }),
+      )
+      .describe("The month's days that have runs, in order"),
+  })
+  .meta({ id: "RunCalendar" });
+
 export const runDetail = z
   .object({
     ...runFields,

@@ -1,6 +1,6 @@
 "use client";
 // Every run of the workspace, newest first, filtered by DAG, state, what triggered it and logical
-// date (UTC days), a page at a time.
+// date (UTC days), a page at a time; or as a calendar of runs per day.
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -19,6 +19,7 @@ import { useTRPC } from "@/app/_lib/trpc";
 import { type RunTrigger, runTriggers } from "@/server/engine/run-triggers";
 import type { RunState } from "@/server/engine/states";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
+import { RunsCalendar } from "./runs-calendar";
 
 const triggerLabels: Record<RunTrigger, string> = {
   manual: "Manual",
@@ -40,6 +41,7 @@ export default function WorkspaceRunsPage() {
   const [trigger, setTrigger] = useState<RunTrigger | "">("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
+  const [view, setView] = useState<"list" | "calendar">("list");
   const dags = useQuery(trpc.dags.list.queryOptions({ workspace: slug, limit: MAX_PAGE_SIZE }));
   const filters = {
     ...(dagId ? { dagId } : {}),
@@ -57,7 +59,25 @@ export default function WorkspaceRunsPage() {
   }));
   return (
     <>
-      <PageHeader title="Runs" description="Every run of every DAG in this workspace, newest first." />
+      <PageHeader
+        title="Runs"
+        description="Every run of every DAG in this workspace, newest first."
+        actions={
+          <fieldset aria-label="View" className="inline-flex rounded-md ring-1 ring-slate-300">
+            {(["list", "calendar"] as const).map((option) => (
+              <button
+                key={option}
+                type="button"
+                aria-pressed={view === option}
+                onClick={() => setView(option)}
+                className="px-3 py-1.5 text-sm font-medium text-slate-700 first:rounded-l-md last:rounded-r-md aria-pressed:bg-indigo-600 aria-pressed:text-white"
+              >
+                {option === "list" ? "List" : "Calendar"}
+              </button>
+            ))}
+          </fieldset>
+        }
+      />
       <form
         aria-label="Filter runs"
         className="mb-4 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5"
@@ -71,18 +91,20 @@ export default function WorkspaceRunsPage() {
             </option>
           ))}
         </SelectField>
-        <SelectField
-          label="State"
-          value={state}
-          onChange={(event) => setState(event.target.value as RunState | "")}
-        >
-          <option value="">All states</option>
-          {runStates.map((s) => (
-            <option key={s} value={s}>
-              {stateLabel(s)}
-            </option>
-          ))}
-        </SelectField>
+        {view === "list" && (
+          <SelectField
+            label="State"
+            value={state}
+            onChange={(event) => setState(event.target.value as RunState | "")}
+          >
+            <option value="">All states</option>
+            {runStates.map((s) => (
+              <option key={s} value={s}>
+                {stateLabel(s)}
+              </option>
+            ))}
+          </SelectField>
+        )}
         <SelectField
           label="Triggered by"
           value={trigger}
@@ -95,71 +117,89 @@ export default function WorkspaceRunsPage() {
             </option>
           ))}
         </SelectField>
-        <Field
-          label="Logical date from (UTC)"
-          type="date"
-          value={from}
-          onChange={(event) => setFrom(event.target.value)}
-        />
-        <Field
-          label="Logical date to (UTC)"
-          type="date"
-          value={to}
-          onChange={(event) => setTo(event.target.value)}
-        />
+        {view === "list" && (
+          <>
+            <Field
+              label="Logical date from (UTC)"
+              type="date"
+              value={from}
+              onChange={(event) => setFrom(event.target.value)}
+            />
+            <Field
+              label="Logical date to (UTC)"
+              type="date"
+              value={to}
+              onChange={(event) => setTo(event.target.value)}
+            />
+          </>
+        )}
       </form>
-      <Loaded query={runs} label="runs">
-        {(list) =>
-          list.length === 0 ? (
-            <EmptyState title={filtered ? "No runs match these filters" : "No runs yet"}>
-              {filtered
-                ? "Change or clear a filter."
-                : "Runs appear here once a DAG is triggered, scheduled or called by a webhook."}
-            </EmptyState>
-          ) : (
-            <Table
-              caption="Runs of the workspace"
-              columns={["Run", "DAG", "State", "Triggered", "Logical date", "Started", "Duration"]}
-            >
-              <Rows>
-                {list.map((run) => (
-                  <tr key={run.id}>
-                    <Cell>
-                      <Link href={`/w/${slug}/runs/${run.id}`} className={`font-mono text-xs ${link}`}>
-                        {run.id.slice(0, 8)}
-                      </Link>
-                    </Cell>
-                    <Cell>
-                      <Link href={`/w/${slug}/dags/${run.dagKey}`} className={link}>
-                        {run.dagKey}
-                      </Link>
-                    </Cell>
-                    <Cell>
-                      <StateBadge state={run.state} />
-                    </Cell>
-                    <Cell className="text-xs">
-                      {triggerLabels[run.triggeredBy as RunTrigger] ?? run.triggeredBy}
-                      {run.triggeredByLabel && (
-                        <span className="text-slate-500"> · {run.triggeredByLabel}</span>
-                      )}
-                    </Cell>
-                    <Cell>
-                      <Time value={run.logicalDate} />
-                    </Cell>
-                    <Cell>
-                      <Time value={run.startedAt} fallback="Not yet" />
-                    </Cell>
-                    <Cell className="text-xs whitespace-nowrap">
-                      {run.startedAt ? formatDuration(elapsed(run.startedAt, run.endedAt) ?? 0) : "—"}
-                    </Cell>
-                  </tr>
-                ))}
-              </Rows>
-            </Table>
-          )
-        }
-      </Loaded>
-      <LoadMore pages={runs} noun="runs" />
+      {view === "calendar" ? (
+        <RunsCalendar
+          dagId={dagId}
+          triggeredBy={trigger}
+          onPickDay={(day) => {
+            setFrom(day);
+            setTo(day);
+            setView("list");
+          }}
+        />
+      ) : (
+        <>
+          <Loaded query={runs} label="runs">
+            {(list) =>
+              list.length === 0 ? (
+                <EmptyState title={filtered ? "No runs match these filters" : "No runs yet"}>
+                  {filtered
+                    ? "Change or clear a filter."
+                    : "Runs appear here once a DAG is triggered, scheduled or called by a webhook."}
+                </EmptyState>
+              ) : (
+                <Table
+                  caption="Runs of the workspace"
+                  columns={["Run", "DAG", "State", "Triggered", "Logical date", "Started", "Duration"]}
+                >
+                  <Rows>
+                    {list.map((run) => (
+                      <tr key={run.id}>
+                        <Cell>
+                          <Link href={`/w/${slug}/runs/${run.id}`} className={`font-mono text-xs ${link}`}>
+                            {run.id.slice(0, 8)}
+                          </Link>
+                        </Cell>
+                        <Cell>
+                          <Link href={`/w/${slug}/dags/${run.dagKey}`} className={link}>
+                            {run.dagKey}
+                          </Link>
+                        </Cell>
+                        <Cell>
+                          <StateBadge state={run.state} />
+                        </Cell>
+                        <Cell className="text-xs">
+                          {triggerLabels[run.triggeredBy as RunTrigger] ?? run.triggeredBy}
+                          {run.triggeredByLabel && (
+                            <span className="text-slate-500"> · {run.triggeredByLabel}</span>
+                          )}
+                        </Cell>
+                        <Cell>
+                          <Time value={run.logicalDate} />
+                        </Cell>
+                        <Cell>
+                          <Time value={run.startedAt} fallback="Not yet" />
+                        </Cell>
+                        <Cell className="text-xs whitespace-nowrap">
+                          {run.startedAt ? formatDuration(elapsed(run.startedAt, run.endedAt) ?? 0) : "—"}
+                        </Cell>
+                      </tr>
+                    ))}
+                  </Rows>
+                </Table>
+              )
+            }
+          </Loaded>
+          <LoadMore pages={runs} noun="runs" />
+        </>
+      )}
     </>
   );
 }
