@@ -20,6 +20,8 @@ const platformStatements = [
   /^SELECT graphile_worker\.add_jobs/,
   // a web process tells the workers a workspace has pending webhook deliveries (the payload is its id)
   /^SELECT pg_notify\('\$\{PENDING_CHANNEL\}', \$1\)$/,
+  // the same notice sent by the delivery's own insert (deliveryInsert names its workspace column)
+  /^WITH accepted AS \(\$\{accepting\} RETURNING id\) SELECT pg_notify\('\$\{PENDING_CHANNEL\}'/,
 ];
 
 it("names the workspace in every engine statement", () => {
