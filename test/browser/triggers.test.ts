@@ -4,6 +4,7 @@
 // editor's preview of a cron schedule; and an approval task approved (and one rejected) on the run
 // page.
 import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -142,6 +143,56 @@ describe("webhooks", () => {
     await deliveries.getByText("[redacted]").first().waitFor(LONG);
     await deliveries.getByText('"ref": "main"').first().waitFor(LONG);
     await screenshot(page, "webhooks");
+    expect(person.consoleErrors).toEqual([]);
+  });
+});
+
+describe("provider presets", () => {
+  it("connects Stripe with its own pasted secret: a Stripe-signed event starts a run once", async () => {
+    await page.goto(`${ws()}/webhooks`);
+    await page.getByRole("button", { name: "New endpoint" }).click();
+    const dialog = page.getByRole("dialog", { name: "New webhook endpoint" });
+    await dialog.getByLabel("DAG").selectOption("hooked");
+    await dialog.getByLabel("Name").fill("stripe");
+    await dialog.getByLabel("Sender").selectOption("stripe");
+    await dialog.getByLabel("Secret", { exact: true }).selectOption("paste");
+    // Stripe makes the secret; Baton must take it as given.
+    const stripeSecret = "whsec_pasted_from_the_stripe_dashboard_1234";
+    await dialog.getByLabel("The sender's secret").fill(stripeSecret);
+    await dialog.getByLabel("ref", { exact: true }).fill("/data/object/ref");
+    await dialog.getByRole("button", { name: "Create endpoint" }).click();
+    await page.getByText("The sender's secret is stored").waitFor(LONG);
+    const url = await page.getByLabel("URL", { exact: true }).inputValue();
+    await page.getByRole("button", { name: "Done" }).click();
+
+    // Signed as Stripe signs (Stripe-Signature: t=<unix>,v1=<HMAC-SHA256 of "t.body">).
+    const send = async () => {
+      const body = JSON.stringify({
+        id: "evt_ui_1",
+        type: "charge.succeeded",
+        data: { object: { ref: "v1.2" } },
+      });
+      const t = Math.floor(Date.now() / 1000);
+      const v1 = createHmac("sha256", stripeSecret).update(`${t}.${body}`).digest("hex");
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "stripe-signature": `t=${t},v1=${v1}` },
+        body,
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { runId: string; duplicate: boolean },
+      };
+    };
+    const first = await send();
+    expect(first.status).toBe(202);
+    expect(first.body.duplicate).toBe(false);
+    const ran = await waitForRun(first.body.runId, 60_000);
+    expect(ran.state).toBe("success");
+    expect(ran.params).toEqual({ ref: "v1.2" });
+    // Stripe retries an event with the same id: its event id is the idempotency key.
+    const again = await send();
+    expect(again.body).toMatchObject({ runId: first.body.runId, duplicate: true });
     expect(person.consoleErrors).toEqual([]);
   });
 });
