@@ -161,14 +161,24 @@ export function WorkspaceSwitcher({ current }: { current?: string }) {
   );
 }
 
-/** `also`: another path prefix under which the section counts as the current one. */
-const sections: { label: string; path: string; permission: Permission; also?: string }[] = [
+/**
+ * `also`: another path prefix under which the section counts as the current one. `inFolders`: the
+ * section lists what folders hold, so a folder grant alone (a guest's) shows it, with their folders.
+ */
+const sections: {
+  label: string;
+  path: string;
+  permission: Permission;
+  also?: string;
+  inFolders?: boolean;
+}[] = [
   { label: "Overview", path: "", permission: "workspace:read" },
-  { label: "DAGs", path: "/dags", permission: "workspace:read" },
-  { label: "Runs", path: "/runs", permission: "workspace:read" },
-  { label: "Variables", path: "/variables", permission: "config:read" },
-  { label: "Secrets", path: "/secrets", permission: "config:read" },
-  { label: "Connections", path: "/connections", permission: "config:read" },
+  { label: "DAGs", path: "/dags", permission: "workspace:read", inFolders: true },
+  { label: "Folders", path: "/folders", permission: "workspace:read", inFolders: true },
+  { label: "Runs", path: "/runs", permission: "workspace:read", inFolders: true },
+  { label: "Variables", path: "/variables", permission: "config:read", inFolders: true },
+  { label: "Secrets", path: "/secrets", permission: "config:read", inFolders: true },
+  { label: "Connections", path: "/connections", permission: "config:read", inFolders: true },
   { label: "Webhooks", path: "/webhooks", permission: "workspace:read" },
   { label: "Alerts", path: "/alerts", permission: "workspace:read" },
   { label: "Lineage", path: "/lineage", permission: "workspace:read" },
@@ -197,7 +207,11 @@ function SectionNav({ workspace }: { workspace: OpenWorkspace }) {
       </div>
       <ul className="flex gap-1 overflow-x-auto md:flex-col">
         {sections
-          .filter((section) => workspace.can(section.permission))
+          .filter(
+            (section) =>
+              workspace.can(section.permission) ||
+              (section.inFolders && workspace.folderPermissions.includes(section.permission)),
+          )
           .map((section) => {
             const href = `${base}${section.path}`;
             const active = section.path

@@ -10,7 +10,9 @@ import {
 } from "@/server/members/service";
 import { pageInput } from "@/server/pagination";
 import { suspensionOf } from "@/server/platform/workspaces";
-import { permissions } from "@/server/tenancy/roles";
+import type { Caller, WorkspaceScope } from "@/server/tenancy/door";
+import { folderRolesOf, foldersAllowing } from "@/server/tenancy/folders";
+import { folderPermissions, type Permission, permissions } from "@/server/tenancy/roles";
 import { createToken, listTokens, revokeToken } from "@/server/tokens/service";
 import { displayName, email, role, tokenExpiryDays, uuid } from "@/server/validation";
 import {
@@ -34,6 +36,13 @@ import {
 } from "../schemas/workspace";
 import { router, workspaceProcedure } from "../trpc";
 
+/** What the caller may do in at least one folder through folder grants (the app shows those sections). */
+async function folderPermissionsOf(scope: WorkspaceScope, caller: Caller | null): Promise<Permission[]> {
+  if (caller?.kind !== "user") return [];
+  const roles = await folderRolesOf(scope.workspace.id, caller.userId);
+  return [...folderPermissions].filter((permission) => foldersAllowing(roles, permission).length > 0);
+}
+
 export const workspaceRouter = router({
   get: workspaceProcedure("workspace:read", "none")
     .output(workspaceSchema)
@@ -41,6 +50,7 @@ export const workspaceRouter = router({
       ...ctx.scope.workspace,
       role: ctx.scope.role,
       permissions: Object.keys(permissions).filter((p) => ctx.scope.can(p as keyof typeof permissions)),
+      folderPermissions: await folderPermissionsOf(ctx.scope, ctx.caller),
       // For the banner members of a suspended workspace see (set in the platform console).
       ...(await suspensionOf(ctx.scope.workspace.id)),
       ...(await workspaceSettings(ctx.scope)),

@@ -13,6 +13,9 @@ export const workspaceSchema = z
     name: z.string(),
     role: roleSchema.describe("The caller's role in the workspace"),
     permissions: z.array(z.string()).describe("What the caller may do (see docs/permissions.md)"),
+    folderPermissions: z
+      .array(z.string())
+      .describe("What the caller may do in at least one folder through folder grants"),
     suspendedAt: timestamp.nullable().describe("Set while a platform administrator suspends it"),
     suspendedReason: z.string().nullable(),
     requireTwoFactor: z

@@ -1,5 +1,5 @@
 "use client";
-import { useQueries } from "@tanstack/react-query";
+import { useQueries, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { EmptyState } from "@/app/_components/empty-state";
@@ -36,15 +36,73 @@ export default function DagsPage() {
           )
         }
       />
-      <DagList />
+      <FolderTree />
     </>
   );
 }
 
-function DagList() {
+/** The folder shown: every DAG in reach, the workspace root's (null), or one folder's (its name). */
+type FolderChoice = { all: true } | { all: false; folder: string | null };
+
+/** The folders beside the DAG list: choosing one lists its DAGs. */
+function FolderTree() {
   const workspace = useWorkspace();
   const trpc = useTRPC();
-  const dags = usePages((cursor) => trpc.dags.list.queryOptions({ workspace: workspace.slug, cursor }));
+  const folders = useQuery(trpc.folders.list.queryOptions({ workspace: workspace.slug }));
+  const [choice, setChoice] = useState<FolderChoice>({ all: true });
+  const item = (label: string, value: FolderChoice, count?: number) => {
+    const current =
+      choice.all === value.all && (choice.all || (!value.all && choice.folder === value.folder));
+    return (
+      <li key={label}>
+        <button
+          type="button"
+          aria-current={current ? "true" : undefined}
+          onClick={() => setChoice(value)}
+          className={`flex w-full items-center justify-between rounded-md px-2 py-1.5 text-left text-sm ${
+            current ? "bg-indigo-50 font-medium text-indigo-700" : "text-slate-700 hover:bg-slate-100"
+          }`}
+        >
+          <span className="truncate">{label}</span>
+          {count !== undefined && <span className="text-xs text-slate-500">{count}</span>}
+        </button>
+      </li>
+    );
+  };
+  return (
+    <div className="grid gap-6 md:grid-cols-[12rem_minmax(0,1fr)]">
+      <nav aria-label="Folders">
+        <ul className="space-y-0.5">
+          {item("All DAGs", { all: true })}
+          {workspace.can("workspace:read") && item("Workspace root", { all: false, folder: null })}
+          {(folders.data ?? []).map((folder) =>
+            item(folder.name, { all: false, folder: folder.name }, folder.contents.dags),
+          )}
+        </ul>
+        <Link href={`/w/${workspace.slug}/folders`} className={`mt-3 inline-block px-2 text-xs ${link}`}>
+          Manage folders
+        </Link>
+      </nav>
+      <div className="min-w-0">
+        <DagList
+          key={choice.all ? "*" : String(choice.folder)}
+          folder={choice.all ? undefined : choice.folder}
+        />
+      </div>
+    </div>
+  );
+}
+
+function DagList({ folder }: { folder: string | null | undefined }) {
+  const workspace = useWorkspace();
+  const trpc = useTRPC();
+  const dags = usePages((cursor) =>
+    trpc.dags.list.queryOptions({
+      workspace: workspace.slug,
+      cursor,
+      ...(folder !== undefined ? { folder } : {}),
+    }),
+  );
   const [search, setSearch] = useState("");
   const [tag, setTag] = useState("");
   const list = dags.data ?? [];
@@ -109,7 +167,7 @@ function DagList() {
             ) : (
               <Table
                 caption="DAGs"
-                columns={["DAG", "Tags", "Schedule", "Next run", "Last runs", "Scheduling"]}
+                columns={["DAG", "Folder", "Tags", "Schedule", "Next run", "Last runs", "Scheduling"]}
               >
                 <Rows>
                   {shown.map((dag, i) => (
@@ -120,6 +178,7 @@ function DagList() {
                         </Link>
                         {dag.title && <p className="mt-0.5 text-xs text-slate-600">{dag.title}</p>}
                       </Cell>
+                      <Cell className="text-xs text-slate-700">{dag.folder ?? "—"}</Cell>
                       <Cell>
                         <ul className="flex flex-wrap gap-1" aria-label="Tags">
                           {dag.tags.map((t) => (
