@@ -41,13 +41,17 @@ export const pageWorkspace = cache(async (slug: string) => {
   return { user, workspace };
 });
 
-/** The workspace opened for the signed-in user, for the existence checks below. */
+/**
+ * The workspace opened for the signed-in user, for the existence checks below. A member reading
+ * through folder grants reaches their folders' DAGs and runs only: the others are not found.
+ */
 const pageScope = cache(async (slug: string): Promise<WorkspaceScope> => {
   const { user, ip } = await signedIn(slug);
   return openWorkspace(
     { kind: "user", userId: user.id, email: user.email, sessionMethod: user.method, ip },
     slug,
     "workspace:read",
+    { folderGrants: true },
   ).catch(orNotFound);
 });
 
