@@ -1563,6 +1563,8 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description What the caller may do (see docs/permissions.md) */
             permissions: string[];
+            /** @description What the caller may do in at least one folder through folder grants */
+            folderPermissions: string[];
             /** @description Set while a platform administrator suspends it */
             suspendedAt: string | null;
             suspendedReason: string | null;
