@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { signOut } from "next-auth/react";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
+import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { EmptyState } from "@/app/_components/empty-state";
 import { errorMessage, formErrors } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
@@ -282,17 +283,17 @@ function Sessions() {
           </Table>
         )}
       </Loaded>
-      <Button
-        variant="secondary"
+      <ConfirmButton
         className="mt-4"
-        pending={everywhere.isPending || everywhere.isSuccess}
+        title="Sign out everywhere?"
+        description="Every browser signed in to your account is signed out at once, this one included. API tokens keep working."
+        confirmLabel="Sign out everywhere"
         pendingLabel="Signing out…"
-        onClick={() => {
-          if (window.confirm("Sign out of every browser, this one included?")) everywhere.mutate();
-        }}
+        disabled={everywhere.isSuccess}
+        onConfirm={() => everywhere.mutateAsync()}
       >
         Sign out everywhere
-      </Button>
+      </ConfirmButton>
     </Section>
   );
 }

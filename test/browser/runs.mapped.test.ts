@@ -72,7 +72,7 @@ it("a mapped task's panel counts and lists its elements, and opens each", async 
 
   await elements.nth(1).click();
   const element = page.getByRole("complementary", { name: "Task export[1]" });
-  await element.getByText("Attempt 1 of 1").waitFor();
+  await element.getByText("Attempt 1", { exact: true }).waitFor();
   expect(await element.textContent()).toContain('"us"');
   await element.getByRole("button", { name: "Back to export" }).click();
   await panel.getByText("Elements (3)").waitFor();

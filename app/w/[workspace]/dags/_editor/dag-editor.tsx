@@ -103,7 +103,9 @@ export function DagEditor({
   const shape = useGraphShape(drawn);
   const layout = useGraphLayout(shape);
 
-  const { validation, checking, failed: validationFailed } = useValidation(document, existing);
+  const { validation: checked, checking, failed: validationFailed } = useValidation(document, existing);
+  // A new DAG nobody has touched is not wrong yet: its empty id shows as a problem once edited.
+  const validation = !existing && !dirty ? null : checked;
   const problems = validation?.problems ?? [];
   const { byTask, rest: dagProblems } = useMemo(() => problemsByTask(validation), [validation]);
   const nodeProblems = useMemo(
@@ -335,7 +337,7 @@ export function DagEditor({
           </Button>
           <div className="ml-auto flex items-center gap-3">
             <span className="text-sm text-slate-600" aria-live="polite">
-              {dirty ? "Unsaved changes" : "All changes saved"}
+              {!existing ? "Not saved yet" : dirty ? "Unsaved changes" : "All changes saved"}
             </span>
             {existing && (
               <Link href={`/w/${slug}/dags/${existing}`} className={buttonClass("secondary", "sm")}>

@@ -11,6 +11,7 @@ import { StateBadge } from "@/app/_components/state-badge";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
+import { terminalTaskStates } from "@/server/engine/states";
 import { ApprovalDecision, type PendingApproval } from "./approvals";
 import { LogView } from "./log-view";
 import { MappedElements } from "./mapped-elements";
@@ -165,7 +166,11 @@ function InstancePanel({
           <p className="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600">
             <StateBadge state={instance.state} />
             <span>
-              Attempt {instance.tryNumber} of {instance.maxTries}
+              {/* "of N" only while a retry remains: a task that will not retry has no count to fill. */}
+              Attempt {instance.tryNumber}
+              {instance.tryNumber < instance.maxTries &&
+                !(terminalTaskStates as ReadonlySet<string>).has(instance.state) &&
+                ` of ${instance.maxTries}`}
             </span>
             {duration !== undefined && <span>{formatDuration(duration)}</span>}
           </p>
