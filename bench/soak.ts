@@ -103,7 +103,12 @@ export default async function soak() {
     {
       name: "web",
       child: spawn("next", ["start", "--port", String(webPort)], {
-        env,
+        // BENCH_SOAK_WEB_NODE_OPTIONS: node options for the web only, e.g. to take heap snapshots
+        // (--heapsnapshot-signal=SIGUSR2) when its memory grows.
+        env: {
+          ...env,
+          NODE_OPTIONS: [env.NODE_OPTIONS, process.env.BENCH_SOAK_WEB_NODE_OPTIONS].filter(Boolean).join(" "),
+        },
         stdio: ["ignore", logFile("web"), "inherit"],
       }),
       metrics: `${base}/api/metrics`,
@@ -121,6 +126,7 @@ export default async function soak() {
     });
   }
   for (const p of processes) await until(() => fetch(p.metrics).then((r) => r.ok), `${p.name} to answer`);
+  console.log(`soak: process ids: ${processes.map((p) => `${p.name} ${p.child.pid}`).join(", ")}`);
 
   /** Each process's resident memory and V8 heap in use, from its own metrics. */
   const memoryOf = async () =>

@@ -9,6 +9,7 @@ import pg from "pg";
 import { PrismaClient } from "@/prisma/generated/client";
 import { env } from "@/server/config";
 import { log } from "@/server/observability/logger";
+import { oneQueryAtATime } from "./one-query-at-a-time";
 import { connectionFields } from "./url";
 
 export type Db = PrismaClient;
@@ -43,7 +44,10 @@ export function pgPool(): pg.Pool {
     // An idle connection dropped by the server (restart, failover) must not crash the process;
     // the pool replaces it on next use.
     pool.on("error", connectionLost);
-    pool.on("connect", (client) => client.on("error", connectionLost));
+    pool.on("connect", (client) => {
+      client.on("error", connectionLost);
+      oneQueryAtATime(client);
+    });
   }
   return pool;
 }
