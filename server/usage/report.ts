@@ -74,6 +74,7 @@ export const alertableQuotas = [
   "maxPools",
   "maxAlertRules",
   "maxGroups",
+  "maxFolders",
 ] as const satisfies readonly QuotaKey[];
 export type AlertableQuota = (typeof alertableQuotas)[number];
 
@@ -89,7 +90,7 @@ export function monthStartOf(at: Date = new Date()): string {
 
 /**
  * Monthly task runs and task-seconds, non-archived DAGs, members (pending invitations count, as
- * they do when inviting), pools, alert rules and groups of each workspace, with its limits: one statement for any
+ * they do when inviting), pools, alert rules, groups and folders of each workspace, with its limits: one statement for any
  * number of workspaces, because the alert check runs after every usage flush.
  */
 export async function alertableUsage(
@@ -100,7 +101,7 @@ export async function alertableUsage(
   // Any number of workspaces at once (the alert check after a flush): across tenants.
   const { rows } = await crossTenantSql.query<Record<string, string | number>>(
     `SELECT w.id,
-            w."maxTaskRunsPerMonth", w."maxTaskSecondsPerMonth", w."maxDags", w."maxMembers", w."maxPools", w."maxAlertRules", w."maxGroups",
+            w."maxTaskRunsPerMonth", w."maxTaskSecondsPerMonth", w."maxDags", w."maxMembers", w."maxPools", w."maxAlertRules", w."maxGroups", w."maxFolders",
             COALESCE(u."taskRuns", 0)::float8 AS "taskRuns",
             COALESCE(u."taskSeconds", 0)::float8 AS "taskSeconds",
             (SELECT count(*) FROM "Dag" d WHERE d."workspaceId" = w.id AND d."archivedAt" IS NULL)::int AS dags,
@@ -110,7 +111,8 @@ export async function alertableUsage(
                    AND i."expiresAt" > now()))::int AS members,
             (SELECT count(*) FROM "Pool" p WHERE p."workspaceId" = w.id)::int AS pools,
             (SELECT count(*) FROM "AlertRule" a WHERE a."workspaceId" = w.id)::int AS "alertRules",
-            (SELECT count(*) FROM "Group" g WHERE g."workspaceId" = w.id)::int AS groups
+            (SELECT count(*) FROM "Group" g WHERE g."workspaceId" = w.id)::int AS groups,
+            (SELECT count(*) FROM "Folder" f WHERE f."workspaceId" = w.id)::int AS folders
        FROM "Workspace" w
        LEFT JOIN LATERAL (
          SELECT sum("taskRuns") AS "taskRuns", sum("taskSeconds") AS "taskSeconds"
@@ -129,6 +131,7 @@ export async function alertableUsage(
       maxPools: Number(row.pools),
       maxAlertRules: Number(row.alertRules),
       maxGroups: Number(row.groups),
+      maxFolders: Number(row.folders),
     },
     limits: Object.fromEntries(alertableQuotas.map((key) => [key, Number(row[key])])) as Record<
       AlertableQuota,

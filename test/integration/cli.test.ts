@@ -362,7 +362,7 @@ describe("baton member", () => {
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "baton: option '--role <role>' argument 'boss' is invalid. Role must be one of OWNER, ADMIN, EDITOR, OPERATOR, VIEWER\n",
+      "baton: option '--role <role>' argument 'boss' is invalid. Role must be one of OWNER, ADMIN, EDITOR, OPERATOR, VIEWER, GUEST\n",
     );
   });
 });

@@ -476,23 +476,26 @@ describe("Viewers", () => {
     await seen(api.connections.get({ workspace: ws, name: "warehouse" }));
     await seen(api.variables.get({ workspace: ws, key: "region" }));
 
-    const attempts: Array<Promise<unknown>> = [
-      api.variables.create({ workspace: ws, key: "v", value: 1 }),
-      api.variables.update({ workspace: ws, key: "region", value: "hacked" }),
-      api.variables.delete({ workspace: ws, key: "region" }),
-      api.secrets.create({ workspace: ws, name: "S", value: "x" }),
-      api.secrets.update({ workspace: ws, name: "STRIPE_KEY", value: "x" }),
-      api.secrets.delete({ workspace: ws, name: "STRIPE_KEY" }),
-      api.connections.create({
-        workspace: ws,
-        name: "c",
-        type: "slack",
-        config: { webhookUrl: "https://x.example.com" },
-      }),
-      api.connections.update({ workspace: ws, name: "warehouse", config: { host: "evil.example.com" } }),
-      api.connections.delete({ workspace: ws, name: "warehouse" }),
+    // One at a time: a refusal not yet awaited would be an unhandled rejection.
+    const attempts: Array<() => Promise<unknown>> = [
+      () => api.variables.create({ workspace: ws, key: "v", value: 1 }),
+      () => api.variables.update({ workspace: ws, key: "region", value: "hacked" }),
+      () => api.variables.delete({ workspace: ws, key: "region" }),
+      () => api.secrets.create({ workspace: ws, name: "S", value: "x" }),
+      () => api.secrets.update({ workspace: ws, name: "STRIPE_KEY", value: "x" }),
+      () => api.secrets.delete({ workspace: ws, name: "STRIPE_KEY" }),
+      () =>
+        api.connections.create({
+          workspace: ws,
+          name: "c",
+          type: "slack",
+          config: { webhookUrl: "https://x.example.com" },
+        }),
+      () =>
+        api.connections.update({ workspace: ws, name: "warehouse", config: { host: "evil.example.com" } }),
+      () => api.connections.delete({ workspace: ws, name: "warehouse" }),
     ];
-    for (const attempt of attempts) expect(await codeOf(attempt)).toBe("FORBIDDEN");
+    for (const attempt of attempts) expect(await codeOf(attempt())).toBe("FORBIDDEN");
     expect((await owner.api.variables.get({ workspace: ws, key: "region" })).value).toBe("us");
   });
 });
