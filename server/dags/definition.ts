@@ -9,6 +9,7 @@ import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { notifyConfigSchema } from "../operators/definitions/notify";
 import { zoneProblem } from "../schedules/zone";
+import { maxTasks } from "./limits";
 
 /** DAG ids: lower-case slugs, usable in URLs and in template paths. */
 export const dagIdPattern = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -375,8 +376,7 @@ const isoDate = z
     { message: "must be an ISO date (2024-01-31) or date-time with offset (2024-01-31T06:00:00Z)" },
   );
 
-/** The most tasks a DAG may have. */
-export const maxTasks = 20_000;
+export { maxTasks };
 
 export const dagSchema = z.strictObject({
   /** Lets editors find the JSON Schema; ignored otherwise. */

@@ -11,7 +11,7 @@ import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, StateLegend, stateLabel, stateLook } from "@/app/_components/state-badge";
 import { focusRing } from "@/app/_components/styles";
 import { useTRPC } from "@/app/_lib/trpc";
-import { maxTasks } from "@/server/dags/definition";
+import { maxTasks } from "@/server/dags/limits";
 
 const GRID_RUNS = 14;
 const format = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });

@@ -17,7 +17,7 @@ import { link } from "@/app/_components/styles";
 import { elapsed, formatDuration, Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { DagDefinition } from "@/server/dags/definition";
-import { maxTasks } from "@/server/dags/definition";
+import { maxTasks } from "@/server/dags/limits";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { SlaMissBanner } from "../../_alerts/sla-misses";
 import { ApprovalBanner } from "./approvals";
