@@ -3,17 +3,14 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useId, useState } from "react";
-import { Alert } from "@/app/_components/alert";
-import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage } from "@/app/_components/errors";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { control, link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { useTRPC } from "@/app/_lib/trpc";
-import { downloadFile } from "./_components/download";
-import { type Direction, Pager, SortControls } from "./_components/list-controls";
+import { ExportButtons } from "./_components/export-buttons";
+import { type Direction, Pager, SearchField, SortControls } from "./_components/list-controls";
 import { StatusBadge } from "./_components/status-badge";
 import { Used } from "./_components/used";
 
@@ -28,7 +25,6 @@ const sorts: Record<Sort, string> = {
 
 export default function WorkspacesPage() {
   const trpc = useTRPC();
-  const searchId = useId();
   const [search, setSearch] = useState("");
   const [order, setOrder] = useState<{ sort: Sort; direction: Direction }>({
     sort: "name",
@@ -49,22 +45,15 @@ export default function WorkspacesPage() {
         description="Every workspace of this installation, with its plan and this month's use."
       />
       <UsageExport />
-      <div className="mb-4 max-w-sm">
-        <label htmlFor={searchId} className="block text-sm font-medium text-slate-800">
-          Search
-        </label>
-        <input
-          id={searchId}
-          type="search"
-          value={search}
-          onChange={(event) => {
-            setSearch(event.target.value);
-            setPage(1);
-          }}
-          placeholder="Name, slug, plan or owner e-mail"
-          className={`${control} mt-1.5 block w-full py-2`}
-        />
-      </div>
+      <SearchField
+        value={search}
+        onChange={(value) => {
+          setSearch(value);
+          setPage(1);
+        }}
+        placeholder="Name, slug, plan or owner e-mail"
+        className="mb-4 max-w-sm"
+      />
       <div className="mb-4">
         <SortControls
           sorts={sorts}
@@ -140,24 +129,6 @@ function UsageExport() {
   const queryClient = useQueryClient();
   const monthId = useId();
   const [month, setMonth] = useState(() => new Date().toISOString().slice(0, 7));
-  const [pending, setPending] = useState<"csv" | "json" | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  async function download(format: "csv" | "json") {
-    setPending(format);
-    setError(null);
-    try {
-      downloadFile(
-        await queryClient.fetchQuery({
-          ...trpc.platform.exportUsage.queryOptions({ month, format }),
-          staleTime: 0,
-        }),
-      );
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setPending(null);
-    }
-  }
   return (
     <div className="mb-6 rounded-lg border border-slate-200 bg-white p-4 shadow-xs">
       <div className="flex flex-wrap items-end gap-3">
@@ -173,28 +144,15 @@ function UsageExport() {
             className={`${control} mt-1.5 block py-2`}
           />
         </div>
-        <Button
-          variant="secondary"
-          pending={pending === "csv"}
-          pendingLabel="Exporting…"
-          onClick={() => download("csv")}
-        >
-          Export CSV
-        </Button>
-        <Button
-          variant="secondary"
-          pending={pending === "json"}
-          pendingLabel="Exporting…"
-          onClick={() => download("json")}
-        >
-          Export JSON
-        </Button>
+        <ExportButtons
+          fetchFile={(format) =>
+            queryClient.fetchQuery({
+              ...trpc.platform.exportUsage.queryOptions({ month, format }),
+              staleTime: 0,
+            })
+          }
+        />
       </div>
-      {error ? (
-        <Alert tone="error" title="Could not export" className="mt-3">
-          {errorMessage(error)}
-        </Alert>
-      ) : null}
     </div>
   );
 }

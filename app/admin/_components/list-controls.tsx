@@ -1,6 +1,7 @@
 "use client";
-// Sorting and paging for the console's long lists (workspaces, users). The server sorts and cuts
-// the pages, so every page is a slice of one order, however many rows there are.
+// Searching, sorting and paging for the console's long lists (workspaces, users, the audit log).
+// The server sorts and cuts the pages, so every page is a slice of one order, however many rows
+// there are.
 import { useId } from "react";
 import { Button } from "@/app/_components/button";
 import { control } from "@/app/_components/styles";
@@ -88,5 +89,34 @@ export function Pager({
         </Button>
       </div>
     </nav>
+  );
+}
+
+export function SearchField({
+  value,
+  onChange,
+  placeholder,
+  className = "w-full max-w-sm",
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  placeholder: string;
+  className?: string;
+}) {
+  const searchId = useId();
+  return (
+    <div className={className}>
+      <label htmlFor={searchId} className="block text-sm font-medium text-slate-800">
+        Search
+      </label>
+      <input
+        id={searchId}
+        type="search"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        placeholder={placeholder}
+        className={`${control} mt-1.5 block w-full py-2`}
+      />
+    </div>
   );
 }

@@ -4,18 +4,16 @@
 // filtered and exported as CSV or JSON.
 import { useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useId, useState } from "react";
-import { Alert } from "@/app/_components/alert";
 import { AuditTable } from "@/app/_components/audit-table";
-import { Button } from "@/app/_components/button";
 import { EmptyState } from "@/app/_components/empty-state";
-import { errorMessage } from "@/app/_components/errors";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { control } from "@/app/_components/styles";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
-import { downloadFile } from "../_components/download";
+import { ExportButtons } from "../_components/export-buttons";
+import { SearchField } from "../_components/list-controls";
 
 const kinds = {
   "": "Every event",
@@ -30,30 +28,11 @@ export default function InstallationAuditPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const kindId = useId();
-  const searchId = useId();
   const [action, setAction] = useState<keyof typeof kinds>("");
   const [search, setSearch] = useState("");
   const deferred = useDeferredValue(search.trim());
   const filter = { action: action || undefined, search: deferred || undefined };
   const events = usePages((cursor) => trpc.platform.auditEvents.queryOptions({ ...filter, cursor }));
-  const [exporting, setExporting] = useState<"csv" | "json" | null>(null);
-  const [exportError, setExportError] = useState<unknown>(null);
-
-  async function download(format: "csv" | "json") {
-    setExporting(format);
-    setExportError(null);
-    try {
-      const file = await queryClient.fetchQuery({
-        ...trpc.platform.exportAuditEvents.queryOptions({ ...filter, format }),
-        staleTime: 0,
-      });
-      downloadFile(file);
-    } catch (error) {
-      setExportError(error);
-    } finally {
-      setExporting(null);
-    }
-  }
 
   return (
     <>
@@ -79,43 +58,21 @@ export default function InstallationAuditPage() {
             ))}
           </select>
         </div>
-        <div className="w-full max-w-xs">
-          <label htmlFor={searchId} className="block text-sm font-medium text-slate-800">
-            Search
-          </label>
-          <input
-            id={searchId}
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="Target or actor"
-            className={`${control} mt-1.5 block w-full py-2`}
-          />
-        </div>
-        <div className="flex gap-2">
-          <Button
-            variant="secondary"
-            pending={exporting === "csv"}
-            pendingLabel="Exporting…"
-            onClick={() => download("csv")}
-          >
-            Export CSV
-          </Button>
-          <Button
-            variant="secondary"
-            pending={exporting === "json"}
-            pendingLabel="Exporting…"
-            onClick={() => download("json")}
-          >
-            Export JSON
-          </Button>
-        </div>
+        <SearchField
+          value={search}
+          onChange={setSearch}
+          placeholder="Target or actor"
+          className="w-full max-w-xs"
+        />
+        <ExportButtons
+          fetchFile={(format) =>
+            queryClient.fetchQuery({
+              ...trpc.platform.exportAuditEvents.queryOptions({ ...filter, format }),
+              staleTime: 0,
+            })
+          }
+        />
       </div>
-      {exportError ? (
-        <Alert tone="error" title="Could not export" className="mb-4">
-          {errorMessage(exportError)}
-        </Alert>
-      ) : null}
       <Loaded query={events} label="the audit log">
         {(items) =>
           items.length === 0 ? (

@@ -4,7 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 // hand over a password reset link, disable or enable it. Each action is in the installation's
 // audit log under the administrator's name.
 import type { inferRouterOutputs } from "@trpc/server";
-import { useDeferredValue, useId, useState } from "react";
+import { useDeferredValue, useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
@@ -12,12 +12,11 @@ import { EmptyState } from "@/app/_components/empty-state";
 import { Field } from "@/app/_components/field";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
-import { control } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/api/root";
-import { type Direction, Pager, SortControls } from "../_components/list-controls";
+import { type Direction, Pager, SearchField, SortControls } from "../_components/list-controls";
 
 type Sort = "email" | "name" | "created";
 const sorts: Record<Sort, string> = { email: "E-mail", name: "Name", created: "Created" };
@@ -25,7 +24,6 @@ type User = inferRouterOutputs<AppRouter>["platform"]["users"]["users"][number];
 
 export default function UsersPage() {
   const trpc = useTRPC();
-  const searchId = useId();
   const [search, setSearch] = useState("");
   const [order, setOrder] = useState<{ sort: Sort; direction: Direction }>({
     sort: "email",
@@ -46,22 +44,14 @@ export default function UsersPage() {
         description="Every account of this installation. Disabling one ends its sessions, stops its sign-ins and its API tokens; its workspaces and work stay."
       />
       <div className="mb-4 flex flex-wrap items-end gap-4">
-        <div className="w-full max-w-sm">
-          <label htmlFor={searchId} className="block text-sm font-medium text-slate-800">
-            Search
-          </label>
-          <input
-            id={searchId}
-            type="search"
-            value={search}
-            onChange={(event) => {
-              setSearch(event.target.value);
-              setPage(1);
-            }}
-            placeholder="E-mail or name"
-            className={`${control} mt-1.5 block w-full py-2`}
-          />
-        </div>
+        <SearchField
+          value={search}
+          onChange={(value) => {
+            setSearch(value);
+            setPage(1);
+          }}
+          placeholder="E-mail or name"
+        />
         <SortControls
           sorts={sorts}
           sort={order.sort}
