@@ -2,33 +2,21 @@
 // Every run of the workspace, newest first, filtered by DAG, state, what triggered it and logical
 // date (UTC days), a page at a time; or as a calendar of runs per day.
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
 import { useState } from "react";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Field, SelectField } from "@/app/_components/field";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
+import { RunsTable, triggerLabels } from "@/app/_components/runs-table";
 import { useWorkspace } from "@/app/_components/shell";
-import { isRunFinished, runStates, StateBadge, stateLabel } from "@/app/_components/state-badge";
-import { link } from "@/app/_components/styles";
-import { Cell, Rows, Table } from "@/app/_components/table";
-import { elapsed, formatDuration, Time } from "@/app/_components/time";
+import { isRunFinished, runStates, stateLabel } from "@/app/_components/state-badge";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { type RunTrigger, runTriggers } from "@/server/engine/run-triggers";
 import type { RunState } from "@/server/engine/states";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
 import { RunsCalendar } from "./runs-calendar";
-
-const triggerLabels: Record<RunTrigger, string> = {
-  manual: "Manual",
-  schedule: "Schedule",
-  backfill: "Backfill",
-  webhook: "Webhook",
-  api: "API",
-  dag: "Another DAG",
-};
 
 /** The start of a UTC day typed as yyyy-mm-dd, plus `days`. */
 const utcDay = (day: string, days = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000);
@@ -155,45 +143,7 @@ export default function WorkspaceRunsPage() {
                     : "Runs appear here once a DAG is triggered, scheduled or called by a webhook."}
                 </EmptyState>
               ) : (
-                <Table
-                  caption="Runs of the workspace"
-                  columns={["Run", "DAG", "State", "Triggered", "Logical date", "Started", "Duration"]}
-                >
-                  <Rows>
-                    {list.map((run) => (
-                      <tr key={run.id}>
-                        <Cell>
-                          <Link href={`/w/${slug}/runs/${run.id}`} className={`font-mono text-xs ${link}`}>
-                            {run.id.slice(0, 8)}
-                          </Link>
-                        </Cell>
-                        <Cell>
-                          <Link href={`/w/${slug}/dags/${run.dagKey}`} className={link}>
-                            {run.dagKey}
-                          </Link>
-                        </Cell>
-                        <Cell>
-                          <StateBadge state={run.state} />
-                        </Cell>
-                        <Cell className="text-xs">
-                          {triggerLabels[run.triggeredBy as RunTrigger] ?? run.triggeredBy}
-                          {run.triggeredByLabel && (
-                            <span className="text-slate-500"> · {run.triggeredByLabel}</span>
-                          )}
-                        </Cell>
-                        <Cell>
-                          <Time value={run.logicalDate} />
-                        </Cell>
-                        <Cell>
-                          <Time value={run.startedAt} fallback="Not yet" />
-                        </Cell>
-                        <Cell className="text-xs whitespace-nowrap">
-                          {run.startedAt ? formatDuration(elapsed(run.startedAt, run.endedAt) ?? 0) : "—"}
-                        </Cell>
-                      </tr>
-                    ))}
-                  </Rows>
-                </Table>
+                <RunsTable runs={list} caption="Runs of the workspace" withDag />
               )
             }
           </Loaded>
