@@ -3429,7 +3429,7 @@ export interface components {
             monthStart: string;
             quotas: {
                 /** @enum {string} */
-                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "maxMapInstancesPerTask" | "maxMapInstancesPerRun" | "maxGroups" | "maxFolders" | "maxAgents" | "shareWeight";
+                key: "maxConcurrentTasks" | "maxConcurrentRuns" | "maxTaskRunsPerMonth" | "maxTaskSecondsPerMonth" | "maxDags" | "maxOutputBytes" | "maxLogBytesPerAttempt" | "logRetentionDays" | "runRetentionDays" | "webhookRateLimitPerMinute" | "apiRateLimitPerMinute" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxAlertRules" | "maxMapInstancesPerTask" | "maxMapInstancesPerRun" | "maxGroups" | "maxFolders" | "maxAgents" | "maxTasksPerDag" | "shareWeight";
                 label: string;
                 /** @enum {string} */
                 unit: "count" | "bytes" | "seconds" | "days" | "per-minute";

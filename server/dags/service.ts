@@ -15,7 +15,7 @@ import { AppError, notFound } from "@/server/errors";
 import { folderByName, inFolder } from "@/server/folders/service";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
 import { keyset, type Page, type PageInput } from "@/server/pagination";
-import { quotaReached } from "@/server/quotas/limits";
+import { quotaReached, RAISE_ADVICE } from "@/server/quotas/limits";
 import { refreshNextRunAt } from "@/server/schedules/next-run";
 import { actorId, lockWorkspaceQuotas, type ScopedTx, type WorkspaceScope } from "@/server/tenancy/door";
 import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
@@ -167,24 +167,30 @@ export async function validateForWorkspace(
     return { ok: false, problems: [mismatch, ...(result.ok ? [] : result.problems)] };
   }
   if (result.ok) {
-    const problems = await literalListProblems(scope, result.dag);
+    const problems = await planLimitProblems(scope, result.dag);
     if (problems.length > 0) return { ok: false, problems };
   }
   return result;
 }
 
 /**
- * Literal mapped lists (`map.over: [...]`) beyond the workspace's mapped-instance quotas: known at
- * push, so refused there, naming the quota, rather than failing every run. (Lists known only at
- * run time are checked when the task expands: server/engine/advance.ts.)
+ * What the workspace's plan refuses in a valid document: more tasks than its maxTasksPerDag, and
+ * literal mapped lists (`map.over: [...]`) beyond its mapped-instance quotas. Known at push, so
+ * refused there, naming the quota, rather than failing every run. (Lists known only at run time are
+ * checked when the task expands: server/engine/advance.ts.)
  */
-async function literalListProblems(scope: WorkspaceScope, dag: DagDefinition): Promise<Problem[]> {
+async function planLimitProblems(scope: WorkspaceScope, dag: DagDefinition): Promise<Problem[]> {
+  const quotas = await scope.db.$transaction((tx) => lockWorkspaceQuotas(tx, scope.workspace.id));
+  const problems: Problem[] = [];
+  if (dag.tasks.length > quotas.maxTasksPerDag) {
+    problems.push({
+      path: "tasks",
+      message: `has ${dag.tasks.length} tasks; this workspace's plan allows at most ${quotas.maxTasksPerDag} tasks per DAG (quota maxTasksPerDag): split it into DAGs that trigger one another, or ${RAISE_ADVICE}`,
+    });
+  }
   const literal = dag.tasks.flatMap((task, index) =>
     Array.isArray(task.map?.over) ? [{ index, count: task.map.over.length }] : [],
   );
-  if (literal.length === 0) return [];
-  const quotas = await scope.db.$transaction((tx) => lockWorkspaceQuotas(tx, scope.workspace.id));
-  const problems: Problem[] = [];
   for (const { index, count } of literal) {
     if (count > quotas.maxMapInstancesPerTask) {
       problems.push({

@@ -149,6 +149,13 @@ export const quotaCatalog = {
     kind: "concurrent",
     bites: "An agent registering beyond it (across the workspace's agent pools) is refused.",
   },
+  maxTasksPerDag: {
+    label: "Tasks per DAG",
+    unit: "count",
+    kind: "limit",
+    bites:
+      "Pushing a DAG with more tasks is refused, naming the quota; it can never exceed the installation's limit of 20,000.",
+  },
   shareWeight: {
     label: "Share weight (priority)",
     unit: "count",

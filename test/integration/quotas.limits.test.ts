@@ -9,7 +9,7 @@ type User = Awaited<ReturnType<typeof createUser>>;
 /** Sets effective quota columns directly, as applying a plan with overrides would. */
 async function setQuotas(
   user: User,
-  quotas: Partial<Record<"maxDags" | "maxMembers" | "maxPools" | "maxPoolSlots", number>>,
+  quotas: Partial<Record<"maxDags" | "maxMembers" | "maxPools" | "maxPoolSlots" | "maxTasksPerDag", number>>,
 ) {
   await db.workspace.update({ where: { id: user.workspace.id }, data: quotas });
 }
@@ -63,6 +63,36 @@ describe("maxDags", () => {
     expect(results.filter((code) => code === "OK")).toHaveLength(4);
     expect(results.filter((code) => code === "CONFLICT")).toHaveLength(8);
     expect(await db.dag.count({ where: { workspaceId: owner.workspace.id } })).toBe(4);
+  });
+});
+
+describe("maxTasksPerDag", () => {
+  const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `t${i}`, operator: "noop" }));
+
+  it("is a plan quota (20,000 on the default plan, the installation's limit)", async () => {
+    expect((await db.plan.findUniqueOrThrow({ where: { key: "free" } })).maxTasksPerDag).toBe(20_000);
+  });
+
+  it("accepts a DAG of N tasks and refuses N+1 at push and in the editor's check, naming the quota", async () => {
+    const owner = await createUser("wide");
+    const workspace = owner.workspace.slug;
+    await setQuotas(owner, { maxTasksPerDag: 3 });
+    await owner.api.dags.push({ workspace, document: { id: "three", tasks: tasks(3) } });
+
+    const problem = {
+      path: "tasks",
+      message:
+        "has 4 tasks; this workspace's plan allows at most 3 tasks per DAG (quota maxTasksPerDag): split it into DAGs that trigger one another, or a platform administrator can raise it or move the workspace to a larger plan",
+    };
+    await expect(
+      owner.api.dags.push({ workspace, document: { id: "three", tasks: tasks(4) } }),
+    ).rejects.toMatchObject({ code: "UNPROCESSABLE_CONTENT", cause: { problems: [problem] } });
+    expect(await owner.api.dags.validate({ workspace, document: { id: "four", tasks: tasks(4) } })).toEqual({
+      ok: false,
+      problems: [problem],
+    });
+    // Nothing stored changed.
+    expect((await owner.api.dags.get({ workspace, dagId: "three" })).version.number).toBe(1);
   });
 });
 

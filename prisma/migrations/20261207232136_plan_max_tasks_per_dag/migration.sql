@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE "Workspace" ADD COLUMN     "maxTasksPerDag" INTEGER NOT NULL DEFAULT 20000;
+
+-- AlterTable
+ALTER TABLE "Plan" ADD COLUMN     "maxTasksPerDag" INTEGER NOT NULL DEFAULT 20000;
