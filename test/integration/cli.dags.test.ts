@@ -81,6 +81,37 @@ it("pushes through the REST API with a token, with messages; refusals name each 
   expect(stale.stderr).toMatch(/changed since you read it: its current version is 2/);
 });
 
+it("gzips large DAG files on validate and push, small ones go as they are", async () => {
+  const tasks = Array.from({ length: 5000 }, (_, i) => ({
+    id: `Stage.task_${i}`,
+    operator: "noop",
+    ...(i > 0 ? { dependsOn: [`Stage.task_${i - 1}`] } : {}),
+  }));
+  const big = file("wide.json", JSON.stringify({ id: "wide", tasks }, null, 2));
+  const sent: { method: string; encoding: string | null; body: Promise<ArrayBuffer> }[] = [];
+  const onRequest = (request: Request) =>
+    sent.push({
+      method: request.method,
+      encoding: request.headers.get("content-encoding"),
+      body: request.clone().arrayBuffer(),
+    });
+  const checked = await baton(["dag", "validate", big], { token, onRequest });
+  expect(checked.stdout).toMatch(/valid DAG "wide" with 5000 task/);
+  const pushed = await baton(["dag", "push", big], { token, onRequest });
+  expect(pushed.stdout.trim()).toBe("wide: created version 1");
+  expect(sent.map(({ method, encoding }) => [method, encoding])).toEqual([
+    ["POST", "gzip"],
+    ["PUT", "gzip"],
+  ]);
+  // Compressed, the body is a small part of the file.
+  const plain = Buffer.byteLength(JSON.stringify({ id: "wide", tasks }, null, 2));
+  expect((await sent[1]!.body).byteLength).toBeLessThan(plain / 4);
+
+  sent.length = 0;
+  await baton(["dag", "validate", good], { token, onRequest });
+  expect(sent.map(({ encoding }) => encoding)).toEqual([null]);
+});
+
 it("pulls, lists and diffs DAGs", async () => {
   const pulled = await baton(["dag", "pull", "etl"], { token });
   expect(pulled.stdout).toMatch(/^id: etl$/m);

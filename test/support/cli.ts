@@ -9,7 +9,15 @@ import { inProcess } from "./rest";
 
 export async function baton(
   args: string[],
-  input: string | { stdin?: string; token?: string; env?: Record<string, string | undefined> } = "",
+  input:
+    | string
+    | {
+        stdin?: string;
+        token?: string;
+        env?: Record<string, string | undefined>;
+        /** Sees each request before the in-process REST API answers it. */
+        onRequest?: (request: Request) => unknown;
+      } = "",
 ) {
   const options = typeof input === "string" ? { stdin: input } : input;
   let stdout = "";
@@ -25,7 +33,14 @@ export async function baton(
       ...(options.token ? { BATON_URL: "http://baton.test", BATON_TOKEN: options.token } : {}),
       ...options.env,
     },
-    ...(options.token ? { fetch: inProcess } : {}),
+    ...(options.token
+      ? {
+          fetch: (request: Request) => {
+            options.onRequest?.(request);
+            return inProcess(request);
+          },
+        }
+      : {}),
   });
   return { code, stdout, stderr };
 }
