@@ -1,6 +1,7 @@
 // `npm run bench -- engine`: Baton's engine against raw graphile-worker, pg-boss and BullMQ (on
 // Redis; skipped with a note where none answers), measured side by side in one run (issue "The
-// execution engine", point 10; issue 24, point 5). The peers are in peers.ts.
+// execution engine", point 10; issue 24, point 5). The peers are in peers.ts, installed into
+// bench/peers/ on the first run (skipped with a note where that fails).
 //
 //  - hop latency: a 1,000-task chain of no-op tasks, upstream end → downstream start;
 //  - the 40-task chain of ~10 ms tasks from published orchestrator comparisons: total time;
@@ -15,7 +16,7 @@
 import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { Logger, run as runGraphile, type Task } from "graphile-worker";
-import { bullmqFigures, pgBossFigures, type QueueFigures } from "./peers";
+import { bullmqFigures, loadPeers, pgBossFigures, type QueueFigures } from "./peers";
 import { benchDatabase, benchWorkspace, fmt, jain, percentile } from "./support";
 
 const WORKER_CONCURRENCY = 10;
@@ -37,11 +38,14 @@ export async function engineFigures() {
   process.env.DATABASE_URL = database.url;
   try {
     const raw = await rawGraphile(database.url);
-    const pgBoss = await pgBossFigures(database.url, WORKER_CONCURRENCY);
-    const bullmq = await bullmqFigures(WORKER_CONCURRENCY);
-    if (typeof bullmq === "string") console.log(bullmq);
+    const peers = await loadPeers();
+    const pgBoss =
+      typeof peers === "string" ? peers : await pgBossFigures(peers, database.url, WORKER_CONCURRENCY);
+    const bullmq = typeof peers === "string" ? peers : await bullmqFigures(peers, WORKER_CONCURRENCY);
+    for (const note of new Set([pgBoss, bullmq].filter((f) => typeof f === "string"))) console.log(note);
     const baton = await batonFigures();
-    return { baton, raw, pgBoss, bullmq: typeof bullmq === "string" ? undefined : bullmq };
+    const measured = (f: QueueFigures | string) => (typeof f === "string" ? undefined : f);
+    return { baton, raw, pgBoss: measured(pgBoss), bullmq: measured(bullmq) };
   } finally {
     const { closeDb } = await import("../server/db/client");
     await closeDb();
@@ -52,7 +56,7 @@ export async function engineFigures() {
 export function printEngine({ baton, raw, pgBoss, bullmq }: EngineFigures) {
   const peers = (pick: (f: QueueFigures) => number, digits: number) => ({
     "raw graphile-worker": fmt(pick(raw), digits),
-    "pg-boss": fmt(pick(pgBoss), digits),
+    "pg-boss": pgBoss ? fmt(pick(pgBoss), digits) : "skipped",
     BullMQ: bullmq ? fmt(pick(bullmq), digits) : "skipped",
     "Baton / raw": fmt(pick(baton) / pick(raw), 2),
     "Baton / BullMQ": bullmq ? fmt(pick(baton) / pick(bullmq), 2) : "—",

@@ -2,8 +2,14 @@
 // the bench's PostgreSQL, driven by the same workloads as raw graphile-worker — a chain whose
 // handler enqueues its successor (hops timed in the handler with performance.now(), from just
 // before the enqueue to the successor's start), the 40 × 10 ms chain, and a 10,000-job fan-out
-// enqueued before the workers start. Both are dev dependencies used only here.
+// enqueued before the workers start. They are not Baton's dependencies: the first peer bench installs
+// them into bench/peers/ (its own package.json and lockfile) and imports them from there.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { percentile } from "./support";
 
 export interface QueueFigures {
@@ -76,9 +82,10 @@ async function measure(queue: {
 }
 
 /** BullMQ on the Redis at BENCH_REDIS_URL (redis://127.0.0.1:6379); a note instead where none answers. */
-export async function bullmqFigures(concurrency: number): Promise<QueueFigures | string> {
-  const { Redis } = await import("ioredis");
-  const { Queue, Worker } = await import("bullmq");
+export async function bullmqFigures(
+  { Redis, Queue, Worker }: Peers,
+  concurrency: number,
+): Promise<QueueFigures | string> {
   const url = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on("error", () => {});
@@ -92,7 +99,7 @@ export async function bullmqFigures(concurrency: number): Promise<QueueFigures |
   }
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   // A worker given a connection leaves it open when it closes: each is disconnected here.
-  const workerConnections: InstanceType<typeof Redis>[] = [];
+  const workerConnections: RedisClient[] = [];
   const workerConnection = () => {
     const c = new Redis(url, { maxRetriesPerRequest: null });
     workerConnections.push(c);
@@ -100,7 +107,7 @@ export async function bullmqFigures(concurrency: number): Promise<QueueFigures |
   };
   const prefix = `baton-bench-${process.pid}`;
   const jobs = new Queue("jobs", { connection, prefix });
-  let worker: InstanceType<typeof Worker> | undefined;
+  let worker: InstanceType<Peers["Worker"]> | undefined;
   const version = (await connection.info("server")).match(/redis_version:(\S+)/)?.[1] ?? "?";
   try {
     const figures = await measure({
@@ -145,8 +152,11 @@ export async function bullmqFigures(concurrency: number): Promise<QueueFigures |
  * pg-boss in its own schema of the bench database, woken by LISTEN/NOTIFY (its fastest setting
  * for a chain); the fan-out fetches batches of 10 per worker and keeps fetching while they are full.
  */
-export async function pgBossFigures(connectionString: string, concurrency: number): Promise<QueueFigures> {
-  const { PgBoss } = await import("pg-boss");
+export async function pgBossFigures(
+  { PgBoss }: Peers,
+  connectionString: string,
+  concurrency: number,
+): Promise<QueueFigures> {
   const boss = new PgBoss({ connectionString, useListenNotify: true, max: concurrency + 2 });
   boss.on("error", (error) => console.error("pg-boss:", error.message));
   boss.on("warning", () => {});
@@ -156,10 +166,10 @@ export async function pgBossFigures(connectionString: string, concurrency: numbe
   try {
     return await measure({
       async start(handlers) {
-        await boss.work<{ i: number }>(
+        await boss.work(
           "chain",
           { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
-          async ([job]) => handlers.chain(job!.data.i),
+          async ([job]) => handlers.chain((job!.data as { i: number }).i),
         );
         await boss.work(
           "noop",
@@ -193,4 +203,78 @@ export async function pgBossFigures(connectionString: string, concurrency: numbe
   } finally {
     await boss.stop({ graceful: false }).catch(() => {});
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installing and loading the peers. Their types are not installed with Baton, so the parts used
+// above are declared here.
+
+interface RedisClient {
+  on(event: "error", listener: (error: Error) => void): void;
+  connect(): Promise<void>;
+  ping(): Promise<string>;
+  info(section: string): Promise<string>;
+  disconnect(): void;
+}
+type JobOptions = { removeOnComplete: boolean };
+interface PgBossClient {
+  on(event: "error" | "warning", listener: (error: Error) => void): void;
+  start(): Promise<unknown>;
+  stop(options: { graceful: boolean }): Promise<void>;
+  createQueue(name: string, options: { notify: boolean }): Promise<void>;
+  work(
+    name: string,
+    options: Record<string, number | boolean>,
+    handler: (jobs: Array<{ data: unknown }>) => Promise<void>,
+  ): Promise<string>;
+  offWork(name: string, options: { wait: boolean }): Promise<void>;
+  send(name: string, data: object): Promise<string | null>;
+  insert(name: string, jobs: Array<{ data: object }>): Promise<unknown>;
+}
+export interface Peers {
+  Redis: new (url: string, options: Record<string, unknown>) => RedisClient;
+  Queue: new (
+    name: string,
+    options: { connection: RedisClient; prefix: string },
+  ) => {
+    add(name: string, data: object, options: JobOptions): Promise<unknown>;
+    addBulk(jobs: Array<{ name: string; data: object; opts: JobOptions }>): Promise<unknown>;
+    obliterate(options: { force: boolean }): Promise<void>;
+    close(): Promise<void>;
+  };
+  Worker: new (
+    name: string,
+    processor: (job: { name: string; data: unknown }) => Promise<void> | void,
+    options: { connection: RedisClient; prefix: string; concurrency: number },
+  ) => { waitUntilReady(): Promise<unknown>; close(): Promise<void> };
+  PgBoss: new (options: { connectionString: string; useListenNotify: boolean; max: number }) => PgBossClient;
+}
+
+const PEERS = fileURLToPath(new URL("./peers/", import.meta.url));
+
+/**
+ * pg-boss and BullMQ from bench/peers/, installed there with `npm ci` the first time (and again
+ * when its lockfile changes); a note instead when the install fails (offline, say).
+ */
+export async function loadPeers(): Promise<Peers | string> {
+  const lockfile = readFileSync(path.join(PEERS, "package-lock.json"));
+  const stamp = path.join(PEERS, "node_modules", ".installed-lockfile-sha256");
+  const hash = createHash("sha256").update(lockfile).digest("hex");
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== hash) {
+    console.log(
+      "Installing the peer queues (pg-boss, BullMQ) into bench/peers/: npm ci --prefix bench/peers",
+    );
+    const install = spawnSync(
+      "npm",
+      ["ci", "--prefix", PEERS, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+      { encoding: "utf8" },
+    );
+    if (install.status !== 0) {
+      const code = install.stderr?.match(/^npm error code (\S+)/m)?.[1];
+      const reason = install.error?.message ?? (code ? `npm error ${code}` : `exit code ${install.status}`);
+      return `pg-boss and BullMQ skipped: \`npm ci --prefix bench/peers\` failed (${reason}); run it once the npm registry is reachable`;
+    }
+    writeFileSync(stamp, hash);
+  }
+  return (await import(pathToFileURL(path.join(PEERS, "index.js")).href)) as Peers;
 }

@@ -86,8 +86,8 @@ function systems(engine: EngineFigures, pick: (f: Queue) => number): Array<[stri
   const rows: Array<[string, number]> = [
     ["Baton", pick(engine.baton)],
     ["raw graphile-worker", pick(engine.raw)],
-    ["pg-boss", pick(engine.pgBoss)],
   ];
+  if (engine.pgBoss) rows.push(["pg-boss", pick(engine.pgBoss)]);
   if (engine.bullmq) rows.push(["BullMQ (Redis)", pick(engine.bullmq)]);
   return rows;
 }
@@ -126,7 +126,7 @@ function hopChart(engine: EngineFigures): string {
         : name === "raw graphile-worker"
           ? engine.raw.hops
           : name === "pg-boss"
-            ? engine.pgBoss.hops
+            ? engine.pgBoss!.hops
             : engine.bullmq!.hops,
     ),
   }));
