@@ -1920,6 +1920,20 @@ export interface components {
                 text?: string;
                 hmacSecretName?: string;
             })[];
+            groups?: {
+                id: string;
+                description?: string;
+                dependsOn?: string[];
+                defaults?: {
+                    retries?: number;
+                    retryDelaySeconds?: number;
+                    retryExponentialBackoff?: boolean;
+                    maxRetryDelaySeconds?: number;
+                    timeoutSeconds?: number;
+                    priorityWeight?: number;
+                    pool?: string;
+                };
+            }[];
             tasks: ({
                 id: string;
                 /**
@@ -1980,6 +1994,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2021,6 +2038,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2075,6 +2095,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2124,6 +2147,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2175,6 +2201,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2229,6 +2258,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2271,6 +2303,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2323,6 +2358,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2396,6 +2434,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2438,6 +2479,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2507,6 +2551,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2555,6 +2602,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2598,6 +2648,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2654,6 +2707,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2689,6 +2745,9 @@ export interface components {
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
                 };
+                edgeLabels?: {
+                    [key: string]: string;
+                };
             } | {
                 id: string;
                 /**
@@ -2721,6 +2780,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             } | {
                 id: string;
@@ -2765,6 +2827,9 @@ export interface components {
                     finishBy?: string;
                     maxDurationMinutes?: number;
                     startWithinMinutes?: number;
+                };
+                edgeLabels?: {
+                    [key: string]: string;
                 };
             })[];
         };

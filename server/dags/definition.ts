@@ -323,16 +323,8 @@ const configPath = z
     message: "must not name __proto__, constructor or prototype",
   });
 
-export const taskSchema = z.strictObject({
-  id: z.string().regex(taskIdPattern, {
-    message: `A task id must start with a letter and use letters, digits, _ and -, in parts joined by dots that each start with a letter or _ (at most ${maxTaskIdLength} characters)`,
-  }),
-  operator: z.string().min(1),
-  description: z.string().optional(),
-  /** Checked against the operator's config schema by validateDag. */
-  config: z.record(z.string(), z.unknown()).default(() => ({})),
-  dependsOn: z.array(z.string()).default(() => []),
-  triggerRule: z.enum(triggerRules).default("all_success"),
+/** A task's own settings, each optional: the task, then its groups, then `defaults` decide. */
+export const taskSettingsShape = {
   retries: retries.optional(),
   retryDelaySeconds: delaySeconds.optional(),
   retryExponentialBackoff: z.boolean().optional(),
@@ -340,6 +332,19 @@ export const taskSchema = z.strictObject({
   timeoutSeconds: timeoutSeconds.optional(),
   priorityWeight: priorityWeight.optional(),
   pool: poolName.optional(),
+};
+
+const taskIdMessage = `must start with a letter and use letters, digits, _ and -, in parts joined by dots that each start with a letter or _ (at most ${maxTaskIdLength} characters)`;
+
+export const taskSchema = z.strictObject({
+  id: z.string().regex(taskIdPattern, { message: `A task id ${taskIdMessage}` }),
+  operator: z.string().min(1),
+  description: z.string().optional(),
+  /** Checked against the operator's config schema by validateDag. */
+  config: z.record(z.string(), z.unknown()).default(() => ({})),
+  dependsOn: z.array(z.string()).default(() => []),
+  triggerRule: z.enum(triggerRules).default("all_success"),
+  ...taskSettingsShape,
   /**
    * Run one task instance per element of a list: a path (no braces) to an upstream task's output
    * or to a param, such as `tasks.list_files.output.files`, or the list itself (`[1, 2, 3]`, as
@@ -361,7 +366,29 @@ export const taskSchema = z.strictObject({
   estimatedDurationSeconds: z.number().min(0).optional(),
   /** Deadlines of this task in each run. */
   sla: slaSchema.optional(),
+  /**
+   * Words on the arrows into this task, by dependency (an entry of dependsOn), as Airflow's
+   * `Label`: `{ check_weather: "if rain" }`. Shown in the graph views; no effect on execution.
+   */
+  edgeLabels: z.record(z.string(), z.string().min(1).max(100)).optional(),
 });
+
+/**
+ * A task group, as Airflow's TaskGroup: the tasks whose ids start with the group's id and a dot
+ * (`extract.list_files` is in `extract`), and groups nested the same way (`extract.s3`). Other
+ * tasks and groups may depend on a group (on its leaves: its tasks nothing else in it depends on);
+ * a group's own dependsOn applies to its roots (its tasks that depend on nothing else in it). Its
+ * defaults apply to its tasks under their own settings, the innermost group's first. The graph
+ * views can show a group as one node.
+ */
+export const groupSchema = z.strictObject({
+  id: z.string().regex(taskIdPattern, { message: `A group id ${taskIdMessage}` }),
+  description: z.string().optional(),
+  dependsOn: z.array(z.string()).optional(),
+  defaults: z.strictObject(taskSettingsShape).optional(),
+});
+
+export type GroupDefinition = z.output<typeof groupSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // The document
@@ -404,6 +431,11 @@ export const dagSchema = z.strictObject({
   sla: slaSchema.optional(),
   onSuccess: z.array(notifyConfigSchema).optional(),
   onFailure: z.array(notifyConfigSchema).optional(),
+  /** Task groups, see groupSchema. */
+  groups: z
+    .array(groupSchema)
+    .max(maxTasks, { message: `a DAG has at most ${maxTasks} groups (as many as tasks)` })
+    .optional(),
   tasks: z.array(taskSchema).max(maxTasks, {
     message: `a DAG has at most ${maxTasks} tasks (the installation's limit); split it into DAGs that trigger one another`,
   }),
@@ -420,22 +452,50 @@ export type Schedule = z.output<typeof scheduleSchema>;
 
 export type TaskSettings = Omit<TaskDefaults, "timeoutSeconds"> & { timeoutSeconds: number | undefined };
 
-/** A task's effective settings: its own, else the DAG's defaults. */
+/** A task's effective settings: its own, else its groups' (innermost first), else the DAG's defaults. */
 export function resolveTaskSettings(
-  dag: Pick<DagDefinition, "defaults">,
+  dag: Pick<DagDefinition, "defaults" | "groups">,
   task: TaskDefinition,
 ): TaskSettings {
   const d = dag.defaults;
+  const groups = dag.groups?.length ? enclosingGroupDefaults(dag.groups, task.id) : [];
+  const setting = <K extends keyof TaskSettings>(key: K): TaskSettings[K] | undefined => {
+    const own = task[key as keyof TaskDefinition] as TaskSettings[K] | undefined;
+    if (own !== undefined) return own;
+    for (const defaults of groups) if (defaults[key] !== undefined) return defaults[key] as TaskSettings[K];
+    return undefined;
+  };
   return {
-    retries: task.retries ?? d.retries,
-    retryDelaySeconds: task.retryDelaySeconds ?? d.retryDelaySeconds,
-    retryExponentialBackoff: task.retryExponentialBackoff ?? d.retryExponentialBackoff,
-    maxRetryDelaySeconds: task.maxRetryDelaySeconds ?? d.maxRetryDelaySeconds,
-    timeoutSeconds: task.timeoutSeconds ?? d.timeoutSeconds,
-    priorityWeight: task.priorityWeight ?? d.priorityWeight,
-    pool: task.pool ?? d.pool,
+    retries: setting("retries") ?? d.retries,
+    retryDelaySeconds: setting("retryDelaySeconds") ?? d.retryDelaySeconds,
+    retryExponentialBackoff: setting("retryExponentialBackoff") ?? d.retryExponentialBackoff,
+    maxRetryDelaySeconds: setting("maxRetryDelaySeconds") ?? d.maxRetryDelaySeconds,
+    timeoutSeconds: setting("timeoutSeconds") ?? d.timeoutSeconds,
+    priorityWeight: setting("priorityWeight") ?? d.priorityWeight,
+    pool: setting("pool") ?? d.pool,
   };
 }
+
+/** The defaults of the groups a task id lies in, innermost first. */
+function enclosingGroupDefaults(groups: readonly GroupDefinition[], taskId: string) {
+  let byId = groupDefaultsByList.get(groups);
+  if (!byId) {
+    byId = new Map(groups.map((g) => [g.id, g.defaults ?? {}]));
+    groupDefaultsByList.set(groups, byId);
+  }
+  const found: Array<NonNullable<GroupDefinition["defaults"]>> = [];
+  for (let dot = taskId.lastIndexOf("."); dot > 0; dot = taskId.lastIndexOf(".", dot - 1)) {
+    const defaults = byId.get(taskId.slice(0, dot));
+    if (defaults) found.push(defaults);
+  }
+  return found;
+}
+
+// Compiling a version resolves every task's settings: the groups are indexed once per version.
+const groupDefaultsByList = new WeakMap<
+  readonly GroupDefinition[],
+  Map<string, NonNullable<GroupDefinition["defaults"]>>
+>();
 
 /** Seconds to wait before retrying after the given number of failed attempts (1 = first failure). */
 export function retryDelaySeconds(settings: TaskSettings, failedAttempts: number): number {

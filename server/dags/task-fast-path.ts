@@ -52,9 +52,10 @@ export function parseTaskFast(input: unknown): TaskDefinition | undefined {
     templated,
     estimatedDurationSeconds,
     sla,
+    edgeLabels,
   } = input;
-  // Tasks with an SLA are few: zod parses them.
-  if (sla !== undefined) return undefined;
+  // Tasks with an SLA or edge labels are few: zod parses them.
+  if (sla !== undefined || edgeLabels !== undefined) return undefined;
   if (typeof id !== "string" || !isTaskId(id)) return undefined;
   if (typeof operator !== "string" || operator === "") return undefined;
   if (description !== undefined && typeof description !== "string") return undefined;
@@ -168,6 +169,7 @@ export function isTaskField(key: string): boolean {
     case "templated":
     case "estimatedDurationSeconds":
     case "sla":
+    case "edgeLabels":
       return true;
     default:
       return false;

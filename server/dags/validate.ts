@@ -23,7 +23,16 @@ import {
   type TemplateReference,
 } from "../templating/template";
 import { type Adjacency, adjacency } from "./analyze";
-import { type DagDefinition, dagSchema, maxTasks, type TaskDefinition, taskSchema } from "./definition";
+import {
+  type DagDefinition,
+  dagSchema,
+  groupSchema,
+  maxTasks,
+  type TaskDefinition,
+  taskSchema,
+  taskSettingsShape,
+} from "./definition";
+import { closest, type ResolvedDependencies, resolveGroups } from "./groups";
 import { parseTaskFast } from "./task-fast-path";
 
 export interface Problem {
@@ -77,13 +86,20 @@ interface RawTask {
   id: string | undefined;
   operator: string | undefined;
   record: Record<string, unknown> | undefined;
+  /** Its dependsOn as written. */
   dependsOn: unknown[];
+  /** What it waits for: dependsOn, or with groups the task ids dependsOn and its groups resolve to. */
+  dependencies: unknown[];
+  /** With groups, where each dependency was written; else dependencies[k] is dependsOn[k]. */
+  origins: Segment[][] | undefined;
 }
 
 /** Tasks by position; edges between positions, from first occurrences of ids. */
 interface Graph {
   tasks: RawTask[];
   indexById: Map<string, number>;
+  /** Task groups resolved, when the document has some. */
+  groups: ResolvedDependencies | undefined;
   /** For each task, the tasks it depends on. */
   upstream: Adjacency;
   /** For each task, the tasks that depend on it. */
@@ -105,8 +121,9 @@ function check(input: unknown, options: ValidateOptions) {
   if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, [], report, documentKeys);
 
   const doc = asRecord(input);
-  const graph = buildGraph(Array.isArray(doc?.tasks) ? doc.tasks : [], report);
+  const graph = buildGraph(Array.isArray(doc?.tasks) ? doc.tasks : [], doc?.groups, report);
   checkCycles(graph, report);
+  checkEdgeLabels(graph, report);
   const configs = checkConfigs(graph, report);
   new ReferenceChecker(graph, doc, options, report).checkAll();
   checkDateRange(doc, report);
@@ -116,6 +133,7 @@ function check(input: unknown, options: ValidateOptions) {
   // The tasks zod returned are its own objects, not the input's, so configs can be set in place.
   const dag = parsed.data;
   for (let i = 0; i < dag.tasks.length; i++) dag.tasks[i]!.config = configs[i] ?? dag.tasks[i]!.config;
+  if (graph.groups) storeResolvedDependencies(dag, graph.groups);
   return { dag, problems };
 }
 
@@ -170,6 +188,9 @@ function reportIssue(
 const documentKeys: KnownKeys = (path) => {
   if (path.length === 0) return Object.keys(dagSchema.shape);
   if (path.length === 2 && path[0] === "tasks") return Object.keys(taskSchema.shape);
+  if (path.length === 2 && path[0] === "groups") return Object.keys(groupSchema.shape);
+  if (path.length === 3 && path[0] === "groups" && path[2] === "defaults")
+    return Object.keys(taskSettingsShape);
   return undefined;
 };
 
@@ -181,11 +202,10 @@ const configKeys =
 // ---------------------------------------------------------------------------------------------
 // Graph: ids, dependencies, cycles
 
-function buildGraph(rawTasks: unknown[], report: Report): Graph {
+function buildGraph(rawTasks: unknown[], rawGroups: unknown, report: Report): Graph {
   const n = rawTasks.length;
   const tasks: RawTask[] = new Array(n);
   let idCount = 0;
-  let total = 0;
   for (let i = 0; i < n; i++) {
     const record = asRecord(rawTasks[i]);
     const id = typeof record?.id === "string" ? record.id : undefined;
@@ -195,9 +215,22 @@ function buildGraph(rawTasks: unknown[], report: Report): Graph {
       operator: typeof record?.operator === "string" ? record.operator : undefined,
       record,
       dependsOn,
+      dependencies: dependsOn,
+      origins: undefined,
     };
     if (id !== undefined) idCount++;
-    total += dependsOn.length;
+  }
+  // With groups, dependencies are resolved (and their problems reported) there: each is a known
+  // task, once, and the checks below find nothing more to say.
+  const groups = resolveGroups(tasks, rawGroups, report);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const task = tasks[i]!;
+    if (groups) {
+      task.dependencies = groups.dependencies[i]!;
+      task.origins = groups.origins[i]!;
+    }
+    total += task.dependencies.length;
   }
 
   // Positions by id, the first use of an id winning. Filled from the end, so that the first use
@@ -223,7 +256,7 @@ function buildGraph(rawTasks: unknown[], report: Report): Graph {
   const edgeTo = new Int32Array(total);
   let edgeCount = 0;
   for (let i = 0; i < n; i++) {
-    const dependsOn = tasks[i]!.dependsOn;
+    const dependsOn = tasks[i]!.dependencies;
     for (let k = 0; k < dependsOn.length; k++) {
       const dep = dependsOn[k];
       if (typeof dep !== "string") continue;
@@ -250,7 +283,12 @@ function buildGraph(rawTasks: unknown[], report: Report): Graph {
   const downstream = adjacency(n, edgeCount, edgeFrom, edgeTo);
   const depth = depths(upstream, downstream);
   const searchState = { visits: new Int32Array(n), visit: 0, stack: new Int32Array(n) };
-  return { tasks, indexById, upstream, downstream, depth, ...searchState };
+  return { tasks, indexById, groups, upstream, downstream, depth, ...searchState };
+}
+
+/** Where a task's k-th dependency was written. */
+function originOf(graph: Graph, task: number, k: number): Segment[] {
+  return graph.tasks[task]!.origins?.[k] ?? ["tasks", task, "dependsOn", k];
 }
 
 /** True when `task` lists `dependency` in its dependsOn. */
@@ -315,13 +353,13 @@ function checkCycles(graph: Graph, report: Report): void {
   const covered = new Set<number>();
   let reported = 0;
   for (let task = 0; task < n; task++) {
-    const { dependsOn } = graph.tasks[task]!;
-    for (let k = 0; k < dependsOn.length; k++) {
-      const dependency = graph.indexById.get(dependsOn[k] as string);
+    const { dependencies } = graph.tasks[task]!;
+    for (let k = 0; k < dependencies.length; k++) {
+      const dependency = graph.indexById.get(dependencies[k] as string);
       if (dependency === undefined || componentOf[dependency] !== componentOf[task]) continue;
-      if (covered.has(task * n + dependency) || dependsOn.indexOf(dependsOn[k]) < k) continue;
+      if (covered.has(task * n + dependency) || dependencies.indexOf(dependencies[k]) < k) continue;
       if (reported === maxCyclesReported) {
-        report(["tasks", task, "dependsOn", k], `more cycles; the first ${maxCyclesReported} are listed`);
+        report(originOf(graph, task, k), `more cycles; the first ${maxCyclesReported} are listed`);
         return;
       }
       // The cycle runs from the task down to its dependency, which closes it.
@@ -329,7 +367,7 @@ function checkCycles(graph: Graph, report: Report): void {
         dependency === task ? [task] : shortestPath(task, dependency, componentOf, graph.downstream);
       for (let i = 0; i < cycle.length; i++) covered.add(cycle[(i + 1) % cycle.length]! * n + cycle[i]!);
       const ids = cycle.map((i) => graph.tasks[i]!.id);
-      report(["tasks", task, "dependsOn", k], `cycle: ${[...ids, ids[0]].join(" → ")}`);
+      report(originOf(graph, task, k), `cycle: ${[...ids, ids[0]].join(" → ")}`);
       reported++;
     }
   }
@@ -435,6 +473,41 @@ function isUpstream(graph: Graph, ancestor: number, task: number): boolean {
     }
   }
   return false;
+}
+
+/** Each edge label names an entry of its task's dependsOn. */
+function checkEdgeLabels(graph: Graph, report: Report): void {
+  for (let i = 0; i < graph.tasks.length; i++) {
+    const { record, dependsOn } = graph.tasks[i]!;
+    const labels = asRecord(record?.edgeLabels);
+    if (!labels) continue;
+    for (const name of Object.keys(labels)) {
+      if (!dependsOn.includes(name)) {
+        report(
+          ["tasks", i, "edgeLabels", name],
+          `"${name}" is not in dependsOn; a label names one of the task's dependencies`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * With groups, a version stores each task's dependencies resolved (task ids, the group's own
+ * included) and its edge labels by task id, so that what runs and draws the DAG needs to know
+ * nothing of groups; validating the stored version again gives it back unchanged.
+ */
+function storeResolvedDependencies(dag: DagDefinition, groups: ResolvedDependencies): void {
+  dag.tasks.forEach((task, i) => {
+    if (task.edgeLabels) {
+      const labels: Record<string, string> = {};
+      for (const [name, label] of Object.entries(task.edgeLabels)) {
+        for (const id of groups.expand(name)) labels[id] = label;
+      }
+      task.edgeLabels = labels;
+    }
+    task.dependsOn = groups.dependencies[i]!;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -653,39 +726,6 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
-}
-
-/** The candidate a misspelling most likely meant: same letters ignoring case and _/-, or 2 edits away. */
-function closest(word: string, candidates: Iterable<string>): string | undefined {
-  const normal = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    if (normal(candidate) === normal(word)) return candidate;
-    if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function describe(error: unknown): string {
