@@ -139,6 +139,14 @@ export const intervalScheduleSchema = z.strictObject({
 /** When runs are created; absent or null means manual (and API/trigger) runs only. */
 export const scheduleSchema = z.discriminatedUnion("type", [cronScheduleSchema, intervalScheduleSchema]);
 
+/**
+ * The DAG's time zone: its cron schedule's, UTC otherwise (an interval schedule has none). SLA
+ * times of day and the template date filters given no zone are read in it.
+ */
+export function dagTimeZone(dag: { schedule?: z.output<typeof scheduleSchema> | null | undefined }): string {
+  return dag.schedule?.type === "cron" ? dag.schedule.timezone : "UTC";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Params
 

@@ -2,6 +2,7 @@
 // operator's executor under a timeout and the cancellation signal, capture its log, and record
 // the outcome (server/engine/complete.ts).
 import { resolveForExecution } from "@/server/config/resolve";
+import { type DagDefinition, dagTimeZone } from "@/server/dags/definition";
 import { untilDatabaseAnswers } from "@/server/db/availability";
 import { withContext } from "@/server/observability/context";
 import { log as processLog } from "@/server/observability/logger";
@@ -176,7 +177,7 @@ export async function prepareAttempt(claimed: ClaimedAttempt, compiled: Compiled
       await untilDatabaseAnswers(() => armSlaChecks(sql, workspaceId, checks, { keepEarlier: true }));
   }
   const resolved = await untilDatabaseAnswers(() =>
-    resolveTemplates(task, claimed, workspaceId, compiled.dag.id),
+    resolveTemplates(task, claimed, workspaceId, compiled.dag),
   );
   const mask = await untilDatabaseAnswers(() =>
     attemptMask(workspaceId, compiled.dag, resolved.secretValues),
@@ -363,7 +364,7 @@ async function resolveTemplates(
   task: CompiledTask,
   claimed: ClaimedAttempt,
   workspaceId: string,
-  dagKey: string,
+  dag: DagDefinition,
 ) {
   const refs = references(task);
   const context: TemplateContext = {
@@ -374,7 +375,7 @@ async function resolveTemplates(
       data_interval_start: claimed.dataIntervalStart?.toISOString(),
       data_interval_end: claimed.dataIntervalEnd?.toISOString(),
     },
-    dag: { id: dagKey },
+    dag: { id: dag.id, timezone: dagTimeZone(dag) },
     task: { id: claimed.taskId },
     item: claimed.mapItem ?? undefined,
     tasks: {},

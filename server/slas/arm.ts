@@ -7,9 +7,10 @@
 //
 // DAGs without SLAs cost a WeakMap lookup here (slaPlan is cached per version).
 import type { DagDefinition } from "@/server/dags/definition";
+import { dagTimeZone } from "@/server/dags/definition";
 import { payloadSql } from "@/server/jobs/catalog";
 import type { Sql } from "@/server/tenancy/workspace-sql";
-import { dueAt, nextTimeOfDay, type SlaSpec, slaApplies, slaPlan, slaTimezone } from "./plan";
+import { dueAt, nextTimeOfDay, type SlaSpec, slaApplies, slaPlan } from "./plan";
 
 export interface SlaCheck {
   runId: string;
@@ -53,7 +54,7 @@ export function checksAtCreation(
   const plan = slaPlan(dag);
   if (plan.atCreation.length === 0 || !slaApplies(run.triggeredBy)) return [];
   const due = dueAt({ ...run, queuedAt: now });
-  const zone = slaTimezone(dag);
+  const zone = dagTimeZone(dag);
   return checksOf(run.id, plan.atCreation, (spec) =>
     spec.kind === "finish_by"
       ? nextTimeOfDay(due, spec.time!, zone)

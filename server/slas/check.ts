@@ -2,14 +2,16 @@
 // task's instance), judges the SLA (plan.ts), and records a miss at most once per run and SLA (the
 // unique key on SlaMiss), alerting the workspace's sla_miss rules only for the miss it inserted.
 // A check that runs early (its deadline moved: a task retried or was cleared) schedules itself again.
+
 import { onSlaMissed } from "@/server/alerts/evaluate";
 import type { DagDefinition } from "@/server/dags/definition";
+import { dagTimeZone } from "@/server/dags/definition";
 import { enqueue } from "@/server/jobs/catalog";
 import { log } from "@/server/observability/logger";
 import { systemScope } from "@/server/tenancy/door";
 import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import { slaJobKey } from "./arm";
-import { judge, slaApplies, slaPlan, slaTimezone } from "./plan";
+import { judge, slaApplies, slaPlan } from "./plan";
 
 export async function checkSla(input: { runId: string; workspaceId: string; sla: string }): Promise<void> {
   const scope = await systemScope(input.workspaceId);
@@ -40,7 +42,7 @@ export async function checkSla(input: { runId: string; workspaceId: string; sla:
         select: { state: true, queuedAt: true, startedAt: true, endedAt: true },
       })
     : null;
-  const timezone = slaTimezone(definition);
+  const timezone = dagTimeZone(definition);
   const verdict = judge(spec, { run, task }, timezone, new Date());
   if (verdict.status === "pending") {
     // Early (the deadline moved later), or not known yet (the hook that makes it known arms it).

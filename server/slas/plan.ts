@@ -74,11 +74,6 @@ export function slaPlan(dag: DagDefinition): SlaPlan {
   return plan;
 }
 
-/** The zone `finishBy` is read in: the schedule's, UTC without one (interval schedules have none). */
-export function slaTimezone(dag: Pick<DagDefinition, "schedule">): string {
-  return dag.schedule?.type === "cron" ? dag.schedule.timezone : "UTC";
-}
-
 /** Backfills recreate history: their runs were never due, so no SLA applies to them. */
 export const slaApplies = (triggeredBy: string) => triggeredBy !== "backfill";
 

@@ -42,7 +42,8 @@ export interface TemplateContext {
   conn?: Record<string, Record<string, unknown>>;
   tasks?: Record<string, { output?: unknown }>;
   run?: Partial<Record<(typeof RUN_FIELDS)[number], string>>;
-  dag?: { id: string };
+  /** `timezone`: the zone the date filters use when given none (the DAG's: dagTimeZone). */
+  dag?: { id: string; timezone?: string };
   task?: { id: string };
   item?: unknown;
 }
@@ -493,7 +494,8 @@ function evaluate({ ref, filters }: Expression, context: TemplateContext): unkno
     value = child(value, segment);
     if (value === undefined) break;
   }
-  for (const filter of filters) value = applyFilter(filter, value, ref);
+  const zone = context.dag?.timezone ?? "UTC";
+  for (const filter of filters) value = applyFilter(filter, value, ref, zone);
   if (value === undefined) {
     throw new TemplateError(`{{ ${ref.raw} }} is undefined (add | default(…) to allow that)`);
   }
@@ -509,7 +511,13 @@ function child(value: unknown, key: string): unknown {
   return undefined;
 }
 
-function applyFilter({ name, args }: Filter, value: unknown, ref: TemplateReference): unknown {
+/** `defaultZone`: the zone of the date filters given none. */
+function applyFilter(
+  { name, args }: Filter,
+  value: unknown,
+  ref: TemplateReference,
+  defaultZone: string,
+): unknown {
   if (name === "default") return value === undefined || value === null ? args[0] : value;
   if (value === undefined) return undefined;
   switch (name) {
@@ -522,21 +530,24 @@ function applyFilter({ name, args }: Filter, value: unknown, ref: TemplateRefere
     case "urlencode":
       return encodeURIComponent(interpolate(value));
     case "date":
-      return formatDate(wallOfValue(value, zoneArg(args[1], ref), ref), stringArg(args[0]) ?? "YYYY-MM-DD");
+      return formatDate(
+        wallOfValue(value, zoneArg(args[1], ref, defaultZone), ref),
+        stringArg(args[0]) ?? "YYYY-MM-DD",
+      );
     case "add_days": {
       // Calendar days in the zone, as Airflow's ds_add: a day across a clock change is 23 or 25 h.
       const days = args[0];
       if (typeof days !== "number" || !Number.isInteger(days)) {
         throw new TemplateError(`{{ ${ref.raw} }}: add_days takes a whole number of days`);
       }
-      const zone = zoneArg(args[1], ref);
+      const zone = zoneArg(args[1], ref, defaultZone);
       return new Date(
         instantOf(wallOfValue(value, zone, ref).getTime() + days * 86_400_000, zone),
       ).toISOString();
     }
     case "start_of":
     case "end_of": {
-      const zone = zoneArg(args[1], ref);
+      const zone = zoneArg(args[1], ref, defaultZone);
       const unit = args[0];
       if (unit !== "day" && unit !== "week" && unit !== "month" && unit !== "year") {
         throw new TemplateError(`{{ ${ref.raw} }}: ${name} takes "day", "week", "month" or "year"`);
@@ -551,9 +562,9 @@ function applyFilter({ name, args }: Filter, value: unknown, ref: TemplateRefere
 
 const stringArg = (arg: Literal | undefined) => (typeof arg === "string" ? arg : undefined);
 
-/** The time zone argument of a date filter (UTC when absent), checked. */
-function zoneArg(arg: Literal | undefined, ref: TemplateReference): string {
-  if (arg === undefined) return "UTC";
+/** The time zone argument of a date filter (`defaultZone` when absent), checked. */
+function zoneArg(arg: Literal | undefined, ref: TemplateReference, defaultZone: string): string {
+  if (arg === undefined) return defaultZone;
   const problem = typeof arg === "string" ? zoneProblem(arg) : "is not a time zone";
   if (problem) throw new TemplateError(`{{ ${ref.raw} }}: ${JSON.stringify(arg)} ${problem}`);
   return arg as string;

@@ -252,3 +252,29 @@ describe("data intervals of runs the schedule did not create", () => {
     expect(result.state).toBe("success");
   });
 });
+
+describe("template date filters", () => {
+  it("read dates in the DAG's time zone when given none (its cron schedule's; UTC without one)", async () => {
+    const dated = {
+      id: "dated",
+      operator: "test",
+      config: {
+        output:
+          '{{ run.logical_date | date("YYYY-MM-DD HH:mm") }} {{ run.logical_date | start_of("day") }} {{ run.logical_date | date("HH:mm", "UTC") }}',
+      },
+    };
+    // 20:00 UTC on the 24th is 05:00 on the 25th in Tokyo.
+    const at = new Date("2025-03-24T20:00:00Z");
+    const tokyo = await run(
+      {
+        id: "in_tokyo",
+        schedule: { type: "cron", cron: "0 5 * * *", timezone: "Asia/Tokyo" },
+        tasks: [dated],
+      },
+      { logicalDate: at },
+    );
+    expect(byTask(tokyo).dated!.output).toBe("2025-03-25 05:00 2025-03-24T15:00:00.000Z 20:00");
+    const utc = await run({ id: "in_utc", tasks: [dated] }, { logicalDate: at });
+    expect(byTask(utc).dated!.output).toBe("2025-03-24 20:00 2025-03-24T00:00:00.000Z 20:00");
+  });
+});

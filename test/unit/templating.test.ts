@@ -294,6 +294,17 @@ describe("date filters", () => {
     );
   });
 
+  it("default to the zone of the context's DAG, and a zone given wins", () => {
+    const inParis = { ...at("2025-03-30T22:30:00.000Z"), dag: { id: "d", timezone: "Europe/Paris" } };
+    expect(renderTemplateString("{{ run.logical_date | date }}", inParis)).toBe("2025-03-31");
+    expect(renderTemplateString('{{ run.logical_date | start_of("day") }}', inParis)).toBe(
+      "2025-03-30T22:00:00.000Z",
+    );
+    expect(renderTemplateString('{{ run.logical_date | date("YYYY-MM-DD", "UTC") }}', inParis)).toBe(
+      "2025-03-30",
+    );
+  });
+
   it("refuses bad arguments with the expression named", () => {
     expect(() => render("{{ run.logical_date | add_days(1.5) }}")).toThrow(/add_days takes a whole number/);
     expect(() => render('{{ run.logical_date | start_of("fortnight") }}')).toThrow(/"day", "week"/);

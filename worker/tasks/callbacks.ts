@@ -5,7 +5,7 @@
 // times; the others are recorded in the workspace's audit log.
 import { z } from "zod";
 import { resolveForExecution } from "@/server/config/resolve";
-import type { DagDefinition } from "@/server/dags/definition";
+import { type DagDefinition, dagTimeZone } from "@/server/dags/definition";
 import { runSecretMask } from "@/server/engine/secrets";
 import { enqueue, type JobHandler } from "@/server/jobs/catalog";
 import { notifyConfigSchema, notifyOperator, sendNotification } from "@/server/operators/definitions/notify";
@@ -65,7 +65,7 @@ export const runCallbacks: JobHandler<"engine:run-callbacks"> = async (payload, 
       data_interval_start: run.dataIntervalStart?.toISOString(),
       data_interval_end: run.dataIntervalEnd?.toISOString(),
     },
-    dag: { id: run.dag.key },
+    dag: { id: run.dag.key, timezone: dagTimeZone(definition) },
     tasks: Object.fromEntries(outputs.map((o) => [o.taskId, { output: o.output }])),
     vars: resolved.vars,
     secrets: resolved.secrets,
