@@ -75,6 +75,10 @@ describe("sql", () => {
             { dependsOn: ["insert"] },
           ),
           sql("injection", { statement: "SELECT $1::text AS value", parameters: ["{{ params.prefix }}"] }),
+          sql("dates", {
+            statement:
+              "SELECT '2030-05-01'::date AS day, ARRAY['2030-05-01'::date, '2030-05-02'] AS days, '2030-05-01 06:30'::timestamp AS at",
+          }),
         ],
       },
       { prefix: "'; DROP TABLE items; --" },
@@ -89,6 +93,10 @@ describe("sql", () => {
         { id: 1, name: "'; DROP TABLE items; ---1", meta: { x: 1 }, at: "2030-01-01T00:00:00.000Z" },
         { id: 2, name: "'; DROP TABLE items; ---2", meta: { x: 1 }, at: "2030-01-01T00:00:00.000Z" },
       ],
+    });
+    // Whatever the worker host's time zone (.ci/run runs this file in New York's too).
+    expect(instance(run, "dates").output).toMatchObject({
+      rows: [{ day: "2030-05-01", days: ["2030-05-01", "2030-05-02"], at: "2030-05-01T06:30:00.000Z" }],
     });
     // The parameter is data, never SQL.
     expect(instance(run, "injection").output).toMatchObject({ rows: [{ value: "'; DROP TABLE items; --" }] });

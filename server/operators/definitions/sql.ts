@@ -75,6 +75,18 @@ export async function runStatement(
     statement_timeout: timeoutMs,
     connectionTimeoutMillis: 15_000,
     application_name: "baton task",
+    // `date` values as PostgreSQL writes them ("2030-05-01"): node-postgres would make each the
+    // worker host's local midnight, so the output would depend on where the worker runs (and a day
+    // early east of UTC). Arrays of dates alike, as arrays of text.
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        oid === DATE_OID
+          ? (text: string) => text
+          : pg.types.getTypeParser(
+              oid === DATE_ARRAY_OID ? TEXT_ARRAY_OID : oid,
+              format,
+            )) as typeof pg.types.getTypeParser,
+    },
   });
   // A dropped connection surfaces through the query; unhandled, it would crash the worker.
   client.on("error", () => {});
@@ -141,6 +153,10 @@ export async function runStatement(
     close();
   }
 }
+
+const DATE_OID = 1082;
+const DATE_ARRAY_OID = 1182;
+const TEXT_ARRAY_OID = 1009;
 
 /**
  * Rows kept as output, measured as JSON text (UTF-16 units): past it the rest are read and
