@@ -8,6 +8,7 @@
 
 import { enqueueRunAlerts } from "@/server/alerts/jobs";
 import { enqueue } from "@/server/jobs/catalog";
+import type { BranchConfig } from "@/server/operators/definitions/branch";
 import { armSlaChecks, checksAtRunStart, checksWhenReady, settleSlaChecks } from "@/server/slas/arm";
 import { parseReference } from "@/server/templating/template";
 import { enqueueDagOutcome } from "@/server/triggers/jobs";
@@ -133,8 +134,37 @@ async function finishChildren(sql: Sql, run: RunRow, children: Finished[]): Prom
 const outcomeOf = (state: TaskState): "success" | "failed" | "skipped" =>
   state === "success" ? "success" : state === "skipped" ? "skipped" : "failed";
 
+/**
+ * The tasks a branch with `ignoreDownstreamTriggerRules` skips outright: every task downstream of
+ * the ones it did not follow, except those also downstream of one it followed (where trigger
+ * rules still decide). Airflow's ShortCircuitOperator default, for a branch that follows nothing.
+ */
+function skippedOutright(compiled: CompiledDag, item: Finished): string[] {
+  const task = compiled.tasks.get(item.taskId);
+  const config = task?.def.operator === "branch" ? (task.def.config as BranchConfig | undefined) : undefined;
+  if (!item.follow || !config?.ignoreDownstreamTriggerRules) return [];
+  const reach = (from: string[]) => {
+    const seen = new Set<string>();
+    const stack = [...from];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(compiled.tasks.get(id)?.downstream ?? []));
+    }
+    return seen;
+  };
+  const followed = reach(task!.downstream.filter((down) => item.follow!.includes(down)));
+  return [...reach(task!.downstream.filter((down) => !item.follow!.includes(down)))].filter(
+    (id) => !followed.has(id),
+  );
+}
+
 /** Updates downstream counters and applies trigger rules to the instances still waiting. */
 async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished: Finished[]) {
+  // Skipped outright before the counters are read: their trigger rules are not asked.
+  const outright = [...new Set(finished.flatMap((item) => skippedOutright(compiled, item)))];
+  const skippedNow = outright.length > 0 ? await settleTasks(sql, run, outright.sort(), "skipped") : [];
   // One counter increment per edge, grouped per downstream task.
   const increments = new Map<string, { done: number; success: number; failed: number; skipped: number }>();
   for (const item of finished) {
@@ -147,7 +177,7 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
       increments.set(down, entry);
     }
   }
-  if (increments.size === 0) return { finished: [], ready: [] };
+  if (increments.size === 0) return { finished: skippedNow, ready: [] };
   const ids = [...increments.keys()].sort();
   const counts = ids.map((id) => increments.get(id)!);
   const { rows } = await sql.query<CounterRow>(
@@ -191,10 +221,28 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
     else if (decision === "upstream_failed") upstreamFailed.push(row);
   }
   const done = [
+    ...skippedNow,
     ...(await settle(sql, run, skipped, "skipped")),
     ...(await settle(sql, run, upstreamFailed, "upstream_failed")),
   ];
   return { finished: done, ready };
+}
+
+/** Ends the waiting top-level instances of these tasks without running them. */
+async function settleTasks(
+  sql: Sql,
+  run: RunRow,
+  taskIds: string[],
+  state: "skipped",
+): Promise<Finished[]> {
+  const { rows: updated } = await sql.query<{ id: string; taskId: string }>(
+    `UPDATE "TaskInstance" SET state = $3::"TaskState", "endedAt" = now()
+     WHERE "runId" = $1 AND "workspaceId" = $4 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1
+       AND state::text = 'none'
+     RETURNING id, "taskId"`,
+    [run.id, taskIds, state, run.workspaceId],
+  );
+  return updated.map((r) => ({ id: r.id, taskId: r.taskId, mapIndex: -1, state }));
 }
 
 /** Ends waiting instances without running them. */

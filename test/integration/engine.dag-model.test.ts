@@ -278,3 +278,58 @@ describe("template date filters", () => {
     expect(byTask(utc).dated!.output).toBe("2025-03-24 20:00 2025-03-24T00:00:00.000Z 20:00");
   });
 });
+
+describe("ignoreDownstreamTriggerRules", () => {
+  const dag = (id: string, ignore: boolean | undefined): DagDocument => ({
+    id,
+    tasks: [
+      {
+        id: "gate",
+        operator: "branch",
+        // Follows `fast` only; `slow` and everything that hangs below it alone is not taken.
+        config: {
+          default: ["fast"],
+          ...(ignore === undefined ? {} : { ignoreDownstreamTriggerRules: ignore }),
+        },
+      },
+      { id: "fast", operator: "noop", dependsOn: ["gate"] },
+      { id: "slow", operator: "noop", dependsOn: ["gate"] },
+      { id: "cleanup", operator: "noop", dependsOn: ["slow"], triggerRule: "all_done" },
+      { id: "other", operator: "noop" },
+      { id: "report", operator: "noop", dependsOn: ["cleanup", "other"], triggerRule: "none_failed" },
+      // Also below a followed task: its trigger rule decides, whatever the setting.
+      {
+        id: "join",
+        operator: "noop",
+        dependsOn: ["fast", "cleanup"],
+        triggerRule: "none_failed_min_one_success",
+      },
+    ],
+  });
+
+  it("false (the default, Airflow's branch): only the direct downstream is skipped, trigger rules decide below", async () => {
+    const expected = {
+      gate: "success",
+      fast: "success",
+      slow: "skipped",
+      cleanup: "success",
+      other: "success",
+      report: "success",
+      join: "success",
+    };
+    expect(statesOf(await run(dag("rules_decide", undefined)))).toEqual(expected);
+    expect(statesOf(await run(dag("rules_decide_too", false)))).toEqual(expected);
+  });
+
+  it("true (Airflow's short-circuit): everything below the tasks not followed is skipped, whatever its rule", async () => {
+    expect(statesOf(await run(dag("skip_all_below", true)))).toEqual({
+      gate: "success",
+      fast: "success",
+      slow: "skipped",
+      cleanup: "skipped",
+      other: "success",
+      report: "skipped",
+      join: "success",
+    });
+  });
+});

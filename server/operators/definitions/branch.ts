@@ -43,6 +43,13 @@ export const branchConfigSchema = z
      * task id or an array of them.
      */
     expression: z.string().min(1).optional(),
+    /**
+     * false (the default, Airflow's branch): only the direct downstream tasks not followed are
+     * skipped, and the trigger rules of tasks further down decide. true (Airflow's short-circuit
+     * default): every task downstream of those not followed is skipped whatever its trigger rule,
+     * except tasks also downstream of a followed one.
+     */
+    ignoreDownstreamTriggerRules: z.boolean().optional(),
   })
   .superRefine((config, ctx) => {
     const chooses = config.rules !== undefined || config.default !== undefined;
