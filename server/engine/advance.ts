@@ -229,12 +229,7 @@ async function propagate(sql: Sql, run: RunRow, compiled: CompiledDag, finished:
 }
 
 /** Ends the waiting top-level instances of these tasks without running them. */
-async function settleTasks(
-  sql: Sql,
-  run: RunRow,
-  taskIds: string[],
-  state: "skipped",
-): Promise<Finished[]> {
+async function settleTasks(sql: Sql, run: RunRow, taskIds: string[], state: "skipped"): Promise<Finished[]> {
   const { rows: updated } = await sql.query<{ id: string; taskId: string }>(
     `UPDATE "TaskInstance" SET state = $3::"TaskState", "endedAt" = now()
      WHERE "runId" = $1 AND "workspaceId" = $4 AND "taskId" = ANY($2::text[]) AND "mapIndex" = -1
