@@ -24,16 +24,36 @@ const quiet = new Logger(() => () => {});
 
 export type EngineFigures = Awaited<ReturnType<typeof engineFigures>>;
 
-/** `--json <file>` also writes the figures there (the report reads them). */
+/**
+ * `--json <file>` also writes the figures there (the report reads them). `--statements` prints,
+ * for Baton's 1,000-task chain, each kind of statement the engine sent per hop and its mean time
+ * (the hop's profile). `--quick`: Baton's hop and 40-task chain only (for profiling a change).
+ */
 export default async function engineBench(args: string[] = []) {
-  const figures = await engineFigures();
+  const options = { statements: args.includes("--statements"), quick: args.includes("--quick") };
+  if (options.quick) {
+    const database = await benchDatabase("engine");
+    process.env.DATABASE_URL = database.url;
+    try {
+      const baton = await batonFigures(options);
+      console.log(
+        `Baton: hop p50 ${fmt(baton.hop.p50, 2)} ms, p95 ${fmt(baton.hop.p95, 2)} ms, p99 ${fmt(baton.hop.p99, 2)} ms; 40 × 10 ms chain ${fmt(baton.chain40 / 1000, 3)} s`,
+      );
+    } finally {
+      const { closeDb } = await import("../server/db/client");
+      await closeDb();
+      await database.stop();
+    }
+    return;
+  }
+  const figures = await engineFigures(options);
   printEngine(figures);
   const json = args[args.indexOf("--json") + 1];
   if (args.includes("--json") && json) writeFileSync(json, JSON.stringify(figures));
 }
 
 /** Every system's figures, measured one after the other on the same database server. */
-export async function engineFigures() {
+export async function engineFigures(options: { statements?: boolean } = {}) {
   const database = await benchDatabase("engine");
   process.env.DATABASE_URL = database.url;
   try {
@@ -43,7 +63,7 @@ export async function engineFigures() {
       typeof peers === "string" ? peers : await pgBossFigures(peers, database.url, WORKER_CONCURRENCY);
     const bullmq = typeof peers === "string" ? peers : await bullmqFigures(peers, WORKER_CONCURRENCY);
     for (const note of new Set([pgBoss, bullmq].filter((f) => typeof f === "string"))) console.log(note);
-    const baton = await batonFigures();
+    const baton = await batonFigures(options);
     const measured = (f: QueueFigures | string) => (typeof f === "string" ? undefined : f);
     return { baton, raw, pgBoss: measured(pgBoss), bullmq: measured(bullmq) };
   } finally {
@@ -183,7 +203,7 @@ async function rawGraphile(connectionString: string) {
 // ---------------------------------------------------------------------------------------------
 // Baton: the same workloads as DAG runs through the engine.
 
-async function batonFigures() {
+async function batonFigures(options: { statements?: boolean; quick?: boolean } = {}) {
   const { db } = await import("../server/db/client");
   const { triggerRun } = await import("../server/engine/runs");
   const { startWorker } = await import("../worker/runner");
@@ -209,8 +229,10 @@ async function batonFigures() {
     await waitForRun((await triggerRun(main, { dagKey: "warmup" })).id, 60_000);
 
     await storeDag(main, chainDag("hop", 1000, {}));
+    const profile = options.statements ? await profileStatements() : undefined;
     const hopRunId = (await triggerRun(main, { dagKey: "hop" })).id;
     await waitForRun(hopRunId, 300_000);
+    profile?.print(1000);
     const hops = timings.hops(hopRunId, 1000);
 
     await storeDag(main, chainDag("chain40", 40, { durationMs: 10 }, "test"));
@@ -220,6 +242,11 @@ async function batonFigures() {
     console.log(
       `40 × 10 ms chain: hop p50 ${fmt(percentile(chainHops, 50), 2)} ms, p95 ${fmt(percentile(chainHops, 95), 2)} ms`,
     );
+
+    if (options.quick) {
+      const hop = { p50: percentile(hops, 50), p95: percentile(hops, 95), p99: percentile(hops, 99) };
+      return { hop, hops, chain40, throughput: Number.NaN, fair: { quietP50: 0, quietP99: 0, jain: 0 } };
+    }
 
     await storeDag(main, {
       id: "fanout",
@@ -239,6 +266,45 @@ async function batonFigures() {
   } finally {
     await runner.stop();
   }
+}
+
+/**
+ * Times every statement sent on any connection from now on (pg.Client's query, looked up at each
+ * call: server/db/sql.ts), grouped by its text's start; `print` shows them per hop and stops.
+ */
+async function profileStatements() {
+  const pg = (await import("pg")).default;
+  const query = pg.Client.prototype.query;
+  const kinds = new Map<string, { count: number; ms: number }>();
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    const kind = (text ?? "?").replace(/\s+/g, " ").slice(0, 60);
+    const t0 = performance.now();
+    const note = () => {
+      const entry = kinds.get(kind) ?? { count: 0, ms: 0 };
+      entry.count++;
+      entry.ms += performance.now() - t0;
+      kinds.set(kind, entry);
+    };
+    // The pool passes a callback; a client used directly answers a promise.
+    const callback = args.at(-1);
+    if (typeof callback === "function")
+      args[args.length - 1] = (...answer: unknown[]) => {
+        note();
+        return callback(...answer);
+      };
+    const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+    if (result instanceof Promise) result.then(note, note);
+    return result;
+  } as typeof query;
+  return {
+    print(hops: number) {
+      pg.Client.prototype.query = query;
+      console.log(`statements per hop (${hops}-task chain): count, mean ms, statement`);
+      for (const [kind, { count, ms }] of [...kinds].sort((a, b) => b[1].count - a[1].count))
+        console.log(`${fmt(count / hops, 2).padStart(7)} ${fmt(ms / count, 3).padStart(8)}  ${kind}`);
+    },
+  };
 }
 
 /**

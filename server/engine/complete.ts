@@ -2,14 +2,19 @@
 // instance is still `running` with that try, so a late or duplicated completion (a worker that was
 // given up for lost, a cancelled task finishing anyway) changes nothing.
 //
-// Completions arriving together go in one transaction (batch.ts): the outcomes in one statement,
-// each run advanced once, each workspace admitted once. Runs are advanced in id order and
-// workspaces admitted in id order, so two batches never wait on each other in a cycle. A batch
-// with nothing downstream to advance (a fan-out's tasks) is instead a single database call,
-// baton_finish_attempts, which records the outcomes, gives the slots back and admits in one go.
+// Completions arriving together go together (batch.ts). The common ones — successes whose
+// downstream tasks are plain (a chain's hop), and anything with nothing downstream (a fan-out's
+// tasks) — are a single database call, baton_complete_attempts: it records the outcomes, advances
+// the plain successors, gives the slots back and admits, handing what it admits to the finishing
+// slots. The others (failures and skips with something downstream, branches, mapped tasks,
+// trigger rules other than all_success, start_within SLAs) go in one transaction of round trips:
+// the outcomes in one statement, each run advanced once (advance.ts), each workspace admitted
+// once. Runs are advanced in id order and workspaces admitted in id order, so two batches never
+// wait on each other in a cycle.
 import { retryDelaySeconds } from "@/server/dags/definition";
 import { payloadSql } from "@/server/jobs/catalog";
 import { log } from "@/server/observability/logger";
+import { checksWhenReady } from "@/server/slas/arm";
 import { meter } from "@/server/usage/meter";
 import { advance, endRunIfDone, type Finished, type RunRow } from "./advance";
 import { batched } from "./batch";
@@ -50,7 +55,7 @@ export interface Completion {
    * The calling slot (its graphile-worker id) will run another task: an instance this completion
    * admits is handed to it (dispatch.ts), or, when the completion finishes in one call, the
    * slot's next job is taken from the queue in that call if it is this workspace's
-   * (baton_finish_attempts); it comes back claimed, and the slot must run it.
+   * (baton_complete_attempts); it comes back claimed, and the slot must run it.
    */
   takeNextAs?: string;
 }
@@ -103,7 +108,8 @@ async function completeMany(all: Completion[]): Promise<Array<ClaimedAttempt | n
   const seen = new Set<string>();
   const completions = all.filter((c) => !seen.has(c.attempt.id) && seen.add(c.attempt.id));
   const plans = await Promise.all(completions.map(plan));
-  const finished = mayFinishAlone(completions, plans) ? await finishAlone(completions, plans) : null;
+  const edges = oneCallEdges(completions, plans);
+  const finished = edges ? await completeInOneCall(completions, plans, edges) : null;
   const { recorded, claimed } =
     finished ??
     (await transaction(async (sql) => {
@@ -216,34 +222,54 @@ async function checkRunEnd(run: RunRow): Promise<void> {
 }
 
 /**
- * Completions that end their instances with nothing downstream to advance (a fan-out's tasks, a
- * run's last ones) need no transaction of round trips: the database function
- * baton_finish_attempts records them, gives their slots back and admits what waits, in one call.
+ * The edges to advance when the completions may complete in one call (baton_complete_attempts),
+ * else null. They may when every completion ends its top-level instance and either has nothing
+ * downstream or succeeded with only plain downstream tasks: not mapped, trigger rule all_success,
+ * no start_within SLA (arming one is TypeScript's), and no branch choice. A success then counts
+ * as one success upstream of each, which SQL can decide on; anything else needs advance.ts.
  */
-function mayFinishAlone(completions: Completion[], plans: Plan[]): boolean {
-  return completions.every(
-    (c, i) =>
-      plans[i]!.terminal &&
-      c.attempt.mapIndex === -1 &&
-      plans[i]!.compiled.tasks.get(c.attempt.taskId)?.downstream.length === 0,
-  );
+function oneCallEdges(completions: Completion[], plans: Plan[]): { from: string[]; to: string[] } | null {
+  const edges = { from: [] as string[], to: [] as string[] };
+  for (const [i, c] of completions.entries()) {
+    const { compiled, terminal, state } = plans[i]!;
+    const downstream = compiled.tasks.get(c.attempt.taskId)?.downstream;
+    if (!terminal || c.attempt.mapIndex !== -1 || !downstream) return null;
+    if (downstream.length === 0) continue;
+    if (state !== "success" || (c.outcome.state === "success" && c.outcome.follow)) return null;
+    const plain = downstream.every((id) => {
+      const def = compiled.tasks.get(id)?.def;
+      return def && !def.map && (def.triggerRule ?? "all_success") === "all_success";
+    });
+    if (!plain || checksWhenReady(compiled.dag, c.run.id, downstream).length > 0) return null;
+    for (const id of downstream) {
+      edges.from.push(c.attempt.id);
+      edges.to.push(id);
+    }
+  }
+  return edges;
 }
 
 /**
  * The one call; the slots that asked (`takeNextAs`) may come back with their next task, admitted
- * for them or taken from the job queue, claimed (see baton_finish_attempts). A deadlock (two
- * calls giving back and then admitting in one workspace) changes nothing: the long way follows.
+ * for them or taken from the job queue, claimed (see baton_complete_attempts). A deadlock (two
+ * calls advancing or admitting in one workspace) changes nothing: the long way follows.
  */
-async function finishAlone(completions: Completion[], plans: Plan[]) {
+async function completeInOneCall(
+  completions: Completion[],
+  plans: Plan[],
+  edges: { from: string[]; to: string[] },
+) {
   try {
     const { rows } = await pooled.query<{
       outcome: Recorded | null;
       taken: Record<string, unknown> | null;
       wake: string | null;
     }>(
-      "SELECT * FROM baton_finish_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+      "SELECT * FROM baton_complete_attempts($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
       [
         ...outcomeParams(completions, plans),
+        edges.from,
+        edges.to,
         ...admissionSettings(completions.map((c) => c.takeNextAs ?? null)),
       ],
     );

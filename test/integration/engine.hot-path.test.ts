@@ -1,9 +1,10 @@
-// The engine's hot path (server/engine/complete.ts, migrations 20261122063000_engine_hot_path and
-// 20261207150000_fair_share): completions with nothing downstream finish in one database call
-// (baton_finish_attempts), which records them, gives every slot back (of the workspace and of its
-// pools) and admits what is queued without passing a quota, handing the admitted tasks to the
-// finishing slots. A slot that got none takes its next task from the job queue while the first
-// job in line is its workspace's.
+// The engine's hot path (server/engine/complete.ts, migrations 20261122063000_engine_hot_path,
+// 20261207150000_fair_share and 20261207233000_engine_one_call_hop): completions with nothing
+// downstream, and successes with plain downstream tasks (a chain's hops), finish in one database
+// call (baton_complete_attempts), which records them, advances their successors, gives every slot
+// back (of the workspace and of its pools) and admits what is queued without passing a quota,
+// handing the admitted tasks to the finishing slots. A slot that got none takes its next task from
+// the job queue while the first job in line is its workspace's. Anything else takes the long way.
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db/client";
@@ -22,7 +23,7 @@ function countCalls() {
   const calls = { finish: 0, record: 0, claim: 0 };
   vi.spyOn(pg.Client.prototype, "query").mockImplementation(function (this: pg.Client, ...args: unknown[]) {
     const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text?.includes("baton_finish_attempts(")) calls.finish++;
+    if (text?.includes("baton_complete_attempts(")) calls.finish++;
     if (text?.includes("baton_record_outcomes(")) calls.record++;
     if (text?.startsWith("SELECT * FROM baton_claim(")) calls.claim++;
     return (query as (...a: unknown[]) => unknown).apply(this, args);
@@ -98,6 +99,53 @@ describe("slots taking their next task in the finishing call", () => {
     const busyStarts = busyRun.taskInstances.map((ti) => ti.attempts[0]!.startedAt.getTime());
     // The quiet workspace's task started while most of the backlog still waited.
     expect(busyStarts.filter((at) => at > started).length).toBeGreaterThan(50);
+  });
+});
+
+describe("a chain's hops", () => {
+  it("each complete in one call, the successor running on the finishing slot", async () => {
+    const { workspace } = await createUser("hot-chain");
+    const scope = await workspaceScope(workspace.id, { maxConcurrentTasks: 10 });
+    const tasks = Array.from({ length: 8 }, (_, i) => ({
+      id: `c${i}`,
+      operator: "test",
+      config: { durationMs: 5 },
+      dependsOn: i ? [`c${i - 1}`] : [],
+    }));
+    await storeDag(scope, { id: "chain", tasks });
+    const calls = countCalls();
+    const run = await waitForRun((await triggerRun(scope, { dagKey: "chain" })).id);
+    expect(run.state).toBe("success");
+    expect(run.taskInstances.map((ti) => [ti.taskId, ti.state, ti.attempts.length]).sort()).toEqual(
+      tasks.map((t) => [t.id, "success", 1]),
+    );
+    expect(calls.finish).toBeGreaterThanOrEqual(8);
+    expect(calls.record).toBe(0);
+    // Only the first task was claimed on its own: every successor was handed over in the call.
+    expect(calls.claim).toBe(1);
+    const workers = new Set(run.taskInstances.map((ti) => ti.attempts[0]!.workerId));
+    expect(workers.size).toBe(1);
+    expect(await heldSlots(workspace.id)).toBe(0);
+  });
+
+  it("take the long way when a task fails, its successor ending upstream_failed", async () => {
+    const { workspace } = await createUser("hot-chain-fail");
+    const scope = await workspaceScope(workspace.id, { maxConcurrentTasks: 10 });
+    await storeDag(scope, {
+      id: "broken",
+      tasks: [
+        { id: "a", operator: "test", config: {} },
+        { id: "b", operator: "test", config: { outcome: "fail" }, dependsOn: ["a"] },
+        { id: "c", operator: "test", config: {}, dependsOn: ["b"] },
+      ],
+    });
+    const calls = countCalls();
+    const run = await waitForRun((await triggerRun(scope, { dagKey: "broken" })).id);
+    expect(run.state).toBe("failed");
+    const states = Object.fromEntries(run.taskInstances.map((ti) => [ti.taskId, ti.state]));
+    expect(states).toEqual({ a: "success", b: "failed", c: "upstream_failed" });
+    expect(calls.record).toBeGreaterThanOrEqual(1);
+    expect(await heldSlots(workspace.id)).toBe(0);
   });
 });
 
