@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { checkConfig, env as settings } from "@/server/config";
 import { freePort } from "@/server/db/embedded";
+import { MigrationChecksumError } from "@/server/db/migrate";
 import { migrateAll } from "@/server/db/migrate-all";
 import { dataDir, embeddedDataDir, localDatabase, localEnvironment } from "./local-env";
 import { runToEnd } from "./run-to-end";
@@ -22,7 +23,12 @@ say(
       : `starting the embedded PostgreSQL (data in ${pgData.dir})`,
 );
 const database = await localDatabase();
-const applied = await migrateAll(database.url);
+const applied = await migrateAll(database.url).catch(async (error) => {
+  if (!(error instanceof MigrationChecksumError)) throw error;
+  console.error(`[baton] ${error.message}`);
+  await database.embedded?.stop();
+  process.exit(1);
+});
 say(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema is up to date");
 
 const port = await freePort(settings.PORT ?? 3000);

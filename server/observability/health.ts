@@ -10,10 +10,9 @@ export interface Readiness {
   checks: { database: string; migrations: string };
 }
 
-const startedAt = Date.now();
-
+/** The process's uptime: Next.js loads this module at the first request, not at start. */
 export function liveness() {
-  return { status: "ok", uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) };
+  return { status: "ok", uptimeSeconds: Math.round(process.uptime()) };
 }
 
 /** Once current, migrations stay current for this process's code: asked again only until then. */

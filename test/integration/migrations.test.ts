@@ -2,6 +2,7 @@
 // a database migrated with the first version of 20261122063000_engine_hot_path (edited four times
 // after it was first applied) is brought to the final functions by its repair migration; and the
 // private graphile-worker columns the engine's functions read exist in the pinned version.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +61,16 @@ describe("migrate", () => {
       expect(error).toBeInstanceOf(MigrationChecksumError);
       expect((error as Error).message).toContain(`${first}: applied with checksum 000000000000…`);
       expect((error as Error).message).toMatch(/make the change in a new migration/);
+      // As an operator sees it: the message, no stack trace, exit code 1.
+      const cli = spawnSync("npx", ["tsx", "scripts/migrate.ts"], {
+        env: { ...process.env, DATABASE_URL: url },
+        encoding: "utf8",
+      });
+      expect(cli.stderr).toContain(
+        `refusing to migrate: a migration was changed after this database applied it:\n  ${first}:`,
+      );
+      expect(cli.stderr).not.toMatch(/^\s+at /m);
+      expect(cli.status).toBe(1);
     } finally {
       await client.query(`UPDATE "_prisma_migrations" SET checksum = $2 WHERE migration_name = $1`, [
         first,
