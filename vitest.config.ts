@@ -19,7 +19,9 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           setupFiles: ["test/support/setup-db.ts"],
-          testTimeout: 30_000,
+          // Runs wait up to 60 s for their end (waitForRun); a Python task's first start alone can
+          // take 20 s on 2 busy cores, so a test gets more than the runs it waits for.
+          testTimeout: 90_000,
           hookTimeout: 60_000,
         },
       },

@@ -1,7 +1,7 @@
 // The DAG model's depth through real runs (issue 20): a task skipping itself (code, python, a soft
 // sensor) recorded as a skip, fixed branch choices, literal map lists, and the data interval of
 // runs the schedule did not create.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DagDocument } from "@/server/dags/definition";
 import { triggerRun } from "@/server/engine/runs";
 import type { WorkspaceScope } from "@/server/tenancy/door";
@@ -16,6 +16,10 @@ import {
 import { createUser } from "../support/factories";
 import { jsonCaller } from "../support/rest";
 
+// The first Python interpreter of a process makes the snapshot the others start from: on two busy
+// cores that alone can take a minute, so runs get more time than the 60 s default.
+vi.setConfig({ testTimeout: 150_000 });
+
 let scope: WorkspaceScope;
 let owner: Awaited<ReturnType<typeof createUser>>;
 
@@ -29,7 +33,7 @@ afterAll(() => stopTestWorker());
 async function run(document: DagDocument, input: { logicalDate?: Date } = {}) {
   await storeDag(scope, document);
   const { id } = await triggerRun(scope, { dagKey: document.id, ...input });
-  return waitForRun(id, 60_000);
+  return waitForRun(id, 120_000);
 }
 
 const byTask = (result: Awaited<ReturnType<typeof run>>) =>

@@ -173,7 +173,9 @@ describe("the sandbox inside a run", () => {
       /exceeded its CPU time limit of 300 ms/,
     ],
     allocation: [
-      { source: "const a = [];\nfor (;;) a.push(new Array(1e6));", limits: { memoryMiB: 16 } },
+      // A CPU budget far above what filling 16 MiB takes: on a loaded host the wall-clock budget
+      // could otherwise run out first (0.5 s of work took 4.5 s at load 27).
+      { source: "const a = [];\nfor (;;) a.push(new Array(1e6));", limits: { memoryMiB: 16, cpuMs: 60_000 } },
       /ran out of memory \(limit 16 MiB\)/,
     ],
     recursion: [

@@ -132,7 +132,8 @@ describe("exhaustion", () => {
 
   it("runaway allocation fails with an out-of-memory error", async () => {
     const result = await run("const a = []; for (;;) { a.push(new Array(1e6)) }", {
-      limits: { memoryBytes: 16 * 1024 * 1024 },
+      // A CPU budget far above what filling 16 MiB takes, so a loaded host cannot time it out first.
+      limits: { memoryBytes: 16 * 1024 * 1024, cpuMs: 60_000 },
     });
     expect(result).toEqual({
       ok: false,
