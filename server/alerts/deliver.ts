@@ -137,6 +137,8 @@ async function send(
   const config = notifyConfigOf(channel, alert);
   await sendNotification(config, {
     workspaceId: scope.workspace.id,
+    // A workspace alert serves no DAG: it reaches the root's connections and secrets only.
+    runId: null,
     signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
     log: { info: () => {}, warn: () => {}, error: () => {} },
     about,

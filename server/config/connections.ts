@@ -20,6 +20,7 @@ import { keyset, type PageInput } from "@/server/pagination";
 import { decryptSecret, encryptSecret } from "@/server/secrets/crypto";
 import { connectionAad, keyVersionOf, processKeyring } from "@/server/secrets/keyring";
 import type { WorkspaceScope } from "@/server/tenancy/door";
+import { reachOf } from "@/server/tenancy/folders";
 import { SECRET_MASK } from "./secrets";
 
 export const connectionTypes = [
@@ -330,8 +331,13 @@ export async function deleteConnection(scope: WorkspaceScope, name: string) {
  * Every field of a connection, secret ones decrypted, for the engine at execution time only: the
  * answer must never be stored or logged (mask `secretValues` in logs).
  */
-export async function loadConnectionForExecution(scope: WorkspaceScope, name: string) {
-  const row = await scope.db.connection.findFirst({ where: { name }, select });
+export async function loadConnectionForExecution(
+  scope: WorkspaceScope,
+  name: string,
+  /** The folder of the DAG it runs for: another folder's connection is unknown to it. */
+  dag: { folderId: string | null },
+) {
+  const row = await scope.db.connection.findFirst({ where: { name, ...reachOf(dag.folderId) }, select });
   if (!row) throw notFound("Connection");
   const { plain } = splitStored(row.config);
   const secrets: Record<string, string> = row.secretCiphertext

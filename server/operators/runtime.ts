@@ -12,6 +12,7 @@ import {
 } from "@/server/net/guarded-fetch";
 import { maskSecrets } from "@/server/templating/template";
 import { systemScope } from "@/server/tenancy/door";
+import { folderOfRun, type RunReach } from "@/server/tenancy/folders";
 import { NonRetryableError } from "./execution";
 import type { ConnectionType } from "./types";
 
@@ -22,15 +23,21 @@ export interface TaskConnection {
   secretValues: string[];
 }
 
-/** A connection of the task's workspace, secret fields decrypted, or a clear non-retryable error. */
+/**
+ * A connection the run reaches (at the workspace root or in its DAG's folder), secret fields
+ * decrypted, or a clear non-retryable error.
+ */
 export async function loadTaskConnection(
-  workspaceId: string,
+  from: RunReach,
   name: string,
   accepted: readonly ConnectionType[],
 ): Promise<TaskConnection> {
+  const { workspaceId, runId } = from;
   let connection: Awaited<ReturnType<typeof loadConnectionForExecution>>;
   try {
-    connection = await loadConnectionForExecution(await systemScope(workspaceId), name);
+    connection = await loadConnectionForExecution(await systemScope(workspaceId), name, {
+      folderId: await folderOfRun(workspaceId, runId),
+    });
   } catch (error) {
     if (error instanceof AppError && error.code === "NOT_FOUND") {
       throw new NonRetryableError(`Connection "${name}" does not exist in this workspace`);
@@ -68,15 +75,12 @@ export interface PreparedRequest {
  * its headers and auth header are added. An absolute URL on another origin is refused then, so the
  * connection's credentials only ever go to the origin they were stored for.
  */
-export async function prepareRequest(
-  workspaceId: string,
-  config: HttpRequestConfig,
-): Promise<PreparedRequest> {
+export async function prepareRequest(from: RunReach, config: HttpRequestConfig): Promise<PreparedRequest> {
   const headers = new Headers();
   let url: URL;
   let secretValues: string[] = [];
   if (config.connection) {
-    const connection = await loadTaskConnection(workspaceId, config.connection, ["http"]);
+    const connection = await loadTaskConnection(from, config.connection, ["http"]);
     secretValues = connection.secretValues;
     const base = new URL(String(connection.fields.baseUrl));
     url = /^[a-z][a-z0-9+.-]*:/i.test(config.url)

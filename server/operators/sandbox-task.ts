@@ -4,14 +4,18 @@
 import { guardedFetch } from "@/server/net/guarded-fetch";
 import type { SandboxError, SandboxFetch } from "@/server/sandbox/run-code";
 import { systemScope } from "@/server/tenancy/door";
+import { folderOfRun, type RunReach, reachOf } from "@/server/tenancy/folders";
 import { NonRetryableError, type TaskLogger, TaskSkipped } from "./execution";
 
 const MiB = 1024 * 1024;
 
-/** The workspace's variables, by key. */
-export async function workspaceVariables(workspaceId: string): Promise<Record<string, unknown>> {
-  const scope = await systemScope(workspaceId);
-  const variables = await scope.db.variable.findMany({ select: { key: true, value: true } });
+/** The variables the run reaches (the workspace root's and its DAG's folder's), by key. */
+export async function workspaceVariables(from: RunReach): Promise<Record<string, unknown>> {
+  const scope = await systemScope(from.workspaceId);
+  const variables = await scope.db.variable.findMany({
+    where: reachOf(await folderOfRun(from.workspaceId, from.runId)),
+    select: { key: true, value: true },
+  });
   return Object.fromEntries(variables.map((v) => [v.key, v.value]));
 }
 

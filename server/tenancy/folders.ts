@@ -76,3 +76,37 @@ export function folderFilter(model: string, folderIds: readonly string[]): objec
 export const folderHeldModels = new Set(["Dag", "Variable", "Secret", "Connection"]);
 
 export type { FolderRole };
+
+/**
+ * What a DAG reaches of what folders hold: the DAGs it triggers or senses (trigger_dag,
+ * external_run_sensor, DAG triggers), the variables, secrets and connections its tasks use. It is
+ * the workspace root's and its own folder's; a DAG at the root reaches the root's only. A Prisma
+ * filter on a folder-held model (docs/permissions.md, "What a DAG reaches").
+ */
+export function reachOf(dagFolderId: string | null) {
+  return { OR: [{ folderId: null }, ...(dagFolderId ? [{ folderId: dagFolderId }] : [])] };
+}
+
+/** Whether a DAG in `dagFolderId` reaches something kept in `folderId` (reachOf, as a test). */
+export function reaches(dagFolderId: string | null, folderId: string | null): boolean {
+  return folderId === null || folderId === dagFolderId;
+}
+
+/**
+ * Who looks something up at run time: a run, which reaches what its DAG reaches; `runId` null for
+ * what serves no DAG (a workspace alert's notification), which reaches the root's only.
+ */
+export interface RunReach {
+  workspaceId: string;
+  runId: string | null;
+}
+
+/** The folder of a run's DAG (null: the workspace root, or no run). */
+export async function folderOfRun(workspaceId: string, runId: string | null): Promise<string | null> {
+  if (!runId) return null;
+  const run = await db.dagRun.findFirst({
+    where: { id: runId, workspaceId },
+    select: { dag: { select: { folderId: true } } },
+  });
+  return run?.dag.folderId ?? null;
+}

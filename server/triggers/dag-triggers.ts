@@ -9,7 +9,9 @@
 // `triggers:dag-outcome` when a run ends and some trigger listens (server/triggers/jobs.ts); the
 // job does the work. The downstream run's key is `dag__<upstream run id>__<state>`, so a retried
 // job never starts it twice, while a run that is cleared and ends again (failed, then success)
-// fires each outcome once. Triggers may not form a cycle.
+// fires each outcome once. Triggers may not form a cycle. A trigger is its downstream DAG's: that
+// DAG must reach the upstream one (at the root or in its own folder, tenancy/folders.ts reachOf),
+// when the trigger is made and each time it fires.
 //
 // Why rows and not a field of the DAG document: the link is looked up by the upstream DAG on every
 // run end (an index on upstreamDagId), and it can be switched off or re-pointed without a new
@@ -21,6 +23,7 @@ import { triggerRun } from "@/server/engine/runs";
 import { AppError, notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
+import { reaches } from "@/server/tenancy/folders";
 import { mapParams, type ParamMapping, paramMappingSchema, undeclaredParams, withSources } from "./mapping";
 
 export const outcomeSchema = z.enum(["success", "failed"]);
@@ -54,7 +57,7 @@ function present(row: Row) {
 async function dagByKey(scope: WorkspaceScope, key: string, what: string) {
   const dag = await scope.db.dag.findFirst({
     where: { key },
-    select: { id: true, key: true, currentVersionId: true },
+    select: { id: true, key: true, currentVersionId: true, folderId: true },
   });
   if (!dag) throw notFound(what);
   return dag;
@@ -70,7 +73,7 @@ async function declaredParams(scope: WorkspaceScope, versionId: string | null) {
 }
 
 /** Whether `from` reaches `to` through existing triggers (upstream → downstream). */
-async function reaches(scope: WorkspaceScope, from: string, to: string): Promise<boolean> {
+async function triggersReach(scope: WorkspaceScope, from: string, to: string): Promise<boolean> {
   const edges = await scope.db.dagTrigger.findMany({ select: { upstreamDagId: true, dagId: true } });
   const next = new Map<string, string[]>();
   for (const e of edges) next.set(e.upstreamDagId, [...(next.get(e.upstreamDagId) ?? []), e.dagId]);
@@ -104,7 +107,15 @@ export async function createDagTrigger(
       { path: "upstreamDagId", message: "must be another DAG" },
     ]);
   }
-  if (await reaches(scope, dag.id, upstream.id)) {
+  if (!reaches(dag.folderId, upstream.folderId)) {
+    throw new AppError("UNPROCESSABLE_CONTENT", `${dag.key} does not reach ${upstream.key}`, [
+      {
+        path: "upstreamDagId",
+        message: `${upstream.key} is in another folder; a DAG follows DAGs at the workspace root or in its own folder`,
+      },
+    ]);
+  }
+  if (await triggersReach(scope, dag.id, upstream.id)) {
     throw new AppError("UNPROCESSABLE_CONTENT", "Triggers may not form a cycle", [
       { path: "upstreamDagId", message: `${dag.key} already triggers ${upstream.key}, directly or not` },
     ]);
@@ -221,7 +232,7 @@ export async function runEvent(scope: WorkspaceScope, runId: string, state: stri
       logicalDate: true,
       dataIntervalStart: true,
       dataIntervalEnd: true,
-      dag: { select: { key: true } },
+      dag: { select: { key: true, folderId: true } },
     },
   });
   if (!run) return null;
@@ -231,6 +242,7 @@ export async function runEvent(scope: WorkspaceScope, runId: string, state: stri
   });
   return {
     dagRowId: run.dagId,
+    upstreamFolderId: run.dag.folderId,
     event: {
       dagId: run.dag.key,
       runId: run.id,
@@ -250,16 +262,18 @@ export async function fireDagTriggers(input: { runId: string; workspaceId: strin
   if (!system) return [];
   const found = await runEvent(system, input.runId, input.state);
   if (!found) return [];
-  const { event, dagRowId } = found;
+  const { event, dagRowId, upstreamFolderId } = found;
   const triggers = await system.db.dagTrigger.findMany({
     where: { upstreamDagId: dagRowId, enabled: true, on: { has: input.state } },
-    select: { id: true, paramMapping: true, dag: { select: { key: true } } },
+    select: { id: true, paramMapping: true, dag: { select: { key: true, folderId: true } } },
   });
   const scope: WorkspaceScope = { ...system, actor: { kind: "system", label: `dag ${event.dagId}` } };
   const started: Array<{ triggerId: string; runId?: string; error?: string }> = [];
   for (const trigger of triggers) {
     const mapping = trigger.paramMapping as ParamMapping;
     try {
+      // Checked as it fires: either DAG may have moved since the trigger was made.
+      if (!reaches(trigger.dag.folderId, upstreamFolderId)) throw notFound("Upstream DAG");
       const run = await triggerRun(scope, {
         dagKey: trigger.dag.key,
         params: mapParams(mapping, event),

@@ -14,6 +14,9 @@ import { findReferences } from "@/server/templating/template";
 import { openWorkspace, systemScope } from "@/server/tenancy/door";
 import { apiAs, codeOf, createUser } from "../support/factories";
 
+/** A DAG at the workspace root: what templates resolve for it. */
+const atRoot = { folderId: null };
+
 const key1 = generateKey();
 const key2 = generateKey();
 const originalKeys = `1:${key1}`;
@@ -151,7 +154,11 @@ describe("secrets", () => {
     );
     expect(described.description).toBe("Payments");
     const scope = await systemScope(owner.workspace.id);
-    const resolved = await resolveForExecution(scope, findReferences("{{ secrets.STRIPE_KEY }}").refs);
+    const resolved = await resolveForExecution(
+      scope,
+      findReferences("{{ secrets.STRIPE_KEY }}").refs,
+      atRoot,
+    );
     expect(resolved.secrets).toEqual({ STRIPE_KEY: next });
     expect((await seen(owner.api.secrets.list({ workspace: ws }))).items).toEqual([
       expect.objectContaining({ name: "STRIPE_KEY", value: "••••••••", description: "Payments" }),
@@ -278,7 +285,7 @@ describe("connections", () => {
     expect(updated.config).toMatchObject({ host: "db2.example.com", database: "dw", password: "••••••••" });
     const scope = await systemScope(owner.workspace.id);
     const refs = findReferences("{{ conn.warehouse.host }} {{ conn.warehouse.password }}").refs;
-    expect((await resolveForExecution(scope, refs)).conn).toEqual({
+    expect((await resolveForExecution(scope, refs, atRoot)).conn).toEqual({
       warehouse: { host: "db2.example.com", password },
     });
 
@@ -287,7 +294,7 @@ describe("connections", () => {
     await seen(
       owner.api.connections.update({ workspace: ws, name: "warehouse", config: { password: replaced } }),
     );
-    expect((await resolveForExecution(scope, refs)).conn.warehouse).toEqual({
+    expect((await resolveForExecution(scope, refs, atRoot)).conn.warehouse).toEqual({
       host: "db2.example.com",
       password: replaced,
     });
@@ -377,7 +384,7 @@ describe("resolveForExecution", () => {
     const scope = await systemScope(owner.workspace.id);
     const template =
       "{{ vars.region }} {{ secrets.STRIPE_KEY }} {{ conn.warehouse.user }} {{ conn.alerts.webhookUrl }} {{ vars.absent | default(1) }}";
-    const resolved = await resolveForExecution(scope, findReferences(template).refs);
+    const resolved = await resolveForExecution(scope, findReferences(template).refs, atRoot);
     expect(resolved.vars).toEqual({ region: "us" });
     expect(Object.keys(resolved.secrets)).toEqual(["STRIPE_KEY"]);
     expect(resolved.conn).toEqual({
@@ -388,7 +395,7 @@ describe("resolveForExecution", () => {
       ["sk_live_replacement_77", "https://hooks.slack.com/services/T000/B000/XXXX"].sort(),
     );
     expect(JSON.stringify(resolved)).not.toContain("never-resolved-321");
-    expect(await resolveForExecution(scope, [])).toEqual({
+    expect(await resolveForExecution(scope, [], atRoot)).toEqual({
       vars: {},
       secrets: {},
       conn: {},
@@ -402,6 +409,7 @@ describe("resolveForExecution", () => {
     const resolved = await resolveForExecution(
       scope,
       findReferences("{{ vars.region }} {{ secrets.STRIPE_KEY }}").refs,
+      atRoot,
     );
     expect(resolved).toEqual({ vars: {}, secrets: {}, conn: {}, secretValues: [] });
   });
@@ -417,7 +425,7 @@ describe("key rotation", () => {
     const refs = findReferences(
       "{{ secrets.STRIPE_KEY }} {{ secrets.BULK_0 }} {{ secrets.BULK_4 }} {{ conn.warehouse.password }} {{ conn.alerts.webhookUrl }}",
     ).refs;
-    const before = await resolveForExecution(scope, refs);
+    const before = await resolveForExecution(scope, refs, atRoot);
 
     process.env.BATON_MASTER_KEYS = `2:${key2},1:${key1}`;
     const result = await rotateKeys(scope, { batchSize: 2 });
@@ -437,7 +445,7 @@ describe("key rotation", () => {
     expect((await owner.api.secrets.list({ workspace: ws })).items[0]!.keyVersion).toBe(2);
 
     process.env.BATON_MASTER_KEYS = `2:${key2}`;
-    expect(await resolveForExecution(scope, refs)).toEqual(before);
+    expect(await resolveForExecution(scope, refs, atRoot)).toEqual(before);
     const { items: events } = await owner.api.audit.list({ workspace: ws, limit: 200 });
     expect(events.some((e) => e.action === "keys.rotate")).toBe(true);
   });

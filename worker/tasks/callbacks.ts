@@ -34,7 +34,7 @@ export const runCallbacks: JobHandler<"engine:run-callbacks"> = async (payload, 
       logicalDate: true,
       dataIntervalStart: true,
       dataIntervalEnd: true,
-      dag: { select: { key: true } },
+      dag: { select: { key: true, folderId: true } },
       dagVersion: { select: { definition: true } },
     },
   });
@@ -56,7 +56,7 @@ export const runCallbacks: JobHandler<"engine:run-callbacks"> = async (payload, 
           select: { taskId: true, output: true },
         })
       : [];
-  const resolved = await resolveForExecution(scope, refs);
+  const resolved = await resolveForExecution(scope, refs, run.dag);
   const context: TemplateContext = {
     params: run.params as Record<string, unknown>,
     run: {
@@ -93,6 +93,7 @@ export const runCallbacks: JobHandler<"engine:run-callbacks"> = async (payload, 
       const config = notifyConfigSchema.parse(rendered);
       await sendNotification(config, {
         workspaceId: payload.workspaceId,
+        runId: run.id,
         signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
         log,
         about,

@@ -136,7 +136,7 @@ export const approvalOperator = defineOperator({
           task: { id: task.id, mapIndex: task.mapIndex },
           approval: { message: config.message, approveUrl: links.approve, rejectUrl: links.reject },
         };
-        await sendNotification(notify, { workspaceId, signal, log, about });
+        await sendNotification(notify, { workspaceId, runId: run.id, signal, log, about });
         wait.links.push(nonce);
       }
       log.info(

@@ -102,7 +102,7 @@ export const branchOperator = defineOperator({
         ? config.expression
         : `return (${config.expression}\n);`;
       const chosen = await runTaskCode(
-        { workspaceId, params: run.params, upstream: upstream ?? {}, item, signal, log },
+        { workspaceId, runId: run.id, params: run.params, upstream: upstream ?? {}, item, signal, log },
         { source, language: "javascript", inputs: {}, fetch: false, limits: { cpuMs: 1000, memoryMiB: 32 } },
       );
       const follow = typeof chosen === "string" ? [chosen] : chosen;

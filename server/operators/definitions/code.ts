@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RunReach } from "../../tenancy/folders";
 import { cpuMsLimit, defineOperator, sandboxedCodeShape } from "../types";
 
 const MiB = 1024 * 1024;
@@ -33,13 +34,12 @@ const userPositions = (message: string) =>
 
 /**
  * Runs code in the sandbox for a task: the run's params, the direct upstream outputs and the
- * workspace's variables as globals, console to the task log, and `fetch` (when given) through the
+ * variables the run reaches (the root's and its DAG folder's) as globals, console to the task log, and `fetch` (when given) through the
  * guarded client. Failures become task errors: the code's own exceptions may be retried, limits
  * and syntax errors fail without retry.
  */
 export async function runTaskCode(
-  context: {
-    workspaceId: string;
+  context: RunReach & {
     params: Record<string, unknown>;
     upstream: Record<string, unknown>;
     item: unknown;
@@ -53,7 +53,7 @@ export async function runTaskCode(
     import("../sandbox-task"),
   ]);
   const { signal, log } = context;
-  const vars = await sandboxTask.workspaceVariables(context.workspaceId);
+  const vars = await sandboxTask.workspaceVariables(context);
   vars[INPUTS_KEY] = code.inputs;
   const result = await runCode({
     source: `${HEAD}${code.source}${TAIL}`,
@@ -95,7 +95,7 @@ export const codeOperator = defineOperator({
   async execute({ config, signal, log, workspaceId, run, item, upstream }) {
     const started = performance.now();
     const output = await runTaskCode(
-      { workspaceId, params: run.params, upstream: upstream ?? {}, item, signal, log },
+      { workspaceId, runId: run.id, params: run.params, upstream: upstream ?? {}, item, signal, log },
       config,
     );
     log.info(`the code returned in ${Math.round(performance.now() - started)} ms`);

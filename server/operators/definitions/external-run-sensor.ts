@@ -21,7 +21,7 @@ export const externalRunSensorOperator = defineOperator({
   description: "Waits for a run of another DAG to reach a state.",
   icon: "link",
   docs:
-    "Waits until a run of `dagId` (same workspace) reaches `state`. With `match: logical_date` " +
+    "Waits until a run of `dagId` (same workspace, at the root or in this DAG's own folder) reaches `state`. With `match: logical_date` " +
     "(the default) that is the run whose logical date equals this run's logical date plus " +
     "`logicalDateOffsetSeconds`: use it for dependencies between DAGs that run on related " +
     "schedules, such as a daily report waiting for the hourly load of the day's last hour (offset " +
@@ -31,10 +31,18 @@ export const externalRunSensorOperator = defineOperator({
   defaults: { dagId: "upstream_dag", state: "success" },
   async execute(context) {
     const { config, workspaceId, run } = context;
-    const { systemScope } = await import("../../tenancy/door");
+    const [{ systemScope }, { folderOfRun, reachOf }] = await Promise.all([
+      import("../../tenancy/door"),
+      import("../../tenancy/folders"),
+    ]);
     const scope = await systemScope(workspaceId);
+    // Only DAGs this DAG reaches (docs/permissions.md): another folder's answers as a missing DAG.
+    const reach = reachOf(await folderOfRun(workspaceId, run.id));
     return poke(context, async () => {
-      const dag = await scope.db.dag.findFirst({ where: { key: config.dagId }, select: { id: true } });
+      const dag = await scope.db.dag.findFirst({
+        where: { key: config.dagId, ...reach },
+        select: { id: true },
+      });
       if (!dag) throw new NonRetryableError(`DAG "${config.dagId}" does not exist in this workspace`);
       const logicalDate = new Date(run.logicalDate.getTime() + config.logicalDateOffsetSeconds * 1000);
       const other = await scope.db.dagRun.findFirst({

@@ -51,9 +51,9 @@ export const httpSensorOperator = defineOperator({
   connectionFields: { connection: ["http"] },
   defaults: { url: "https://example.com/ready", pokeIntervalSeconds: 60 },
   async execute(context) {
-    const { config, signal, workspaceId } = context;
+    const { config, signal, workspaceId, run } = context;
     const { prepareRequest, sendRequest, snippet } = await import("../runtime");
-    const request = await prepareRequest(workspaceId, config);
+    const request = await prepareRequest({ workspaceId, runId: run.id }, config);
     return poke(context, async () => {
       let response: Awaited<ReturnType<typeof sendRequest>>;
       try {

@@ -77,11 +77,11 @@ export const httpOperator = defineOperator({
   templatedFields: ["url", "headers", "query", "json", "text"],
   connectionFields: { connection: ["http"] },
   defaults: { method: "GET", url: "https://example.com/" },
-  async execute({ config, signal, log, workspaceId }) {
+  async execute({ config, signal, log, workspaceId, run }) {
     const { prepareRequest, sendRequest, responseBody, retryableStatus, snippet } = await import(
       "../runtime"
     );
-    const request = await prepareRequest(workspaceId, config);
+    const request = await prepareRequest({ workspaceId, runId: run.id }, config);
     let body: string | undefined;
     if (config.json !== undefined || config.text !== undefined) {
       const json = config.json !== undefined;

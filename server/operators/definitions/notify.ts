@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RunReach } from "../../tenancy/folders";
 import { NonRetryableError, type TaskLogger } from "../execution";
 import { defineOperator, resourceName } from "../types";
 
@@ -35,8 +36,7 @@ export type NotifyConfig = z.output<typeof notifyConfigSchema>;
 /** The header carrying a webhook's signature: `sha256=<hex HMAC-SHA256 of the body>`. */
 export const SIGNATURE_HEADER = "X-Baton-Signature";
 
-export interface NotificationContext {
-  workspaceId: string;
+export interface NotificationContext extends RunReach {
   signal: AbortSignal;
   log: TaskLogger;
   /**
@@ -51,7 +51,7 @@ export interface NotificationContext {
  * same address policy. Refusals, missing connections and permanent SMTP errors fail without retry.
  */
 export async function sendNotification(config: NotifyConfig, context: NotificationContext): Promise<unknown> {
-  const { signal, log, workspaceId } = context;
+  const { signal, log } = context;
   const runtime = await import("../runtime");
   if (config.channel === "email") {
     const to = config.to.join(", ");
@@ -66,7 +66,7 @@ export async function sendNotification(config: NotifyConfig, context: Notificati
       log.info(`e-mail "${config.subject}" sent to ${to} through the platform's mailer`);
       return { channel: "email", to: config.to };
     }
-    const connection = await runtime.loadTaskConnection(workspaceId, config.connection, ["smtp"]);
+    const connection = await runtime.loadTaskConnection(context, config.connection, ["smtp"]);
     const info = await sendSmtp(connection, { to, subject: config.subject, text: config.text }, signal);
     log.info(`e-mail "${config.subject}" sent to ${to} through ${config.connection}`);
     return { channel: "email", to: config.to, messageId: info.messageId };
@@ -75,7 +75,7 @@ export async function sendNotification(config: NotifyConfig, context: Notificati
   let request: Awaited<ReturnType<typeof runtime.prepareRequest>>;
   let body: string;
   if (config.channel === "slack") {
-    const connection = await runtime.loadTaskConnection(workspaceId, config.connection, ["slack"]);
+    const connection = await runtime.loadTaskConnection(context, config.connection, ["slack"]);
     request = {
       url: new URL(String(connection.fields.webhookUrl)),
       method: "POST",
@@ -84,7 +84,7 @@ export async function sendNotification(config: NotifyConfig, context: Notificati
     };
     body = JSON.stringify({ text: config.text });
   } else {
-    request = await runtime.prepareRequest(workspaceId, {
+    request = await runtime.prepareRequest(context, {
       method: "POST",
       url: config.url,
       connection: config.connection,
@@ -93,7 +93,7 @@ export async function sendNotification(config: NotifyConfig, context: Notificati
     });
     body = JSON.stringify({ ...context.about, text: config.text ?? null });
     if (config.hmacSecretName) {
-      request.headers.set(SIGNATURE_HEADER, await signature(workspaceId, config.hmacSecretName, body));
+      request.headers.set(SIGNATURE_HEADER, await signature(context, config.hmacSecretName, body));
     }
   }
   request.headers.set("content-type", "application/json");
@@ -115,15 +115,18 @@ export async function sendNotification(config: NotifyConfig, context: Notificati
 }
 
 /** `sha256=<hex>`: HMAC-SHA256 of the body under the secret's value. */
-async function signature(workspaceId: string, secretName: string, body: string): Promise<string> {
-  const [{ createHmac }, { resolveForExecution }, { systemScope }] = await Promise.all([
+async function signature(from: RunReach, secretName: string, body: string): Promise<string> {
+  const [{ createHmac }, { resolveForExecution }, { systemScope }, { folderOfRun }] = await Promise.all([
     import("node:crypto"),
     import("../../config/resolve"),
     import("../../tenancy/door"),
+    import("../../tenancy/folders"),
   ]);
-  const resolved = await resolveForExecution(await systemScope(workspaceId), [
-    { root: "secrets", path: [secretName] },
-  ]);
+  const resolved = await resolveForExecution(
+    await systemScope(from.workspaceId),
+    [{ root: "secrets", path: [secretName] }],
+    { folderId: await folderOfRun(from.workspaceId, from.runId) },
+  );
   const key = resolved.secrets[secretName];
   if (key === undefined)
     throw new NonRetryableError(`Secret "${secretName}" (hmacSecretName) does not exist`);
@@ -203,6 +206,6 @@ export const notifyOperator = defineOperator({
       run: { id: run.id, logicalDate: run.logicalDate.toISOString() },
       task: { id: task.id, mapIndex: task.mapIndex },
     };
-    return { output: await sendNotification(config, { workspaceId, signal, log, about }) };
+    return { output: await sendNotification(config, { workspaceId, runId: run.id, signal, log, about }) };
   },
 });

@@ -72,7 +72,7 @@ export const pythonOperator = defineOperator({
       inputs: {
         params: run.params,
         upstream: upstream ?? {},
-        vars: await sandboxTask.workspaceVariables(workspaceId),
+        vars: await sandboxTask.workspaceVariables({ workspaceId, runId: run.id }),
         item,
         inputs: config.inputs,
       },

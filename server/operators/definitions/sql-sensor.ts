@@ -33,9 +33,9 @@ export const sqlSensorOperator = defineOperator({
   connectionFields: { connection: ["postgres"] },
   defaults: { connection: "warehouse", statement: "select exists (select 1)" },
   async execute(context) {
-    const { config, signal, workspaceId } = context;
+    const { config, signal, workspaceId, run } = context;
     return poke(context, async () => {
-      const result = await runStatement(workspaceId, config, {
+      const result = await runStatement({ workspaceId, runId: run.id }, config, {
         timeoutSeconds: config.statementTimeoutSeconds,
         maxRows: 1,
         signal,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RunReach } from "../../tenancy/folders";
 import { NonRetryableError } from "../execution";
 import { defineOperator, resourceName } from "../types";
 
@@ -38,7 +39,7 @@ export interface StatementResult {
  * Rows past `maxRows` are read and dropped, not kept, so a huge result cannot fill the worker's memory.
  */
 export async function runStatement(
-  workspaceId: string,
+  from: RunReach,
   query: { connection: string; statement: string; parameters: unknown[] },
   options: { timeoutSeconds: number; maxRows: number; signal: AbortSignal },
 ): Promise<StatementResult> {
@@ -50,7 +51,7 @@ export async function runStatement(
       import("../tcp-egress"),
       import("../../templating/template"),
     ]);
-  const connection = await loadTaskConnection(workspaceId, query.connection, ["postgres"]);
+  const connection = await loadTaskConnection(from, query.connection, ["postgres"]);
   const fields = connection.fields as {
     host: string;
     port?: number;
@@ -195,9 +196,9 @@ export const sqlOperator = defineOperator({
   templatedFields: ["parameters"],
   connectionFields: { connection: ["postgres"] },
   defaults: { connection: "warehouse", statement: "select 1" },
-  async execute({ config, signal, log, workspaceId }) {
+  async execute({ config, signal, log, workspaceId, run }) {
     const started = performance.now();
-    const result = await runStatement(workspaceId, config, {
+    const result = await runStatement({ workspaceId, runId: run.id }, config, {
       timeoutSeconds: config.statementTimeoutSeconds,
       maxRows: config.maxRows,
       signal,

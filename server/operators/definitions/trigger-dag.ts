@@ -4,7 +4,7 @@ import { NonRetryableError, wait } from "../execution";
 import { defineOperator } from "../types";
 
 export const triggerDagConfigSchema = z.strictObject({
-  /** Another DAG of the same workspace. */
+  /** Another DAG of the same workspace that this DAG reaches: at the root or in its own folder. */
   dagId: z.string().regex(dagIdPattern, { message: "must be a DAG id" }),
   params: z.record(z.string(), z.unknown()).default(() => ({})),
   /** Succeed only when the triggered run succeeds (fail when it fails), instead of at once. */
@@ -22,7 +22,8 @@ export const triggerDagOperator = defineOperator({
   description: "Starts a run of another DAG, optionally waiting for it.",
   icon: "rocket",
   docs:
-    "Starts a run of `dagId` in the same workspace with `params` (templated, validated against " +
+    "Starts a run of `dagId` in the same workspace (at the workspace root or in this DAG's own " +
+    "folder; another folder's DAG is unknown to it) with `params` (templated, validated against " +
     "that DAG's params). The output is `{ runId }`. With `waitForCompletion` the task follows the " +
     "run without holding a worker, checking every `pollSeconds`, and ends as the run ends: on " +
     "success its output adds `state` and `outputs` (each task's output, by task id); a failed or " +
@@ -31,18 +32,26 @@ export const triggerDagOperator = defineOperator({
   templatedFields: ["params"],
   defaults: { dagId: "other_dag", waitForCompletion: false },
   async execute({ config, deferState, workspaceId, run, task, attempt, log, signal }) {
-    const [{ systemScope }, { triggerRun }, { AppError }] = await Promise.all([
+    const [{ systemScope }, { triggerRun }, { AppError }, { folderOfRun, reachOf }] = await Promise.all([
       import("../../tenancy/door"),
       import("../../engine/runs"),
       import("../../errors"),
+      import("../../tenancy/folders"),
     ]);
     const scope = await systemScope(workspaceId);
+    // Only DAGs this DAG reaches (docs/permissions.md): another folder's answers as a missing DAG.
+    const reach = reachOf(await folderOfRun(workspaceId, run.id));
     const defer = (state: TriggerState) => ({
       defer: { until: new Date(Date.now() + config.pollSeconds * 1000), state },
     });
 
     const waiting = deferState as TriggerState | null;
     if (!waiting?.runId) {
+      const target = await scope.db.dag.findFirst({
+        where: { key: config.dagId, ...reach },
+        select: { id: true },
+      });
+      if (!target) throw new NonRetryableError(`Cannot trigger ${config.dagId}: DAG not found`);
       let started: { id: string; created: boolean };
       const trigger = () =>
         triggerRun(
@@ -82,8 +91,9 @@ export const triggerDagOperator = defineOperator({
       return defer({ runId: started.id });
     }
 
-    const other = await scope.db.dagRun.findUnique({
-      where: { id: waiting.runId },
+    // Its outputs are read only while its DAG is still in reach (it may have moved meanwhile).
+    const other = await scope.db.dagRun.findFirst({
+      where: { id: waiting.runId, dag: reach },
       select: {
         state: true,
         taskInstances: { where: { mapIndex: -1 }, select: { taskId: true, output: true } },
