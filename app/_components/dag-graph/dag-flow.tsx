@@ -22,8 +22,14 @@ export type DependencyEdge = Edge;
 const criticalStyle = { stroke: "#4f46e5", strokeWidth: 2.5 };
 const plainStyle = { stroke: "#94a3b8", strokeWidth: 1.5 };
 
-/** The edge from an upstream task to one that depends on it. */
-export function dependencyEdge(from: string, to: string, critical = false, selected = false): DependencyEdge {
+/** The edge from an upstream task to one that depends on it, with its label (edgeLabels) if any. */
+export function dependencyEdge(
+  from: string,
+  to: string,
+  critical = false,
+  selected = false,
+  label?: string,
+): DependencyEdge {
   return {
     id: `${from}->${to}`,
     source: from,
@@ -31,9 +37,13 @@ export function dependencyEdge(from: string, to: string, critical = false, selec
     selected,
     style: critical ? criticalStyle : plainStyle,
     markerEnd: { type: MarkerType.ArrowClosed, color: critical ? "#4f46e5" : "#94a3b8" },
-    ariaLabel: `Dependency: ${to} runs after ${from}`,
+    ariaLabel: `Dependency: ${to} runs after ${from}${label ? ` (${label})` : ""}`,
+    ...(label ? { label, labelStyle, labelBgStyle, labelBgPadding: [4, 2] as [number, number] } : {}),
   };
 }
+
+const labelStyle = { fontSize: 11, fill: "#334155" };
+const labelBgStyle = { fill: "#f8fafc" };
 
 /** Up to this many tasks the whole graph is kept in view; larger ones keep the author's viewport. */
 export const FRAME_WHOLE = 60;

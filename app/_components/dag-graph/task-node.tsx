@@ -4,6 +4,7 @@
 // handles, so React Flow draws edges without measuring the DOM (and off-screen nodes need not
 // render at all).
 import { Handle, type Node, type NodeProps, Position } from "@xyflow/react";
+import { Layers } from "lucide-react";
 import { memo } from "react";
 import { OperatorIcon } from "../operator-icon";
 import { NODE_HEIGHT, NODE_WIDTH, type XY } from "./layout";
@@ -16,6 +17,8 @@ export interface TaskNodeData extends Record<string, unknown> {
   border?: string;
   critical?: boolean;
   problems?: readonly string[];
+  /** A collapsed task group (dashed border; named a group to screen readers). */
+  group?: boolean;
 }
 
 export type TaskFlowNode = Node<TaskNodeData, "task">;
@@ -50,7 +53,7 @@ export function taskFlowNode(
     handles,
     selected: options.selected ?? false,
     connectable: options.connectable ?? false,
-    ariaLabel: `Task ${data.title}, ${data.subtitle}${data.critical ? ", on the critical path" : ""}${
+    ariaLabel: `${data.group ? "Group" : "Task"} ${data.title}, ${data.subtitle}${data.critical ? ", on the critical path" : ""}${
       problems > 0 ? `, ${problems} problem${problems === 1 ? "" : "s"}` : ""
     }`,
   };
@@ -71,8 +74,8 @@ export const TaskNode = memo(function TaskNode({ data, selected, isConnectable }
     <div
       style={{ width: NODE_WIDTH, height: NODE_HEIGHT }}
       className={`relative flex flex-col justify-center rounded-lg border-2 bg-white px-3 shadow-xs ${
-        problems.length > 0 ? "border-red-500" : (data.border ?? "border-slate-300")
-      } ${ring}`}
+        data.group ? "border-dashed" : ""
+      } ${problems.length > 0 ? "border-red-500" : (data.border ?? "border-slate-300")} ${ring}`}
     >
       <Handle
         type="target"
@@ -81,7 +84,11 @@ export const TaskNode = memo(function TaskNode({ data, selected, isConnectable }
         className={isConnectable ? handleClass : hiddenHandle}
       />
       <div className="flex min-w-0 items-center gap-1.5">
-        <OperatorIcon name={data.icon} className="size-3.5 text-slate-600" />
+        {data.group ? (
+          <Layers aria-hidden="true" className="size-3.5 shrink-0 text-slate-600" />
+        ) : (
+          <OperatorIcon name={data.icon} className="size-3.5 text-slate-600" />
+        )}
         <span className="truncate font-mono text-[13px] font-semibold text-slate-900" title={data.title}>
           {data.title}
         </span>

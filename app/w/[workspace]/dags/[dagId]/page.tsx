@@ -99,7 +99,11 @@ export default function DagPage() {
             </Alert>
           )}
           <Section title="Grid" description="Each column is a run (newest on the right); each row a task.">
-            <RunGrid dagId={dagId} tasks={data.analysis.levels.flat()} />
+            <RunGrid
+              dagId={dagId}
+              tasks={data.analysis.levels.flat()}
+              groups={data.document.groups?.map((group) => group.id)}
+            />
           </Section>
           <Section title="Runs">
             <RunList dagId={dagId} />

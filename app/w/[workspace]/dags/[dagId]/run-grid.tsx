@@ -4,6 +4,8 @@
 import { useQueries, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { memo, useMemo } from "react";
+import { useCollapsedGroups } from "@/app/_components/dag-graph/group-toggles";
+import { type GroupedRow, groupedRows, groupState } from "@/app/_components/dag-graph/groups";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Loaded } from "@/app/_components/loaded";
 import { runReason } from "@/app/_components/run-reason";
@@ -31,17 +33,20 @@ interface GridRun {
 interface RowProps {
   workspace: string;
   task: string;
+  /** Enclosing task groups shown expanded: the row is indented that many steps. */
+  depth: number;
   runs: GridRun[];
   /** The run ids and this task's states in them: the row re-renders only when it changes. */
   signature: string;
 }
 
 const Row = memo(
-  function Row({ workspace, task, runs }: RowProps) {
+  function Row({ workspace, task, depth, runs }: RowProps) {
     return (
       <tr>
         <th
           scope="row"
+          style={{ paddingLeft: `${depth}rem` }}
           className="sticky left-0 max-w-56 truncate bg-white py-0.5 pr-3 text-left font-mono text-xs font-normal text-slate-800"
         >
           {task}
@@ -66,8 +71,63 @@ const Row = memo(
       </tr>
     );
   },
-  (a, b) => a.task === b.task && a.signature === b.signature && a.workspace === b.workspace,
+  (a, b) =>
+    a.task === b.task && a.depth === b.depth && a.signature === b.signature && a.workspace === b.workspace,
 );
+
+/** A task group's row: a button that collapses or expands it, then its tasks' state taken together. */
+function GroupRow({
+  workspace,
+  row,
+  runs,
+  onToggle,
+}: {
+  workspace: string;
+  row: Extract<GroupedRow, { kind: "group" }>;
+  runs: GridRun[];
+  onToggle: (group: string) => void;
+}) {
+  return (
+    <tr>
+      <th
+        scope="row"
+        style={{ paddingLeft: `${row.depth}rem` }}
+        className="sticky left-0 max-w-56 truncate bg-white py-0.5 pr-3 text-left font-mono text-xs font-semibold text-slate-800"
+      >
+        <button
+          type="button"
+          aria-expanded={!row.collapsed}
+          aria-label={`${row.collapsed ? "Expand" : "Collapse"} group ${row.id} (${row.members.length} tasks)`}
+          onClick={() => onToggle(row.id)}
+          className={`rounded px-0.5 hover:bg-slate-100 ${focusRing}`}
+        >
+          {row.collapsed ? "▸" : "▾"} {row.id}
+        </button>
+      </th>
+      {runs.map((run) => {
+        const states = row.members.map((task) => run.states?.get(task));
+        if (states.every((state) => state === undefined)) {
+          return (
+            <td key={run.id} className="px-0.5 py-0.5">
+              <span className="block size-4" />
+            </td>
+          );
+        }
+        const state = groupState(states);
+        return (
+          <td key={run.id} className="px-0.5 py-0.5">
+            <Link
+              href={`/w/${workspace}/runs/${run.id}`}
+              title={`Group ${row.id}: ${stateLabel(state)} (${run.when})`}
+              aria-label={`Group ${row.id} in the run of ${run.when}: ${stateLabel(state)}`}
+              className={`block size-4 rounded-sm border border-dashed border-slate-500 ${stateLook(state).fill} ${focusRing}`}
+            />
+          </td>
+        );
+      })}
+    </tr>
+  );
+}
 
 /** ", missed its SLA" for a run that missed a deadline (a red ring on its column). */
 const missed = (run: GridRun) =>
@@ -80,7 +140,20 @@ function signature(task: string, runs: GridRun[]) {
   return runs.map((run) => `${run.id}:${run.states?.get(task) ?? ""}`).join(",");
 }
 
-export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly string[] }) {
+const noGroups: readonly string[] = [];
+
+export function RunGrid({
+  dagId,
+  tasks,
+  groups = noGroups,
+}: {
+  dagId: string;
+  tasks: readonly string[];
+  /** The DAG's task group ids: each collapses its tasks into one row. */
+  groups?: readonly string[];
+}) {
+  const { collapsed, toggle } = useCollapsedGroups(groups);
+  const groupSet = useMemo(() => new Set(groups), [groups]);
   const { slug } = useWorkspace();
   const trpc = useTRPC();
   const list = useQuery({
@@ -157,15 +230,26 @@ export function RunGrid({ dagId, tasks }: { dagId: string; tasks: readonly strin
                   </tr>
                 </thead>
                 <tbody>
-                  {rows.map((task) => (
-                    <Row
-                      key={task}
-                      workspace={slug}
-                      task={task}
-                      runs={grid}
-                      signature={signature(task, grid)}
-                    />
-                  ))}
+                  {groupedRows(rows, groupSet, collapsed).map((row) =>
+                    row.kind === "group" ? (
+                      <GroupRow
+                        key={`group:${row.id}`}
+                        workspace={slug}
+                        row={row}
+                        runs={grid}
+                        onToggle={toggle}
+                      />
+                    ) : (
+                      <Row
+                        key={row.id}
+                        workspace={slug}
+                        task={row.id}
+                        depth={row.depth}
+                        runs={grid}
+                        signature={signature(row.id, grid)}
+                      />
+                    ),
+                  )}
                 </tbody>
               </table>
             </div>

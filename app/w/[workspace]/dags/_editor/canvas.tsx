@@ -20,6 +20,16 @@ export type Selection = { kind: "task"; id: string } | { kind: "edge"; from: str
 
 const NO_PROBLEMS: readonly string[] = [];
 
+/** A task's edge labels as written, when they are a map of strings (validation reports the rest). */
+function labelsOf(drawn: DrawnTask): Record<string, string> | undefined {
+  const labels = drawn.task.edgeLabels;
+  return typeof labels === "object" && labels !== null && !Array.isArray(labels)
+    ? Object.fromEntries(
+        Object.entries(labels).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+      )
+    : undefined;
+}
+
 export const EditorCanvas = memo(function EditorCanvas({
   tasks,
   positions,
@@ -99,18 +109,25 @@ export const EditorCanvas = memo(function EditorCanvas({
 
   const edges = useMemo(() => {
     const known = new Set(tasks.map((task) => task.id));
-    const pairs = tasks.flatMap((task) =>
-      task.dependsOn
+    const pairs = tasks.flatMap((task) => {
+      const labels = labelsOf(task);
+      return task.dependsOn
         .filter((upstream) => known.has(upstream))
-        .map((upstream) => [upstream, task.id] as const),
-    );
-    return stableList<readonly [string, string], DependencyEdge>(
+        .map((upstream) => [upstream, task.id, labels?.[upstream]] as const);
+    });
+    return stableList<readonly [string, string, string | undefined], DependencyEdge>(
       edgeCache,
       pairs,
       ([from, to]) => `${from}->${to}`,
-      ([from, to]) => [criticalEdges.has(`${from}->${to}`), selectedEdge === `${from}->${to}`],
-      ([from, to]) =>
-        dependencyEdge(from, to, criticalEdges.has(`${from}->${to}`), selectedEdge === `${from}->${to}`),
+      ([from, to, label]) => [criticalEdges.has(`${from}->${to}`), selectedEdge === `${from}->${to}`, label],
+      ([from, to, label]) =>
+        dependencyEdge(
+          from,
+          to,
+          criticalEdges.has(`${from}->${to}`),
+          selectedEdge === `${from}->${to}`,
+          label,
+        ),
     );
   }, [tasks, criticalEdges, selectedEdge]);
 

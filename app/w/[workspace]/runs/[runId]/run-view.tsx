@@ -92,9 +92,11 @@ function RunView({ icons }: { icons: Record<string, string> }) {
         id: task.id,
         dependsOn: task.dependsOn,
         icon: icons[task.operator] ?? "unknown",
+        edgeLabels: task.edgeLabels,
       })),
     [document, icons],
   );
+  const groupIds = useMemo(() => document?.groups?.map((group) => group.id) ?? [], [document]);
 
   const instances = run.data?.tasks ?? [];
   const states = useMemo(() => {
@@ -251,7 +253,13 @@ function RunView({ icons }: { icons: Record<string, string> }) {
             <div className="flex h-[30rem] flex-col overflow-hidden rounded-lg border border-slate-200 bg-white">
               <div className="min-h-0 flex-1">
                 {document ? (
-                  <RunGraph tasks={graphTasks} states={states} selected={selected} onSelect={select} />
+                  <RunGraph
+                    tasks={graphTasks}
+                    groups={groupIds}
+                    states={states}
+                    selected={selected}
+                    onSelect={select}
+                  />
                 ) : (
                   <p role="status" className="p-4 text-sm text-slate-500">
                     Loading the graph…
