@@ -2,7 +2,7 @@
 // Every workspace of the installation: plan, status and this month's activity against its quotas.
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useDeferredValue, useId, useState } from "react";
+import { useId, useState } from "react";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
@@ -10,7 +10,7 @@ import { control, link } from "@/app/_components/styles";
 import { Cell, Rows, Table } from "@/app/_components/table";
 import { useTRPC } from "@/app/_lib/trpc";
 import { ExportButtons } from "./_components/export-buttons";
-import { type Direction, Pager, SearchField, SortControls } from "./_components/list-controls";
+import { Pager, SearchField, SortControls, useListState } from "./_components/list-controls";
 import { StatusBadge } from "./_components/status-badge";
 import { Used } from "./_components/used";
 
@@ -25,16 +25,9 @@ const sorts: Record<Sort, string> = {
 
 export default function WorkspacesPage() {
   const trpc = useTRPC();
-  const [search, setSearch] = useState("");
-  const [order, setOrder] = useState<{ sort: Sort; direction: Direction }>({
-    sort: "name",
-    direction: "asc",
-  });
-  const [page, setPage] = useState(1);
-  // Typing stays responsive; the list follows the last settled search.
-  const deferred = useDeferredValue(search.trim());
+  const list = useListState<Sort>({ sort: "name", direction: "asc" });
   const query = useQuery({
-    ...trpc.platform.workspaces.queryOptions({ search: deferred || undefined, ...order, page }),
+    ...trpc.platform.workspaces.queryOptions(list.input),
     placeholderData: keepPreviousData,
   });
 
@@ -46,29 +39,17 @@ export default function WorkspacesPage() {
       />
       <UsageExport />
       <SearchField
-        value={search}
-        onChange={(value) => {
-          setSearch(value);
-          setPage(1);
-        }}
+        {...list.searchProps}
         placeholder="Name, slug, plan or owner e-mail"
         className="mb-4 max-w-sm"
       />
       <div className="mb-4">
-        <SortControls
-          sorts={sorts}
-          sort={order.sort}
-          direction={order.direction}
-          onChange={(sort, direction) => {
-            setOrder({ sort, direction });
-            setPage(1);
-          }}
-        />
+        <SortControls sorts={sorts} {...list.sortProps} />
       </div>
       <Loaded query={query} label="workspaces">
         {({ workspaces, total, pageSize }) =>
           workspaces.length === 0 ? (
-            <EmptyState title={deferred ? `No workspace matches “${deferred}”` : "No workspaces yet"} />
+            <EmptyState title={list.search ? `No workspace matches “${list.search}”` : "No workspaces yet"} />
           ) : (
             <>
               <Table
@@ -114,7 +95,13 @@ export default function WorkspacesPage() {
                   ))}
                 </Rows>
               </Table>
-              <Pager page={page} pageSize={pageSize} total={total} noun="workspaces" onPage={setPage} />
+              <Pager
+                page={list.page}
+                pageSize={pageSize}
+                total={total}
+                noun="workspaces"
+                onPage={list.setPage}
+              />
             </>
           )
         }

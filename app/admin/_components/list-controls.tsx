@@ -2,11 +2,45 @@
 // Searching, sorting and paging for the console's long lists (workspaces, users, the audit log).
 // The server sorts and cuts the pages, so every page is a slice of one order, however many rows
 // there are.
-import { useId } from "react";
+import { useDeferredValue, useId, useState } from "react";
 import { Button } from "@/app/_components/button";
 import { control } from "@/app/_components/styles";
 
 export type Direction = "asc" | "desc";
+
+/**
+ * A console list's state: the search as typed, the settled search the query follows (typing stays
+ * responsive), the order and the page. Changing the search or the order goes back to page 1.
+ * `props` spread onto SearchField and SortControls; `input` goes to the list's procedure.
+ */
+export function useListState<Sort extends string>(initial: { sort: Sort; direction: Direction }) {
+  const [search, setSearch] = useState("");
+  const [order, setOrder] = useState(initial);
+  const [page, setPage] = useState(1);
+  const settled = useDeferredValue(search.trim());
+  return {
+    /** The settled search, "" when none. */
+    search: settled,
+    page,
+    setPage,
+    input: { search: settled || undefined, ...order, page },
+    searchProps: {
+      value: search,
+      onChange: (value: string) => {
+        setSearch(value);
+        setPage(1);
+      },
+    },
+    sortProps: {
+      sort: order.sort,
+      direction: order.direction,
+      onChange: (sort: Sort, direction: Direction) => {
+        setOrder({ sort, direction });
+        setPage(1);
+      },
+    },
+  };
+}
 
 export function SortControls<Sort extends string>({
   sorts,

@@ -4,7 +4,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 // hand over a password reset link, disable or enable it. Each action is in the installation's
 // audit log under the administrator's name.
 import type { inferRouterOutputs } from "@trpc/server";
-import { useDeferredValue, useState } from "react";
+import { useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
@@ -16,7 +16,7 @@ import { Cell, Rows, Table } from "@/app/_components/table";
 import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { AppRouter } from "@/server/api/root";
-import { type Direction, Pager, SearchField, SortControls } from "../_components/list-controls";
+import { Pager, SearchField, SortControls, useListState } from "../_components/list-controls";
 
 type Sort = "email" | "name" | "created";
 const sorts: Record<Sort, string> = { email: "E-mail", name: "Name", created: "Created" };
@@ -24,15 +24,9 @@ type User = inferRouterOutputs<AppRouter>["platform"]["users"]["users"][number];
 
 export default function UsersPage() {
   const trpc = useTRPC();
-  const [search, setSearch] = useState("");
-  const [order, setOrder] = useState<{ sort: Sort; direction: Direction }>({
-    sort: "email",
-    direction: "asc",
-  });
-  const [page, setPage] = useState(1);
-  const deferred = useDeferredValue(search.trim());
+  const list = useListState<Sort>({ sort: "email", direction: "asc" });
   const query = useQuery({
-    ...trpc.platform.users.queryOptions({ search: deferred || undefined, ...order, page }),
+    ...trpc.platform.users.queryOptions(list.input),
     placeholderData: keepPreviousData,
   });
   const [resetLink, setResetLink] = useState<{ email: string; link: string; emailed: boolean } | null>(null);
@@ -44,23 +38,8 @@ export default function UsersPage() {
         description="Every account of this installation. Disabling one ends its sessions, stops its sign-ins and its API tokens; its workspaces and work stay."
       />
       <div className="mb-4 flex flex-wrap items-end gap-4">
-        <SearchField
-          value={search}
-          onChange={(value) => {
-            setSearch(value);
-            setPage(1);
-          }}
-          placeholder="E-mail or name"
-        />
-        <SortControls
-          sorts={sorts}
-          sort={order.sort}
-          direction={order.direction}
-          onChange={(sort, direction) => {
-            setOrder({ sort, direction });
-            setPage(1);
-          }}
-        />
+        <SearchField {...list.searchProps} placeholder="E-mail or name" />
+        <SortControls sorts={sorts} {...list.sortProps} />
       </div>
       {resetLink && (
         <Alert tone="success" title={`Password reset link for ${resetLink.email}`} className="mb-4">
@@ -76,7 +55,7 @@ export default function UsersPage() {
       <Loaded query={query} label="users">
         {({ users, total, pageSize }) =>
           users.length === 0 ? (
-            <EmptyState title={deferred ? `No user matches “${deferred}”` : "No users yet"} />
+            <EmptyState title={list.search ? `No user matches “${list.search}”` : "No users yet"} />
           ) : (
             <>
               <Table
@@ -89,7 +68,7 @@ export default function UsersPage() {
                   ))}
                 </Rows>
               </Table>
-              <Pager page={page} pageSize={pageSize} total={total} noun="users" onPage={setPage} />
+              <Pager page={list.page} pageSize={pageSize} total={total} noun="users" onPage={list.setPage} />
             </>
           )
         }
