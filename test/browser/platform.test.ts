@@ -58,7 +58,7 @@ it("an administrator changes a workspace's plan and suspends it; its member sees
   await boss.page.getByRole("table", { name: "Workspaces" }).waitFor();
   await boss.page.getByLabel("Search").fill(slug);
   const row = boss.page.getByRole("row").filter({ hasText: slug });
-  await expect.poll(() => boss.page.getByRole("row").count()).toBe(2);
+  await expect.poll(() => boss.page.getByRole("row").count(), { timeout: 30_000 }).toBe(2);
   expect(await row.getByText("Active").isVisible()).toBe(true);
   await screenshot(boss.page, "platform-workspaces");
 
@@ -73,7 +73,7 @@ it("an administrator changes a workspace's plan and suspends it; its member sees
     .getByRole("table", { name: "Quotas" })
     .getByRole("row")
     .filter({ hasText: "Members" });
-  await expect.poll(() => membersRow.getByRole("cell").last().textContent()).toBe("50");
+  await expect.poll(() => membersRow.getByRole("cell").last().textContent(), { timeout: 30_000 }).toBe("50");
 
   // An override: a refused value is explained next to its field, a valid one takes effect.
   const errorsBefore = boss.consoleErrors.length;
@@ -91,7 +91,7 @@ it("an administrator changes a workspace's plan and suspends it; its member sees
     .getByRole("table", { name: "Quotas" })
     .getByRole("row")
     .filter({ hasText: "Pushing a new DAG" });
-  await expect.poll(() => dagsRow.getByRole("cell").last().textContent()).toMatch(/^7/);
+  await expect.poll(() => dagsRow.getByRole("cell").last().textContent(), { timeout: 30_000 }).toMatch(/^7/);
   await screenshot(boss.page, "platform-workspace");
 
   // Suspension, confirmed in a dialog.
