@@ -4,7 +4,10 @@
 // pool goes to a waiting workspace first: the admission that freed it answers the pools where a
 // waiting workspace could now be admitted, and once its transaction has committed this module
 // admits the waiting workspaces, most deserving first (fewest slots held per unit of weight, then
-// the longest waiting), while the pool has room.
+// the longest waiting), while the pool has room. A workspace whose task becomes ready while one
+// holding no slot waits for the pool waits behind it (baton_waits_behind, migration
+// 20261207233000_fair_hand_off): in a burst, a run's next task never goes ahead of other
+// workspaces' first tasks.
 //
 // A waiting workspace is also looked at again right after it starts waiting (a slot may have
 // been freed by a transaction that committed meanwhile without seeing it wait), and every worker
@@ -45,16 +48,31 @@ async function wake(pool: string): Promise<void> {
   }
 }
 
+const IN_TURN = 50;
+
 /** One pass over the pool's waiting workspaces; whether any of them was admitted something. */
 async function admitWaiting(pool: string): Promise<boolean> {
-  const { rows } = await sql.query<{ workspaceId: string }>(
-    `SELECT w."workspaceId" FROM "PoolWait" w JOIN "Workspace" s ON s.id = w."workspaceId"
+  // First in line, those holding none of the pool's slots, longest waiting first: found in
+  // (pool, since) order, without counting the slots of every waiting workspace (thousands in a
+  // burst). Behind them, the others by slots held per unit of weight; fewer than a pass's worth
+  // holding none means few wait at all.
+  let { rows } = await sql.query<{ workspaceId: string }>(
+    `SELECT w."workspaceId" FROM "PoolWait" w
      WHERE w."workerPool" = $1
-     ORDER BY (SELECT count(*) FROM "TaskInstance" t WHERE t."workerPool" = $1 AND t."workspaceId" = w."workspaceId"
-                 AND t.state IN ('scheduled', 'running'))::float8 / s."shareWeight", w.since
-     LIMIT 50`,
+       AND NOT EXISTS (SELECT 1 FROM "TaskInstance" t WHERE t."workerPool" = $1 AND t."workspaceId" = w."workspaceId"
+                         AND t.state IN ('scheduled', 'running'))
+     ORDER BY w.since LIMIT ${IN_TURN}`,
     [pool],
   );
+  if (rows.length < IN_TURN)
+    ({ rows } = await sql.query<{ workspaceId: string }>(
+      `SELECT w."workspaceId" FROM "PoolWait" w JOIN "Workspace" s ON s.id = w."workspaceId"
+       WHERE w."workerPool" = $1
+       ORDER BY (SELECT count(*) FROM "TaskInstance" t WHERE t."workerPool" = $1 AND t."workspaceId" = w."workspaceId"
+                   AND t.state IN ('scheduled', 'running'))::float8 / s."shareWeight", w.since
+       LIMIT ${IN_TURN}`,
+      [pool],
+    ));
   let progressed = false;
   let busy = (await load(pool)).busy;
   for (const { workspaceId } of rows) {
