@@ -6,7 +6,7 @@
 // admits the waiting workspaces, most deserving first (fewest slots held per unit of weight, then
 // the longest waiting), while the pool has room. A workspace whose task becomes ready while one
 // holding no slot waits for the pool waits behind it (baton_waits_behind, migration
-// 20261207233000_fair_hand_off): in a burst, a run's next task never goes ahead of other
+// 20261208002500_fair_hand_off): in a burst, a run's next task never goes ahead of other
 // workspaces' first tasks.
 //
 // A waiting workspace is also looked at again right after it starts waiting (a slot may have
