@@ -1839,6 +1839,7 @@ export interface components {
                 type: "interval";
                 every: string;
             }) | null;
+            triggerCondition?: components["schemas"]["TriggerCondition"];
             startDate?: string;
             endDate?: string;
             /** @default false */
@@ -2279,6 +2280,7 @@ export interface components {
                     }[];
                     default?: string[];
                     expression?: string;
+                    ignoreDownstreamTriggerRules?: boolean;
                 };
                 /** @default [] */
                 dependsOn?: string[];
@@ -2832,6 +2834,12 @@ export interface components {
                     [key: string]: string;
                 };
             })[];
+        };
+        /** @description An upstream DAG id, or all / any of conditions */
+        TriggerCondition: string | {
+            all: components["schemas"]["TriggerCondition"][];
+        } | {
+            any: components["schemas"]["TriggerCondition"][];
         };
         /** @description Whether a document is valid, with every problem */
         DagValidation: {
@@ -3481,6 +3489,9 @@ export interface components {
             lastFiredAt: string | null;
             lastRunId: string | null;
             lastError: string | null;
+            /** @description The upstream run that fired it, waiting for the DAG's triggerCondition to hold */
+            pendingRunId: string | null;
+            pendingSince: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -3773,6 +3784,12 @@ export interface components {
             /** @description The outcomes a trigger follows, or the state a sensor waits for */
             on: string[];
             enabled: boolean;
+            /** @description A DAG trigger that fired and waits for its DAG's triggerCondition to hold */
+            pending: {
+                /** Format: date-time */
+                since: string;
+                upstreamRunId: string;
+            } | null;
             lastEvent: components["schemas"]["LineageEvent"] | null;
         };
         /** @description The last time a link between two DAGs carried something */

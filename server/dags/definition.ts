@@ -413,6 +413,31 @@ const isoDate = z
 
 export { maxTasks };
 
+/**
+ * When the DAG's triggers (runs of other DAGs ending: server/triggers) start it, as Airflow's
+ * asset conditions: an upstream DAG id holds once a run of it fired its trigger since this DAG was
+ * last started by its triggers; `all` and `any` combine. Absent: all of its enabled triggers
+ * (Airflow's default for a list of assets).
+ */
+export type TriggerCondition = string | { all: TriggerCondition[] } | { any: TriggerCondition[] };
+
+export const triggerConditionSchema: z.ZodType<TriggerCondition> = z
+  .lazy(() =>
+    z.union([
+      slug("An upstream DAG id"),
+      z.strictObject({ all: z.array(triggerConditionSchema).min(1) }),
+      z.strictObject({ any: z.array(triggerConditionSchema).min(1) }),
+    ]),
+  )
+  .meta({ id: "TriggerCondition", description: "An upstream DAG id, or all / any of conditions" });
+
+/** Whether a condition holds when the upstream DAGs in `fired` have fired. */
+export function conditionHolds(condition: TriggerCondition, fired: ReadonlySet<string>): boolean {
+  if (typeof condition === "string") return fired.has(condition);
+  if ("all" in condition) return condition.all.every((c) => conditionHolds(c, fired));
+  return condition.any.some((c) => conditionHolds(c, fired));
+}
+
 export const dagSchema = z.strictObject({
   /** Lets editors find the JSON Schema; ignored otherwise. */
   $schema: z.string().optional(),
@@ -422,6 +447,8 @@ export const dagSchema = z.strictObject({
   tags: z.array(z.string().min(1).max(50)).default(() => []),
   owner: z.string().max(200).optional(),
   schedule: scheduleSchema.nullable().optional(),
+  /** See triggerConditionSchema; with a schedule, runs come from both (Airflow's AssetOrTimeSchedule). */
+  triggerCondition: triggerConditionSchema.optional(),
   startDate: isoDate.optional(),
   endDate: isoDate.optional(),
   /** Create the runs missed since startDate (or since the DAG was paused) instead of only the latest. */

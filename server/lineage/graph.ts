@@ -37,6 +37,8 @@ export interface LineageEdge {
   /** The outcomes it follows: a trigger's `on`, the state a sensor waits for; [] for trigger_dag. */
   on: string[];
   enabled: boolean;
+  /** A DAG trigger that fired and waits for the rest of its DAG's triggerCondition. */
+  pending: { since: Date; upstreamRunId: string } | null;
   lastEvent: LineageEvent | null;
 }
 
@@ -62,6 +64,8 @@ async function edgesOf(scope: WorkspaceScope): Promise<EdgeDraft[]> {
         id: true,
         on: true,
         enabled: true,
+        pendingRunId: true,
+        pendingSince: true,
         dag: { select: { key: true } },
         upstreamDag: { select: { key: true } },
       },
@@ -95,6 +99,8 @@ async function edgesOf(scope: WorkspaceScope): Promise<EdgeDraft[]> {
     taskId: null,
     on: t.on,
     enabled: t.enabled,
+    pending:
+      t.pendingRunId && t.pendingSince ? { since: t.pendingSince, upstreamRunId: t.pendingRunId } : null,
   }));
   for (const task of tasks) {
     edges.push(
@@ -107,6 +113,7 @@ async function edgesOf(scope: WorkspaceScope): Promise<EdgeDraft[]> {
             taskId: task.taskId,
             on: [],
             enabled: true,
+            pending: null,
           }
         : {
             id: `sensor:${task.dagKey}.${task.taskId}`,
@@ -116,6 +123,7 @@ async function edgesOf(scope: WorkspaceScope): Promise<EdgeDraft[]> {
             taskId: task.taskId,
             on: [task.state ?? "success"],
             enabled: true,
+            pending: null,
           },
     );
   }

@@ -18,12 +18,13 @@
 // version of either DAG.
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
-import type { DagDefinition } from "@/server/dags/definition";
+import { conditionHolds, type DagDefinition, type TriggerCondition } from "@/server/dags/definition";
 import { triggerRun } from "@/server/engine/runs";
 import { AppError, notFound } from "@/server/errors";
 import { keyset, type PageInput } from "@/server/pagination";
 import { systemScope, type WorkspaceScope } from "@/server/tenancy/door";
 import { reaches } from "@/server/tenancy/folders";
+import { workspaceSql } from "@/server/tenancy/workspace-sql";
 import { mapParams, type ParamMapping, paramMappingSchema, undeclaredParams, withSources } from "./mapping";
 
 export const outcomeSchema = z.enum(["success", "failed"]);
@@ -37,6 +38,8 @@ const select = {
   lastFiredAt: true,
   lastRunId: true,
   lastError: true,
+  pendingRunId: true,
+  pendingSince: true,
   createdAt: true,
   dag: { select: { key: true } },
   upstreamDag: { select: { key: true } },
@@ -256,7 +259,54 @@ export async function runEvent(scope: WorkspaceScope, runId: string, state: stri
   };
 }
 
-/** `triggers:dag-outcome`: starts the DAGs whose triggers listen for this run's outcome. */
+/**
+ * Records that `triggerId` fired for `upstreamRunId`, and answers whether its DAG's
+ * triggerCondition now holds; if so the DAG's pending triggers are consumed, all in one
+ * transaction. The DAG's trigger rows are locked first (in id order), so two upstream runs ending
+ * at once cannot each miss the other's event.
+ */
+async function recordAndCheck(
+  workspaceId: string,
+  dagRowId: string,
+  triggerId: string,
+  upstreamRunId: string,
+) {
+  return workspaceSql(workspaceId).transaction(async (sql) => {
+    const { rows } = await sql.query<{ id: string; upstream: string; enabled: boolean; pending: boolean }>(
+      `SELECT t.id, u.key AS upstream, t.enabled,
+              (t.id = $3::uuid OR t."pendingRunId" IS NOT NULL) AS pending
+         FROM "DagTrigger" t JOIN "Dag" u ON u.id = t."upstreamDagId"
+        WHERE t."workspaceId" = $1::uuid AND t."dagId" = $2::uuid
+        ORDER BY t.id FOR UPDATE OF t`,
+      [workspaceId, dagRowId, triggerId],
+    );
+    const { rows: version } = await sql.query<{ condition: TriggerCondition | null }>(
+      `SELECT v.definition->'triggerCondition' AS condition
+         FROM "Dag" d JOIN "DagVersion" v ON v.id = d."currentVersionId"
+        WHERE d.id = $2::uuid AND d."workspaceId" = $1::uuid`,
+      [workspaceId, dagRowId],
+    );
+    const enabled = rows.filter((r) => r.enabled);
+    const condition = version[0]?.condition ?? { all: enabled.map((r) => r.upstream) };
+    const fired = new Set(enabled.filter((r) => r.pending).map((r) => r.upstream));
+    const holds = conditionHolds(condition, fired);
+    await sql.query(
+      holds
+        ? `UPDATE "DagTrigger" SET "pendingRunId" = NULL, "pendingSince" = NULL
+            WHERE "workspaceId" = $1::uuid AND "dagId" = $2::uuid`
+        : `UPDATE "DagTrigger" SET "pendingRunId" = $4::uuid, "pendingSince" = now()
+            WHERE "workspaceId" = $1::uuid AND "dagId" = $2::uuid AND id = $3::uuid`,
+      holds ? [workspaceId, dagRowId] : [workspaceId, dagRowId, triggerId, upstreamRunId],
+    );
+    return holds;
+  });
+}
+
+/**
+ * `triggers:dag-outcome`: starts the DAGs whose triggers listen for this run's outcome, once their
+ * triggerCondition holds (until then the trigger waits, pending). The started run's params are
+ * mapped from the event that completed the condition.
+ */
 export async function fireDagTriggers(input: { runId: string; workspaceId: string; state: string }) {
   const system = await systemScope(input.workspaceId).catch(() => null);
   if (!system) return [];
@@ -265,11 +315,15 @@ export async function fireDagTriggers(input: { runId: string; workspaceId: strin
   const { event, dagRowId, upstreamFolderId } = found;
   const triggers = await system.db.dagTrigger.findMany({
     where: { upstreamDagId: dagRowId, enabled: true, on: { has: input.state } },
-    select: { id: true, paramMapping: true, dag: { select: { key: true, folderId: true } } },
+    select: { id: true, dagId: true, paramMapping: true, dag: { select: { key: true, folderId: true } } },
   });
   const scope: WorkspaceScope = { ...system, actor: { kind: "system", label: `dag ${event.dagId}` } };
-  const started: Array<{ triggerId: string; runId?: string; error?: string }> = [];
+  const started: Array<{ triggerId: string; runId?: string; error?: string; pending?: true }> = [];
   for (const trigger of triggers) {
+    if (!(await recordAndCheck(input.workspaceId, trigger.dagId, trigger.id, event.runId))) {
+      started.push({ triggerId: trigger.id, pending: true });
+      continue;
+    }
     const mapping = trigger.paramMapping as ParamMapping;
     try {
       // Checked as it fires: either DAG may have moved since the trigger was made.

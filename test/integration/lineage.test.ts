@@ -85,6 +85,7 @@ describe("lineage", () => {
         taskId: null,
         on: ["success"],
         enabled: true,
+        pending: null,
         lastEvent: {
           at: expect.any(String),
           upstreamRunId: runs.ingest,
@@ -100,6 +101,7 @@ describe("lineage", () => {
         taskId: "wait_transform",
         on: ["success"],
         enabled: true,
+        pending: null,
         lastEvent: {
           at: expect.any(String),
           upstreamRunId: runs.transform,
@@ -115,6 +117,7 @@ describe("lineage", () => {
         taskId: "archive",
         on: [],
         enabled: true,
+        pending: null,
         lastEvent: null,
       },
       {
@@ -124,6 +127,7 @@ describe("lineage", () => {
         taskId: "kick",
         on: [],
         enabled: true,
+        pending: null,
         lastEvent: {
           at: expect.any(String),
           upstreamRunId: runs.transform,

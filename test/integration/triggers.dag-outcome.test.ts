@@ -232,3 +232,87 @@ describe("a DAG run on another DAG's outcome", () => {
     expect((await call("DELETE", `/dags/archive_copy/triggers/${id}`)).status).toBe(404);
   });
 });
+
+describe("trigger conditions (Airflow's asset conditions)", () => {
+  const pendingOf = async (dagId: string) =>
+    (await db.dagTrigger.findMany({ where: { workspaceId: owner.workspace.id, dag: { key: dagId } } }))
+      .filter((t) => t.pendingRunId !== null)
+      .map((t) => t.pendingRunId);
+  const runsOf = (dagId: string) =>
+    db.dagRun.findMany({ where: { workspaceId: owner.workspace.id, dag: { key: dagId } } });
+
+  beforeAll(async () => {
+    await Promise.all(
+      ["produce_1", "produce_2", "produce_3"].map((id) =>
+        push({ id, tasks: [{ id: "t", operator: "noop" }] }),
+      ),
+    );
+  });
+
+  async function produced(dagId: string) {
+    const run = await triggerRun(scope, { dagKey: dagId });
+    expect((await waitForRun(run.id)).state).toBe("success");
+    return run.id;
+  }
+
+  it("by default a DAG with two triggers waits for both (consume_1_and_2), then waits afresh", async () => {
+    await push({ id: "consume_1_and_2", tasks: [{ id: "t", operator: "noop" }] });
+    for (const upstream of ["produce_1", "produce_2"])
+      await createDagTrigger(scope, { dagId: "consume_1_and_2", upstreamDagId: upstream });
+
+    const first = await produced("produce_1");
+    await expect.poll(() => pendingOf("consume_1_and_2"), { timeout: 20_000 }).toEqual([first]);
+    expect(await runsOf("consume_1_and_2")).toHaveLength(0);
+    // The DAG page's upstream links show which trigger waits.
+    const links = await owner.api.lineage.dag({ workspace: owner.workspace.slug, dagId: "consume_1_and_2" });
+    expect(links.upstream.map((edge) => [edge.from, edge.pending?.upstreamRunId ?? null])).toEqual([
+      ["produce_1", first],
+      ["produce_2", null],
+    ]);
+    // The same producer again is still one of the two.
+    await produced("produce_1");
+    await expect.poll(async () => (await pendingOf("consume_1_and_2")).length, { timeout: 20_000 }).toBe(1);
+    expect(await runsOf("consume_1_and_2")).toHaveLength(0);
+
+    const second = await produced("produce_2");
+    const [run] = await runsTriggeredBy("consume_1_and_2", second, 20_000);
+    expect(run).toBeDefined();
+    expect(await pendingOf("consume_1_and_2")).toEqual([]);
+    // Consumed: one more event of either is not enough.
+    const again = await produced("produce_2");
+    await expect.poll(() => pendingOf("consume_1_and_2"), { timeout: 20_000 }).toEqual([again]);
+    expect(await runsOf("consume_1_and_2")).toHaveLength(1);
+  });
+
+  it("triggerCondition combines any and all; with a schedule, runs come from both", async () => {
+    await push({
+      id: "either",
+      schedule: { type: "cron", cron: "0 4 * * *", timezone: "UTC" },
+      triggerCondition: { any: ["produce_3", { all: ["produce_1", "produce_2"] }] },
+      tasks: [{ id: "t", operator: "noop" }],
+    });
+    for (const upstream of ["produce_1", "produce_2", "produce_3"])
+      await createDagTrigger(scope, { dagId: "either", upstreamDagId: upstream });
+    const three = await produced("produce_3");
+    expect(await runsTriggeredBy("either", three, 20_000)).toHaveLength(1);
+    const one = await produced("produce_1");
+    await expect.poll(() => pendingOf("either"), { timeout: 20_000 }).toEqual([one]);
+    const two = await produced("produce_2");
+    expect(await runsTriggeredBy("either", two, 20_000)).toHaveLength(1);
+    // The schedule stays: the DAG still has its next scheduled run.
+    const dag = await db.dag.findFirstOrThrow({ where: { workspaceId: owner.workspace.id, key: "either" } });
+    expect(dag.nextRunAt).not.toBeNull();
+  });
+
+  it("refuses a condition that is not DAG ids, all and any", async () => {
+    await expect(
+      pushDag(scope, {
+        document: {
+          id: "bad_condition",
+          triggerCondition: { both: ["a"] },
+          tasks: [{ id: "t", operator: "noop" }],
+        },
+      }),
+    ).rejects.toMatchObject({ code: "UNPROCESSABLE_CONTENT" });
+  });
+});

@@ -107,6 +107,10 @@ export const lineageEdge = z
     taskId: z.string().nullable().describe("The trigger_dag task (in from) or the sensor task (in to)"),
     on: z.array(z.string()).describe("The outcomes a trigger follows, or the state a sensor waits for"),
     enabled: z.boolean(),
+    pending: z
+      .object({ since: timestamp, upstreamRunId: z.string() })
+      .nullable()
+      .describe("A DAG trigger that fired and waits for its DAG's triggerCondition to hold"),
     lastEvent: lineageEvent.nullable(),
   })
   .meta({ id: "LineageEdge", description: "A link from one DAG to another" });

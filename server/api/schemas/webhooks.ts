@@ -80,6 +80,11 @@ export const dagTriggerSchema = z
     lastFiredAt: timestamp.nullable(),
     lastRunId: z.string().nullable(),
     lastError: z.string().nullable(),
+    pendingRunId: z
+      .string()
+      .nullable()
+      .describe("The upstream run that fired it, waiting for the DAG's triggerCondition to hold"),
+    pendingSince: timestamp.nullable(),
     createdAt: timestamp,
   })
   .meta({ id: "DagTrigger", description: "Starts a DAG when a run of another ends" });

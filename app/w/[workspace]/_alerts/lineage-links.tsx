@@ -83,6 +83,15 @@ export function LinkTable({
             {side !== "from" && <Cell>{dag(edge.to)}</Cell>}
             <Cell>{linkLabel(edge)}</Cell>
             <Cell>
+              {edge.pending && (
+                <span className="mb-1 block text-amber-700" data-pending={edge.from}>
+                  Fired by{" "}
+                  <Link href={`/w/${slug}/runs/${edge.pending.upstreamRunId}`} className={link}>
+                    a {edge.from} run
+                  </Link>{" "}
+                  <Time value={edge.pending.since} />, waiting for the rest of {edge.to}'s trigger condition
+                </span>
+              )}
               <LastEvent edge={edge} />
             </Cell>
           </tr>

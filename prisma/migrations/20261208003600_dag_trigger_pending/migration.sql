@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "DagTrigger" ADD COLUMN     "pendingRunId" UUID,
+ADD COLUMN     "pendingSince" TIMESTAMP(3);
