@@ -33,11 +33,13 @@ async function wake(pool: string): Promise<void> {
   const state = { again: true };
   waking.set(pool, state);
   try {
-    // Again only after a pass that admitted something: a pass that could not is not helped by
-    // another one until something changes (which will wake the pool anew).
+    // Again after a pass that admitted something, or when a wake-up came during the pass (a slot
+    // freed then, which that pass may not have seen): a pass that could not admit is not helped
+    // by another one until something changes, but a change during it is one, and its wake-up
+    // found this one under way. (Dropping those left a burst's slots to the sweep, once a second.)
     while (state.again) {
       state.again = false;
-      if (!(await admitWaiting(pool))) break;
+      if (!(await admitWaiting(pool)) && !state.again) break;
     }
   } catch (error) {
     console.warn(
