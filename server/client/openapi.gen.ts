@@ -3033,6 +3033,8 @@ export interface components {
             value: string;
             /** @description Version of the master key that encrypts it */
             keyVersion: number | null;
+            /** @description Folders whose DAGs may use it beside its own folder's (empty: its own folder's DAGs, or every DAG when it is at the workspace root) */
+            allowedFolders: string[];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3059,6 +3061,8 @@ export interface components {
                 [key: string]: boolean;
             };
             keyVersion: number | null;
+            /** @description Folders whose DAGs may use it beside its own folder's (empty: its own folder's DAGs, or every DAG when it is at the workspace root) */
+            allowedFolders: string[];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -5699,6 +5703,7 @@ export interface operations {
                     value: string;
                     description?: string;
                     folder?: string;
+                    allowedFolders?: string[];
                 };
             };
         };
@@ -5769,6 +5774,7 @@ export interface operations {
                 "application/json": {
                     value?: string;
                     description?: string;
+                    allowedFolders?: string[];
                 };
             };
         };
@@ -5845,6 +5851,7 @@ export interface operations {
                     };
                     description?: string;
                     folder?: string;
+                    allowedFolders?: string[];
                 };
             };
         };
@@ -5947,6 +5954,7 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     description?: string;
+                    allowedFolders?: string[];
                 };
             };
         };

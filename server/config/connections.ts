@@ -13,14 +13,14 @@
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound, type Problem } from "@/server/errors";
-import { inFolder } from "@/server/folders/service";
+import { allowedFoldersAfter, inFolder, withAllowedFolderNames } from "@/server/folders/service";
 import type { ConnectionType } from "@/server/operators/types";
 import { resourceName } from "@/server/operators/types";
 import { keyset, type PageInput } from "@/server/pagination";
 import { decryptSecret, encryptSecret } from "@/server/secrets/crypto";
 import { connectionAad, keyVersionOf, processKeyring } from "@/server/secrets/keyring";
 import type { WorkspaceScope } from "@/server/tenancy/door";
-import { reachOf } from "@/server/tenancy/folders";
+import { usableBy } from "@/server/tenancy/folders";
 import { SECRET_MASK } from "./secrets";
 
 export const connectionTypes = [
@@ -95,6 +95,7 @@ const select = {
   config: true,
   secretCiphertext: true,
   description: true,
+  allowedFolderIds: true,
   createdAt: true,
   updatedAt: true,
 } as const;
@@ -123,6 +124,7 @@ function present(row: ConnectionRow) {
       ]),
     ),
     keyVersion: row.secretCiphertext ? (keyVersionOf(row.secretCiphertext) ?? null) : null,
+    allowedFolderIds: row.allowedFolderIds,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -130,11 +132,11 @@ function present(row: ConnectionRow) {
 
 const connectionsOrder = keyset([["name", "asc"]]);
 
-export function listConnections(
+export async function listConnections(
   scope: WorkspaceScope,
   input: PageInput & { type?: ConnectionType | undefined },
 ) {
-  return connectionsOrder.page(
+  const page = await connectionsOrder.page(
     input,
     ({ where, ...query }) =>
       scope.db.connection.findMany({
@@ -144,6 +146,7 @@ export function listConnections(
       }),
     present,
   );
+  return { ...page, items: await withAllowedFolderNames(scope, page.items) };
 }
 
 async function findConnection(scope: WorkspaceScope, name: string): Promise<ConnectionRow> {
@@ -153,7 +156,7 @@ async function findConnection(scope: WorkspaceScope, name: string): Promise<Conn
 }
 
 export async function getConnection(scope: WorkspaceScope, name: string) {
-  return present(await findConnection(scope, name));
+  return (await withAllowedFolderNames(scope, [present(await findConnection(scope, name))]))[0]!;
 }
 
 type FieldsInput = Record<string, unknown>;
@@ -231,9 +234,12 @@ export async function createConnection(
     config: FieldsInput;
     description?: string | undefined;
     folder?: string | undefined;
+    /** Folders whose DAGs may use it beside its own (docs/permissions.md); by name. */
+    allowedFolders?: string[] | undefined;
   },
 ) {
   const { plain, secretChanges } = checkConfig(input.type, input.config);
+  const allowedFolderIds = (await allowedFoldersAfter(scope, [], input.allowedFolders)) ?? [];
   const secrets = Object.fromEntries(Object.entries(secretChanges).filter(([, v]) => v !== null)) as Record<
     string,
     string
@@ -257,11 +263,16 @@ export async function createConnection(
         config: storedConfig(plain, secretFields),
         secretCiphertext,
         description: input.description ?? "",
+        allowedFolderIds,
       },
       select,
     });
-    await scope.audit("connection.create", input.name, { type: input.type, secretFields });
-    return present(created);
+    await scope.audit("connection.create", input.name, {
+      type: input.type,
+      secretFields,
+      allowedFolders: input.allowedFolders ?? [],
+    });
+    return (await withAllowedFolderNames(scope, [present(created)]))[0]!;
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       throw new AppError("CONFLICT", `A connection named "${input.name}" already exists`, [
@@ -275,9 +286,15 @@ export async function createConnection(
 /** Patches a connection (see the top of this module); its type and name do not change. */
 export async function updateConnection(
   scope: WorkspaceScope,
-  input: { name: string; config?: FieldsInput | undefined; description?: string | undefined },
+  input: {
+    name: string;
+    config?: FieldsInput | undefined;
+    description?: string | undefined;
+    allowedFolders?: string[] | undefined;
+  },
 ) {
   const row = await findConnection(scope, input.name);
+  const allowedFolderIds = await allowedFoldersAfter(scope, row.allowedFolderIds, input.allowedFolders);
   const stored = splitStored(row.config);
   const { plain, secretChanges } = checkConfig(row.type, input.config ?? {}, stored);
   const changedSecrets = Object.keys(secretChanges);
@@ -305,6 +322,7 @@ export async function updateConnection(
       config: storedConfig(plain, secretFields),
       secretCiphertext,
       ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(allowedFolderIds ? { allowedFolderIds } : {}),
     },
   });
   if (count === 0) {
@@ -317,6 +335,7 @@ export async function updateConnection(
     type: row.type,
     fields: Object.keys(input.config ?? {}).filter((f) => !(f in connectionDefinitions[row.type].secrets)),
     secretFields: changedSecrets,
+    ...(input.allowedFolders !== undefined ? { allowedFolders: input.allowedFolders } : {}),
   });
   return getConnection(scope, row.name);
 }
@@ -334,10 +353,10 @@ export async function deleteConnection(scope: WorkspaceScope, name: string) {
 export async function loadConnectionForExecution(
   scope: WorkspaceScope,
   name: string,
-  /** The folder of the DAG it runs for: another folder's connection is unknown to it. */
+  /** The folder of the DAG it runs for: a connection it may not use (usableBy) is unknown to it. */
   dag: { folderId: string | null },
 ) {
-  const row = await scope.db.connection.findFirst({ where: { name, ...reachOf(dag.folderId) }, select });
+  const row = await scope.db.connection.findFirst({ where: { name, ...usableBy(dag.folderId) }, select });
   if (!row) throw notFound("Connection");
   const { plain } = splitStored(row.config);
   const secrets: Record<string, string> = row.secretCiphertext

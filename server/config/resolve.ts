@@ -6,7 +6,7 @@ import { decryptSecret } from "@/server/secrets/crypto";
 import { connectionAad, processKeyring, secretAad } from "@/server/secrets/keyring";
 import type { TemplateContext, TemplateReference } from "@/server/templating/template";
 import type { WorkspaceScope } from "@/server/tenancy/door";
-import { reachOf } from "@/server/tenancy/folders";
+import { reachOf, usableBy } from "@/server/tenancy/folders";
 
 export interface ResolvedConfig {
   vars: Record<string, unknown>;
@@ -18,8 +18,8 @@ export interface ResolvedConfig {
 
 /**
  * Resolves the references of one task (findReferences' `refs`, over all its templated strings).
- * Names that do not exist, or are kept in a folder `dag` does not reach (tenancy/folders.ts reachOf),
- * are left out, so the template's own rules apply (an error, unless the expression has a
+ * Names that do not exist, or are kept in a folder `dag` does not reach (tenancy/folders.ts reachOf;
+ * for secrets and connections, usableBy: their allowed folders), are left out, so the template's own rules apply (an error, unless the expression has a
  * `| default(…)`).
  */
 export async function resolveForExecution(
@@ -28,7 +28,8 @@ export async function resolveForExecution(
   /** The DAG it runs for: variables, secrets and connections of another folder are out of its reach. */
   dag: { folderId: string | null },
 ): Promise<ResolvedConfig> {
-  const usable = reachOf(dag.folderId);
+  const reach = reachOf(dag.folderId);
+  const usable = usableBy(dag.folderId);
   const varKeys = new Set<string>();
   const secretNames = new Set<string>();
   const connFields = new Map<string, Set<string>>();
@@ -47,7 +48,7 @@ export async function resolveForExecution(
   const [variables, secretRows, connectionRows] = await Promise.all([
     varKeys.size > 0
       ? scope.db.variable.findMany({
-          where: { key: { in: [...varKeys] }, ...usable },
+          where: { key: { in: [...varKeys] }, ...reach },
           select: { key: true, value: true },
         })
       : [],

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
-import { inFolder } from "@/server/folders/service";
+import { allowedFoldersAfter, inFolder, withAllowedFolderNames } from "@/server/folders/service";
 import { resourceName } from "@/server/operators/types";
 import { keyset, type PageInput } from "@/server/pagination";
 import { encryptSecret } from "@/server/secrets/crypto";
@@ -26,7 +26,14 @@ export const secretValue = z
     `Must be at most ${MAX_SECRET_BYTES} bytes`,
   );
 
-const select = { name: true, description: true, ciphertext: true, createdAt: true, updatedAt: true } as const;
+const select = {
+  name: true,
+  description: true,
+  ciphertext: true,
+  allowedFolderIds: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
 
 function present(row: Prisma.SecretGetPayload<{ select: typeof select }>) {
   return {
@@ -35,6 +42,7 @@ function present(row: Prisma.SecretGetPayload<{ select: typeof select }>) {
     value: SECRET_MASK,
     /** Which master key version encrypts it (a rotation moves every secret to the current one). */
     keyVersion: keyVersionOf(row.ciphertext) ?? null,
+    allowedFolderIds: row.allowedFolderIds,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -42,14 +50,30 @@ function present(row: Prisma.SecretGetPayload<{ select: typeof select }>) {
 
 const secretsOrder = keyset([["name", "asc"]]);
 
-export function listSecrets(scope: WorkspaceScope, input: PageInput) {
-  return secretsOrder.page(input, (query) => scope.db.secret.findMany({ ...query, select }), present);
+export async function listSecrets(scope: WorkspaceScope, input: PageInput) {
+  const page = await secretsOrder.page(
+    input,
+    (query) => scope.db.secret.findMany({ ...query, select }),
+    present,
+  );
+  return { ...page, items: await withAllowedFolderNames(scope, page.items) };
 }
+
+const answer = async (scope: WorkspaceScope, row: Prisma.SecretGetPayload<{ select: typeof select }>) =>
+  (await withAllowedFolderNames(scope, [present(row)]))[0]!;
 
 export async function createSecret(
   scope: WorkspaceScope,
-  input: { name: string; value: string; description?: string | undefined; folder?: string | undefined },
+  input: {
+    name: string;
+    value: string;
+    description?: string | undefined;
+    folder?: string | undefined;
+    /** Folders whose DAGs may use it beside its own (docs/permissions.md); by name. */
+    allowedFolders?: string[] | undefined;
+  },
 ) {
+  const allowedFolderIds = (await allowedFoldersAfter(scope, [], input.allowedFolders)) ?? [];
   const ciphertext = encryptSecret(processKeyring(), input.value, secretAad(scope.workspace.id, input.name));
   try {
     const created = await scope.db.secret.create({
@@ -59,11 +83,12 @@ export async function createSecret(
         name: input.name,
         ciphertext,
         description: input.description ?? "",
+        allowedFolderIds,
       },
       select,
     });
-    await scope.audit("secret.create", input.name);
-    return present(created);
+    await scope.audit("secret.create", input.name, { allowedFolders: input.allowedFolders ?? [] });
+    return answer(scope, created);
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       throw new AppError("CONFLICT", `A secret named "${input.name}" already exists`, [
@@ -77,19 +102,35 @@ export async function createSecret(
 /** Replaces the value and/or the description; what is left out is kept. */
 export async function updateSecret(
   scope: WorkspaceScope,
-  input: { name: string; value?: string | undefined; description?: string | undefined },
+  input: {
+    name: string;
+    value?: string | undefined;
+    description?: string | undefined;
+    allowedFolders?: string[] | undefined;
+  },
 ) {
   const data: Prisma.SecretUpdateManyMutationInput = {};
+  if (input.allowedFolders !== undefined) {
+    const current = await scope.db.secret.findFirst({
+      where: { name: input.name },
+      select: { allowedFolderIds: true },
+    });
+    if (!current) throw notFound("Secret");
+    data.allowedFolderIds = await allowedFoldersAfter(scope, current.allowedFolderIds, input.allowedFolders);
+  }
   if (input.value !== undefined) {
     data.ciphertext = encryptSecret(processKeyring(), input.value, secretAad(scope.workspace.id, input.name));
   }
   if (input.description !== undefined) data.description = input.description;
   const { count } = await scope.db.secret.updateMany({ where: { name: input.name }, data });
   if (count === 0) throw notFound("Secret");
-  await scope.audit("secret.update", input.name, { valueChanged: input.value !== undefined });
+  await scope.audit("secret.update", input.name, {
+    valueChanged: input.value !== undefined,
+    ...(input.allowedFolders !== undefined ? { allowedFolders: input.allowedFolders } : {}),
+  });
   const row = await scope.db.secret.findFirst({ where: { name: input.name }, select });
   if (!row) throw notFound("Secret");
-  return present(row);
+  return answer(scope, row);
 }
 
 export async function deleteSecret(scope: WorkspaceScope, name: string) {

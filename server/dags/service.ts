@@ -14,10 +14,12 @@ import { Prisma } from "@/prisma/generated/client";
 import { AppError, notFound } from "@/server/errors";
 import { folderByName, inFolder } from "@/server/folders/service";
 import { checkQuotaAlerts } from "@/server/notifications/quota-alerts";
+import { operatorCatalog } from "@/server/operators/catalog";
 import { keyset, type Page, type PageInput } from "@/server/pagination";
 import { quotaReached, RAISE_ADVICE } from "@/server/quotas/limits";
 import { refreshNextRunAt } from "@/server/schedules/next-run";
 import { actorId, lockWorkspaceQuotas, type ScopedTx, type WorkspaceScope } from "@/server/tenancy/door";
+import { isUsableBy, reachOf } from "@/server/tenancy/folders";
 import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
 import { analyzeDag, type DagAnalysis } from "./analyze";
 import type { DagDefinition, Schedule } from "./definition";
@@ -140,6 +142,8 @@ export interface DocumentInput {
   format?: DagFormat | undefined;
   /** The id the document is saved as (the URL's, for REST); the document's `id` must equal it. */
   dagId?: string | undefined;
+  /** The folder a new DAG goes in (by name; an existing DAG stays in its own). */
+  folder?: string | undefined;
 }
 
 /**
@@ -156,8 +160,27 @@ export async function validateForWorkspace(
     if (!parsed.ok) return { ok: false, problems: parsed.problems };
     document = parsed.document;
   }
-  const variables = await scope.db.variable.findMany({ select: { key: true } });
-  const result = validateDag(document, { knownVariables: new Set(variables.map((v) => v.key)) });
+  // What the DAG's folder reaches (tenancy/folders.ts): its variables are known, and the secrets and
+  // connections that exist but it may not use are named as problems.
+  const key = (document as { id?: unknown } | null)?.id;
+  const existing =
+    typeof key === "string"
+      ? await scope.db.dag.findFirst({ where: { key }, select: { folderId: true } })
+      : null;
+  const folderId = existing ? existing.folderId : ((await inFolder(scope, input.folder)).folderId ?? null);
+  const [variables, secrets, connections] = await Promise.all([
+    scope.db.variable.findMany({ where: reachOf(folderId), select: { key: true } }),
+    scope.db.secret.findMany({ select: { name: true, folderId: true, allowedFolderIds: true } }),
+    scope.db.connection.findMany({ select: { name: true, folderId: true, allowedFolderIds: true } }),
+  ]);
+  const unusableNames = (rows: typeof secrets) =>
+    new Set(rows.filter((row) => !isUsableBy(folderId, row)).map((row) => row.name));
+  const unusable = { secrets: unusableNames(secrets), connections: unusableNames(connections) };
+  const result = validateDag(document, { knownVariables: new Set(variables.map((v) => v.key)), unusable });
+  if (result.ok) {
+    const problems = unusableConnectionProblems(result.dag, unusable.connections);
+    if (problems.length > 0) return { ok: false, problems };
+  }
   const id = (document as { id?: unknown } | null)?.id;
   if (input.dagId !== undefined && typeof id === "string" && id !== input.dagId) {
     const mismatch = {
@@ -171,6 +194,24 @@ export async function validateForWorkspace(
     if (problems.length > 0) return { ok: false, problems };
   }
   return result;
+}
+
+/** Tasks naming, in a connection field (http's `connection`…), a connection their DAG may not use. */
+function unusableConnectionProblems(dag: DagDefinition, unusable: ReadonlySet<string>): Problem[] {
+  if (unusable.size === 0) return [];
+  return dag.tasks.flatMap((task, index) =>
+    Object.keys(operatorCatalog.get(task.operator)?.connectionFields ?? {}).flatMap((field) => {
+      const name = (task.config as Record<string, unknown>)[field];
+      return typeof name === "string" && unusable.has(name)
+        ? [
+            {
+              path: `tasks[${index}].config.${field}`,
+              message: `connection "${name}" may not be used by this DAG's folder (see the connection's allowed folders)`,
+            },
+          ]
+        : [];
+    }),
+  );
 }
 
 /**

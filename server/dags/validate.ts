@@ -46,6 +46,11 @@ export type ValidationResult = { ok: true; dag: DagDefinition } | { ok: false; p
 export interface ValidateOptions {
   /** The workspace's variables; when given, `{{ vars.x }}` of any other name is a problem. */
   knownVariables?: ReadonlySet<string>;
+  /**
+   * Secrets and connections that exist but the DAG's folder may not use (their allowed folders,
+   * docs/permissions.md): `{{ secrets.x }}` and `{{ conn.x.field }}` naming one are problems.
+   */
+  unusable?: { secrets: ReadonlySet<string>; connections: ReadonlySet<string> };
 }
 
 type Segment = string | number;
@@ -660,6 +665,14 @@ class ReferenceChecker {
         return !this.options.knownVariables || this.options.knownVariables.has(name!)
           ? undefined
           : `unknown variable "${name}"`;
+      case "secrets":
+        return this.options.unusable?.secrets.has(name!)
+          ? `secret "${name}" may not be used by this DAG's folder (see the secret's allowed folders)`
+          : undefined;
+      case "conn":
+        return this.options.unusable?.connections.has(name!)
+          ? `connection "${name}" may not be used by this DAG's folder (see the connection's allowed folders)`
+          : undefined;
       case "tasks":
         return this.upstreamProblem(name!, scope.task);
       case "item":

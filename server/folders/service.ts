@@ -47,6 +47,53 @@ export async function folderByName(scope: WorkspaceScope, name: string) {
   return folder;
 }
 
+/**
+ * A secret's or connection's allowed folders after the caller names them (`names`, undefined: no
+ * change): the named folders (each must be one the caller reaches, else NOT_FOUND naming it), and
+ * those of `current` the caller cannot see, which stay as they were.
+ */
+export async function allowedFoldersAfter(
+  scope: WorkspaceScope,
+  current: readonly string[],
+  names: readonly string[] | undefined,
+): Promise<string[] | undefined> {
+  if (names === undefined) return undefined;
+  const unique = [...new Set(names)];
+  const found = await scope.db.folder.findMany({
+    where: { name: { in: unique } },
+    select: { id: true, name: true },
+  });
+  const missing = unique.findIndex((name) => !found.some((f) => f.name === name));
+  if (missing >= 0) {
+    throw new AppError("NOT_FOUND", `Folder ${unique[missing]} not found`, [
+      { path: `allowedFolders.${names.indexOf(unique[missing]!)}`, message: "No such folder" },
+    ]);
+  }
+  const visible = new Set(
+    (await scope.db.folder.findMany({ where: { id: { in: [...current] } }, select: { id: true } })).map(
+      (f) => f.id,
+    ),
+  );
+  return [...new Set([...found.map((f) => f.id), ...current.filter((id) => !visible.has(id))])];
+}
+
+/** Answers with `allowedFolderIds` as the names of those folders the caller may see (`allowedFolders`). */
+export async function withAllowedFolderNames<T extends { allowedFolderIds: string[] }>(
+  scope: WorkspaceScope,
+  items: T[],
+): Promise<Array<Omit<T, "allowedFolderIds"> & { allowedFolders: string[] }>> {
+  const ids = [...new Set(items.flatMap((item) => item.allowedFolderIds))];
+  const folders =
+    ids.length > 0
+      ? await scope.db.folder.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })
+      : [];
+  const names = new Map(folders.map((f) => [f.id, f.name]));
+  return items.map(({ allowedFolderIds, ...rest }) => ({
+    ...rest,
+    allowedFolders: allowedFolderIds.flatMap((id) => names.get(id) ?? []).sort(),
+  }));
+}
+
 /** The `folderId` of a row created in the folder named `name` (none given: the workspace root). */
 export async function inFolder(
   scope: WorkspaceScope,

@@ -87,6 +87,28 @@ export function reachOf(dagFolderId: string | null) {
   return { OR: [{ folderId: null }, ...(dagFolderId ? [{ folderId: dagFolderId }] : [])] };
 }
 
+/**
+ * The secrets and connections a DAG may use: what it reaches (reachOf), narrowed or widened by
+ * their allowed folders (`allowedFolderIds`): when set, the DAGs of those folders (and of its own
+ * folder) may use it, and a root one serves no other DAG. A Prisma filter on Secret or Connection.
+ */
+export function usableBy(dagFolderId: string | null) {
+  const everyone = { folderId: null, allowedFolderIds: { isEmpty: true } };
+  if (!dagFolderId) return everyone;
+  return { OR: [{ folderId: dagFolderId }, { allowedFolderIds: { has: dagFolderId } }, everyone] };
+}
+
+/** Whether a DAG in `dagFolderId` may use a secret or connection (usableBy, as a test). */
+export function isUsableBy(
+  dagFolderId: string | null,
+  item: { folderId: string | null; allowedFolderIds: readonly string[] },
+): boolean {
+  if (item.allowedFolderIds.length === 0) return reaches(dagFolderId, item.folderId);
+  return (
+    dagFolderId !== null && (item.folderId === dagFolderId || item.allowedFolderIds.includes(dagFolderId))
+  );
+}
+
 /** Whether a DAG in `dagFolderId` reaches something kept in `folderId` (reachOf, as a test). */
 export function reaches(dagFolderId: string | null, folderId: string | null): boolean {
   return folderId === null || folderId === dagFolderId;

@@ -1,7 +1,10 @@
 // What a DAG reaches: the DAGs it triggers or senses (trigger_dag, external_run_sensor, DAG
 // triggers) and the variables its templates read are the workspace root's and its own folder's;
-// another folder's answer as unknown ones, through real runs (docs/permissions.md).
+// another folder's answer as unknown ones, through real runs; secrets and connections may name
+// the folders allowed to use them, checked at push and at run time (docs/permissions.md).
+import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { problemsOf } from "@/server/api/trpc";
 import { db } from "@/server/db/client";
 import { generateKey } from "@/server/secrets/crypto";
 import { fireDagTriggers } from "@/server/triggers/dag-triggers";
@@ -120,17 +123,18 @@ describe("variables", () => {
     await owner.api.variables.create({ workspace: slug, key: "region", value: "eu" });
     const uses = (key: string) => [{ id: "t", operator: "test", config: { output: `{{ vars.${key} }}` } }];
     await push("fin_reads", "finance", uses("fx_source"));
-    await push("plat_reads", "platform", uses("fx_source"));
-    await push("root_reads", null, uses("fx_source"));
     await push("plat_reads_root", "platform", uses("region"));
+    // Another folder's variable is unknown at push…
+    expect(await codeOf(push("plat_reads", "platform", uses("fx_source")))).toBe("UNPROCESSABLE_CONTENT");
+    expect(await codeOf(push("root_reads", null, uses("fx_source")))).toBe("UNPROCESSABLE_CONTENT");
 
     const read = await run("fin_reads");
     expect([read.state, read.output]).toEqual(["success", "ecb"]);
-    for (const dagId of ["plat_reads", "root_reads"]) {
-      const refused = await run(dagId);
-      expect(refused.state).toBe("failed");
-      expect(refused.error).toMatch(/fx_source/);
-    }
+    // …and at run time, when the DAG moved out of the variable's folder.
+    await owner.api.folders.moveDag({ workspace: slug, dagId: "fin_reads", folder: "platform" });
+    const refused = await run("fin_reads");
+    expect(refused.state).toBe("failed");
+    expect(refused.error).toMatch(/fx_source/);
     expect((await run("plat_reads_root")).output).toBe("eu");
   });
 });
@@ -145,10 +149,84 @@ describe("connections", () => {
       folder: "finance",
     });
     const call = [{ id: "t", operator: "http", config: { url: "/accounts", connection: "ledger_api" } }];
-    await push("plat_calls", "platform", call);
+    expect(await codeOf(push("plat_calls", "platform", call))).toBe("UNPROCESSABLE_CONTENT");
+    // Pushed where it may use it, then moved away: unknown at run time.
+    await push("plat_calls", "finance", call);
+    await owner.api.folders.moveDag({ workspace: slug, dagId: "plat_calls", folder: "platform" });
     const refused = await run("plat_calls");
     expect(refused.state).toBe("failed");
     expect(refused.error).toMatch(/Connection "ledger_api" does not exist in this workspace/);
     expect(refused.attempts).toHaveLength(1);
+  });
+});
+
+describe("allowed folders of secrets and connections", () => {
+  it("are checked at push, naming the task field and the secret, and again at run time", async () => {
+    const output = (secret: string) => [
+      { id: "t", operator: "test", config: { output: `{{ secrets.${secret} }}` } },
+    ];
+    // A root secret for the finance DAGs only; a finance secret shared with platform.
+    const prod = await owner.api.secrets.create({
+      workspace: slug,
+      name: "PROD",
+      value: "prod-value",
+      allowedFolders: ["finance"],
+    });
+    expect(prod.allowedFolders).toEqual(["finance"]);
+    await owner.api.secrets.create({
+      workspace: slug,
+      name: "FIN",
+      value: "fin-value",
+      folder: "finance",
+      allowedFolders: ["platform"],
+    });
+    expect(
+      await codeOf(
+        owner.api.secrets.create({ workspace: slug, name: "X", value: "x", allowedFolders: ["nope"] }),
+      ),
+    ).toBe("NOT_FOUND");
+
+    const refusedPush = async (document: unknown, folder?: string) => {
+      try {
+        await owner.api.dags.push({ workspace: slug, document, ...(folder ? { folder } : {}) });
+        return [];
+      } catch (error) {
+        return problemsOf(error as TRPCError);
+      }
+    };
+    expect(await refusedPush({ id: "plat_prod", tasks: output("PROD") }, "platform")).toEqual([
+      {
+        path: "tasks[0].config.output",
+        message: `{{ secrets.PROD }}: secret "PROD" may not be used by this DAG's folder (see the secret's allowed folders)`,
+      },
+    ]);
+    expect(await refusedPush({ id: "root_prod", tasks: output("PROD") })).toHaveLength(1);
+    await owner.api.connections.create({
+      workspace: slug,
+      name: "prod_api",
+      type: "http",
+      config: { baseUrl: "https://prod.invalid" },
+      allowedFolders: ["finance"],
+    });
+    const call = [{ id: "t", operator: "http", config: { url: "/x", connection: "prod_api" } }];
+    expect(await refusedPush({ id: "plat_call", tasks: call }, "platform")).toEqual([
+      {
+        path: "tasks[0].config.connection",
+        message: `connection "prod_api" may not be used by this DAG's folder (see the connection's allowed folders)`,
+      },
+    ]);
+
+    await push("fin_prod", "finance", output("PROD"));
+    await push("plat_fin", "platform", output("FIN"));
+    // (Outputs holding a secret's value are masked.)
+    expect((await run("fin_prod")).state).toBe("success");
+    expect((await run("plat_fin")).state).toBe("success");
+
+    // Taken back after the push: the run fails, naming the secret.
+    const updated = await owner.api.secrets.update({ workspace: slug, name: "FIN", allowedFolders: [] });
+    expect(updated.allowedFolders).toEqual([]);
+    const refused = await run("plat_fin");
+    expect(refused.state).toBe("failed");
+    expect(refused.error).toMatch(/FIN/);
   });
 });

@@ -48,6 +48,8 @@ const value = variableValue as unknown as z.ZodType<Prisma.InputJsonValue>;
 const fields = z.record(z.string(), z.unknown());
 /** The folder to create it in (left out: the workspace root). */
 const folder = folderName.optional();
+/** Folders whose DAGs may use a secret or connection beside its own folder's (docs/permissions.md). */
+const allowedFolders = z.array(folderName).max(100, "At most 100 folders").optional();
 
 export const variablesRouter = router({
   list: workspaceProcedure("config:read", "scoped")
@@ -81,7 +83,13 @@ export const secretsRouter = router({
     .query(({ ctx, input }) => listSecrets(ctx.scope, input)),
   create: workspaceProcedure("config:write", "scoped")
     .input(
-      z.object({ name: secretName, value: secretValue, description: variableDescription.optional(), folder }),
+      z.object({
+        name: secretName,
+        value: secretValue,
+        description: variableDescription.optional(),
+        folder,
+        allowedFolders,
+      }),
     )
     .output(secretSchema)
     .mutation(({ ctx, input }) => createSecret(ctx.scope, input)),
@@ -91,6 +99,7 @@ export const secretsRouter = router({
         name: secretName,
         value: secretValue.optional(),
         description: variableDescription.optional(),
+        allowedFolders,
       }),
     )
     .output(secretSchema)
@@ -118,6 +127,7 @@ export const connectionsRouter = router({
         config: fields,
         description: connectionDescription.optional(),
         folder,
+        allowedFolders,
       }),
     )
     .output(connectionSchema)
@@ -128,6 +138,7 @@ export const connectionsRouter = router({
         name: connectionName,
         config: fields.optional(),
         description: connectionDescription.optional(),
+        allowedFolders,
       }),
     )
     .output(connectionSchema)

@@ -5,6 +5,12 @@ import { SECRET_MASK } from "@/server/config/secrets";
 import { pageOf } from "@/server/pagination";
 import { storedJson, timestamp } from "./common";
 
+const allowedFolders = z
+  .array(z.string())
+  .describe(
+    "Folders whose DAGs may use it beside its own folder's (empty: its own folder's DAGs, or every DAG when it is at the workspace root)",
+  );
+
 export const variableSchema = z
   .object({
     key: z.string(),
@@ -22,6 +28,7 @@ export const secretSchema = z
     description: z.string(),
     value: z.string().describe(`Always the mask ${SECRET_MASK}: no answer holds a secret's value`),
     keyVersion: z.number().int().nullable().describe("Version of the master key that encrypts it"),
+    allowedFolders: allowedFolders,
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -43,6 +50,7 @@ export const connectionSchema = z
       .record(z.string(), z.boolean())
       .describe("The type's secret fields and whether each is set"),
     keyVersion: z.number().int().nullable(),
+    allowedFolders: allowedFolders,
     createdAt: timestamp,
     updatedAt: timestamp,
   })
