@@ -291,11 +291,19 @@ describe("secrets and connections kept in a folder", () => {
       tasks: [{ id: "t", operator: "test", config: { output: `{{ secrets.${secret} }}` } }],
     });
     await owner.api.dags.push({ workspace: slug, document: uses("fin_job", "FIN_TOKEN"), folder: "finance" });
-    await owner.api.dags.push({
+    // Refused at push in another folder (docs/permissions.md); pushed where it may, then moved there.
+    const elsewhere = owner.api.dags.push({
       workspace: slug,
       document: uses("plat_job", "FIN_TOKEN"),
       folder: "platform",
     });
+    await expect(elsewhere).rejects.toThrow(/problem/);
+    await owner.api.dags.push({
+      workspace: slug,
+      document: uses("plat_job", "FIN_TOKEN"),
+      folder: "finance",
+    });
+    await owner.api.folders.moveDag({ workspace: slug, dagId: "plat_job", folder: "platform" });
     await owner.api.dags.push({
       workspace: slug,
       document: uses("plat_shared", "SHARED"),
