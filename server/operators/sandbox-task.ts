@@ -42,7 +42,9 @@ export function sandboxFetch(signal: AbortSignal, log: TaskLogger): SandboxFetch
  * Ends the attempt as the sandbox's error says: skipped when the code called skip(reason); else it
  * fails: the code's own exceptions may be retried (one
  * may come from a failed fetch, which another attempt can cure); limits, syntax errors and
- * unbounded recursion would only repeat, so they fail without retry. The stack goes to the log.
+ * unbounded recursion would only repeat, so they fail without retry. The log gets the message
+ * and then its stack, as one entry, as a reader expects them (the engine then logs the message
+ * once more as the attempt's error).
  */
 export function failWith(
   error: SandboxError,
@@ -52,7 +54,7 @@ export function failWith(
 ): never {
   if (error.kind === "aborted") throw signal.reason ?? new Error(error.message);
   if (error.kind === "skipped") throw new TaskSkipped(error.message);
-  if (error.stack) log.error(error.stack);
+  if (error.stack) log.error(`${message}\n${error.stack}`);
   const retryable =
     error.kind === "runtime" && !repeats && !/^(RangeError: Maximum call stack|RecursionError)/.test(message);
   throw retryable ? new Error(message) : new NonRetryableError(message);

@@ -17,7 +17,14 @@ interface SignUpInput {
   password: string;
 }
 
-export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
+export function SignUpForm({
+  callbackUrl,
+  email: invitedEmail,
+}: {
+  callbackUrl?: string | undefined;
+  /** The invited address, when signing up to accept an invitation. */
+  email?: string | undefined;
+}) {
   const client = useTRPCClient();
   const signUp = useMutation({
     mutationFn: (input: SignUpInput) => client.account.signUp.mutate(input),
@@ -58,6 +65,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
           name="email"
           type="email"
           autoComplete="email"
+          defaultValue={invitedEmail}
           required
           error={errors.fields.email}
         />

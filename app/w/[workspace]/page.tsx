@@ -5,12 +5,12 @@ import { EmptyState } from "@/app/_components/empty-state";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
 import { RoleBadge } from "@/app/_components/role-badge";
+import { RunsTable } from "@/app/_components/runs-table";
 import { useWorkspace } from "@/app/_components/shell";
-import { isRunFinished, StateBadge } from "@/app/_components/state-badge";
+import { isRunFinished } from "@/app/_components/state-badge";
 import { buttonClass, link } from "@/app/_components/styles";
-import { Cell, Rows, Table } from "@/app/_components/table";
-import { Time } from "@/app/_components/time";
 import { useTRPC } from "@/app/_lib/trpc";
+import { TemplateGallery } from "./dags/_templates/template-gallery";
 
 const SHOWN_DAGS = 12;
 
@@ -63,6 +63,7 @@ export default function OverviewPage() {
                 }
               >
                 DAGs you create will appear here.
+                {workspace.can("dags:write") && <TemplateGallery />}
               </EmptyState>
             ) : (
               <ul className="flex flex-wrap gap-2">
@@ -92,26 +93,7 @@ export default function OverviewPage() {
                 Trigger a DAG from its page; its runs will be listed here.
               </EmptyState>
             ) : (
-              <Table caption="Recent runs" columns={["DAG", "State", "Triggered", "Started"]}>
-                <Rows>
-                  {list.map((run) => (
-                    <tr key={run.id}>
-                      <Cell>
-                        <Link href={`${base}/runs/${run.id}`} className={`font-mono ${link}`}>
-                          {run.dagKey}
-                        </Link>
-                      </Cell>
-                      <Cell>
-                        <StateBadge state={run.state} />
-                      </Cell>
-                      <Cell className="text-xs">{run.triggeredBy}</Cell>
-                      <Cell>
-                        <Time value={run.startedAt} fallback="Not yet" />
-                      </Cell>
-                    </tr>
-                  ))}
-                </Rows>
-              </Table>
+              <RunsTable runs={list} caption="Recent runs" withDag />
             )
           }
         </Loaded>

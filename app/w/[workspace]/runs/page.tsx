@@ -8,18 +8,16 @@ import { Field, SelectField } from "@/app/_components/field";
 import { LoadMore } from "@/app/_components/load-more";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader } from "@/app/_components/page-header";
+import { RunsCalendar, utcDay } from "@/app/_components/runs-calendar";
 import { RunsTable, triggerLabels } from "@/app/_components/runs-table";
 import { useWorkspace } from "@/app/_components/shell";
 import { isRunFinished, runStates, stateLabel } from "@/app/_components/state-badge";
+import { runViews, ViewSwitch } from "@/app/_components/view-switch";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
 import { type RunTrigger, runTriggers } from "@/server/engine/run-triggers";
 import type { RunState } from "@/server/engine/states";
 import { MAX_PAGE_SIZE } from "@/server/pagination";
-import { RunsCalendar } from "./runs-calendar";
-
-/** The start of a UTC day typed as yyyy-mm-dd, plus `days`. */
-const utcDay = (day: string, days = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000);
 
 export default function WorkspaceRunsPage() {
   const { slug } = useWorkspace();
@@ -50,21 +48,7 @@ export default function WorkspaceRunsPage() {
       <PageHeader
         title="Runs"
         description="Every run of every DAG in this workspace, newest first."
-        actions={
-          <fieldset aria-label="View" className="inline-flex rounded-md ring-1 ring-slate-300">
-            {(["list", "calendar"] as const).map((option) => (
-              <button
-                key={option}
-                type="button"
-                aria-pressed={view === option}
-                onClick={() => setView(option)}
-                className="px-3 py-1.5 text-sm font-medium text-slate-700 first:rounded-l-md last:rounded-r-md aria-pressed:bg-indigo-600 aria-pressed:text-white"
-              >
-                {option === "list" ? "List" : "Calendar"}
-              </button>
-            ))}
-          </fieldset>
-        }
+        actions={<ViewSwitch value={view} options={runViews} onChange={setView} />}
       />
       <form
         aria-label="Filter runs"

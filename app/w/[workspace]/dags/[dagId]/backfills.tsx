@@ -129,22 +129,61 @@ export function BackfillDialog({
   );
 }
 
-const backfillLooks = {
-  running: { look: "running", label: "Running" },
-  done: { look: "success", label: "Done" },
-  cancelled: { look: "cancelled", label: "Cancelled" },
-} as const;
+type RunCounts = { queued: number; running: number; success: number; failed: number; cancelled: number };
 
-function BackfillState({ state }: { state: keyof typeof backfillLooks }) {
-  const { look, label } = backfillLooks[state];
+/**
+ * A backfill's state with its runs' outcome: "Done" only when every run it made succeeded; one
+ * whose runs failed says how many, and one whose runs are still going says so.
+ */
+function backfillLook(state: "running" | "done" | "cancelled", runs: RunCounts | undefined) {
+  if (state === "running") return { look: "running", label: "Creating runs" };
+  if (runs?.failed)
+    return { look: "failed", label: `${runs.failed} run${runs.failed === 1 ? "" : "s"} failed` };
+  if (state === "cancelled") return { look: "cancelled", label: "Cancelled" };
+  if (!runs) return { look: "none", label: "Done" };
+  if (runs.queued + runs.running > 0) return { look: "running", label: "Runs in progress" };
+  return { look: "success", label: "Done" };
+}
+
+function runSummary(runs: RunCounts) {
+  const parts = [
+    [runs.success, "succeeded"],
+    [runs.failed, "failed"],
+    [runs.cancelled, "cancelled"],
+    [runs.running, "running"],
+    [runs.queued, "queued"],
+  ] as const;
+  return parts
+    .filter(([count]) => count > 0)
+    .map(([count, word]) => `${count} ${word}`)
+    .join(", ");
+}
+
+/** The backfill's state and, from its progress, how its runs ended (polled while they run). */
+function BackfillState({ backfill }: { backfill: { id: string; state: "running" | "done" | "cancelled" } }) {
+  const { slug } = useWorkspace();
+  const trpc = useTRPC();
+  const progress = useQuery({
+    ...trpc.backfills.get.queryOptions({ workspace: slug, backfillId: backfill.id }),
+    refetchInterval: (query) => {
+      const runs = query.state.data?.runs;
+      return backfill.state === "running" || !runs || runs.queued + runs.running > 0 ? 3000 : false;
+    },
+  });
+  const runs = progress.data?.runs;
+  const { look, label } = backfillLook(backfill.state, runs);
   const { badge, fill } = stateLook(look);
+  const summary = runs && runSummary(runs);
   return (
-    <span
-      className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ${badge}`}
-    >
-      <span aria-hidden="true" className={`size-2 rounded-full ${fill}`} />
-      {label}
-    </span>
+    <>
+      <span
+        className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset ${badge}`}
+      >
+        <span aria-hidden="true" className={`size-2 rounded-full ${fill}`} />
+        {label}
+      </span>
+      {summary && <span className="mt-1 block text-xs text-slate-600">Runs: {summary}</span>}
+    </>
   );
 }
 
@@ -232,7 +271,7 @@ export function BackfillList({
                     <span className="block text-slate-500">{timezone}</span>
                   </Cell>
                   <Cell>
-                    <BackfillState state={backfill.state} />
+                    <BackfillState backfill={backfill} />
                     {backfill.error && (
                       <span className="mt-1 block text-xs text-amber-800">{backfill.error}</span>
                     )}

@@ -60,7 +60,7 @@ export function SchedulePreview({
       aria-busy={preview.isFetching || checked?.schedule !== schedule}
       className="space-y-1.5"
     >
-      <h3 className="text-sm font-medium text-slate-800">Next {COUNT} runs</h3>
+      <h3 className="text-sm font-medium text-slate-800">Next {COUNT} runs: start times</h3>
       {problem ? (
         <p role="alert" className="text-sm text-red-700">
           {problem}
@@ -76,6 +76,7 @@ export function SchedulePreview({
           <ol className="space-y-1 text-xs text-slate-700">
             {preview.data.runs.map((run) => (
               <li key={run.runAt.toISOString()} className="rounded bg-slate-50 px-2 py-1">
+                <span className="text-slate-500">Starts </span>
                 <time dateTime={run.runAt.toISOString()} className="font-medium text-slate-900">
                   {formatInZone(run.runAt, preview.data.timezone)}
                 </time>{" "}
@@ -85,11 +86,18 @@ export function SchedulePreview({
                     {formatInZone(run.runAt)} your time ({localZone})
                   </span>
                 )}
+                <span className="block text-slate-500">
+                  Logical date{" "}
+                  <time dateTime={run.logicalDate.toISOString()}>
+                    {formatInZone(run.logicalDate, preview.data.timezone)}
+                  </time>
+                </span>
               </li>
             ))}
           </ol>
           <p className="text-xs text-slate-500">
-            A run starts at the end of its data interval; its logical date is the interval’s start.
+            Each time is when the run starts, at the end of its data interval; its logical date (the date its
+            data is for, shown in the run list) is the interval’s start.
           </p>
         </>
       )}

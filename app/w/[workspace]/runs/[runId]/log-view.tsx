@@ -1,14 +1,18 @@
 "use client";
 // An attempt's log, followed live: chunks after the last one seen are asked for every second while
-// the attempt runs (and once more after it ends, for the last flush). A search box filters lines.
+// the attempt runs (and once more after it ends, for the last flush). A search box filters entries
+// (a line with its time and level, and the lines after it that belong to it, such as a stack).
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { Alert } from "@/app/_components/alert";
 import { errorMessage } from "@/app/_components/errors";
 import { Field } from "@/app/_components/field";
 import { useWorkspace } from "@/app/_components/shell";
 import { useTRPCClient } from "@/app/_lib/trpc";
+import { logEntries } from "./log-entries";
 
 const POLL_MS = 1000;
+
+const entries = (count: number) => `${count} ${count === 1 ? "entry" : "entries"}`;
 
 export function LogView({
   runId,
@@ -78,10 +82,7 @@ export function LogView({
     };
   }, [client, slug, runId, taskId, mapIndex, attempt, active]);
 
-  const lines = useMemo(
-    () => text.split("\n").filter((line, i, all) => line !== "" || i < all.length - 1),
-    [text],
-  );
+  const lines = useMemo(() => logEntries(text), [text]);
   const needle = search.trim().toLowerCase();
   const shown = needle ? lines.filter((line) => line.toLowerCase().includes(needle)) : lines;
 
@@ -96,7 +97,7 @@ export function LogView({
           className="min-w-0 flex-1"
         />
         <p className="pb-2 text-xs whitespace-nowrap text-slate-500" aria-live="polite">
-          {needle ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}
+          {needle ? `${shown.length} of ${entries(lines.length)}` : entries(lines.length)}
           {following && " · following"}
         </p>
       </div>

@@ -1,6 +1,7 @@
 "use client";
 // Runs per day, a month at a time: each day of the month with its runs counted by state (UTC days
-// of the logical date, as the list's date filters). Picking a day lists its runs.
+// of the logical date, as the list's date filters). Picking a day lists its runs. Shown on the
+// workspace's Runs page and on a DAG's page (with its dagId).
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { ChevronLeft, ChevronRight } from "lucide-react";
 import { useState } from "react";
@@ -9,6 +10,9 @@ import { useWorkspace } from "@/app/_components/shell";
 import { stateLook } from "@/app/_components/state-badge";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { RunTrigger } from "@/server/engine/run-triggers";
+
+/** The start of a UTC day typed as yyyy-mm-dd, plus `days`. */
+export const utcDay = (day: string, days = 0) => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000);
 
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
