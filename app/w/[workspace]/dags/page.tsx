@@ -17,6 +17,7 @@ import { useTRPC } from "@/app/_lib/trpc";
 import { PauseSwitch } from "./_components/pause-switch";
 import { RunChips } from "./_components/run-chips";
 import { describeSchedule } from "./_components/schedule";
+import { TemplateGallery } from "./_templates/template-gallery";
 
 /** Runs shown per DAG. */
 const LAST_RUNS = 5;
@@ -142,6 +143,7 @@ function DagList({ folder }: { folder: string | null | undefined }) {
             {workspace.can("dags:write")
               ? "A DAG is a workflow: tasks and the order they run in. Draw one in the editor, or push a YAML file with the API."
               : "An editor of this workspace can create one; it will appear here."}
+            {workspace.can("dags:write") && <TemplateGallery />}
           </EmptyState>
         ) : (
           <>

@@ -12,12 +12,21 @@ import { useTRPC } from "@/app/_lib/trpc";
 import { DagEditor, type EditorCatalog } from "./dag-editor";
 import { type EditorDocument, emptyDocument } from "./document";
 
-export function EditorPage({ catalog, dagId }: { catalog: EditorCatalog; dagId?: string }) {
+export function EditorPage({
+  catalog,
+  dagId,
+  template,
+}: {
+  catalog: EditorCatalog;
+  dagId?: string;
+  /** A new DAG started from a template. */
+  template?: { title: string; document: EditorDocument } | undefined;
+}) {
   const { slug } = useWorkspace();
   return (
     <>
       <PageHeader
-        title={dagId ? `Edit ${dagId}` : "New DAG"}
+        title={dagId ? `Edit ${dagId}` : template ? `New DAG from “${template.title}”` : "New DAG"}
         description={
           <>
             Drag operators onto the canvas, connect a task’s right handle to another’s left to make it run
@@ -33,7 +42,7 @@ export function EditorPage({ catalog, dagId }: { catalog: EditorCatalog; dagId?:
         {dagId ? (
           <ExistingDag dagId={dagId} catalog={catalog} />
         ) : (
-          <DagEditor initial={emptyDocument()} catalog={catalog} />
+          <DagEditor initial={template?.document ?? emptyDocument()} catalog={catalog} />
         )}
       </RequirePermission>
     </>
