@@ -6,7 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { generateKey } from "@/server/secrets/crypto";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { type ClientCli, clientCli } from "../support/client-cli";
 import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { createUser } from "../support/factories";
@@ -26,11 +26,7 @@ beforeAll(async () => {
   await startTestWorker(1);
   browser = await launchBrowser();
   ({ page } = await newPerson(browser, app));
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 });
 
 afterAll(async () => {

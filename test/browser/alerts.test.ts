@@ -12,7 +12,7 @@ import { generateKey } from "@/server/secrets/crypto";
 import { openWorkspace } from "@/server/tenancy/door";
 import { createDagTrigger } from "@/server/triggers/dag-triggers";
 import { alertJobsDone, passDeadline, slaChecksOf } from "../support/alerts";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { createUser } from "../support/factories";
 import { until } from "../support/until";
@@ -87,11 +87,7 @@ beforeAll(async () => {
   person = await newPerson(browser, app);
   page = person.page;
   await page.setViewportSize({ width: 1440, height: 1000 });
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 });
 
 afterAll(async () => {
@@ -107,7 +103,7 @@ describe("SLA misses", () => {
     await page.goto(`${ws()}/dags/nightly`);
     const misses = page.getByRole("table", { name: "SLA misses, newest deadline first" });
     await misses.waitFor(LONG);
-    await expect.poll(() => misses.getByRole("row").count()).toBe(2);
+    await expect.poll(() => misses.getByRole("row").count(), { timeout: 30_000 }).toBe(2);
     const row = misses.getByRole("row").nth(1);
     expect(await row.textContent()).toMatch(/the run: maximum duration/);
     expect(await row.textContent()).toMatch(/\d+ min \d+ s late/);
@@ -187,7 +183,7 @@ describe("lineage", () => {
       await page.locator('.react-flow__edge[data-id="transform->publish"]').getAttribute("aria-label"),
     ).toBe("publish follows transform: sensor wait_transform (waits for success); trigger_dag task kick");
     const links = page.getByRole("table", { name: "Links between DAGs" });
-    await expect.poll(() => links.getByRole("row").count()).toBe(4);
+    await expect.poll(() => links.getByRole("row").count(), { timeout: 30_000 }).toBe(4);
     const text = (await links.textContent()) ?? "";
     expect(text).toContain("DAG trigger on success");
     expect(text).toContain("trigger_dag task kick");

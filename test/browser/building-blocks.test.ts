@@ -5,7 +5,7 @@
 // why.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { createUser } from "../support/factories";
 
 let app: App;
@@ -44,11 +44,7 @@ beforeAll(async () => {
     nativeDialogs.push(dialog.message());
     void dialog.dismiss();
   });
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 });
 
 afterAll(async () => {
@@ -82,7 +78,9 @@ it("create dialogs focus their first field and show the server's problems next t
   await page.goto(`${ws()}/variables`);
   await page.getByRole("button", { name: "New variable" }).click();
   const dialog = page.getByRole("dialog", { name: "New variable" });
-  await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("key");
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.getAttribute("name")), { timeout: 30_000 })
+    .toBe("key");
   // The schema says what is missing before anything is sent.
   await dialog.getByRole("button", { name: "Create variable" }).click();
   await dialog.getByText("Enter a key").waitFor();
@@ -93,7 +91,7 @@ it("create dialogs focus their first field and show the server's problems next t
   const keyError = dialog.locator(
     "#" + (await dialog.getByLabel("Key").getAttribute("aria-describedby"))!.split(" ").at(-1),
   );
-  await expect.poll(() => keyError.textContent()).toMatch(/letter/i);
+  await expect.poll(() => keyError.textContent(), { timeout: 30_000 }).toMatch(/letter/i);
   await dialog.getByLabel("Key").fill("warehouse");
   await dialog.getByRole("button", { name: "Create variable" }).click();
   await dialog.waitFor({ state: "detached" });
@@ -109,7 +107,9 @@ it("deleting asks in a dialog that says what deleting does, never with confirm()
   const confirm = page.getByRole("dialog", { name: "Delete variable warehouse?" });
   await confirm.getByText("DAGs that use it will fail until it is back.").waitFor();
   // Focus starts on Cancel, the safe choice.
-  await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+  await expect
+    .poll(() => page.evaluate(() => document.activeElement?.textContent), { timeout: 30_000 })
+    .toBe("Cancel");
   await confirm.getByRole("button", { name: "Cancel" }).click();
   await page.getByRole("cell", { name: "warehouse", exact: true }).waitFor();
   await page.getByRole("button", { name: "Delete variable warehouse" }).click();
@@ -150,7 +150,7 @@ it("Cancel run, Clear and Mark success show what they affect before doing it", a
   await mark.getByRole("listitem").filter({ hasText: "load" }).waitFor();
   await mark.getByRole("button", { name: "Mark success" }).click();
   await mark.waitFor({ state: "detached" });
-  await expect.poll(() => drawer.textContent()).toContain("Success");
+  await expect.poll(() => drawer.textContent(), { timeout: 30_000 }).toContain("Success");
 
   // Cancel run: the unfinished tasks it stops.
   await page.getByRole("button", { name: "Cancel run" }).click();

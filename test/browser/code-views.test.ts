@@ -5,7 +5,15 @@
 // problems underlined where they are.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, launchBrowser, newPerson, overflowing, screenshot, startApp } from "../support/browser";
+import {
+  type App,
+  launchBrowser,
+  newPerson,
+  overflowing,
+  screenshot,
+  signIn,
+  startApp,
+} from "../support/browser";
 import { createUser } from "../support/factories";
 
 let app: App;
@@ -79,11 +87,7 @@ beforeAll(async () => {
   const person = await newPerson(browser, app);
   page = person.page;
   consoleErrors = person.consoleErrors;
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 });
 
 afterAll(async () => {
@@ -159,9 +163,9 @@ describe("the code editor", () => {
       .toContain(String(lines));
     // Keywords of each language are tokens of their own (a YAML block scalar would be one string).
     const token = (word: string) => page.locator(".cm-content span", { hasText: new RegExp(`^${word}$`) });
-    await expect.poll(() => token("def").count()).toBeGreaterThan(0); // Python
-    await expect.poll(() => token("return").count()).toBeGreaterThan(0); // Python and JavaScript
-    await expect.poll(() => token("const").count()).toBeGreaterThan(0); // JavaScript
+    await expect.poll(() => token("def").count(), { timeout: 30_000 }).toBeGreaterThan(0); // Python
+    await expect.poll(() => token("return").count(), { timeout: 30_000 }).toBeGreaterThan(0); // Python and JavaScript
+    await expect.poll(() => token("const").count(), { timeout: 30_000 }).toBeGreaterThan(0); // JavaScript
     // Styled apart from the text around them.
     const [keyword, plain] = await Promise.all([
       token("def")
@@ -174,7 +178,7 @@ describe("the code editor", () => {
     // The SQL task comes last: lines are drawn as they scroll into view.
     await code().click();
     await page.keyboard.press("Control+End");
-    await expect.poll(() => token("select").count()).toBeGreaterThan(0); // SQL
+    await expect.poll(() => token("select").count(), { timeout: 30_000 }).toBeGreaterThan(0); // SQL
   });
 
   it("completes keys from the DAG schema and explains them on hover", async () => {

@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { generateKey } from "@/server/secrets/crypto";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { startTestWorker, stopTestWorker } from "../support/engine";
 import { createUser } from "../support/factories";
 
@@ -69,11 +69,7 @@ beforeAll(async () => {
   person = await newPerson(browser, app);
   page = person.page;
   await page.setViewportSize({ width: 1440, height: 960 });
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(author.email);
-  await page.getByLabel("Password").fill(author.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, author);
 });
 
 afterAll(async () => {
@@ -266,7 +262,7 @@ describe("the weather pipeline", () => {
 
     // Live analysis: valid, the critical path is the whole chain, highlighted on the canvas.
     const analysis = page.getByRole("region", { name: "Analysis" });
-    await expect.poll(() => analysis.textContent(), { timeout: 10_000 }).toContain("Valid");
+    await expect.poll(() => analysis.textContent(), { timeout: 30_000 }).toContain("Valid");
     expect(await analysis.textContent()).toContain("fetch_weather → transform_weather → load_to_db");
     expect(await analysis.textContent()).toContain("Width 1");
     expect(await node("transform_weather").textContent()).toContain("critical");
@@ -311,9 +307,9 @@ describe("the weather pipeline", () => {
     // A task's log, with search.
     await node("transform_weather").click();
     const log = page.getByRole("log", { name: "Log of transform_weather, attempt 1" });
-    await expect.poll(() => log.textContent()).toContain("days 2");
+    await expect.poll(() => log.textContent(), { timeout: 30_000 }).toContain("days 2");
     await page.getByLabel("Search the log").fill("days");
-    await expect.poll(() => log.textContent()).not.toContain("the code returned");
+    await expect.poll(() => log.textContent(), { timeout: 30_000 }).not.toContain("the code returned");
     expect(await page.getByRole("complementary", { name: "Task transform_weather" }).textContent()).toContain(
       '"city": "Lyon"',
     );
@@ -342,7 +338,7 @@ describe("the weather pipeline", () => {
       .toEqual({ fetch_weather: "Success", transform_weather: "Failed", load_to_db: "Upstream failed" });
     await node("transform_weather").click();
     const drawer = page.getByRole("complementary", { name: "Task transform_weather" });
-    await expect.poll(() => drawer.textContent()).toContain("unknown units: kelvin");
+    await expect.poll(() => drawer.textContent(), { timeout: 30_000 }).toContain("unknown units: kelvin");
     await screenshot(page, "run-failed");
 
     // Fix the DAG: the transform converts to fahrenheit whatever the variable says. Runs pin the
@@ -396,7 +392,7 @@ describe("the weather pipeline", () => {
     await page.goto(`${ws()}/dags/weather_daily/edit`);
     await node("fetch_weather").click();
     await page.getByLabel("retries", { exact: true }).fill("3");
-    await expect.poll(() => page.getByText("Unsaved changes").count()).toBe(1);
+    await expect.poll(() => page.getByText("Unsaved changes").count(), { timeout: 30_000 }).toBe(1);
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByLabel("What changed?").fill("Retry the fetch");
     await page.getByRole("button", { name: "Save version" }).click();
@@ -404,7 +400,9 @@ describe("the weather pipeline", () => {
     await page.getByRole("toolbar", { name: "Editor" }).getByRole("link", { name: "Runs" }).click();
     await page.waitForURL(/\/dags\/weather_daily$/);
     const changes = page.getByRole("list", { name: "Changed tasks" });
-    await expect.poll(() => changes.textContent()).toContain("Changed fetch_weather (retries)");
+    await expect
+      .poll(() => changes.textContent(), { timeout: 30_000 })
+      .toContain("Changed fetch_weather (retries)");
     await page.getByText("Retry the fetch").waitFor();
     await screenshot(page, "dag");
 
@@ -414,7 +412,9 @@ describe("the weather pipeline", () => {
 
     await page.goto(`${ws()}/dags`);
     await page.getByRole("link", { name: "weather_daily" }).waitFor();
-    await expect.poll(() => page.getByRole("link", { name: /^Run of .*: Success$/ }).count()).toBe(2);
+    await expect
+      .poll(() => page.getByRole("link", { name: /^Run of .*: Success$/ }).count(), { timeout: 30_000 })
+      .toBe(2);
     await screenshot(page, "dags");
     expect(person.consoleErrors).toEqual([]);
   });
@@ -447,7 +447,7 @@ describe("the editor", () => {
     const code = page.getByLabel("DAG document (YAML)");
     // biome-ignore lint/performance/useDomNodeTextContent: CodeMirror's lines are elements; innerText puts the newlines between them
     const codeText = () => code.innerText();
-    await expect.poll(codeText).toContain("operator: test");
+    await expect.poll(codeText, { timeout: 30_000 }).toContain("operator: test");
     expect(await codeText()).toContain("id: sync_demo");
 
     // Code → canvas.
@@ -497,7 +497,7 @@ describe("the editor", () => {
     await node("summary").waitFor();
     await node("summary").click();
     await page.keyboard.press("Delete");
-    await expect.poll(() => node("summary").count()).toBe(0);
+    await expect.poll(() => node("summary").count(), { timeout: 30_000 }).toBe(0);
     expect(await page.locator(".react-flow__edge").count()).toBe(0);
 
     // Leaving with unsaved changes asks first.
@@ -507,7 +507,7 @@ describe("the editor", () => {
       void dialog.dismiss();
     });
     await page.getByRole("link", { name: "All DAGs" }).click();
-    await expect.poll(() => asked).toContain("unsaved changes");
+    await expect.poll(() => asked, { timeout: 30_000 }).toContain("unsaved changes");
     expect(page.url()).toMatch(/\/dags\/new$/);
     expect(person.consoleErrors).toEqual([]);
   });

@@ -93,7 +93,9 @@ it("an owner sees who has access to a folder and why", async () => {
     .getByRole("button", { name: /platform/ })
     .click();
   await admin.page.getByRole("link", { name: "ingest" }).waitFor();
-  await expect.poll(() => admin.page.getByRole("link", { name: "ledger" }).count()).toBe(0);
+  await expect
+    .poll(() => admin.page.getByRole("link", { name: "ledger" }).count(), { timeout: 30_000 })
+    .toBe(0);
 });
 
 it("a contractor sees one folder and nothing else", async () => {

@@ -36,7 +36,9 @@ it("sign up, create a workspace, invite, accept, change role", async () => {
   await alice.page.getByRole("link", { name: "Finish signing up" }).click();
   await alice.page.getByRole("button", { name: "Create my account" }).click();
   await alice.page.waitForURL(/\/w\/alice-s-workspace/);
-  await expect.poll(() => alice.page.getByText("Alice's workspace").first().isVisible()).toBe(true);
+  await expect
+    .poll(() => alice.page.getByText("Alice's workspace").first().isVisible(), { timeout: 30_000 })
+    .toBe(true);
   await screenshot(alice.page, "workspace-overview");
 
   // She creates a second workspace for the team.
@@ -45,7 +47,7 @@ it("sign up, create a workspace, invite, accept, change role", async () => {
   await alice.page.getByRole("button", { name: "Create workspace" }).click();
   await alice.page.waitForURL(/\/w\/weather-team$/);
   const switcher = alice.page.getByRole("combobox", { name: "Workspace" });
-  await expect.poll(() => switcher.inputValue()).toBe("weather-team");
+  await expect.poll(() => switcher.inputValue(), { timeout: 30_000 }).toBe("weather-team");
 
   // She invites Bob as a viewer and copies the link.
   await alice.page.getByRole("link", { name: "Members" }).click();
@@ -54,7 +56,7 @@ it("sign up, create a workspace, invite, accept, change role", async () => {
   await alice.page.getByLabel("Role", { exact: true }).selectOption("VIEWER");
   await alice.page.getByRole("button", { name: "Invite" }).click();
   const linkField = alice.page.getByLabel("Invitation link");
-  await expect.poll(() => linkField.inputValue()).toMatch(/\/invite\//);
+  await expect.poll(() => linkField.inputValue(), { timeout: 30_000 }).toMatch(/\/invite\//);
   const link = await linkField.inputValue();
   await screenshot(alice.page, "members");
 
@@ -73,7 +75,7 @@ it("sign up, create a workspace, invite, accept, change role", async () => {
   await bob.page.waitForURL(/\/w\/weather-team/);
   // As a viewer Bob sees the members but cannot manage them.
   await bob.page.getByRole("link", { name: "Members" }).click();
-  await expect.poll(() => bob.page.getByText(aliceEmail).isVisible()).toBe(true);
+  await expect.poll(() => bob.page.getByText(aliceEmail).isVisible(), { timeout: 30_000 }).toBe(true);
   expect(await bob.page.getByRole("button", { name: "Invite" }).count()).toBe(0);
 
   // Alice makes Bob an admin.

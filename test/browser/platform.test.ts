@@ -4,7 +4,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { baton } from "../support/cli";
 import { createUser } from "../support/factories";
 
@@ -37,14 +37,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-async function signIn(page: Page, person: typeof admin) {
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(person.email);
-  await page.getByLabel("Password").fill(person.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
-}
 
 it("an administrator changes a workspace's plan and suspends it; its member sees the banner", async () => {
   const slug = member.workspace.slug;

@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { acceptInvitation } from "@/server/members/service";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { createUser } from "../support/factories";
 
 let app: App;
@@ -28,14 +28,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
 });
-
-async function signIn(page: Page, person: typeof owner) {
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(person.email);
-  await page.getByLabel("Password").fill(person.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
-}
 
 it("an owner creates, resizes and deletes a pool; a viewer only reads", async () => {
   const ws = `/w/${owner.workspace.slug}`;

@@ -4,7 +4,7 @@ import type { APIRequestContext, Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { acceptInvitation } from "@/server/members/service";
 import { generateKey } from "@/server/secrets/crypto";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { createUser } from "../support/factories";
 
@@ -77,11 +77,7 @@ it("a Viewer sees no editing or run controls, and the server refuses those calls
   const { page, context, consoleErrors } = await newPerson(browser, app);
   await page.setViewportSize({ width: 1440, height: 960 });
   const ws = `/w/${owner.workspace.slug}`;
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(viewer.email);
-  await page.getByLabel("Password").fill(viewer.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, viewer);
 
   // The DAG list: the DAG and its last run, but no "New DAG" and no pause switch.
   await page.goto(`${ws}/dags`);
@@ -109,7 +105,7 @@ it("a Viewer sees no editing or run controls, and the server refuses those calls
   // The run: the graph and a task's log and error, but no run or task actions.
   await page.goto(`${ws}/runs/${runId}?task=check`);
   const drawer = page.getByRole("complementary", { name: "Task check" });
-  await expect.poll(() => drawer.textContent()).toContain("as its config says");
+  await expect.poll(() => drawer.textContent(), { timeout: 30_000 }).toContain("as its config says");
   await page.getByRole("log", { name: "Log of check, attempt 1" }).waitFor();
   for (const name of [
     "Retry failed",

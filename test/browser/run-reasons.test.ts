@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { storeDag, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 
@@ -52,11 +52,7 @@ it("shows why a run was refused, why one waits and what a ready task waits for",
   expect((await db.dagRun.findUniqueOrThrow({ where: { id: refusedId } })).state).toBe("failed");
   const { page, consoleErrors } = await newPerson(browser, app);
   await page.setViewportSize({ width: 1440, height: 1000 });
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 
   // The refused run's page: the reason the API gives, word for word.
   await page.goto(`/w/${owner.workspace.slug}/runs/${refusedId}`);

@@ -4,7 +4,15 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { triggerRun } from "@/server/engine/runs";
 import { openWorkspace } from "@/server/tenancy/door";
-import { type App, launchBrowser, newPerson, overflowing, screenshot, startApp } from "../support/browser";
+import {
+  type App,
+  launchBrowser,
+  newPerson,
+  overflowing,
+  screenshot,
+  signIn,
+  startApp,
+} from "../support/browser";
 import { createUser } from "../support/factories";
 
 let app: App;
@@ -41,11 +49,7 @@ beforeAll(async () => {
   page = person.page;
   consoleErrors = person.consoleErrors;
   await page.setViewportSize({ width: 1440, height: 960 });
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 });
 
 afterAll(async () => {
@@ -70,7 +74,7 @@ describe("the runs page", () => {
       .click();
     await page.waitForURL(new RegExp(`${ws()}/runs$`));
     await table().waitFor();
-    await expect.poll(dagsShown).toHaveLength(50);
+    await expect.poll(dagsShown, { timeout: 30_000 }).toHaveLength(50);
     // Newest first: beta's three runs were triggered last.
     expect((await dagsShown()).slice(0, 3)).toEqual(["beta", "beta", "beta"]);
     await page.getByRole("button", { name: "Load more" }).click();
@@ -82,12 +86,12 @@ describe("the runs page", () => {
     await page.goto(`${ws()}/runs`);
     await table().waitFor();
     await page.getByLabel("DAG").selectOption("beta");
-    await expect.poll(dagsShown).toEqual(["beta", "beta", "beta"]);
+    await expect.poll(dagsShown, { timeout: 30_000 }).toEqual(["beta", "beta", "beta"]);
     await page.getByLabel("Triggered by").selectOption("webhook");
-    await expect.poll(dagsShown).toEqual(["beta", "beta"]);
+    await expect.poll(dagsShown, { timeout: 30_000 }).toEqual(["beta", "beta"]);
     await page.getByLabel("Logical date from (UTC)").fill("2026-03-10");
     await page.getByLabel("Logical date to (UTC)").fill("2026-03-15");
-    await expect.poll(dagsShown).toEqual(["beta"]);
+    await expect.poll(dagsShown, { timeout: 30_000 }).toEqual(["beta"]);
     expect(await table().textContent()).toMatch(/Webhook/);
     await page.getByLabel("Logical date from (UTC)").fill("2026-03-16");
     await page.getByText("No runs match these filters").waitFor();
@@ -146,7 +150,7 @@ describe("dark mode", () => {
     await page.reload();
     await table().waitFor();
     expect(await backgroundLightness()).toBeGreaterThan(0.9);
-    await expect.poll(() => theme.inputValue()).toBe("light");
+    await expect.poll(() => theme.inputValue(), { timeout: 30_000 }).toBe("light");
 
     await page.emulateMedia({ colorScheme: "light" });
     await theme.selectOption("dark");
@@ -155,7 +159,7 @@ describe("dark mode", () => {
     await table().waitFor();
     expect(await backgroundLightness()).toBeLessThan(0.3);
     // Hydrated: the switch shows the choice the page arrived with.
-    await expect.poll(() => theme.inputValue()).toBe("dark");
+    await expect.poll(() => theme.inputValue(), { timeout: 30_000 }).toBe("dark");
 
     await theme.selectOption("system");
     expect(await backgroundLightness()).toBeGreaterThan(0.9);

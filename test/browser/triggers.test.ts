@@ -10,7 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { generateKey } from "@/server/secrets/crypto";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { startTestWorker, stopTestWorker, waitForRun } from "../support/engine";
 import { createUser } from "../support/factories";
 
@@ -67,11 +67,7 @@ beforeAll(async () => {
   // Confirmations (cancel a backfill, leave the editor) are answered yes.
   page.on("dialog", (dialog) => void dialog.accept());
   await page.setViewportSize({ width: 1440, height: 960 });
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { db } from "@/server/db/client";
 import { triggerRun } from "@/server/engine/runs";
 import { flushUsage } from "@/server/usage/meter";
 import { usageSummary } from "@/server/usage/report";
-import { type App, launchBrowser, newPerson, screenshot, startApp } from "../support/browser";
+import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";
 import { startTestWorker, stopTestWorker, storeDag, waitForRun, workspaceScope } from "../support/engine";
 import { createUser } from "../support/factories";
 
@@ -55,11 +55,7 @@ afterAll(async () => {
 it("shows each quota's use, the daily chart, and the quota alert in the bell", async () => {
   const { page, consoleErrors } = await newPerson(browser, app);
   await page.setViewportSize({ width: 1440, height: 1000 });
-  await page.goto("/sign-in");
-  await page.getByLabel("E-mail").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/w\//);
+  await signIn(page, owner);
 
   await page.goto(`/w/${owner.workspace.slug}/usage`);
   const taskRuns = page.locator('[data-quota="maxTaskRunsPerMonth"]');
