@@ -215,3 +215,40 @@ describe("an empty workspace", () => {
     expect(person.consoleErrors).toEqual([]);
   });
 });
+
+describe("Lay out", () => {
+  it("fits the view: the last task of a five-task chain is on screen after panning away", async () => {
+    const ids = ["one", "two", "three", "four", "five"];
+    await owner.api.dags.push({
+      workspace: owner.workspace.slug,
+      document: {
+        id: "chain",
+        tasks: ids.map((id, i) => ({ id, operator: "noop", ...(i > 0 ? { dependsOn: [ids[i - 1]!] } : {}) })),
+      },
+    });
+    await page.goto(`${ws()}/dags/chain/edit`);
+    const canvas = page.locator(".react-flow").first();
+    const last = page.locator('.react-flow__node[data-id="five"]');
+    await last.waitFor(LONG);
+    // Pan the chain mostly out of sight, as an author moving around does.
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height - 20);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 40, box.y + box.height - 20, { steps: 8 });
+    await page.mouse.up();
+    await page.getByRole("button", { name: "Lay out" }).click();
+    const inside = async () => {
+      const frame = (await canvas.boundingBox())!;
+      const node = await last.boundingBox();
+      return (
+        !!node &&
+        node.x >= frame.x &&
+        node.y >= frame.y &&
+        node.x + node.width <= frame.x + frame.width &&
+        node.y + node.height <= frame.y + frame.height
+      );
+    };
+    await expect.poll(inside, LONG).toBe(true);
+    await screenshot(page, "lay-out-chain");
+  });
+});
