@@ -194,7 +194,10 @@ describe("an empty workspace", () => {
       expect.stringContaining("Fan-out"),
     ]);
     await screenshot(p, "template-gallery");
-    await gallery.getByRole("link", { name: "Use this template: Fan-out" }).click();
+    await gallery
+      .getByRole("listitem", { name: "Fan-out" })
+      .getByRole("link", { name: /Use this template/ })
+      .click();
     await p.waitForURL(/\/dags\/new\?template=fan-out$/, LONG);
     for (const id of ["list_regions", "report", "summarise"]) {
       await p.locator(`.react-flow__node[data-id="${id}"]`).waitFor(LONG);
