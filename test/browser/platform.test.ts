@@ -1,7 +1,7 @@
 // The platform console in a real Chromium: a platform administrator finds a workspace, moves it
 // to another plan, overrides a quota, and suspends it; a member of that workspace sees why, and
 // cannot open the console.
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { type App, launchBrowser, newPerson, screenshot, signIn, startApp } from "../support/browser";

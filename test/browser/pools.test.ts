@@ -1,7 +1,7 @@
 // The Pools page in a real Chromium: an owner creates a pool from the empty state, is told the
 // plan's slot limit when asking for more, resizes and deletes it; a viewer sees the pools and
 // none of the controls.
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "@/server/db/client";
 import { acceptInvitation } from "@/server/members/service";
