@@ -1,8 +1,10 @@
-// Who is calling: a bearer token (REST and automation) or the next-auth session (the web app).
+// Who is calling: a bearer token (REST and automation: a workspace's API token or a platform
+// token) or the next-auth session (the web app).
 
 import { currentSession } from "@/server/auth/session";
 import { env } from "@/server/config";
 import { clientIp } from "@/server/net/client-ip";
+import { authenticatePlatformToken, PLATFORM_TOKEN_PREFIX } from "@/server/platform/tokens";
 import { authenticateToken } from "@/server/tokens/service";
 import type { Context } from "./trpc";
 
@@ -14,7 +16,12 @@ export async function contextFromRequest(
   const baseUrl = env.NEXTAUTH_URL ?? new URL(request.url).origin;
   const authorization = request.headers.get("authorization");
   if (authorization?.toLowerCase().startsWith("bearer ")) {
-    return { caller: await authenticateToken(authorization.slice(7).trim(), ip), ip, baseUrl };
+    const token = authorization.slice(7).trim();
+    // A platform token is no workspace's caller: only the console's procedures accept it.
+    if (token.startsWith(PLATFORM_TOKEN_PREFIX)) {
+      return { caller: null, platformToken: await authenticatePlatformToken(token, ip), ip, baseUrl };
+    }
+    return { caller: await authenticateToken(token, ip), ip, baseUrl };
   }
   const session = allowSession ? await currentSession() : null;
   if (session?.pendingSecondFactor) {

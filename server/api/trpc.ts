@@ -8,6 +8,8 @@ import { isDataException } from "@/server/engine/storable";
 import { AppError, notFound, type Problem } from "@/server/errors";
 import { currentContext } from "@/server/observability/context";
 import { isPlatformAdmin } from "@/server/platform/admins";
+import type { PlatformAdmin } from "@/server/platform/audit";
+import type { PlatformTokenCaller } from "@/server/platform/tokens";
 import { type Caller, openWorkspace, type WorkspaceScope } from "@/server/tenancy/door";
 import type { Permission } from "@/server/tenancy/roles";
 import { unacceptableInput, workspaceSlug } from "@/server/validation";
@@ -16,6 +18,8 @@ export interface Context {
   caller: Caller | null;
   /** A session still owing its second factor (the caller is null meanwhile). */
   pendingSession?: { userId: string; sessionId: string; email: string } | null;
+  /** A platform token (server/platform/tokens.ts): the console's procedures only (caller is null). */
+  platformToken?: PlatformTokenCaller | null;
   ip: string;
   /** Origin the caller reached us on, for links in invitations and webhooks. */
   baseUrl: string;
@@ -149,14 +153,43 @@ export const secondStepProcedure = publicProcedure.use(({ ctx, next }) => {
 
 /**
  * For the platform console: a signed-in user whose account is a platform administrator (read
- * afresh on every call). API tokens act inside one workspace and never count as administrators.
+ * afresh on every call), or a platform token made by one who still is. Workspace API tokens act
+ * inside one workspace and never count as administrators.
  */
 export const platformAdminProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const token = ctx.platformToken;
+  if (token) {
+    if (!(await isPlatformAdmin(token.userId))) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: "The administrator who made this platform token no longer is one",
+      });
+    }
+    return next({
+      ctx: { ...ctx, admin: { userId: token.userId, email: token.email, ip: ctx.ip, tokenName: token.name } },
+    });
+  }
   if (!ctx.caller) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
   if (ctx.caller.kind !== "user" || !(await isPlatformAdmin(ctx.caller.userId))) {
     throw new TRPCError({ code: "FORBIDDEN", message: "Only platform administrators can do this" });
   }
-  return next({ ctx: { ...ctx, admin: { userId: ctx.caller.userId, email: ctx.caller.email, ip: ctx.ip } } });
+  return next({
+    ctx: {
+      ...ctx,
+      admin: { userId: ctx.caller.userId, email: ctx.caller.email, ip: ctx.ip } as PlatformAdmin,
+    },
+  });
+});
+
+/** Console procedures a platform token may not use (making tokens): a signed-in administrator only. */
+export const platformSessionProcedure = platformAdminProcedure.use(({ ctx, next }) => {
+  if (ctx.admin.tokenName) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "Platform tokens are made and revoked in the console",
+    });
+  }
+  return next();
 });
 
 /**

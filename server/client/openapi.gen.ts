@@ -1428,6 +1428,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/platform/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every workspace, searched (name, slug, plan, owner e-mail), sorted and paged */
+        get: operations["platform.workspaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/workspaces/{workspace}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Move a workspace to another plan */
+        put: operations["platform.changePlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/workspaces/{workspace}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a workspace, with the reason its members see */
+        post: operations["platform.suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/workspaces/{workspace}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a suspended workspace */
+        post: operations["platform.resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plans with their quotas and number of workspaces */
+        get: operations["platform.plans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every workspace's metered use of a UTC month, as CSV or JSON (for billing) */
+        get: operations["platform.exportUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user account, searched (e-mail, name), sorted and paged */
+        get: operations["platform.users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/users/{userId}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable an account: its sessions end, sign-in and its API tokens are refused */
+        post: operations["platform.disableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/users/{userId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled account */
+        post: operations["platform.enableUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The installation's audit log, newest first */
+        get: operations["platform.auditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The installation's audit log as CSV or JSON (the newest 100,000 events) */
+        get: operations["platform.exportAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tenants at or near a quota, tenants whose webhooks keep failing */
+        get: operations["platform.alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agent/register": {
         parameters: {
             query?: never;
@@ -3812,6 +4016,173 @@ export interface components {
             upstream: components["schemas"]["LineageEdge"][];
             /** @description Links out of the DAG */
             downstream: components["schemas"]["LineageEdge"][];
+        };
+        PlatformWorkspace: {
+            id: string;
+            slug: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            planKey: string;
+            planName: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleted";
+            suspendedAt: string | null;
+            suspendedReason: string | null;
+            deletedAt: string | null;
+            /** @description When a deleted workspace is purged (null: not deleted) */
+            purgeAfter: string | null;
+            /** @description Metered task runs of the current UTC month */
+            taskRuns: number;
+            maxTaskRunsPerMonth: number;
+            /** @description Metered task-seconds of the current UTC month */
+            taskSeconds: number;
+            maxTaskSecondsPerMonth: number;
+            /** @description DAGs not archived */
+            dags: number;
+            maxDags: number;
+            members: number;
+            maxMembers: number;
+            runningRuns: number;
+        };
+        PlatformWorkspaceState: {
+            id: string;
+            slug: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "suspended" | "deleted";
+            suspendedAt: string | null;
+            suspendedReason: string | null;
+            plan: {
+                key: string;
+                name: string;
+                /** @enum {string} */
+                overQuotaPolicy: "refuse" | "queue";
+                quotas: components["schemas"]["Quotas"];
+            };
+            /** @description The workspace's own values on top of the plan's */
+            overrides: {
+                maxConcurrentTasks?: number;
+                maxConcurrentRuns?: number;
+                maxTaskRunsPerMonth?: number;
+                maxTaskSecondsPerMonth?: number;
+                maxDags?: number;
+                maxOutputBytes?: number;
+                maxLogBytesPerAttempt?: number;
+                logRetentionDays?: number;
+                runRetentionDays?: number;
+                webhookRateLimitPerMinute?: number;
+                apiRateLimitPerMinute?: number;
+                maxMembers?: number;
+                maxPools?: number;
+                maxPoolSlots?: number;
+                maxAlertRules?: number;
+                maxMapInstancesPerTask?: number;
+                maxMapInstancesPerRun?: number;
+                maxGroups?: number;
+                maxFolders?: number;
+                maxAgents?: number;
+                maxTasksPerDag?: number;
+                shareWeight?: number;
+            };
+            /** @description What the engine enforces: the plan's quotas with the overrides on top */
+            effective: components["schemas"]["Quotas"];
+            /** @enum {string} */
+            overQuotaPolicy: "refuse" | "queue";
+        };
+        /** @description Every quota of the catalogue (docs/usage.md) */
+        Quotas: {
+            maxConcurrentTasks: number;
+            maxConcurrentRuns: number;
+            maxTaskRunsPerMonth: number;
+            maxTaskSecondsPerMonth: number;
+            maxDags: number;
+            maxOutputBytes: number;
+            maxLogBytesPerAttempt: number;
+            logRetentionDays: number;
+            runRetentionDays: number;
+            webhookRateLimitPerMinute: number;
+            apiRateLimitPerMinute: number;
+            maxMembers: number;
+            maxPools: number;
+            maxPoolSlots: number;
+            maxAlertRules: number;
+            maxMapInstancesPerTask: number;
+            maxMapInstancesPerRun: number;
+            maxGroups: number;
+            maxFolders: number;
+            maxAgents: number;
+            maxTasksPerDag: number;
+            shareWeight: number;
+        };
+        Plan: {
+            key: string;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            overQuotaPolicy: "refuse" | "queue";
+            quotas: components["schemas"]["Quotas"];
+            /** @description Workspaces on the plan */
+            workspaces: number;
+            /** @description Archived: no workspace can be moved onto it */
+            archivedAt: string | null;
+        };
+        ExportedFile: {
+            filename: string;
+            /** @description text/csv; charset=utf-8 or application/json */
+            contentType: string;
+            /** @description The file's content */
+            body: string;
+        };
+        PlatformUser: {
+            id: string;
+            email: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            emailVerifiedAt: string | null;
+            platformAdmin: boolean;
+            disabledAt: string | null;
+            /** @description Memberships */
+            workspaces: number;
+            liveSessions: number;
+            lastSeenAt: string | null;
+        };
+        UserDisabledChange: {
+            email: string;
+            disabled: boolean;
+            /** @description False when it already was so (nothing recorded) */
+            changed: boolean;
+        };
+        OperatorAlerts: {
+            quotas: {
+                workspaceId: string;
+                slug: string;
+                name: string;
+                /** @description The quota's key, e.g. maxTaskRunsPerMonth */
+                quota: string;
+                used: number;
+                limit: number;
+                /**
+                 * @description reached: at or over the quota; near: at 80 % or more
+                 * @enum {string}
+                 */
+                level: "reached" | "near";
+            }[];
+            webhooks: {
+                workspaceId: string;
+                slug: string;
+                name: string;
+                failed: number;
+                total: number;
+                /** @description Failed deliveries by result */
+                results: {
+                    [key: string]: number;
+                };
+                /** Format: date-time */
+                lastFailureAt: string;
+            }[];
+            webhookWindowHours: number;
         };
     };
     responses: {
@@ -8052,6 +8423,424 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DagLineage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.workspaces": {
+        parameters: {
+            query?: {
+                search?: string;
+                sort?: "name" | "created" | "plan" | "members" | "dags";
+                direction?: "asc" | "desc";
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every workspace, searched (name, slug, plan, owner e-mail), sorted and paged */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        workspaces: components["schemas"]["PlatformWorkspace"][];
+                        /** @description Workspaces matching the search, on every page */
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.changePlan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    planKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Move a workspace to another plan */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformWorkspaceState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Suspend a workspace, with the reason its members see */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformWorkspaceState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resume a suspended workspace */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformWorkspaceState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plans with their quotas and number of workspaces */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.exportUsage": {
+        parameters: {
+            query: {
+                month: string;
+                format: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every workspace's metered use of a UTC month, as CSV or JSON (for billing) */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportedFile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.users": {
+        parameters: {
+            query?: {
+                search?: string;
+                sort?: "email" | "name" | "created";
+                direction?: "asc" | "desc";
+                page?: number;
+                pageSize?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every user account, searched (e-mail, name), sorted and paged */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: components["schemas"]["PlatformUser"][];
+                        total: number;
+                        page: number;
+                        pageSize: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.disableUser": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Disable an account: its sessions end, sign-in and its API tokens are refused */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDisabledChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.enableUser": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enable a disabled account */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDisabledChange"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.auditEvents": {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                action?: string;
+                search?: string;
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The installation's audit log, newest first */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.exportAuditEvents": {
+        parameters: {
+            query: {
+                action?: string;
+                search?: string;
+                from?: string;
+                to?: string;
+                format: "csv" | "json";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The installation's audit log as CSV or JSON (the newest 100,000 events) */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportedFile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    "platform.alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tenants at or near a quota, tenants whose webhooks keep failing */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorAlerts"];
                 };
             };
             400: components["responses"]["BadRequest"];

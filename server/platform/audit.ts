@@ -10,7 +10,13 @@ export interface PlatformAdmin {
   userId: string;
   email: string;
   ip?: string;
+  /** The platform token the administrator acts through (REST), named in the installation's log. */
+  tokenName?: string;
 }
+
+/** How the installation's log names an administrator: their e-mail, and the token if one was used. */
+export const adminLabel = (admin: PlatformAdmin) =>
+  admin.tokenName ? `${admin.email} (platform token ${admin.tokenName})` : admin.email;
 
 type Tx = Prisma.TransactionClient;
 
@@ -31,7 +37,7 @@ export async function recordPlatformEvent(
       {
         workspaceId: null,
         actor: admin.userId,
-        actorLabel: admin.email,
+        actorLabel: adminLabel(admin),
         action: event.action,
         target: event.target,
         metadata: workspaceIds.length === 1 ? { ...metadata, workspaceId: workspaceIds[0]! } : metadata,

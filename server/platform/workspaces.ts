@@ -13,7 +13,7 @@ import { resumeWorkspace, suspendWorkspace } from "@/server/quotas/suspension";
 import { applyRetention } from "@/server/retention/purge";
 import { forgetWebhookEndpoints } from "@/server/webhooks/endpoint-cache";
 import { activityOf } from "./activity";
-import { type PlatformAdmin, recordPlatformEvent } from "./audit";
+import { adminLabel, type PlatformAdmin, recordPlatformEvent } from "./audit";
 import { parseOverrides } from "./quota-input";
 
 const listSelect = {
@@ -326,7 +326,7 @@ async function recordInstallationEvent(
     data: {
       workspaceId: null,
       actor: admin.userId,
-      actorLabel: admin.email,
+      actorLabel: adminLabel(admin),
       action,
       target,
       metadata: { ...metadata, workspaceId } as Prisma.InputJsonObject,
@@ -336,7 +336,7 @@ async function recordInstallationEvent(
 }
 
 function actorOf(admin: PlatformAdmin) {
-  return { kind: "user" as const, userId: admin.userId, label: admin.email };
+  return { kind: "user" as const, userId: admin.userId, label: adminLabel(admin) };
 }
 
 /** Whether (and why) a workspace is suspended, for the banner its members see. */

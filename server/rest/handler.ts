@@ -1,4 +1,5 @@
-// Serves /api/v1/*: authenticates the bearer token, takes the request from the workspace's
+// Serves /api/v1/*: authenticates the bearer token (a workspace's, or a platform token for the
+// console's operations under /platform), takes the request from the workspace's (or the token's)
 // per-minute budget (quota apiRateLimitPerMinute; RateLimit-* headers on every answer, 429 with
 // Retry-After beyond it), matches a route, calls its procedure through the same router (and so the
 // same workspace door) as the web app, and answers JSON. Every failure is a 4xx with
@@ -16,9 +17,10 @@ import { dagJsonSchema } from "@/server/dags/json-schema";
 import { isDatabaseUnavailable } from "@/server/db/availability";
 import { AppError, httpStatus, type Problem, RetryLater } from "@/server/errors";
 import { internalError } from "@/server/observability/http";
+import { PLATFORM_TOKEN_RATE_PER_MINUTE } from "@/server/platform/tokens";
 import { type RateAnswer, takeFromBudget } from "@/server/quotas/rate-limits";
 import { openApiDocument } from "./openapi";
-import { type RestRoute, restRoutes } from "./routes";
+import { isPlatformRoute, type RestRoute, restRoutes } from "./routes";
 
 /** Body limits: a DAG document may hold up to 20,000 tasks, far beyond any other request. */
 const bodyLimits = {
@@ -185,13 +187,37 @@ async function answer(request: Request, path: string, state: { budget?: RateAnsw
     const { route, params } = matched;
 
     const ctx = await contextFromRequest(request, { allowSession: false });
-    if (ctx.caller?.kind !== "token") {
+    const platform = isPlatformRoute(route);
+    // The console's operations take a platform token; everything else a workspace's API token.
+    if (ctx.platformToken) {
+      if (!platform) {
+        return errorResponse(
+          403,
+          "FORBIDDEN",
+          "A platform token reaches the console's operations only (/api/v1/platform/…); use a workspace's API token here",
+        );
+      }
+      state.budget = await takeFromBudget(
+        "api-platform",
+        ctx.platformToken.tokenId,
+        PLATFORM_TOKEN_RATE_PER_MINUTE,
+      );
+    } else if (ctx.caller?.kind !== "token") {
       return errorResponse(401, "UNAUTHORIZED", "Send an API token as `Authorization: Bearer <token>`");
+    } else if (platform) {
+      return errorResponse(
+        403,
+        "FORBIDDEN",
+        "The console's operations need a platform token (made in the platform console); this is a workspace's API token",
+      );
+    } else {
+      state.budget = await takeFromBudget("api", ctx.caller.workspaceId, ctx.caller.apiRateLimitPerMinute);
     }
-    state.budget = await takeFromBudget("api", ctx.caller.workspaceId, ctx.caller.apiRateLimitPerMinute);
     if (!state.budget.ok) {
       throw new RetryLater(
-        `This workspace is over its ${state.budget.limit} API requests a minute (quota apiRateLimitPerMinute); retry in ${state.budget.resetSeconds} s`,
+        platform
+          ? `This platform token is over its ${state.budget.limit} requests a minute; retry in ${state.budget.resetSeconds} s`
+          : `This workspace is over its ${state.budget.limit} API requests a minute (quota apiRateLimitPerMinute); retry in ${state.budget.resetSeconds} s`,
         state.budget.resetSeconds,
       );
     }
@@ -218,13 +244,16 @@ async function answer(request: Request, path: string, state: { budget?: RateAnsw
         return value === null ? [] : [[field, value]];
       }),
     );
-    const input = { ...body, ...headers, ...params, ...route.input, workspace: ctx.caller.workspaceSlug };
+    // A workspace token's workspace is its own; a platform route names one in its path, if any.
+    const workspace = ctx.caller?.kind === "token" ? { workspace: ctx.caller.workspaceSlug } : {};
+    const input = { ...body, ...headers, ...params, ...route.input, ...workspace };
     const procedure = route.procedure
       .split(".")
       .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], createCaller(ctx)) as (
       input: unknown,
     ) => Promise<unknown>;
-    const result = await procedure(input);
+    const answered = await procedure(input);
+    const result = route.answer ? route.answer.parse(answered) : answered;
     const status = typeof route.status === "function" ? route.status(result) : (route.status ?? 200);
     const response = json(result === undefined ? 204 : status, result ?? null);
     for (const [name, value] of Object.entries(route.answerHeaders?.(result as never) ?? {})) {

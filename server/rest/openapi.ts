@@ -174,7 +174,8 @@ function procedureSchemas(path: string) {
 }
 
 function operation(route: RestRoute, components: Components) {
-  const { inputs, output } = procedureSchemas(route.procedure);
+  const { inputs, output: declared } = procedureSchemas(route.procedure);
+  const output = route.answer ?? declared;
   if (!output) throw new Error(`${route.procedure} has no output schema: add .output() (server/api/schemas)`);
   const input: JsonSchema = { type: "object", properties: {}, required: [] };
   for (const schema of inputs) {

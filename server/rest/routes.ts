@@ -1,6 +1,19 @@
 // The public REST API: each route is an HTTP spelling of one tRPC procedure. Path parameters,
 // the query string (GET/DELETE) or the JSON body (POST/PUT/PATCH) become the procedure's input,
-// and the workspace is the one the API token belongs to.
+// and the workspace is the one the API token belongs to. Routes under /platform are the console's
+// operations, for platform tokens only (server/platform/tokens.ts): no workspace is implied.
+import type { z } from "zod";
+import {
+  exportedFile,
+  operatorAlertsSchema,
+  planList,
+  platformAuditPage,
+  platformUserPage,
+  platformWorkspacePage,
+  platformWorkspaceState,
+  userDisabledChange,
+} from "@/server/api/schemas/platform";
+
 export interface RestRoute {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Under /api/v1, with {params}. */
@@ -24,7 +37,15 @@ export interface RestRoute {
   responseHeaders?: Record<string, { description: string; schema: Record<string, unknown> }>;
   /** Unique per route; the procedure's name unless two routes spell one procedure. */
   operationId?: string;
+  /**
+   * The answer's shape, for procedures without `.output()` whose whole answer the web app reads
+   * (the console's): documented as this, and cut to it on the way out.
+   */
+  answer?: z.ZodType;
 }
+
+/** The console's operations: called with a platform token, never a workspace's. */
+export const isPlatformRoute = (route: RestRoute) => route.path.startsWith("/platform/");
 
 /** The statuses a successful call of the route may answer. */
 export function successStatuses(route: RestRoute): number[] {
@@ -675,5 +696,90 @@ export const restRoutes: RestRoute[] = [
     path: "/dags/{dagId}/lineage",
     procedure: "lineage.dag",
     summary: "A DAG's upstream and downstream links, each with its last event",
+  },
+  // The platform console's operations (platform tokens only; docs/platform-console.md).
+  {
+    method: "GET",
+    path: "/platform/workspaces",
+    procedure: "platform.workspaces",
+    summary: "Every workspace, searched (name, slug, plan, owner e-mail), sorted and paged",
+    answer: platformWorkspacePage,
+  },
+  {
+    method: "PUT",
+    path: "/platform/workspaces/{workspace}/plan",
+    procedure: "platform.changePlan",
+    summary: "Move a workspace to another plan",
+    answer: platformWorkspaceState,
+  },
+  {
+    method: "POST",
+    path: "/platform/workspaces/{workspace}/suspend",
+    procedure: "platform.suspend",
+    summary: "Suspend a workspace, with the reason its members see",
+    answer: platformWorkspaceState,
+  },
+  {
+    method: "POST",
+    path: "/platform/workspaces/{workspace}/resume",
+    procedure: "platform.resume",
+    summary: "Resume a suspended workspace",
+    answer: platformWorkspaceState,
+  },
+  {
+    method: "GET",
+    path: "/platform/plans",
+    procedure: "platform.plans",
+    summary: "The plans with their quotas and number of workspaces",
+    answer: planList,
+  },
+  {
+    method: "GET",
+    path: "/platform/usage",
+    procedure: "platform.exportUsage",
+    summary: "Every workspace's metered use of a UTC month, as CSV or JSON (for billing)",
+    answer: exportedFile,
+  },
+  {
+    method: "GET",
+    path: "/platform/users",
+    procedure: "platform.users",
+    summary: "Every user account, searched (e-mail, name), sorted and paged",
+    answer: platformUserPage,
+  },
+  {
+    method: "POST",
+    path: "/platform/users/{userId}/disable",
+    procedure: "platform.disableUser",
+    summary: "Disable an account: its sessions end, sign-in and its API tokens are refused",
+    answer: userDisabledChange,
+  },
+  {
+    method: "POST",
+    path: "/platform/users/{userId}/enable",
+    procedure: "platform.enableUser",
+    summary: "Enable a disabled account",
+    answer: userDisabledChange,
+  },
+  {
+    method: "GET",
+    path: "/platform/audit",
+    procedure: "platform.auditEvents",
+    summary: "The installation's audit log, newest first",
+    answer: platformAuditPage,
+  },
+  {
+    method: "GET",
+    path: "/platform/audit/export",
+    procedure: "platform.exportAuditEvents",
+    summary: "The installation's audit log as CSV or JSON (the newest 100,000 events)",
+    answer: exportedFile,
+  },
+  {
+    method: "GET",
+    path: "/platform/alerts",
+    procedure: "platform.alerts",
+    summary: "Tenants at or near a quota, tenants whose webhooks keep failing",
+    answer: operatorAlertsSchema,
   },
 ];

@@ -414,6 +414,9 @@ describe("everyone but platform administrators", () => {
     "platform.createPlan": () => planInput("sneaky"),
     "platform.updatePlan": () => planInput("free", { maxDags: 100_000 }),
     "platform.workerPools": () => undefined,
+    "platform.tokens": () => undefined,
+    "platform.createToken": () => ({ name: "sneaky" }),
+    "platform.revokeToken": () => ({ tokenId: "00000000-0000-4000-8000-000000000000" }),
     "platform.assignWorkerPool": () => ({ workspace: owner.workspace.slug, workerPool: "dedicated:sneaky" }),
   };
   const platformProcedures = Object.keys(appRouter._def.procedures).filter((name) =>

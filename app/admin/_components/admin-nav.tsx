@@ -13,6 +13,11 @@ const sections = [
   { label: "Plans", href: "/admin/plans", current: (path: string) => path.startsWith("/admin/plans") },
   { label: "Audit log", href: "/admin/audit", current: (path: string) => path.startsWith("/admin/audit") },
   {
+    label: "Platform tokens",
+    href: "/admin/tokens",
+    current: (path: string) => path.startsWith("/admin/tokens"),
+  },
+  {
     label: "Worker pools",
     href: "/admin/worker-pools",
     current: (path: string) => path.startsWith("/admin/worker-pools"),

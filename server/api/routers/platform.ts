@@ -1,12 +1,14 @@
 // The platform console's API: every workspace of the installation, for platform administrators
-// only. Not workspace-scoped (an administrator need not be a member of the workspaces they steer),
-// and not on the REST API: API tokens belong to one workspace and are never administrators.
+// only (signed in, or through a platform token). Not workspace-scoped (an administrator need not
+// be a member of the workspaces they steer). Some are on the REST API under /platform for platform
+// tokens (server/rest/routes.ts); workspace API tokens are never administrators.
 import { z } from "zod";
 import { pageInput } from "@/server/pagination";
 import { operatorAlerts } from "@/server/platform/alerts";
 import { exportPlatformEvents, listPlatformEvents } from "@/server/platform/audit-log";
 import { createPlan, listPlans, setPlanArchived, updatePlan } from "@/server/platform/plans";
 import { eraseWorkspace, exportTenantData } from "@/server/platform/tenant-data";
+import { createPlatformToken, listPlatformTokens, revokePlatformToken } from "@/server/platform/tokens";
 import { exportMonthlyUsage, workspaceUsage } from "@/server/platform/usage";
 import {
   disableUser,
@@ -31,7 +33,7 @@ import {
 import { poolName } from "@/server/pools/service";
 import { overQuotaPolicySchema } from "@/server/quotas/catalog";
 import { displayName, workspaceSlug } from "@/server/validation";
-import { platformAdminProcedure, router } from "../trpc";
+import { platformAdminProcedure, platformSessionProcedure, router } from "../trpc";
 
 const planKey = z
   .string()
@@ -41,8 +43,9 @@ const planKey = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, "Plan keys are lowercase letters, digits and dashes");
 
 const sortDirection = z.enum(["asc", "desc"]).default("asc");
-const pageNumber = z.number().int("Pages are whole numbers").min(1, "Pages start at 1").default(1);
-const pageSize = z
+// Coerced: over REST they come as query-string text.
+const pageNumber = z.coerce.number().int("Pages are whole numbers").min(1, "Pages start at 1").default(1);
+const pageSize = z.coerce
   .number()
   .int("Page sizes are whole numbers")
   .min(1, "A page shows at least 1 row")
@@ -207,4 +210,24 @@ export const platformRouter = router({
   archivePlan: platformAdminProcedure
     .input(z.object({ key: planKey, archived: z.boolean("archived must be true or false") }))
     .mutation(({ ctx, input }) => setPlanArchived(ctx.admin, input)),
+  /** Platform tokens (the console's operations on the REST API): made and revoked when signed in. */
+  tokens: platformSessionProcedure.query(() => listPlatformTokens()),
+  createToken: platformSessionProcedure
+    .input(
+      z.object({
+        name: displayName,
+        /** Days until it expires (90 when absent); null: never. */
+        expiresInDays: z
+          .number()
+          .int("expiresInDays must be a whole number of days")
+          .min(1, "expiresInDays is at least 1")
+          .max(3650, "expiresInDays is at most 3650")
+          .nullable()
+          .optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => createPlatformToken(ctx.admin, input)),
+  revokeToken: platformSessionProcedure
+    .input(z.object({ tokenId: z.uuid("tokenId must be a platform token's id") }))
+    .mutation(({ ctx, input }) => revokePlatformToken(ctx.admin, input)),
 });
