@@ -61,9 +61,10 @@ describe("the OpenAPI document", () => {
 });
 
 describe("procedures on the REST API", () => {
-  it("each declare their answer with .output() (add one in server/api/schemas)", () => {
+  it("each declare their answer with .output() (add one in server/api/schemas), or the route its `answer`", () => {
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { output?: unknown } }>;
-    const missing = [...new Set(restRoutes.map((route) => route.procedure))].filter(
+    const declared = restRoutes.filter((route) => !route.answer);
+    const missing = [...new Set(declared.map((route) => route.procedure))].filter(
       (name) => !procedures[name]?._def.output,
     );
     expect(missing).toEqual([]);
