@@ -6,13 +6,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { z } from "zod";
 import { Alert } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
-import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Loaded } from "@/app/_components/loaded";
 import { PageHeader, Section } from "@/app/_components/page-header";
 import { Cell, Rows, Table } from "@/app/_components/table";
-import { Time } from "@/app/_components/time";
+import { RevokeTokenCell, TokenUseCells } from "@/app/_components/token-cells";
 import { FormField, FormSelect, useZodForm, ZodForm } from "@/app/_components/zod-form";
 import { useTRPC } from "@/app/_lib/trpc";
 
@@ -101,29 +100,12 @@ export default function PlatformTokensPage() {
                         </p>
                       )}
                     </Cell>
-                    <Cell>
-                      <Time value={token.lastUsedAt} fallback="Never" />
-                      {token.lastUsedIp && (
-                        <p className="font-mono text-xs text-slate-500">from {token.lastUsedIp}</p>
-                      )}
-                    </Cell>
-                    <Cell className={token.expired ? "font-medium text-red-700" : undefined}>
-                      {token.expired ? "Expired " : null}
-                      <Time value={token.expiresAt} fallback="Never" />
-                    </Cell>
-                    <Cell className="text-right">
-                      <ConfirmButton
-                        variant="ghost"
-                        size="sm"
-                        title={`Revoke the platform token “${token.name}”?`}
-                        description="Anything using it stops working at once. This cannot be undone."
-                        confirmLabel="Revoke token"
-                        pendingLabel="Revoking…"
-                        onConfirm={() => revoke.mutateAsync({ tokenId: token.id })}
-                      >
-                        Revoke<span className="sr-only"> token {token.name}</span>
-                      </ConfirmButton>
-                    </Cell>
+                    <TokenUseCells token={token} />
+                    <RevokeTokenCell
+                      title={`Revoke the platform token “${token.name}”?`}
+                      name={token.name}
+                      onRevoke={() => revoke.mutateAsync({ tokenId: token.id })}
+                    />
                   </tr>
                 ))}
               </Rows>

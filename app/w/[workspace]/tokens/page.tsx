@@ -1,7 +1,6 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert } from "@/app/_components/alert";
-import { ConfirmButton } from "@/app/_components/confirm-dialog";
 import { CopyField } from "@/app/_components/copy-field";
 import { EmptyState } from "@/app/_components/empty-state";
 import { GrantForm } from "@/app/_components/grant-form";
@@ -11,7 +10,7 @@ import { PageHeader, Section } from "@/app/_components/page-header";
 import { RoleBadge } from "@/app/_components/role-badge";
 import { RequirePermission, useWorkspace } from "@/app/_components/shell";
 import { Cell, Rows, Table } from "@/app/_components/table";
-import { Time } from "@/app/_components/time";
+import { RevokeTokenCell, TokenUseCells } from "@/app/_components/token-cells";
 import { FormSelect } from "@/app/_components/zod-form";
 import { usePages } from "@/app/_lib/pages";
 import { useTRPC } from "@/app/_lib/trpc";
@@ -107,29 +106,12 @@ function Tokens() {
                         <code className="font-mono text-xs">{token.prefix}…</code>
                       </Cell>
                       <Cell className="text-slate-700">{token.createdBy?.email ?? "the operator (CLI)"}</Cell>
-                      <Cell>
-                        <Time value={token.lastUsedAt} fallback="Never" />
-                        {token.lastUsedIp && (
-                          <p className="font-mono text-xs text-slate-500">from {token.lastUsedIp}</p>
-                        )}
-                      </Cell>
-                      <Cell className={token.expired ? "font-medium text-red-700" : undefined}>
-                        {token.expired ? "Expired " : null}
-                        <Time value={token.expiresAt} fallback="Never" />
-                      </Cell>
-                      <Cell className="text-right">
-                        <ConfirmButton
-                          variant="ghost"
-                          size="sm"
-                          title={`Revoke the token “${token.name}”?`}
-                          description="Anything using it stops working at once. This cannot be undone."
-                          confirmLabel="Revoke token"
-                          pendingLabel="Revoking…"
-                          onConfirm={() => revoke.mutateAsync({ workspace: slug, tokenId: token.id })}
-                        >
-                          Revoke<span className="sr-only"> token {token.name}</span>
-                        </ConfirmButton>
-                      </Cell>
+                      <TokenUseCells token={token} />
+                      <RevokeTokenCell
+                        title={`Revoke the token “${token.name}”?`}
+                        name={token.name}
+                        onRevoke={() => revoke.mutateAsync({ workspace: slug, tokenId: token.id })}
+                      />
                     </tr>
                   ))}
                 </Rows>
