@@ -35,7 +35,7 @@ const port = await freePort(settings.PORT ?? 3000);
 const env = localEnvironment(database.url, port);
 
 if (!dev && !existsSync(".next/BUILD_ID")) {
-  say("building the web app (first start only; takes a minute or two)…");
+  say("building the web app (first start only; a few minutes, longer on a busy machine)…");
   // Asynchronously: this process reads the embedded PostgreSQL's output while the build runs.
   const status = await runToEnd("next", ["build"], { stdio: "inherit", env });
   if (status !== 0) {
