@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { unwrap } from "@/server/client";
-import { restRoutes } from "@/server/rest/routes";
+import { isPlatformRoute, restRoutes } from "@/server/rest/routes";
 import { generateKey } from "@/server/secrets/crypto";
 import { createUser } from "../support/factories";
 import { raw, restClient } from "../support/rest";
@@ -379,9 +379,12 @@ describe("documents", () => {
     }
   });
 
-  it("docs/api.md describes every route", () => {
-    const doc = readFileSync("docs/api.md", "utf8");
-    for (const route of restRoutes)
-      expect(doc, `${route.method} ${route.path}`).toContain(`\`${route.method} ${route.path}\``);
+  it("docs/api.md describes every route, and docs/platform-console.md the console's", () => {
+    const api = readFileSync("docs/api.md", "utf8");
+    const consoleDoc = readFileSync("docs/platform-console.md", "utf8");
+    for (const route of restRoutes) {
+      const [doc, path] = isPlatformRoute(route) ? [consoleDoc, `/api/v1${route.path}`] : [api, route.path];
+      expect(doc, `${route.method} ${route.path}`).toContain(`\`${route.method} ${path}\``);
+    }
   });
 });
