@@ -358,6 +358,9 @@ function checkPrecondition(
   }
 }
 
+/** Another push of the same DAG committed while this one was saving; see saveVersion. */
+class PushRaced extends Error {}
+
 async function saveVersion(
   scope: WorkspaceScope,
   dag: DagDefinition,
@@ -391,8 +394,9 @@ async function saveVersion(
                 select: { number: true, hash: true },
               })
             : null;
-          // Checked against what this transaction read: a push racing in between makes the same
-          // version number, so this one collides, retries and checks again against the winner's.
+          // Checked against what this transaction read: a push racing in between either takes the
+          // same version number (this one collides) or moves the DAG on before this one does (the
+          // compare-and-set below); either way this one retries and checks the winner's version.
           checkPrecondition(dag.id, precondition, current);
           if (current?.hash === hash) {
             return { dagId: dag.id, version: current.number, hash, created: false, unchanged: true };
@@ -432,7 +436,15 @@ async function saveVersion(
             },
             select: { id: true },
           });
-          await tx.dag.update({ where: { id: dagRowId }, data: { ...fields, currentVersionId: version.id } });
+          // Compare-and-set: each statement reads afresh, so a push that committed after this one
+          // read the DAG may have taken the version number before this one's (no collision). Then
+          // the DAG's current version is no longer the one read: start over, and check the
+          // precondition against the winner's version.
+          const moved = await tx.dag.updateMany({
+            where: { id: dagRowId, currentVersionId: existing?.currentVersionId ?? null },
+            data: { ...fields, currentVersionId: version.id },
+          });
+          if (moved.count === 0) throw new PushRaced();
           return { dagId: dag.id, version: number, hash, created: !existing, unchanged: false };
           // A 20,000-task version is megabytes of JSON: writing it takes seconds on a busy machine,
           // past Prisma's default of 5 s for an interactive transaction.
@@ -440,10 +452,12 @@ async function saveVersion(
         { timeout: 120_000 },
       );
     } catch (error) {
-      const collided = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+      const raced = error instanceof PushRaced;
+      const collided =
+        raced || (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002");
       // A member acting through folder grants cannot see a DAG outside their folders: its id,
       // taken there, collides every time (a race would have let them see it on the retry).
-      if (collided && scope.folders && attempt >= 2) {
+      if (collided && !raced && scope.folders && attempt >= 2) {
         throw new AppError("CONFLICT", `The DAG id "${dag.id}" is taken outside your folders`, [
           { path: "id", message: "Choose another DAG id" },
         ]);
