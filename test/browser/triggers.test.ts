@@ -258,7 +258,8 @@ describe("the schedule preview", () => {
     const parisTimes = async () =>
       (
         await preview
-          .locator("time")
+          // Each run's start time (its logical date is the <time> nested in the line below it).
+          .locator("li > time")
           .evaluateAll((nodes) => nodes.map((node) => node.getAttribute("datetime")!))
       )
         .map((time) => new Date(time))
